@@ -1,0 +1,13 @@
+// Compiles the CLI (with filters/ and jails/ inlined by the embedded-config macro) into dist/f2b.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+
+const repo = join(import.meta.dir, "..");
+const out = join(repo, "dist", "f2b");
+const res = spawnSync(
+  process.execPath,
+  ["build", "--compile", "--minify-syntax", "--sourcemap=none", join(repo, "src/cli/main.ts"), "--outfile", out],
+  { stdio: "inherit" },
+);
+if (res.status !== 0) process.exit(res.status ?? 1);
+console.log(`built ${out}`);
