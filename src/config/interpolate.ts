@@ -1,0 +1,141 @@
+import { ConfigError } from "./errors.ts";
+import { DEFAULT_SECTION, optionKey, type Entry, type Section } from "./ini-parse.ts";
+
+/** What interpolation looks into: [DEFAULT] plus named sections (and fail2ban's KNOWN/… ones). */
+export interface Store {
+  defaults: Section;
+  sections: Map<string, Section>;
+}
+
+export class NoSectionError extends ConfigError {
+  constructor(readonly section: string) {
+    super(`no section [${section}]`);
+  }
+}
+
+export class NoOptionError extends ConfigError {
+  constructor(
+    readonly section: string,
+    readonly option: string,
+  ) {
+    super(`no option '${option}' in section [${section}]`);
+  }
+}
+
+/** Python's configparser.MAX_INTERPOLATION_DEPTH. */
+const MAX_DEPTH = 10;
+const KEY_RE = /^%\(([^)]+)\)s/u;
+// fail2ban's %(section/option)s form; option may itself contain '/'.
+const SECTION_OPT_RE = /%\(([\w-]+)\/([^)]+)\)s/gu;
+
+type Lookup = (key: string) => string | undefined;
+
+export interface GetOptions {
+  raw?: boolean;
+  /** Highest-priority values (fail2ban passes jail/filter options here); keys are case-folded. */
+  vars?: Readonly<Record<string, string | undefined>>;
+}
+
+/** ConfigParser.get with fail2ban's BasicInterpolationWithName: vars > section > DEFAULT. */
+export function getOption(store: Store, section: string, option: string, opts: GetOptions = {}): string {
+  const sect = store.sections.get(section);
+  if (!sect && section !== DEFAULT_SECTION) throw new NoSectionError(section);
+  const vars = new Map<string, string>();
+  for (const [k, v] of Object.entries(opts.vars ?? {})) if (v !== undefined) vars.set(optionKey(k), v);
+  const key = optionKey(option);
+  const entry: Entry | undefined =
+    vars.has(key) ? { value: vars.get(key)! } : (sect?.get(key) ?? store.defaults.get(key));
+  if (!entry) throw new NoOptionError(section, key);
+  if (opts.raw) return entry.value;
+  // Per-lookup additions (__name__, %(sec/opt)s targets) sit on top of the chain map.
+  const overlay = new Map<string, string>([["__name__", section]]);
+  const chain: Lookup = (k) =>
+    overlay.get(k) ?? vars.get(k) ?? sect?.get(k)?.value ?? store.defaults.get(k)?.value;
+  const out: string[] = [];
+  interpolate(store, section, key, entry, entry.value, chain, overlay, out, 1);
+  return out.join("");
+}
+
+function interpolate(
+  store: Store,
+  section: string,
+  option: string,
+  origin: Entry,
+  rest: string,
+  chain: Lookup,
+  overlay: Map<string, string>,
+  out: string[],
+  depth: number,
+): void {
+  const where = { file: origin.file, line: origin.line };
+  if (depth > MAX_DEPTH) {
+    throw new ConfigError(
+      `interpolation of '${option}' in [${section}] nests deeper than ${MAX_DEPTH} levels (a %(name)s loop?)`,
+      where,
+      origin.value,
+    );
+  }
+  mapSectionOptions(store, section, rest, chain, overlay);
+  while (rest) {
+    const p = rest.indexOf("%");
+    if (p < 0) {
+      out.push(rest);
+      return;
+    }
+    if (p > 0) {
+      out.push(rest.slice(0, p));
+      rest = rest.slice(p);
+    }
+    const c = rest.slice(1, 2);
+    if (c === "%") {
+      out.push("%");
+      rest = rest.slice(2);
+    } else if (c === "(") {
+      const m = KEY_RE.exec(rest);
+      if (!m) throw new ConfigError(`bad interpolation reference in '${option}' of [${section}]`, where, rest);
+      const name = optionKey(m[1]!);
+      rest = rest.slice(m[0].length);
+      const v = chain(name);
+      if (v === undefined) {
+        throw new ConfigError(
+          `unknown interpolation key '${m[1]}' in option '${option}' of [${section}]`,
+          where,
+          origin.value,
+        );
+      }
+      if (v.includes("%")) interpolate(store, section, option, origin, v, chain, overlay, out, depth + 1);
+      else out.push(v);
+    } else {
+      throw new ConfigError(
+        `'%' must be followed by '%' or '(' in option '${option}' of [${section}] (write %% for a literal %)`,
+        where,
+        rest,
+      );
+    }
+  }
+}
+
+/**
+ * fail2ban's _map_section_options: makes %(known/x)s, %(default/x)s and %(Section/x)s resolvable.
+ * known/x is x's value from the files read before the one that overrode it (else [DEFAULT]).
+ * Lookups of x here are case-sensitive, as in fail2ban.
+ */
+function mapSectionOptions(store: Store, section: string, rest: string, chain: Lookup, overlay: Map<string, string>): void {
+  if (!rest.includes("/") || !rest.includes("%(")) return;
+  for (const m of rest.matchAll(SECTION_OPT_RE)) {
+    const full = `${m[1]}/${m[2]}`;
+    if (chain(full) !== undefined) continue;
+    const sec = m[1]!;
+    const opt = m[2]!;
+    const lower = sec.toLowerCase();
+    let v: string | undefined;
+    if (lower === "known") v = store.sections.get(`KNOWN/${section}`)?.get(opt)?.value;
+    else if (lower !== "default") {
+      const target = store.sections.get(sec);
+      if (!target) continue;
+      v = target.get(opt)?.value;
+    }
+    v ??= store.defaults.get(opt)?.value;
+    if (v !== undefined) overlay.set(full, v);
+  }
+}

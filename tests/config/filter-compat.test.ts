@@ -1,0 +1,65 @@
+// Differential test: every stock filter in /etc/fail2ban/filter.d, with every option set its
+// sample log uses, loaded by fail2ban's own FilterReader (/usr/bin/python3) and by loadFilter.
+import { describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { diskFS } from "../../src/config/fs.ts";
+import { loadFilter, splitJournalMatch } from "../../src/config/filter-reader.ts";
+
+const CONF = "/etc/fail2ban";
+const LOGS = "/usr/lib/python3/dist-packages/fail2ban/tests/files/logs";
+const available = existsSync("/usr/bin/python3") && existsSync(join(CONF, "filter.d")) && existsSync(LOGS);
+if (!available) console.warn("filter-compat: skipped, needs /usr/bin/python3 with fail2ban and /etc/fail2ban");
+
+interface OracleRecord {
+  filter: string;
+  opts: Record<string, string>;
+  result?: Record<string, unknown>;
+  error?: string;
+}
+
+function oracle(): OracleRecord[] {
+  const proc = Bun.spawnSync(["/usr/bin/python3", join(import.meta.dir, "oracle", "filters.py"), CONF, LOGS]);
+  if (proc.exitCode !== 0) throw new Error(`oracle failed: ${proc.stderr.toString()}`);
+  return JSON.parse(proc.stdout.toString()) as OracleRecord[];
+}
+
+describe.skipIf(!available)("loadFilter vs fail2ban FilterReader", () => {
+  test("same prefregex/failregex/ignoreregex/maxlines/datepattern/journalmatch for every filter and option set", () => {
+    const records = oracle();
+    const fs = diskFS(CONF);
+    const mismatches: string[] = [];
+    let same = 0;
+    for (const rec of records) {
+      const label = `${rec.filter}${JSON.stringify(rec.opts)}`;
+      let ours: Record<string, unknown>;
+      try {
+        const def = loadFilter(fs, rec.filter, rec.opts);
+        ours = { failregex: def.failregex, ignoreregex: def.ignoreregex, journalmatch: def.journalmatch ? splitJournalMatch(def.journalmatch) : [] };
+        for (const k of ["prefregex", "maxlines", "datepattern", "usedns"] as const) if (def[k] !== undefined) ours[k] = def[k];
+      } catch (e) {
+        if (rec.error) {
+          same++;
+          continue;
+        }
+        mismatches.push(`${label}: we threw ${(e as Error).message}`);
+        continue;
+      }
+      if (rec.error) mismatches.push(`${label}: fail2ban threw ${rec.error}, we did not`);
+      else if (JSON.stringify(ours) !== JSON.stringify(sortKeys(rec.result!, ours))) {
+        mismatches.push(`${label}:\n  ours:     ${JSON.stringify(ours)}\n  fail2ban: ${JSON.stringify(rec.result)}`);
+      } else same++;
+    }
+    console.log(`filter-compat: ${same}/${records.length} filter+option combinations identical to fail2ban`);
+    expect(mismatches).toEqual([]);
+    expect(records.length).toBeGreaterThan(100);
+  });
+});
+
+/** The oracle's keys in our key order, so JSON strings compare content only. */
+function sortKeys(theirs: Record<string, unknown>, ours: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(ours)) if (k in theirs) out[k] = theirs[k];
+  for (const k of Object.keys(theirs)) if (!(k in out)) out[k] = theirs[k];
+  return out;
+}
