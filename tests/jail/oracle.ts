@@ -1,0 +1,16 @@
+import { existsSync } from "node:fs";
+
+/** fail2ban's own Python code as a differential oracle (Debian package, system python). */
+export const PYTHON = "/usr/bin/python3";
+export const haveFail2ban: boolean = (() => {
+  if (!existsSync(PYTHON)) return false;
+  const r = Bun.spawnSync([PYTHON, "-c", "import fail2ban.server.failmanager"]);
+  return r.exitCode === 0;
+})();
+if (!haveFail2ban) console.warn("fail2ban python package not importable via /usr/bin/python3: oracle comparisons skipped");
+
+export function runOracle(script: string, input: unknown, args: string[] = []): unknown {
+  const r = Bun.spawnSync([PYTHON, script, ...args], { stdin: Buffer.from(JSON.stringify(input)) });
+  if (r.exitCode !== 0) throw new Error(`oracle ${script} failed: ${r.stderr.toString()}`);
+  return JSON.parse(r.stdout.toString());
+}
