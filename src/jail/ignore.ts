@@ -1,0 +1,196 @@
+import { networkInterfaces } from "node:os";
+import { lookup } from "node:dns/promises";
+import type { Clock } from "./clock.ts";
+import { IPAddr, parseIP } from "./ipaddr.ts";
+
+/** Host name → addresses (injected; tests use a table, the server uses the system resolver). */
+export interface Resolver { resolve(name: string): Promise<string[]> }
+/** Addresses of this host's interfaces (ignoreself). */
+export interface SelfAddressProvider { addresses(): Promise<string[]> }
+/** Runs argv; same shape as src/action's CommandRunner so the lead can pass one object. */
+export interface IgnoreCommandRunner {
+  run(argv: string[], opts?: { timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+export const systemResolver: Resolver = {
+  async resolve(name) {
+    try { return (await lookup(name, { all: true })).map((a) => a.address); } catch { return []; }
+  },
+};
+
+export const localAddresses: SelfAddressProvider = {
+  async addresses() {
+    const out = ["127.0.0.1", "::1"];
+    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) out.push(a.address);
+    return out;
+  },
+};
+
+export interface IgnoreOptions {
+  jail: string;
+  ignoreip?: string[];
+  ignoreself?: boolean;
+  ignorecommand?: string;
+  /** Seconds a DNS answer / the self-address list stays cached (fail2ban: 5 minutes). */
+  cacheTime?: number;
+  commandTimeoutMs?: number;
+}
+
+export interface IgnoreDeps {
+  clock: Clock;
+  resolver?: Resolver;
+  selfAddresses?: SelfAddressProvider;
+  runner?: IgnoreCommandRunner;
+  log?: (level: "debug" | "info" | "error", msg: string) => void;
+}
+
+/** What a check is about: the id plus the failure's captured fields for F-* tags. */
+export interface IgnoreSubject { id: string; failures?: number; data?: Record<string, unknown> }
+
+export type IgnoreReason = "ignoreself rule" | "ip" | "dns" | "command";
+
+const SAFE_ARG = /^[\w.:/@%+=,-]+$/;
+/** Single-quotes anything not plainly safe, so log-derived values never reach the shell raw. */
+export function shellQuote(v: string): string {
+  return v !== "" && SAFE_ARG.test(v) ? v : `'${v.replaceAll("'", `'\\''`)}'`;
+}
+
+/** fail2ban's ignoreip / ignoreself / ignorecommand checks for one jail. */
+export class IgnoreList {
+  private singles = new Set<string>();
+  private nets: IPAddr[] = [];
+  private names: string[] = [];
+  private dnsCache = new Map<string, { until: number; ips: IPAddr[] }>();
+  private selfCache: { until: number; ips: Set<string> } | null = null;
+
+  constructor(private opts: IgnoreOptions, private readonly deps: IgnoreDeps) {
+    for (const e of opts.ignoreip ?? []) this.add(e);
+  }
+
+  set ignoreself(v: boolean) { this.opts.ignoreself = v; }
+  get ignoreself(): boolean { return this.opts.ignoreself ?? false; }
+  set ignorecommand(v: string | undefined) { this.opts.ignorecommand = v; }
+  get ignorecommand(): string | undefined { return this.opts.ignorecommand; }
+
+  /** Adds an IP, CIDR or DNS name; returns false for an exact duplicate. */
+  add(entry: string): boolean {
+    const e = entry.trim();
+    if (e === "") return false;
+    const ip = parseIP(e);
+    if (ip?.isSingle) {
+      const k = ip.toString();
+      if (this.singles.has(k)) return false;
+      this.singles.add(k);
+    } else if (ip) {
+      if (this.nets.some((n) => n.equals(ip))) return false;
+      this.nets.push(ip);
+    } else {
+      if (this.names.includes(e) || this.singles.has(e)) return false;
+      // An unresolvable non-IP entry can still match an F-ID exactly, as fail2ban's raw compare does.
+      this.names.push(e);
+    }
+    return true;
+  }
+
+  /** Removes one entry (as listed) or, without argument, all. Returns whether something was removed. */
+  del(entry?: string): boolean {
+    if (entry === undefined) { this.singles.clear(); this.nets = []; this.names = []; return true; }
+    const ip = parseIP(entry.trim());
+    const k = ip ? ip.toString() : entry.trim();
+    if (this.singles.delete(k)) return true;
+    const before = this.nets.length + this.names.length;
+    this.nets = this.nets.filter((n) => n.toString() !== k);
+    this.names = this.names.filter((n) => n !== k);
+    return before !== this.nets.length + this.names.length;
+  }
+
+  entries(): string[] { return [...this.nets.map(String), ...this.names, ...this.singles]; }
+
+  /** The reason the id is ignored, or null. Never throws: failures of DNS/commands mean "not ignored". */
+  async check(subject: IgnoreSubject): Promise<IgnoreReason | null> {
+    const ip = parseIP(subject.id);
+    const key = ip ? ip.toString() : subject.id;
+    if (this.opts.ignoreself && ip && (await this.selfIPs()).has(key)) return this.found(key, "ignoreself rule");
+    if (this.singles.has(key)) return this.found(key, "ip");
+    if (ip && this.nets.some((n) => n.contains(ip))) return this.found(key, "ip");
+    for (const name of this.names) {
+      if (name === subject.id) return this.found(key, "dns");
+      if (ip && (await this.resolveCached(name)).some((r) => r.equals(ip))) return this.found(key, "dns");
+    }
+    if (this.opts.ignorecommand && this.deps.runner) {
+      if (await this.runCommand(this.opts.ignorecommand, key, subject)) return this.found(key, "command");
+    }
+    return null;
+  }
+
+  async isIgnored(subject: IgnoreSubject | string): Promise<boolean> {
+    return (await this.check(typeof subject === "string" ? { id: subject } : subject)) !== null;
+  }
+
+  private found(id: string, by: IgnoreReason): IgnoreReason {
+    this.deps.log?.("info", `[${this.opts.jail}] Ignore ${id} by ${by}`);
+    return by;
+  }
+
+  private cacheTime(): number { return this.opts.cacheTime ?? 300; }
+
+  private async resolveCached(name: string): Promise<IPAddr[]> {
+    const now = this.deps.clock.now();
+    const hit = this.dnsCache.get(name);
+    if (hit && hit.until > now) return hit.ips;
+    let ips: IPAddr[] = [];
+    try {
+      const answers = this.deps.resolver ? await this.deps.resolver.resolve(name) : [];
+      ips = answers.map((a) => parseIP(a)).filter((a): a is IPAddr => a !== null);
+    } catch (e) {
+      this.deps.log?.("error", `[${this.opts.jail}] Unable to resolve ignoreip entry ${name}: ${(e as Error).message}`);
+    }
+    if (this.dnsCache.size > 1000) this.dnsCache.clear();
+    this.dnsCache.set(name, { until: now + this.cacheTime(), ips });
+    return ips;
+  }
+
+  private async selfIPs(): Promise<Set<string>> {
+    const now = this.deps.clock.now();
+    if (this.selfCache && this.selfCache.until > now) return this.selfCache.ips;
+    const ips = new Set<string>();
+    try {
+      for (const a of (await this.deps.selfAddresses?.addresses()) ?? []) {
+        const ip = parseIP(a);
+        if (ip) ips.add(ip.toString());
+      }
+    } catch (e) {
+      this.deps.log?.("error", `[${this.opts.jail}] Retrieving own IPs failed: ${(e as Error).message}`);
+    }
+    this.selfCache = { until: now + this.cacheTime(), ips };
+    return ips;
+  }
+
+  /** Substitutes tags shell-quoted; exit 0 = ignore, 1 = don't, anything else is logged and means don't. */
+  private async runCommand(template: string, id: string, subject: IgnoreSubject): Promise<boolean> {
+    const cmd = substituteTags(template, id, subject);
+    this.deps.log?.("debug", `ignore command: ${cmd}`);
+    try {
+      const r = await this.deps.runner!.run(["/bin/sh", "-c", cmd], { timeoutMs: this.opts.commandTimeoutMs ?? 60_000 });
+      if (r.code === 0) return true;
+      if (r.code !== 1) this.deps.log?.("error", `[${this.opts.jail}] ignorecommand ${JSON.stringify(cmd)} failed with exit code ${r.code}: ${r.stderr.trim()}`);
+    } catch (e) {
+      this.deps.log?.("error", `[${this.opts.jail}] ignorecommand ${JSON.stringify(cmd)} failed: ${(e as Error).message}`);
+    }
+    return false;
+  }
+}
+
+/** Replaces <ip>, <fid>, <family>, <failures> and <F-NAME> tags; unknown tags stay as written. */
+export function substituteTags(template: string, id: string, subject: IgnoreSubject): string {
+  const ip = parseIP(id);
+  return template.replace(/<([\w-]+)>/g, (whole, tag: string) => {
+    let v: unknown;
+    if (tag === "ip" || tag === "fid") v = id;
+    else if (tag === "family") v = ip ? (ip.family === 4 ? "inet4" : "inet6") : "";
+    else if (tag === "failures") v = subject.failures ?? 1;
+    else if (tag.startsWith("F-")) v = subject.data?.[tag.slice(2).toLowerCase()] ?? "";
+    else return whole;
+    return shellQuote(Array.isArray(v) ? v.join("\n") : String(v));
+  });
+}
