@@ -1,0 +1,246 @@
+/**
+ * FileTailer: follows log files named by paths and globs, like fail2ban's file backends
+ * (polling / pyinotify) but with one open descriptor per file so rotated files are read to
+ * their end. inotify (fs.watch on the directories) triggers reads; a periodic check is the
+ * fallback for everything inotify cannot see, and the only trigger in polling mode.
+ */
+import { statSync } from "node:fs";
+import { resolveEncoding } from "./encoding.ts";
+import { DirWatchers } from "./dir-watchers.ts";
+import type { FileHandle } from "./file-handle.ts";
+import { expandPattern, parsePattern, type PathPattern } from "./glob.ts";
+import { DEFAULT_MAX_LINE_BYTES } from "./line-splitter.ts";
+import { TrackedFile, type TrackEnv } from "./tracked-file.ts";
+import type { FilePosition, LogLine, LogSource, SourceDeps, SourceState, StartMode } from "./types.ts";
+
+export interface FileTailerOptions {
+  /** Paths and glob patterns; files appearing later under a glob are picked up. */
+  patterns: string[];
+  /** Where to start in files that exist at start and have no usable saved position. */
+  start: StartMode;
+  /** fail2ban logencoding: utf-8, latin-1, ascii, auto (= utf-8), or any WHATWG label. */
+  encoding: string;
+  positions?: FilePosition[];
+  /** Poll interval (polling mode; default 1000). With inotify the safety check runs every 10×. */
+  pollMs?: number;
+  usePolling?: boolean;
+  /** Longer lines keep only their first bytes (default 64 KiB). */
+  maxLineBytes?: number;
+  /** A rotated or deleted file is still read until it has not grown for this long (default 5000). */
+  rotateGraceMs?: number;
+  /** Read chunk size (default 1 MiB). */
+  chunkBytes?: number;
+}
+
+export class FileTailer implements LogSource {
+  private readonly patterns: PathPattern[];
+  private readonly tracked = new Map<string, TrackedFile>();
+  private draining: FileHandle[] = [];
+  private readonly watchers: DirWatchers;
+  private readonly env: TrackEnv;
+  private readonly saved = new Map<string, FilePosition>();
+  private readonly dirty = new Set<string>();
+  private fullPending = false;
+  private rescanPending = false;
+  private again = false;
+  private loop: Promise<void> | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly opts: FileTailerOptions,
+    private readonly deps: SourceDeps,
+  ) {
+    const encoding = resolveEncoding(opts.encoding);
+    this.patterns = opts.patterns.map(parsePattern);
+    for (const p of opts.positions ?? []) this.saved.set(p.path, p);
+    this.watchers = new DirWatchers((dir, path) => this.onFsEvent(dir, path));
+    const clock = deps.clock ?? { now: () => Date.now() / 1000 };
+    this.env = {
+      encoding,
+      maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+      buffer: Buffer.allocUnsafe(Math.max(opts.chunkBytes ?? 1 << 20, 64 * 1024)),
+      now: () => clock.now(),
+      emit: (lines) => this.emit(lines),
+      warn: (path, msg) => deps.onWarning?.(path, msg),
+      error: (path, err) => deps.onError(path, err),
+      yieldTurn: () => new Promise<boolean>((r) => setImmediate(() => r(!this.stopped))),
+      claim: (dev, ino, by) => this.claim(dev, ino, by),
+      retire: (h) => this.draining.push(h),
+    };
+  }
+
+  /** Opens what exists, delivers the initial content (head mode) and starts watching. */
+  async start(): Promise<void> {
+    for (const p of this.patterns) {
+      for (const path of expandPattern(p)) this.track(path, this.opts.start);
+    }
+    const pollMs = this.opts.pollMs ?? 1000;
+    if (!this.opts.usePolling) this.ensureWatches();
+    this.requestRun(true);
+    await this.loop;
+    this.timer = setInterval(() => {
+      if (!this.opts.usePolling) {
+        this.watchers.revalidate();
+        this.ensureWatches();
+      }
+      this.requestRun(true);
+    }, this.opts.usePolling ? pollMs : pollMs * 10);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.watchers.closeAll();
+    await this.loop;
+    for (const t of this.tracked.values()) t.close();
+    for (const h of this.draining) h.close();
+    this.draining = [];
+  }
+
+  /** Where each open file has been read up to (after its last complete line). */
+  positions(): FilePosition[] {
+    const out: FilePosition[] = [];
+    for (const t of this.tracked.values()) {
+      const p = t.position();
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
+  /** Watched paths: plain paths (even while missing) and current glob matches. */
+  files(): string[] {
+    return [...this.tracked.keys()].sort();
+  }
+
+  state(): SourceState {
+    return { kind: "files", positions: this.positions() };
+  }
+
+  /** Number of directories under inotify watch (for status output and tests). */
+  watchedDirs(): number {
+    return this.watchers.size();
+  }
+
+  private track(path: string, startMode: StartMode | null): TrackedFile {
+    let t = this.tracked.get(path);
+    if (!t) {
+      t = new TrackedFile(path, this.env, startMode, this.saved.get(path) ?? null);
+      this.tracked.set(path, t);
+    }
+    return t;
+  }
+
+  private ensureWatches(): void {
+    for (const p of this.patterns) if (p.watchDir) this.watchers.ensure(p.watchDir);
+  }
+
+  private onFsEvent(dir: string, path: string | null): void {
+    if (path && this.tracked.has(path)) this.dirty.add(path);
+    else if (path === null) for (const t of this.tracked.keys()) this.dirty.add(t);
+    if (path === null || !this.tracked.has(path)) {
+      if (this.patterns.some((p) => p.glob && p.watchDir === dir)) this.rescanPending = true;
+    }
+    this.requestRun(false);
+  }
+
+  private requestRun(full: boolean): void {
+    if (this.stopped) return;
+    if (full) this.fullPending = true;
+    if (this.loop) {
+      this.again = true;
+      return;
+    }
+    this.loop = this.runLoop().finally(() => {
+      this.loop = null;
+    });
+  }
+
+  private async runLoop(): Promise<void> {
+    do {
+      this.again = false;
+      const full = this.fullPending;
+      const rescan = full || this.rescanPending;
+      this.fullPending = this.rescanPending = false;
+      const paths = full ? [...this.tracked.keys()] : [...this.dirty];
+      this.dirty.clear();
+      try {
+        await this.pass(paths, rescan);
+      } catch (err) {
+        this.deps.onError("(tailer)", err instanceof Error ? err : new Error(String(err)));
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  private async pass(paths: string[], rescan: boolean): Promise<void> {
+    if (rescan) paths.push(...this.rescanGlobs());
+    // Rotated files first: their remaining lines are older than the new files' lines.
+    await this.drainRetired();
+    for (const path of new Set(paths)) {
+      const t = this.tracked.get(path);
+      if (this.stopped) return;
+      if (t && !(await t.check())) return;
+    }
+  }
+
+  /** New glob matches (read from their start); forget glob matches that are gone. */
+  private rescanGlobs(): string[] {
+    const found = new Set<string>();
+    for (const p of this.patterns) for (const path of expandPattern(p)) found.add(path);
+    const added: string[] = [];
+    for (const path of found) {
+      if (!this.tracked.has(path)) {
+        this.track(path, null);
+        added.push(path);
+      }
+    }
+    const plain = new Set(this.patterns.filter((p) => !p.glob).map((p) => p.pattern));
+    for (const [path, t] of this.tracked) {
+      if (!found.has(path) && !plain.has(path) && !t.current) this.tracked.delete(path);
+    }
+    return added;
+  }
+
+  private async drainRetired(): Promise<void> {
+    const graceSec = (this.opts.rotateGraceMs ?? 5000) / 1000;
+    for (const h of [...this.draining]) {
+      if (!(await h.drain())) return;
+      if (this.env.now() - h.lastGrowth >= graceSec) {
+        this.draining = this.draining.filter((d) => d !== h);
+        h.finish();
+      }
+    }
+  }
+
+  private claim(dev: number, ino: number, by: TrackedFile): FileHandle | null {
+    const i = this.draining.findIndex((h) => h.dev === dev && h.ino === ino);
+    if (i >= 0) return this.draining.splice(i, 1)[0] ?? null;
+    for (const t of this.tracked.values()) {
+      const h = t.current;
+      // Only take it if the other path no longer names this file (a rename), not for links.
+      if (t !== by && h && h.dev === dev && h.ino === ino && !namesInode(t.path, dev, ino)) {
+        t.current = null;
+        return h;
+      }
+    }
+    return null;
+  }
+
+  private emit(lines: LogLine[]): void {
+    try {
+      this.deps.onLines(lines);
+    } catch (err) {
+      this.deps.onError(lines[0]?.source ?? "(tailer)", err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}
+
+function namesInode(path: string, dev: number, ino: number): boolean {
+  try {
+    const st = statSync(path);
+    return st.dev === dev && st.ino === ino;
+  } catch {
+    return false;
+  }
+}

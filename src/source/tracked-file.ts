@@ -1,0 +1,121 @@
+/**
+ * One watched path. Its current handle follows whatever inode the path names: when the path
+ * is renamed away, deleted or replaced, the old handle is first read to its end and then
+ * handed to the tailer to drain for a grace period, and the new file is read from its start.
+ */
+import { statSync, type Stats } from "node:fs";
+import { FileHandle, tailOffset, type HandleEnv } from "./file-handle.ts";
+import type { FilePosition, StartMode } from "./types.ts";
+
+export interface TrackEnv extends HandleEnv {
+  error(path: string, err: Error): void;
+  /** Take over an open handle on this inode (a file renamed onto a watched name), if any. */
+  claim(dev: number, ino: number, by: TrackedFile): FileHandle | null;
+  /** Keep reading a file that left its path (rotated/deleted) for the grace period. */
+  retire(h: FileHandle): void;
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+export class TrackedFile {
+  current: FileHandle | null = null;
+  private missingWarned = false;
+  private lastError = "";
+
+  constructor(
+    readonly path: string,
+    private readonly env: TrackEnv,
+    /** Start policy for a file that exists when the tailer starts; null: new file, read from 0. */
+    private startMode: StartMode | null,
+    private saved: FilePosition | null,
+  ) {}
+
+  position(): FilePosition | null {
+    const h = this.current;
+    if (!h) return null;
+    return { path: this.path, inode: h.ino, firstLineHash: h.hash, pos: h.splitter.committed };
+  }
+
+  /** Reads what is new; returns false if the tailer stopped meanwhile. */
+  async check(): Promise<boolean> {
+    let st: Stats | null = null;
+    try {
+      st = statSync(this.path);
+    } catch (err) {
+      if (!isMissing(err)) this.fail(err);
+    }
+    const cur = this.current;
+    if (cur) {
+      if (!(await cur.drain())) return false;
+      if (!st || st.ino !== cur.ino || st.dev !== cur.dev) {
+        this.env.warn(this.path, st ? "log rotation detected (new file at this path)" : "file removed or renamed");
+        this.current = null;
+        this.missingWarned = true; // the rotation message said it; no second one while waiting
+        this.env.retire(cur);
+      }
+    }
+    if (!this.current && st) this.attach(st);
+    else if (!this.current && !st && !this.missingWarned) {
+      this.missingWarned = true;
+      this.env.warn(this.path, "file does not exist (yet); waiting for it");
+    }
+    this.startMode = null;
+    const now = this.current;
+    return now ? now.drain() : true;
+  }
+
+  private attach(st: Stats): void {
+    if (!st.isFile()) return this.fail(new Error("not a regular file"));
+    const adopted = this.env.claim(st.dev, st.ino, this);
+    if (adopted) {
+      adopted.rename(this.path);
+      this.current = adopted;
+    } else {
+      let h: FileHandle;
+      try {
+        h = FileHandle.open(this.path, this.env);
+      } catch (err) {
+        if (!isMissing(err)) this.fail(err);
+        return;
+      }
+      h.seek(this.startOffset(h));
+      this.current = h;
+    }
+    this.missingWarned = false;
+    this.lastError = "";
+  }
+
+  private startOffset(h: FileHandle): number {
+    const saved = this.saved;
+    this.saved = null;
+    const size = h.size();
+    if (saved) {
+      const same = saved.firstLineHash !== "" ? saved.firstLineHash === h.hash : saved.inode === h.ino;
+      if (same && saved.pos <= size) return saved.pos;
+      this.env.warn(
+        this.path,
+        same
+          ? `file is shorter (${size}) than the saved position ${saved.pos}; reading it from the start`
+          : "first line differs from the saved one (rotated meanwhile); reading it from the start",
+      );
+      return 0;
+    }
+    if (this.startMode === "tail") return tailOffset(h.fd, size, this.env.buffer);
+    return 0;
+  }
+
+  private fail(err: unknown): void {
+    const e = err instanceof Error ? err : new Error(String(err));
+    if (e.message === this.lastError) return;
+    this.lastError = e.message;
+    this.env.error(this.path, e);
+  }
+
+  close(): void {
+    this.current?.close();
+    this.current = null;
+  }
+}

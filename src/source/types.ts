@@ -1,0 +1,66 @@
+/**
+ * Contracts shared by every log source (file tailer, stream/stdin, systemd journal).
+ * A source turns an external byte stream into batches of text lines for the filter stage.
+ */
+
+/** One complete log line (no trailing newline). */
+export interface LogLine {
+  /** Where the line came from: the file path, "-" for stdin, "journal" for the journal. */
+  source: string;
+  text: string;
+  /** Byte offset just after the line (after its newline) in the file; 0 for sources without offsets. */
+  pos: number;
+  /** Epoch seconds supplied by the source itself (journal entries); files leave it to the date detector. */
+  time?: number;
+  /** Journal cursor of this entry, so a consumer can persist exactly how far it got. */
+  cursor?: string;
+}
+
+/**
+ * Where reading of one file stopped. fail2ban keeps md5(first line incl. newline) + position;
+ * we also keep the inode. A changed first line means the file was replaced → read it from 0.
+ */
+export interface FilePosition {
+  path: string;
+  inode: number;
+  /** md5 hex of the first line including its newline; "" while the first line is incomplete. */
+  firstLineHash: string;
+  pos: number;
+}
+
+/** Persistable resume state of any source. */
+export type SourceState =
+  | { kind: "files"; positions: FilePosition[] }
+  | { kind: "journal"; cursor: string | null }
+  | { kind: "stream" };
+
+/** Callbacks a source reports to. Sources never throw into the caller's event loop. */
+export interface SourceDeps {
+  /** Called with lines in file order; one call per read chunk, never with an empty array. */
+  onLines(lines: LogLine[]): void;
+  /** Something the source could not do (unreadable file, watcher failure...); it keeps running. */
+  onError(source: string, err: Error): void;
+  /** Notable but harmless conditions: truncated long line, undecodable bytes, rotation, missing file. */
+  onWarning?(source: string, message: string): void;
+  /** Epoch seconds; only used for grace periods, so the default wall clock is fine in production. */
+  clock?: { now(): number };
+}
+
+/** What the server needs from any source: lifecycle plus a resume state to persist. */
+export interface LogSource {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  state(): SourceState;
+}
+
+/** Options of the future journal reader (journalctl -o json --follow --after-cursor). */
+export interface JournalSourceOptions {
+  /** fail2ban journalmatch: groups of FIELD=value terms; groups are OR-ed ("+"), terms AND-ed. */
+  matches: string[][];
+  /** Resume after this cursor; when absent, start per `start`. */
+  cursor?: string | null;
+  start: "head" | "tail";
+}
+
+/** Start position for files without a usable saved position. */
+export type StartMode = "head" | "tail";
