@@ -1,0 +1,49 @@
+// The control API: one Hono app over an injected Controller. "unix" mode (the root-only
+// socket) serves everything; "tcp" mode is read-only and every endpoint but /healthz
+// needs `Authorization: Bearer <token>`.
+import { Hono } from "hono";
+import { bearerAuth } from "./auth.ts";
+import type { Controller } from "./controller.ts";
+import { errorResponse } from "./errors.ts";
+import type { ErrorLog } from "./errors.ts";
+import { renderMetrics } from "./metrics.ts";
+import { readRoutes } from "./routes-read.ts";
+import { writeRoutes } from "./routes-write.ts";
+
+export type ApiMode = "unix" | "tcp";
+
+export interface ApiOptions {
+  controller: Controller;
+  mode: ApiMode;
+  /** Required in tcp mode. */
+  token?: string;
+  /** Where unexpected errors are logged (e.g. getLog("server")). */
+  log?: ErrorLog;
+}
+
+export function createApi(opts: ApiOptions): Hono {
+  const { controller: ctl, mode, log } = opts;
+  const app = new Hono();
+  app.onError((err, c) => errorResponse(err, c, log));
+  app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+
+  app.get("/healthz", async (c) => {
+    try {
+      await ctl.ping();
+      return c.json({ status: "ok" });
+    } catch {
+      return c.json({ status: "unavailable" }, 503);
+    }
+  });
+
+  if (mode === "tcp") app.use("*", bearerAuth(opts.token ?? ""));
+
+  app.get("/metrics", async (c) => {
+    const body = renderMetrics(await ctl.metrics(), await ctl.version());
+    return c.body(body, 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
+  });
+
+  app.route("/api/v1", readRoutes(ctl));
+  if (mode === "unix") app.route("/api/v1", writeRoutes(ctl, log));
+  return app;
+}

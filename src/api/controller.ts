@@ -1,0 +1,100 @@
+// The one dependency of the control API: what the running server exposes. The lead
+// implements it over the jails; tests implement a small fake. Methods may be sync or async.
+
+export type Awaitable<T> = T | Promise<T>;
+
+/** fail2ban's `status JAIL` tree (Filter / Actions), as data. */
+export interface JailStatus {
+  name: string;
+  filter: {
+    currentlyFailed: number;
+    totalFailed: number;
+    /** File-based jails: the monitored files. */
+    fileList?: string[];
+    /** systemd jails: the journal match, " + "-joined like fail2ban prints it. */
+    journalMatches?: string;
+  };
+  actions: {
+    currentlyBanned: number;
+    totalBanned: number;
+    bannedIPs: string[];
+  };
+}
+
+export interface BanInfo {
+  jail: string;
+  ip: string;
+  /** Epoch seconds when the ban started. */
+  timeOfBan: number;
+  /** Ban duration in seconds; -1 = permanent. */
+  bantime: number;
+  /** Seconds until the unban; null = permanent. */
+  remaining: number | null;
+  /** How many times this IP has been banned (bantime.increment's count). */
+  banCount: number;
+}
+
+/** Counters per jail for /metrics. */
+export interface JailCounters {
+  jail: string;
+  currentlyFailed: number;
+  totalFailed: number;
+  currentlyBanned: number;
+  totalBanned: number;
+  linesRead: number;
+  linesMatched: number;
+}
+
+/** `f2b get JAIL KEY`: the keys fail2ban-client answers that we support. */
+export const JAIL_KEYS = [
+  "banned", "banip", "maxretry", "findtime", "bantime", "logpath", "ignoreip", "ignoreself",
+  "ignorecommand", "maxmatches", "maxlines", "usedns", "logencoding", "journalmatch",
+  "datepattern", "failregex", "ignoreregex", "prefregex", "actions", "backend",
+] as const;
+export type JailKey = (typeof JAIL_KEYS)[number];
+export type JailValue = string | number | boolean | null | string[];
+
+export interface Controller {
+  version(): Awaitable<string>;
+  /** Resolves when the server is responsive (fail2ban's `ping`). */
+  ping(): Awaitable<void>;
+  /** Jail names, sorted. */
+  status(): Awaitable<{ jails: string[] }>;
+  /** Throws UnknownJailError for a jail that does not exist. */
+  jailStatus(jail: string): Awaitable<JailStatus>;
+  /** IPs are already validated and normalised; returns how many were newly banned. */
+  banIp(jail: string, ips: string[]): Awaitable<number>;
+  /** Unban in one jail or (jail undefined) in all; returns how many bans were removed. */
+  unbanIp(ips: string[], jail?: string): Awaitable<number>;
+  /** Unban everything (in one jail or all); returns the number removed. */
+  unbanAll(jail?: string): Awaitable<number>;
+  get(jail: string, key: JailKey): Awaitable<JailValue>;
+  /** Both return the jail's ignoreip list after the change. */
+  addIgnoreIp(jail: string, ip: string): Awaitable<string[]>;
+  delIgnoreIp(jail: string, ip: string): Awaitable<string[]>;
+  /** All current bans across jails. */
+  banned(): Awaitable<BanInfo[]>;
+  /** Reload the configuration (one jail or all) without losing bans. */
+  reload(jail?: string): Awaitable<void>;
+  /** Shut the server down. Called after the HTTP reply has been sent. */
+  stop(): Awaitable<void>;
+  metrics(): Awaitable<JailCounters[]>;
+  /** fail2ban's flushlogs: reopen the log file. */
+  flushLogs?(): Awaitable<"rolled over" | "flushed">;
+}
+
+/** Thrown by a Controller for a jail name that does not exist (→ 404). */
+export class UnknownJailError extends Error {
+  constructor(readonly jail: string) {
+    super(`Sorry but the jail '${jail}' does not exist`);
+    this.name = "UnknownJailError";
+  }
+}
+
+/** Thrown by a Controller (or the API) for bad input (→ 400); `field` names the offending input. */
+export class InvalidInputError extends Error {
+  constructor(message: string, readonly field?: string) {
+    super(message);
+    this.name = "InvalidInputError";
+  }
+}

@@ -1,0 +1,50 @@
+// Read-only endpoints under /api/v1 (served in both unix and tcp mode).
+import { Hono } from "hono";
+import { InvalidInputError, JAIL_KEYS } from "./controller.ts";
+import type { Controller, JailKey } from "./controller.ts";
+import { parseIpField, requireJail } from "./validate.ts";
+
+export function readRoutes(ctl: Controller): Hono {
+  const r = new Hono();
+
+  r.get("/ping", async (c) => {
+    await ctl.ping();
+    return c.json({ reply: "pong" });
+  });
+
+  r.get("/version", async (c) => c.json({ version: await ctl.version() }));
+
+  r.get("/status", async (c) => {
+    const { jails } = await ctl.status();
+    return c.json({ count: jails.length, jails });
+  });
+
+  r.get("/jails", async (c) => {
+    const { jails } = await ctl.status();
+    return c.json({ jails: await Promise.all(jails.map((j) => ctl.jailStatus(j))) });
+  });
+
+  r.get("/jails/:name", async (c) => {
+    const jail = await requireJail(ctl, c.req.param("name"));
+    return c.json(await ctl.jailStatus(jail));
+  });
+
+  r.get("/jails/:name/:key", async (c) => {
+    const jail = await requireJail(ctl, c.req.param("name"));
+    const key = c.req.param("key");
+    if (!(JAIL_KEYS as readonly string[]).includes(key)) {
+      throw new InvalidInputError(`key: unknown jail property '${key}' (known: ${JAIL_KEYS.join(", ")})`, "key");
+    }
+    return c.json({ jail, key, value: await ctl.get(jail, key as JailKey) });
+  });
+
+  r.get("/bans", async (c) => c.json({ bans: await ctl.banned() }));
+
+  r.get("/bans/:ip", async (c) => {
+    const ip = parseIpField(c.req.param("ip"), "ip");
+    const bans = (await ctl.banned()).filter((b) => b.ip === ip);
+    return c.json({ ip, jails: bans.map((b) => b.jail), bans });
+  });
+
+  return r;
+}

@@ -1,0 +1,59 @@
+// Input checks shared by the routes: every bad input becomes an InvalidInputError or
+// UnknownJailError, which errors.ts turns into a 400/404 JSON answer.
+import type { Context } from "hono";
+import { parseIP } from "../jail/ipaddr.ts";
+import { InvalidInputError, UnknownJailError } from "./controller.ts";
+import type { Controller } from "./controller.ts";
+
+const MAX_BODY_BYTES = 1 << 20;
+const MAX_IPS = 10_000;
+
+/** A request body as a JSON object; an absent body is `{}`. */
+export async function readJson(c: Context): Promise<Record<string, unknown>> {
+  const text = await c.req.text();
+  if (text.length > MAX_BODY_BYTES) throw new InvalidInputError("request body too large", "body");
+  if (text.trim() === "") return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new InvalidInputError("request body is not valid JSON", "body");
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw new InvalidInputError("request body must be a JSON object", "body");
+  }
+  return v as Record<string, unknown>;
+}
+
+/** One IP address or network (CIDR), normalised like fail2ban's IPAddr. */
+export function parseIpField(value: unknown, field: string): string {
+  if (typeof value !== "string" || value.length > 100) {
+    throw new InvalidInputError(`${field}: expected an IP address string`, field);
+  }
+  const ip = parseIP(value);
+  if (ip === null) throw new InvalidInputError(`${field}: '${value}' is not a valid IP address`, field);
+  return ip.toString();
+}
+
+/** A non-empty list of IPs (a single string is accepted too). */
+export function parseIpList(value: unknown, field: string): string[] {
+  const list = typeof value === "string" ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new InvalidInputError(`${field}: expected a non-empty list of IP addresses`, field);
+  }
+  if (list.length > MAX_IPS) throw new InvalidInputError(`${field}: more than ${MAX_IPS} addresses`, field);
+  return list.map((v, i) => parseIpField(v, `${field}[${i}]`));
+}
+
+export function optionalString(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") throw new InvalidInputError(`${field}: expected a string`, field);
+  return value;
+}
+
+/** Checks the jail exists before any controller call that names it. */
+export async function requireJail(ctl: Controller, jail: string): Promise<string> {
+  const { jails } = await ctl.status();
+  if (!jails.includes(jail)) throw new UnknownJailError(jail);
+  return jail;
+}
