@@ -1,0 +1,423 @@
+// A recursive-descent reader of Python 3.11 `re` syntax (str patterns) that emits an equivalent
+// JavaScript v-flag source. It follows CPython's re/_parser.py decisions (what is a quantifier, what is a
+// literal, which escapes are errors) and rewrites constructs whose meaning differs between engines.
+import { regexErrorAt } from "./pyre-error.ts";
+import { boundaryAtom, categoryAtom, literalAtom, type Category } from "./pyre-charset.ts";
+import { parseClass, parseHexEscape } from "./pyre-class.ts";
+
+export interface Flags { i: boolean; m: boolean; s: boolean; x: boolean; a: boolean }
+
+/** One element of a sequence: its JS text, its width bounds (for Python's lookbehind rule), its role. */
+export interface Item {
+  js: string;
+  min: number;
+  max: number;
+  /** "at": zero-width anchor (not repeatable in Python); "look": lookaround (JS needs a wrapper to repeat). */
+  kind: "char" | "at" | "look" | "repeat" | "group" | "seq";
+  /** First Python group number opened inside this item (groups g0..next-1 belong to it). */
+  g0?: number;
+}
+
+const MAXREPEAT = 4294967295;
+const DIGITS = "0123456789";
+const OCT = "01234567";
+const ASCII_LETTERS = /^[A-Za-z]$/;
+const PY_IDENT = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
+const JS_SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const WS = " \t\n\r\v\f";
+
+export interface GroupInfo { index: number; name?: string; jsName: string; min: number; max: number }
+
+export class PyParser {
+  pos = 0;
+  readonly groups: GroupInfo[] = [];
+  readonly names = new Map<string, number>();
+  private readonly open = new Set<number>();
+  /** Groups that some path may leave unset when matching reaches a later reference. */
+  readonly uncertain = new Set<number>();
+  /** Groups whose participation must be testable (conditionals, backrefs to uncertain groups). */
+  readonly condRefs = new Set<number>();
+  readonly backRefs = new Set<number>();
+  /** Python group numbers referenced before they exist (only legal in conditionals); checked at the end. */
+  readonly forwardRefs = new Map<number, number>();
+  private lookbehindFrom: number | null = null;
+  private atomics = 0;
+  globalFlags: Flags = { i: false, m: false, s: false, x: false, a: false };
+
+  constructor(readonly src: string) {}
+
+  err(what: string, at = this.pos, len = 1): Error { return regexErrorAt(this.src, at, what, len); }
+  peek(): string | undefined { return this.src[this.pos]; }
+  get nextGroup(): number { return this.groups.length + 1; }
+
+  /** Python's tokenizer treats "\\" plus one character as a single token. */
+  private nextToken(): string | undefined {
+    const c = this.src[this.pos];
+    if (c === undefined) return undefined;
+    if (c === "\\") {
+      const n = this.src[this.pos + 1];
+      if (n === undefined) throw this.err("bad escape (end of pattern)", this.pos);
+      return c + String.fromCodePoint(this.src.codePointAt(this.pos + 1)!);
+    }
+    return String.fromCodePoint(this.src.codePointAt(this.pos)!);
+  }
+  private take(): string | undefined { const t = this.nextToken(); if (t !== undefined) this.pos += t.length; return t; }
+  match(s: string): boolean { if (this.nextToken() === s) { this.pos += s.length; return true; } return false; }
+
+  private getUntil(end: string, what: string): string {
+    const start = this.pos;
+    const idx = this.src.indexOf(end, start);
+    if (idx < 0) throw this.err(`missing ${end}, unterminated name`, start, this.src.length - start);
+    const name = this.src.slice(start, idx);
+    if (!name) throw this.err(`missing ${what}`, start);
+    this.pos = idx + 1;
+    return name;
+  }
+
+  private checkName(name: string, at: number): void {
+    if (!PY_IDENT.test(name)) throw this.err(`bad character in group name ${JSON.stringify(name)}`, at, name.length);
+  }
+
+  parseAlternation(flags: Flags, nested: number): Item {
+    const firstGroup = this.nextGroup;
+    const branches: Item[] = [];
+    for (;;) {
+      branches.push(this.parseSequence(flags, nested + 1, nested === 0 && branches.length === 0));
+      if (!this.match("|")) break;
+      // Global flags can only lead the first branch; later top-level branches see them all.
+      if (nested === 0) flags = { ...this.globalFlags };
+    }
+    if (branches.length === 1) return branches[0]!;
+    this.markUncertain(firstGroup);
+    return {
+      js: branches.map((b) => b.js).join("|"),
+      min: Math.min(...branches.map((b) => b.min)),
+      max: Math.max(...branches.map((b) => b.max)),
+      kind: "seq",
+    };
+  }
+
+  private markUncertain(fromGroup: number): void {
+    for (let g = fromGroup; g < this.nextGroup; g++) this.uncertain.add(g);
+  }
+
+  private parseSequence(flags: Flags, nested: number, first: boolean): Item {
+    const items: Item[] = [];
+    for (;;) {
+      const c = this.peek();
+      if (c === undefined || c === "|" || c === ")") break;
+      const here = this.pos;
+      const g0 = this.nextGroup;
+      const tok = this.take()!;
+      if (flags.x) {
+        if (WS.includes(tok)) continue;
+        if (tok === "#") {
+          while (this.pos < this.src.length && this.src[this.pos] !== "\n") this.pos++;
+          if (this.pos < this.src.length) this.pos++;
+          continue;
+        }
+      }
+      const push = (item: Item) => items.push({ ...item, g0 });
+      if (tok[0] === "\\" && tok.length > 1) { push(this.parseEscape(tok, here, flags)); continue; }
+      switch (tok) {
+        case "[": push(parseClass(this, here, flags)); break;
+        case "*": case "+": case "?": case "{": {
+          const q = this.parseQuantifier(tok, here);
+          if (!q) { push({ js: "\\{", min: 1, max: 1, kind: "char" }); break; }
+          const last = items[items.length - 1];
+          if (!last || last.kind === "at") throw this.err("nothing to repeat", here, this.pos - here);
+          if (last.kind === "repeat") throw this.err("multiple repeat", here, this.pos - here);
+          items[items.length - 1] = this.applyQuantifier(last, q.min, q.max);
+          break;
+        }
+        case ".": push({ js: flags.s ? "[^]" : "[^\\n]", min: 1, max: 1, kind: "char" }); break;
+        case "^": push({ js: flags.m ? "(?<![^\\n])" : "^", min: 0, max: 0, kind: "at" }); break;
+        case "$": push({ js: flags.m ? "(?![^\\n])" : "(?=\\n?$)", min: 0, max: 0, kind: "at" }); break;
+        case "(": {
+          const item = this.parseGroup(here, flags, nested, first && items.length === 0);
+          if (item === "flags") flags = { ...this.globalFlags };
+          else if (item) push(item);
+          break;
+        }
+        default: push({ js: literalAtom(tok.codePointAt(0)!), min: 1, max: 1, kind: "char" });
+      }
+    }
+    if (items.length === 1) return items[0]!;
+    return {
+      js: items.map((i) => i.js).join(""),
+      min: items.reduce((s, i) => s + i.min, 0),
+      max: items.reduce((s, i) => s + i.max, 0),
+      kind: "seq",
+    };
+  }
+
+  /** Returns null when "{" is not a quantifier (Python then reads it as a literal). */
+  private parseQuantifier(tok: string, here: number): { min: number; max: number; lazy?: boolean } | null {
+    if (tok === "*") return { min: 0, max: Infinity };
+    if (tok === "+") return { min: 1, max: Infinity };
+    if (tok === "?") return { min: 0, max: 1 };
+    if (this.peek() === "}") return null;
+    let lo = "", hi = "";
+    while (DIGITS.includes(this.peek() ?? "x")) lo += this.src[this.pos++];
+    if (this.match(",")) { while (DIGITS.includes(this.peek() ?? "x")) hi += this.src[this.pos++]; }
+    else hi = lo;
+    if (!this.match("}")) { this.pos = here + 1; return null; }
+    const min = lo ? Number(lo) : 0;
+    const max = hi ? Number(hi) : Infinity;
+    if (min >= MAXREPEAT || (hi && max >= MAXREPEAT)) throw this.err("the repetition number is too large", here, this.pos - here);
+    if (max < min) throw this.err("min repeat greater than max repeat", here, this.pos - here);
+    return { min, max };
+  }
+
+  private applyQuantifier(item: Item, min: number, max: number): Item {
+    const quant = max === Infinity ? (min === 0 ? "*" : min === 1 ? "+" : `{${min},}`)
+      : min === 0 && max === 1 ? "?" : min === max ? `{${min}}` : `{${min},${max}}`;
+    const base = item.kind === "char" || item.kind === "group" ? item.js : `(?:${item.js})`;
+    const width = { min: item.min * min, max: max === 0 ? 0 : item.max * max, kind: "repeat" as const };
+    if (min === 0) this.markUncertain(item.g0 ?? this.nextGroup);
+    if (this.match("?")) return { js: `${base}${quant}?`, ...width };
+    if (this.match("+")) {
+      // Possessive (3.11): an atomic group around the greedy repeat.
+      const name = `$a${++this.atomics}`;
+      return { js: `(?=(?<${name}>${base}${quant}))\\k<${name}>`, ...width };
+    }
+    return { js: `${base}${quant}`, ...width };
+  }
+
+  private parseEscape(tok: string, here: number, flags: Flags): Item {
+    const c = tok[1]!;
+    const lit = (cp: number): Item => ({ js: literalAtom(cp), min: 1, max: 1, kind: "char" });
+    switch (c) {
+      case "A": return { js: "^", min: 0, max: 0, kind: "at" };
+      case "Z": return { js: "$", min: 0, max: 0, kind: "at" };
+      case "b": return { js: boundaryAtom(false, flags.a), min: 0, max: 0, kind: "at" };
+      case "B": return { js: boundaryAtom(true, flags.a), min: 0, max: 0, kind: "at" };
+      case "d": case "D": case "s": case "S": case "w": case "W":
+        return { js: categoryAtom(c as Category, flags.a), min: 1, max: 1, kind: "char" };
+      case "a": return lit(7);
+      case "f": return lit(12);
+      case "n": return lit(10);
+      case "r": return lit(13);
+      case "t": return lit(9);
+      case "v": return lit(11);
+      case "\\": return lit(92);
+      case "x": case "u": case "U": case "N": return lit(parseHexEscape(this, c, here));
+      case "0": {
+        let v = "0";
+        while (v.length < 3 && OCT.includes(this.peek() ?? "x")) v += this.src[this.pos++];
+        return lit(parseInt(v, 8));
+      }
+    }
+    if (DIGITS.includes(c)) {
+      let digits = c;
+      if (DIGITS.includes(this.peek() ?? "x")) {
+        digits += this.src[this.pos++];
+        if (OCT.includes(digits[0]!) && OCT.includes(digits[1]!) && OCT.includes(this.peek() ?? "x")) {
+          digits += this.src[this.pos++];
+          const v = parseInt(digits, 8);
+          if (v > 0o377) throw this.err(`octal escape value \\${digits} outside of range 0-0o377`, here, this.pos - here);
+          return lit(v);
+        }
+      }
+      const g = Number(digits);
+      if (g >= this.nextGroup) throw this.err(`invalid group reference ${g}`, here + 1, digits.length);
+      return this.backref(g, here);
+    }
+    if (ASCII_LETTERS.test(c)) throw this.err(`bad escape ${tok}`, here, tok.length);
+    return lit(tok.codePointAt(1)!);
+  }
+
+  private checkLookbehindRef(g: number, here: number): void {
+    if (this.lookbehindFrom !== null && g >= this.lookbehindFrom) {
+      throw this.err("cannot refer to group defined in the same lookbehind subpattern", here, this.pos - here);
+    }
+  }
+
+  private backref(g: number, here: number): Item {
+    if (this.open.has(g)) throw this.err("cannot refer to an open group", here, this.pos - here);
+    this.checkLookbehindRef(g, here);
+    this.backRefs.add(g);
+    const info = this.groups[g - 1]!;
+    // Placeholder \0S<g>\0 becomes a "group participated" test when the group may be unset (see pyre.ts).
+    return { js: `(?:\u0000S${g}\u0000\\k<${info.jsName}>)`, min: info.min, max: info.max, kind: "group" };
+  }
+
+  /** Returns an Item, null for comments, or "flags" after a leading global-flags group. */
+  private parseGroup(start: number, flags: Flags, nested: number, first: boolean): Item | null | "flags" {
+    let name: string | undefined;
+    let capture = true;
+    let atomic = false;
+    let sub = flags;
+    if (this.match("?")) {
+      const ch = this.take();
+      if (ch === undefined) throw this.err("unexpected end of pattern", this.pos);
+      if (ch === "P") {
+        if (this.match("<")) {
+          const at = this.pos;
+          name = this.getUntil(">", "group name");
+          this.checkName(name, at);
+        } else if (this.match("=")) {
+          const at = this.pos;
+          const ref = this.getUntil(")", "group name");
+          this.checkName(ref, at);
+          const g = this.names.get(ref);
+          if (g === undefined) throw this.err(`unknown group name ${JSON.stringify(ref)}`, at, ref.length);
+          return this.backref(g, start);
+        } else {
+          throw this.err(`unknown extension ?P${this.peek() ?? ""}`, start, 4);
+        }
+      } else if (ch === ":") {
+        capture = false;
+      } else if (ch === "#") {
+        const end = this.src.indexOf(")", this.pos);
+        if (end < 0) throw this.err("missing ), unterminated comment", start, this.src.length - start);
+        this.pos = end + 1;
+        return null;
+      } else if (ch === "=" || ch === "!" || ch === "<") {
+        return this.parseLookaround(ch, start, flags, nested);
+      } else if (ch === "(") {
+        return this.parseConditional(start, flags, nested);
+      } else if (ch === ">") {
+        capture = false;
+        atomic = true;
+      } else if ("aiLmsux-".includes(ch)) {
+        const r = this.parseFlags(ch, start, flags);
+        if (r === "global") {
+          if (!first) throw this.err("global flags not at the start of the expression", start, this.pos - start);
+          return "flags";
+        }
+        capture = false;
+        sub = r.flags;
+        const js = this.parseBody(start, sub, nested);
+        const wrap = r.iChange === undefined ? "?:" : r.iChange ? "?i:" : "?-i:";
+        return { js: `(${wrap}${js.js})`, min: js.min, max: js.max, kind: "group" };
+      } else {
+        throw this.err(`unknown extension ?${ch}`, start, 3);
+      }
+    }
+    if (!capture) {
+      const body = this.parseBody(start, sub, nested);
+      if (!atomic) return { ...body, js: `(?:${body.js})`, kind: "group" };
+      const an = `$a${++this.atomics}`;
+      return { js: `(?:(?=(?<${an}>${body.js}))\\k<${an}>)`, min: body.min, max: body.max, kind: "group" };
+    }
+    const index = this.nextGroup;
+    if (name !== undefined && this.names.has(name)) {
+      throw this.err(`redefinition of group name ${JSON.stringify(name)} as group ${index}; was group ${this.names.get(name)}`, start, name.length + 4);
+    }
+    const jsName = name !== undefined && JS_SAFE_NAME.test(name) ? name : `$g${index}`;
+    const info: GroupInfo = { index, jsName, min: 0, max: 0, ...(name !== undefined ? { name } : {}) };
+    this.groups.push(info);
+    if (name !== undefined) this.names.set(name, index);
+    this.open.add(index);
+    const body = this.parseBody(start, sub, nested);
+    this.open.delete(index);
+    info.min = body.min;
+    info.max = body.max;
+    // Placeholders \0m<g>\0 ... \0M<g>\0 become "participation" markers when needed (pyre.ts).
+    const js = `(?<${jsName}>\u0000m${index}\u0000${body.js}\u0000M${index}\u0000)`;
+    return { js, min: body.min, max: body.max, kind: "group" };
+  }
+
+  private parseBody(start: number, flags: Flags, nested: number): Item {
+    const body = this.parseAlternation(flags, nested);
+    if (!this.match(")")) throw this.err("missing ), unterminated subpattern", start, this.pos - start);
+    return body;
+  }
+
+  private parseLookaround(ch: string, start: number, flags: Flags, nested: number): Item {
+    let kind = ch;
+    let behind = false;
+    if (ch === "<") {
+      const c2 = this.take();
+      if (c2 === undefined) throw this.err("unexpected end of pattern", this.pos);
+      if (c2 !== "=" && c2 !== "!") throw this.err(`unknown extension ?<${c2}`, start, 4);
+      kind = c2;
+      behind = true;
+    }
+    const outer = this.lookbehindFrom;
+    if (behind && outer === null) this.lookbehindFrom = this.nextGroup;
+    const firstGroup = this.nextGroup;
+    const body = this.parseBody(start, flags, nested);
+    if (behind) {
+      this.lookbehindFrom = outer;
+      if (body.min !== body.max) throw this.err("look-behind requires fixed-width pattern", start, this.pos - start);
+    }
+    if (kind === "!") this.markUncertain(firstGroup);
+    return { js: `(?${behind ? "<" : ""}${kind}${body.js})`, min: 0, max: 0, kind: "look" };
+  }
+
+  private parseConditional(start: number, flags: Flags, nested: number): Item {
+    const at = this.pos;
+    const ref = this.getUntil(")", "group name");
+    let g: number | undefined;
+    if (PY_IDENT.test(ref)) {
+      g = this.names.get(ref);
+      if (g === undefined) throw this.err(`unknown group name ${JSON.stringify(ref)}`, at, ref.length);
+    } else {
+      if (!/^[0-9]+$/.test(ref)) throw this.err(`bad character in group name ${JSON.stringify(ref)}`, at, ref.length);
+      g = Number(ref);
+      if (g === 0) throw this.err("bad group number", at, ref.length);
+      if (!this.forwardRefs.has(g)) this.forwardRefs.set(g, at);
+    }
+    this.checkLookbehindRef(g, start);
+    this.condRefs.add(g);
+    const firstGroup = this.nextGroup;
+    const yes = this.parseSequence(flags, nested + 1, false);
+    let no: Item | undefined;
+    if (this.match("|")) {
+      no = this.parseSequence(flags, nested + 1, false);
+      if (this.peek() === "|") throw this.err("conditional backref with more than two branches", this.pos);
+    }
+    if (!this.match(")")) throw this.err("missing ), unterminated subpattern", start, this.pos - start);
+    this.markUncertain(firstGroup);
+    // JS has no conditionals: (?(g)yes|no) is (?:SET(g) yes | NOTSET(g) no), exactly one branch viable.
+    const js = `(?:\u0000S${g}\u0000(?:${yes.js})|\u0000N${g}\u0000(?:${no ? no.js : ""}))`;
+    return { js, min: Math.min(yes.min, no ? no.min : 0), max: Math.max(yes.max, no ? no.max : 0), kind: "group" };
+  }
+
+  private parseFlags(first: string, start: number, flags: Flags):
+    "global" | { flags: Flags; iChange?: boolean } {
+    const add = new Set<string>();
+    const del = new Set<string>();
+    let ch: string | undefined = first;
+    const typeFlags = (s: Set<string>) => ["a", "u", "L"].filter((f) => s.has(f)).length;
+    if (ch !== "-") {
+      for (;;) {
+        if (ch === "L") throw this.err("bad inline flags: cannot use 'L' flag with a str pattern", this.pos - 1);
+        add.add(ch!);
+        if (typeFlags(add) > 1) throw this.err("bad inline flags: flags 'a', 'u' and 'L' are incompatible", this.pos - 1);
+        ch = this.take();
+        if (ch === undefined) throw this.err("missing -, : or )", this.pos);
+        if (ch === ")" || ch === "-" || ch === ":") break;
+        if (!"aiLmsux".includes(ch)) throw this.err(/\p{L}/u.test(ch) ? "unknown flag" : "missing -, : or )", this.pos - 1);
+      }
+    }
+    if (ch === ")") {
+      for (const f of add) if (f in this.globalFlags) (this.globalFlags as unknown as Record<string, boolean>)[f] = true;
+      return "global";
+    }
+    if (ch === "-") {
+      ch = this.take();
+      if (ch === undefined) throw this.err("missing flag", this.pos);
+      if (!"aiLmsux".includes(ch)) throw this.err(/\p{L}/u.test(ch) ? "unknown flag" : "missing flag", this.pos - 1);
+      for (;;) {
+        if ("auL".includes(ch!)) throw this.err("bad inline flags: cannot turn off flags 'a', 'u' and 'L'", this.pos - 1);
+        del.add(ch!);
+        ch = this.take();
+        if (ch === undefined) throw this.err("missing :", this.pos);
+        if (ch === ":") break;
+        if (!"aiLmsux".includes(ch)) throw this.err(/\p{L}/u.test(ch) ? "unknown flag" : "missing :", this.pos - 1);
+      }
+    }
+    for (const f of add) if (del.has(f)) throw this.err("bad inline flags: flag turned on and off", start, this.pos - start);
+    const next: Flags = { ...flags };
+    for (const f of ["i", "m", "s", "x", "a"] as const) {
+      if (add.has(f)) next[f] = true;
+      if (del.has(f)) next[f] = false;
+    }
+    const r: { flags: Flags; iChange?: boolean } = { flags: next };
+    if (next.i !== flags.i) r.iChange = next.i;
+    return r;
+  }
+}

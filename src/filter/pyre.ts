@@ -1,0 +1,64 @@
+// Python `re` (3.11, str patterns) → JavaScript RegExp, translated once at load time.
+// The output uses the `v` flag (Unicode code points, nested classes) and never JS's `m`/`s` flags:
+// ".", "^", "$", \b, \d, \w, \s are spelled out so they mean exactly what Python means.
+import { RegexError } from "./pyre-error.ts";
+import { PyParser, type Flags } from "./pyre-parser.ts";
+
+export { RegexError } from "./pyre-error.ts";
+
+export interface PyGroup {
+  /** Python group number (1-based). */
+  index: number;
+  /** Python group name, if named. */
+  name?: string;
+  /** Name of the JS named group that carries it (Python name when ASCII-safe, else "$g<N>"). */
+  jsName: string;
+}
+
+export interface Translation {
+  source: string;
+  flags: string;
+  /** Python group names, in group-number order. */
+  groupNames: string[];
+  groups: PyGroup[];
+}
+
+export interface TranslateOptions { ignoreCase?: boolean; multiline?: boolean; dotAll?: boolean; verbose?: boolean; ascii?: boolean }
+
+/** Zero-width test "group g has participated", built from the prefix/suffix captured when g closed. */
+function participated(g: number, negate: boolean): string {
+  return `(?<${negate ? "!" : "="}(?=\\k<$m${g}>$)(?<=^\\k<$p${g}>)[^]*?)`;
+}
+
+export function translatePythonRegex(pattern: string, opts: TranslateOptions = {}): Translation {
+  const parser = new PyParser(pattern);
+  const initial: Flags = {
+    i: !!opts.ignoreCase, m: !!opts.multiline, s: !!opts.dotAll, x: !!opts.verbose, a: !!opts.ascii,
+  };
+  parser.globalFlags = { ...initial };
+  const body = parser.parseAlternation({ ...initial }, 0);
+  if (parser.pos < pattern.length) throw parser.err("unbalanced parenthesis", parser.pos);
+  for (const [g, at] of parser.forwardRefs) {
+    if (g > parser.groups.length) throw parser.err(`invalid group reference ${g}`, at, String(g).length);
+  }
+  // JS backreferences to unset groups match "", Python's fail; JS has no conditionals at all.
+  // Both need to know whether a group took part, so such groups record where they ended.
+  const needMarker = new Set(parser.condRefs);
+  for (const g of parser.backRefs) if (parser.uncertain.has(g)) needMarker.add(g);
+  const source = body.js.replace(/\u0000([mMSN])(\d+)\u0000/g, (_all, kind: string, num: string) => {
+    const g = Number(num);
+    if (kind === "N") return participated(g, true);
+    if (!needMarker.has(g)) return "";
+    if (kind === "S") return participated(g, false);
+    if (kind === "m") return "(?:";
+    return `)(?<=^(?<$p${g}>[^]*))(?=(?<$m${g}>[^]*))`;
+  });
+  const flags = parser.globalFlags.i ? "iv" : "v";
+  try {
+    new RegExp(source, flags);
+  } catch (e) {
+    throw new RegexError(`cannot translate ${JSON.stringify(pattern)} to JavaScript: ${(e as Error).message}`);
+  }
+  const groups: PyGroup[] = parser.groups.map((g) => ({ index: g.index, jsName: g.jsName, ...(g.name !== undefined ? { name: g.name } : {}) }));
+  return { source, flags, groupNames: groups.flatMap((g) => (g.name !== undefined ? [g.name] : [])), groups };
+}
