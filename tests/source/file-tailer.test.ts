@@ -158,7 +158,7 @@ describe.each(MODES)("FileTailer (%s)", (mode) => {
 });
 
 function openFds(): number {
-  return new Bun.Glob("*").scanSync({ cwd: "/proc/self/fd", onlyFiles: false }).toArray().length;
+  return [...new Bun.Glob("*").scanSync({ cwd: "/proc/self/fd", onlyFiles: false })].length;
 }
 
 test("inotify mode reacts to writes without waiting for the periodic check", async () => {
