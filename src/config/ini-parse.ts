@@ -13,6 +13,8 @@ export interface IniFile {
   file: string;
   defaults: Section;
   sections: Map<string, Section>;
+  /** Where each section's header is (first occurrence). */
+  headers: Map<string, { file: string; line: number }>;
 }
 
 export const DEFAULT_SECTION = "DEFAULT";
@@ -44,7 +46,7 @@ const OPTION_RE = /^(.*?)\s*([=:])\s*(.*)$/su;
  * for fail2ban. Values stay raw: interpolation happens on lookup.
  */
 export function parseIni(text: string, file: string): IniFile {
-  const result: IniFile = { file, defaults: new Map(), sections: new Map() };
+  const result: IniFile = { file, defaults: new Map(), sections: new Map(), headers: new Map() };
   const seen = new Set<string>();
   const pending = new Map<Entry, string[]>();
   let current: Section | undefined;
@@ -76,6 +78,7 @@ export function parseIni(text: string, file: string): IniFile {
       if (sectionName === DEFAULT_SECTION) current = result.defaults;
       else {
         seen.add(`[${sectionName}`);
+        result.headers.set(sectionName, { file, line: lineNo });
         current = result.sections.get(sectionName) ?? new Map();
         result.sections.set(sectionName, current);
       }

@@ -22,6 +22,8 @@ export class IniConfig implements Store {
   readonly sections = new Map<string, Section>();
   /** Files merged, in order (describe() paths). */
   readonly files: string[] = [];
+  /** Where each section was first declared (conditional sections under their base name). */
+  readonly headers = new Map<string, { file: string; line: number }>();
   private readonly parsed = new Map<string, IniFile | null>();
 
   constructor(readonly fs: ConfigFS) {}
@@ -111,6 +113,8 @@ export class IniConfig implements Store {
         opts = new Map([...sect].map(([k, v]) => [k + cond[2]!, v]));
       }
       const prev = this.sections.get(name);
+      const at = ini.headers.get(rawName);
+      if (at && !this.headers.has(name)) this.headers.set(name, at);
       if (!prev) {
         this.sections.set(name, new Map(opts));
         continue;

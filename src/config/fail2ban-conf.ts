@@ -1,0 +1,80 @@
+import { ConfigError } from "./errors.ts";
+import type { ConfigFS } from "./fs.ts";
+import { DEFAULT_SECTION } from "./ini-parse.ts";
+import { IniConfig } from "./ini.ts";
+import { readOptions, type OptionTemplate } from "./read-options.ts";
+
+export interface Fail2banConf {
+  loglevel: string;
+  logtarget: string;
+  syslogsocket: string;
+  socket: string;
+  pidfile: string;
+  allowipv6: string;
+  dbfile: string;
+  dbmaxmatches?: number;
+  dbpurgeage: string;
+  /** [Thread] stacksize (KiB), when set. */
+  stacksize?: number;
+  /** Every section (DEFAULT included) with its options resolved, e.g. f2b's own [api]. */
+  sections: Record<string, Record<string, string>>;
+  /** Files read, in order. */
+  files: string[];
+}
+
+// fail2ban's Fail2banReader: getEarlyOptions (socket, pidfile) and getOptions defaults.
+const MAIN: OptionTemplate = [
+  ["loglevel", "string", "INFO"],
+  ["logtarget", "string", "STDERR"],
+  ["syslogsocket", "string", "auto"],
+  ["allowipv6", "string", "auto"],
+  ["dbfile", "string", "/var/lib/fail2ban/fail2ban.sqlite3"],
+  ["dbmaxmatches", "int"],
+  ["dbpurgeage", "string", "1d"],
+];
+const EARLY: OptionTemplate = [
+  ["socket", "string", "/var/run/fail2ban/fail2ban.sock"],
+  ["pidfile", "string", "/var/run/fail2ban/fail2ban.pid"],
+];
+const LOG_LEVELS = /^(NOTSET|CRITICAL|ERROR|WARNING|WARN|NOTICE|INFO|DEBUG|TRACEDEBUG|HEAVYDEBUG|FATAL|MSG|\d+)$/iu;
+
+/** loadFail2banConf: fail2ban.conf, fail2ban.d/*.conf, fail2ban.local, fail2ban.d/*.local. */
+export function loadFail2banConf(fs: ConfigFS): Fail2banConf {
+  const cfg = new IniConfig(fs);
+  cfg.readNamed("fail2ban");
+  const main = readOptions(cfg, "Definition", MAIN).values;
+  const early = readOptions(cfg, "Definition", EARLY).values;
+  const conf: Fail2banConf = {
+    loglevel: main.get("loglevel")!,
+    logtarget: main.get("logtarget")!,
+    syslogsocket: main.get("syslogsocket")!,
+    socket: early.get("socket")!,
+    pidfile: early.get("pidfile")!,
+    allowipv6: main.get("allowipv6")!,
+    dbfile: main.get("dbfile")!,
+    dbpurgeage: main.get("dbpurgeage")!,
+    sections: {},
+    files: cfg.files,
+  };
+  const entry = (opt: string) => cfg.sections.get("Definition")?.get(opt) ?? cfg.defaults.get(opt);
+  if (!LOG_LEVELS.test(conf.loglevel)) {
+    throw new ConfigError("invalid loglevel (expected CRITICAL, ERROR, WARNING, NOTICE, INFO, DEBUG or a number)", entry("loglevel"), conf.loglevel);
+  }
+  const maxMatches = readOptions(cfg, "Definition", [["dbmaxmatches", "int"]]);
+  const mm = maxMatches.pyValues["dbmaxmatches"];
+  if (mm !== undefined) conf.dbmaxmatches = Number(mm);
+  else if (maxMatches.values.has("dbmaxmatches")) {
+    throw new ConfigError("dbmaxmatches must be an integer", entry("dbmaxmatches"), maxMatches.values.get("dbmaxmatches"));
+  }
+  if (cfg.hasSection("Thread")) {
+    const st = readOptions(cfg, "Thread", [["stacksize", "int"]]).pyValues["stacksize"];
+    if (st !== undefined) conf.stacksize = Number(st);
+  }
+  for (const section of [DEFAULT_SECTION, ...cfg.sectionNames()]) {
+    const out: Record<string, string> = {};
+    const names = section === DEFAULT_SECTION ? [...cfg.defaults.keys()] : cfg.options(section, true);
+    for (const opt of names) out[opt] = cfg.get(section, opt);
+    conf.sections[section] = out;
+  }
+  return conf;
+}
