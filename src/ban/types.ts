@@ -1,0 +1,44 @@
+import type { BanHistory, BanTicket } from "../jail/types.ts";
+
+export type { BanTicket } from "../jail/types.ts";
+
+/** A ban as persisted (fail2ban's bans/bips row). */
+export interface StoredBan {
+  jail: string;
+  ip: string;
+  timeOfBan: number;
+  /** Seconds, -1 permanent. */
+  bantime: number;
+  banCount: number;
+  matches: string[];
+  failures: number;
+  data: Record<string, unknown>;
+}
+
+/** Undo handle for a written ban, used when the firewall refuses it. */
+export interface BanReceipt { withdraw(): void }
+
+/**
+ * Persistence the ban manager needs (implemented by src/db over SQLite). Synchronous on purpose:
+ * a ban is durable when addBan returns, before any firewall change.
+ */
+export interface BanStore extends BanHistory {
+  addJail(jail: string): void;
+  /** Writes the ban and the per-ip history row in one transaction. */
+  addBan(t: BanTicket): BanReceipt;
+  /** Deletes ban + history rows of one ip, or of the whole jail when ip is omitted (fail2ban delBan). */
+  removeBan(jail: string, ip?: string): void;
+  /** Bans of a jail still in force at `now` (fail2ban getCurrentBans), newest per ip. */
+  currentBans(jail: string, now: number, opts: { forbantime?: number | null; correctBanTime?: number | null; maxmatches?: number }): StoredBan[];
+}
+
+/** The actions layer behind the ban manager. A rejected promise means the firewall did not change. */
+export interface BanEffector {
+  ban(t: BanTicket): Promise<void>;
+  unban(jail: string, ip: string): Promise<void>;
+  /** Optional batch form used on restore (one firewall transaction for many bans). */
+  banMany?(ts: BanTicket[]): Promise<void>;
+}
+
+export type BanLogLevel = "debug" | "info" | "notice" | "warning" | "error";
+export type BanLog = (level: BanLogLevel, msg: string) => void;

@@ -1,0 +1,123 @@
+import type { BanHistoryEntry, BanTicket } from "../jail/types.ts";
+import type { BanReceipt, BanStore, StoredBan } from "../ban/types.ts";
+import type { F2bDatabase } from "./database.ts";
+
+interface BipsRow { ip: string; jail: string; timeofban: number; bantime: number; bancount: number; data: unknown }
+
+const decoder = new TextDecoder();
+
+/** fail2ban writes data as UTF-8 JSON bytes, we as text; a damaged value reads as {} (as fail2ban does). */
+function parseData(raw: unknown): Record<string, unknown> {
+  if (raw === null || raw === undefined) return {};
+  try {
+    const v: unknown = JSON.parse(raw instanceof Uint8Array ? decoder.decode(raw) : String(raw));
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch { return {}; }
+}
+
+function matchesOf(data: Record<string, unknown>): string[] {
+  const m = data["matches"];
+  if (!Array.isArray(m)) return [];
+  // fail2ban may store a match as a list of line parts.
+  return m.map((x) => (Array.isArray(x) ? x.join("") : String(x)));
+}
+
+/** BanStore over the f2b database (fail2ban's bans + bips tables). */
+export class SqliteBanStore implements BanStore {
+  constructor(private readonly fdb: F2bDatabase, private readonly maxMatches = 5) {}
+
+  private get db() { return this.fdb.db; }
+
+  addJail(jail: string): void { this.fdb.addJail(jail); }
+
+  private dataJson(t: BanTicket): string {
+    const matches = this.maxMatches > 0 ? t.matches.slice(-this.maxMatches) : [];
+    return JSON.stringify({ ...(t.data ?? {}), matches, failures: t.failures });
+  }
+
+  private insert(t: BanTicket): number {
+    this.db.query("INSERT OR IGNORE INTO jails(name, enabled) VALUES(?, 1)").run(t.jail);
+    const data = this.dataJson(t);
+    const r = this.db.query("INSERT INTO bans(jail, ip, timeofban, bantime, bancount, data) VALUES(?, ?, ?, ?, ?, ?)")
+      .run(t.jail, t.ip, t.time, t.bantime, t.banCount, data);
+    this.db.query("INSERT OR REPLACE INTO bips(ip, jail, timeofban, bantime, bancount, data) VALUES(?, ?, ?, ?, ?, ?)")
+      .run(t.ip, t.jail, t.time, t.bantime, t.banCount, data);
+    return Number(r.lastInsertRowid);
+  }
+
+  addBan(t: BanTicket): BanReceipt {
+    const { rowid, prev } = this.fdb.tx(() => {
+      const prev = this.db.query("SELECT * FROM bips WHERE ip = ? AND jail = ?").get(t.ip, t.jail) as BipsRow | null;
+      return { rowid: this.insert(t), prev };
+    });
+    return {
+      withdraw: () => this.fdb.tx(() => {
+        this.db.query("DELETE FROM bans WHERE rowid = ?").run(rowid);
+        if (prev) {
+          this.db.query("INSERT OR REPLACE INTO bips(ip, jail, timeofban, bantime, bancount, data) VALUES(?, ?, ?, ?, ?, ?)")
+            .run(prev.ip, prev.jail, prev.timeofban, prev.bantime, prev.bancount, prev.data as string);
+        } else {
+          this.db.query("DELETE FROM bips WHERE ip = ? AND jail = ?").run(t.ip, t.jail);
+        }
+      }),
+    };
+  }
+
+  /** Many bans in one transaction (imports, tests). */
+  addBans(ts: BanTicket[]): void {
+    this.fdb.tx(() => { for (const t of ts) this.insert(t); });
+  }
+
+  removeBan(jail: string, ip?: string): void {
+    this.fdb.tx(() => {
+      if (ip === undefined) {
+        this.db.query("DELETE FROM bips WHERE jail = ?").run(jail);
+        this.db.query("DELETE FROM bans WHERE jail = ?").run(jail);
+      } else {
+        this.db.query("DELETE FROM bips WHERE jail = ? AND ip = ?").run(jail, ip);
+        this.db.query("DELETE FROM bans WHERE jail = ? AND ip = ?").run(jail, ip);
+      }
+    });
+  }
+
+  /** fail2ban getBan: the ip's history in this jail, or summed over all jails when jail is null. */
+  lastBan(ip: string, jail: string | null): BanHistoryEntry | null {
+    const row = (jail === null
+      ? this.db.query("SELECT sum(bancount) AS c, max(timeofban) AS t, sum(bantime) AS b FROM bips WHERE ip = ? GROUP BY ip").get(ip)
+      : this.db.query("SELECT bancount AS c, timeofban AS t, bantime AS b FROM bips WHERE ip = ? AND jail = ?").get(ip, jail)
+    ) as { c: number; t: number; b: number } | null;
+    return row ? { banCount: row.c, timeOfBan: row.t, bantime: row.b } : null;
+  }
+
+  /**
+   * fail2ban getCurrentBans: history rows still in force at now. correctBanTime caps restored
+   * bantimes (and permanent ones) to the jail's current maximum; -2 rows (pre-v3 fail2ban) get it too.
+   */
+  currentBans(jail: string, now: number, opts: { forbantime?: number | null; correctBanTime?: number | null; maxmatches?: number } = {}): StoredBan[] {
+    let sql = "SELECT ip, jail, timeofban, bantime, bancount, data FROM bips WHERE jail = ? AND (timeofban + bantime > ? OR bantime <= -1)";
+    const args: Array<string | number> = [jail, now];
+    if (opts.forbantime !== undefined && opts.forbantime !== null && opts.forbantime !== -1) {
+      sql += " AND timeofban > ?";
+      args.push(now - opts.forbantime);
+    }
+    sql += " ORDER BY ip";
+    const rows = this.db.query(sql).all(...args) as BipsRow[];
+    const correct = opts.correctBanTime ?? null;
+    const maxm = opts.maxmatches ?? this.maxMatches;
+    const out: StoredBan[] = [];
+    for (const r of rows) {
+      if (!r.ip) continue;
+      let bantime = r.bantime;
+      if (bantime === -2) bantime = correct !== null && correct >= 0 ? correct : 600;
+      else if (correct !== null && correct >= 0 && (bantime === -1 || bantime > correct)) bantime = correct;
+      if (bantime !== -1 && r.timeofban + bantime <= now) continue;
+      const data = parseData(r.data);
+      const matches = maxm > 0 ? matchesOf(data).slice(-maxm) : [];
+      const failures = typeof data["failures"] === "number" ? data["failures"] : 1;
+      delete data["matches"];
+      delete data["failures"];
+      out.push({ jail: r.jail, ip: r.ip, timeOfBan: r.timeofban, bantime, banCount: r.bancount, matches, failures, data });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,50 @@
+import type { Database } from "bun:sqlite";
+
+/**
+ * Schema migrations, applied in order and tracked in PRAGMA user_version.
+ * The jails/bans/bips tables keep fail2ban 1.0.2's exact shape, so an existing
+ * fail2ban.sqlite3 (dbfile) is adopted with its bans and history intact.
+ */
+const FAIL2BAN_TABLES = `
+CREATE TABLE IF NOT EXISTS jails(name TEXT NOT NULL UNIQUE, enabled INTEGER NOT NULL DEFAULT 1);
+CREATE INDEX IF NOT EXISTS jails_name ON jails(name);
+CREATE TABLE IF NOT EXISTS bans(jail TEXT NOT NULL, ip TEXT, timeofban INTEGER NOT NULL, bantime INTEGER NOT NULL,
+  bancount INTEGER NOT NULL default 1, data JSON, FOREIGN KEY(jail) REFERENCES jails(name));
+CREATE INDEX IF NOT EXISTS bans_jail_timeofban_ip ON bans(jail, timeofban);
+CREATE INDEX IF NOT EXISTS bans_jail_ip ON bans(jail, ip);
+CREATE INDEX IF NOT EXISTS bans_ip ON bans(ip);
+CREATE TABLE IF NOT EXISTS bips(ip TEXT NOT NULL, jail TEXT NOT NULL, timeofban INTEGER NOT NULL, bantime INTEGER NOT NULL,
+  bancount INTEGER NOT NULL default 1, data JSON, PRIMARY KEY(ip, jail), FOREIGN KEY(jail) REFERENCES jails(name));
+CREATE INDEX IF NOT EXISTS bips_timeofban ON bips(timeofban);
+CREATE INDEX IF NOT EXISTS bips_ip ON bips(ip);
+`;
+
+const F2B_TABLES = `
+CREATE TABLE IF NOT EXISTS f2b_logpos(jail TEXT NOT NULL, path TEXT NOT NULL, inode INTEGER NOT NULL DEFAULT 0,
+  firstlinehash TEXT NOT NULL DEFAULT '', pos INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(jail, path));
+CREATE TABLE IF NOT EXISTS f2b_journal(jail TEXT NOT NULL PRIMARY KEY, cursor TEXT NOT NULL);
+`;
+
+/** Index i migrates from user_version i to i+1. Append only; never edit a shipped step. */
+export const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
+  (db) => {
+    db.exec(FAIL2BAN_TABLES);
+    db.exec(F2B_TABLES);
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: Database, file: string): void {
+  const row = db.query("PRAGMA user_version").get() as { user_version: number } | null;
+  const version = row?.user_version ?? 0;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`database ${file} has schema version ${version}, newer than this f2b supports (${SCHEMA_VERSION})`);
+  }
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      (MIGRATIONS[v] as (db: Database) => void)(db);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+    })();
+  }
+}
