@@ -1,19 +1,35 @@
 #!/usr/bin/env bun
 // f2b command-line entry point: dispatches to the sub-command modules.
 import { VERSION } from "../version.ts";
+import { findCommand } from "./args.ts";
+import { CLIENT_COMMANDS, CLIENT_USAGE, runClient } from "./run.ts";
 
 const USAGE = `f2b ${VERSION} — fail2ban-compatible intrusion prevention
 
 usage: f2b [-c DIR] [-s SOCKET] COMMAND [ARGS]
 
 commands:
+  server                  run the daemon (all jails) in the foreground
   regex LOG FILTER        test a filter against a log file or line (like fail2ban-regex)
   version                 print the version
-`;
+
+${CLIENT_USAGE}`;
+
+/** The server is loaded only when asked for, so client commands start fast. */
+async function runServerCommand(argv: string[]): Promise<number> {
+  // A variable specifier keeps tsc quiet until src/server/main.ts exists (the lead's file);
+  // once it does, a literal import("../server/main.ts") lets `bun build --compile` bundle it.
+  const spec = "../server/main.ts";
+  const mod = (await import(spec)) as { runServer(argv: string[]): Promise<number> };
+  return mod.runServer(argv);
+}
 
 async function main(argv: string[]): Promise<number> {
-  const cmd = argv.find((a) => !a.startsWith("-"));
+  const cmd = findCommand(argv);
+  if (cmd !== undefined && CLIENT_COMMANDS.includes(cmd)) return runClient(argv);
   switch (cmd) {
+    case "server":
+      return runServerCommand(argv);
     case "version":
       console.log(VERSION);
       return 0;

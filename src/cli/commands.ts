@@ -1,0 +1,118 @@
+// The client commands: each turns positional words into API calls and returns the text
+// to print (fail2ban-client's wording), or throws CliError.
+import type { BanInfo, JailStatus, JailValue } from "../api/controller.ts";
+import type { ApiClient } from "./client.ts";
+import { CliError } from "./client.ts";
+import { formatBanTable, formatBanWithTime, formatGet, formatJailStatus, formatStatus, pyRepr } from "./format.ts";
+
+export interface Flags {
+  all: boolean;
+  json: boolean;
+  withTime: boolean;
+  reportAbsent: boolean;
+}
+
+export type Command = (api: ApiClient, args: string[], flags: Flags) => Promise<string>;
+
+const usage = (msg: string): CliError => new CliError(`f2b: ${msg}`, 2);
+const enc = encodeURIComponent;
+
+async function status(api: ApiClient, args: string[]): Promise<string> {
+  if (args.length === 0) {
+    const { jails } = (await api.call("GET", "/api/v1/status")) as { jails: string[] };
+    return formatStatus(jails);
+  }
+  const st = (await api.call("GET", `/api/v1/jails/${enc(args[0]!)}`)) as JailStatus;
+  return formatJailStatus(st);
+}
+
+async function set(api: ApiClient, args: string[], flags: Flags): Promise<string> {
+  const [jail, what, ...rest] = args;
+  if (!jail || !what) throw usage("usage: f2b set JAIL banip|unbanip|addignoreip|delignoreip IP...");
+  const base = `/api/v1/jails/${enc(jail)}`;
+  switch (what) {
+    case "banip": {
+      if (rest.length === 0) throw usage("set JAIL banip needs at least one IP");
+      const r = (await api.call("POST", `${base}/bans`, { ips: rest })) as { banned: number };
+      return String(r.banned);
+    }
+    case "unbanip": {
+      if (flags.all) return String(((await api.call("DELETE", `${base}/bans`, { all: true })) as { unbanned: number }).unbanned);
+      if (rest.length === 0) throw usage("set JAIL unbanip needs at least one IP (or --all)");
+      const r = (await api.call("DELETE", `${base}/bans`, { ips: rest })) as { unbanned: number };
+      if (flags.reportAbsent && r.unbanned < rest.length) throw new CliError(`f2b: not all of ${rest.join(" ")} were banned in ${jail}`);
+      return String(r.unbanned);
+    }
+    case "addignoreip":
+    case "delignoreip": {
+      if (rest.length !== 1) throw usage(`set JAIL ${what} needs exactly one IP`);
+      const method = what === "addignoreip" ? "POST" : "DELETE";
+      const r = (await api.call(method, `${base}/ignoreip`, { ip: rest[0] })) as { ignoreip: string[] };
+      return formatGet(jail, what, r.ignoreip);
+    }
+    default:
+      throw usage(`unsupported 'set' property '${what}' (supported: banip, unbanip, addignoreip, delignoreip)`);
+  }
+}
+
+async function get(api: ApiClient, args: string[], flags: Flags): Promise<string> {
+  const [jail, key, ...rest] = args;
+  if (!jail || !key) throw usage("usage: f2b get JAIL banned|banip|maxretry|findtime|bantime|logpath|ignoreip|...");
+  if (key === "banip" && flags.withTime) {
+    await api.call("GET", `/api/v1/jails/${enc(jail)}`); // 404 for an unknown jail
+    const { bans } = (await api.call("GET", "/api/v1/bans")) as { bans: BanInfo[] };
+    return bans.filter((b) => b.jail === jail).map(formatBanWithTime).join("\n");
+  }
+  const { value } = (await api.call("GET", `/api/v1/jails/${enc(jail)}/${enc(key)}`)) as { value: JailValue };
+  if (key === "banned" && rest.length > 0) {
+    // fail2ban: `get JAIL banned IP...` answers 1/0 per IP.
+    const banned = new Set(Array.isArray(value) ? value : []);
+    const ips = await Promise.all(rest.map(async (ip) => ((await api.call("GET", `/api/v1/bans/${enc(ip)}`)) as { ip: string }).ip));
+    const flags01 = ips.map((ip) => (banned.has(ip) ? 1 : 0));
+    return pyRepr(flags01.length === 1 ? flags01[0] : flags01);
+  }
+  return formatGet(jail, key, value);
+}
+
+async function unban(api: ApiClient, args: string[], flags: Flags): Promise<string> {
+  if (flags.all) {
+    if (args.length) throw usage("unban: give IPs or --all, not both");
+    return String(((await api.call("DELETE", "/api/v1/bans", { all: true })) as { unbanned: number }).unbanned);
+  }
+  if (args.length === 0) throw usage("usage: f2b unban IP... | --all");
+  return String(((await api.call("DELETE", "/api/v1/bans", { ips: args })) as { unbanned: number }).unbanned);
+}
+
+async function banned(api: ApiClient, args: string[], flags: Flags): Promise<string> {
+  if (args.length > 0) {
+    // fail2ban's `banned IP...`: for each IP, the list of jails that ban it.
+    const res = await Promise.all(args.map(async (ip) => ((await api.call("GET", `/api/v1/bans/${enc(ip)}`)) as { ip: string; jails: string[] })));
+    return flags.json ? JSON.stringify(res, null, 2) : pyRepr(res.map((r) => r.jails));
+  }
+  const { bans } = (await api.call("GET", "/api/v1/bans")) as { bans: BanInfo[] };
+  return flags.json ? JSON.stringify(bans, null, 2) : formatBanTable(bans);
+}
+
+async function reload(api: ApiClient, args: string[]): Promise<string> {
+  if (args.length > 1) throw usage("usage: f2b reload [JAIL]");
+  await api.call("POST", "/api/v1/reload", args[0] === undefined ? {} : { jail: args[0] });
+  return "OK";
+}
+
+async function stop(api: ApiClient): Promise<string> {
+  return ((await api.call("POST", "/api/v1/stop")) as { status: string }).status;
+}
+
+async function ping(api: ApiClient): Promise<string> {
+  return `Server replied: ${((await api.call("GET", "/api/v1/ping")) as { reply: string }).reply}`;
+}
+
+async function flushlogs(api: ApiClient): Promise<string> {
+  return `logs: ${((await api.call("POST", "/api/v1/flushlogs")) as { status: string }).status}`;
+}
+
+async function metrics(api: ApiClient): Promise<string> {
+  return (await api.text("/metrics")).trimEnd();
+}
+
+export const COMMANDS: Record<string, Command> = { status, set, get, unban, banned, reload, stop, ping, flushlogs, metrics };

@@ -1,0 +1,130 @@
+// Output shaped like fail2ban-client 1.0.2's beautifier (client/beautifier.py), so scripts
+// that parse `fail2ban-client status` keep working against `f2b status`.
+import type { BanInfo, JailStatus, JailValue } from "../api/controller.ts";
+
+type Row = [string, string | number | string[]];
+const val = (v: Row[1]): string => (Array.isArray(v) ? v.join(" ") : String(v));
+
+/** `status`: "Status\n|- Number of jail:\t2\n`- Jail list:\ta, b". */
+export function formatStatus(jails: string[]): string {
+  const rows: Row[] = [
+    ["Number of jail", jails.length],
+    ["Jail list", jails.join(", ")],
+  ];
+  return ["Status", ...rows.map(([k, v], i) => `${i === rows.length - 1 ? "`-" : "|-"} ${k}:\t${val(v)}`)].join("\n");
+}
+
+/** `status JAIL`: the Filter / Actions tree. */
+export function formatJailStatus(st: JailStatus): string {
+  const filter: Row[] = [
+    ["Currently failed", st.filter.currentlyFailed],
+    ["Total failed", st.filter.totalFailed],
+  ];
+  if (st.filter.journalMatches !== undefined) filter.push(["Journal matches", [st.filter.journalMatches]]);
+  else filter.push(["File list", st.filter.fileList ?? []]);
+  const actions: Row[] = [
+    ["Currently banned", st.actions.currentlyBanned],
+    ["Total banned", st.actions.totalBanned],
+    ["Banned IP list", st.actions.bannedIPs],
+  ];
+  const groups: [string, Row[]][] = [["Filter", filter], ["Actions", actions]];
+  const out = [`Status for the jail: ${st.name}`];
+  groups.forEach(([title, rows], n) => {
+    const lastGroup = n === groups.length - 1;
+    out.push(`${lastGroup ? "`-" : "|-"} ${title}`);
+    const indent = lastGroup ? "   " : "|  ";
+    rows.forEach(([k, v], m) => out.push(`${indent}${m === rows.length - 1 ? "`-" : "|-"} ${k}:\t${val(v)}`));
+  });
+  return out.join("\n");
+}
+
+/** Python's repr() for the values fail2ban-client prints unbeautified (lists, numbers, None). */
+export function pyRepr(v: unknown): string {
+  if (v === null || v === undefined) return "None";
+  if (typeof v === "boolean") return v ? "True" : "False";
+  if (typeof v === "number") return String(v);
+  if (typeof v === "string") {
+    const q = v.includes("'") && !v.includes('"') ? '"' : "'";
+    const body = v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\t/g, "\\t").replace(/\r/g, "\\r");
+    return q + (q === "'" ? body.replace(/'/g, "\\'") : body) + q;
+  }
+  if (Array.isArray(v)) return `[${v.map(pyRepr).join(", ")}]`;
+  if (typeof v === "object") {
+    return `{${Object.entries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(", ")}}`;
+  }
+  return String(v);
+}
+
+/** A tree list: "|- a\n|- b\n`- c". */
+const tree = (items: string[]): string =>
+  items.map((x, i) => `${i === items.length - 1 ? "`- " : "|- "}${x}`).join("\n");
+
+/** `get JAIL KEY` (and the list answers of `set JAIL addignoreip ...`). */
+export function formatGet(jail: string, key: string, value: JailValue): string {
+  const list = Array.isArray(value) ? value : [];
+  switch (key) {
+    case "logpath":
+      return list.length ? `Current monitored log file(s):\n${tree(list)}` : "No file is currently monitored";
+    case "ignoreip":
+    case "addignoreip":
+    case "delignoreip":
+      return list.length ? `These IP addresses/networks are ignored:\n${tree(list)}` : "No IP address/network is ignored";
+    case "failregex":
+    case "ignoreregex":
+      return list.length
+        ? `The following regular expression are defined:\n${tree(list.map((r, i) => `[${i}]: ${r}`))}`
+        : "No regular expression is defined";
+    case "journalmatch":
+      return list.length ? `Current match filter:\n${list.join(" + ")}` : "No journal match filter set";
+    case "actions":
+      return list.length ? `The jail ${jail} has the following actions:\n${list.join(", ")}` : `No actions for jail ${jail}`;
+    case "logencoding":
+      return `Current log encoding is set to:\n${String(value)}`;
+    case "datepattern":
+      return `Current date pattern set to: ${value === null || value === "" ? "Not set/required" : String(value)}`;
+    case "banip":
+      return list.join(" ");
+    default:
+      return typeof value === "string" ? value : pyRepr(value);
+  }
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, "0");
+
+/** Local "YYYY-MM-DD HH:MM:SS" (fail2ban's ban-time display). */
+export function formatTime(epochSec: number): string {
+  const d = new Date(epochSec * 1000);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+
+/** "1d 2h 3m 4s" style, compact; "permanent" for null. */
+export function formatRemaining(sec: number | null): string {
+  if (sec === null) return "permanent";
+  let s = Math.max(0, Math.round(sec));
+  const parts: string[] = [];
+  for (const [unit, size] of [["w", 604800], ["d", 86400], ["h", 3600], ["m", 60]] as const) {
+    if (s >= size) {
+      parts.push(`${Math.floor(s / size)}${unit}`);
+      s %= size;
+    }
+  }
+  if (s || parts.length === 0) parts.push(`${s}s`);
+  return parts.join(" ");
+}
+
+/** `get JAIL banip --with-time`: fail2ban's "IP \tSTART + BANTIME = END" lines. */
+export function formatBanWithTime(b: BanInfo): string {
+  if (b.bantime < 0) return `${b.ip} \t${formatTime(b.timeOfBan)} + -1 = 9999-12-31 23:59:59`;
+  return `${b.ip} \t${formatTime(b.timeOfBan)} + ${b.bantime} = ${formatTime(b.timeOfBan + b.bantime)}`;
+}
+
+/** `banned`: one row per current ban, aligned columns. */
+export function formatBanTable(bans: BanInfo[]): string {
+  if (bans.length === 0) return "No IP address is currently banned";
+  const rows = [
+    ["JAIL", "IP", "BANNED AT", "REMAINING", "BANS"],
+    ...bans.map((b) => [b.jail, b.ip, formatTime(b.timeOfBan), formatRemaining(b.remaining), String(b.banCount)]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n");
+}

@@ -1,0 +1,158 @@
+// `f2b` client commands run as real subprocesses against the real API on a Unix socket,
+// with a fake Controller behind it. Output is compared with fail2ban-client's shapes.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { serveApi } from "../../src/api/serve.ts";
+import type { ApiServer } from "../../src/api/serve.ts";
+import { FakeController } from "../api/fake-controller.ts";
+
+const ROOT = join(import.meta.dir, "../..");
+const BUN = join(ROOT, "node_modules/.bin/bun");
+const dir = mkdtempSync(join(tmpdir(), "f2b-cli-"));
+const sock = join(dir, "f2b.sock");
+const ctl = new FakeController();
+let server: ApiServer;
+
+beforeAll(async () => {
+  chmodSync(dir, 0o755); // so the non-root test reaches the socket's own 0600 mode
+  server = await serveApi({ controller: ctl, socketPath: sock });
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+/** Runs `f2b ARGS` (async: the server lives in this very process). */
+async function f2b(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const p = Bun.spawn([BUN, "src/cli/main.ts", ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, TZ: "UTC" } });
+  const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
+  return { code: await p.exited, out, err };
+}
+
+describe("read commands", () => {
+  test("status, like fail2ban-client", async () => {
+    expect(await f2b("-s", sock, "status")).toEqual({ code: 0, out: "Status\n|- Number of jail:\t2\n`- Jail list:\trecidive, sshd\n", err: "" });
+  });
+
+  test("status JAIL prints the Filter/Actions tree; ping; version", async () => {
+    await f2b("-s", sock, "set", "sshd", "banip", "1.2.3.4", "5.6.7.8");
+    const r = await f2b("status", "sshd", "-s", sock);
+    expect(r.out).toBe(
+      "Status for the jail: sshd\n" +
+        "|- Filter\n|  |- Currently failed:\t2\n|  |- Total failed:\t7\n|  `- File list:\t/var/log/auth.log\n" +
+        "`- Actions\n   |- Currently banned:\t2\n   |- Total banned:\t2\n   `- Banned IP list:\t1.2.3.4 5.6.7.8\n",
+    );
+    expect((await f2b("-s", sock, "status", "recidive")).out).toContain("|  `- Journal matches:\t_SYSTEMD_UNIT=f2b.service\n");
+    expect((await f2b("-s", sock, "ping")).out).toBe("Server replied: pong\n");
+    expect((await f2b("version")).out).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  test("get JAIL KEY", async () => {
+    expect((await f2b("-s", sock, "get", "sshd", "maxretry")).out).toBe("5\n");
+    expect((await f2b("-s", sock, "get", "recidive", "bantime")).out).toBe("604800\n");
+    expect((await f2b("-s", sock, "get", "sshd", "logpath")).out).toBe("Current monitored log file(s):\n`- /var/log/auth.log\n");
+    expect((await f2b("-s", sock, "get", "recidive", "logpath")).out).toBe("No file is currently monitored\n");
+    expect((await f2b("-s", sock, "get", "sshd", "ignoreip")).out).toBe("These IP addresses/networks are ignored:\n|- 127.0.0.1/8\n`- ::1\n");
+    expect((await f2b("-s", sock, "get", "sshd", "banned")).out).toBe("['1.2.3.4', '5.6.7.8']\n");
+    expect((await f2b("-s", sock, "get", "sshd", "banned", "5.6.7.8")).out).toBe("1\n");
+    expect((await f2b("-s", sock, "get", "sshd", "banip")).out).toBe("1.2.3.4 5.6.7.8\n");
+    expect((await f2b("-s", sock, "get", "sshd", "banip", "--with-time")).out).toBe(
+      "1.2.3.4 \t2025-11-22 10:00:00 + 600 = 2025-11-22 10:10:00\n5.6.7.8 \t2025-11-22 10:00:00 + 600 = 2025-11-22 10:10:00\n",
+    );
+  });
+
+  test("banned: table, --json, and fail2ban's per-IP form", async () => {
+    const t = await f2b("-s", sock, "banned");
+    expect(t.out.split("\n")[0]).toMatch(/^JAIL +IP +BANNED AT +REMAINING +BANS$/);
+    expect(t.out).toMatch(/sshd +1\.2\.3\.4 +2025-11-22 10:00:00 +10m +1\n/);
+    const j = JSON.parse((await f2b("-s", sock, "banned", "--json")).out);
+    expect(j[0]).toEqual({ jail: "sshd", ip: "1.2.3.4", timeOfBan: 1763805600, bantime: 600, remaining: 600, banCount: 1 });
+    expect((await f2b("-s", sock, "banned", "1.2.3.4", "9.9.9.9")).out).toBe("[['sshd'], []]\n");
+  });
+
+  test("metrics", async () => {
+    expect((await f2b("-s", sock, "metrics")).out).toContain('f2b_bans_current{jail="sshd"} 2');
+  });
+});
+
+describe("write commands", () => {
+  test("ban / unban / ignoreip / reload / flushlogs", async () => {
+    expect((await f2b("-s", sock, "set", "recidive", "banip", "2001:db8::1")).out).toBe("1\n");
+    expect((await f2b("-s", sock, "set", "recidive", "banip", "2001:db8::1")).out).toBe("0\n");
+    expect((await f2b("-s", sock, "set", "sshd", "unbanip", "1.2.3.4")).out).toBe("1\n");
+    expect((await f2b("-s", sock, "unban", "5.6.7.8", "2001:db8::1")).out).toBe("2\n");
+    await f2b("-s", sock, "set", "sshd", "banip", "7.7.7.7");
+    expect((await f2b("-s", sock, "unban", "--all")).out).toBe("1\n");
+    expect((await f2b("-s", sock, "set", "sshd", "addignoreip", "192.0.2.0/24")).out).toBe(
+      "These IP addresses/networks are ignored:\n|- 127.0.0.1/8\n|- ::1\n`- 192.0.2.0/24\n",
+    );
+    expect((await f2b("-s", sock, "set", "sshd", "delignoreip", "192.0.2.0/24")).out).toBe(
+      "These IP addresses/networks are ignored:\n|- 127.0.0.1/8\n`- ::1\n",
+    );
+    expect((await f2b("-s", sock, "reload", "sshd")).out).toBe("OK\n");
+    expect(ctl.reloaded.at(-1)).toBe("sshd");
+    expect((await f2b("-s", sock, "flushlogs")).out).toBe("logs: flushed\n");
+  });
+});
+
+describe("errors", () => {
+  test("unknown jail, invalid IP, bad usage: message and non-zero exit", async () => {
+    expect(await f2b("-s", sock, "status", "nope")).toEqual({ code: 255, out: "", err: "Sorry but the jail 'nope' does not exist\n" });
+    expect(await f2b("-s", sock, "set", "sshd", "banip", "1.2.3.4", "300.1.1.1")).toEqual({
+      code: 255,
+      out: "",
+      err: "f2b: '300.1.1.1' is not a valid IP address\n",
+    });
+    expect((await f2b("-s", sock, "get", "sshd", "password")).err).toMatch(/^f2b: unknown jail property 'password'/);
+    expect((await f2b("-s", sock, "set", "sshd", "frobnicate", "x")).code).toBe(2);
+    expect((await f2b("-s", sock, "unban")).code).toBe(2);
+    expect((await f2b("-s", sock, "status", "--bogus")).code).toBe(2);
+    expect(ctl.calls.some((c) => c.includes("300.1.1.1"))).toBe(false);
+  });
+
+  test("no server running", async () => {
+    const missing = join(dir, "none.sock");
+    expect(await f2b("-s", missing, "status")).toEqual({
+      code: 255,
+      out: "",
+      err: `f2b: cannot reach the server at ${missing}: is it running? (f2b server)\n`,
+    });
+  });
+
+  if (process.getuid?.() !== 0) console.warn("skipping the non-root socket test: needs root to switch user");
+  test.skipIf(process.getuid?.() !== 0)("a non-root user is told the socket is root only", async () => {
+    const nobody = Bun.spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BUN, "src/cli/main.ts", "-s", sock, "status"], {
+      cwd: ROOT, stdout: "pipe", stderr: "pipe",
+    });
+    const err = await new Response(nobody.stderr).text();
+    expect(await nobody.exited).toBe(255);
+    expect(err).toBe(`f2b: permission denied on ${sock}: the control socket is root only (try sudo)\n`);
+  });
+});
+
+describe("socket from -c DIR", () => {
+  test("reads [Definition] socket from fail2ban.conf, overridden by fail2ban.local", async () => {
+    const conf = join(dir, "conf");
+    mkdirSync(join(conf, "fail2ban.d"), { recursive: true });
+    writeFileSync(join(conf, "fail2ban.conf"), "[Definition]\nsocket = /nonexistent/f2b.sock\n");
+    expect((await f2b("-c", conf, "ping")).err).toContain("cannot reach the server at /nonexistent/f2b.sock");
+    writeFileSync(join(conf, "fail2ban.local"), `[Definition]\nsocket = ${sock}\n`);
+    expect((await f2b("-c", conf, "ping")).out).toBe("Server replied: pong\n");
+    // -s wins over the config
+    expect((await f2b("-c", conf, "-s", "/nonexistent/x.sock", "ping")).code).toBe(255);
+    writeFileSync(join(conf, "fail2ban.local"), "[Definition\nsocket = x\n");
+    chmodSync(join(conf, "fail2ban.local"), 0o644);
+    const broken = await f2b("-c", conf, "ping");
+    expect(broken.code).toBe(255);
+    expect(broken.err).toContain("fail2ban.local");
+  });
+});
+
+describe("stop", () => {
+  test("prints fail2ban's answer and stops the server", async () => {
+    expect((await f2b("-s", sock, "stop")).out).toBe("Shutdown successful\n");
+    await Bun.sleep(60);
+    expect(ctl.stopped).toBe(true);
+  });
+});
