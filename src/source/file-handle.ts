@@ -16,6 +16,8 @@ export interface HandleEnv {
   emit(lines: LogLine[]): void;
   warn(path: string, message: string): void;
   now(): number;
+  /** inotify on the file itself (its inode), for logs whose directory watch cannot see them. */
+  watchFile?(h: FileHandle): { close(): void } | null;
   /** Lets the event loop breathe between chunks; resolves false when the tailer stopped. */
   yieldTurn(): Promise<boolean>;
 }
@@ -48,6 +50,7 @@ export class FileHandle {
   /** Epoch seconds of the last time the file grew, for the rotated-file grace period. */
   lastGrowth: number;
   private closed = false;
+  private watcher: { close(): void } | null = null;
 
   private constructor(
     public path: string,
@@ -73,6 +76,7 @@ export class FileHandle {
       if (!st.isFile()) throw new Error(`${path} is not a regular file`);
       const h = new FileHandle(path, fd, st.dev, st.ino, env);
       h.hash = firstLineHash(fd, env.buffer, env.maxLineBytes);
+      h.watcher = env.watchFile?.(h) ?? null;
       return h;
     } catch (err) {
       closeSync(fd);
@@ -149,6 +153,7 @@ export class FileHandle {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.watcher?.close();
     closeSync(this.fd);
   }
 }

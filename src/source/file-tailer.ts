@@ -4,7 +4,7 @@
  * their end. inotify (fs.watch on the directories) triggers reads; a periodic check is the
  * fallback for everything inotify cannot see, and the only trigger in polling mode.
  */
-import { statSync } from "node:fs";
+import { statSync, watch } from "node:fs";
 import { resolveEncoding } from "./encoding.ts";
 import { DirWatchers } from "./dir-watchers.ts";
 import type { FileHandle } from "./file-handle.ts";
@@ -67,6 +67,7 @@ export class FileTailer implements LogSource {
       yieldTurn: () => new Promise<boolean>((r) => setImmediate(() => r(!this.stopped))),
       claim: (dev, ino, by) => this.claim(dev, ino, by),
       retire: (h) => this.draining.push(h),
+      watchFile: opts.usePolling ? undefined : (h) => this.watchFile(h),
     };
   }
 
@@ -134,6 +135,23 @@ export class FileTailer implements LogSource {
 
   private ensureWatches(): void {
     for (const p of this.patterns) if (p.watchDir) this.watchers.ensure(p.watchDir);
+  }
+
+  /**
+   * Directory watches miss files reached through a symlink into another directory and
+   * rotated files moved to another directory (olddir); a watch on the inode sees both.
+   */
+  private watchFile(h: FileHandle): { close(): void } | null {
+    try {
+      const w = watch(h.path, { persistent: false }, () => {
+        this.dirty.add(h.path);
+        this.requestRun(false);
+      });
+      w.on("error", () => w.close());
+      return w;
+    } catch {
+      return null; // the directory watch and the periodic check still cover it
+    }
   }
 
   private onFsEvent(dir: string, path: string | null): void {

@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { appendFileSync, copyFileSync, mkdirSync, renameSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdirSync,
+  renameSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { Collector, MODES, tailer, tempDir, waitFor } from "./helpers.ts";
 import type { FileTailer } from "../../src/source/file-tailer.ts";
 
@@ -181,4 +190,35 @@ test("polling mode uses no inotify watch", async () => {
   expect(t.watchedDirs()).toBe(0);
   appendFileSync(f, "polled\n");
   await c.waitLines(1);
+});
+
+test("inotify: a log reached through a symlink into another directory, and rotated there", async () => {
+  const { tmp, c, run } = setup();
+  mkdirSync(tmp.path("real"));
+  mkdirSync(tmp.path("links"));
+  const real = tmp.path("real/app.log");
+  writeFileSync(real, "r1\n");
+  symlinkSync(real, tmp.path("links/app.log"));
+  await run(tailer("inotify", c, { patterns: [tmp.path("links/app.log")], pollMs: 10_000 }));
+  appendFileSync(real, "r2\n");
+  await c.waitLines(2, "a write seen through the file watch");
+  renameSync(real, real + ".1");
+  appendFileSync(real + ".1", "r3-old\n");
+  writeFileSync(real, "n1\n");
+  await c.waitLines(4, "the rotation seen through the file watch");
+  expect(c.texts()).toEqual(["r1", "r2", "r3-old", "n1"]);
+});
+
+test("inotify: a rotated file moved to another directory (olddir) is still read to its end", async () => {
+  const { tmp, c, run } = setup();
+  mkdirSync(tmp.path("old"));
+  const f = tmp.path("a.log");
+  writeFileSync(f, "a1\n");
+  await run(tailer("inotify", c, { patterns: [f], pollMs: 10_000, rotateGraceMs: 5000 }));
+  renameSync(f, tmp.path("old/a.log.1"));
+  writeFileSync(f, "b1\n");
+  await c.waitLines(2);
+  appendFileSync(tmp.path("old/a.log.1"), "a2-late\n");
+  await c.waitLines(3, "the late write in olddir");
+  expect(c.texts()).toEqual(["a1", "b1", "a2-late"]);
 });
