@@ -1,0 +1,305 @@
+// The filter: one log line in, failures out — fail2ban 1.0.2's Filter.processLine/findFailure.
+// Steps: find and cut the date, keep the multi-line buffer, prefregex (optionally narrowing the
+// text to its <F-CONTENT>), failregexes, ignoreregexes, F-MLFID session merging, failure ids.
+import type { FilterDefinition } from "../config/filter-reader.ts";
+import { DateDetector } from "./date/detector.ts";
+import type { TimeZone } from "./date/tz.ts";
+import type { DnsResolver } from "./dns.ts";
+import { FailRegex, Regex, RegexError } from "./failregex.ts";
+import { resolveIds, type IdContext, type UseDns } from "./filter-ids.ts";
+import { fullLine, splitByMatch, tupleLinesBuf, type TupleLine } from "./filter-lines.ts";
+import { MlfidCache, type FailData } from "./filter-mlfid.ts";
+import { describeRegex, groupsOf, type CompiledRegex } from "./filter-regex.ts";
+
+export type { FailData } from "./filter-mlfid.ts";
+export type { TupleLine } from "./filter-lines.ts";
+
+export interface FilterFailure {
+  regexIndex: number;
+  /** Failure id (canonical address, or the F-ID text); null for a pending multi-line failure. */
+  fid: string | null;
+  /** Epoch seconds; NaN only when no date was found and checkFindTime is off (tools). */
+  time: number;
+  data: FailData;
+}
+
+export interface FilterDeps {
+  now: () => number;
+  tz?: TimeZone;
+  dns?: DnsResolver;
+  /** Warnings fail2ban logs (once a day for timing issues); default: ignored. */
+  warn?: (msg: string) => void;
+}
+
+export interface FilterOptions {
+  /** Report every matching failregex, not just the first (fail2ban-regex, sample tests). */
+  checkAllRegex?: boolean;
+  /** Keep host names/ids as written instead of resolving them (sample tests, `-r`). */
+  returnRawHost?: boolean;
+  /** Operation mode time checks: drop dateless matches, treat odd dates as now. Default true. */
+  checkFindTime?: boolean;
+  /** Drop pending (id-less) multi-line matches instead of returning them. Default true. */
+  ignorePending?: boolean;
+  inOperation?: boolean;
+  findTime?: number;
+  useDns?: string;
+  maxLines?: number;
+  datePattern?: string;
+  /** Called with the index of each ignoreregex that matched (fail2ban-regex statistics). */
+  onIgnoreRegex?: (index: number) => void;
+}
+
+const DAY = 24 * 60 * 60;
+
+export class Filter {
+  readonly prefRegex: CompiledRegex | null;
+  readonly failRegexes: readonly CompiledRegex[];
+  readonly ignoreRegexes: readonly CompiledRegex[];
+  readonly maxLines: number;
+  readonly useDns: UseDns;
+  readonly dateDetector: DateDetector;
+  checkAllRegex: boolean;
+  checkFindTime: boolean;
+  ignorePending: boolean;
+  inOperation: boolean;
+  findTime: number;
+  /** Whether the prefregex matched the last processed line (fail2ban-regex statistics). */
+  prefMatched = false;
+
+  private readonly now: () => number;
+  private readonly warn: (msg: string) => void;
+  private readonly onIgnoreRegex?: (index: number) => void;
+  private readonly ids: IdContext;
+  private readonly mlfids: MlfidCache;
+  private buffer: TupleLine[] = [];
+  private lastTimeText = "";
+  private lastDate: number | null = null;
+  private lastLine: TupleLine = ["", "", ""];
+  private lastLineTime: number | null = null;
+  private readonly warnedUntil = new Map<string, number>();
+
+  constructor(def: FilterDefinition, deps: FilterDeps, opts: FilterOptions = {}) {
+    this.now = deps.now;
+    this.warn = deps.warn ?? (() => {});
+    this.onIgnoreRegex = opts.onIgnoreRegex;
+    this.checkAllRegex = opts.checkAllRegex ?? false;
+    this.checkFindTime = opts.checkFindTime ?? true;
+    this.ignorePending = opts.ignorePending ?? true;
+    this.inOperation = opts.inOperation ?? true;
+    this.findTime = opts.findTime ?? 600;
+    this.useDns = parseUseDns(opts.useDns ?? def.usedns ?? "warn", this.warn);
+    const maxLines = opts.maxLines ?? def.maxlines ?? 1;
+    if (!Number.isInteger(maxLines) || maxLines <= 0) {
+      throw new RegexError(`${def.file}: maxlines must be an integer greater than zero: ${maxLines}`);
+    }
+    this.maxLines = maxLines;
+    const multiline = maxLines > 1;
+    const regexOpts = { multiline, useDns: this.useDns };
+    this.prefRegex = def.prefregex ? compile(def, "prefregex", def.prefregex, () => new Regex(def.prefregex!, regexOpts)) : null;
+    const prefRegex = this.prefRegex?.regex ?? null;
+    this.failRegexes = def.failregex.map((p) => compile(def, "failregex", p, () => new FailRegex(p, { ...regexOpts, prefRegex })));
+    this.ignoreRegexes = def.ignoreregex.map((p) => compile(def, "ignoreregex", p, () => new Regex(p, { useDns: this.useDns })));
+    this.dateDetector = new DateDetector({ datepattern: opts.datePattern ?? def.datepattern, now: deps.now, tz: deps.tz });
+    this.ids = { useDns: this.useDns, returnRawHost: opts.returnRawHost ?? false, dns: deps.dns, warn: this.warn };
+    this.mlfids = new MlfidCache(deps.now);
+  }
+
+  /** Lines still buffered for multi-line matching (oldest first). */
+  get lineBuffer(): readonly TupleLine[] {
+    return this.buffer;
+  }
+
+  /** Time of the last processed line (its own date, or the one fail2ban assumed); null if none. */
+  get lastTime(): number | null {
+    return this.lastLineTime;
+  }
+
+  /** The last processed line without its date text. */
+  processedLine(): string {
+    return this.lastLine[0] + this.lastLine[2];
+  }
+
+  /**
+   * Processes one log line. With `time` (journal: the time is known), no date is searched and the
+   * whole line is the message; `timeText` is the date text kept for the reported matches.
+   */
+  processLine(line: string, opts?: { time?: number; timeText?: string }): FilterFailure[] {
+    this.prefMatched = false;
+    this.lastLineTime = null;
+    let tuple: TupleLine;
+    let date: number | null = null;
+    let noDate = false;
+    if (opts?.time !== undefined) {
+      tuple = ["", opts.timeText ?? "", line];
+      date = opts.time;
+      this.lastTimeText = tuple[1];
+      this.lastDate = date;
+    } else {
+      const m = this.dateDetector.matchTime(line);
+      if (m) {
+        tuple = [line.slice(0, m.start), line.slice(m.start, m.end), line.slice(m.end)];
+        if (m.end > m.start) {
+          if (Number.isFinite(m.time)) {
+            date = m.time;
+            this.lastTimeText = tuple[1];
+            this.lastDate = date;
+          }
+        } else if (this.lastDate !== null && this.lastDate > this.now() - 60) {
+          // optional date missing from this line: continue the previous line's time
+          tuple = ["", this.lastTimeText, line];
+          date = this.lastDate;
+        } else date = this.now();
+      } else tuple = ["", "", line];
+      if (date === null) {
+        noDate = true;
+        if (this.lastDate !== null && this.lastDate > this.now() - 60) {
+          tuple = ["", this.lastTimeText, line];
+          date = this.lastDate;
+        } else if (this.checkFindTime && this.inOperation) date = this.now();
+      }
+    }
+    if (this.checkFindTime && date !== null) {
+      const now = this.now();
+      if (this.inOperation) {
+        const delta = Math.trunc(date - now);
+        if (Math.abs(delta) > 60) {
+          this.warnOnce(
+            "simByTime",
+            `Detected a log entry ${Math.abs(delta)}s ${delta < 0 ? "before" : "after"} the current time in operation mode. ` +
+              `This looks like a ${-3300 <= delta && delta < 0 ? "latency" : "timezone"} problem. ` +
+              `Treating such entries as if they just happened. Line with odd timestamp: ${line}`,
+          );
+          date = now;
+          this.lastDate = date;
+        }
+      } else if (date < now - this.findTime) {
+        this.warnOnce("ignByTime", `Ignoring all log entries older than ${this.findTime}s; line: ${line}`);
+        return [];
+      }
+    }
+    this.lastLine = tuple;
+    this.lastLineTime = date;
+    return this.findFailure(tuple, date, noDate);
+  }
+
+  private findFailure(tuple: TupleLine, date: number | null, noDate: boolean): FilterFailure[] {
+    const failures: FilterFailure[] = [];
+    let orgBuffer: TupleLine[];
+    if (this.maxLines > 1) {
+      this.buffer.push(tuple);
+      if (this.buffer.length > this.maxLines) this.buffer = this.buffer.slice(-this.maxLines);
+      orgBuffer = this.buffer;
+    } else orgBuffer = this.buffer = [tuple];
+    let buf: string | null = tupleLinesBuf(orgBuffer);
+
+    // cheap early rejection, as fail2ban does when ignoreregexes are few
+    if (this.ignoreRegexes.length && this.ignoreRegexes.length < this.failRegexes.length - 2) {
+      if (this.ignoreLine(buf, orgBuffer, null) !== null) return failures;
+    }
+    let preGroups: FailData | null = null;
+    if (this.prefRegex) {
+      const m = this.prefRegex.regex.search(buf);
+      if (!m) return failures;
+      this.prefMatched = true;
+      preGroups = groupsOf(this.prefRegex, m);
+      const content = preGroups["content"];
+      delete preGroups["content"];
+      if (content) {
+        this.buffer = [["", "", content as string]];
+        buf = null;
+      }
+      if (Object.keys(preGroups).length === 0) preGroups = null;
+    }
+
+    for (let i = 0; i < this.failRegexes.length; i++) {
+      const fr = this.failRegexes[i]!;
+      if (buf === null) buf = tupleLinesBuf(this.buffer);
+      const m = fr.regex.search(buf);
+      if (!m) continue;
+      let fail = groupsOf(fr, m);
+      const split = splitByMatch(buf, m.start, m.end, m.groups, orgBuffer);
+      if (this.ignoreRegexes.length && this.ignoreLine(buf, orgBuffer, split) !== null) {
+        buf = null;
+        if (!this.checkAllRegex) break;
+        continue;
+      }
+      if (noDate) {
+        this.warnOnce("noTime", `Found a match but no valid date/time found for ${JSON.stringify(tuple[1])}.`);
+        if (date === null && this.checkFindTime) continue;
+      }
+      if (!this.checkAllRegex || this.maxLines > 1) {
+        this.buffer = split.unmatched;
+        buf = null;
+      }
+      if (preGroups) fail = Object.assign({}, preGroups, fail);
+      const matched = split.matched.map(fullLine);
+      const mlfid = fail["mlfid"];
+      const hasMlfid = mlfid !== null && mlfid !== undefined;
+      if (hasMlfid) {
+        fail = this.mlfids.merge(String(mlfid), fail, matched);
+        if (fail["nofail"] && !this.checkAllRegex) return failures;
+      } else {
+        fail["matches"] = [...((fail["matches"] as string[] | undefined) ?? []), ...matched];
+      }
+      const ids = resolveIds(fail, hasMlfid, this.ids);
+      if (ids === null) {
+        this.warn(`No group found in ${JSON.stringify(buf ?? tupleLinesBuf(orgBuffer))} using failregex ${i}`);
+        continue;
+      }
+      let fids: (string | null)[];
+      if (ids.pending) {
+        fail["mlfpending"] = 1;
+        if (!this.checkAllRegex && this.ignorePending) return failures;
+        fids = [null];
+      } else fids = ids.ids;
+      // the merged session state lives on in the cache: report a snapshot of it
+      if (this.checkAllRegex && hasMlfid) fail = { ...fail };
+      for (const fid of fids) failures.push({ regexIndex: i, fid, time: date ?? Number.NaN, data: fail });
+      if (!this.checkAllRegex) break;
+    }
+    return failures;
+  }
+
+  /** Index of the (first) ignoreregex matching; with a failregex split, only its matched lines count. */
+  private ignoreLine(buf: string, orgBuffer: TupleLine[], split: { matched: TupleLine[]; unmatched: TupleLine[] } | null): number | null {
+    let lines = orgBuffer;
+    if (split && this.maxLines > 1) {
+      lines = split.matched;
+      buf = tupleLinesBuf(lines);
+    }
+    let found: number | null = null;
+    for (let j = 0; j < this.ignoreRegexes.length; j++) {
+      if (!this.ignoreRegexes[j]!.regex.search(buf)) continue;
+      found = j;
+      this.onIgnoreRegex?.(j);
+      if ((!this.checkAllRegex || this.maxLines > 1) && split) this.buffer = split.unmatched;
+      if (!this.checkAllRegex) break;
+    }
+    return found;
+  }
+
+  private warnOnce(key: string, msg: string): void {
+    const now = this.now();
+    if (now < (this.warnedUntil.get(key) ?? 0)) return;
+    this.warnedUntil.set(key, now + DAY);
+    this.warn(msg);
+  }
+}
+
+function parseUseDns(value: string, warn: (msg: string) => void): UseDns {
+  const v = value.toLowerCase();
+  if (v === "yes" || v === "warn" || v === "no" || v === "raw") return v;
+  if (v === "true") return "yes";
+  if (v === "false") return "no";
+  warn(`Incorrect value ${JSON.stringify(value)} specified for usedns. Using safe 'no'`);
+  return "no";
+}
+
+function compile(def: FilterDefinition, kind: string, pattern: string, make: () => Regex): CompiledRegex {
+  try {
+    return describeRegex(make());
+  } catch (e) {
+    const what = e instanceof Error ? e.message : String(e);
+    throw new RegexError(`${def.file}: ${kind}: ${what}: ${pattern}`);
+  }
+}
