@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { InvalidInputError } from "./controller.ts";
 import type { Controller } from "./controller.ts";
 import type { ErrorLog } from "./errors.ts";
-import { optionalString, parseIpField, parseIpList, readJson, requireJail } from "./validate.ts";
+import { optionalString, parseIgnoreEntry, parseIpList, readJson, requireJail } from "./validate.ts";
 
 /** `{"ips": [...]}` or `{"all": true}` → a list or "all". */
 function ipsOrAll(body: Record<string, unknown>): string[] | "all" {
@@ -39,13 +39,13 @@ export function writeRoutes(ctl: Controller, log?: ErrorLog): Hono {
 
   r.post("/jails/:name/ignoreip", async (c) => {
     const jail = await requireJail(ctl, c.req.param("name"));
-    const ip = parseIpField((await readJson(c)).ip, "ip");
+    const ip = parseIgnoreEntry((await readJson(c)).ip, "ip");
     return c.json({ jail, ignoreip: await ctl.addIgnoreIp(jail, ip) });
   });
 
   r.delete("/jails/:name/ignoreip", async (c) => {
     const jail = await requireJail(ctl, c.req.param("name"));
-    const ip = parseIpField((await readJson(c)).ip, "ip");
+    const ip = parseIgnoreEntry((await readJson(c)).ip, "ip");
     return c.json({ jail, ignoreip: await ctl.delIgnoreIp(jail, ip) });
   });
 

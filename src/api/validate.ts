@@ -35,6 +35,19 @@ export function parseIpField(value: unknown, field: string): string {
   return ip.toString();
 }
 
+const HOSTNAME_RE = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/**
+ * An ignoreip entry: an IP/CIDR (normalised) or, as fail2ban allows, a DNS host name.
+ * A name whose last label is all digits is rejected: that is a mistyped address ("1.2.3.999").
+ */
+export function parseIgnoreEntry(value: unknown, field: string): string {
+  if (typeof value === "string" && parseIP(value) === null && HOSTNAME_RE.test(value) && !/(^|\.)\d+$/.test(value)) {
+    return value.toLowerCase();
+  }
+  return parseIpField(value, field);
+}
+
 /** A non-empty list of IPs (a single string is accepted too). */
 export function parseIpList(value: unknown, field: string): string[] {
   const list = typeof value === "string" ? [value] : value;

@@ -101,6 +101,8 @@ export interface LogOptions {
   pid?: number;
   /** Reopen the log file on SIGUSR1 (default true). */
   reopenOnSignal?: boolean;
+  /** Use this sink instead of the one `target` names (tests: captureSink()). */
+  sink?: LineSink;
 }
 
 export interface LogHandle {
@@ -134,12 +136,19 @@ function makeSink(opts: LogOptions, target: string, options: Record<string, stri
   }
 }
 
-/** Configures logtape for the "fail2ban" category; replaces any previous setup. Throws on a bad target/level. */
+/** The current setup, closed when a new one replaces it (fail2ban's `set logtarget`). */
+let active: LogHandle | null = null;
+
+/**
+ * Configures logtape for the "fail2ban" category; replaces any previous setup.
+ * Throws on a bad target or level, leaving the previous setup in place.
+ */
 export function setupLogging(opts: LogOptions): LogHandle {
   const { target, options } = parseLogTarget(opts.target);
   const pid = opts.pid ?? process.pid;
   const newThreshold = parseLogLevel(opts.level ?? "INFO");
-  const sink = makeSink(opts, target, options, pid);
+  const sink = opts.sink ?? makeSink(opts, target, options, pid);
+  void active?.close();
   const isSys = sink.syslog;
   const fmt = {
     addtime: asBool(options.datetime, !isSys && target.toUpperCase() !== "SYSOUT"),
@@ -165,7 +174,8 @@ export function setupLogging(opts: LogOptions): LogHandle {
   const onSignal = (): void => sink.reopen();
   if (opts.reopenOnSignal ?? true) process.on("SIGUSR1", onSignal);
   const isFile = !["STDOUT", "SYSOUT", "STDERR", "SYSLOG"].includes(target.toUpperCase());
-  return {
+  let closed = false;
+  const handle: LogHandle = {
     target,
     level: () => threshold,
     setLevel(level) {
@@ -176,11 +186,24 @@ export function setupLogging(opts: LogOptions): LogHandle {
       return isFile ? "rolled over" : "flushed";
     },
     async close() {
+      if (closed) return;
+      closed = true;
       process.off("SIGUSR1", onSignal);
-      resetSync();
+      if (active === handle) {
+        active = null;
+        resetSync();
+      }
       await sink.close();
     },
   };
+  active = handle;
+  return handle;
+}
+
+/** A sink keeping formatted lines in memory, for tests: setupLogging({ target: "capture", sink }). */
+export function captureSink(): LineSink & { lines: string[] } {
+  const lines: string[] = [];
+  return { syslog: false, lines, write: (line) => void lines.push(line), reopen() {}, async close() {} };
 }
 
 /** The level name fail2ban prints for `get loglevel`. */

@@ -62,6 +62,14 @@ describe("unix socket", () => {
   test("ignoreip add/del, reload, flushlogs", async () => {
     expect((await call("POST", "/api/v1/jails/sshd/ignoreip", { ip: "10.0.0.0/8" })).json.ignoreip).toEqual(["127.0.0.1/8", "::1", "10.0.0.0/8"]);
     expect((await call("DELETE", "/api/v1/jails/sshd/ignoreip", { ip: "::1" })).json.ignoreip).toEqual(["127.0.0.1/8", "10.0.0.0/8"]);
+    // a DNS name is a valid ignoreip entry (fail2ban resolves it); a mistyped address is not
+    expect((await call("POST", "/api/v1/jails/sshd/ignoreip", { ip: "Office.Example.com" })).json.ignoreip).toContain("office.example.com");
+    expect((await call("DELETE", "/api/v1/jails/sshd/ignoreip", { ip: "office.example.com" })).status).toBe(200);
+    expect((await call("POST", "/api/v1/jails/sshd/ignoreip", { ip: "10.0.0.256" })).json).toEqual({
+      error: "ip: '10.0.0.256' is not a valid IP address",
+      field: "ip",
+    });
+    expect((await call("POST", "/api/v1/jails/sshd/ignoreip", { ip: "a b" })).status).toBe(400);
     expect((await call("POST", "/api/v1/reload", { jail: "sshd" })).json).toEqual({ status: "OK" });
     expect((await call("POST", "/api/v1/reload")).json).toEqual({ status: "OK" });
     expect(ctl.reloaded).toEqual(["sshd", undefined]);

@@ -178,3 +178,31 @@ for _ in range(2): print(repr(s.recv(4096).decode()), flush=True)`, sock], { std
     expect(out).toMatch(/<139>.*fail2ban\.server\[4242\]: ERROR oops/);
   });
 });
+
+describe("setup lifecycle", () => {
+  test("a new setup replaces the previous one; captureSink collects lines", async () => {
+    const { captureSink } = await import("../../src/server/log.ts");
+    const a = captureSink();
+    const b = captureSink();
+    setupLogging({ target: "capture", sink: a, reopenOnSignal: false });
+    getLog("server").info("one");
+    handle = setupLogging({ target: "capture", sink: b, reopenOnSignal: false, level: "DEBUG" });
+    getLog("server").debug("two");
+    expect(a.lines.map((l) => l.slice(24))).toEqual([`fail2ban.server         [${process.pid}]: INFO    one`]);
+    expect(b.lines.map((l) => l.slice(24))).toEqual([`fail2ban.server         [${process.pid}]: DEBUG   two`]);
+  });
+
+  test("a bad level or target leaves the current setup working", () => {
+    const a = (() => {
+      const lines: string[] = [];
+      return { syslog: false, lines, write: (l: string) => void lines.push(l), reopen() {}, async close() {} };
+    })();
+    handle = setupLogging({ target: "capture", sink: a, reopenOnSignal: false });
+    expect(() => setupLogging({ target: "/nonexistent-dir/x.log" })).toThrow(/Unable to log/);
+    expect(() => setupLogging({ target: "STDOUT", level: "LOUD" })).toThrow(/Invalid log level/);
+    expect(() => setupLogging({ target: "SYSLOG[facility=nope]" })).toThrow(/Unknown syslog facility 'nope'/);
+    getLog("jail").warning("still here");
+    expect(a.lines).toHaveLength(1);
+    expect(a.lines[0]).toEndWith("WARNING still here");
+  });
+});
