@@ -8,6 +8,7 @@ import { statSync, watch } from "node:fs";
 import { resolveEncoding } from "./encoding.ts";
 import { DirWatchers } from "./dir-watchers.ts";
 import type { FileHandle } from "./file-handle.ts";
+import type { SeekTime } from "./seek-time.ts";
 import { expandPattern, parsePattern, type PathPattern } from "./glob.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "./line-splitter.ts";
 import { TrackedFile, type TrackEnv } from "./tracked-file.ts";
@@ -30,6 +31,8 @@ export interface FileTailerOptions {
   rotateGraceMs?: number;
   /** Read chunk size (default 1 MiB). */
   chunkBytes?: number;
+  /** Head mode: skip lines older than `since` in files existing at start (fail2ban autoSeek). */
+  seek?: SeekTime;
 }
 
 export class FileTailer implements LogSource {
@@ -67,6 +70,7 @@ export class FileTailer implements LogSource {
       yieldTurn: () => new Promise<boolean>((r) => setImmediate(() => r(!this.stopped))),
       claim: (dev, ino, by) => this.claim(dev, ino, by),
       retire: (h) => this.draining.push(h),
+      seek: opts.seek,
       watchFile: opts.usePolling ? undefined : (h) => this.watchFile(h),
     };
   }

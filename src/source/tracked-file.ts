@@ -5,9 +5,12 @@
  */
 import { statSync, type Stats } from "node:fs";
 import { FileHandle, tailOffset, type HandleEnv } from "./file-handle.ts";
+import { seekToTime, type SeekTime } from "./seek-time.ts";
 import type { FilePosition, StartMode } from "./types.ts";
 
 export interface TrackEnv extends HandleEnv {
+  /** Skip old lines of files that exist at start (fail2ban's seek to now - findtime). */
+  seek?: SeekTime;
   error(path: string, err: Error): void;
   /** Take over an open handle on this inode (a file renamed onto a watched name), if any. */
   claim(dev: number, ino: number, by: TrackedFile): FileHandle | null;
@@ -81,7 +84,12 @@ export class TrackedFile {
         if (!isMissing(err)) this.fail(err);
         return;
       }
-      h.seek(this.startOffset(h));
+      const initial = this.startMode !== null;
+      let offset = this.startOffset(h);
+      if (initial && this.startMode === "head" && this.env.seek) {
+        offset = seekToTime(h.fd, offset, h.size(), this.env.buffer, this.env.encoding, this.env.seek);
+      }
+      h.seek(offset);
       this.current = h;
     }
     this.missingWarned = false;
