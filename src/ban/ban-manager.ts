@@ -1,0 +1,286 @@
+import type { Clock, Timer } from "../jail/clock.ts";
+import { normalizeIP } from "../jail/ipaddr.ts";
+import { parseTime, secondsToStr } from "../jail/time.ts";
+import type { BanTicket } from "../jail/types.ts";
+import { makeBanTimeCalculator, type IncrementOptions } from "./increment.ts";
+import type { BanEffector, BanLog, BanStore } from "./types.ts";
+
+export interface BanManagerConfig {
+  jail: string;
+  /** Seconds; -1 permanent. */
+  bantime: number;
+  increment?: IncrementOptions;
+  /** Matches restored per ban (the jail's maxmatches). */
+  maxmatches?: number;
+}
+
+export interface BanManagerDeps {
+  clock: Clock;
+  store: BanStore;
+  effector: BanEffector;
+  log?: BanLog;
+  /** ignoreip check applied to restored bans (fail2ban skips ignored ips on restore). */
+  isIgnored?: (ip: string) => Promise<boolean>;
+  random?: () => number;
+}
+
+export type BanResult = "banned" | "already" | "prolonged" | "expired" | "failed";
+export type UnbanResult = "unbanned" | "not-banned" | "failed";
+
+/** A current ban; end is Infinity for permanent bans. */
+export interface BanInfo { ip: string; time: number; bantime: number; banCount: number; end: number; ticket: BanTicket }
+/** What the firewall should contain (for the periodic reconcile). timeout: seconds left, null = permanent. */
+export interface ExpectedBan { ip: string; timeout: number | null; ticket: BanTicket }
+
+type State = "applying" | "active" | "removing";
+interface Entry extends BanInfo { state: State; retryAt?: number }
+
+const UNBAN_RETRY = 30;
+
+/**
+ * Current bans of one jail. A ban is written to the store before the effector applies it and
+ * withdrawn if the effector refuses; a manual unban's record stays until the effector confirms.
+ */
+export class BanManager {
+  private bans = new Map<string, Entry>();
+  private total = 0;
+  private timer: Timer | null = null;
+  private timerAt = Infinity;
+  private calc: (banTime: number, banCount: number) => number;
+
+  constructor(private cfg: BanManagerConfig, private readonly deps: BanManagerDeps) {
+    this.calc = makeBanTimeCalculator(cfg.increment ?? {}, deps.random);
+    deps.store.addJail(cfg.jail);
+  }
+
+  get jail(): string { return this.cfg.jail; }
+
+  /** Applies new settings (reload); current bans keep their times. */
+  configure(cfg: Partial<BanManagerConfig>): void {
+    this.cfg = { ...this.cfg, ...cfg };
+    this.calc = makeBanTimeCalculator(this.cfg.increment ?? {}, this.deps.random);
+  }
+
+  /** fail2ban's evformula for (base bantime, previous ban count). */
+  calcBanTime(banTime: number, banCount: number): number { return this.calc(banTime, banCount); }
+
+  private log(level: Parameters<BanLog>[0], msg: string): void { this.deps.log?.(level, `[${this.cfg.jail}] ${msg}`); }
+  private endOf(time: number, bantime: number): number { return bantime === -1 ? Infinity : time + bantime; }
+
+  async ban(input: BanTicket): Promise<BanResult> {
+    const now = this.deps.clock.now();
+    const ip = normalizeIP(input.ip);
+    const base = input.fixedBantime ? input.bantime : this.cfg.bantime;
+    const old = this.bans.get(ip);
+    if (old) return this.already(old, { ...input, ip }, base, now);
+    const t: BanTicket = { ...input, ip, jail: this.cfg.jail, banCount: input.banCount + 1, bantime: base };
+    if (!input.fixedBantime && !input.restored) this.applyIncrement(t);
+    const end = this.endOf(t.time, t.bantime);
+    if (end < now) {
+      this.log("info", `Ignore ${ip}, expired bantime`);
+      return "expired";
+    }
+    const entry: Entry = { ip, time: t.time, bantime: t.bantime, banCount: t.banCount, end, ticket: t, state: "applying" };
+    this.bans.set(ip, entry);
+    let receipt: { withdraw(): void } | null = null;
+    try {
+      if (!t.restored) receipt = this.deps.store.addBan(t);
+    } catch (e) {
+      this.bans.delete(ip);
+      this.log("error", `Failed to store ban of ${ip}, not banned: ${(e as Error).message}`);
+      return "failed";
+    }
+    try {
+      await this.deps.effector.ban(t);
+    } catch (e) {
+      this.bans.delete(ip);
+      try { receipt?.withdraw(); } catch (we) { this.log("error", `Failed to withdraw stored ban of ${ip}: ${(we as Error).message}`); }
+      this.log("error", `Failed to execute ban jail '${this.cfg.jail}' ip ${ip}: ${(e as Error).message}`);
+      return "failed";
+    }
+    entry.state = "active";
+    this.total++;
+    this.log("notice", `${t.restored ? "Restore " : ""}Ban ${ip}`);
+    this.armTimer(end);
+    return "banned";
+  }
+
+  /** fail2ban observer.incrBanTime: raise count and bantime from the ip's ban history. */
+  private applyIncrement(t: BanTicket): void {
+    const inc = this.cfg.increment;
+    if (!inc?.increment || !(t.bantime > 0)) return;
+    const last = this.deps.store.lastBan(t.ip, inc.overalljails ? null : this.cfg.jail);
+    if (!last) return;
+    if (last.banCount >= t.banCount) t.banCount = last.banCount + 1;
+    const org = t.bantime;
+    if (last.banCount > 0) t.bantime = this.calc(org, last.banCount);
+    if (t.time > last.timeOfBan) {
+      if (t.bantime !== org) this.log("notice", `Increase Ban ${t.ip} (${t.banCount} # ${t.bantime === -1 ? "permanent" : secondsToStr(t.bantime)})`);
+    } else {
+      // Same failures read again (e.g. log re-read after restart): already in the store.
+      t.restored = true;
+    }
+  }
+
+  private async already(old: Entry, t: BanTicket, base: number, now: number): Promise<BanResult> {
+    const end = this.endOf(t.time, base);
+    if (old.state !== "active" || end <= old.end) {
+      const dif = t.time - old.time;
+      this.log(dif < 3 ? "debug" : dif < 60 ? "notice" : "warning", `${t.ip} already banned`);
+      return "already";
+    }
+    // fail2ban BanManager prolong: keep the original start, stretch the bantime.
+    let btm = base;
+    if (btm !== -1 && t.time - old.time > 0) btm += t.time - old.time;
+    const prev = { bantime: old.bantime, end: old.end };
+    old.bantime = btm;
+    old.end = this.endOf(old.time, btm);
+    old.ticket = { ...old.ticket, bantime: btm, fixedBantime: true };
+    try {
+      this.deps.store.addBan(old.ticket);
+      await this.deps.effector.ban(old.ticket);
+    } catch (e) {
+      this.log("error", `Failed to prolong ban of ${t.ip}: ${(e as Error).message}`);
+      Object.assign(old, prev);
+      old.ticket = { ...old.ticket, bantime: prev.bantime };
+      return "already";
+    }
+    this.log("notice", `Prolong ban ${t.ip} to ${btm === -1 ? "permanent" : secondsToStr(btm)} (${Math.round(old.end - now)}s left)`);
+    this.armTimer(old.end);
+    return "prolonged";
+  }
+
+  async unban(ipText: string): Promise<UnbanResult> {
+    const ip = normalizeIP(ipText);
+    const e = this.bans.get(ip);
+    if (!e || e.state !== "active") {
+      // fail2ban deletes the ip's records even when it is not banned right now.
+      if (!e) this.deps.store.removeBan(this.cfg.jail, ip);
+      return "not-banned";
+    }
+    if (!(await this.removeFromFirewall(e))) return "failed";
+    this.deps.store.removeBan(this.cfg.jail, ip);
+    return "unbanned";
+  }
+
+  /** Unbans every ip (fail2ban unban --all); returns how many were unbanned. */
+  async unbanAll(): Promise<number> {
+    let n = 0;
+    for (const ip of [...this.bans.keys()]) if ((await this.unban(ip)) === "unbanned") n++;
+    return n;
+  }
+
+  private async removeFromFirewall(e: Entry): Promise<boolean> {
+    e.state = "removing";
+    try {
+      await this.deps.effector.unban(this.cfg.jail, e.ip);
+    } catch (err) {
+      e.state = "active";
+      e.retryAt = this.deps.clock.now() + UNBAN_RETRY;
+      this.log("error", `Failed to execute unban jail '${this.cfg.jail}' ip ${e.ip}: ${(err as Error).message}`);
+      this.armTimer(e.retryAt);
+      return false;
+    }
+    this.bans.delete(e.ip);
+    this.log("notice", `Unban ${e.ip}`);
+    return true;
+  }
+
+  private armTimer(at: number): void {
+    if (!Number.isFinite(at) || at >= this.timerAt) return;
+    this.timer?.cancel();
+    this.timerAt = at;
+    this.timer = this.deps.clock.setTimer(at, () => { this.timer = null; this.timerAt = Infinity; void this.expire(); });
+  }
+
+  /** Unbans what has run out; a refused unban is retried later, the ban is kept meanwhile. */
+  async expire(): Promise<number> {
+    const now = this.deps.clock.now();
+    const due: Entry[] = [];
+    let next = Infinity;
+    for (const e of this.bans.values()) {
+      if (e.state !== "active") continue;
+      const at = Math.max(e.end, e.retryAt ?? -Infinity);
+      if (now >= at) due.push(e); else next = Math.min(next, at);
+    }
+    this.armTimer(next);
+    let n = 0;
+    for (const e of due) if (await this.removeFromFirewall(e)) n++;
+    return n;
+  }
+
+  /** Re-applies still valid bans from the store after a start (fail2ban restoreCurrentBans). */
+  async restore(): Promise<number> {
+    const now = this.deps.clock.now();
+    const inc = this.cfg.increment?.increment;
+    const maxtime = inc ? (this.calcMaxTime() ?? -1) : this.cfg.bantime;
+    const rows = this.deps.store.currentBans(this.cfg.jail, now, {
+      forbantime: inc ? null : this.cfg.bantime,
+      correctBanTime: maxtime === -1 ? null : maxtime,
+      maxmatches: this.cfg.maxmatches ?? 5,
+    });
+    const restored: Entry[] = [];
+    for (const r of rows) {
+      const ip = normalizeIP(r.ip);
+      if (this.bans.has(ip)) continue;
+      if (this.deps.isIgnored && (await this.deps.isIgnored(ip))) { this.log("info", `Ignore ${ip} by restore (ignoreip)`); continue; }
+      const t: BanTicket = {
+        jail: this.cfg.jail, ip, time: r.timeOfBan, failures: r.failures, matches: r.matches, banCount: r.banCount,
+        bantime: r.bantime, fixedBantime: true, restored: true, ...(Object.keys(r.data).length ? { data: r.data } : {}),
+      };
+      const e: Entry = { ip, time: t.time, bantime: t.bantime, banCount: t.banCount, end: this.endOf(t.time, t.bantime), ticket: t, state: "active" };
+      this.bans.set(ip, e);
+      restored.push(e);
+    }
+    await this.applyRestored(restored);
+    this.total += restored.length;
+    for (const e of restored) this.log("notice", `Restore Ban ${e.ip}`);
+    let first = Infinity;
+    for (const e of restored) first = Math.min(first, e.end);
+    this.armTimer(first);
+    return restored.length;
+  }
+
+  // A refused restore keeps the ban (still stored and listed); reconcile re-applies it later.
+  private async applyRestored(entries: Entry[]): Promise<void> {
+    if (!entries.length) return;
+    const eff = this.deps.effector;
+    if (eff.banMany) {
+      try { await eff.banMany(entries.map((e) => e.ticket)); } catch (err) {
+        this.log("error", `Failed to restore ${entries.length} bans into the firewall: ${(err as Error).message}`);
+      }
+      return;
+    }
+    for (const e of entries) {
+      try { await eff.ban(e.ticket); } catch (err) { this.log("error", `Failed to restore ban of ${e.ip}: ${(err as Error).message}`); }
+    }
+  }
+
+  private calcMaxTime(): number | null {
+    const m = this.cfg.increment?.maxtime;
+    if (m === undefined || m === "") return null;
+    return typeof m === "number" ? m : parseTime(m);
+  }
+
+  /** Cancels timers; bans stay in the store and the firewall (lead decides about stop policy). */
+  stop(): void { this.timer?.cancel(); this.timer = null; this.timerAt = Infinity; }
+
+  isBanned(ip: string): boolean { return this.bans.get(normalizeIP(ip))?.state === "active"; }
+  /** Current bans ordered by end of ban (fail2ban getBanList ordered). */
+  list(): BanInfo[] {
+    return [...this.bans.values()].filter((e) => e.state !== "applying")
+      .map(({ ip, time, bantime, banCount, end, ticket }) => ({ ip, time, bantime, banCount, end, ticket }))
+      .sort((a, b) => a.end - b.end);
+  }
+  /** "Currently banned". */
+  size(): number { return this.list().length; }
+  /** "Total banned" (since start, restored included as fail2ban counts them). */
+  totalBanned(): number { return this.total; }
+
+  /** Reconcile hook: every ban that should be in the firewall right now, with the seconds left. */
+  expectedBans(): ExpectedBan[] {
+    const now = this.deps.clock.now();
+    return this.list().filter((b) => b.end > now)
+      .map((b) => ({ ip: b.ip, timeout: Number.isFinite(b.end) ? Math.max(1, Math.ceil(b.end - now)) : null, ticket: b.ticket }));
+  }
+}

@@ -1,0 +1,151 @@
+import { describe, expect, test } from "bun:test";
+import { BanManager } from "../../src/ban/ban-manager.ts";
+import { SqliteBanStore } from "../../src/db/ban-store.ts";
+import { F2bDatabase } from "../../src/db/database.ts";
+import { FakeClock } from "../../src/jail/clock.ts";
+import { rig, settle, SetEffector, T0, ticket } from "./helpers.ts";
+
+const rowCount = (r: ReturnType<typeof rig>, table: string): number =>
+  (r.db.db.query(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+
+describe("BanManager", () => {
+  test("a ban is in the store before the effector applies it", async () => {
+    const r = rig();
+    let storedAtApply = -1;
+    r.eff.onBan = (t) => { storedAtApply = r.store.currentBans("sshd", T0).filter((b) => b.ip === t.ip).length; };
+    expect(await r.bm.ban(ticket("192.0.2.1", T0))).toBe("banned");
+    expect(storedAtApply).toBe(1);
+    expect(r.eff.set.has("192.0.2.1")).toBe(true);
+    expect(r.logs).toContain("NOTICE [sshd] Ban 192.0.2.1");
+    expect(r.bm.size()).toBe(1);
+    expect(r.bm.totalBanned()).toBe(1);
+  });
+
+  test("a ban the effector refuses is withdrawn from the store", async () => {
+    const r = rig();
+    r.eff.refuseBan = true;
+    expect(await r.bm.ban(ticket("192.0.2.1", T0))).toBe("failed");
+    expect(r.bm.size()).toBe(0);
+    expect(rowCount(r, "bans")).toBe(0);
+    expect(rowCount(r, "bips")).toBe(0);
+    expect(r.logs.some((l) => l.startsWith("ERROR") && l.includes("Operation not permitted"))).toBe(true);
+  });
+
+  test("a refused re-ban restores the previous history row", async () => {
+    const r = rig({ increment: { increment: true } });
+    await r.bm.ban(ticket("192.0.2.1", T0));
+    r.clock.advance(700);
+    await settle();
+    r.eff.refuseBan = true;
+    expect(await r.bm.ban(ticket("192.0.2.1", T0 + 700))).toBe("failed");
+    expect(r.store.lastBan("192.0.2.1", "sshd")).toEqual({ banCount: 1, timeOfBan: T0, bantime: 600 });
+  });
+
+  test("already banned, prolonged, ipv4-mapped address is the same ip", async () => {
+    const r = rig();
+    await r.bm.ban(ticket("192.0.2.1", T0));
+    expect(await r.bm.ban(ticket("::ffff:192.0.2.1", T0 + 1))).toBe("prolonged");
+    expect(r.bm.list()[0]).toMatchObject({ ip: "192.0.2.1", time: T0, bantime: 601 });
+    expect(await r.bm.ban(ticket("192.0.2.1", T0))).toBe("already");
+  });
+
+  test("bans expire on the clock; history stays for bantime.increment", async () => {
+    const r = rig();
+    await r.bm.ban(ticket("192.0.2.1", T0));
+    await r.bm.ban(ticket("192.0.2.2", T0 + 100));
+    r.clock.advance(599);
+    await settle();
+    expect(r.bm.size()).toBe(2);
+    r.clock.advance(1);
+    await settle();
+    expect(r.bm.list().map((b) => b.ip)).toEqual(["192.0.2.2"]);
+    expect(r.eff.set.has("192.0.2.1")).toBe(false);
+    r.clock.advance(100);
+    await settle();
+    expect(r.bm.size()).toBe(0);
+    expect(r.logs).toContain("NOTICE [sshd] Unban 192.0.2.2");
+    expect(r.store.lastBan("192.0.2.1", "sshd")?.banCount).toBe(1);
+  });
+
+  test("a refused expiry unban keeps the ban and retries", async () => {
+    const r = rig();
+    await r.bm.ban(ticket("192.0.2.1", T0));
+    r.eff.refuseUnban = true;
+    r.clock.advance(600);
+    await settle();
+    expect(r.bm.isBanned("192.0.2.1")).toBe(true);
+    r.eff.refuseUnban = false;
+    r.clock.advance(30);
+    await settle();
+    expect(r.bm.isBanned("192.0.2.1")).toBe(false);
+    expect(r.eff.set.size).toBe(0);
+  });
+
+  test("permanent bans (-1) never expire and survive restore", async () => {
+    const r = rig({ bantime: -1 });
+    await r.bm.ban(ticket("192.0.2.1", T0));
+    r.clock.advance(10 * 365 * 86400);
+    await settle();
+    expect(r.bm.isBanned("192.0.2.1")).toBe(true);
+    expect(r.bm.expectedBans()).toEqual([expect.objectContaining({ ip: "192.0.2.1", timeout: null })]);
+    r.bm.stop();
+    r.db.close();
+    const r2 = rig({ bantime: -1 }, r.file, r.clock);
+    expect(await r2.bm.restore()).toBe(1);
+    expect(r2.bm.list()[0]).toMatchObject({ ip: "192.0.2.1", bantime: -1, end: Infinity });
+  });
+
+  test("manual unban: record stays until the effector confirms", async () => {
+    const r = rig();
+    await r.bm.ban(ticket("2001:db8::1", T0));
+    r.eff.refuseUnban = true;
+    expect(await r.bm.unban("2001:DB8:0::1")).toBe("failed");
+    expect(r.store.currentBans("sshd", T0)).toHaveLength(1);
+    expect(r.bm.isBanned("2001:db8::1")).toBe(true);
+    r.eff.refuseUnban = false;
+    expect(await r.bm.unban("2001:db8::1")).toBe("unbanned");
+    expect(r.store.currentBans("sshd", T0)).toHaveLength(0);
+    expect(r.store.lastBan("2001:db8::1", "sshd")).toBeNull();
+    expect(await r.bm.unban("2001:db8::1")).toBe("not-banned");
+  });
+
+  test("unban all", async () => {
+    const r = rig();
+    for (let i = 1; i <= 5; i++) await r.bm.ban(ticket(`192.0.2.${i}`, T0));
+    expect(await r.bm.unbanAll()).toBe(5);
+    expect(r.eff.set.size).toBe(0);
+    expect(rowCount(r, "bans")).toBe(0);
+  });
+
+  test("restore re-applies with the remaining time, drops expired, skips ignored", async () => {
+    const r = rig();
+    await r.bm.ban(ticket("192.0.2.1", T0));
+    await r.bm.ban(ticket("192.0.2.2", T0 - 550));
+    await r.bm.ban(ticket("192.0.2.3", T0));
+    r.bm.stop();
+    r.db.close();
+    const clock = new FakeClock(T0 + 100);
+    const db = F2bDatabase.open(r.file);
+    const eff = new SetEffector();
+    const bm = new BanManager({ jail: "sshd", bantime: 600 }, { clock, store: new SqliteBanStore(db), effector: eff, isIgnored: async (ip) => ip === "192.0.2.3" });
+    expect(await bm.restore()).toBe(1);
+    expect(bm.expectedBans().map((b) => [b.ip, b.timeout])).toEqual([["192.0.2.1", 500]]);
+    expect([...eff.set.keys()]).toEqual(["192.0.2.1"]);
+    expect(eff.set.get("192.0.2.1")?.restored).toBe(true);
+    const rowsBefore = (db.db.query("SELECT count(*) AS n FROM bans").get() as { n: number }).n;
+    clock.advance(500);
+    await settle();
+    expect(bm.size()).toBe(0);
+    expect((db.db.query("SELECT count(*) AS n FROM bans").get() as { n: number }).n).toBe(rowsBefore);
+  });
+
+  test("restore without increment caps bantimes to the jail's current bantime", async () => {
+    const r = rig({ bantime: 3600 });
+    await r.bm.ban(ticket("192.0.2.1", T0));
+    r.bm.stop();
+    r.db.close();
+    const r2 = rig({ bantime: 600 }, r.file, new FakeClock(T0 + 100));
+    await r2.bm.restore();
+    expect(r2.bm.expectedBans()[0]?.timeout).toBe(500);
+  });
+});
