@@ -1,0 +1,72 @@
+// Benchmark: `dist/f2b regex` vs fail2ban's `fail2ban-regex` with the stock sshd filter on the same
+// generated auth.log, in one run. Prints a Markdown table (lines/s, ratio, matched counts, peak RSS)
+// to stdout; asserts both tools count the same matches on the shared prefix.
+//   bun scripts/bench-regex.ts [LINES=1000000] [F2B_REGEX_LINES=100000]
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const repo = join(import.meta.dir, "..");
+const f2b = join(repo, "dist", "f2b");
+const lines = Number(process.argv[2] ?? 1_000_000);
+const refLines = Math.min(lines, Number(process.argv[3] ?? 100_000));
+const FILTER_DIR = "/etc/fail2ban";
+
+function die(msg: string): never {
+  console.error(`bench: ${msg}`);
+  process.exit(1);
+}
+
+if (!existsSync(f2b)) {
+  console.error("bench: dist/f2b missing, building it (npm run build)");
+  const b = spawnSync("npm", ["run", "build"], { cwd: repo, stdio: ["ignore", 2, 2] });
+  if (b.status !== 0) die("build failed");
+}
+const timeBin = "/usr/bin/time";
+if (!existsSync(timeBin)) die("/usr/bin/time (GNU time) is needed for peak RSS");
+const refTool = spawnSync("sh", ["-c", "command -v fail2ban-regex"], { encoding: "utf8" }).stdout.trim();
+if (!refTool) die("fail2ban-regex not found");
+
+const dir = mkdtempSync(join(tmpdir(), "f2b-bench-"));
+try {
+  const log = join(dir, "auth.log");
+  const prefix = join(dir, "auth-prefix.log");
+  const gen = spawnSync(process.execPath, [join(repo, "scripts", "gen-authlog.ts"), log, String(lines)], { stdio: ["ignore", 2, 2] });
+  if (gen.status !== 0) die("log generation failed");
+  const all = readFileSync(log, "utf8");
+  let cut = 0;
+  for (let i = 0; i < refLines; i++) cut = all.indexOf("\n", cut) + 1;
+  writeFileSync(prefix, all.slice(0, cut));
+
+  interface Run { seconds: number; rssKiB: number; matched: number; lines: number }
+  const run = (argv: string[]): Run => {
+    // GNU time: wall seconds and max RSS appended to stderr; the tool's report goes to stdout
+    const r = spawnSync(timeBin, ["-f", "@@TIME %e %M", ...argv], { encoding: "utf8", maxBuffer: 1 << 28, env: { ...process.env, TZ: "UTC" } });
+    if (r.status !== 0) die(`${argv.join(" ")} failed:\n${r.stderr}`);
+    const tm = /@@TIME ([\d.]+) (\d+)/.exec(r.stderr);
+    const lm = /Lines: (\d+) lines, (\d+) ignored, (\d+) matched, (\d+) missed/.exec(r.stdout);
+    if (!tm || !lm) die(`unexpected output of ${argv[0]}:\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
+    return { seconds: Number(tm[1]), rssKiB: Number(tm[2]), lines: Number(lm[1]), matched: Number(lm[3]) };
+  };
+
+  const ref = run([refTool, "--print-no-missed", "--print-no-ignored", prefix, join(FILTER_DIR, "filter.d", "sshd.conf")]);
+  const oursPrefix = run([f2b, "regex", "-c", FILTER_DIR, "--print-no-missed", "--print-no-ignored", prefix, "sshd"]);
+  const ours = run([f2b, "regex", "-c", FILTER_DIR, "--print-no-missed", "--print-no-ignored", log, "sshd"]);
+  if (oursPrefix.matched !== ref.matched || oursPrefix.lines !== ref.lines) {
+    die(`matched counts differ on the ${refLines}-line prefix: f2b ${oursPrefix.matched}/${oursPrefix.lines}, fail2ban-regex ${ref.matched}/${ref.lines}`);
+  }
+  const rate = (r: Run): number => r.lines / Math.max(r.seconds, 0.01);
+  const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
+  const mib = (k: number): string => `${(k / 1024).toFixed(0)} MiB`;
+  const cpu = readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.+)/)?.[1] ?? "unknown CPU";
+  console.log(`Regex benchmark — stock sshd filter, generated auth.log (${cpu}; wall time incl. start-up)\n`);
+  console.log("| tool | lines | seconds | lines/s | matched | peak RSS |");
+  console.log("|---|---:|---:|---:|---:|---:|");
+  console.log(`| fail2ban-regex 1.0.2 | ${fmt(ref.lines)} | ${ref.seconds.toFixed(2)} | ${fmt(rate(ref))} | ${fmt(ref.matched)} | ${mib(ref.rssKiB)} |`);
+  console.log(`| f2b regex (same prefix) | ${fmt(oursPrefix.lines)} | ${oursPrefix.seconds.toFixed(2)} | ${fmt(rate(oursPrefix))} | ${fmt(oursPrefix.matched)} | ${mib(oursPrefix.rssKiB)} |`);
+  console.log(`| f2b regex | ${fmt(ours.lines)} | ${ours.seconds.toFixed(2)} | ${fmt(rate(ours))} | ${fmt(ours.matched)} | ${mib(ours.rssKiB)} |`);
+  console.log(`\nf2b / fail2ban-regex throughput: **${(rate(ours) / rate(ref)).toFixed(1)}×** (matched counts identical on the shared ${fmt(ref.lines)}-line prefix)`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,40 @@
+// Log input for `f2b regex`: a file read in chunks (so a million-line log is not held in memory
+// at once) and decoded as UTF-8 with invalid bytes replaced, or a literal line (or "\n"-joined lines).
+import { closeSync, openSync, readSync } from "node:fs";
+
+const CHUNK = 1 << 20;
+
+/** Lines of a file without their "\n" (and without a trailing "\r", as fail2ban strips both). */
+export function* fileLines(path: string): Generator<string> {
+  const fd = openSync(path, "r");
+  try {
+    const decoder = new TextDecoder("utf-8", { fatal: false });
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let rest = "";
+    for (;;) {
+      const n = readSync(fd, buf, 0, CHUNK, null);
+      const text = n > 0 ? rest + decoder.decode(buf.subarray(0, n), { stream: true }) : rest + decoder.decode();
+      let start = 0;
+      for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
+        yield stripCR(text.slice(start, nl));
+        start = nl + 1;
+      }
+      rest = text.slice(start);
+      if (n <= 0) break;
+    }
+    if (rest !== "") yield stripCR(rest);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function stripCR(line: string): string {
+  let end = line.length;
+  while (end > 0 && (line.charCodeAt(end - 1) === 13 || line.charCodeAt(end - 1) === 10)) end--;
+  return end === line.length ? line : line.slice(0, end);
+}
+
+/** A literal LOG argument: one line, or several separated by "\n". */
+export function literalLines(text: string): string[] {
+  return text.split("\n").map(stripCR);
+}

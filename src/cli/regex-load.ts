@@ -1,0 +1,82 @@
+// Resolves the FILTER argument of `f2b regex`: a filter name (optionally `name[opt=val]`) in the
+// config root's filter.d, a filter file path, or a literal failregex — as fail2ban-regex does.
+import { existsSync, readFileSync } from "node:fs";
+import { diskFS, embeddedFS, type ConfigFS } from "../config/fs.ts";
+import { ConfigError } from "../config/errors.ts";
+import { loadFilter, type FilterDefinition } from "../config/filter-reader.ts";
+import { extractOptions } from "../config/options.ts";
+
+export interface LoadedFilter {
+  def: FilterDefinition;
+  /** fail2ban-regex style "Use ..." lines describing what was loaded. */
+  notes: string[];
+}
+
+export class FilterNotFound extends Error {}
+
+const NAME_RE = /^\/{0,3}[\w/\-.]+(?:\[.*\])?$/s;
+const FALLBACK_ROOT = "/etc/fail2ban";
+
+/**
+ * `configDir` undefined means the embedded config, falling back to /etc/fail2ban for names it
+ * does not have.
+ */
+export function resolveFilter(value: string, configDir: string | undefined, opts: Record<string, string>): LoadedFilter {
+  if (NAME_RE.test(value)) {
+    const { name, options } = extractOptions(value);
+    const allOpts = { ...options, ...opts };
+    const optNote = Object.keys(allOpts).length ? [`Use   filter options : ${JSON.stringify(allOpts)}`] : [];
+    if (name.includes("/") || /\.(conf|local)$/.test(name)) {
+      if (!existsSync(name)) throw new FilterNotFound(`filter file not found: ${name}`);
+      return { def: loadFilter(diskFS("."), name, allOpts), notes: [`Use   failregex file : ${name}`, ...optNote] };
+    }
+    const roots: { fs: ConfigFS; label: string }[] = [];
+    if (configDir !== undefined) roots.push({ fs: diskFS(configDir), label: configDir });
+    else {
+      roots.push({ fs: embeddedFS(), label: "embedded config" });
+      if (existsSync(FALLBACK_ROOT)) roots.push({ fs: diskFS(FALLBACK_ROOT), label: FALLBACK_ROOT });
+    }
+    const looked: string[] = [];
+    for (const [i, root] of roots.entries()) {
+      const base = `filter.d/${name}`;
+      if (!root.fs.exists(`${base}.conf`) && !root.fs.exists(`${base}.local`)) {
+        looked.push(`${root.fs.describe(`${base}.conf`)} (or .local)`);
+        continue;
+      }
+      const notes = [`Use   failregex filter file : ${name}, basedir: ${root.label}`, ...optNote];
+      if (i > 0) notes.unshift(`Note: filter '${name}' is not in the embedded config; using ${root.label}`);
+      return { def: loadFilter(root.fs, name, allOpts), notes };
+    }
+    throw new FilterNotFound(`unknown filter '${name}'; looked for ${looked.join(", ")}`);
+  }
+  const def: FilterDefinition = { name: "", file: "command line", failregex: [value], ignoreregex: [], options: {} };
+  return { def, notes: [`Use   failregex line : ${shorten(value)}`] };
+}
+
+export function shorten(s: string, l = 53): string {
+  return s.length > l ? `${s.slice(0, l - 3)}...` : s;
+}
+
+/**
+ * Best-effort "FILE:LINE" for a regex that failed to compile: the config line whose literal
+ * part (after any %(...)s interpolation) occurs in the interpolated pattern.
+ */
+export function locatePattern(file: string, pattern: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return file;
+  }
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const body = lines[i]!.replace(/^\s*\w+\s*=\s*/, "").trim();
+    const literal = body.split(/%\([^)]*\)s/).pop() ?? "";
+    if (literal.length >= 6 && pattern.includes(literal)) return `${file}:${i + 1}`;
+  }
+  return file;
+}
+
+export function isConfigError(e: unknown): e is ConfigError {
+  return e instanceof ConfigError;
+}

@@ -1,0 +1,208 @@
+// `f2b regex [-c DIR] [options] LOG FILTER [IGNOREREGEX]` — fail2ban-regex for f2b's engine.
+// Human output follows fail2ban-regex; `--json` prints one object per input line (the machine
+// interface tests and tools rely on: keep its shape stable).
+import { existsSync, statSync, writeSync } from "node:fs";
+import { parseArgs } from "node:util";
+import type { FilterDefinition } from "../config/filter-reader.ts";
+import { TimeZone } from "../filter/date/tz.ts";
+import { systemDnsResolver } from "../filter/dns.ts";
+import { Filter, type FilterOptions } from "../filter/filter.ts";
+import { fileLines, literalLines } from "./regex-input.ts";
+import { jsonRecord } from "./regex-json.ts";
+import { FilterNotFound, locatePattern, resolveFilter, shorten } from "./regex-load.ts";
+import { RegexStats, renderReport, type ReportOptions } from "./regex-report.ts";
+
+export const REGEX_USAGE = `usage: f2b regex [-c DIR] [options] LOG FILTER [IGNOREREGEX]
+
+LOG      a log file path, or a literal log line ("\\n" separates several lines)
+FILTER   a filter name (sshd, sshd[mode=aggressive]) from DIR/filter.d (default: the embedded
+         config, then /etc/fail2ban), a filter file path, or a literal failregex
+
+options:
+  -c, --config DIR        config root (fail2ban layout: DIR/filter.d/NAME.conf)
+  -d, --datepattern PAT   date pattern overriding the filter's
+  -L, --maxlines N        multi-line buffer size overriding the filter's
+      --usedns MODE       yes | warn | no | raw
+  -r, --raw               keep host names as written (no DNS)
+      --no-check-all      stop at the first matching failregex
+  -v, --verbose           more detail (repeatable)
+      --print-all-matched / --print-all-missed / --print-all-ignored
+      --print-no-missed / --print-no-ignored
+  --json                  one JSON object per input line (with --now, --opts, --journal)
+      --now EPOCH         reference time (year inference, journal time); default: the clock
+      --opts JSON         filter options as a JSON object, like NAME[opt=val]
+      --journal           each line is a journal message whose time is --now
+`;
+
+export interface RegexIO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const stdIO: RegexIO = { out: (s) => writeSync(1, s), err: (s) => writeSync(2, s) };
+
+function fail(io: RegexIO, msg: string): number {
+  io.err(`f2b regex: ${msg}\n`);
+  return 2;
+}
+
+export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: "string", short: "c" },
+        conf: { type: "string" }, // the global spelling of -c
+        socket: { type: "string", short: "s" }, // global option, not used here
+        datepattern: { type: "string", short: "d" },
+        maxlines: { type: "string", short: "L" },
+        usedns: { type: "string" },
+        raw: { type: "boolean", short: "r" },
+        "no-check-all": { type: "boolean" },
+        verbose: { type: "boolean", short: "v", multiple: true },
+        "print-all-matched": { type: "boolean" },
+        "print-all-missed": { type: "boolean" },
+        "print-all-ignored": { type: "boolean" },
+        "print-no-missed": { type: "boolean" },
+        "print-no-ignored": { type: "boolean" },
+        json: { type: "boolean" },
+        now: { type: "string" },
+        opts: { type: "string" },
+        journal: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    return fail(io, `${e instanceof Error ? e.message : String(e)}\n\n${REGEX_USAGE}`);
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) {
+    io.out(REGEX_USAGE);
+    return 0;
+  }
+  if (positionals.length < 2 || positionals.length > 3) return fail(io, `provide both LOG and FILTER\n\n${REGEX_USAGE}`);
+  const [logArg, filterArg, ignoreArg] = positionals as [string, string, string | undefined];
+
+  let now: (() => number) | undefined;
+  if (v.now !== undefined) {
+    const t = Number(v.now);
+    if (!Number.isFinite(t)) return fail(io, `--now: not a number: ${v.now}`);
+    now = () => t;
+  }
+  let filterOpts: Record<string, string> = {};
+  if (v.opts !== undefined) {
+    try {
+      const o: unknown = JSON.parse(v.opts);
+      if (!o || typeof o !== "object" || Array.isArray(o)) throw new Error("expected a JSON object");
+      filterOpts = Object.fromEntries(Object.entries(o as Record<string, unknown>).map(([k, x]) => [k, String(x)]));
+    } catch (e) {
+      return fail(io, `--opts: ${e instanceof Error ? e.message : String(e)}: ${v.opts}`);
+    }
+  }
+  let maxLines: number | undefined;
+  if (v.maxlines !== undefined) {
+    maxLines = Number(v.maxlines);
+    if (!Number.isInteger(maxLines) || maxLines <= 0) return fail(io, `--maxlines must be an integer greater than zero: ${v.maxlines}`);
+  }
+
+  let def: FilterDefinition;
+  let notes: string[];
+  try {
+    ({ def, notes } = resolveFilter(filterArg, v.config ?? v.conf, filterOpts));
+    if (ignoreArg !== undefined) def = { ...def, ignoreregex: [...def.ignoreregex, ignoreArg] };
+  } catch (e) {
+    return fail(io, e instanceof FilterNotFound ? e.message : `${e instanceof Error ? e.message : String(e)}`);
+  }
+
+  const json = v.json ?? false;
+  const clock = now ?? (() => Date.now() / 1000);
+  const ignoredByRegex = { hit: false };
+  const ignoreHits: number[] = new Array<number>(def.ignoreregex.length).fill(0);
+  const options: FilterOptions = {
+    checkAllRegex: !json && !v["no-check-all"],
+    returnRawHost: json || (v.raw ?? false),
+    checkFindTime: false,
+    // like fail2ban-regex --out, the machine interface reports what a jail would count
+    ignorePending: json,
+    onIgnoreRegex: (i) => {
+      ignoredByRegex.hit = true;
+      ignoreHits[i]!++;
+    },
+  };
+  if (v.usedns !== undefined) options.useDns = v.usedns;
+  if (maxLines !== undefined) options.maxLines = maxLines;
+  if (v.datepattern !== undefined) options.datePattern = v.datepattern;
+  let filter: Filter;
+  try {
+    filter = new Filter(def, { now: clock, tz: TimeZone.fromEnv(), dns: systemDnsResolver() }, options);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const bad = [...def.failregex, ...def.ignoreregex, def.prefregex ?? ""].find((p) => p && msg.includes(p));
+    const where = bad !== undefined && def.file !== "command line" ? `${locatePattern(def.file, bad)}: ` : "";
+    return fail(io, `${where}${msg}`);
+  }
+
+  const isFile = existsSync(logArg) && statSync(logArg).isFile();
+  const lines: Iterable<string> = isFile ? fileLines(logArg) : literalLines(logArg);
+  const journal = v.journal ?? false;
+  const processOpts = journal ? { time: clock() } : undefined;
+
+  if (json) {
+    let chunk = "";
+    let n = 0;
+    for (const line of lines) {
+      n++;
+      const skip = line === "" || line.startsWith("#");
+      const found = skip ? [] : filter.processLine(line, processOpts);
+      chunk += JSON.stringify(jsonRecord(n, found, skip ? null : filter.lastTime)) + "\n";
+      if (chunk.length > 65536) {
+        io.out(chunk);
+        chunk = "";
+      }
+    }
+    io.out(chunk);
+    return 0;
+  }
+
+  const verbose = v.verbose?.length ?? 0;
+  const ro: ReportOptions = {
+    verbose,
+    printAllMatched: v["print-all-matched"] ?? false,
+    printAllMissed: v["print-all-missed"] ?? false,
+    printAllIgnored: v["print-all-ignored"] ?? false,
+    printNoMissed: v["print-no-missed"] ?? false,
+    printNoIgnored: v["print-no-ignored"] ?? false,
+    maxShown: maxLines ?? 20,
+  };
+  const head = ["", "Running tests", "=============", "", ...notes];
+  if (maxLines !== undefined || def.maxlines !== undefined) head.push(`Use         maxlines : ${filter.maxLines}`);
+  const dp = v.datepattern ?? def.datepattern;
+  if (dp !== undefined) head.push(`Use      datepattern : ${dp}`);
+  if (isFile) head.push(`Use         log file : ${logArg}`, "Use         encoding : UTF-8");
+  else head.push(`Use      single line : ${shorten(logArg.replace(/\n/g, "\\n"))}`);
+  io.out(head.join("\n") + "\n\n");
+
+  const stats = new RegexStats(def.failregex.length, def.ignoreregex.length, ro);
+  const t0 = performance.now();
+  for (const line of lines) {
+    if (line === "" || line.startsWith("#")) continue;
+    const before = filter.maxLines > 1 ? filter.lineBuffer.slice() : null;
+    ignoredByRegex.hit = false;
+    const found = filter.processLine(line, processOpts);
+    stats.add(line, found, ignoredByRegex.hit, filter.prefMatched);
+    if (before) {
+      // lines buffered earlier and consumed by this match were not missed after all
+      const full = before.length >= filter.maxLines ? 1 : 0;
+      const now = filter.lineBuffer;
+      for (const b of before.slice(full)) {
+        if (!now.some((x) => x[0] === b[0] && x[1] === b[1] && x[2] === b[2])) stats.reclassifyMissed(b[0] + b[1] + b[2]);
+      }
+    }
+  }
+  ignoreHits.forEach((h, i) => (stats.ignoreHits[i] = h));
+  const seconds = (performance.now() - t0) / 1000;
+  io.out(renderReport(filter, def.failregex, def.ignoreregex, stats, ro, seconds));
+  return 0;
+}
