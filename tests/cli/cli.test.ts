@@ -139,6 +139,11 @@ describe("socket from -c DIR", () => {
     expect((await f2b("-c", conf, "ping")).err).toContain("cannot reach the server at /nonexistent/f2b.sock");
     writeFileSync(join(conf, "fail2ban.local"), `[Definition]\nsocket = ${sock}\n`);
     expect((await f2b("-c", conf, "ping")).out).toBe("Server replied: pong\n");
+    // no socket option at all: fail2ban's default, like fail2ban-client
+    writeFileSync(join(conf, "fail2ban.local"), "[Definition]\nloglevel = INFO\n");
+    writeFileSync(join(conf, "fail2ban.conf"), "[Definition]\nlogtarget = STDERR\n");
+    expect((await f2b("-c", conf, "ping")).err).toContain("cannot reach the server at /var/run/fail2ban/fail2ban.sock");
+    writeFileSync(join(conf, "fail2ban.local"), `[Definition]\nsocket = ${sock}\n`);
     // -s wins over the config
     expect((await f2b("-c", conf, "-s", "/nonexistent/x.sock", "ping")).code).toBe(255);
     writeFileSync(join(conf, "fail2ban.local"), "[Definition\nsocket = x\n");
