@@ -22,6 +22,9 @@ export interface ApiServer {
 
 export class SocketInUseError extends Error {}
 
+/** Control requests are tiny; anything bigger is refused before it is buffered. */
+const MAX_BODY = 1 << 20;
+
 /** Whether something accepts connections on the Unix socket at `path`. */
 async function socketAnswers(path: string): Promise<boolean> {
   try {
@@ -55,7 +58,7 @@ export async function serveApi(opts: ServeApiOptions): Promise<ApiServer> {
   const oldMask = process.umask(0o177);
   let unixServer;
   try {
-    unixServer = Bun.serve({ unix: opts.socketPath, fetch: unixApp.fetch });
+    unixServer = Bun.serve({ unix: opts.socketPath, fetch: unixApp.fetch, maxRequestBodySize: MAX_BODY, development: false });
   } finally {
     process.umask(oldMask);
   }
@@ -65,7 +68,13 @@ export async function serveApi(opts: ServeApiOptions): Promise<ApiServer> {
   if (opts.tcp) {
     const tcpApp = createApi({ controller: opts.controller, mode: "tcp", token: opts.tcp.token, log: opts.log });
     try {
-      tcpServer = Bun.serve({ hostname: opts.tcp.hostname, port: opts.tcp.port, fetch: tcpApp.fetch });
+      tcpServer = Bun.serve({
+        hostname: opts.tcp.hostname,
+        port: opts.tcp.port,
+        fetch: tcpApp.fetch,
+        maxRequestBodySize: MAX_BODY,
+        development: false,
+      });
     } catch (e) {
       await unixServer.stop(true);
       unlinkSync(opts.socketPath);

@@ -99,6 +99,28 @@ describe("unix socket", () => {
     expect(ctl.calls.some((c) => c.includes("999"))).toBe(false);
   });
 
+  test("an oversized body is refused, the server keeps answering", async () => {
+    const big = JSON.stringify({ ips: Array.from({ length: 200_000 }, () => "1.2.3.4") });
+    const r = await fetch("http://localhost/api/v1/jails/sshd/bans", { method: "POST", unix: sock, body: big }).catch((e: Error) => e);
+    // Bun answers 413 or drops the connection mid-upload; either way nothing reaches the controller.
+    if (r instanceof Response) expect(r.status).toBe(413);
+    else console.warn(`oversized body: connection dropped (${r.message})`);
+    expect((await call("GET", "/api/v1/ping")).json).toEqual({ reply: "pong" });
+    expect(ctl.calls.some((c) => c.length > 100_000)).toBe(false);
+  });
+
+  test("healthz is 503 when the controller does not answer", async () => {
+    const orig = ctl.ping;
+    ctl.ping = () => {
+      throw new Error("busy");
+    };
+    try {
+      expect(await call("GET", "/healthz")).toEqual({ status: 503, json: { status: "unavailable" } });
+    } finally {
+      ctl.ping = orig;
+    }
+  });
+
   test("a controller failure is a 500 without a stack trace", async () => {
     const orig = ctl.banned;
     ctl.banned = () => {
