@@ -91,13 +91,14 @@ export function loadAction(
     init["actname"] = actname;
   }
   const cfg = readActionConfig(fs, file, cache);
-  const reader = new DefinitionInit(cfg, ACTION_OPTIONS, init);
+  const path = fs.describe(fs.exists(`action.d/${file}.conf`) ? `action.d/${file}.conf` : `action.d/${file}.local`);
+  const reader = new DefinitionInit(cfg, ACTION_OPTIONS, init, path);
   reader.getOptions(jail.options ?? {});
   const combined = reader.getCombined(RUNTIME_TAGS);
   const def: ActionDefinition = {
     name: init["actname"],
     file,
-    path: fs.describe(fs.exists(`action.d/${file}.conf`) ? `action.d/${file}.conf` : `action.d/${file}.local`),
+    path,
     commands: {},
     properties: {},
     options: Object.fromEntries(combined),

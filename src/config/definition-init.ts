@@ -1,3 +1,4 @@
+import { ConfigError } from "./errors.ts";
 import { CONDITIONAL_RE, IniConfig, NoOptionError, NoSectionError } from "./ini.ts";
 import { substituteRecursiveTags } from "./tags.ts";
 
@@ -18,6 +19,8 @@ export class DefinitionInit {
     readonly cfg: IniConfig,
     private readonly configOpts: readonly string[],
     initOpts: Record<string, string>,
+    /** For messages: the main file of the filter/action. */
+    readonly file?: string,
   ) {
     this.initOpts = new Map(Object.entries(initOpts));
   }
@@ -80,7 +83,12 @@ export class DefinitionInit {
       const cond = CONDITIONAL_RE.exec(name);
       if (cond) ignore.add(cond[1]!);
     }
-    return substituteRecursiveTags(combined, { ignore, addrepl: (tag) => this.getCombOption(tag) });
+    try {
+      return substituteRecursiveTags(combined, { ignore, addrepl: (tag) => this.getCombOption(tag) });
+    } catch (e) {
+      if (e instanceof ConfigError && e.file === undefined && this.file) throw new ConfigError(e.message, { file: this.file });
+      throw e;
+    }
   }
 }
 

@@ -45,15 +45,15 @@ export function readFilter(fs: ConfigFS, nameOrPath: string, opts: Record<string
     // A file outside any filter.d: read it alone, with its includes (fail2ban's readexplicit).
     const cfg = new IniConfig(diskFS(dir));
     cfg.read([basename(path)]);
-    return { name: basename(path).replace(/\.(conf|local)$/u, ""), file: path, reader: new DefinitionInit(cfg, FILTER_OPTIONS, opts) };
+    return { name: basename(path).replace(/\.(conf|local)$/u, ""), file: path, reader: new DefinitionInit(cfg, FILTER_OPTIONS, opts, path) };
   }
   const cfg = new IniConfig(fs);
   const base = `filter.d/${nameOrPath}`;
   if (!cfg.readNamed(base)) {
     throw new ConfigError(`filter '${nameOrPath}' not found in ${fs.label} (no ${base}.conf or ${base}.local)`);
   }
-  const main = fs.exists(`${base}.conf`) ? `${base}.conf` : `${base}.local`;
-  return { name: nameOrPath, file: fs.describe(main), reader: new DefinitionInit(cfg, FILTER_OPTIONS, opts) };
+  const file = fs.describe(fs.exists(`${base}.conf`) ? `${base}.conf` : `${base}.local`);
+  return { name: nameOrPath, file, reader: new DefinitionInit(cfg, FILTER_OPTIONS, opts, file) };
 }
 
 /** Turns resolved options into the definition the filter engine takes. */

@@ -39,7 +39,6 @@ function commentStart(line: string): number | undefined {
 }
 
 const SECTION_RE = /^\[(.+)\]/su;
-const OPTION_RE = /^(.*?)\s*([=:])\s*(.*)$/su;
 
 /**
  * Parses one file the way Python 3's ConfigParser (strict, empty lines kept in values) reads it
@@ -88,22 +87,24 @@ export function parseIni(text: string, file: string): IniFile {
     if (!current) {
       throw new ConfigError("missing section header before this line", { file, line: lineNo }, raw);
     }
-    const opt = OPTION_RE.exec(value);
-    if (!opt || opt[1]!.trimEnd() === "") {
+    // Python's `(.*?)\s*[=:]\s*(.*)$`: the name ends at the first `=` or `:` (found without a
+    // regex, which would backtrack quadratically on long lines full of spaces).
+    const delim = value.search(/[=:]/u);
+    if (delim < 0 || value.slice(0, delim).trimEnd() === "") {
       throw new ConfigError(
-        opt ? "option line without a name" : "expected `name = value`, a [section] or an indented continuation",
+        delim >= 0 ? "option line without a name" : "expected `name = value`, a [section] or an indented continuation",
         { file, line: lineNo },
         raw,
       );
     }
-    const name = optionKey(opt[1]!.trimEnd());
+    const name = optionKey(value.slice(0, delim).trimEnd());
     const dupKey = `${sectionName}\u0000${name}`;
     if (seen.has(dupKey)) {
       throw new ConfigError(`option '${name}' appears twice in section [${sectionName}]`, { file, line: lineNo }, raw);
     }
     seen.add(dupKey);
     option = { value: "", file, line: lineNo };
-    pending.set(option, [opt[3]!.trim()]);
+    pending.set(option, [value.slice(delim + 1).trim()]);
     current.set(name, option);
   });
   // Continuation lines are joined with newlines; trailing blank lines are dropped.

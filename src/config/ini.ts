@@ -9,6 +9,7 @@ export { NoOptionError, NoSectionError } from "./interpolate.ts";
 export type { Entry, Section } from "./ini-parse.ts";
 
 const INCLUDES = "INCLUDES";
+const MAX_INCLUDE_DEPTH = 32;
 // [Init?family=inet6] is merged into [Init] as options "name?family=inet6".
 export const CONDITIONAL_RE = /^([\p{L}\p{N}_]+)(\?.+)$/su;
 const SECTION_OPTNAME_RE = /^([\w-]+)\/([^\s>]+)$/u;
@@ -72,12 +73,16 @@ export class IniConfig implements Store {
     return out;
   }
 
-  private includes(files: string[], seen: string[]): string[] {
-    return this.withLocals(files).flatMap((f) => this.includesOf(f, seen));
+  private includes(files: string[], seen: string[], chain: string[] = []): string[] {
+    return this.withLocals(files).flatMap((f) => this.includesOf(f, seen, chain));
   }
 
-  /** before-includes, the file, after-includes; a file already on the include chain is skipped. */
-  private includesOf(file: string, seen: string[]): string[] {
+  /**
+   * before-includes, the file, after-includes. Like fail2ban, an include naming a file whose
+   * includes are being expanded is skipped; loops fail2ban would recurse on forever (through
+   * X.local siblings) are reported by chain length.
+   */
+  private includesOf(file: string, seen: string[], chain: string[]): string[] {
     const ini = this.parse(file);
     if (!ini) return [];
     const incl = ini.sections.get(INCLUDES);
@@ -94,7 +99,10 @@ export class IniConfig implements Store {
           if (!this.fs.exists(r) && !r.endsWith(".local")) {
             throw new ConfigError(`[INCLUDES] ${which}: file not found (${this.fs.describe(r)})`, entry, target);
           }
-          lists[which].push(...this.includes([r], [...seen, file]));
+          if (chain.length >= MAX_INCLUDE_DEPTH) {
+            throw new ConfigError(`[INCLUDES] ${which}: include loop (${[...chain.slice(0, 6), "…"].join(" → ")})`, entry, target);
+          }
+          lists[which].push(...this.includes([r], [...seen, file], [...chain, file]));
         }
       }
     }

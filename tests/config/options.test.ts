@@ -1,0 +1,96 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError } from "../../src/config/errors.ts";
+import { extractOptions, splitWithOptions, splitWords } from "../../src/config/options.ts";
+import { substituteRecursiveTags } from "../../src/config/tags.ts";
+
+const hasFail2ban = Bun.spawnSync(["/usr/bin/python3", "-c", "import fail2ban"]).exitCode === 0;
+if (!hasFail2ban) console.warn("options: differential cases skipped, /usr/bin/python3 cannot import fail2ban");
+
+const SAMPLES = [
+  "sshd",
+  "sshd[mode=aggressive]",
+  'sshd[mode=aggressive, port="2222"]',
+  `iptables-multiport[name=SSH, port="ssh,2222", protocol=tcp]`,
+  `act[p1='single, quoted', p2="say \\"hi\\""]`,
+  "act[a=1][b=2]",
+  "act[a=[x]]",
+  "act[a=1, b=2, ]",
+  "act[a=1 b]",
+  'act[a="1" b]',
+  "act[=1]",
+  "act[a]",
+  "sshd[mode=aggressive",
+  "[mode=x]",
+  "",
+  "  padded[ a = 1 , b = 2 ]  ",
+  "act[data=x:y/z.q-1]",
+  `%(banaction)s[port="http,https", protocol="tcp", chain="<known/chain>"]\n  sendmail-whois[name=x, dest="a@b"]\n\nother`,
+  "a b\nc[x=1,\n  y=2] d",
+  "one,two  three\n four",
+];
+
+describe("extractOptions / splitWithOptions / splitWords", () => {
+  test("examples", () => {
+    expect(extractOptions('sshd[mode=aggressive, port="2222"]')).toEqual({ name: "sshd", options: { mode: "aggressive", port: "2222" } });
+    expect(extractOptions(`a[msg='x, y', b="c]d"]`)).toEqual({ name: "a", options: { msg: "x, y", b: "c]d" } });
+    expect(extractOptions("act[a=1][b=2]").options).toEqual({ a: "1", b: "2" });
+    expect(splitWithOptions("a[x=1, y=\"p q\"]\n b")).toEqual(['a[x=1, y="p q"]\n', "b"]);
+    expect(splitWords("127.0.0.1/8 ::1,10.0.0.1\n\n x")).toEqual(["127.0.0.1/8", "::1", "10.0.0.1", "x"]);
+  });
+
+  test("bad syntax is a ConfigError naming where", () => {
+    const where = { file: "/etc/fail2ban/jail.local", line: 12 };
+    expect(() => extractOptions("sshd[mode=aggressive", where)).toThrow(ConfigError);
+    expect(() => extractOptions("sshd[mode=aggressive", where)).toThrow(/jail\.local:12: unexpected option syntax/);
+    expect(() => extractOptions("act[a]", where)).toThrow(/jail\.local:12: expected option/);
+    expect(() => extractOptions('act[a="1" b]', where)).toThrow(/unexpected syntax after option 'a'/);
+  });
+
+  test.skipIf(!hasFail2ban)("same results as fail2ban's helpers for every sample", () => {
+    const proc = Bun.spawnSync(["/usr/bin/python3", `${import.meta.dir}/oracle/options.py`], { stdin: Buffer.from(JSON.stringify(SAMPLES)) });
+    const theirs = JSON.parse(proc.stdout.toString()) as { extract: unknown; split: string[]; words: string[] }[];
+    const ours = SAMPLES.map((s) => {
+      let extract: unknown;
+      try {
+        extract = extractOptions(s);
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        extract = "error";
+      }
+      return { extract, split: splitWithOptions(s), words: splitWords(s) };
+    });
+    expect(ours).toEqual(theirs);
+  });
+});
+
+describe("substituteRecursiveTags", () => {
+  const sub = (o: Record<string, string>, opts = {}) => Object.fromEntries(substituteRecursiveTags(new Map(Object.entries(o)), opts));
+
+  test("nested and embedded tags (sshd's <mdre-<mode>>)", () => {
+    expect(sub({ mode: "aggr", "mdre-aggr": "A <x>", x: "X", failregex: "<mdre-<mode>> <HOST>" })).toEqual({
+      mode: "aggr",
+      "mdre-aggr": "A X",
+      x: "X",
+      failregex: "A X <HOST>",
+    });
+  });
+
+  test("unknown tags stay, ignored tags stay, fallback lookup is used", () => {
+    expect(sub({ a: "<HOST> <b> <c>", b: "B", c: "C" }, { ignore: ["c"], addrepl: (t: string) => (t === "z" ? "Z" : undefined) })).toEqual({
+      a: "<HOST> B <c>",
+      b: "B",
+      c: "C",
+    });
+    expect(sub({ a: "<z>" }, { addrepl: (t: string) => (t === "z" ? "Z" : undefined) })).toEqual({ a: "Z" });
+  });
+
+  test("conditional values win when asked for", () => {
+    expect(sub({ cmd: "<ipt> -A", ipt: "iptables", "ipt?family=inet6": "ip6tables" }, { conditional: "family=inet6" })["cmd"]).toBe("ip6tables -A");
+  });
+
+  test("self reference and loops are errors, not hangs", () => {
+    expect(() => sub({ a: "x<a>" })).toThrow(/refers to itself/);
+    expect(() => sub({ a: "<b>", b: "<a>" })).toThrow(ConfigError);
+    expect(() => sub({ a: "<b><b>", b: "<c><c>", c: "<d><d>", d: "<e>", e: "<a>" })).toThrow(ConfigError);
+  });
+});
