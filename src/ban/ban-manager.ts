@@ -74,9 +74,11 @@ export class BanManager {
     const old = this.bans.get(ip);
     if (old) return this.already(old, { ...input, ip }, base, now);
     const t: BanTicket = { ...input, ip, jail: this.cfg.jail, banCount: input.banCount + 1, bantime: base };
-    if (!input.fixedBantime && !input.restored) this.applyIncrement(t);
+    // As fail2ban's addBanTicket: the expiry test uses the base bantime, before any increment.
+    const expired = this.endOf(t.time, base) < now;
+    if (!expired && !input.fixedBantime && !input.restored) this.applyIncrement(t);
     const end = this.endOf(t.time, t.bantime);
-    if (end < now) {
+    if (expired || end < now) {
       this.log("info", `Ignore ${ip}, expired bantime`);
       return "expired";
     }
