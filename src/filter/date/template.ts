@@ -1,0 +1,121 @@
+// A date template: a regex (kept in Python syntax, as fail2ban shows it) plus the conversion of
+// its match to epoch seconds. Word/line boundaries are added exactly as fail2ban's
+// DateTemplate.setRegex adds them, because they decide which text of a line is the date.
+import { DatePatternError, translatePyRegex, WORD_EDGE } from "./pyregex.ts";
+import type { TimeZone } from "./tz.ts";
+
+export const LINE_BEGIN = 8;
+export const LINE_END = 4;
+export const WORD_BEGIN = 2;
+export const WORD_END = 1;
+
+/** Inputs of a date conversion besides the match itself. */
+export interface DateContext { now: number; tz: TimeZone; defaultTzMinutes?: number }
+
+// fail2ban's regexes over regex source, in JS syntax (none of them relies on Python specifics).
+const RE_GROUPED = /(?<!\(\?)(?<!\\)\((?!\?)/;
+const RE_GROUP = /^((?:\(\?\w+\))?\^?(?:\(\?\w+\))?)(.*?)(\$?)$/s;
+const RE_GLOBALFLAGS = /((?:^|(?!<\\))\(\?[a-z]+\))/;
+const RE_NO_WRD_BOUND_BEG = /^\(*(?:\(\?\w+\))?(?:\^|\(*\*\*|\((?:\?:)?\^)/;
+const RE_NO_WRD_BOUND_END = /(?<!\\)(?:\$\)?|\\b|\\s|\*\*\)*)$/;
+const RE_DEL_WRD_BOUNDS = /^\(*(?:\(\?\w+\))?\(*\*\*|(?<!\\)\*\*\)*$/g;
+const RE_LINE_BOUND_BEG = /^(?:\(\?\w+\))?(?:\^|\((?:\?:)?\^(?!\|))/;
+const RE_LINE_BOUND_END = /(?<![\\|])(?:\$\)?)$/;
+
+export const RE_EXLINE_NO_BOUNDS = /^\{UNB\}/;
+export const RE_EXLINE_BOUND_BEG = /^\{\^LN-BEG\}/;
+const RE_EXSANC_BOUND_BEG = /^\((?:\?:)?\^\|\\b\|\\W\)/;
+const RE_EXEANC_BOUND_BEG = /\(\?=\\b\|\\W\|\$\)$/;
+
+const PY_WORD_BEGIN = "(?=^|\\b|\\W)";
+const PY_WORD_END = "(?=\\b|\\W|$)";
+const PY_LINE_BEGIN = "^(?:\\W{0,2})?";
+
+export type WordBegin = boolean | "start";
+
+export abstract class DateTemplate {
+  name = "";
+  /** Preference when fail2ban reorders templates (its anchored default copies get 100). */
+  weight = 1;
+  flags = 0;
+  /** The regex in Python syntax, as fail2ban would log it. */
+  regex = "";
+  private compiled: RegExp | undefined;
+  /** JS source overriding the translation of `regex` (for constructs JS lacks, e.g. conditionals). */
+  protected jsSource: string | undefined;
+
+  /** fail2ban's DateTemplate.setRegex: adds boundaries, group 1, flags; strips ** markers. */
+  setRegex(regex: string, wordBegin: WordBegin = true, wordEnd = true): void {
+    regex = regex.trim();
+    const gf = RE_GLOBALFLAGS.exec(regex);
+    if (gf) regex = regex.replace(RE_GLOBALFLAGS, "");
+    const boundBegin = wordBegin !== false && !RE_NO_WRD_BOUND_BEG.test(regex);
+    const boundEnd = wordEnd && !RE_NO_WRD_BOUND_END.test(regex);
+    if (!RE_GROUPED.test(regex)) regex = regex.replace(RE_GROUP, "$1($2)$3");
+    this.flags = 0;
+    if (boundBegin) {
+      if (wordBegin !== "start") {
+        this.flags |= WORD_BEGIN;
+        regex = PY_WORD_BEGIN + regex;
+      } else {
+        this.flags |= LINE_BEGIN;
+        regex = PY_LINE_BEGIN + regex;
+        if (!this.name.startsWith("{^LN-BEG}")) this.name = "{^LN-BEG}" + this.name;
+      }
+    }
+    if (boundEnd) {
+      this.flags |= WORD_END;
+      regex += PY_WORD_END;
+    }
+    if (!(this.flags & LINE_BEGIN) && RE_LINE_BOUND_BEG.test(regex)) this.flags |= LINE_BEGIN;
+    if (!(this.flags & LINE_END) && RE_LINE_BOUND_END.test(regex)) this.flags |= LINE_END;
+    regex = regex.replace(RE_DEL_WRD_BOUNDS, (m) => m.replaceAll("**", ""));
+    if (gf) regex = gf[1] + regex;
+    this.regex = regex;
+    this.compiled = undefined;
+  }
+
+  /** The compiled JS regex (flags g for searching from a position, d for group spans). */
+  get re(): RegExp {
+    if (this.compiled) return this.compiled;
+    let source: string, flags: string;
+    if (this.jsSource !== undefined) {
+      source = this.jsSource;
+      flags = "u";
+    } else {
+      // the boundary lookarounds fail2ban adds are rewritten to one cheaper equivalent
+      let py = this.regex;
+      const gf = /^(\(\?[a-zA-Z]+\))/.exec(py);
+      let prefix = "", suffix = "";
+      if (gf) py = py.slice(gf[1]!.length);
+      if (py.startsWith(PY_WORD_BEGIN)) { py = py.slice(PY_WORD_BEGIN.length); prefix = WORD_EDGE; }
+      if (py.endsWith(PY_WORD_END) && !py.endsWith("\\" + PY_WORD_END)) { py = py.slice(0, -PY_WORD_END.length); suffix = WORD_EDGE; }
+      const t = translatePyRegex((gf ? gf[1] : "") + py);
+      source = prefix + t.source + suffix;
+      flags = t.flags;
+    }
+    try {
+      this.compiled = new RegExp(source, flags + "dg");
+    } catch (e) {
+      throw new DatePatternError(`date template ${this.name}: ${(e as Error).message}`);
+    }
+    return this.compiled;
+  }
+
+  /** Python's pattern.search(line, pos, endpos). */
+  search(line: string, pos = 0, endpos?: number): RegExpExecArray | null {
+    const re = this.re;
+    if (pos > line.length) return null;
+    re.lastIndex = pos;
+    return re.exec(endpos === undefined || endpos >= line.length ? line : line.slice(0, Math.max(endpos, 0)));
+  }
+
+  /** Epoch seconds of a match of this template; NaN when the text is not a valid date. */
+  abstract getDate(m: RegExpExecArray, ctx: DateContext): number;
+
+  /** fail2ban's unboundPattern: strips the boundary markers a pattern may carry. */
+  static unboundPattern(pattern: string): string {
+    return pattern.replace(RE_EXLINE_NO_BOUNDS, "").replace(RE_EXLINE_BOUND_BEG, "")
+      .replace(RE_EXSANC_BOUND_BEG, "").replace(RE_EXEANC_BOUND_BEG, "");
+  }
+}
