@@ -17,13 +17,16 @@ export type Command = (api: ApiClient, args: string[], flags: Flags) => Promise<
 const usage = (msg: string): CliError => new CliError(`f2b: ${msg}`, 2);
 const enc = encodeURIComponent;
 
-async function status(api: ApiClient, args: string[]): Promise<string> {
+const json = (v: unknown): string => JSON.stringify(v, null, 2);
+
+async function status(api: ApiClient, args: string[], flags: Flags): Promise<string> {
+  if (args.length > 1) throw usage("usage: f2b status [JAIL] [--json]");
   if (args.length === 0) {
-    const { jails } = (await api.call("GET", "/api/v1/status")) as { jails: string[] };
-    return formatStatus(jails);
+    const res = (await api.call("GET", "/api/v1/status")) as { jails: string[] };
+    return flags.json ? json(res) : formatStatus(res.jails);
   }
   const st = (await api.call("GET", `/api/v1/jails/${enc(args[0]!)}`)) as JailStatus;
-  return formatJailStatus(st);
+  return flags.json ? json(st) : formatJailStatus(st);
 }
 
 async function set(api: ApiClient, args: string[], flags: Flags): Promise<string> {
@@ -64,6 +67,7 @@ async function get(api: ApiClient, args: string[], flags: Flags): Promise<string
     return bans.filter((b) => b.jail === jail).map(formatBanWithTime).join("\n");
   }
   const { value } = (await api.call("GET", `/api/v1/jails/${enc(jail)}/${enc(key)}`)) as { value: JailValue };
+  if (flags.json && rest.length === 0) return json(value);
   if (key === "banned" && rest.length > 0) {
     // fail2ban: `get JAIL banned IP...` answers 1/0 per IP.
     const banned = new Set(Array.isArray(value) ? value : []);
@@ -87,10 +91,10 @@ async function banned(api: ApiClient, args: string[], flags: Flags): Promise<str
   if (args.length > 0) {
     // fail2ban's `banned IP...`: for each IP, the list of jails that ban it.
     const res = await Promise.all(args.map(async (ip) => ((await api.call("GET", `/api/v1/bans/${enc(ip)}`)) as { ip: string; jails: string[] })));
-    return flags.json ? JSON.stringify(res, null, 2) : pyRepr(res.map((r) => r.jails));
+    return flags.json ? json(res) : pyRepr(res.map((r) => r.jails));
   }
   const { bans } = (await api.call("GET", "/api/v1/bans")) as { bans: BanInfo[] };
-  return flags.json ? JSON.stringify(bans, null, 2) : formatBanTable(bans);
+  return flags.json ? json(bans) : formatBanTable(bans);
 }
 
 async function reload(api: ApiClient, args: string[]): Promise<string> {

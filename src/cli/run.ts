@@ -10,10 +10,10 @@ import { resolveSocket } from "./socket-path.ts";
 export const CLIENT_COMMANDS = Object.keys(COMMANDS);
 
 export const CLIENT_USAGE = `client commands (talk to a running server over its socket):
-  status [JAIL]                     jails, or one jail's failures and bans
+  status [JAIL] [--json]            jails, or one jail's failures and bans
   set JAIL banip|unbanip IP...      ban / unban addresses in a jail (unbanip --all)
   set JAIL addignoreip|delignoreip IP
-  get JAIL KEY                      banned, banip [--with-time], maxretry, findtime, bantime,
+  get JAIL KEY [--json]             banned, banip [--with-time], maxretry, findtime, bantime,
                                     logpath, ignoreip, ...
   unban IP... | --all               unban in every jail
   banned [IP...] [--json]           current bans (jail, ip, time, remaining, count)

@@ -45,6 +45,9 @@ describe("read commands", () => {
     );
     expect((await f2b("-s", sock, "status", "recidive")).out).toContain("|  `- Journal matches:\t_SYSTEMD_UNIT=f2b.service\n");
     expect((await f2b("-s", sock, "ping")).out).toBe("Server replied: pong\n");
+    expect(JSON.parse((await f2b("-s", sock, "status", "sshd", "--json")).out).actions.bannedIPs).toEqual(["1.2.3.4", "5.6.7.8"]);
+    expect(JSON.parse((await f2b("-s", sock, "status", "--json")).out)).toEqual({ count: 2, jails: ["recidive", "sshd"] });
+    expect(JSON.parse((await f2b("-s", sock, "get", "sshd", "ignoreip", "--json")).out)).toEqual(["127.0.0.1/8", "::1"]);
     expect((await f2b("version")).out).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
 
