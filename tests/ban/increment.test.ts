@@ -100,3 +100,51 @@ describe("bantime.increment", () => {
     expect(r.bm.list()[0]).toMatchObject({ bantime: 2400, banCount: 3 });
   });
 });
+
+describe("bantime.increment sequences against fail2ban's observer + database", () => {
+  const scenario = (opts: Record<string, string>, overall: boolean) => {
+    const bans: Array<[string, string, number]> = [];
+    let t = T0;
+    const jails = ["sshd", "nginx"];
+    const ips = ["192.0.2.1", "192.0.2.2", "2001:db8::5"];
+    let seed = 7;
+    const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+    for (let i = 0; i < 30; i++) {
+      t += 2e9; // beyond the longest possible incremented ban, so every ban is a new one
+      bans.push([jails[rnd(2)] as string, ips[rnd(3)] as string, t]);
+    }
+    return { jails, bans, bantime: 600, opts: overall ? { ...opts, overalljails: "true" } : opts };
+  };
+
+  for (const [label, opts, overall] of [
+    ["default formula", {}, false],
+    ["default formula, overalljails", {}, true],
+    ["multipliers + maxtime, overalljails", { multipliers: "1 2 4 8 16", maxtime: "2h" }, true],
+    ["factor 3", { factor: "3" }, false],
+  ] as Array<[string, Record<string, string>, boolean]>) {
+    test.skipIf(!haveFail2ban)(label, async () => {
+      const spec = scenario(opts, overall);
+      const dir = (await import("node:fs")).mkdtempSync(`${(await import("node:os")).tmpdir()}/f2b-obs-`);
+      const theirs = runOracle(`${import.meta.dir}/fixtures/observer_oracle.py`, spec, [`${dir}/fail2ban.sqlite3`]) as Array<[number, number]>;
+      const first = rig({ jail: "sshd", increment: { increment: true, ...opts, overalljails: overall } });
+      const clock = first.clock;
+      const managers = {
+        sshd: first.bm,
+        nginx: new (first.bm.constructor as typeof import("../../src/ban/ban-manager.ts").BanManager)(
+          { jail: "nginx", bantime: 600, increment: { increment: true, ...opts, overalljails: overall } },
+          { clock, store: first.store, effector: first.eff }),
+      } as const;
+      const ours: Array<[number, number]> = [];
+      for (const [jail, ip, t] of spec.bans) {
+        clock.set(t);
+        await settle();
+        const bm = managers[jail as "sshd" | "nginx"];
+        expect(await bm.ban({ ...ticket(ip, t), jail })).toBe("banned");
+        const b = bm.list().find((x) => x.ip === ip)!;
+        ours.push([b.bantime, b.banCount]);
+      }
+      expect(new Set(ours.map((o) => o[1])).size).toBeGreaterThan(3);
+      expect(ours).toEqual(theirs);
+    });
+  }
+});
