@@ -136,6 +136,20 @@ function makeSink(opts: LogOptions, target: string, options: Record<string, stri
   }
 }
 
+/** Values in logtape templates: strings raw (like Python's %s), objects as JSON. */
+function renderPart(p: unknown): string {
+  if (typeof p === "string") return p;
+  if (p instanceof Error) return p.message;
+  if (typeof p === "object" && p !== null) {
+    try {
+      return JSON.stringify(p);
+    } catch {
+      return String(p); // cyclic
+    }
+  }
+  return String(p);
+}
+
 /** The current setup, closed when a new one replaces it (fail2ban's `set logtarget`). */
 let active: LogHandle | null = null;
 
@@ -160,7 +174,7 @@ export function setupLogging(opts: LogOptions): LogHandle {
     sinks: {
       f2b: (rec: LogRecord) => {
         const level = recordLevel(rec);
-        const message = rec.message.map((p) => (typeof p === "string" ? p : String(p))).join("");
+        const message = rec.message.map(renderPart).join("");
         const name = rec.category.join(".");
         sink.write(formatLine({ timeMs: rec.timestamp, name, pid, level, message }, fmt), level, name);
       },

@@ -206,3 +206,14 @@ describe("setup lifecycle", () => {
     expect(a.lines[0]).toEndWith("WARNING still here");
   });
 });
+
+test("records logged through logtape's own API come out in the same format", async () => {
+  const { captureSink } = await import("../../src/server/log.ts");
+  const { getLogger } = await import("@logtape/logtape");
+  const sink = captureSink();
+  handle = setupLogging({ target: "capture", sink, reopenOnSignal: false, level: "INFO" });
+  getLogger(["fail2ban", "database"]).warn("db {file} is locked", { file: "/var/lib/f2b.db" });
+  getLogger(["fail2ban", "database"]).debug("below the threshold");
+  getLogger(["other"]).error("not a fail2ban logger");
+  expect(sink.lines.map((l) => l.slice(24))).toEqual([`fail2ban.database       [${process.pid}]: WARNING db /var/lib/f2b.db is locked`]);
+});
