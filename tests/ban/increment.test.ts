@@ -1,4 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BanManager } from "../../src/ban/ban-manager.ts";
 import { makeBanTimeCalculator, type IncrementOptions } from "../../src/ban/increment.ts";
 import { FakeClock } from "../../src/jail/clock.ts";
 import { FailManager } from "../../src/jail/fail-manager.ts";
@@ -124,13 +128,13 @@ describe("bantime.increment sequences against fail2ban's observer + database", (
   ] as Array<[string, Record<string, string>, boolean]>) {
     test.skipIf(!haveFail2ban)(label, async () => {
       const spec = scenario(opts, overall);
-      const dir = (await import("node:fs")).mkdtempSync(`${(await import("node:os")).tmpdir()}/f2b-obs-`);
+      const dir = mkdtempSync(join(tmpdir(), "f2b-obs-"));
       const theirs = runOracle(`${import.meta.dir}/fixtures/observer_oracle.py`, spec, [`${dir}/fail2ban.sqlite3`]) as Array<[number, number]>;
       const first = rig({ jail: "sshd", increment: { increment: true, ...opts, overalljails: overall } });
       const clock = first.clock;
       const managers = {
         sshd: first.bm,
-        nginx: new (first.bm.constructor as typeof import("../../src/ban/ban-manager.ts").BanManager)(
+        nginx: new BanManager(
           { jail: "nginx", bantime: 600, increment: { increment: true, ...opts, overalljails: overall } },
           { clock, store: first.store, effector: first.eff }),
       } as const;
