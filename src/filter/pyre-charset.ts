@@ -49,6 +49,16 @@ export function literalAtom(cp: number): string {
   return `\\u{${HEX(cp)}}`;
 }
 
+/**
+ * Python's IGNORECASE treats i, I, dotless ı and dotted İ as one class (same lowercase or same
+ * uppercase); JavaScript's simple case folding leaves ı and İ apart. Everything else agrees
+ * (checked code point by code point in tests/filter/pyre-unicode.test.ts).
+ */
+const PY_I_CLASS = [0x49, 0x69, 0x130, 0x131];
+export function isPythonI(cp: number): boolean { return PY_I_CLASS.includes(cp); }
+export function pythonIClassItems(): string { return PY_I_CLASS.map(classLiteral).join(""); }
+export function rangeHasPythonI(lo: number, hi: number): boolean { return PY_I_CLASS.some((c) => c >= lo && c <= hi); }
+
 /** A literal code point inside a v-flag class, where most punctuation is reserved: alphanumerics raw, rest escaped. */
 export function classLiteral(cp: number): string {
   if ((cp >= 0x30 && cp <= 0x39) || (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a)) {

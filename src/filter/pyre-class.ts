@@ -1,6 +1,6 @@
 // Python character sets ("[...]") and numeric escapes, following re/_parser.py: "]" first is literal,
 // "-" at either end is literal, escapes of non-letters are literals, letters without meaning are errors.
-import { categoryClassItem, classLiteral, type Category } from "./pyre-charset.ts";
+import { categoryClassItem, classLiteral, pythonIClassItems, rangeHasPythonI, type Category } from "./pyre-charset.ts";
 import type { Flags, Item, PyParser } from "./pyre-parser.ts";
 
 const HEXD = "0123456789abcdefABCDEF";
@@ -55,10 +55,24 @@ function render(code: Code, ascii: boolean): string {
   return "lit" in code ? classLiteral(code.lit) : categoryClassItem(code.cat, ascii);
 }
 
+/** (?ai): Python folds ASCII letters only, so add the other ASCII case and switch JS folding off. */
+function asciiCaseRanges(lits: [number, number][]): string {
+  const out: string[] = [];
+  for (const [lo, hi] of lits) {
+    for (const [a, z, shift] of [[0x41, 0x5a, 32], [0x61, 0x7a, -32]] as const) {
+      const l = Math.max(lo, a), h = Math.min(hi, z);
+      if (l <= h) out.push(`${classLiteral(l + shift)}-${classLiteral(h + shift)}`);
+    }
+  }
+  return out.join("");
+}
+
 /** Parses a set whose "[" is at `start` (already consumed). */
 export function parseClass(p: PyParser, start: number, flags: Flags): Item {
   const negate = p.match("^");
   const parts: string[] = [];
+  const lits: [number, number][] = [];
+  const add = (code: Code) => { parts.push(render(code, flags.a)); if ("lit" in code) lits.push([code.lit, code.lit]); };
   for (;;) {
     const at = p.pos;
     const tok = takeToken(p);
@@ -71,7 +85,8 @@ export function parseClass(p: PyParser, start: number, flags: Flags): Item {
       const that = takeToken(p);
       if (that === undefined) throw p.err("unterminated character set", start, p.pos - start);
       if (that === "]") {
-        parts.push(render(code1, flags.a), classLiteral(45));
+        add(code1);
+        add({ lit: 45 });
         break;
       }
       const code2: Code = that.length > 1 && that[0] === "\\" ? classEscape(p, that, at2) : { lit: that.codePointAt(0)! };
@@ -79,9 +94,15 @@ export function parseClass(p: PyParser, start: number, flags: Flags): Item {
         throw p.err(`bad character range ${tok}-${that}`, at, p.pos - at);
       }
       parts.push(`${classLiteral(code1.lit)}-${classLiteral(code2.lit)}`);
+      lits.push([code1.lit, code2.lit]);
     } else {
-      parts.push(render(code1, flags.a));
+      add(code1);
     }
   }
+  if (flags.i && flags.a) {
+    const js = `[${negate ? "^" : ""}${parts.join("")}${asciiCaseRanges(lits)}]`;
+    return { js: `(?-i:${js})`, min: 1, max: 1, kind: "group" };
+  }
+  if (flags.i && lits.some(([lo, hi]) => rangeHasPythonI(lo, hi))) parts.push(pythonIClassItems());
   return { js: `[${negate ? "^" : ""}${parts.join("")}]`, min: 1, max: 1, kind: "char" };
 }

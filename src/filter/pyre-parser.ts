@@ -2,7 +2,7 @@
 // JavaScript v-flag source. It follows CPython's re/_parser.py decisions (what is a quantifier, what is a
 // literal, which escapes are errors) and rewrites constructs whose meaning differs between engines.
 import { regexErrorAt } from "./pyre-error.ts";
-import { boundaryAtom, categoryAtom, literalAtom, type Category } from "./pyre-charset.ts";
+import { boundaryAtom, categoryAtom, isPythonI, literalAtom, pythonIClassItems, type Category } from "./pyre-charset.ts";
 import { parseClass, parseHexEscape } from "./pyre-class.ts";
 
 export interface Flags { i: boolean; m: boolean; s: boolean; x: boolean; a: boolean }
@@ -25,6 +25,17 @@ const ASCII_LETTERS = /^[A-Za-z]$/;
 const PY_IDENT = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
 const JS_SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const WS = " \t\n\r\v\f";
+
+function literalItem(cp: number, flags: Flags): Item {
+  if (flags.i && flags.a) return asciiCaseless(/^[A-Za-z]$/.test(String.fromCodePoint(cp)) ? `[${String.fromCodePoint(cp).toLowerCase()}${String.fromCodePoint(cp).toUpperCase()}]` : literalAtom(cp), 1);
+  const js = flags.i && isPythonI(cp) ? `[${pythonIClassItems()}]` : literalAtom(cp);
+  return { js, min: 1, max: 1, kind: "char" };
+}
+
+/** Under (?ai) Python folds ASCII only: take the atom out of JS's Unicode case folding. */
+function asciiCaseless(js: string, width: number): Item {
+  return { js: `(?-i:${js})`, min: width, max: width, kind: width ? "group" : "at" };
+}
 
 export interface GroupInfo { index: number; name?: string; jsName: string; min: number; max: number }
 
@@ -139,7 +150,7 @@ export class PyParser {
           else if (item) push(item);
           break;
         }
-        default: push({ js: literalAtom(tok.codePointAt(0)!), min: 1, max: 1, kind: "char" });
+        default: push(literalItem(tok.codePointAt(0)!, flags));
       }
     }
     if (items.length === 1) return items[0]!;
@@ -186,14 +197,18 @@ export class PyParser {
 
   private parseEscape(tok: string, here: number, flags: Flags): Item {
     const c = tok[1]!;
-    const lit = (cp: number): Item => ({ js: literalAtom(cp), min: 1, max: 1, kind: "char" });
+    const lit = (cp: number): Item => literalItem(cp, flags);
     switch (c) {
       case "A": return { js: "^", min: 0, max: 0, kind: "at" };
       case "Z": return { js: "$", min: 0, max: 0, kind: "at" };
-      case "b": return { js: boundaryAtom(false, flags.a), min: 0, max: 0, kind: "at" };
-      case "B": return { js: boundaryAtom(true, flags.a), min: 0, max: 0, kind: "at" };
-      case "d": case "D": case "s": case "S": case "w": case "W":
-        return { js: categoryAtom(c as Category, flags.a), min: 1, max: 1, kind: "char" };
+      case "b": case "B": {
+        const js = boundaryAtom(c === "B", flags.a);
+        return flags.a && flags.i ? asciiCaseless(js, 0) : { js, min: 0, max: 0, kind: "at" };
+      }
+      case "d": case "D": case "s": case "S": case "w": case "W": {
+        const js = categoryAtom(c as Category, flags.a);
+        return flags.a && flags.i ? asciiCaseless(js, 1) : { js, min: 1, max: 1, kind: "char" };
+      }
       case "a": return lit(7);
       case "f": return lit(12);
       case "n": return lit(10);

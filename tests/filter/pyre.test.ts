@@ -166,6 +166,19 @@ const CASES: [string, string, PyOutcome, PyOutcome?][] = [
   ["(?i)k", "\u212A", [0, 1]],
   ["(?i)[a-z]+", "ABC", [0, 3]],
   ["(?i)straße", "STRASSE", null],
+  // Python's IGNORECASE joins i, I, ı, İ (same lower or same upper case); JS folding does not
+  ["(?i)i", "İ", [0, 1]],
+  ["(?i)ı", "I", [0, 1]],
+  ["(?i)[h-j]", "ı", [0, 1]],
+  ["(?i)[^i]", "İ", null],
+  ["(?i)\x69", "ı", [0, 1]],
+  // (?a) with (?i): ASCII-only folding (JS would fold K to k and ſ to s)
+  ["(?ai)k", "\u212A", null],
+  ["(?ai)K", "k", [0, 1]],
+  ["(?ai)[a-z]+", "ABC\u212A", [0, 3]],
+  ["(?ai)\\w", "\u017F", null],
+  ["(?ai)[^a]", "A", null],
+  ["(?ai)i", "ı", null],
   // lookarounds: Python needs fixed-width lookbehind; a repeated lookaround is legal in Python
   ["(?<=a+)b", "", "error"],
   ["(?<=ab|cd)x", "cdx", [2, 3]],
