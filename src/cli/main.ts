@@ -17,11 +17,9 @@ ${CLIENT_USAGE}`;
 
 /** The server is loaded only when asked for, so client commands start fast. */
 async function runServerCommand(argv: string[]): Promise<number> {
-  // A variable specifier keeps tsc quiet until src/server/main.ts exists (the lead's file);
-  // once it does, a literal import("../server/main.ts") lets `bun build --compile` bundle it.
-  const spec = "../server/main.ts";
-  const mod = (await import(spec)) as { runServer(argv: string[]): Promise<number> };
-  return mod.runServer(argv);
+  // A literal specifier, so `bun build --compile` bundles the server.
+  const { runServer } = await import("../server/main.ts");
+  return runServer(argv);
 }
 
 async function main(argv: string[]): Promise<number> {
