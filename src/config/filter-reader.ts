@@ -34,7 +34,12 @@ export interface FilterSource {
 const looksLikePath = (s: string): boolean => s.includes("/") || /\.(conf|local)$/u.test(s);
 
 /** Reads filter.d/NAME.{conf,local} (+ .d/) or a filter file given by path, as fail2ban-regex does. */
-export function readFilter(fs: ConfigFS, nameOrPath: string, opts: Record<string, string> = {}): FilterSource {
+export function readFilter(
+  fs: ConfigFS,
+  nameOrPath: string,
+  opts: Record<string, string> = {},
+  cache?: Map<string, IniConfig>,
+): FilterSource {
   if (looksLikePath(nameOrPath)) {
     const path = resolve(nameOrPath);
     if (!existsSync(path)) throw new ConfigError("filter file not found", { file: path });
@@ -47,10 +52,15 @@ export function readFilter(fs: ConfigFS, nameOrPath: string, opts: Record<string
     cfg.read([basename(path)]);
     return { name: basename(path).replace(/\.(conf|local)$/u, ""), file: path, reader: new DefinitionInit(cfg, FILTER_OPTIONS, opts, path) };
   }
-  const cfg = new IniConfig(fs);
   const base = `filter.d/${nameOrPath}`;
-  if (!cfg.readNamed(base)) {
-    throw new ConfigError(`filter '${nameOrPath}' not found in ${fs.label} (no ${base}.conf or ${base}.local)`);
+  // Parsed files are only read afterwards, so jails using the same filter can share them.
+  let cfg = cache?.get(base);
+  if (!cfg) {
+    cfg = new IniConfig(fs);
+    if (!cfg.readNamed(base)) {
+      throw new ConfigError(`filter '${nameOrPath}' not found in ${fs.label} (no ${base}.conf or ${base}.local)`);
+    }
+    cache?.set(base, cfg);
   }
   const file = fs.describe(fs.exists(`${base}.conf`) ? `${base}.conf` : `${base}.local`);
   return { name: nameOrPath, file, reader: new DefinitionInit(cfg, FILTER_OPTIONS, opts, file) };

@@ -94,12 +94,13 @@ export function loadJails(fs: ConfigFS, opts: LoadJailsOptions = {}): JailConfig
   const cfg = new IniConfig(fs);
   if (!cfg.readNamed("jail")) throw new ConfigError(`no jail.conf or jail.local in ${fs.label}`);
   cfg.mergeDefaults({ fail2ban_version: FAIL2BAN_VERSION, fail2ban_confpath: opts.confPath ?? fs.label.replace(/\/+$/u, "") });
-  const actionCache = new Map<string, IniConfig>();
+  const cache = new Map<string, IniConfig>();
   const names = opts.only ?? cfg.sectionNames().filter((n) => n !== "INCLUDES");
-  return names.map((name) => readJail(fs, cfg, name, opts.forceEnable ?? false, actionCache));
+  return names.map((name) => readJail(fs, cfg, name, opts.forceEnable ?? false, cache));
 }
 
-function readJail(fs: ConfigFS, cfg: IniConfig, name: string, force: boolean, actionCache: Map<string, IniConfig>): JailConfig {
+/** cache: parsed filter.d/action.d files shared between jails (keys "filter.d/x", "action.d/y"). */
+function readJail(fs: ConfigFS, cfg: IniConfig, name: string, force: boolean, cache: Map<string, IniConfig>): JailConfig {
   const at = cfg.headers.get(name);
   if (!cfg.hasSection(name)) throw new ConfigError(`jail [${name}] not found`);
   const first = readOptions(cfg, name, FIRST_PASS, true);
@@ -123,7 +124,7 @@ function readJail(fs: ConfigFS, cfg: IniConfig, name: string, force: boolean, ac
     const flt = first.values.get("filter") ?? "";
     if (flt) {
       jail.filter = extractOptions(flt, where("filter"));
-      filter = readFilter(fs, jail.filter.name, jail.filter.options);
+      filter = readFilter(fs, jail.filter.name, jail.filter.options, cache);
       // fail2ban's applyAutoOptions: logtype follows the backend unless given or set by the filter.
       const own = filter.reader.cfg.sections.get("Definition");
       if (!filter.reader.initOpts.get("logtype") && !own?.has("logtype")) {
@@ -160,7 +161,7 @@ function readJail(fs: ConfigFS, cfg: IniConfig, name: string, force: boolean, ac
       continue;
     }
     try {
-      const definition = loadAction(fs, ref.name, ref.options, { name, options: second.pyValues }, actionCache);
+      const definition = loadAction(fs, ref.name, ref.options, { name, options: second.pyValues }, cache);
       jail.actions.push({ ...ref, definition });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;

@@ -4,11 +4,10 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { splitJournalMatch } from "../../src/config/filter-reader.ts";
 import { diskFS } from "../../src/config/fs.ts";
-import { loadJails, type JailConfig } from "../../src/config/jail-reader.ts";
+import { loadJails } from "../../src/config/jail-reader.ts";
 import { loadFail2banConf } from "../../src/config/fail2ban-conf.ts";
-import { splitWords } from "../../src/config/options.ts";
+import { viewOfJail, viewOfStream } from "./stream-view.ts";
 
 const available = existsSync("/usr/bin/fail2ban-client") && existsSync("/etc/fail2ban/jail.conf");
 if (!available) console.warn("jail-compat: skipped, needs fail2ban-client and /etc/fail2ban");
@@ -86,71 +85,6 @@ logpath = ${logs}/auth.log
   writeFileSync(join(conf, "fail2ban.local"), "[Definition]\nloglevel = NOTICE\ndbpurgeage = 2d\n\n[api]\nlisten = 127.0.0.1:9191\n");
 }
 
-type View = { backend?: string; filter: Record<string, unknown>; opts: Record<string, string>; ignoreip: string[]; logpaths: string[]; actions: Record<string, Record<string, string>> };
-const newView = (): View => ({ filter: { failregex: [], ignoreregex: [], journalmatch: [] }, opts: {}, ignoreip: [], logpaths: [], actions: {} });
-const py = (v: unknown): string => (v === true ? "True" : v === false ? "False" : String(v));
-
-/** fail2ban's command stream folded per jail (later `set` wins, `add…` appends). */
-function viewOfStream(stream: unknown[][]): { global: Record<string, string>; jails: Record<string, View>; started: string[]; errors: string[] } {
-  const global: Record<string, string> = {};
-  const jails: Record<string, View> = {};
-  const started: string[] = [];
-  const errors: string[] = [];
-  for (const cmd of stream) {
-    const [op, a, b, ...rest] = cmd as [string, string, string, ...unknown[]];
-    if (op === "config-error") errors.push(String(a));
-    else if (op === "start") started.push(a);
-    else if (op === "add") (jails[a] ??= newView()).backend = b;
-    else if (cmd.length === 3) global[a] = py(b);
-    else {
-      const v = (jails[a] ??= newView());
-      const vals = op === "multi-set" && b !== "action" ? (rest[0] as unknown[]) : rest;
-      if (b === "addfailregex" || b === "addignoreregex") (v.filter[b.slice(3)] as unknown[]).push(...vals);
-      else if (b === "addjournalmatch") (v.filter["journalmatch"] as unknown[]).push(vals);
-      else if (b === "addlogpath") v.logpaths.push(`${vals[0]} ${vals[1]}`);
-      else if (b === "addignoreip") v.ignoreip.push(...vals.map(String));
-      else if (b === "addaction") v.actions[String(vals[0])] = {};
-      else if (b === "action") {
-        const pairs = op === "multi-set" ? (rest[1] as [string, unknown][]) : [rest.slice(1) as [string, unknown]];
-        for (const [k, val] of pairs) v.actions[String(rest[0])]![k] = py(val);
-      } else if (["usedns", "prefregex", "maxlines", "datepattern"].includes(b)) v.filter[b] = py(vals[0]);
-      else v.opts[b] = py(vals[0]);
-    }
-  }
-  return { global, jails, started, errors };
-}
-
-const INTS = new Set(["maxretry", "maxmatches"]);
-const BOOLS = new Set(["bantime.increment", "bantime.overalljails", "ignoreself"]);
-const STREAMED = ["maxretry", "maxmatches", "findtime", "bantime", "bantime.increment", "bantime.factor", "bantime.formula", "bantime.multipliers", "bantime.maxtime", "bantime.rndtime", "bantime.overalljails", "ignorecommand", "ignoreself", "ignorecache", "logtimezone", "logencoding"];
-
-function viewOfJail(j: JailConfig): View {
-  const v = newView();
-  v.backend = j.backend;
-  const f = j.filterDef!;
-  v.filter = { failregex: f.failregex, ignoreregex: f.ignoreregex, journalmatch: f.journalmatch ? splitJournalMatch(f.journalmatch) : [] };
-  for (const k of ["usedns", "prefregex", "maxlines", "datepattern"] as const) if (f[k] !== undefined) v.filter[k] = String(f[k]);
-  for (const k of STREAMED) {
-    const val = j.options[k];
-    if (val === undefined) continue;
-    v.opts[k] = INTS.has(k) ? String(parseInt(val, 10)) : BOOLS.has(k) ? py(["1", "on", "true", "yes"].includes(val.toLowerCase())) : val;
-  }
-  if (j.options["ignoreip"] !== undefined) v.ignoreip = splitWords(j.options["ignoreip"]);
-  for (const lp of j.logpaths) {
-    const found = /[*?[]/u.test(lp.path) ? [...new Bun.Glob(lp.path).scanSync({ cwd: "/", absolute: true })] : existsSync(lp.path) ? [lp.path] : [];
-    for (const p of found) v.logpaths.push(`${p} ${lp.start ?? "head"}`);
-  }
-  for (const a of j.actions) {
-    const d = a.definition!;
-    const props: Record<string, string> = { ...d.commands };
-    if (d.actionstartOnDemand !== undefined) props["actionstart_on_demand"] = py(d.actionstartOnDemand);
-    if (d.actionrepairOnUnban !== undefined) props["actionrepair_on_unban"] = py(d.actionrepairOnUnban);
-    if (d.norestored !== undefined) props["norestored"] = py(d.norestored);
-    v.actions[d.name] = { ...props, ...d.properties };
-  }
-  return v;
-}
-
 describe.skipIf(!available)("loadJails vs fail2ban-client -d", () => {
   test("same jails, filters, options, log paths and actions as fail2ban's parsed stream", () => {
     setup();
@@ -183,4 +117,42 @@ describe.skipIf(!available)("loadJails vs fail2ban-client -d", () => {
     expect(ourGlobal).toEqual(theirs.global);
     expect(conf.sections["api"]).toMatchObject({ listen: "127.0.0.1:9191" });
   });
+});
+
+// Every jail of the stock jail.conf, force-enabled, through fail2ban's JailsReader; then again
+// with [DEFAULT] overrides that change every jail's filter mode, banaction and action shortcut.
+const VARIANTS: Record<string, string | undefined> = {
+  stock: undefined,
+  "nftables + action_mwl + aggressive": "[DEFAULT]\nbanaction = nftables-multiport\nbanaction_allports = nftables-allports\naction = %(action_mwl)s\nmode = aggressive\nport = 1:1000\n",
+  "iptables-ipset + action_xarf + systemd": "[DEFAULT]\nbanaction = iptables-ipset-proto6\naction = %(action_xarf)s\n         %(action_blocklist_de)s\n         smtp.py[host=localhost]\nbackend = systemd\nblocklist_de_apikey = KEY\n",
+};
+
+describe.skipIf(!available)("loadJails({forceEnable}) vs fail2ban JailsReader, every stock jail", () => {
+  for (const [label, local] of Object.entries(VARIANTS)) {
+    test(label, () => {
+      const conf = join(dir, `all-${label.replace(/\W+/gu, "-")}`);
+      cpSync("/etc/fail2ban", conf, { recursive: true });
+      if (local) writeFileSync(join(conf, "jail.local"), local);
+      const proc = Bun.spawnSync(["/usr/bin/python3", join(import.meta.dir, "oracle", "jails.py"), conf]);
+      if (proc.exitCode !== 0) throw new Error(proc.stderr.toString());
+      const theirs = viewOfStream((JSON.parse(proc.stdout.toString()) as { stream: unknown[][] }).stream);
+      const jails = loadJails(diskFS(conf), { forceEnable: true });
+      const ok = jails.filter((j) => !j.error);
+      expect(ok.map((j) => j.name)).toEqual(theirs.started);
+      expect(jails.length - ok.length).toBe(theirs.errors.length);
+      let same = 0;
+      const diffs: string[] = [];
+      for (const j of ok) {
+        const ours = viewOfJail(j);
+        const t = theirs.jails[j.name]!;
+        ours.logpaths.sort();
+        t.logpaths.sort();
+        if (Bun.deepEquals(ours, t)) same++;
+        else diffs.push(j.name);
+      }
+      console.log(`jail-compat [${label}]: ${same}/${ok.length} jails identical to fail2ban's JailsReader (${theirs.errors.length} skipped by both)`);
+      expect(diffs).toEqual([]);
+      expect(same).toBeGreaterThan(50);
+    });
+  }
 });
