@@ -28,6 +28,11 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case "server":
       return runServerCommand(argv);
+    case "regex": {
+      const { runRegex } = await import("./regex.ts");
+      const at = argv.indexOf("regex");
+      return runRegex([...argv.slice(0, at), ...argv.slice(at + 1)]);
+    }
     case "version":
       console.log(VERSION);
       return 0;

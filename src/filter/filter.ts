@@ -9,7 +9,7 @@ import { FailRegex, Regex, RegexError } from "./failregex.ts";
 import { resolveIds, type IdContext, type UseDns } from "./filter-ids.ts";
 import { fullLine, splitByMatch, tupleLinesBuf, type TupleLine } from "./filter-lines.ts";
 import { MlfidCache, type FailData } from "./filter-mlfid.ts";
-import { describeRegex, groupsOf, type CompiledRegex } from "./filter-regex.ts";
+import { describeRegex, groupsOf, searchIn, type CompiledRegex } from "./filter-regex.ts";
 
 export type { FailData } from "./filter-mlfid.ts";
 export type { TupleLine } from "./filter-lines.ts";
@@ -95,10 +95,10 @@ export class Filter {
     this.maxLines = maxLines;
     const multiline = maxLines > 1;
     const regexOpts = { multiline, useDns: this.useDns };
-    this.prefRegex = def.prefregex ? compile(def, "prefregex", def.prefregex, () => new Regex(def.prefregex!, regexOpts)) : null;
+    this.prefRegex = def.prefregex ? compile(def, "prefregex", def.prefregex, multiline, () => new Regex(def.prefregex!, regexOpts)) : null;
     const prefRegex = this.prefRegex?.regex ?? null;
-    this.failRegexes = def.failregex.map((p) => compile(def, "failregex", p, () => new FailRegex(p, { ...regexOpts, prefRegex })));
-    this.ignoreRegexes = def.ignoreregex.map((p) => compile(def, "ignoreregex", p, () => new Regex(p, { useDns: this.useDns })));
+    this.failRegexes = def.failregex.map((p) => compile(def, "failregex", p, multiline, () => new FailRegex(p, { ...regexOpts, prefRegex })));
+    this.ignoreRegexes = def.ignoreregex.map((p) => compile(def, "ignoreregex", p, false, () => new Regex(p, { useDns: this.useDns })));
     this.dateDetector = new DateDetector({ datepattern: opts.datePattern ?? def.datepattern, now: deps.now, tz: deps.tz });
     this.ids = { useDns: this.useDns, returnRawHost: opts.returnRawHost ?? false, dns: deps.dns, warn: this.warn };
     this.mlfids = new MlfidCache(deps.now);
@@ -198,7 +198,7 @@ export class Filter {
     }
     let preGroups: FailData | null = null;
     if (this.prefRegex) {
-      const m = this.prefRegex.regex.search(buf);
+      const m = searchIn(this.prefRegex, buf);
       if (!m) return failures;
       this.prefMatched = true;
       preGroups = groupsOf(this.prefRegex, m);
@@ -214,7 +214,7 @@ export class Filter {
     for (let i = 0; i < this.failRegexes.length; i++) {
       const fr = this.failRegexes[i]!;
       if (buf === null) buf = tupleLinesBuf(this.buffer);
-      const m = fr.regex.search(buf);
+      const m = searchIn(fr, buf);
       if (!m) continue;
       let fail = groupsOf(fr, m);
       const split = splitByMatch(buf, m.start, m.end, m.groups, orgBuffer);
@@ -269,7 +269,7 @@ export class Filter {
     }
     let found: number | null = null;
     for (let j = 0; j < this.ignoreRegexes.length; j++) {
-      if (!this.ignoreRegexes[j]!.regex.search(buf)) continue;
+      if (!searchIn(this.ignoreRegexes[j]!, buf)) continue;
       found = j;
       this.onIgnoreRegex?.(j);
       if ((!this.checkAllRegex || this.maxLines > 1) && split) this.buffer = split.unmatched;
@@ -295,9 +295,9 @@ function parseUseDns(value: string, warn: (msg: string) => void): UseDns {
   return "no";
 }
 
-function compile(def: FilterDefinition, kind: string, pattern: string, make: () => Regex): CompiledRegex {
+function compile(def: FilterDefinition, kind: string, pattern: string, multiline: boolean, make: () => Regex): CompiledRegex {
   try {
-    return describeRegex(make());
+    return describeRegex(make(), multiline);
   } catch (e) {
     const what = e instanceof Error ? e.message : String(e);
     throw new RegexError(`${def.file}: ${kind}: ${what}: ${pattern}`);

@@ -185,7 +185,7 @@ function checkLine(f: FilterUnderTest, line: string, opts: Opts, faildata: Opts,
     if (!same) return `${k}: ${JSON.stringify(fv)} != ${JSON.stringify(v)}`;
   }
   if (faildata["time"] !== undefined && faildata["time"] !== null) {
-    const tm = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?$/.exec(String(faildata["time"]));
+    const tm = /^(\d{4})-(\d{1,2})-(\d{1,2})T(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,6}))?$/.exec(String(faildata["time"]));
     if (!tm) return `bad time in sample: ${String(faildata["time"])}`;
     const n = tm.slice(1, 7).map(Number) as [number, number, number, number, number, number];
     const micro = tm[7] ? Number(tm[7].padEnd(6, "0")) : 0;
