@@ -92,12 +92,14 @@ export function resolveSyslogSocket(socket: string): string {
  */
 export function syslogSink(opts: { socket: string; facility: number; pid: number; loggerBin?: string }): LineSink {
   const socket = resolveSyslogSocket(opts.socket);
+  const bin = opts.loggerBin ?? "logger";
+  if (!Bun.which(bin)) throw new Error(`SYSLOG logging needs the '${bin}' command (util-linux), not found in PATH`);
   const procs = new Map<string, Bun.Subprocess<"pipe", "ignore", "inherit">>();
   const procFor = (name: string): Bun.Subprocess<"pipe", "ignore", "inherit"> => {
     let p = procs.get(name);
     if (!p) {
       p = Bun.spawn(
-        [opts.loggerBin ?? "logger", "--prio-prefix", "-u", socket, "--socket-errors=off", "-t", name, `--id=${opts.pid}`],
+        [bin, "--prio-prefix", "-u", socket, "--socket-errors=off", "-t", name, `--id=${opts.pid}`],
         { stdin: "pipe", stdout: "ignore", stderr: "inherit" },
       );
       procs.set(name, p);
