@@ -1,0 +1,93 @@
+// The actions of one jail behind the ban manager's BanEffector: native firewall backends for
+// the common banactions, fail2ban action.d shell files for the rest. A ban counts as applied
+// when at least one action took it; failures of the others are logged (fail2ban does the same).
+import type { BanEffector, BanTicket } from "../ban/types.ts";
+import type { BanEntry, FirewallBackend, FirewallJailSpec } from "../action/types.ts";
+import type { Clock } from "../jail/clock.ts";
+import type { Log } from "./log.ts";
+
+export interface JailActionRuntime {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  ban(tickets: BanTicket[]): Promise<void>;
+  unban(ips: string[]): Promise<void>;
+  /** Native backends: the addresses the firewall holds now (for reconcile). */
+  list?(): Promise<string[]>;
+  /** Native backends: whether the jail's table/set/chain are present. */
+  check?(): Promise<boolean>;
+}
+
+/** Seconds the kernel keeps a ban after f2b's own unban time: f2b unbans first (and logs it),
+ * yet a ban still ends on time if f2b is not running. */
+const KERNEL_TIMEOUT_SLACK = 5;
+
+export function nativeAction(name: string, backend: FirewallBackend, spec: FirewallJailSpec, clock: Clock): JailActionRuntime {
+  const entry = (t: BanTicket): BanEntry => ({
+    ip: t.ip,
+    timeout: t.bantime === -1 ? null : t.time + t.bantime - clock.now() + KERNEL_TIMEOUT_SLACK,
+  });
+  return {
+    name,
+    start: () => backend.start(spec),
+    stop: () => backend.stop(spec),
+    ban: (ts) => backend.ban(spec, ts.map(entry)),
+    unban: (ips) => backend.unban(spec, ips),
+    list: () => backend.list(spec),
+    check: () => backend.check(spec),
+  };
+}
+
+export class JailEffector implements BanEffector {
+  constructor(
+    private readonly jail: string,
+    readonly actions: JailActionRuntime[],
+    private readonly log: Log,
+  ) {}
+
+  private async all(what: string, ip: string, run: (a: JailActionRuntime) => Promise<void>): Promise<void> {
+    if (this.actions.length === 0) return;
+    const results = await Promise.allSettled(this.actions.map(run));
+    const errors: string[] = [];
+    results.forEach((r, i) => {
+      if (r.status === "rejected") {
+        const msg = `[${this.jail}] action '${this.actions[i]!.name}' failed to ${what} ${ip}: ${(r.reason as Error)?.message ?? r.reason}`;
+        this.log.error(msg);
+        errors.push(msg);
+      }
+    });
+    if (errors.length === this.actions.length) throw new Error(errors.join("; "));
+  }
+
+  ban(t: BanTicket): Promise<void> {
+    return this.all("ban", t.ip, (a) => a.ban([t]));
+  }
+
+  banMany(ts: BanTicket[]): Promise<void> {
+    return this.all("ban", `${ts.length} addresses`, (a) => a.ban(ts));
+  }
+
+  unban(_jail: string, ip: string): Promise<void> {
+    return this.all("unban", ip, (a) => a.unban([ip]));
+  }
+
+  async start(): Promise<void> {
+    for (const a of this.actions) {
+      try {
+        await a.start();
+      } catch (e) {
+        this.log.error(`[${this.jail}] action '${a.name}' failed to start: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const a of [...this.actions].reverse()) {
+      try {
+        await a.stop();
+      } catch (e) {
+        this.log.error(`[${this.jail}] action '${a.name}' failed to stop: ${(e as Error).message}`);
+      }
+    }
+  }
+}

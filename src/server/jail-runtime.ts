@@ -1,0 +1,152 @@
+// One running jail: log lines → filter → ignore check → fail counting → ban manager → actions.
+// Filtering is synchronous and cheap; only failures enter the (ordered) asynchronous queue.
+import { BanManager } from "../ban/ban-manager.ts";
+import type { BanEffector, BanStore } from "../ban/types.ts";
+import type { TimeZone } from "../filter/date/tz.ts";
+import type { DnsResolver } from "../filter/dns.ts";
+import { Filter, type FilterFailure } from "../filter/filter.ts";
+import type { Clock } from "../jail/clock.ts";
+import { FailManager } from "../jail/fail-manager.ts";
+import { IgnoreList, type IgnoreDeps } from "../jail/ignore.ts";
+import type { LogLine, LogSource } from "../source/types.ts";
+import type { Log } from "./log.ts";
+import type { JailSettings } from "./settings.ts";
+
+export interface JailLogs {
+  jail: Log;
+  filter: Log;
+  actions: Log;
+}
+
+export interface JailDeps {
+  clock: Clock;
+  store: BanStore;
+  effector: BanEffector;
+  logs: JailLogs;
+  tz?: TimeZone;
+  dns?: DnsResolver;
+  ignore?: Omit<IgnoreDeps, "clock" | "log">;
+  /** Builds the jail's log source; given the line handler. */
+  makeSource(onLines: (lines: LogLine[]) => void): LogSource;
+}
+
+export interface JailCounters {
+  linesRead: number;
+  linesMatched: number;
+}
+
+function fmtTime(epoch: number): string {
+  const d = new Date(epoch * 1000);
+  const p = (n: number): string => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+export class JailRuntime {
+  readonly filter: Filter;
+  readonly failManager: FailManager;
+  readonly ignore: IgnoreList;
+  readonly bans: BanManager;
+  readonly counters: JailCounters = { linesRead: 0, linesMatched: 0 };
+  private source: LogSource | null = null;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly settings: JailSettings,
+    private readonly deps: JailDeps,
+    previous?: JailRuntime,
+  ) {
+    const s = settings;
+    const now = (): number => deps.clock.now();
+    this.filter = new Filter(s.filter, { now, tz: deps.tz, dns: deps.dns, warn: (m) => deps.logs.filter.warning(`[${s.name}] ${m}`) }, {
+      findTime: s.findtime,
+      useDns: s.usedns,
+    });
+    const failOpts = { maxretry: s.maxretry, findtime: s.findtime, maxmatches: s.maxmatches, bantime: s.bantime };
+    // A reload keeps the failures counted so far (fail2ban keeps its jail objects on reload).
+    this.failManager = previous?.failManager ?? new FailManager(failOpts, deps.clock, {
+      history: s.increment.increment ? deps.store : undefined,
+      log: (level, msg) => deps.logs.filter[level](msg),
+    });
+    this.failManager.setOptions(failOpts);
+    if (previous) Object.assign(this.counters, previous.counters);
+    this.ignore = new IgnoreList(
+      { jail: s.name, ignoreip: s.ignoreip, ignoreself: s.ignoreself, ignorecommand: s.ignorecommand },
+      { clock: deps.clock, ...deps.ignore, log: (level, msg) => deps.logs.filter[level](msg) },
+    );
+    this.bans = new BanManager(
+      { jail: s.name, bantime: s.bantime, increment: s.increment, maxmatches: s.maxmatches },
+      {
+        clock: deps.clock,
+        store: deps.store,
+        effector: deps.effector,
+        log: (level, msg) => (level === "warning" ? deps.logs.actions.warning(msg) : deps.logs.actions[level](msg)),
+        isIgnored: (ip) => this.ignore.isIgnored(ip),
+      },
+    );
+  }
+
+  get name(): string {
+    return this.settings.name;
+  }
+
+  /** Restores bans from the database, then starts reading logs. */
+  async start(): Promise<void> {
+    await this.bans.restore();
+    this.source = this.deps.makeSource((lines) => this.onLines(lines));
+    await this.source.start();
+    this.deps.logs.jail.info(`Jail '${this.name}' started`);
+  }
+
+  /** Stops reading; bans stay in the database (and are restored by the next start). */
+  async stop(): Promise<void> {
+    await this.source?.stop();
+    await this.queue;
+    this.bans.stop();
+    this.deps.logs.jail.info(`Jail '${this.name}' stopped`);
+  }
+
+  sourceState(): ReturnType<LogSource["state"]> | null {
+    return this.source?.state() ?? null;
+  }
+
+  /** Waits until every failure queued so far has been counted and acted on. */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  onLines(lines: LogLine[]): void {
+    for (const line of lines) {
+      this.counters.linesRead++;
+      let fails: FilterFailure[];
+      try {
+        fails = this.filter.processLine(line.text, line.time !== undefined ? { time: line.time } : undefined);
+      } catch (e) {
+        this.deps.logs.filter.error(`[${this.name}] cannot process line from ${line.source}: ${(e as Error).message}`);
+        continue;
+      }
+      if (fails.length === 0) continue;
+      this.counters.linesMatched++;
+      for (const f of fails) {
+        if (f.fid === null || f.data["nofail"]) continue;
+        const fid = f.fid;
+        this.queue = this.queue.then(() => this.onFailure(fid, f, line.text)).catch((e: unknown) => {
+          this.deps.logs.jail.error(`[${this.name}] failure handling of ${fid} failed: ${(e as Error).message}`);
+        });
+      }
+    }
+  }
+
+  private async onFailure(id: string, f: FilterFailure, text: string): Promise<void> {
+    const reason = await this.ignore.check({ id, data: f.data });
+    if (reason) {
+      this.deps.logs.filter.info(`[${this.name}] Ignore ${id} by ${reason}`);
+      return;
+    }
+    const time = Number.isFinite(f.time) ? f.time : this.deps.clock.now();
+    this.deps.logs.filter.info(`[${this.name}] Found ${id} - ${fmtTime(time)}`);
+    const raw = f.data["matches"];
+    const matches = Array.isArray(raw) ? raw.map(String) : [text];
+    const ticket = this.failManager.addFailure({ jail: this.name, id, time, matches, data: f.data });
+    if (ticket) await this.bans.ban(ticket);
+  }
+}

@@ -1,0 +1,155 @@
+// `f2b server`: loads the config root, starts the jails and the control API, handles signals
+// (TERM/INT stop, HUP reload, USR1 reopens the log file) and, without -f, daemonizes.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { parseArgs } from "node:util";
+import { serveApi, type ApiServer } from "../api/serve.ts";
+import { ConfigError } from "../config/errors.ts";
+import { loadFail2banConf, type Fail2banConf } from "../config/fail2ban-conf.ts";
+import { diskFS, embeddedFS, type ConfigFS } from "../config/fs.ts";
+import { systemClock } from "../jail/clock.ts";
+import { VERSION } from "../version.ts";
+import { ActionFactory } from "./build-actions.ts";
+import { ServerController } from "./controller.ts";
+import { getLog, setupLogging } from "./log.ts";
+import { F2bServer } from "./server.ts";
+
+const USAGE = `usage: f2b server [-c DIR] [-s SOCKET] [-p PIDFILE] [-f] [-t] [--logtarget T] [--loglevel L] [--dbfile F]
+  -c DIR        config root (a fail2ban tree such as /etc/fail2ban works unchanged);
+                default /etc/f2b when it exists, else f2b's embedded defaults
+  -f            stay in the foreground (default: daemonize)
+  -t, --test    check the configuration and exit
+`;
+
+/** The config root: -c DIR, else /etc/f2b, else the embedded defaults. */
+export function configRoot(dir: string | undefined): ConfigFS {
+  if (dir) {
+    if (!existsSync(dir)) throw new ConfigError(`config directory ${dir} does not exist`);
+    return diskFS(dir);
+  }
+  return existsSync("/etc/f2b/jail.conf") ? diskFS("/etc/f2b") : embeddedFS();
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv.filter((a) => a !== "server"),
+    options: {
+      conf: { type: "string", short: "c" },
+      socket: { type: "string", short: "s" },
+      pidfile: { type: "string", short: "p" },
+      foreground: { type: "boolean", short: "f" },
+      test: { type: "boolean", short: "t" },
+      logtarget: { type: "string" },
+      loglevel: { type: "string" },
+      dbfile: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    allowPositionals: false,
+  }).values;
+}
+
+/** Checks the whole configuration (fail2ban.conf + every enabled jail, filters and actions). */
+export function testConfig(fs: ConfigFS): { conf: Fail2banConf; jails: string[] } {
+  const conf = loadFail2banConf(fs);
+  const jails = F2bServer.loadSettings(fs).map((s) => s.name);
+  new ActionFactory({ dryRun: true }).check(F2bServer.loadSettings(fs));
+  return { conf, jails };
+}
+
+async function daemonize(argv: string[], socket: string): Promise<number> {
+  const compiled = !/\bbun(\.exe)?$/u.test(process.execPath);
+  const cmd = compiled ? [...argv, "-f"] : [process.argv[1]!, ...argv, "-f"];
+  const child = spawn(process.execPath, cmd, { detached: true, stdio: "ignore", env: { ...process.env, F2B_DAEMON: "1" } });
+  child.unref();
+  for (let i = 0; i < 100; i++) {
+    await Bun.sleep(100);
+    if (child.exitCode !== null) {
+      process.stderr.write(`f2b server exited with code ${child.exitCode} while starting (see its log)\n`);
+      return 1;
+    }
+    if (existsSync(socket)) return 0;
+  }
+  process.stderr.write(`f2b server did not open ${socket} within 10 s (see its log)\n`);
+  return 1;
+}
+
+export async function runServer(argv: string[]): Promise<number> {
+  let opts;
+  try {
+    opts = parse(argv);
+  } catch (e) {
+    process.stderr.write(`f2b server: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (opts.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  let fs: ConfigFS;
+  let conf: Fail2banConf;
+  try {
+    fs = configRoot(opts.conf);
+    if (opts.test) {
+      const r = testConfig(fs);
+      console.log(`OK: configuration test is successful (${fs.label}; jails: ${r.jails.join(", ") || "none"})`);
+      return 0;
+    }
+    conf = loadFail2banConf(fs);
+    F2bServer.loadSettings(fs); // refuse to start on a broken config, before daemonizing
+  } catch (e) {
+    process.stderr.write(`ERROR: ${(e as Error).message}\n`);
+    return 2;
+  }
+  conf.socket = opts.socket ?? conf.socket;
+  conf.pidfile = opts.pidfile ?? conf.pidfile;
+  conf.dbfile = opts.dbfile ?? conf.dbfile;
+  conf.logtarget = opts.logtarget ?? conf.logtarget;
+  conf.loglevel = opts.loglevel ?? conf.loglevel;
+  if (!opts.foreground) return daemonize(argv, conf.socket);
+  return runForeground(fs, conf);
+}
+
+async function runForeground(fs: ConfigFS, conf: Fail2banConf): Promise<number> {
+  const logHandle = setupLogging({ target: conf.logtarget, level: conf.loglevel });
+  const log = getLog("server");
+  log.info(`Starting f2b v${VERSION} (fail2ban-compatible) with config ${fs.label}`);
+  for (const p of [conf.dbfile, conf.pidfile]) mkdirSync(dirname(p), { recursive: true });
+  let server: F2bServer;
+  let api: ApiServer | null = null;
+  let done!: (code: number) => void;
+  const finished = new Promise<number>((r) => (done = r));
+  let stopping = false;
+  const shutdown = (code = 0): void => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
+      log.info("Shutdown in progress...");
+      await api?.stop().catch(() => {});
+      await server?.stop().catch((e: unknown) => log.error(`stop: ${(e as Error).message}`));
+      rmSync(conf.pidfile, { force: true });
+      log.info("Exiting f2b");
+      await logHandle.close();
+      done(code);
+    })();
+  };
+  try {
+    server = new F2bServer({ fs, conf, clock: systemClock, actions: new ActionFactory({ log: getLog("actions") }) });
+    writeFileSync(conf.pidfile, `${process.pid}\n`);
+    await server.start();
+    const controller = new ServerController(server, systemClock, { shutdown: () => shutdown(0), flushLogs: () => logHandle.flush() });
+    api = await serveApi({ controller, socketPath: conf.socket, log });
+  } catch (e) {
+    log.critical(`Server failed to start: ${(e as Error).message}`);
+    process.stderr.write(`f2b server: ${(e as Error).message}\n`);
+    shutdown(1);
+    return finished;
+  }
+  process.on("SIGTERM", () => shutdown(0));
+  process.on("SIGINT", () => shutdown(0));
+  process.on("SIGHUP", () => {
+    server.reload().catch(() => {}); // the reload logs its own error and keeps the old config
+  });
+  log.info(`f2b server ready: ${server.jails.size} jail(s), socket ${conf.socket}`);
+  return finished;
+}

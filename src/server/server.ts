@@ -1,0 +1,196 @@
+// The f2b server: reads the config root, opens the database, runs every enabled jail and serves
+// the control API. Reload re-reads the config and swaps jails without losing bans or log
+// positions; a broken config on reload keeps the running jails as they are.
+import { ConfigError } from "../config/errors.ts";
+import type { Fail2banConf } from "../config/fail2ban-conf.ts";
+import type { ConfigFS } from "../config/fs.ts";
+import { loadJails } from "../config/jail-reader.ts";
+import { F2bDatabase } from "../db/database.ts";
+import { SqliteBanStore } from "../db/ban-store.ts";
+import { TimeZone } from "../filter/date/tz.ts";
+import { systemDnsResolver } from "../filter/dns.ts";
+import type { Clock, Timer } from "../jail/clock.ts";
+import { parseTime } from "../jail/time.ts";
+import { ActionFactory } from "./build-actions.ts";
+import { JailEffector } from "./jail-actions.ts";
+import { JailRuntime } from "./jail-runtime.ts";
+import { getLog } from "./log.ts";
+import { jailSettings, type JailSettings } from "./settings.ts";
+import { makeSource } from "./sources.ts";
+
+export interface ServerDeps {
+  fs: ConfigFS;
+  conf: Fail2banConf;
+  clock: Clock;
+  actions: ActionFactory;
+}
+
+interface RunningJail {
+  runtime: JailRuntime;
+  effector: JailEffector;
+  /** Serialised action identity: a reload with the same actions keeps the firewall objects. */
+  actionKey: string;
+}
+
+const SAVE_POSITIONS_SEC = 5;
+const RECONCILE_SEC = 60;
+const PURGE_SEC = 3600;
+
+const log = getLog("server");
+
+export class F2bServer {
+  readonly jails = new Map<string, RunningJail>();
+  readonly db: F2bDatabase;
+  readonly store: SqliteBanStore;
+  private readonly tz = TimeZone.fromEnv();
+  private readonly dns = systemDnsResolver();
+  private timers: Timer[] = [];
+  private reloading: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: ServerDeps) {
+    const purgeAge = parseTime(deps.conf.dbpurgeage);
+    this.db = F2bDatabase.open(deps.conf.dbfile, { purgeAge });
+    this.store = new SqliteBanStore(this.db, deps.conf.dbmaxmatches ?? 10);
+  }
+
+  /** Reads and checks every enabled jail; throws the first ConfigError (file and line). */
+  static loadSettings(fs: ConfigFS, only?: string[]): JailSettings[] {
+    return loadJails(fs, only ? { only } : {})
+      .filter((j) => j.enabled)
+      .map((j) => jailSettings(j));
+  }
+
+  async start(): Promise<void> {
+    const settings = F2bServer.loadSettings(this.deps.fs);
+    for (const s of settings) await this.startJail(s);
+    this.every(SAVE_POSITIONS_SEC, () => this.savePositions());
+    this.every(RECONCILE_SEC, async () => {
+      await this.reconcile();
+    });
+    this.every(PURGE_SEC, () => this.purge());
+  }
+
+  private every(sec: number, fn: () => void | Promise<void>): void {
+    const arm = (): void => {
+      const t = this.deps.clock.setTimer(this.deps.clock.now() + sec, () => {
+        void Promise.resolve()
+          .then(fn)
+          .catch((e: unknown) => log.error(`periodic task failed: ${(e as Error).message}`))
+          .finally(arm);
+      });
+      this.timers[idx] = t;
+    };
+    const idx = this.timers.length;
+    this.timers.push({ cancel() {} });
+    arm();
+  }
+
+  private async startJail(s: JailSettings, previous?: RunningJail): Promise<void> {
+    const actions = this.deps.actions.build(s);
+    const actionKey = JSON.stringify(actions.map((a) => a.name));
+    const effector = new JailEffector(s.name, actions, getLog("actions"));
+    const runtime = new JailRuntime(s, {
+      clock: this.deps.clock,
+      store: this.store,
+      effector,
+      tz: this.tz,
+      dns: this.dns,
+      logs: { jail: getLog("jail"), filter: getLog("filter"), actions: getLog("actions") },
+      makeSource: (onLines) => makeSource(s, { db: this.db, tz: this.tz, clock: this.deps.clock, onLines }),
+    }, previous?.runtime);
+    log.info(`Creating new jail '${s.name}'`);
+    if (!previous || previous.actionKey !== actionKey) await effector.start();
+    await runtime.start();
+    this.jails.set(s.name, { runtime, effector, actionKey });
+  }
+
+  private async stopJail(j: RunningJail, opts: { keepFirewall: boolean }): Promise<void> {
+    await j.runtime.stop();
+    this.saveJailPositions(j);
+    if (!opts.keepFirewall) await j.effector.stop();
+    this.jails.delete(j.runtime.name);
+  }
+
+  /** Re-reads the config. A config error leaves everything running as it was. */
+  reload(only?: string): Promise<void> {
+    this.reloading = this.reloading.then(() => this.doReload(only));
+    return this.reloading;
+  }
+
+  private async doReload(only?: string): Promise<void> {
+    let settings: JailSettings[];
+    try {
+      settings = F2bServer.loadSettings(this.deps.fs, only ? [only] : undefined);
+    } catch (e) {
+      const msg = e instanceof ConfigError ? e.message : `${(e as Error).message}`;
+      log.error(`Reload failed, keeping the running configuration: ${msg}`);
+      throw e;
+    }
+    log.info(`Reload ${only ? `jail '${only}'` : "all jails"}`);
+    const wanted = new Map(settings.map((s) => [s.name, s]));
+    for (const [name, j] of [...this.jails]) {
+      if (only && name !== only) continue;
+      if (!wanted.has(name)) await this.stopJail(j, { keepFirewall: false });
+    }
+    for (const s of settings) {
+      const old = this.jails.get(s.name);
+      if (old) {
+        await this.stopJail(old, { keepFirewall: true });
+        await this.startJail(s, old);
+        const kept = this.jails.get(s.name);
+        if (kept && kept.actionKey !== old.actionKey) await old.effector.stop();
+      } else await this.startJail(s);
+    }
+  }
+
+  private saveJailPositions(j: RunningJail): void {
+    const st = j.runtime.sourceState();
+    if (st?.kind === "files") this.db.savePositions(j.runtime.name, st.positions);
+    else if (st?.kind === "journal" && st.cursor) this.db.saveJournalCursor(j.runtime.name, st.cursor);
+  }
+
+  private savePositions(): void {
+    for (const j of this.jails.values()) this.saveJailPositions(j);
+  }
+
+  /** Puts back bans missing from the firewall (e.g. after someone flushed the ruleset). */
+  async reconcile(): Promise<number> {
+    let fixed = 0;
+    for (const j of this.jails.values()) fixed += await reconcileJail(j);
+    if (fixed) log.warning(`Reconcile: re-applied ${fixed} ban(s) missing from the firewall`);
+    return fixed;
+  }
+
+  private purge(): void {
+    const n = this.db.purge(this.deps.clock.now());
+    if (n.bans || n.history) log.info(`Purged ${n.bans} old ban(s) and ${n.history} history row(s) from the database`);
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) t.cancel();
+    this.timers = [];
+    await this.reloading.catch(() => {});
+    for (const j of [...this.jails.values()].reverse()) await this.stopJail(j, { keepFirewall: false });
+    this.db.close();
+  }
+}
+
+async function reconcileJail(j: RunningJail): Promise<number> {
+  let fixed = 0;
+  const expected = j.runtime.bans.expectedBans();
+  for (const a of j.effector.actions) {
+    if (!a.list || !a.check) continue;
+    try {
+      if (!(await a.check())) await a.start();
+      const present = new Set(await a.list());
+      const missing = expected.filter((e) => !present.has(e.ip) && !present.has(`${e.ip}/32`) && !present.has(`${e.ip}/128`));
+      if (missing.length) {
+        await a.ban(missing.map((m) => m.ticket));
+        fixed += missing.length;
+      }
+    } catch (e) {
+      log.error(`[${j.runtime.name}] reconcile of action '${a.name}' failed: ${(e as Error).message}`);
+    }
+  }
+  return fixed;
+}

@@ -1,0 +1,126 @@
+// Turns a jail as the config reader resolved it (strings) into typed settings, so that every
+// bad value is reported once, at load, with the file and line of the jail.
+import type { FilterDefinition } from "../config/filter-reader.ts";
+import { ConfigError } from "../config/errors.ts";
+import type { JailAction, JailConfig, LogPath } from "../config/jail-reader.ts";
+import type { IncrementOptions } from "../ban/increment.ts";
+import { parseTime } from "../jail/time.ts";
+
+export interface JailSettings {
+  name: string;
+  /** "FILE:LINE" of the jail's section, for messages. */
+  where: string;
+  backend: string;
+  logpaths: LogPath[];
+  logencoding: string;
+  journalmatch: string[][];
+  filter: FilterDefinition;
+  maxretry: number;
+  maxmatches: number;
+  findtime: number;
+  bantime: number;
+  increment: IncrementOptions;
+  ignoreip: string[];
+  ignoreself: boolean;
+  ignorecommand?: string;
+  ignorecache?: number;
+  usedns: string;
+  actions: JailAction[];
+  /** Every resolved option, for `f2b get` and action tags. */
+  options: Record<string, string>;
+}
+
+const TRUE = /^(1|yes|true|on)$/iu;
+const FALSE = /^(0|no|false|off)$/iu;
+
+/** Reads one typed option; errors name the jail's file and line and the offending text. */
+class OptionReader {
+  constructor(private readonly jail: JailConfig) {}
+
+  private fail(opt: string, what: string, value: string): never {
+    throw new ConfigError(`jail [${this.jail.name}] option '${opt}': ${what}`, { file: this.jail.file, line: this.jail.line }, value);
+  }
+
+  str(opt: string, dflt = ""): string {
+    return this.jail.options[opt] ?? dflt;
+  }
+
+  int(opt: string, dflt: number): number {
+    const v = this.jail.options[opt];
+    if (v === undefined || v.trim() === "") return dflt;
+    if (!/^\s*-?\d+\s*$/u.test(v)) this.fail(opt, "not a whole number", v);
+    return Number(v);
+  }
+
+  bool(opt: string, dflt: boolean): boolean {
+    const v = this.jail.options[opt];
+    if (v === undefined || v.trim() === "") return dflt;
+    if (TRUE.test(v.trim())) return true;
+    if (FALSE.test(v.trim())) return false;
+    return this.fail(opt, "not a boolean (true/false, yes/no, 1/0)", v);
+  }
+
+  time(opt: string, dflt: number): number {
+    const v = this.jail.options[opt];
+    if (v === undefined || v.trim() === "") return dflt;
+    try {
+      return parseTime(v);
+    } catch (e) {
+      return this.fail(opt, (e as Error).message, v);
+    }
+  }
+}
+
+/** fail2ban's journalmatch: lines are alternatives; within a line `+` separates OR groups. */
+export function parseJournalMatch(value: string | undefined): string[][] {
+  const groups: string[][] = [];
+  for (const line of (value ?? "").split("\n")) {
+    let cur: string[] = [];
+    for (const term of line.trim().split(/\s+/u)) {
+      if (term === "") continue;
+      if (term === "+") {
+        if (cur.length) groups.push(cur);
+        cur = [];
+      } else cur.push(term);
+    }
+    if (cur.length) groups.push(cur);
+  }
+  return groups;
+}
+
+export function jailSettings(jail: JailConfig): JailSettings {
+  if (jail.error) throw jail.error;
+  const where = `${jail.file}:${jail.line}`;
+  if (!jail.filterDef) throw new ConfigError(`jail [${jail.name}] has no filter`, { file: jail.file, line: jail.line });
+  const r = new OptionReader(jail);
+  const maxretry = r.int("maxretry", 5);
+  return {
+    name: jail.name,
+    where,
+    backend: jail.backend,
+    logpaths: jail.logpaths,
+    logencoding: r.str("logencoding", "auto"),
+    journalmatch: parseJournalMatch(jail.filterDef.journalmatch ?? r.str("journalmatch")),
+    filter: jail.filterDef,
+    maxretry,
+    maxmatches: r.int("maxmatches", maxretry),
+    findtime: r.time("findtime", 600),
+    bantime: r.time("bantime", 600),
+    increment: {
+      increment: r.bool("bantime.increment", false),
+      factor: r.str("bantime.factor") || undefined,
+      formula: r.str("bantime.formula") || undefined,
+      multipliers: r.str("bantime.multipliers") || undefined,
+      maxtime: r.str("bantime.maxtime") || undefined,
+      rndtime: r.str("bantime.rndtime") || undefined,
+      overalljails: r.bool("bantime.overalljails", false),
+    },
+    ignoreip: r.str("ignoreip").split(/[\s,]+/u).filter((s) => s !== ""),
+    ignoreself: r.bool("ignoreself", true),
+    ignorecommand: r.str("ignorecommand") || undefined,
+    ignorecache: undefined,
+    usedns: r.str("usedns", "warn"),
+    actions: jail.actions,
+    options: jail.options,
+  };
+}
