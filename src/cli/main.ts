@@ -17,13 +17,14 @@ ${CLIENT_USAGE}`;
 
 /** The server is loaded only when asked for, so client commands start fast. */
 async function runServerCommand(argv: string[]): Promise<number> {
-  // A literal specifier, so `bun build --compile` bundles the server.
   const { runServer } = await import("../server/main.ts");
   return runServer(argv);
 }
 
 async function main(argv: string[]): Promise<number> {
   const cmd = findCommand(argv);
+  // `f2b -t` (fail2ban-client -t): check the configuration and exit.
+  if (cmd === undefined && (argv.includes("-t") || argv.includes("--test"))) return runServerCommand(argv);
   if (cmd !== undefined && CLIENT_COMMANDS.includes(cmd)) return runClient(argv);
   switch (cmd) {
     case "server":
