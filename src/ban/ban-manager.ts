@@ -2,6 +2,7 @@ import type { Clock, Timer } from "../jail/clock.ts";
 import { normalizeIP } from "../jail/ipaddr.ts";
 import { parseTime, secondsToStr } from "../jail/time.ts";
 import type { BanTicket } from "../jail/types.ts";
+import { ExpiryQueue } from "./expiry-queue.ts";
 import { makeBanTimeCalculator, type IncrementOptions } from "./increment.ts";
 import type { BanEffector, BanLog, BanStore } from "./types.ts";
 
@@ -46,6 +47,7 @@ export class BanManager {
   private total = 0;
   private timer: Timer | null = null;
   private timerAt = Infinity;
+  private readonly queue = new ExpiryQueue();
   private calc: (banTime: number, banCount: number) => number;
 
   constructor(private cfg: BanManagerConfig, private readonly deps: BanManagerDeps) {
@@ -103,7 +105,7 @@ export class BanManager {
     entry.state = "active";
     this.total++;
     this.log("notice", `${t.restored ? "Restore " : ""}Ban ${ip}`);
-    this.armTimer(end);
+    this.schedule(entry);
     return "banned";
   }
 
@@ -148,7 +150,7 @@ export class BanManager {
       return "already";
     }
     this.log("notice", `Prolong ban ${t.ip} to ${btm === -1 ? "permanent" : secondsToStr(btm)} (${Math.round(old.end - now)}s left)`);
-    this.armTimer(old.end);
+    this.schedule(old);
     return "prolonged";
   }
 
@@ -180,7 +182,7 @@ export class BanManager {
       e.state = "active";
       e.retryAt = this.deps.clock.now() + UNBAN_RETRY;
       this.log("error", `Failed to execute unban jail '${this.cfg.jail}' ip ${e.ip}: ${(err as Error).message}`);
-      this.armTimer(e.retryAt);
+      this.schedule(e);
       return false;
     }
     this.bans.delete(e.ip);
@@ -188,24 +190,38 @@ export class BanManager {
     return true;
   }
 
-  private armTimer(at: number): void {
-    if (!Number.isFinite(at) || at >= this.timerAt) return;
+  private dueOf(e: Entry): number { return Math.max(e.end, e.retryAt ?? -Infinity); }
+
+  /** Queues the entry's due time and keeps one clock timer armed for the earliest. */
+  private schedule(e: Entry): void {
+    this.queue.push(this.dueOf(e), e.ip);
+    this.armTimer();
+  }
+
+  private armTimer(): void {
+    const at = this.queue.peek();
+    if (at === this.timerAt) return;
     this.timer?.cancel();
+    this.timer = null;
     this.timerAt = at;
-    this.timer = this.deps.clock.setTimer(at, () => { this.timer = null; this.timerAt = Infinity; void this.expire(); });
+    if (Number.isFinite(at)) {
+      this.timer = this.deps.clock.setTimer(at, () => { this.timer = null; this.timerAt = Infinity; void this.expire(); });
+    }
   }
 
   /** Unbans what has run out; a refused unban is retried later, the ban is kept meanwhile. */
   async expire(): Promise<number> {
     const now = this.deps.clock.now();
     const due: Entry[] = [];
-    let next = Infinity;
-    for (const e of this.bans.values()) {
-      if (e.state !== "active") continue;
-      const at = Math.max(e.end, e.retryAt ?? -Infinity);
-      if (now >= at) due.push(e); else next = Math.min(next, at);
+    const seen = new Set<string>();
+    for (const { key } of this.queue.popDue(now)) {
+      const e = this.bans.get(key);
+      // Stale queue entries (prolonged, unbanned, already handled) are skipped.
+      if (!e || e.state !== "active" || seen.has(key) || this.dueOf(e) > now) continue;
+      seen.add(key);
+      due.push(e);
     }
-    this.armTimer(next);
+    this.armTimer();
     let n = 0;
     for (const e of due) if (await this.removeFromFirewall(e)) n++;
     return n;
@@ -237,9 +253,8 @@ export class BanManager {
     await this.applyRestored(restored);
     this.total += restored.length;
     for (const e of restored) this.log("notice", `Restore Ban ${e.ip}`);
-    let first = Infinity;
-    for (const e of restored) first = Math.min(first, e.end);
-    this.armTimer(first);
+    for (const e of restored) this.queue.push(e.end, e.ip);
+    this.armTimer();
     return restored.length;
   }
 
@@ -265,7 +280,7 @@ export class BanManager {
   }
 
   /** Cancels timers; bans stay in the store and the firewall (lead decides about stop policy). */
-  stop(): void { this.timer?.cancel(); this.timer = null; this.timerAt = Infinity; }
+  stop(): void { this.timer?.cancel(); this.timer = null; this.timerAt = Infinity; this.queue.clear(); }
 
   isBanned(ip: string): boolean { return this.bans.get(normalizeIP(ip))?.state === "active"; }
   /** Current bans ordered by end of ban (fail2ban getBanList ordered). */

@@ -1,3 +1,4 @@
+import type { Statement } from "bun:sqlite";
 import type { BanHistoryEntry, BanTicket } from "../jail/types.ts";
 import type { BanReceipt, BanStore, StoredBan } from "../ban/types.ts";
 import type { F2bDatabase } from "./database.ts";
@@ -24,7 +25,14 @@ function matchesOf(data: Record<string, unknown>): string[] {
 
 /** BanStore over the f2b database (fail2ban's bans + bips tables). */
 export class SqliteBanStore implements BanStore {
-  constructor(private readonly fdb: F2bDatabase, private readonly maxMatches = 5) {}
+  /** maxMatches: fail2ban dbmaxmatches (default 10), matched lines kept per stored ban. */
+  private readonly insBan: Statement;
+  private readonly insBip: Statement;
+
+  constructor(private readonly fdb: F2bDatabase, private readonly maxMatches = 10) {
+    this.insBan = fdb.db.prepare("INSERT INTO bans(jail, ip, timeofban, bantime, bancount, data) VALUES(?, ?, ?, ?, ?, ?)");
+    this.insBip = fdb.db.prepare("INSERT OR REPLACE INTO bips(ip, jail, timeofban, bantime, bancount, data) VALUES(?, ?, ?, ?, ?, ?)");
+  }
 
   private get db() { return this.fdb.db; }
 
@@ -35,18 +43,21 @@ export class SqliteBanStore implements BanStore {
     return JSON.stringify({ ...(t.data ?? {}), matches, failures: t.failures });
   }
 
+  private ensureJail(jail: string): void {
+    this.db.query("INSERT OR IGNORE INTO jails(name, enabled) VALUES(?, 1)").run(jail);
+  }
+
+
   private insert(t: BanTicket): number {
-    this.db.query("INSERT OR IGNORE INTO jails(name, enabled) VALUES(?, 1)").run(t.jail);
     const data = this.dataJson(t);
-    const r = this.db.query("INSERT INTO bans(jail, ip, timeofban, bantime, bancount, data) VALUES(?, ?, ?, ?, ?, ?)")
-      .run(t.jail, t.ip, t.time, t.bantime, t.banCount, data);
-    this.db.query("INSERT OR REPLACE INTO bips(ip, jail, timeofban, bantime, bancount, data) VALUES(?, ?, ?, ?, ?, ?)")
-      .run(t.ip, t.jail, t.time, t.bantime, t.banCount, data);
+    const r = this.insBan.run(t.jail, t.ip, t.time, t.bantime, t.banCount, data);
+    this.insBip.run(t.ip, t.jail, t.time, t.bantime, t.banCount, data);
     return Number(r.lastInsertRowid);
   }
 
   addBan(t: BanTicket): BanReceipt {
     const { rowid, prev } = this.fdb.tx(() => {
+      this.ensureJail(t.jail);
       const prev = this.db.query("SELECT * FROM bips WHERE ip = ? AND jail = ?").get(t.ip, t.jail) as BipsRow | null;
       return { rowid: this.insert(t), prev };
     });
@@ -65,7 +76,10 @@ export class SqliteBanStore implements BanStore {
 
   /** Many bans in one transaction (imports, tests). */
   addBans(ts: BanTicket[]): void {
-    this.fdb.tx(() => { for (const t of ts) this.insert(t); });
+    this.fdb.tx(() => {
+      for (const jail of new Set(ts.map((t) => t.jail))) this.ensureJail(jail);
+      for (const t of ts) this.insert(t);
+    });
   }
 
   removeBan(jail: string, ip?: string): void {

@@ -171,7 +171,12 @@ export function parseIP(input: string): IPAddr | null {
   return new IPAddr(6, plen === 0 ? 0n : (v6 >> BigInt(128 - plen)) << BigInt(128 - plen), plen, zone);
 }
 
+const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+const CANONICAL_V4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
+
 /** Normalised text for an address (what bans and the DB are keyed by); raw input if not an IP. */
 export function normalizeIP(s: string): string {
+  // Fast path for the common case (restoring 100k bans): a canonical dotted quad is already normal.
+  if (CANONICAL_V4.test(s)) return s;
   return parseIP(s)?.toString() ?? s;
 }

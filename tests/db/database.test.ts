@@ -3,6 +3,8 @@ import { Database } from "bun:sqlite";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BanManager } from "../../src/ban/ban-manager.ts";
+import { FakeClock } from "../../src/jail/clock.ts";
 import { SqliteBanStore } from "../../src/db/ban-store.ts";
 import { DbError, F2bDatabase } from "../../src/db/database.ts";
 import { SCHEMA_VERSION } from "../../src/db/schema.ts";
@@ -97,20 +99,35 @@ describe("F2bDatabase", () => {
     expect(got[0]).toMatchObject({ matches: ["m1", "m2"], failures: 3, banCount: 1 });
   });
 
-  test("100,000 bans written in one transaction and restored in well under a second", () => {
+  test("100,000 bans written in one transaction and restored in well under a second", async () => {
     const d = F2bDatabase.open(join(tmp(), "big.sqlite3"));
     const s = new SqliteBanStore(d);
     const ts: BanTicket[] = [];
     for (let i = 0; i < 100_000; i++) ts.push(ticket(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, { time: NOW - (i % 500) }));
-    let t0 = performance.now();
-    s.addBans(ts);
-    const writeMs = performance.now() - t0;
-    t0 = performance.now();
-    const restored = s.currentBans("sshd", NOW);
-    const readMs = performance.now() - t0;
-    console.log(`100000 bans: write ${writeMs.toFixed(0)} ms, restore ${readMs.toFixed(0)} ms`);
+    // CPU time, not wall time: the CI box is shared, wall time measures the neighbours.
+    const cpuMs = (f: () => unknown): Promise<number> => (async () => {
+      const c0 = process.cpuUsage();
+      await f();
+      const c = process.cpuUsage(c0);
+      return (c.user + c.system) / 1000;
+    })();
+    const writeMs = await cpuMs(() => s.addBans(ts));
+    let restored: unknown[] = [];
+    const readMs = await cpuMs(() => { restored = s.currentBans("sshd", NOW); });
     expect(restored).toHaveLength(100_000);
-    expect(readMs).toBeLessThan(1000);
+    // The whole restore path: BanManager reading the store and handing one batch to the firewall.
+    let batch = 0;
+    const bm = new BanManager({ jail: "sshd", bantime: 600 }, {
+      clock: new FakeClock(NOW), store: s,
+      effector: { ban: async () => {}, unban: async () => {}, banMany: async (b) => { batch = b.length; } },
+    });
+    let n = 0;
+    const bmMs = await cpuMs(async () => { n = await bm.restore(); });
+    console.log(`100000 bans (CPU ms): write ${writeMs.toFixed(0)}, store read ${readMs.toFixed(0)}, BanManager.restore ${bmMs.toFixed(0)}`);
+    expect(n).toBe(100_000);
+    expect(batch).toBe(100_000);
+    expect(readMs).toBeLessThan(500);
+    expect(bmMs).toBeLessThan(1000);
     d.close();
   });
 
