@@ -205,9 +205,7 @@ export class DateDetector {
   }
 
   private toDateMatch(m: RegExpExecArray, template: DateTemplate): DateMatch {
-    const span = m.indices?.[1];
-    const start = span ? span[0] : m.index;
-    const end = span ? span[1] : m.index + m[0].length;
+    const [start, end] = template.group1Span(m);
     let time = NaN;
     if (end > start) {
       this.ctx.now = this.now();

@@ -131,6 +131,7 @@ export type Fields = Record<string, string | undefined>;
  * would reject them (invalid calendar date, unknown zone...). Fractions of seconds are dropped.
  */
 export function fieldsToEpoch(f: Fields, now: number, tz: TimeZone, defaultTzMinutes?: number): number {
+  const nw = nowWall(now, tz);
   let year: number | undefined, month: number | undefined, day: number | undefined;
   let tzoffset: number | undefined, weekday: number | undefined, julian: number | undefined;
   let week: number | undefined, weekStartsMonday = false;
@@ -163,10 +164,8 @@ export function fieldsToEpoch(f: Fields, now: number, tz: TimeZone, defaultTzMin
       case "z": case "Z": tzoffset = zoneOffsetMinutes(val); if (tzoffset === undefined) return NaN; break;
     }
   }
-  const nowFields = tz.localFields(now);
-  const nowWall = wallSeconds(nowFields.year, nowFields.month, nowFields.day, nowFields.hour, nowFields.minute, nowFields.second) + (now - Math.floor(now));
   let assumeYear = false;
-  if (year === undefined) { year = nowFields.year; assumeYear = true; }
+  if (year === undefined) { year = nw.year; assumeYear = true; }
   if (month === undefined || day === undefined) {
     if (julian === undefined && week !== undefined && weekday !== undefined) {
       julian = julianFromWeek(year, week, weekday, weekStartsMonday);
@@ -178,22 +177,37 @@ export function fieldsToEpoch(f: Fields, now: number, tz: TimeZone, defaultTzMin
     }
   }
   let assumeToday = false;
-  if (month === undefined && day === undefined) { month = nowFields.month; day = nowFields.day; assumeToday = true; }
+  if (month === undefined && day === undefined) { month = nw.month; day = nw.day; assumeToday = true; }
   // fail2ban builds a datetime here: any field out of range makes the date invalid
   if (month === undefined || day === undefined || year < 1 || year > 9999 || month < 1 || month > 12 ||
       day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return NaN;
-  let wall = wallSeconds(year, month, day, hour, minute, second);
+  const parsed = wallSeconds(year, month, day, hour, minute, second);
+  let wall = parsed;
   if (tzoffset === undefined && defaultTzMinutes !== undefined) tzoffset = defaultTzMinutes;
   if (tzoffset !== undefined) wall -= tzoffset * 60;
-  if (assumeToday && wall > nowWall) wall -= 86400;
-  if (assumeYear && wall > nowWall + 86400) {
+  if (assumeToday && wall > nw.wall) wall -= 86400;
+  if (assumeYear && wall > nw.wall + 86400) {
     // datetime.replace(year - 1, month, day): keeps the (zone-shifted) time of day
     if (day > daysInMonth(year - 1, month)) return NaN;
     wall = wallSeconds(year - 1, month, day, 0, 0, 0) + (((wall % 86400) + 86400) % 86400);
   }
   if (tzoffset !== undefined) return wall;
+  if (wall === parsed) return tz.toEpoch(year, month, day, hour, minute, second);
   const c = civilFromSeconds(wall);
   return tz.toEpoch(c.year, c.month, c.day, c.hour, c.minute, c.second);
+}
+
+interface NowWall { t: number; tz: TimeZone | undefined; year: number; month: number; day: number; wall: number }
+const lastNow: NowWall = { t: NaN, tz: undefined, year: 0, month: 0, day: 0, wall: 0 };
+
+/** "now" as fail2ban's naive local datetime (MyTime.now()), memoized: it rarely changes per line. */
+function nowWall(now: number, tz: TimeZone): NowWall {
+  if (lastNow.t === now && lastNow.tz === tz) return lastNow;
+  const f = tz.localFields(now);
+  lastNow.t = now; lastNow.tz = tz;
+  lastNow.year = f.year; lastNow.month = f.month; lastNow.day = f.day;
+  lastNow.wall = wallSeconds(f.year, f.month, f.day, f.hour, f.minute, f.second) + (now - Math.floor(now));
+  return lastNow;
 }
 
 /** CPython's _calc_julian_from_U_or_W (weekday: Monday = 0). */

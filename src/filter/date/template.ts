@@ -41,6 +41,9 @@ export abstract class DateTemplate {
   /** The regex in Python syntax, as fail2ban would log it. */
   regex = "";
   private compiled: RegExp | undefined;
+  /** Group 1 ends where the match ends (only zero-width assertions follow it): its span can be
+   *  derived from the match without the costly `d` (indices) flag. */
+  private group1AtEnd = false;
   /** JS source overriding the translation of `regex` (for constructs JS lacks, e.g. conditionals). */
   protected jsSource: string | undefined;
 
@@ -94,8 +97,12 @@ export abstract class DateTemplate {
       source = prefix + t.source + suffix;
       flags = t.flags;
     }
+    const shape = analyzeShape(source);
+    this.group1AtEnd = shape.group1AtEnd;
+    // A start-anchored regex can only match at 0: sticky stops JSC from retrying every position.
+    const mode = shape.startAnchored ? "y" : "g";
     try {
-      this.compiled = new RegExp(source, flags + "dg");
+      this.compiled = new RegExp(source, flags + mode + (shape.group1AtEnd ? "" : "d"));
     } catch (e) {
       throw new DatePatternError(`date template ${this.name}: ${(e as Error).message}`);
     }
@@ -110,6 +117,16 @@ export abstract class DateTemplate {
     return re.exec(endpos === undefined || endpos >= line.length ? line : line.slice(0, Math.max(endpos, 0)));
   }
 
+  /** [start, end) of group 1 (fail2ban's date text) in a match of this template. */
+  group1Span(m: RegExpExecArray): [number, number] {
+    if (this.group1AtEnd) {
+      const end = m.index + m[0].length;
+      return [end - (m[1]?.length ?? 0), end];
+    }
+    const span = m.indices?.[1];
+    return span ? [span[0], span[1]] : [m.index, m.index + m[0].length];
+  }
+
   /** Epoch seconds of a match of this template; NaN when the text is not a valid date. */
   abstract getDate(m: RegExpExecArray, ctx: DateContext): number;
 
@@ -118,4 +135,33 @@ export abstract class DateTemplate {
     return pattern.replace(RE_EXLINE_NO_BOUNDS, "").replace(RE_EXLINE_BOUND_BEG, "")
       .replace(RE_EXSANC_BOUND_BEG, "").replace(RE_EXEANC_BOUND_BEG, "");
   }
+}
+
+const ZERO_WIDTH_TAILS = new Set(["", WORD_EDGE, "(?=\\n?(?![\\s\\S]))", "(?=\\n?(?![\\s\\S]))" + WORD_EDGE, "(?![\\s\\S])"]);
+
+/** Structure of a JS regex source that matters for fast matching (see DateTemplate.re). */
+function analyzeShape(js: string): { startAnchored: boolean; group1AtEnd: boolean } {
+  let depth = 0, topAlt = false, g1Depth = -1, g1Close = -1;
+  for (let i = 0; i < js.length; i++) {
+    const c = js[i];
+    if (c === "\\") { i++; continue; }
+    if (c === "[") {
+      for (i++; i < js.length && js[i] !== "]"; i++) if (js[i] === "\\") i++;
+      continue;
+    }
+    if (c === "(") {
+      const capturing = js[i + 1] !== "?" || (js[i + 2] === "<" && js[i + 3] !== "=" && js[i + 3] !== "!");
+      if (capturing && g1Depth < 0) g1Depth = depth;
+      depth++;
+    } else if (c === ")") {
+      depth--;
+      if (depth === g1Depth && g1Close < 0) g1Close = i;
+    } else if (c === "|" && depth === 0) {
+      topAlt = true;
+    }
+  }
+  return {
+    startAnchored: js.startsWith("^") && !topAlt,
+    group1AtEnd: g1Close >= 0 && ZERO_WIDTH_TAILS.has(js.slice(g1Close + 1)),
+  };
 }
