@@ -12,22 +12,29 @@ export class DirWatchers {
 
   constructor(private readonly onEvent: (dir: string, path: string | null) => void) {}
 
-  /** Watch `dir` if not yet watched; false if it cannot be watched now (e.g. missing). */
-  ensure(dir: string): boolean {
-    if (this.watchers.has(dir)) return true;
+  /**
+   * Watch `dir` if not yet watched. "missing": the directory does not exist (yet);
+   * "failed": it exists but cannot be watched (inotify limits...), so polling must cover it.
+   */
+  ensure(dir: string): "ok" | "missing" | "failed" {
+    if (this.watchers.has(dir)) return "ok";
     let w: FSWatcher;
     let ino: number;
     try {
       ino = statSync(dir).ino;
+    } catch {
+      return "missing";
+    }
+    try {
       w = watch(dir, { persistent: false }, (_event, name) => {
         this.onEvent(dir, name == null ? null : join(dir, String(name)));
       });
     } catch {
-      return false;
+      return "failed";
     }
     w.on("error", () => this.drop(dir));
     this.watchers.set(dir, { w, ino });
-    return true;
+    return "ok";
   }
 
   private drop(dir: string): void {

@@ -49,6 +49,8 @@ export class FileTailer implements LogSource {
   private loop: Promise<void> | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private stopped = false;
+  /** Some inotify watch failed: poll at the full rate. */
+  private degraded = false;
 
   constructor(
     private readonly opts: FileTailerOptions,
@@ -84,13 +86,16 @@ export class FileTailer implements LogSource {
     if (!this.opts.usePolling) this.ensureWatches();
     this.requestRun(true);
     await this.loop;
+    // Polling mode checks every tick. With inotify a full check every 10th tick is only the
+    // safety net, unless some watch could not be set up: then every tick is the fallback.
+    let tick = 0;
     this.timer = setInterval(() => {
-      if (!this.opts.usePolling) {
-        this.watchers.revalidate();
-        this.ensureWatches();
-      }
+      if (this.opts.usePolling) return this.requestRun(true);
+      if (++tick % 10 !== 0 && !this.degraded) return;
+      this.watchers.revalidate();
+      this.ensureWatches();
       this.requestRun(true);
-    }, this.opts.usePolling ? pollMs : pollMs * 10);
+    }, pollMs);
   }
 
   async stop(): Promise<void> {
@@ -138,7 +143,14 @@ export class FileTailer implements LogSource {
   }
 
   private ensureWatches(): void {
-    for (const p of this.patterns) if (p.watchDir) this.watchers.ensure(p.watchDir);
+    let failed = false;
+    for (const p of this.patterns) {
+      if (p.watchDir && this.watchers.ensure(p.watchDir) === "failed") {
+        failed = true;
+        if (!this.degraded) this.deps.onWarning?.(p.watchDir, "cannot watch this directory with inotify; polling it");
+      }
+    }
+    this.degraded = failed;
   }
 
   /**
