@@ -149,3 +149,24 @@ describe("BanManager", () => {
     expect(r2.bm.expectedBans()[0]?.timeout).toBe(500);
   });
 });
+
+describe("BanManager at scale", () => {
+  test("10,000 bans with distinct expiry times all expire in order", async () => {
+    const clock = new FakeClock(T0);
+    const db = F2bDatabase.open(":memory:");
+    const eff = new SetEffector();
+    const bm = new BanManager({ jail: "sshd", bantime: 600 }, { clock, store: new SqliteBanStore(db), effector: eff });
+    for (let i = 0; i < 10_000; i++) await bm.ban(ticket(`10.0.${i >> 8}.${i & 255}`, T0 - 599 + (i % 599) * 0.5));
+    expect(bm.size()).toBe(10_000);
+    const order: string[] = [];
+    const unban = eff.unban.bind(eff);
+    eff.unban = async (j, ip) => { order.push(ip); await unban(j, ip); };
+    const c0 = process.cpuUsage();
+    for (let s = 0; s < 300; s++) { clock.advance(1); await settle(); }
+    const c = process.cpuUsage(c0);
+    expect(bm.size()).toBe(0);
+    expect(order).toHaveLength(10_000);
+    expect(order[0]).toBe("10.0.0.0");
+    expect((c.user + c.system) / 1000).toBeLessThan(2000);
+  });
+});
