@@ -86,6 +86,7 @@ export class FileTailer implements LogSource {
     if (!this.opts.usePolling) this.ensureWatches();
     this.requestRun(true);
     await this.loop;
+    if (this.stopped) return;
     // Polling mode checks every tick. With inotify a full check every 10th tick is only the
     // safety net, unless some watch could not be set up: then every tick is the fallback.
     let tick = 0;
@@ -109,7 +110,7 @@ export class FileTailer implements LogSource {
     this.draining = [];
   }
 
-  /** Where each open file has been read up to (after its last complete line). */
+  /** Where each file has been read up to (after its last complete line); still valid after stop(). */
   positions(): FilePosition[] {
     const out: FilePosition[] = [];
     for (const t of this.tracked.values()) {

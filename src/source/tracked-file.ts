@@ -27,6 +27,8 @@ export class TrackedFile {
   current: FileHandle | null = null;
   private missingWarned = false;
   private lastError = "";
+  /** Position at stop(), so it can still be persisted afterwards. */
+  private finalPosition: FilePosition | null = null;
 
   constructor(
     readonly path: string,
@@ -38,7 +40,7 @@ export class TrackedFile {
 
   position(): FilePosition | null {
     const h = this.current;
-    if (!h) return null;
+    if (!h) return this.finalPosition;
     return { path: this.path, inode: h.ino, firstLineHash: h.hash, pos: h.splitter.committed };
   }
 
@@ -123,6 +125,7 @@ export class TrackedFile {
   }
 
   close(): void {
+    this.finalPosition = this.position();
     this.current?.close();
     this.current = null;
   }

@@ -222,3 +222,31 @@ test("inotify: a rotated file moved to another directory (olddir) is still read 
   await c.waitLines(3, "the late write in olddir");
   expect(c.texts()).toEqual(["a1", "b1", "a2-late"]);
 });
+
+test("a consumer that throws gets an error report and the tailer keeps going", async () => {
+  const { tmp, c, run } = setup();
+  const f = tmp.path("a.log");
+  writeFileSync(f, "boom\n");
+  const orig = c.deps.onLines;
+  c.deps.onLines = (l) => {
+    orig(l);
+    if (l.some((x) => x.text === "boom")) throw new Error("consumer failed");
+  };
+  await run(tailer("inotify", c, { patterns: [f] }));
+  appendFileSync(f, "fine\n");
+  await c.waitLines(2);
+  expect(c.errors).toEqual([`${f}: consumer failed`]);
+});
+
+test("a logpath that is a directory: one clear error, not one per check", async () => {
+  const { tmp, c, run } = setup();
+  mkdirSync(tmp.path("dir.log"));
+  await run(tailer("polling", c, { patterns: [tmp.path("dir.log")] }));
+  await Bun.sleep(120);
+  expect(c.errors).toEqual([`${tmp.path("dir.log")}: not a regular file`]);
+});
+
+test("an unknown logencoding is refused when the tailer is built", () => {
+  const c = new Collector();
+  expect(() => tailer("polling", c, { patterns: ["/x"], encoding: "nope" })).toThrow('unknown logencoding "nope"');
+});

@@ -12,8 +12,8 @@ async function session(path: string, start: "head" | "tail", positions?: FilePos
   const c = new Collector();
   const t = tailer("inotify", c, { patterns: [path], start, positions });
   await t.start();
-  const pos = t.positions();
   await t.stop();
+  const pos = t.positions(); // what a daemon persists on shutdown
   return { texts: c.texts(), pos, warnings: c.warnings };
 }
 
