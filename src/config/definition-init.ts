@@ -35,11 +35,8 @@ export class DefinitionInit {
     this.opts = new Map();
     for (const name of this.configOpts) {
       if (Object.hasOwn(pOpts, name)) continue;
-      try {
-        this.opts.set(name, this.cfg.get("Definition", name, { vars: pOpts }));
-      } catch (e) {
-        if (!(e instanceof NoSectionError || e instanceof NoOptionError)) throw e;
-      }
+      const v = this.cfg.find("Definition", name, { vars: pOpts });
+      if (v !== undefined) this.opts.set(name, v);
     }
     this.pOpts = pOpts;
     if (this.cfg.hasSection("Init")) {
@@ -68,6 +65,7 @@ export class DefinitionInit {
     try {
       v = this.cfg.getEx("Definition", name, { vars: this.pOpts });
     } catch (e) {
+      // fail2ban ignores only a missing section/option here; broken interpolation propagates.
       if (!(e instanceof NoSectionError || e instanceof NoOptionError)) throw e;
     }
     this.combCache.set(name, v);

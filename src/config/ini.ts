@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { ConfigError } from "./errors.ts";
 import type { ConfigFS } from "./fs.ts";
 import { DEFAULT_SECTION, optionKey, parseIni, type IniFile, type Section } from "./ini-parse.ts";
-import { getOption, NoOptionError, NoSectionError, type GetOptions, type Store } from "./interpolate.ts";
+import { findOption, getOption, NoSectionError, type GetOptions, type Store } from "./interpolate.ts";
 
 export { ConfigError } from "./errors.ts";
 export { NoOptionError, NoSectionError } from "./interpolate.ts";
@@ -165,6 +165,11 @@ export class IniConfig implements Store {
     return getOption(this, section, option, opts);
   }
 
+  /** get, or undefined when the section or option does not exist (interpolation errors still throw). */
+  find(section: string, option: string, opts?: GetOptions): string | undefined {
+    return findOption(this, section, option, opts);
+  }
+
   /** Like get, but `sec/opt` names another section's option (known/… and default/… included). */
   getEx(section: string, option: string, opts: GetOptions = {}): string {
     const m = option.includes("/") ? SECTION_OPTNAME_RE.exec(option) : null;
@@ -173,11 +178,8 @@ export class IniConfig implements Store {
       const lower = sec.toLowerCase();
       const tries = lower === "known" ? [`KNOWN/${section}`, section] : [lower === "default" ? DEFAULT_SECTION : sec];
       for (const s of tries) {
-        try {
-          return getOption(this, s, m[2]!, { raw: opts.raw });
-        } catch (e) {
-          if (!(e instanceof NoSectionError || e instanceof NoOptionError)) throw e;
-        }
+        const v = findOption(this, s, m[2]!, { raw: opts.raw });
+        if (v !== undefined) return v;
       }
     }
     return getOption(this, section, option, opts);

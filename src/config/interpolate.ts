@@ -32,20 +32,44 @@ type Lookup = (key: string) => string | undefined;
 
 export interface GetOptions {
   raw?: boolean;
-  /** Highest-priority values (fail2ban passes jail/filter options here); keys are case-folded. */
+  /**
+   * Highest-priority values (fail2ban passes jail/filter options here); keys are case-folded.
+   * Treated as immutable: folded once per object.
+   */
   vars?: Readonly<Record<string, string | undefined>>;
+}
+
+// Callers pass the same vars object for many lookups; fold its keys once.
+const foldedVars = new WeakMap<object, Map<string, string>>();
+function foldVars(vars: Readonly<Record<string, string | undefined>> | undefined): Map<string, string> {
+  if (!vars) return new Map();
+  let folded = foldedVars.get(vars);
+  if (!folded) {
+    folded = new Map();
+    for (const [k, v] of Object.entries(vars)) if (v !== undefined) folded.set(optionKey(k), v);
+    foldedVars.set(vars, folded);
+  }
+  return folded;
 }
 
 /** ConfigParser.get with fail2ban's BasicInterpolationWithName: vars > section > DEFAULT. */
 export function getOption(store: Store, section: string, option: string, opts: GetOptions = {}): string {
+  const v = findOption(store, section, option, opts);
+  if (v === undefined) {
+    throw store.sections.has(section) || section === DEFAULT_SECTION ? new NoOptionError(section, optionKey(option)) : new NoSectionError(section);
+  }
+  return v;
+}
+
+/** getOption, but undefined (instead of an exception) when the section or option is missing. */
+export function findOption(store: Store, section: string, option: string, opts: GetOptions = {}): string | undefined {
   const sect = store.sections.get(section);
-  if (!sect && section !== DEFAULT_SECTION) throw new NoSectionError(section);
-  const vars = new Map<string, string>();
-  for (const [k, v] of Object.entries(opts.vars ?? {})) if (v !== undefined) vars.set(optionKey(k), v);
+  if (!sect && section !== DEFAULT_SECTION) return undefined;
+  const vars = foldVars(opts.vars);
   const key = optionKey(option);
-  const entry: Entry | undefined =
-    vars.has(key) ? { value: vars.get(key)! } : (sect?.get(key) ?? store.defaults.get(key));
-  if (!entry) throw new NoOptionError(section, key);
+  const fromVars = vars.get(key);
+  const entry: Entry | undefined = fromVars !== undefined ? { value: fromVars } : (sect?.get(key) ?? store.defaults.get(key));
+  if (!entry) return undefined;
   if (opts.raw) return entry.value;
   // Per-lookup additions (__name__, %(sec/opt)s targets) sit on top of the chain map.
   const overlay = new Map<string, string>([["__name__", section]]);

@@ -1,5 +1,5 @@
 import { asBool, parseIntOption } from "./definition-init.ts";
-import { IniConfig, NoOptionError, NoSectionError } from "./ini.ts";
+import { IniConfig, NoSectionError } from "./ini.ts";
 
 export type OptionType = "string" | "int" | "bool";
 export type OptionTemplate = readonly (readonly [name: string, type: OptionType, fallback?: string | boolean])[];
@@ -19,13 +19,10 @@ export function readOptions(cfg: IniConfig, section: string, template: OptionTem
   const values = new Map<string, string>();
   const pyValues: Record<string, string> = {};
   for (const [name, type, fallback] of template) {
-    let v: string | boolean | undefined;
-    try {
-      v = cfg.get(section, name);
-      values.set(name, v);
-    } catch (e) {
-      if (e instanceof NoSectionError && shouldExist) throw e;
-      if (!(e instanceof NoSectionError || e instanceof NoOptionError)) throw e;
+    if (shouldExist && !cfg.hasSection(section)) throw new NoSectionError(section);
+    let v: string | boolean | undefined = cfg.find(section, name);
+    if (v !== undefined) values.set(name, v);
+    else {
       v = fallback;
       if (v !== undefined) values.set(name, typeof v === "string" ? v : v ? "true" : "false");
     }

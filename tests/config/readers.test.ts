@@ -6,7 +6,7 @@ import { loadAction } from "../../src/config/action-reader.ts";
 import { ConfigError } from "../../src/config/errors.ts";
 import { loadFail2banConf } from "../../src/config/fail2ban-conf.ts";
 import { loadFilter, splitJournalMatch } from "../../src/config/filter-reader.ts";
-import { diskFS, embeddedFS } from "../../src/config/fs.ts";
+import { embeddedFS } from "../../src/config/fs.ts";
 import { loadJails, parseLogpaths } from "../../src/config/jail-reader.ts";
 
 const root = mkdtempSync(join(tmpdir(), "f2b-readers-"));
