@@ -148,3 +148,30 @@ export class FailRegex extends Regex {
   /** fail2ban's getHost(): ip4, ip6 or dns. */
   host(match: RegexMatch): string { return this.failId(match, ["ip4", "ip6", "dns"]); }
 }
+
+/**
+ * fail2ban's split of a multi-line buffer after a match: which of `lines` (the buffer is
+ * lines.join("\n") + "\n") belong to the failure and which stay unmatched — the lines the match
+ * touches, minus those consumed by <SKIPLINES>. Returns indices into `lines`.
+ */
+export function partitionLines(regex: Regex, lines: readonly string[], match: RegexMatch, buffer: string): { matched: number[]; unmatched: number[] } {
+  if (lines.length <= 1) return { matched: lines.map((_, i) => i), unmatched: [] };
+  const { first, end } = matchedLineRange(buffer, match);
+  const matched = range(first, Math.min(end, lines.length));
+  const unmatched = range(0, first);
+  let n = 0;
+  for (const skipped of regex.skippedLines(match)) {
+    const at = matched.slice(n).findIndex((i) => lines[i] === skipped);
+    if (at < 0) continue;
+    unmatched.push(matched.splice(n + at, 1)[0]!);
+    n += at;
+  }
+  unmatched.push(...range(end, lines.length));
+  return { matched, unmatched };
+}
+
+function range(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i < to; i++) out.push(i);
+  return out;
+}

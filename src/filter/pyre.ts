@@ -25,9 +25,20 @@ export interface Translation {
 
 export interface TranslateOptions { ignoreCase?: boolean; multiline?: boolean; dotAll?: boolean; verbose?: boolean; ascii?: boolean }
 
-/** Zero-width test "group g has participated", built from the prefix/suffix captured when g closed. */
+/**
+ * Zero-width test "group g has participated". When g closes it captures one neighbouring character
+ * ($b<g> before, else $a<g> after), so a defined marker is never empty. A JS backreference to an
+ * unset group matches "", to a one-character capture it cannot match before position 0: the test
+ * walks back to the start of input and asks there. O(1) when g closes, O(position) when asked.
+ */
 function participated(g: number, negate: boolean): string {
-  return `(?<${negate ? "!" : "="}(?=\\k<$m${g}>$)(?<=^\\k<$p${g}>)[^]*?)`;
+  const definedAtStart = `(?:(?<!\\k<$b${g}>)|(?<!\\k<$a${g}>))`;
+  return `(?<${negate ? "!" : "="}${definedAtStart}^[^]*)`;
+}
+
+/** Placed where g closes: capture the character before it, or after it when g closes at position 0. */
+function closeMarker(g: number): string {
+  return `(?:(?<=(?<$b${g}>[^]))|(?=(?<$a${g}>[^])))`;
 }
 
 export function translatePythonRegex(pattern: string, opts: TranslateOptions = {}): Translation {
@@ -51,7 +62,7 @@ export function translatePythonRegex(pattern: string, opts: TranslateOptions = {
     if (!needMarker.has(g)) return "";
     if (kind === "S") return participated(g, false);
     if (kind === "m") return "(?:";
-    return `)(?<=^(?<$p${g}>[^]*))(?=(?<$m${g}>[^]*))`;
+    return `)${closeMarker(g)}`;
   });
   const flags = parser.globalFlags.i ? "iv" : "v";
   try {
