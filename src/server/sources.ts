@@ -3,7 +3,10 @@ import type { F2bDatabase } from "../db/database.ts";
 import { DateDetector } from "../filter/date/detector.ts";
 import type { TimeZone } from "../filter/date/tz.ts";
 import type { Clock } from "../jail/clock.ts";
+import { existsSync } from "node:fs";
+import { extractOptions } from "../config/options.ts";
 import { FileTailer } from "../source/file-tailer.ts";
+import { JournalSource } from "../source/journal.ts";
 import type { LogLine, LogSource } from "../source/types.ts";
 import { getLog } from "./log.ts";
 import type { JailSettings } from "./settings.ts";
@@ -20,11 +23,55 @@ const FILE_BACKENDS = new Set(["auto", "pyinotify", "inotify", "gamin", "polling
 
 export class BackendError extends Error {}
 
+/** A jail's backend: its name and `[opts]` (systemd[journalflags=1, journalpath=...]). */
+export function parseBackend(s: JailSettings): { name: string; options: Record<string, string> } {
+  try {
+    return extractOptions(s.backend);
+  } catch (e) {
+    throw new BackendError(`jail '${s.name}' (${s.where}): backend '${s.backend}': ${(e as Error).message}`);
+  }
+}
+
+/** `backend = auto` and no log file exists: f2b reads the journal when the jail's filter knows
+ * its journal match (fail2ban would refuse to start the jail). */
+function autoToJournal(s: JailSettings): boolean {
+  if (s.journalmatch.length === 0 || s.logpaths.length === 0) return false;
+  if (s.logpaths.some((p) => /[*?[]/u.test(p.path) || existsSync(p.path))) return false;
+  return existsSync("/run/systemd/journal") || existsSync("/var/log/journal");
+}
+
 export function makeSource(s: JailSettings, ctx: SourceContext): LogSource {
   const log = getLog("filter");
-  const backend = s.backend.replace(/\[.*$/su, "").trim();
+  const { name: backend, options } = parseBackend(s);
+  const deps = {
+    onLines: ctx.onLines,
+    onError: (path: string, err: Error) => log.error(`[${s.name}] ${path}: ${err.message}`),
+    onWarning: (path: string, msg: string) => log.warning(`[${s.name}] ${path}: ${msg}`),
+    clock: ctx.clock,
+  };
+  if (backend === "systemd" || (backend === "auto" && autoToJournal(s))) {
+    if (backend === "auto") log.info(`[${s.name}] no log file at ${s.logpaths.map((p) => p.path).join(", ")}: reading the systemd journal`);
+    const cursor = ctx.db.getJournalCursor(s.name);
+    const files = [options["journalfiles"], options["files"]].filter((v): v is string => !!v).flatMap((v) => v.split(/[\s,]+/u)).filter((f) => f !== "");
+    const flags = options["journalflags"] !== undefined ? Number(options["journalflags"]) : undefined;
+    if (flags !== undefined && !Number.isInteger(flags)) throw new BackendError(`jail '${s.name}' (${s.where}): journalflags must be a number: ${options["journalflags"]}`);
+    return new JournalSource(
+      {
+        matches: s.journalmatch,
+        cursor,
+        start: "tail",
+        since: cursor ? null : ctx.clock.now() - s.findtime,
+        encoding: s.logencoding === "auto" ? "utf-8" : s.logencoding,
+        directory: options["journalpath"],
+        files,
+        namespace: options["namespace"],
+        flags,
+      },
+      deps,
+    );
+  }
   if (!FILE_BACKENDS.has(backend)) {
-    throw new BackendError(`jail '${s.name}' (${s.where}): backend '${s.backend}' is not supported`);
+    throw new BackendError(`jail '${s.name}' (${s.where}): backend '${s.backend}' is not supported (use auto, polling, pyinotify or systemd)`);
   }
   const detector = new DateDetector({ datepattern: s.filter.datepattern, now: () => ctx.clock.now(), tz: ctx.tz });
   // fail2ban reads a file without saved position from its start, skipping what is older than
@@ -39,11 +86,6 @@ export function makeSource(s: JailSettings, ctx: SourceContext): LogSource {
       usePolling: backend === "polling",
       seek: { since: ctx.clock.now() - s.findtime, lineTime: (text) => detector.matchTime(text)?.time ?? null },
     },
-    {
-      onLines: ctx.onLines,
-      onError: (path, err) => log.error(`[${s.name}] ${path}: ${err.message}`),
-      onWarning: (path, msg) => log.warning(`[${s.name}] ${path}: ${msg}`),
-      clock: ctx.clock,
-    },
+    deps,
   );
 }
