@@ -79,7 +79,8 @@ export class DateDetector {
     return this.entries;
   }
 
-  /** Whether dates found by the template named `name` carry their own year. */
+  /** Whether dates found by the template named `name` can carry their own year (else fail2ban
+   *  infers it from "now"); epoch and TAI64N templates always do. */
   templateCarriesYear(name: string): boolean {
     const t = this.entries.find((e) => e.name === name)?.template;
     return t instanceof DatePatternRegex ? t.carriesYear : t !== undefined;
