@@ -140,8 +140,10 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const bad = [...def.failregex, ...def.ignoreregex, def.prefregex ?? ""].find((p) => p && msg.includes(p));
-    const where = bad !== undefined && def.file !== "command line" ? `${locatePattern(def.file, bad)}: ` : "";
-    return fail(io, `${where}${msg}`);
+    if (bad !== undefined && def.file !== "command line" && msg.startsWith(`${def.file}: `)) {
+      return fail(io, `${locatePattern(def.file, bad)}: ${msg.slice(def.file.length + 2)}`);
+    }
+    return fail(io, msg);
   }
 
   const isFile = existsSync(logArg) && statSync(logArg).isFile();
@@ -179,7 +181,10 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
   const head = ["", "Running tests", "=============", "", ...notes];
   if (maxLines !== undefined || def.maxlines !== undefined) head.push(`Use         maxlines : ${filter.maxLines}`);
   const dp = v.datepattern ?? def.datepattern;
-  if (dp !== undefined) head.push(`Use      datepattern : ${dp}`);
+  if (dp !== undefined) {
+    const ts = filter.dateDetector.templates;
+    head.push(`Use      datepattern : ${dp} : ${ts.length === 0 || ts.length > 2 ? "Default Detectors" : ts[0]!.name}`);
+  }
   if (isFile) head.push(`Use         log file : ${logArg}`, "Use         encoding : UTF-8");
   else head.push(`Use      single line : ${shorten(logArg.replace(/\n/g, "\\n"))}`);
   io.out(head.join("\n") + "\n\n");

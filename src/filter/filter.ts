@@ -299,7 +299,13 @@ function compile(def: FilterDefinition, kind: string, pattern: string, multiline
   try {
     return describeRegex(make(), multiline);
   } catch (e) {
-    const what = e instanceof Error ? e.message : String(e);
-    throw new RegexError(`${def.file}: ${kind}: ${what}: ${pattern}`);
+    throw new RegexError(`${def.file}: ${kind}: ${shortReason(e)}: ${pattern}`);
   }
+}
+
+/** The regex layer's reason without the (long) resolved pattern it repeats. */
+function shortReason(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const detail = msg.startsWith("Unable to compile") && msg.includes("\n") ? msg.slice(msg.indexOf("\n") + 1) : msg;
+  return detail.replace(/ \(near .*$/s, "").replace(/ in ".*$/s, "");
 }
