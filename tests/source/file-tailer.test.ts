@@ -250,3 +250,18 @@ test("an unknown logencoding is refused when the tailer is built", () => {
   const c = new Collector();
   expect(() => tailer("polling", c, { patterns: ["/x"], encoding: "nope" })).toThrow('unknown logencoding "nope"');
 });
+
+test.each(MODES)("a rotated file is let go after the grace period; its unterminated last line is delivered (%s)", async (mode) => {
+  const { tmp, c, run } = setup();
+  const f = tmp.path("a.log");
+  writeFileSync(f, "a1\na2-unterminated");
+  await run(tailer(mode, c, { patterns: [f], rotateGraceMs: 100 }));
+  const fds = openFds();
+  renameSync(f, f + ".1");
+  writeFileSync(f, "b1\n");
+  await c.waitLines(2);
+  expect(openFds()).toBe(fds + 1); // the old file is still open while it may grow
+  await c.waitLines(3, "the old file's last line after the grace period");
+  expect(c.texts()).toEqual(["a1", "b1", "a2-unterminated"]);
+  await waitFor(() => openFds() === fds, "the old descriptor to be closed");
+});
