@@ -112,7 +112,7 @@ describe("search and groups", () => {
   test.skipIf(!haveOracle)("alt_ and tuple_ groups merge like fail2ban's getGroups", () => {
     const pattern = "^(?:u=<F-USER>\\w+</F-USER>|a=<F-ALT_USER>\\w+</F-ALT_USER>|b=<F-ALT_USER2>\\w+</F-ALT_USER2>) <F-ID>\\w+</F-ID>(?: t=<F-TUPLE_ID>\\w+</F-TUPLE_ID>)?(?: s=<F-TUPLE_ID_2>\\w+</F-TUPLE_ID_2>)?$";
     const lines = ["u=bob x1", "a=eve x2 t=7", "b=mal x3 s=9", "a=eve x4 t=1 s=2"];
-    const py = python<unknown[]>(`
+    const py = python<Record<string, unknown>[]>(`
 from fail2ban.server.failregex import FailRegex
 p, lines = json.load(sys.stdin)
 r = FailRegex(p)
@@ -124,7 +124,7 @@ print(json.dumps(out))`, [pattern, lines]);
     const r = new FailRegex(pattern);
     const ours = lines.map((l) => {
       const g = r.getGroups(r.search(l)!);
-      return Object.fromEntries(Object.entries(g).map(([k, v]) => [k, Array.isArray(v) ? v.map((x) => x ?? null) : v ?? null]));
+      return Object.fromEntries(Object.entries(g).map(([k, v]) => [k, Array.isArray(v) ? v.map((x) => x ?? null) : v ?? null])) as Record<string, unknown>;
     });
     expect(ours).toEqual(py);
   });
@@ -151,7 +151,7 @@ describe("multi-line buffers", () => {
       ["^x <HOST>$", ["x 192.0.2.1"]],
       ["a<SKIPLINES>b <HOST>", ["a", "same", "same", "b 192.0.2.2", "same"]],
     ];
-    const py = python<[number[], number[]][]>(`
+    const py = python<[string[], string[]][]>(`
 from fail2ban.server.failregex import FailRegex
 out = []
 for p, lines in json.load(sys.stdin):
