@@ -28,10 +28,42 @@ CREATE TABLE IF NOT EXISTS f2b_journal(jail TEXT NOT NULL PRIMARY KEY, cursor TE
 /** Index i migrates from user_version i to i+1. Append only; never edit a shipped step. */
 export const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
   (db) => {
+    const hadBips = tableExists(db, "bips");
+    upgradeOldFail2banBans(db);
     db.exec(FAIL2BAN_TABLES);
     db.exec(F2B_TABLES);
+    // Adopting a fail2ban database: ban history from before fail2ban 0.11 lives only in bans.
+    if (!hadBips) {
+      db.exec("INSERT OR REPLACE INTO bips(ip, jail, timeofban, bantime, bancount, data) " +
+        "SELECT ip, jail, timeofban, bantime, bancount, data FROM bans WHERE ip IS NOT NULL ORDER BY timeofban");
+    }
+    // fail2ban's own log positions (same md5-of-first-line hash), so switching resumes where it stopped.
+    if (tableExists(db, "logs") && columnsOf(db, "logs").includes("lastfilepos")) {
+      db.exec("INSERT OR IGNORE INTO f2b_logpos(jail, path, inode, firstlinehash, pos) " +
+        "SELECT jail, path, 0, firstlinemd5, lastfilepos FROM logs " +
+        "WHERE path LIKE '/%' AND firstlinemd5 IS NOT NULL AND lastfilepos IS NOT NULL");
+    }
   },
 ];
+
+function tableExists(db: Database, name: string): boolean {
+  return db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== null;
+}
+
+function columnsOf(db: Database, table: string): string[] {
+  return (db.query(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((c) => c.name);
+}
+
+/** fail2ban < 0.10 bans had no bantime/bancount: -2 marks "unknown", fixed up on restore (as fail2ban). */
+function upgradeOldFail2banBans(db: Database): void {
+  if (!tableExists(db, "bans") || columnsOf(db, "bans").includes("bantime")) return;
+  db.exec("ALTER TABLE bans RENAME TO bans_pre_f2b");
+  db.exec(FAIL2BAN_TABLES);
+  db.exec("INSERT INTO bans(jail, ip, timeofban, bantime, bancount, data) SELECT jail, ip, timeofban, -2, 1, data FROM bans_pre_f2b");
+  db.exec("DROP TABLE bans_pre_f2b");
+  // The renamed table took the index names along; recreate them on the new table.
+  db.exec(FAIL2BAN_TABLES);
+}
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

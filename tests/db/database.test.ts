@@ -46,6 +46,24 @@ describe("F2bDatabase", () => {
     expect(() => F2bDatabase.open(file)).toThrow(/newer than this f2b supports/);
   });
 
+  test("a pre-0.10 fail2ban bans table (no bantime/bancount) is upgraded, history backfilled", () => {
+    const file = join(tmp(), "old.sqlite3");
+    const raw = new Database(file);
+    raw.exec("CREATE TABLE jails(name TEXT NOT NULL UNIQUE, enabled INTEGER NOT NULL DEFAULT 1)");
+    raw.exec("CREATE TABLE bans(jail TEXT NOT NULL, ip TEXT, timeofban INTEGER NOT NULL, data JSON)");
+    raw.exec("CREATE INDEX bans_jail_ip ON bans(jail, ip)");
+    raw.exec(`INSERT INTO jails VALUES('sshd', 1); INSERT INTO bans VALUES('sshd', '192.0.2.5', ${NOW - 100}, '{"matches": ["x"], "failures": 4}')`);
+    raw.close();
+    const d = F2bDatabase.open(file);
+    const s = new SqliteBanStore(d);
+    expect(s.currentBans("sshd", NOW, { correctBanTime: 600 })).toEqual([
+      { jail: "sshd", ip: "192.0.2.5", timeOfBan: NOW - 100, bantime: 600, banCount: 1, matches: ["x"], failures: 4, data: {} },
+    ]);
+    expect(d.db.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'bans' ORDER BY name").all())
+      .toEqual([{ name: "bans_ip" }, { name: "bans_jail_ip" }, { name: "bans_jail_timeofban_ip" }]);
+    d.close();
+  });
+
   test("log positions and journal cursors round-trip per jail", () => {
     const d = F2bDatabase.open(join(tmp(), "p.sqlite3"));
     d.savePositions("sshd", [{ path: "/var/log/auth.log", inode: 42, firstLineHash: "abc", pos: 1234 }]);
@@ -129,7 +147,7 @@ describe("F2bDatabase", () => {
     expect(readMs).toBeLessThan(500);
     expect(bmMs).toBeLessThan(1000);
     d.close();
-  });
+  }, 30_000);
 
   test.skipIf(!haveFail2ban)("adopts a database written by fail2ban 1.0.2 with its bans", () => {
     const file = join(tmp(), "fail2ban.sqlite3");
@@ -148,6 +166,11 @@ describe("F2bDatabase", () => {
       { ip: "2001:db8::1", bantime: -1, banCount: 4, matches: [], failures: 3 },
     ]);
     expect(s.lastBan("2001:db8::1", "sshd")?.banCount).toBe(4);
+    expect(d.getPositions("sshd")).toEqual([{ path: "/var/log/auth.log", inode: 0, firstLineHash: "0123456789abcdef0123456789abcdef", pos: 4242 }]);
     d.close();
+    // ... and fail2ban can still read the file afterwards (same tables, same row format).
+    const back = Bun.spawnSync([PYTHON, "-c",
+      "import sys; from fail2ban.server.database import Fail2BanDb; db = Fail2BanDb(sys.argv[1]); print(len(db.getBans()))", file]);
+    expect(back.stdout.toString().trim()).toBe("3");
   });
 });
