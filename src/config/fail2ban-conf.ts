@@ -42,7 +42,7 @@ const LOG_LEVELS = /^(NOTSET|CRITICAL|ERROR|WARNING|WARN|NOTICE|INFO|DEBUG|TRACE
 export function loadFail2banConf(fs: ConfigFS): Fail2banConf {
   const cfg = new IniConfig(fs);
   cfg.readNamed("fail2ban");
-  const main = readOptions(cfg, "Definition", MAIN).values;
+  const { values: main, pyValues } = readOptions(cfg, "Definition", MAIN);
   const early = readOptions(cfg, "Definition", EARLY).values;
   const conf: Fail2banConf = {
     loglevel: main.get("loglevel")!,
@@ -60,11 +60,11 @@ export function loadFail2banConf(fs: ConfigFS): Fail2banConf {
   if (!LOG_LEVELS.test(conf.loglevel)) {
     throw new ConfigError("invalid loglevel (expected CRITICAL, ERROR, WARNING, NOTICE, INFO, DEBUG or a number)", entry("loglevel"), conf.loglevel);
   }
-  const maxMatches = readOptions(cfg, "Definition", [["dbmaxmatches", "int"]]);
-  const mm = maxMatches.pyValues["dbmaxmatches"];
+  const mm = pyValues["dbmaxmatches"];
   if (mm !== undefined) conf.dbmaxmatches = Number(mm);
-  else if (maxMatches.values.has("dbmaxmatches")) {
-    throw new ConfigError("dbmaxmatches must be an integer", entry("dbmaxmatches"), maxMatches.values.get("dbmaxmatches"));
+  else if (main.has("dbmaxmatches")) {
+    // fail2ban would warn and send None, which its server then rejects.
+    throw new ConfigError("dbmaxmatches must be an integer", entry("dbmaxmatches"), main.get("dbmaxmatches"));
   }
   if (cfg.hasSection("Thread")) {
     const st = readOptions(cfg, "Thread", [["stacksize", "int"]]).pyValues["stacksize"];

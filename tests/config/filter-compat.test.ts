@@ -53,7 +53,7 @@ describe.skipIf(!available)("loadFilter vs fail2ban FilterReader", () => {
     console.log(`filter-compat: ${same}/${records.length} filter+option combinations identical to fail2ban`);
     expect(mismatches).toEqual([]);
     expect(records.length).toBeGreaterThan(100);
-  });
+  }, 60_000);
 });
 
 /** The oracle's keys in our key order, so JSON strings compare content only. */

@@ -114,6 +114,6 @@ describe.skipIf(!hasFail2ban)("IniConfig vs fail2ban's SafeConfigParserWithInclu
       const dir = write(files);
       const name = Object.keys(files)[0]!.replace(/\.conf$/u, "");
       expect(ours(dir, name)).toEqual(theirs(dir, name));
-    });
+    }, 30_000);
   }
 });

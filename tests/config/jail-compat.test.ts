@@ -90,6 +90,7 @@ describe.skipIf(!available)("loadJails vs fail2ban-client -d", () => {
     setup();
     const proc = Bun.spawnSync(["/usr/bin/python3", join(import.meta.dir, "oracle", "client-d.py"), join(dir, "conf")]);
     const out = JSON.parse(proc.stdout.toString()) as { rc: number; stderr: string; stream: unknown[][] };
+    expect(out.rc).toBe(0);
     expect(out.stream.length).toBeGreaterThan(20);
     const theirs = viewOfStream(out.stream);
 
@@ -116,7 +117,7 @@ describe.skipIf(!available)("loadJails vs fail2ban-client -d", () => {
     const ourGlobal: Record<string, string> = { syslogsocket: conf.syslogsocket, loglevel: conf.loglevel, logtarget: conf.logtarget, allowipv6: conf.allowipv6, dbfile: conf.dbfile, dbmaxmatches: String(conf.dbmaxmatches), dbpurgeage: conf.dbpurgeage };
     expect(ourGlobal).toEqual(theirs.global);
     expect(conf.sections["api"]).toMatchObject({ listen: "127.0.0.1:9191" });
-  });
+  }, 60_000);
 });
 
 // Every jail of the stock jail.conf, force-enabled, through fail2ban's JailsReader; then again
@@ -140,9 +141,9 @@ describe.skipIf(!available)("loadJails({forceEnable}) vs fail2ban JailsReader, e
       if (local) writeFileSync(join(conf, "jail.local"), local);
     }
     const proc = Bun.spawnSync(["/usr/bin/python3", join(import.meta.dir, "oracle", "jails.py"), ...confs.map((c) => c.conf)]);
-    if (proc.exitCode !== 0) throw new Error(proc.stderr.toString());
+    if (proc.exitCode !== 0) throw new Error(`oracle exited ${proc.exitCode} (${proc.signalCode ?? "no signal"}): ${proc.stderr.toString().slice(-500)}`);
     streams = JSON.parse(proc.stdout.toString()) as { stream: unknown[][] }[];
-  });
+  }, 60_000);
   confs.forEach(({ label, conf }, index) => {
     test(label, () => {
       const theirs = viewOfStream(streams[index]!.stream);

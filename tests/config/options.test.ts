@@ -60,7 +60,7 @@ describe("extractOptions / splitWithOptions / splitWords", () => {
       return { extract, split: splitWithOptions(s), words: splitWords(s) };
     });
     expect(ours).toEqual(theirs);
-  });
+  }, 30_000);
 });
 
 describe("substituteRecursiveTags", () => {
