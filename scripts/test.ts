@@ -3,6 +3,12 @@
 import { spawnSync } from "node:child_process";
 
 const args = process.argv.slice(2);
+// End-to-end tests run the compiled binary: build it from the current sources first.
+const build = spawnSync(process.execPath, [new URL("./build.ts", import.meta.url).pathname], { stdio: "inherit" });
+if (build.status !== 0) {
+  console.log("\n0 passed, 1 failed (build of dist/f2b failed)");
+  process.exit(1);
+}
 const res = spawnSync(process.execPath, ["test", "--timeout", "120000", ...args], {
   stdio: ["ignore", "inherit", "pipe"],
   encoding: "utf8",
