@@ -8,3 +8,4 @@ export { StreamSource, type StreamSourceOptions } from "./stream-source.ts";
 export { stdinSource } from "./stdin.ts";
 export { resolveEncoding, type LogEncoding } from "./encoding.ts";
 export { DEFAULT_MAX_LINE_BYTES } from "./line-splitter.ts";
+export { parseJournalMatch } from "./journal-match.ts";
