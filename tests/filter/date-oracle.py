@@ -1,6 +1,6 @@
 # Oracle for date-compat.test.ts: fail2ban 1.0.2's own DateDetector over every sample log line,
 # with fail2ban's test settings (TZ CET-01CEST-02,M3.5.0,M10.5.0, now = 1124013600).
-# Input (argv[1]): JSON list of jobs, each [log file, datepattern or null] or
+# Input (argv[1], else stdin): JSON list of jobs, each [log file, datepattern or null] or
 # {"lines": [...], "datepattern": ..., "now": ..., "logtimezone": ..., "fresh": bool}
 # ("fresh": a new detector for every line). Output: JSON results per job.
 import json, os, re, sys, time
@@ -60,7 +60,7 @@ def run(datepattern, lines, logtz=None, fresh=False):
         out.append([u16(line, s), u16(line, e), tm, name_of(t)])
     return out
 
-jobs = json.loads(sys.argv[1])
+jobs = json.loads(sys.argv[1] if len(sys.argv) > 1 else sys.stdin.read())
 result = []
 cache = {}
 for job in jobs:
