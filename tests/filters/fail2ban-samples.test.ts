@@ -1,0 +1,22 @@
+// Our filters on fail2ban's own sample logs for the same services (read at run time from the
+// installed fail2ban package). fail2ban's expectations are the reference; each filter has a floor
+// it must keep. Known reasons for misses are in tests/filters/README.md.
+import { expect, test } from "bun:test";
+import { haveFail2banSample, scoreOnFail2banSample } from "./fail2ban-samples.ts";
+
+// [our filter, fail2ban's sample log, minimum share of cases right]
+const PAIRS: [string, string, number][] = [
+  ["sshd", "sshd", 0.95],
+];
+
+for (const [ours, sample, floor] of PAIRS) {
+  const have = haveFail2banSample(sample);
+  if (!have) console.warn(`skipped ${ours}: fail2ban's sample log '${sample}' is not installed (Debian package fail2ban)`);
+  test.skipIf(!have)(`ours ${ours} on fail2ban's ${sample} sample ≥ ${floor * 100}%`, () => {
+    const s = scoreOnFail2banSample(ours, sample);
+    console.log(`ours vs fail2ban sample ${sample}: ${s.passed}/${s.total}`);
+    for (const m of s.misses) console.log(`  miss ${m.filter} ${m.line}: ${m.reason}`);
+    expect(s.total).toBeGreaterThan(0);
+    expect(s.passed / s.total).toBeGreaterThanOrEqual(floor);
+  });
+}
