@@ -19,6 +19,8 @@ export interface FilterDefinition {
   usedns?: string;
   /** Every resolved option (Definition + Init + passed). */
   options: Record<string, string>;
+  /** Where each option was written ([Definition] of the file that won), for error messages. */
+  where?: Record<string, { file?: string; line?: number }>;
 }
 
 /** The [Definition] options fail2ban's FilterReader sends to the server. */
@@ -75,7 +77,13 @@ export function toFilterDefinition(src: FilterSource, resolved: Map<string, stri
     failregex: lines(resolved.get("failregex")),
     ignoreregex: lines(resolved.get("ignoreregex")),
     options: Object.fromEntries(resolved),
+    where: {},
   };
+  const written = src.reader.cfg.sections.get("Definition");
+  for (const key of FILTER_OPTIONS) {
+    const entry = written?.get(key) ?? src.reader.cfg.defaults.get(key);
+    if (entry?.file) def.where![key] = { file: entry.file, line: entry.line };
+  }
   const maxlines = resolved.get("maxlines");
   if (maxlines !== undefined) {
     const n = parseIntOption(maxlines);

@@ -143,7 +143,7 @@ function readJail(fs: ConfigFS, cfg: IniConfig, name: string, force: boolean, ca
   jail.backend = second.values.get("backend") ?? "auto";
   if (filter) {
     filter.reader.getOptions(second.pyValues);
-    jail.filterDef = withJailOverrides(toFilterDefinition(filter, filter.reader.getCombined()), second.values, second.pyValues);
+    jail.filterDef = withJailOverrides(toFilterDefinition(filter, filter.reader.getCombined()), second.values, second.pyValues, where);
   }
   for (const raw of splitWithOptions(second.values.get("action") ?? "")) {
     const act = raw.trim();
@@ -195,10 +195,16 @@ function resolveAll(cfg: IniConfig, section: string): Record<string, string> {
 }
 
 /** The jail's own failregex/maxlines/... are sent after the filter's, as fail2ban's _fillStream does. */
-function withJailOverrides(def: FilterDefinition, values: Map<string, string>, py: Record<string, string>): FilterDefinition {
+function withJailOverrides(
+  def: FilterDefinition,
+  values: Map<string, string>,
+  py: Record<string, string>,
+  where: (opt: string) => { file?: string; line?: number },
+): FilterDefinition {
   for (const key of FILTER_OPTIONS) {
     const v = values.get(key);
     if (v === undefined) continue;
+    (def.where ??= {})[key] = where(key);
     if (key === "failregex" || key === "ignoreregex") def[key].push(...v.split("\n").filter((l) => l !== ""));
     else if (key === "maxlines") {
       if (py["maxlines"] !== undefined) def.maxlines = Number(py["maxlines"]);

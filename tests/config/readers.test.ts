@@ -52,6 +52,7 @@ describe("loadFilter", () => {
     expect(normal.maxlines).toBe(2);
     expect(normal.file).toBe("embedded:filter.d/demo.conf");
     expect(normal.options["known/mode"]).toBe("normal");
+    expect(normal.where!["failregex"]).toEqual({ file: "embedded:filter.d/demo.conf", line: 12 });
     const aggr = loadFilter(fs, "demo", { mode: "aggressive", maxlines: "5" });
     expect(aggr.failregex).toEqual(["^(?:demo: )?fail from <HOST>$", "^(?:demo: )?bad user <F-USER>\\S+</F-USER> from <HOST>$"]);
     expect(aggr.maxlines).toBe(5);
