@@ -10,6 +10,7 @@ import { loadFail2banConf, type Fail2banConf } from "../config/fail2ban-conf.ts"
 import { diskFS, embeddedFS, type ConfigFS } from "../config/fs.ts";
 import { systemClock } from "../jail/clock.ts";
 import { VERSION } from "../version.ts";
+import { tcpApiConfig } from "./api-config.ts";
 import { ActionFactory } from "./build-actions.ts";
 import { ServerController } from "./controller.ts";
 import { getLog, setupLogging } from "./log.ts";
@@ -52,6 +53,7 @@ function parse(argv: string[]) {
 /** Checks the whole configuration (fail2ban.conf + every enabled jail, filters and actions). */
 export function testConfig(fs: ConfigFS): { conf: Fail2banConf; jails: string[] } {
   const conf = loadFail2banConf(fs);
+  tcpApiConfig(conf);
   const jails = F2bServer.loadSettings(fs).map((s) => s.name);
   new ActionFactory({ dryRun: true }).check(F2bServer.loadSettings(fs));
   return { conf, jails };
@@ -96,6 +98,7 @@ export async function runServer(argv: string[]): Promise<number> {
       return 0;
     }
     conf = loadFail2banConf(fs);
+    tcpApiConfig(conf);
     F2bServer.loadSettings(fs); // refuse to start on a broken config, before daemonizing
   } catch (e) {
     process.stderr.write(`ERROR: ${(e as Error).message}\n`);
@@ -138,7 +141,8 @@ async function runForeground(fs: ConfigFS, conf: Fail2banConf): Promise<number> 
     writeFileSync(conf.pidfile, `${process.pid}\n`);
     await server.start();
     const controller = new ServerController(server, systemClock, { shutdown: () => shutdown(0), flushLogs: () => logHandle.flush() });
-    api = await serveApi({ controller, socketPath: conf.socket, log });
+    api = await serveApi({ controller, socketPath: conf.socket, tcp: tcpApiConfig(conf), log });
+    if (api.tcpUrl) log.info(`Status endpoint on ${api.tcpUrl} (token required)`);
   } catch (e) {
     log.critical(`Server failed to start: ${(e as Error).message}`);
     process.stderr.write(`f2b server: ${(e as Error).message}\n`);
