@@ -1,6 +1,6 @@
 import type { Clock, Timer } from "../jail/clock.ts";
 import { normalizeIP } from "../jail/ipaddr.ts";
-import { parseTime, secondsToStr } from "../jail/time.ts";
+import { parseTime, secondsToStr, time2str } from "../jail/time.ts";
 import type { BanTicket } from "../jail/types.ts";
 import { ExpiryQueue } from "./expiry-queue.ts";
 import { makeBanTimeCalculator, type IncrementOptions } from "./increment.ts";
@@ -119,7 +119,10 @@ export class BanManager {
     const org = t.bantime;
     if (last.banCount > 0) t.bantime = this.calc(org, last.banCount);
     if (t.time > last.timeOfBan) {
-      if (t.bantime !== org) this.log("notice", `Increase Ban ${t.ip} (${t.banCount} # ${t.bantime === -1 ? "permanent" : secondsToStr(t.bantime)})`);
+      if (t.bantime !== org) {
+        const [bt, till] = t.bantime === -1 ? ["permanent", "infinite"] : [secondsToStr(t.bantime), time2str(t.time + t.bantime)];
+        this.log("notice", `Increase Ban ${t.ip} (${t.banCount} # ${bt} -> ${till})`);
+      }
     } else {
       // Same failures read again (e.g. log re-read after restart): already in the store.
       t.restored = true;
@@ -149,7 +152,7 @@ export class BanManager {
       old.ticket = { ...old.ticket, bantime: prev.bantime };
       return "already";
     }
-    this.log("notice", `Prolong ban ${t.ip} to ${btm === -1 ? "permanent" : secondsToStr(btm)} (${Math.round(old.end - now)}s left)`);
+    this.log("info", `Prolong ban ${t.ip} to ${btm === -1 ? "permanent" : secondsToStr(btm)} (${Math.round(old.end - now)}s left)`);
     this.schedule(old);
     return "prolonged";
   }

@@ -96,10 +96,9 @@ export class SqliteBanStore implements BanStore {
 
   /** fail2ban getBan: the ip's history in this jail, or summed over all jails when jail is null. */
   lastBan(ip: string, jail: string | null): BanHistoryEntry | null {
-    const row = (jail === null
+    const row = this.fdb.guard(() => jail === null
       ? this.db.query("SELECT sum(bancount) AS c, max(timeofban) AS t, sum(bantime) AS b FROM bips WHERE ip = ? GROUP BY ip").get(ip)
-      : this.db.query("SELECT bancount AS c, timeofban AS t, bantime AS b FROM bips WHERE ip = ? AND jail = ?").get(ip, jail)
-    ) as { c: number; t: number; b: number } | null;
+      : this.db.query("SELECT bancount AS c, timeofban AS t, bantime AS b FROM bips WHERE ip = ? AND jail = ?").get(ip, jail)) as { c: number; t: number; b: number } | null;
     return row ? { banCount: row.c, timeOfBan: row.t, bantime: row.b } : null;
   }
 
@@ -115,7 +114,7 @@ export class SqliteBanStore implements BanStore {
       args.push(now - opts.forbantime);
     }
     sql += " ORDER BY ip";
-    const rows = this.db.query(sql).all(...args) as BipsRow[];
+    const rows = this.fdb.guard(() => this.db.query(sql).all(...args)) as BipsRow[];
     const correct = opts.correctBanTime ?? null;
     const maxm = opts.maxmatches ?? this.maxMatches;
     const out: StoredBan[] = [];

@@ -57,11 +57,19 @@ export class F2bDatabase {
 
   close(): void { this.db.close(); }
 
-  /** Runs fn in one transaction (rolled back if it throws). */
-  tx<T>(fn: () => T): T { return this.db.transaction(fn)(); }
+  /** Runs fn in one transaction (rolled back if it throws); SQLite errors name the file. */
+  tx<T>(fn: () => T): T { return this.guard(() => this.db.transaction(fn)()); }
+
+  /** Re-throws SQLite errors (locked, malformed, disk full...) as DbError naming the database file. */
+  guard<T>(fn: () => T): T {
+    try { return fn(); } catch (e) {
+      if (e instanceof DbError) throw e;
+      throw new DbError(`database ${this.file}: ${(e as Error).message}`);
+    }
+  }
 
   addJail(jail: string): void {
-    this.db.query("INSERT INTO jails(name, enabled) VALUES(?, 1) ON CONFLICT(name) DO UPDATE SET enabled = 1").run(jail);
+    this.guard(() => this.db.query("INSERT INTO jails(name, enabled) VALUES(?, 1) ON CONFLICT(name) DO UPDATE SET enabled = 1").run(jail));
   }
 
   /** Marks a jail disabled; purge drops it once it has no bans left (fail2ban delJail). */
@@ -98,7 +106,7 @@ export class F2bDatabase {
   // --- log positions and journal cursors -------------------------------------------------
 
   getPositions(jail: string): FilePosition[] {
-    const rows = this.db.query("SELECT path, inode, firstlinehash, pos FROM f2b_logpos WHERE jail = ? ORDER BY path").all(jail) as
+    const rows = this.guard(() => this.db.query("SELECT path, inode, firstlinehash, pos FROM f2b_logpos WHERE jail = ? ORDER BY path").all(jail)) as
       Array<{ path: string; inode: number; firstlinehash: string; pos: number }>;
     return rows.map((r) => ({ path: r.path, inode: r.inode, firstLineHash: r.firstlinehash, pos: r.pos }));
   }
@@ -121,7 +129,7 @@ export class F2bDatabase {
   }
 
   getJournalCursor(jail: string): string | null {
-    const r = this.db.query("SELECT cursor FROM f2b_journal WHERE jail = ?").get(jail) as { cursor: string } | null;
+    const r = this.guard(() => this.db.query("SELECT cursor FROM f2b_journal WHERE jail = ?").get(jail)) as { cursor: string } | null;
     return r?.cursor ?? null;
   }
 

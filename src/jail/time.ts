@@ -72,3 +72,10 @@ export function secondsToStr(sec: number): string {
   else if (!sec) r = "0 ";
   return r.slice(0, -1);
 }
+
+/** fail2ban's MyTime.time2str: local "YYYY-MM-DD HH:MM:SS". */
+export function time2str(epoch: number): string {
+  const d = new Date(Math.floor(epoch) * 1000);
+  const p = (n: number): string => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}

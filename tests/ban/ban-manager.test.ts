@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import { BanManager } from "../../src/ban/ban-manager.ts";
 import { SqliteBanStore } from "../../src/db/ban-store.ts";
 import { F2bDatabase } from "../../src/db/database.ts";
@@ -29,6 +30,22 @@ describe("BanManager", () => {
     expect(rowCount(r, "bans")).toBe(0);
     expect(rowCount(r, "bips")).toBe(0);
     expect(r.logs.some((l) => l.startsWith("ERROR") && l.includes("Operation not permitted"))).toBe(true);
+  });
+
+  test("a ban that cannot be stored is not applied (database locked), error names the file", async () => {
+    const r = rig();
+    r.db.db.exec("PRAGMA busy_timeout = 50");
+    const other = new Database(r.file);
+    other.exec("BEGIN EXCLUSIVE");
+    try {
+      expect(await r.bm.ban(ticket("192.0.2.1", T0))).toBe("failed");
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    expect(r.eff.calls).toEqual([]);
+    expect(r.logs.some((l) => l.startsWith("ERROR") && l.includes(r.file) && l.includes("locked"))).toBe(true);
+    expect(await r.bm.ban(ticket("192.0.2.1", T0))).toBe("banned");
   });
 
   test("a refused re-ban restores the previous history row", async () => {

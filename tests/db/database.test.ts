@@ -38,6 +38,12 @@ describe("F2bDatabase", () => {
     expect(Bun.file(file).size).toBe(garbage.length);
   });
 
+  test("a path that cannot be a database (a directory, a missing parent) names the file", () => {
+    const dir = tmp();
+    expect(() => F2bDatabase.open(dir)).toThrow(`cannot open database ${dir}`);
+    expect(() => F2bDatabase.open(join(dir, "missing", "f2b.sqlite3"))).toThrow(join(dir, "missing", "f2b.sqlite3"));
+  });
+
   test("a database from a newer f2b is refused", () => {
     const file = join(tmp(), "new.sqlite3");
     const raw = new Database(file);
