@@ -43,8 +43,11 @@ export function readFilter(
   cache?: Map<string, IniConfig>,
 ): FilterSource {
   if (looksLikePath(nameOrPath)) {
-    const path = resolve(nameOrPath);
-    if (!existsSync(path)) throw new ConfigError("filter file not found", { file: path });
+    // As fail2ban-regex: a name without an extension may mean NAME.conf or NAME.local.
+    const given = resolve(nameOrPath);
+    const tries = nameOrPath.slice(-6).includes(".") ? [given] : [given, `${given}.conf`, `${given}.local`];
+    const path = tries.find((p) => existsSync(p));
+    if (!path) throw new ConfigError("filter file not found", { file: given });
     const dir = dirname(path);
     if (basename(dir) === "filter.d") {
       return readFilter(diskFS(dirname(dir)), basename(path).replace(/\.(conf|local)$/u, ""), opts);

@@ -64,6 +64,7 @@ describe("loadFilter", () => {
     expect(loadFilter(embeddedFS({}), join(dir, "filter.d/demo.conf")).failregex).toEqual(["^(?:demo: )?bad user <F-USER>\\S+</F-USER> from <HOST>$"]);
     const mine = loadFilter(embeddedFS({}), join(dir, "elsewhere/mine.conf"));
     expect([mine.name, mine.file, mine.failregex]).toEqual(["mine", join(dir, "elsewhere/mine.conf"), ["^x <HOST>$", "^y <HOST>$"]]);
+    expect(loadFilter(embeddedFS({}), join(dir, "elsewhere/mine")).failregex).toHaveLength(2);
   });
 
   test("errors: unknown filter, missing path, self-referencing tags, bad interpolation", () => {
