@@ -122,6 +122,8 @@ describe("date detection, known answers", () => {
     expect(() => detector({ name: "", lines: [], datepattern: "%Y-%q" })).toThrow(DatePatternError);
     expect(() => detector({ name: "", lines: [], datepattern: "%Y (%m" })).toThrow(DatePatternError);
     expect(() => detector({ name: "", lines: [], datepattern: "^%Y\n^%Y" })).toThrow(/already a template/);
+    expect(() => detector({ name: "", lines: [], datepattern: "(?:%ExY|%Y)-%m" })).toThrow(/redefinition of group name/);
+    expect(() => detector({ name: "", lines: [], datepattern: "(?>%Y)" })).toThrow(DatePatternError);
     expect(() => detector({ name: "", lines: [], logtimezone: "Mars/Olympus" })).toThrow(DatePatternError);
   });
   test("templates report hits, and whether they can carry a year", () => {

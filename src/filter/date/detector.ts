@@ -63,7 +63,7 @@ export class DateDetector {
   constructor(opts: DateDetectorOptions) {
     this.now = opts.now;
     this.wallClock = opts.wallClock ?? (() => Date.now() / 1000);
-    this.ctx = { now: 0, tz: opts.tz ?? TimeZone.fromEnv() };
+    this.ctx = { now: 0, tz: opts.tz ?? TimeZone.local() };
     if (opts.logtimezone !== undefined) {
       const m = zoneOffsetMinutes(opts.logtimezone);
       if (m === undefined) throw new DatePatternError(`Unknown or unsupported time zone: '${opts.logtimezone}'`);

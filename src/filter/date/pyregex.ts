@@ -33,6 +33,7 @@ export function translatePyRegex(py: string): JsRegex {
   let out = "";
   let i = 0;
   const n = src.length;
+  const names = new Set<string>();
   while (i < n) {
     const ch = src[i]!;
     if (ch === "\\") {
@@ -43,7 +44,7 @@ export function translatePyRegex(py: string): JsRegex {
       out += r.text;
       i = r.end;
     } else if (ch === "(") {
-      const r = translateGroupOpen(src, i);
+      const r = translateGroupOpen(src, i, names);
       out += r.text;
       i = r.end;
     } else if (ch === "{") {
@@ -155,11 +156,15 @@ function translateClass(src: string, start: number): { text: string; end: number
   throw new DatePatternError(`unterminated character set in ${JSON.stringify(src)}`);
 }
 
-function translateGroupOpen(src: string, i: number): { text: string; end: number } {
+function translateGroupOpen(src: string, i: number, names: Set<string>): { text: string; end: number } {
   if (src[i + 1] !== "?") return { text: "(", end: i + 1 };
   const rest = src.slice(i, i + 80);
   let m: RegExpExecArray | null;
-  if ((m = /^\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/.exec(rest))) return { text: `(?<${m[1]}>`, end: i + m[0].length };
+  if ((m = /^\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/.exec(rest))) {
+    if (names.has(m[1]!)) throw new DatePatternError(`redefinition of group name ${JSON.stringify(m[1])} in ${JSON.stringify(src)}`);
+    names.add(m[1]!);
+    return { text: `(?<${m[1]}>`, end: i + m[0].length };
+  }
   if ((m = /^\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/.exec(rest))) return { text: `\\k<${m[1]}>`, end: i + m[0].length };
   if ((m = /^\(\?(?::|=|!|<=|<!)/.exec(rest))) return { text: m[0], end: i + m[0].length };
   if (rest.startsWith("(?#")) {

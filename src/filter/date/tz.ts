@@ -21,6 +21,7 @@ const readZoneFile: ZoneFileReader = (path) => {
 type Source = { kind: "posix"; tz: PosixTz } | { kind: "tzif"; zone: TzifZone };
 
 const UTC_RULE: PosixTz = { stdName: "UTC", stdOffset: 0 };
+let sharedLocal: { key: string | undefined; tz: TimeZone } | undefined;
 
 export class TimeZone {
   /** Where the rules came from, e.g. "zoneinfo:/usr/share/zoneinfo/Europe/Berlin" or "posix:CET-1". */
@@ -63,6 +64,14 @@ export class TimeZone {
     if (name === undefined || name === "" || name === "/etc/localtime") return TimeZone.utc();
     const rule = parsePosixTzLenient(name);
     return new TimeZone({ kind: "posix", tz: rule.tz }, rule.valid ? `posix:${name}` : "utc");
+  }
+
+  /** One shared instance per TZ value: like glibc's process-wide state, every detector without an
+   *  explicit zone then continues the same mktime search history. */
+  static local(): TimeZone {
+    const key = process.env.TZ;
+    if (!sharedLocal || sharedLocal.key !== key) sharedLocal = { key, tz: TimeZone.fromEnv(key) };
+    return sharedLocal.tz;
   }
 
   static fromPosix(spec: string): TimeZone | undefined {
