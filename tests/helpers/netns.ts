@@ -1,0 +1,154 @@
+// Test helper: a server/attacker pair of network namespaces joined by a veth pair (10.x and fd00::
+// addresses that exist only inside them), a TCP listener in the server namespace and a TCP probe
+// from the attacker. Mirrors scripts/netns.sh. Namespaces are removed by destroy() and, as a last
+// resort, when the test process exits.
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { createCommandRunner, runChecked } from "../../src/action/exec.ts";
+import type { CommandResult, CommandRunner, RunOptions } from "../../src/action/types.ts";
+
+export const PYTHON = "/usr/bin/python3";
+
+export interface NetnsPair {
+  suffix: string;
+  server: string;
+  attacker: string;
+  serverIp4: string;
+  attackerIp4: string;
+  attacker2Ip4: string;
+  serverIp6: string;
+  attackerIp6: string;
+  attacker2Ip6: string;
+  /** CommandRunner whose commands run inside the namespace */
+  runner(ns: string): CommandRunner;
+  exec(ns: string, argv: string[], opts?: RunOptions): Promise<CommandResult>;
+  destroy(): Promise<void>;
+}
+
+const live = new Set<string>();
+process.on("exit", () => {
+  for (const ns of live) spawnSync("ip", ["netns", "del", ns]);
+});
+
+/** Why namespace tests cannot run here, or null when they can. */
+export function netnsUnavailableReason(): string | null {
+  if (process.getuid?.() !== 0) return "not running as root";
+  for (const tool of ["ip", "nft", "iptables", "ip6tables", "ipset"]) {
+    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `${tool} not installed`;
+  }
+  if (!existsSync(PYTHON)) return `${PYTHON} not installed`;
+  const probe = `f2bprobe-${randomBytes(4).toString("hex")}`;
+  const r = spawnSync("ip", ["netns", "add", probe], { encoding: "utf8" });
+  if (r.status !== 0) return `cannot create a network namespace: ${r.stderr.trim()}`;
+  spawnSync("ip", ["netns", "del", probe]);
+  return null;
+}
+
+export async function create(): Promise<NetnsPair> {
+  const host = createCommandRunner();
+  const suffix = randomBytes(6).toString("hex");
+  const a = (parseInt(suffix.slice(0, 2), 16) % 200) + 20;
+  const b = parseInt(suffix.slice(2, 4), 16);
+  const h = suffix.slice(4, 8);
+  const server = `f2bs-${suffix}`;
+  const attacker = `f2ba-${suffix}`;
+  const pair = {
+    suffix, server, attacker,
+    serverIp4: `10.${a}.${b}.1`, attackerIp4: `10.${a}.${b}.2`, attacker2Ip4: `10.${a}.${b}.3`,
+    serverIp6: `fd00:${h}::1`, attackerIp6: `fd00:${h}::2`, attacker2Ip6: `fd00:${h}::3`,
+  };
+  const ip = (...args: string[]): Promise<unknown> => runChecked(host, ["ip", ...args]);
+  const destroy = async (): Promise<void> => {
+    for (const ns of [server, attacker]) {
+      await host.run(["ip", "netns", "del", ns]);
+      live.delete(ns);
+    }
+  };
+  try {
+    for (const ns of [server, attacker]) {
+      await ip("netns", "add", ns);
+      live.add(ns);
+      await ip("-n", ns, "link", "set", "lo", "up");
+    }
+    const vs = `vs${suffix}`;
+    const va = `va${suffix}`;
+    await ip("link", "add", vs, "netns", server, "type", "veth", "peer", "name", va, "netns", attacker);
+    await ip("-n", server, "addr", "add", `${pair.serverIp4}/24`, "dev", vs);
+    await ip("-n", server, "addr", "add", `${pair.serverIp6}/64`, "dev", vs, "nodad");
+    for (const addr of [pair.attackerIp4, pair.attacker2Ip4]) await ip("-n", attacker, "addr", "add", `${addr}/24`, "dev", va);
+    for (const addr of [pair.attackerIp6, pair.attacker2Ip6]) await ip("-n", attacker, "addr", "add", `${addr}/64`, "dev", va, "nodad");
+    // ICMP errors are rate limited per peer; tests reject many probes in a row and need every answer
+    await runChecked(host, ["ip", "netns", "exec", server, "sysctl", "-q", "-w", "net.ipv4.icmp_ratelimit=0", "net.ipv6.icmp.ratelimit=0"]);
+    await ip("-n", server, "link", "set", vs, "up");
+    await ip("-n", attacker, "link", "set", va, "up");
+  } catch (e) {
+    await destroy();
+    throw e;
+  }
+  const runners = new Map<string, CommandRunner>();
+  const runner = (ns: string): CommandRunner => {
+    let r = runners.get(ns);
+    if (!r) runners.set(ns, (r = createCommandRunner({ netns: ns, defaultTimeoutMs: 20_000 })));
+    return r;
+  };
+  return { ...pair, runner, exec: (ns, argv, opts) => runner(ns).run(argv, opts), destroy };
+}
+
+const LISTENER = String.raw`
+import socket, sys, selectors
+sel = selectors.DefaultSelector()
+for port in map(int, sys.argv[1:]):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", port)); s.listen(64); sel.register(s, selectors.EVENT_READ)
+print("ready", flush=True)
+while True:
+    for key, _ in sel.select():
+        c, _ = key.fileobj.accept()
+        try: c.sendall(b"hi\n")
+        except OSError: pass
+        c.close()
+`;
+
+const PROBE = String.raw`
+import socket, sys
+src, dst, port, tmo = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_STREAM); s.settimeout(tmo); s.bind((src, 0))
+try:
+    s.connect((dst, port)); print("ok" if s.recv(3) == b"hi\n" else "garbled")
+except ConnectionRefusedError: print("refused")
+except (socket.timeout, TimeoutError): print("timeout")
+except OSError as e: print("error", e)
+`;
+
+export interface Listener {
+  stop(): void;
+}
+
+/** TCP listener on every address of the server namespace, answering "hi" on each port. */
+export async function startListener(pair: NetnsPair, ports: number[]): Promise<Listener> {
+  const proc = Bun.spawn(["ip", "netns", "exec", pair.server, PYTHON, "-c", LISTENER, ...ports.map(String)], {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  const reader = proc.stdout.getReader();
+  const first = await reader.read();
+  if (!new TextDecoder().decode(first.value ?? new Uint8Array()).includes("ready")) {
+    proc.kill();
+    throw new Error("listener did not start");
+  }
+  return { stop: () => proc.kill() };
+}
+
+export type ProbeResult = "ok" | "refused" | "timeout" | string;
+
+/** One TCP connect from `src` (an attacker address) to the server; "ok" means the server answered. */
+// IPv6 TCP ignores the ICMPv6 error answering the very first SYN here (the retransmit 1 s later
+// gets "refused"), hence a probe timeout above one second.
+export async function probe(pair: NetnsPair, src: string, dst: string, port: number, timeoutSec = 1.5): Promise<ProbeResult> {
+  const r = await pair.exec(pair.attacker, [PYTHON, "-c", PROBE, src, dst, String(port), String(timeoutSec)]);
+  return (r.stdout.trim() || r.stderr.trim()) as ProbeResult;
+}
