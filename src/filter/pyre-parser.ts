@@ -2,8 +2,10 @@
 // JavaScript v-flag source. It follows CPython's re/_parser.py decisions (what is a quantifier, what is a
 // literal, which escapes are errors) and rewrites constructs whose meaning differs between engines.
 import { regexErrorAt } from "./pyre-error.ts";
-import { boundaryAtom, categoryAtom, isPythonI, literalAtom, pythonIClassItems, type Category } from "./pyre-charset.ts";
-import { parseClass, parseHexEscape } from "./pyre-class.ts";
+import { isPythonI, literalAtom, pythonIClassItems } from "./pyre-charset.ts";
+import { parseClass } from "./pyre-class.ts";
+import { parseFlags } from "./pyre-flags.ts";
+import { parseEscape } from "./pyre-escape.ts";
 
 export interface Flags { i: boolean; m: boolean; s: boolean; x: boolean; a: boolean }
 
@@ -20,20 +22,18 @@ export interface Item {
 
 const MAXREPEAT = 4294967295;
 const DIGITS = "0123456789";
-const OCT = "01234567";
-const ASCII_LETTERS = /^[A-Za-z]$/;
 const PY_IDENT = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
 const JS_SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const WS = " \t\n\r\v\f";
 
-function literalItem(cp: number, flags: Flags): Item {
+export function literalItem(cp: number, flags: Flags): Item {
   if (flags.i && flags.a) return asciiCaseless(/^[A-Za-z]$/.test(String.fromCodePoint(cp)) ? `[${String.fromCodePoint(cp).toLowerCase()}${String.fromCodePoint(cp).toUpperCase()}]` : literalAtom(cp), 1);
   const js = flags.i && isPythonI(cp) ? `[${pythonIClassItems()}]` : literalAtom(cp);
   return { js, min: 1, max: 1, kind: "char" };
 }
 
 /** Under (?ai) Python folds ASCII only: take the atom out of JS's Unicode case folding. */
-function asciiCaseless(js: string, width: number): Item {
+export function asciiCaseless(js: string, width: number): Item {
   return { js: `(?-i:${js})`, min: width, max: width, kind: width ? "group" : "at" };
 }
 
@@ -53,6 +53,12 @@ export class PyParser {
   readonly forwardRefs = new Map<number, number>();
   private lookbehindFrom: number | null = null;
   private atomics = 0;
+  /**
+   * JS matches lookbehinds right to left, so the lookahead+backreference emulation of atomic groups
+   * would run backwards there. Python only allows fixed-width lookbehinds, where every way to match
+   * spans the same text, so atomicity cannot change the outcome and plain groups are exact.
+   */
+  private get inLookbehind(): boolean { return this.lookbehindFrom !== null; }
   globalFlags: Flags = { i: false, m: false, s: false, x: false, a: false };
 
   constructor(readonly src: string) {}
@@ -72,7 +78,7 @@ export class PyParser {
     }
     return String.fromCodePoint(this.src.codePointAt(this.pos)!);
   }
-  private take(): string | undefined { const t = this.nextToken(); if (t !== undefined) this.pos += t.length; return t; }
+  take(): string | undefined { const t = this.nextToken(); if (t !== undefined) this.pos += t.length; return t; }
   match(s: string): boolean { if (this.nextToken() === s) { this.pos += s.length; return true; } return false; }
 
   private getUntil(end: string, what: string): string {
@@ -129,7 +135,7 @@ export class PyParser {
         }
       }
       const push = (item: Item) => items.push({ ...item, g0 });
-      if (tok[0] === "\\" && tok.length > 1) { push(this.parseEscape(tok, here, flags)); continue; }
+      if (tok[0] === "\\" && tok.length > 1) { push(parseEscape(this, tok, here, flags)); continue; }
       switch (tok) {
         case "[": push(parseClass(this, here, flags)); break;
         case "*": case "+": case "?": case "{": {
@@ -184,62 +190,17 @@ export class PyParser {
     const quant = max === Infinity ? (min === 0 ? "*" : min === 1 ? "+" : `{${min},}`)
       : min === 0 && max === 1 ? "?" : min === max ? `{${min}}` : `{${min},${max}}`;
     const base = item.kind === "char" || item.kind === "group" ? item.js : `(?:${item.js})`;
-    const width = { min: item.min * min, max: max === 0 ? 0 : item.max * max, kind: "repeat" as const };
+    const times = (a: number, b: number) => (a === 0 || b === 0 ? 0 : a * b);
+    const width = { min: times(item.min, min), max: times(item.max, max), kind: "repeat" as const };
     if (min === 0) this.markUncertain(item.g0 ?? this.nextGroup);
     if (this.match("?")) return { js: `${base}${quant}?`, ...width };
     if (this.match("+")) {
       // Possessive (3.11): an atomic group around the greedy repeat.
+      if (this.inLookbehind) return { js: `${base}${quant}`, ...width };
       const name = `$a${++this.atomics}`;
       return { js: `(?=(?<${name}>${base}${quant}))\\k<${name}>`, ...width };
     }
     return { js: `${base}${quant}`, ...width };
-  }
-
-  private parseEscape(tok: string, here: number, flags: Flags): Item {
-    const c = tok[1]!;
-    const lit = (cp: number): Item => literalItem(cp, flags);
-    switch (c) {
-      case "A": return { js: "^", min: 0, max: 0, kind: "at" };
-      case "Z": return { js: "$", min: 0, max: 0, kind: "at" };
-      case "b": case "B": {
-        const js = boundaryAtom(c === "B", flags.a);
-        return flags.a && flags.i ? asciiCaseless(js, 0) : { js, min: 0, max: 0, kind: "at" };
-      }
-      case "d": case "D": case "s": case "S": case "w": case "W": {
-        const js = categoryAtom(c as Category, flags.a);
-        return flags.a && flags.i ? asciiCaseless(js, 1) : { js, min: 1, max: 1, kind: "char" };
-      }
-      case "a": return lit(7);
-      case "f": return lit(12);
-      case "n": return lit(10);
-      case "r": return lit(13);
-      case "t": return lit(9);
-      case "v": return lit(11);
-      case "\\": return lit(92);
-      case "x": case "u": case "U": case "N": return lit(parseHexEscape(this, c, here));
-      case "0": {
-        let v = "0";
-        while (v.length < 3 && OCT.includes(this.peek() ?? "x")) v += this.src[this.pos++];
-        return lit(parseInt(v, 8));
-      }
-    }
-    if (DIGITS.includes(c)) {
-      let digits = c;
-      if (DIGITS.includes(this.peek() ?? "x")) {
-        digits += this.src[this.pos++];
-        if (OCT.includes(digits[0]!) && OCT.includes(digits[1]!) && OCT.includes(this.peek() ?? "x")) {
-          digits += this.src[this.pos++];
-          const v = parseInt(digits, 8);
-          if (v > 0o377) throw this.err(`octal escape value \\${digits} outside of range 0-0o377`, here, this.pos - here);
-          return lit(v);
-        }
-      }
-      const g = Number(digits);
-      if (g >= this.nextGroup) throw this.err(`invalid group reference ${g}`, here + 1, digits.length);
-      return this.backref(g, here);
-    }
-    if (ASCII_LETTERS.test(c)) throw this.err(`bad escape ${tok}`, here, tok.length);
-    return lit(tok.codePointAt(1)!);
   }
 
   private checkLookbehindRef(g: number, here: number): void {
@@ -248,7 +209,7 @@ export class PyParser {
     }
   }
 
-  private backref(g: number, here: number): Item {
+  backref(g: number, here: number): Item {
     if (this.open.has(g)) throw this.err("cannot refer to an open group", here, this.pos - here);
     this.checkLookbehindRef(g, here);
     this.backRefs.add(g);
@@ -296,7 +257,7 @@ export class PyParser {
         capture = false;
         atomic = true;
       } else if ("aiLmsux-".includes(ch)) {
-        const r = this.parseFlags(ch, start, flags);
+        const r = parseFlags(this, ch, start, flags);
         if (r === "global") {
           if (!first) throw this.err("global flags not at the start of the expression", start, this.pos - start);
           return "flags";
@@ -312,7 +273,7 @@ export class PyParser {
     }
     if (!capture) {
       const body = this.parseBody(start, sub, nested);
-      if (!atomic) return { ...body, js: `(?:${body.js})`, kind: "group" };
+      if (!atomic || this.inLookbehind) return { ...body, js: `(?:${body.js})`, kind: "group" };
       const an = `$a${++this.atomics}`;
       return { js: `(?:(?=(?<${an}>${body.js}))\\k<${an}>)`, min: body.min, max: body.max, kind: "group" };
     }
@@ -389,50 +350,5 @@ export class PyParser {
     // JS has no conditionals: (?(g)yes|no) is (?:SET(g) yes | NOTSET(g) no), exactly one branch viable.
     const js = `(?:\u0000S${g}\u0000(?:${yes.js})|\u0000N${g}\u0000(?:${no ? no.js : ""}))`;
     return { js, min: Math.min(yes.min, no ? no.min : 0), max: Math.max(yes.max, no ? no.max : 0), kind: "group" };
-  }
-
-  private parseFlags(first: string, start: number, flags: Flags):
-    "global" | { flags: Flags; iChange?: boolean } {
-    const add = new Set<string>();
-    const del = new Set<string>();
-    let ch: string | undefined = first;
-    const typeFlags = (s: Set<string>) => ["a", "u", "L"].filter((f) => s.has(f)).length;
-    if (ch !== "-") {
-      for (;;) {
-        if (ch === "L") throw this.err("bad inline flags: cannot use 'L' flag with a str pattern", this.pos - 1);
-        add.add(ch!);
-        if (typeFlags(add) > 1) throw this.err("bad inline flags: flags 'a', 'u' and 'L' are incompatible", this.pos - 1);
-        ch = this.take();
-        if (ch === undefined) throw this.err("missing -, : or )", this.pos);
-        if (ch === ")" || ch === "-" || ch === ":") break;
-        if (!"aiLmsux".includes(ch)) throw this.err(/\p{L}/u.test(ch) ? "unknown flag" : "missing -, : or )", this.pos - 1);
-      }
-    }
-    if (ch === ")") {
-      for (const f of add) if (f in this.globalFlags) (this.globalFlags as unknown as Record<string, boolean>)[f] = true;
-      return "global";
-    }
-    if (ch === "-") {
-      ch = this.take();
-      if (ch === undefined) throw this.err("missing flag", this.pos);
-      if (!"aiLmsux".includes(ch)) throw this.err(/\p{L}/u.test(ch) ? "unknown flag" : "missing flag", this.pos - 1);
-      for (;;) {
-        if ("auL".includes(ch!)) throw this.err("bad inline flags: cannot turn off flags 'a', 'u' and 'L'", this.pos - 1);
-        del.add(ch!);
-        ch = this.take();
-        if (ch === undefined) throw this.err("missing :", this.pos);
-        if (ch === ":") break;
-        if (!"aiLmsux".includes(ch)) throw this.err(/\p{L}/u.test(ch) ? "unknown flag" : "missing :", this.pos - 1);
-      }
-    }
-    for (const f of add) if (del.has(f)) throw this.err("bad inline flags: flag turned on and off", start, this.pos - start);
-    const next: Flags = { ...flags };
-    for (const f of ["i", "m", "s", "x", "a"] as const) {
-      if (add.has(f)) next[f] = true;
-      if (del.has(f)) next[f] = false;
-    }
-    const r: { flags: Flags; iChange?: boolean } = { flags: next };
-    if (next.i !== flags.i) r.iChange = next.i;
-    return r;
   }
 }

@@ -138,6 +138,11 @@ const CASES: [string, string, PyOutcome, PyOutcome?][] = [
   ["x(?>a|ab)?c", "xabc", null],
   ["a?+a", "a", null],
   ["(?:ab)++c", "ababc", [0, 5]],
+  ["(?<=(?>ab))c", "abc", [2, 3]],
+  ["(?<=a{2}+)c", "aac", [2, 3]],
+  ["(?<=(?>(a)b))c\\1", "abca", [2, 4, "a"]],
+  ["(?<=(?:)*a)b", "ab", [1, 2]],
+  ["(?<=\\b*a)b", "", "error"],
   // comments, verbose mode
   ["a(?#c)b", "ab", [0, 2]],
   ["a(?#c)*", "aaa", [0, 3]],
