@@ -4,8 +4,8 @@ import { closeSync, openSync, readSync } from "node:fs";
 
 const CHUNK = 1 << 20;
 
-/** Lines of a file without their "\n" (and without a trailing "\r", as fail2ban strips both). */
-export function* fileLines(path: string): Generator<string> {
+/** Calls `each` with every line of a file, without its "\n" (and a trailing "\r", as fail2ban strips both). */
+export function forEachFileLine(path: string, each: (line: string) => void): void {
   const fd = openSync(path, "r");
   try {
     const decoder = new TextDecoder("utf-8", { fatal: false });
@@ -16,13 +16,13 @@ export function* fileLines(path: string): Generator<string> {
       const text = n > 0 ? rest + decoder.decode(buf.subarray(0, n), { stream: true }) : rest + decoder.decode();
       let start = 0;
       for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
-        yield stripCR(text.slice(start, nl));
+        each(stripCR(text.slice(start, nl)));
         start = nl + 1;
       }
       rest = text.slice(start);
       if (n <= 0) break;
     }
-    if (rest !== "") yield stripCR(rest);
+    if (rest !== "") each(stripCR(rest));
   } finally {
     closeSync(fd);
   }

@@ -7,7 +7,7 @@ import type { FilterDefinition } from "../config/filter-reader.ts";
 import { TimeZone } from "../filter/date/tz.ts";
 import { systemDnsResolver } from "../filter/dns.ts";
 import { Filter, type FilterOptions } from "../filter/filter.ts";
-import { fileLines, literalLines } from "./regex-input.ts";
+import { forEachFileLine, literalLines } from "./regex-input.ts";
 import { jsonRecord } from "./regex-json.ts";
 import { FilterNotFound, locatePattern, resolveFilter, shorten } from "./regex-load.ts";
 import { RegexStats, renderReport, type ReportOptions } from "./regex-report.ts";
@@ -147,14 +147,14 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
   }
 
   const isFile = existsSync(logArg) && statSync(logArg).isFile();
-  const lines: Iterable<string> = isFile ? fileLines(logArg) : literalLines(logArg);
+  const eachLine = (fn: (line: string) => void): void => (isFile ? forEachFileLine(logArg, fn) : literalLines(logArg).forEach(fn));
   const journal = v.journal ?? false;
   const processOpts = journal ? { time: clock() } : undefined;
 
   if (json) {
     let chunk = "";
     let n = 0;
-    for (const line of lines) {
+    eachLine((line) => {
       n++;
       const skip = line === "" || line.startsWith("#");
       const found = skip ? [] : filter.processLine(line, processOpts);
@@ -163,7 +163,7 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
         io.out(chunk);
         chunk = "";
       }
-    }
+    });
     io.out(chunk);
     return 0;
   }
@@ -191,8 +191,8 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
 
   const stats = new RegexStats(def.failregex.length, def.ignoreregex.length, ro);
   const t0 = performance.now();
-  for (const line of lines) {
-    if (line === "" || line.startsWith("#")) continue;
+  eachLine((line) => {
+    if (line === "" || line.startsWith("#")) return;
     const before = filter.maxLines > 1 ? filter.lineBuffer.slice() : null;
     ignoredByRegex.hit = false;
     const found = filter.processLine(line, processOpts);
@@ -205,7 +205,7 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
         if (!now.some((x) => x[0] === b[0] && x[1] === b[1] && x[2] === b[2])) stats.reclassifyMissed(b[0] + b[1] + b[2]);
       }
     }
-  }
+  });
   ignoreHits.forEach((h, i) => (stats.ignoreHits[i] = h));
   const seconds = (performance.now() - t0) / 1000;
   io.out(renderReport(filter, def.failregex, def.ignoreregex, stats, ro, seconds));

@@ -155,6 +155,8 @@ export function normalizeAddress(text: string, cidr: number): string {
   const tryV4 = cidr !== FAM_IPV6;
   const tryV6 = cidr !== FAM_IPV4;
   const v4 = tryV4 ? parseIPv4(ipstr) : null;
+  // parseIPv4 accepts only canonical dotted quads, so a full-length address prints as written
+  if (v4 !== null && (plen < 0 || plen >= 32)) return ipstr;
   if (v4 !== null) {
     let addr = v4;
     let len = 32;

@@ -46,7 +46,8 @@ export function splitByMatch(
   groups: Readonly<Record<string, string | undefined | null>>,
   orgLines: readonly TupleLine[],
 ): LineSplit {
-  if (orgLines.length <= 1) return { matched: orgLines.slice(), unmatched: [] };
+  // callers only read `matched` right away, so the caller's array can be shared
+  if (orgLines.length <= 1) return { matched: orgLines as TupleLine[], unmatched: [] };
   const lineStart = buf.lastIndexOf("\n", start) + 1;
   // Python's str.index with a negative start counts from the end
   const endFrom = end - 1 < 0 ? buf.length - 1 : end - 1;
