@@ -209,6 +209,12 @@ function evaluate(n: Node, env: Env): Value {
   }
 }
 
+/** Python's round(): halves go to the even neighbour. */
+export function pyRound(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 /** The functions fail2ban formulas commonly call (`math.exp`, `max`, `float`, ...). */
 export const PY_BUILTINS: Env = {
   max: (...a: number[]) => Math.max(...a),
@@ -216,7 +222,7 @@ export const PY_BUILTINS: Env = {
   abs: (a: number) => Math.abs(a),
   float: (a: number) => a,
   int: (a: number) => Math.trunc(a),
-  round: (a: number, d = 0) => Math.round(a * 10 ** d) / 10 ** d,
+  round: (a: number, d = 0) => pyRound(a * 10 ** d) / 10 ** d,
   math: {
     exp: (a: number) => Math.exp(a), log: (a: number, b?: number) => (b === undefined ? Math.log(a) : Math.log(a) / Math.log(b)),
     log2: (a: number) => Math.log2(a), log10: (a: number) => Math.log10(a), pow: (a: number, b: number) => a ** b,

@@ -1,4 +1,6 @@
 import type { Clock } from "./clock.ts";
+import { pyRound } from "./expr.ts";
+import { normalizeIP } from "./ipaddr.ts";
 import type { BanHistory, BanTicket, FailureEvent } from "./types.ts";
 
 export interface FailManagerOptions {
@@ -31,12 +33,6 @@ interface Entry {
 
 const CLEANUP_EVERY = 5;
 
-/** Python's round(): halves go to the even neighbour. */
-function pyRound(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
 /**
  * Counts failures per id inside findtime the way fail2ban's FailManager/FailTicket do:
  * a long-lived id's count is rescaled to its rate over the last findtime, not reset.
@@ -68,9 +64,11 @@ export class FailManager {
     }
     const rawAttempt = Number(ev.data?.["failures"] ?? 0);
     const attempt = Number.isFinite(rawAttempt) ? rawAttempt : 0;
-    let e = this.list.get(ev.id);
+    // fail2ban keys failures by IPAddr: "::ffff:1.2.3.4" and "1.2.3.4" are one offender.
+    const id = normalizeIP(ev.id);
+    let e = this.list.get(id);
     // An id silent for findtime starts over, as after fail2ban's periodic cleanup.
-    if (e && e.time <= time - this.opts.findtime) { this.list.delete(ev.id); e = undefined; }
+    if (e && e.time <= time - this.opts.findtime) { this.list.delete(id); e = undefined; }
     if (e) {
       this.adjust(e, time);
       e.retry += count;
@@ -78,11 +76,11 @@ export class FailManager {
       e.matches.push(...ev.matches);
     } else {
       e = {
-        id: ev.id, time, firstTime: time, retry: attempt, failures: attempt,
+        id, time, firstTime: time, retry: attempt, failures: attempt,
         matches: [...ev.matches], banCount: 0, data: { ...(ev.data ?? {}) },
       };
       if (count > attempt) { e.retry = count; if (!e.failures) e.failures = 1; }
-      this.list.set(ev.id, e);
+      this.list.set(id, e);
     }
     if (e.matches.length > this.opts.maxmatches) e.matches = this.opts.maxmatches > 0 ? e.matches.slice(-this.opts.maxmatches) : [];
     this.failTotal++;
@@ -131,7 +129,7 @@ export class FailManager {
     for (const [id, e] of this.list) if (e.time <= limit) this.list.delete(id);
   }
 
-  delFailure(id: string): void { this.list.delete(id); }
+  delFailure(id: string): void { this.list.delete(normalizeIP(id)); }
   /** Ids with pending failures ("Currently failed"). */
   size(): number { return this.list.size; }
   /** All failures ever counted ("Total failed"). */

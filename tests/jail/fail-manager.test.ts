@@ -29,6 +29,12 @@ describe("FailManager", () => {
     expect(fm.retries().get("1.2.3.4")).toBe(1);
   });
 
+  test("an IPv4-mapped IPv6 spelling counts for the same IPv4 address", () => {
+    const clock = new FakeClock(T0);
+    const fm = new FailManager({ maxretry: 2, findtime: 600, maxmatches: 5 }, clock);
+    expect(feed(fm, clock, [["::ffff:192.0.2.1", T0], ["192.0.2.1", T0 + 1]])[0]?.ip).toBe("192.0.2.1");
+  });
+
   test("failures spread wider than findtime do not ban", () => {
     const clock = new FakeClock(T0);
     const fm = new FailManager({ maxretry: 3, findtime: 60, maxmatches: 5 }, clock);
