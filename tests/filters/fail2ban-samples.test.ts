@@ -7,6 +7,10 @@ import { haveFail2banSample, scoreOnFail2banSample } from "./fail2ban-samples.ts
 // [our filter, fail2ban's sample log, minimum share of cases right]
 const PAIRS: [string, string, number][] = [
   ["sshd", "sshd", 0.95],
+  ["recidive", "recidive", 1],
+  ["nginx-http-auth", "nginx-http-auth", 1],
+  ["nginx-bad-request", "nginx-bad-request", 1],
+  ["nginx-botsearch", "nginx-botsearch", 1],
 ];
 
 for (const [ours, sample, floor] of PAIRS) {
