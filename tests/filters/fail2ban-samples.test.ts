@@ -11,6 +11,7 @@ const PAIRS: [string, string, number][] = [
   ["nginx-http-auth", "nginx-http-auth", 1],
   ["nginx-bad-request", "nginx-bad-request", 1],
   ["nginx-botsearch", "nginx-botsearch", 1],
+  ["apache-auth", "apache-auth", 1],
 ];
 
 for (const [ours, sample, floor] of PAIRS) {
