@@ -1,7 +1,8 @@
 // TimeZone against glibc itself (through /usr/bin/python3's time module): localtime and
 // mktime(isdst=-1) for POSIX rule strings, Olson zones and odd cases, around every DST edge.
-import { describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { TimeZone } from "../../src/filter/date/tz.ts";
 
 const PY = "/usr/bin/python3";
@@ -11,7 +12,26 @@ const ZONES = [
   "Asia/Kolkata", "America/Sao_Paulo", "Pacific/Apia", "Europe/Moscow", "America/St_Johns",
   "<+03>-3", "<-0330>3:30<-0230>,M3.2.0,M11.1.0", "EST5EDT", "EST5EDT4,J60/2,300/3",
   "XYZ3ABC,M3.2.0/-1,M11.1.0/26", "AEST-10AEDT,M10.1.0,M4.1.0/3", "UTC", "", "Not/AZone", "NOPE",
-];
+  // TZif v3 footers with extended rule times, 45-minute offsets, permanent-offset footers
+  "America/Nuuk", "Asia/Jerusalem", "America/Santiago", "Africa/Casablanca", "Pacific/Chatham",
+  v1OnlyCopy("/usr/share/zoneinfo/Europe/Berlin"),
+].filter((z): z is string => z !== undefined);
+
+/** A version-1 TZif file (32-bit data, no footer) made from the first block of a v2+ file. */
+function v1OnlyCopy(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  const b = readFileSync(path);
+  const c = (i: number): number => b.readUInt32BE(20 + i * 4);
+  const [isut, isstd, leap, timecnt, typecnt, charcnt] = [c(0), c(1), c(2), c(3), c(4), c(5)];
+  const len = 44 + timecnt * 5 + typecnt * 6 + charcnt + leap * 8 + isstd + isut;
+  const v1 = Buffer.from(b.subarray(0, len));
+  v1[4] = 0;
+  const dir = mkdtempSync(`${tmpdir()}/f2b-tz-`);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const out = `${dir}/Berlin-v1`;
+  writeFileSync(out, v1);
+  return out;
+}
 
 const havePython = existsSync(PY);
 if (!havePython) console.warn(`tz.test: ${PY} missing, glibc differential skipped`);
@@ -27,7 +47,7 @@ describe.skipIf(!havePython)("TimeZone matches glibc", () => {
   }
 
   for (const zone of ZONES) {
-    test(`${JSON.stringify(zone)}`, () => {
+    test(`${JSON.stringify(zone.replace(/^\/tmp\/[^/]*\//, "tmp:"))}`, () => {
       const tz = TimeZone.fromEnv(zone);
       const data = oracle[zone]!;
       const bad: string[] = [];
