@@ -2,6 +2,7 @@ import { networkInterfaces } from "node:os";
 import { lookup } from "node:dns/promises";
 import type { Clock } from "./clock.ts";
 import { IPAddr, parseIP } from "./ipaddr.ts";
+import { parseTime } from "./time.ts";
 
 /** Host name → addresses (injected; tests use a table, the server uses the system resolver). */
 export interface Resolver { resolve(name: string): Promise<string[]> }
@@ -34,6 +35,23 @@ export interface IgnoreOptions {
   /** Seconds a DNS answer / the self-address list stays cached (fail2ban: 5 minutes). */
   cacheTime?: number;
   commandTimeoutMs?: number;
+  /** fail2ban ignorecache: remembers decisions per key (tags substituted), e.g. key "<ip>". */
+  ignorecache?: IgnoreCacheOptions | null;
+}
+
+export interface IgnoreCacheOptions { key: string; maxCount: number; maxTime: number }
+
+/** Parses fail2ban's `ignorecache = key="<F-USER>@<ip>", max-count=100, max-time=5m`. */
+export function parseIgnoreCache(value: string): IgnoreCacheOptions | null {
+  if (value.trim() === "") return null;
+  const opts: Record<string, string> = {};
+  const re = /\s*([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^,]*))\s*(?:,|$)/gy;
+  let m: RegExpExecArray | null;
+  while (re.lastIndex < value.length && (m = re.exec(value)) !== null) opts[m[1] as string] = (m[2] ?? m[3] ?? m[4] ?? "").trim();
+  if (!opts["key"]) throw new Error(`ignorecache: missing key in ${JSON.stringify(value)}`);
+  const maxCount = Number(opts["max-count"] ?? 100);
+  if (!Number.isInteger(maxCount) || maxCount <= 0) throw new Error(`ignorecache: invalid max-count ${JSON.stringify(opts["max-count"])}`);
+  return { key: opts["key"], maxCount, maxTime: parseTime(opts["max-time"] ?? "300") };
 }
 
 export interface IgnoreDeps {
@@ -62,14 +80,17 @@ export class IgnoreList {
   private names: string[] = [];
   private dnsCache = new Map<string, { until: number; ips: IPAddr[] }>();
   private selfCache: { until: number; ips: Set<string> } | null = null;
+  private decisions = new Map<string, { until: number; reason: IgnoreReason | null }>();
 
   constructor(private opts: IgnoreOptions, private readonly deps: IgnoreDeps) {
     for (const e of opts.ignoreip ?? []) this.add(e);
   }
 
-  set ignoreself(v: boolean) { this.opts.ignoreself = v; }
+  set ignoreself(v: boolean) { this.opts.ignoreself = v; this.changed(); }
   get ignoreself(): boolean { return this.opts.ignoreself ?? false; }
-  set ignorecommand(v: string | undefined) { this.opts.ignorecommand = v; }
+  set ignorecommand(v: string | undefined) { this.opts.ignorecommand = v; this.changed(); }
+  set ignorecache(v: IgnoreCacheOptions | null) { this.opts.ignorecache = v; this.changed(); }
+  get ignorecache(): IgnoreCacheOptions | null { return this.opts.ignorecache ?? null; }
   get ignorecommand(): string | undefined { return this.opts.ignorecommand; }
 
   /** Adds an IP, CIDR or DNS name; returns false for an exact duplicate. */
@@ -89,11 +110,16 @@ export class IgnoreList {
       // An unresolvable non-IP entry can still match an F-ID exactly, as fail2ban's raw compare does.
       this.names.push(e);
     }
+    this.changed();
     return true;
   }
 
+  /** Changing the lists invalidates cached decisions. */
+  private changed(): void { this.decisions.clear(); }
+
   /** Removes one entry (as listed) or, without argument, all. Returns whether something was removed. */
   del(entry?: string): boolean {
+    this.changed();
     if (entry === undefined) { this.singles.clear(); this.nets = []; this.names = []; return true; }
     const ip = parseIP(entry.trim());
     const k = ip ? ip.toString() : entry.trim();
@@ -108,6 +134,23 @@ export class IgnoreList {
 
   /** The reason the id is ignored, or null. Never throws: failures of DNS/commands mean "not ignored". */
   async check(subject: IgnoreSubject): Promise<IgnoreReason | null> {
+    const cache = this.opts.ignorecache;
+    if (!cache) return this.decide(subject);
+    const ckey = substituteTags(cache.key, normalizeKey(subject.id), subject, false);
+    const now = this.deps.clock.now();
+    const hit = this.decisions.get(ckey);
+    if (hit && hit.until > now) return hit.reason;
+    const reason = await this.decide(subject);
+    if (this.decisions.size >= cache.maxCount) {
+      for (const [k, v] of this.decisions) if (v.until <= now) this.decisions.delete(k);
+      // Still full: drop the oldest entries (Map keeps insertion order).
+      for (const k of this.decisions.keys()) { if (this.decisions.size < cache.maxCount) break; this.decisions.delete(k); }
+    }
+    this.decisions.set(ckey, { until: now + cache.maxTime, reason });
+    return reason;
+  }
+
+  private async decide(subject: IgnoreSubject): Promise<IgnoreReason | null> {
     const ip = parseIP(subject.id);
     const key = ip ? ip.toString() : subject.id;
     if (this.opts.ignoreself && ip && (await this.selfIPs()).has(key)) return this.found(key, "ignoreself rule");
@@ -182,7 +225,7 @@ export class IgnoreList {
 }
 
 /** Replaces <ip>, <fid>, <family>, <failures> and <F-NAME> tags; unknown tags stay as written. */
-export function substituteTags(template: string, id: string, subject: IgnoreSubject): string {
+export function substituteTags(template: string, id: string, subject: IgnoreSubject, quote = true): string {
   const ip = parseIP(id);
   return template.replace(/<([\w-]+)>/g, (whole, tag: string) => {
     let v: unknown;
@@ -191,6 +234,9 @@ export function substituteTags(template: string, id: string, subject: IgnoreSubj
     else if (tag === "failures") v = subject.failures ?? 1;
     else if (tag.startsWith("F-")) v = subject.data?.[tag.slice(2).toLowerCase()] ?? "";
     else return whole;
-    return shellQuote(Array.isArray(v) ? v.join("\n") : String(v));
+    const text = Array.isArray(v) ? v.join("\n") : String(v);
+    return quote ? shellQuote(text) : text;
   });
 }
+
+function normalizeKey(id: string): string { return parseIP(id)?.toString() ?? id; }

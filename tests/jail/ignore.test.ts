@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeClock } from "../../src/jail/clock.ts";
-import { IgnoreList, type IgnoreCommandRunner } from "../../src/jail/ignore.ts";
+import { IgnoreList, parseIgnoreCache, type IgnoreCommandRunner } from "../../src/jail/ignore.ts";
 
 const shRunner: IgnoreCommandRunner = {
   async run(argv) {
@@ -58,6 +58,24 @@ describe("IgnoreList", () => {
     expect(errors).toEqual([]);
     expect(await mk("exit 3").isIgnored("10.0.0.2")).toBe(false);
     expect(errors[0]).toContain("exit code 3");
+  });
+
+  test("ignorecache remembers command decisions per key until max-time", async () => {
+    const clock = new FakeClock();
+    let runs = 0;
+    const counting: IgnoreCommandRunner = { async run(argv, o) { runs++; return shRunner.run(argv, o); } };
+    const cache = parseIgnoreCache('key="<ip>", max-count=2, max-time=5m');
+    expect(cache).toEqual({ key: "<ip>", maxCount: 2, maxTime: 300 });
+    const ig = new IgnoreList({ jail: "j", ignorecommand: 'test "<ip>" = 10.0.0.1', ignorecache: cache }, { clock, runner: counting });
+    expect(await ig.isIgnored("10.0.0.1")).toBe(true);
+    expect(await ig.isIgnored("10.0.0.1")).toBe(true);
+    expect(await ig.isIgnored("10.0.0.2")).toBe(false);
+    expect(await ig.isIgnored("10.0.0.2")).toBe(false);
+    expect(runs).toBe(2);
+    clock.advance(301);
+    expect(await ig.isIgnored("10.0.0.1")).toBe(true);
+    expect(runs).toBe(3);
+    expect(() => parseIgnoreCache("max-count=3")).toThrow(/missing key/);
   });
 
   test("hostile F- tags reach the command quoted, never executed", async () => {
