@@ -12,6 +12,7 @@ const PAIRS: [string, string, number][] = [
   ["nginx-bad-request", "nginx-bad-request", 1],
   ["nginx-botsearch", "nginx-botsearch", 1],
   ["apache-auth", "apache-auth", 1],
+  ["postfix", "postfix", 1],
 ];
 
 for (const [ours, sample, floor] of PAIRS) {
