@@ -16,6 +16,8 @@ export interface HandleEnv {
   emit(lines: LogLine[]): void;
   warn(path: string, message: string): void;
   now(): number;
+  /** A file's content is read again from 0 (truncated/rewritten): note what had been read of it. */
+  rememberReplaced?(hash: string, pos: number): void;
   /** inotify on the file itself (its inode), for logs whose directory watch cannot see them. */
   watchFile?(h: FileHandle): { close(): void } | null;
   /** Lets the event loop breathe between chunks; resolves false when the tailer stopped. */
@@ -40,6 +42,20 @@ export function tailOffset(fd: number, size: number, scratch: Buffer): number {
   const n = readSync(fd, scratch, 0, size - from, from);
   const nl = scratch.subarray(0, n).lastIndexOf(0x0a);
   return nl < 0 ? size : from + nl + 1;
+}
+
+const COMPRESSED_MAGIC = [
+  [0x1f, 0x8b], // gzip
+  [0x42, 0x5a, 0x68], // bzip2
+  [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], // xz
+  [0x28, 0xb5, 0x2f, 0xfd], // zstd
+  [0x04, 0x22, 0x4d, 0x18], // lz4
+];
+
+/** Whether the file starts like a compressed archive (a rotated log.gz matched by a glob). */
+export function looksCompressed(fd: number, scratch: Buffer): boolean {
+  const n = readSync(fd, scratch, 0, 6, 0);
+  return COMPRESSED_MAGIC.some((m) => n >= m.length && m.every((b, i) => scratch[i] === b));
 }
 
 export class FileHandle {
@@ -130,6 +146,7 @@ export class FileHandle {
   private checkReplaced(size: number): void {
     const pos = this.splitter.consumed;
     if (size < pos) {
+      if (this.hash !== "") this.env.rememberReplaced?.(this.hash, this.splitter.committed);
       this.env.warn(this.path, `file truncated (size ${size} < position ${pos}), reading it again from the start`);
       this.splitter.reset(0);
       this.hash = firstLineHash(this.fd, this.env.buffer, this.env.maxLineBytes);
@@ -137,6 +154,7 @@ export class FileHandle {
     }
     const hash = firstLineHash(this.fd, this.env.buffer, this.env.maxLineBytes);
     if (this.hash !== "" && hash !== this.hash && pos > 0) {
+      this.env.rememberReplaced?.(this.hash, this.splitter.committed);
       this.env.warn(this.path, "first line changed (file rewritten in place), reading it again from the start");
       this.splitter.reset(0);
     }

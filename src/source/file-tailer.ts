@@ -43,6 +43,8 @@ export class FileTailer implements LogSource {
   private readonly env: TrackEnv;
   private readonly saved = new Map<string, FilePosition>();
   private readonly dirty = new Set<string>();
+  /** First-line hash → bytes read, of contents read again from 0 (recent ones only). */
+  private readonly replaced = new Map<string, number>();
   private fullPending = false;
   private rescanPending = false;
   private again = false;
@@ -72,6 +74,8 @@ export class FileTailer implements LogSource {
       yieldTurn: () => new Promise<boolean>((r) => setImmediate(() => r(!this.stopped))),
       claim: (dev, ino, by) => this.claim(dev, ino, by),
       retire: (h) => this.draining.push(h),
+      rememberReplaced: (hash, pos) => this.rememberReplaced(hash, pos),
+      recallContent: (hash, by) => this.recallContent(hash, by),
       seek: opts.seek,
       watchFile: opts.usePolling ? undefined : (h) => this.watchFile(h),
     };
@@ -134,10 +138,25 @@ export class FileTailer implements LogSource {
     return this.watchers.size();
   }
 
+  private rememberReplaced(hash: string, pos: number): void {
+    const before = this.replaced.get(hash) ?? 0;
+    this.replaced.delete(hash); // re-insert: the map's order is the eviction order
+    this.replaced.set(hash, Math.max(pos, before));
+    if (this.replaced.size > 100) this.replaced.delete(this.replaced.keys().next().value!);
+  }
+
+  private recallContent(hash: string, by: TrackedFile): number | null {
+    for (const t of this.tracked.values()) {
+      const h = t.current;
+      if (t !== by && h && h.hash === hash) return h.splitter.committed;
+    }
+    return this.replaced.get(hash) ?? null;
+  }
+
   private track(path: string, startMode: StartMode | null): TrackedFile {
     let t = this.tracked.get(path);
     if (!t) {
-      t = new TrackedFile(path, this.env, startMode, this.saved.get(path) ?? null);
+      t = new TrackedFile(path, this.env, startMode, this.saved.get(path) ?? null, startMode === null);
       this.tracked.set(path, t);
     }
     return t;

@@ -4,7 +4,7 @@
  * handed to the tailer to drain for a grace period, and the new file is read from its start.
  */
 import { statSync, type Stats } from "node:fs";
-import { FileHandle, tailOffset, type HandleEnv } from "./file-handle.ts";
+import { FileHandle, looksCompressed, tailOffset, type HandleEnv } from "./file-handle.ts";
 import { seekToTime, type SeekTime } from "./seek-time.ts";
 import type { FilePosition, StartMode } from "./types.ts";
 
@@ -14,6 +14,8 @@ export interface TrackEnv extends HandleEnv {
   error(path: string, err: Error): void;
   /** Take over an open handle on this inode (a file renamed onto a watched name), if any. */
   claim(dev: number, ino: number, by: TrackedFile): FileHandle | null;
+  /** Read position of content with this first-line hash that another path has (had) open. */
+  recallContent(hash: string, by: TrackedFile): number | null;
   /** Keep reading a file that left its path (rotated/deleted) for the grace period. */
   retire(h: FileHandle): void;
 }
@@ -29,6 +31,8 @@ export class TrackedFile {
   private lastError = "";
   /** Position at stop(), so it can still be persisted afterwards. */
   private finalPosition: FilePosition | null = null;
+  /** Inode of a compressed file at this path: not read, not reported again. */
+  private skippedIno = -1;
 
   constructor(
     readonly path: string,
@@ -36,6 +40,8 @@ export class TrackedFile {
     /** Start policy for a file that exists when the tailer starts; null: new file, read from 0. */
     private startMode: StartMode | null,
     private saved: FilePosition | null,
+    /** Found by a glob after start (may be a copy of a log already read: copytruncate). */
+    private readonly viaGlob = false,
   ) {}
 
   position(): FilePosition | null {
@@ -74,6 +80,7 @@ export class TrackedFile {
 
   private attach(st: Stats): void {
     if (!st.isFile()) return this.fail(new Error("not a regular file"));
+    if (st.ino === this.skippedIno) return;
     const adopted = this.env.claim(st.dev, st.ino, this);
     if (adopted) {
       adopted.rename(this.path);
@@ -86,8 +93,19 @@ export class TrackedFile {
         if (!isMissing(err)) this.fail(err);
         return;
       }
+      if (looksCompressed(h.fd, this.env.buffer)) {
+        h.close();
+        this.skippedIno = st.ino;
+        this.env.warn(this.path, "compressed file, not read");
+        return;
+      }
+      const copyAt = this.copyOffset(h);
+      if (copyAt === "later") {
+        h.close();
+        return;
+      }
       const initial = this.startMode !== null;
-      let offset = this.startOffset(h);
+      let offset = copyAt ?? this.startOffset(h);
       if (initial && this.startMode === "head" && this.env.seek) {
         offset = seekToTime(h.fd, offset, h.size(), this.env.buffer, this.env.encoding, this.env.seek);
       }
@@ -115,6 +133,22 @@ export class TrackedFile {
     }
     if (this.startMode === "tail") return tailOffset(h.fd, size, this.env.buffer);
     return 0;
+  }
+
+  /**
+   * A file a glob found after start may be a copy of a log we read (copytruncate names the
+   * copy like the glob): same first line → continue where we were. While the copy is still
+   * being written (first line incomplete, or shorter than our position), wait for it.
+   */
+  private copyOffset(h: FileHandle): number | "later" | null {
+    if (!this.viaGlob || this.saved) return null;
+    const size = h.size();
+    if (h.hash === "") return size > 0 && size <= this.env.maxLineBytes ? "later" : null;
+    const known = this.env.recallContent(h.hash, this);
+    if (known === null) return null;
+    if (known > size) return "later";
+    this.env.warn(this.path, `same first line as a log already read (a copy, e.g. copytruncate); continuing at byte ${known}`);
+    return known;
   }
 
   private fail(err: unknown): void {

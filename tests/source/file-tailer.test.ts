@@ -265,3 +265,19 @@ test.each(MODES)("a rotated file is let go after the grace period; its untermina
   expect(c.texts()).toEqual(["a1", "b1", "a2-unterminated"]);
   await waitFor(() => openFds() === fds, "the old descriptor to be closed");
 });
+
+test.each(MODES)("glob + copytruncate: the copy (same first line) is not read again; compressed files are skipped (%s)", async (mode) => {
+  const { tmp, c, run } = setup();
+  const f = tmp.path("app.log");
+  writeFileSync(f, "c1\nc2\n");
+  await run(tailer(mode, c, { patterns: [tmp.path("app*")] }));
+  copyFileSync(f, f + ".1");
+  appendFileSync(f + ".1", "c3-only-in-copy\n"); // written between copy and truncate
+  truncateSync(f, 0);
+  appendFileSync(f, "d1\n");
+  writeFileSync(tmp.path("app.log.2.gz"), Bun.gzipSync(Buffer.from("gz1\ngz2\n")));
+  await waitFor(() => c.warnings.some((w) => w.includes("compressed")), "the compressed file to be seen");
+  await c.waitLines(4);
+  await Bun.sleep(60);
+  expect([...c.texts()].sort()).toEqual(["c1", "c2", "c3-only-in-copy", "d1"]);
+});
