@@ -4,6 +4,8 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { DateDetector, DatePatternError, TimeZone } from "../../src/filter/date/detector.ts";
+import { CODE_NAMES, TIME_RE } from "../../src/filter/date/strptime.ts";
+import { zoneAbbrOffset } from "../../src/filter/date/zone-abbr.ts";
 
 const PY = "/usr/bin/python3";
 const TZ = TimeZone.fromEnv("CET-01CEST-02,M3.5.0,M10.5.0");
@@ -150,5 +152,26 @@ describe.skipIf(!havePython)("date detection, same answers as fail2ban", () => {
       const rows = g.lines.map((l, j) => ({ line: l, ours: got[j], f2b: theirs[j] }));
       expect(rows.filter((r) => JSON.stringify(r.ours) !== JSON.stringify(r.f2b))).toEqual([]);
     });
+  });
+});
+
+describe.skipIf(!havePython)("strptime tables are fail2ban's", () => {
+  const script = `
+import json
+from fail2ban.server.strptime import timeRE, getTimePatternRE, TZ_ABBR_OFFS
+print(json.dumps({"re": dict(timeRE), "names": getTimePatternRE()[1], "abbr": {k: v for k, v in TZ_ABBR_OFFS.items() if k}}))`;
+  const proc = Bun.spawnSync([PY, "-c", script]);
+  const f2b = JSON.parse(proc.stdout.toString() || "{}") as { re: Record<string, string>; names: Record<string, string>; abbr: Record<string, number> };
+  test("regex of every %-code", () => {
+    expect(TIME_RE).toEqual(f2b.re);
+  });
+  test("template display names (modulo fail2ban's hash-order dependent Ex%k/Ex%l)", () => {
+    const norm = Object.fromEntries(Object.entries(f2b.names).map(([k, v]) => [k, v.replace(/^Ex%([kl])$/, "%Ex$1")]));
+    expect(CODE_NAMES).toEqual(norm);
+  });
+  test("zone abbreviation offsets", () => {
+    const ours = Object.fromEntries(Object.keys(f2b.abbr).map((k) => [k, zoneAbbrOffset(k)]));
+    expect(ours).toEqual(f2b.abbr);
+    expect(zoneAbbrOffset("ABCD")).toBeUndefined();
   });
 });
