@@ -33,6 +33,7 @@ interface RunningJail {
 }
 
 const SAVE_POSITIONS_SEC = 5;
+/** Default of f2b's own fail2ban.conf option `reconcileinterval` (seconds; 0 turns it off). */
 const RECONCILE_SEC = 60;
 const PURGE_SEC = 3600;
 
@@ -64,9 +65,12 @@ export class F2bServer {
     const settings = F2bServer.loadSettings(this.deps.fs);
     for (const s of settings) await this.startJail(s);
     this.every(SAVE_POSITIONS_SEC, () => this.savePositions());
-    this.every(RECONCILE_SEC, async () => {
-      await this.reconcile();
-    });
+    const reconcileSec = reconcileInterval(this.deps.conf);
+    if (reconcileSec > 0) {
+      this.every(reconcileSec, async () => {
+        await this.reconcile();
+      });
+    }
     this.every(PURGE_SEC, () => this.purge());
   }
 
@@ -172,6 +176,16 @@ export class F2bServer {
     await this.reloading.catch(() => {});
     for (const j of [...this.jails.values()].reverse()) await this.stopJail(j, { keepFirewall: false });
     this.db.close();
+  }
+}
+
+function reconcileInterval(conf: Fail2banConf): number {
+  const raw = conf.sections["Definition"]?.["reconcileinterval"] ?? conf.sections["DEFAULT"]?.["reconcileinterval"];
+  if (raw === undefined || raw.trim() === "") return RECONCILE_SEC;
+  try {
+    return parseTime(raw);
+  } catch (e) {
+    throw new ConfigError(`${conf.files.at(-1) ?? "fail2ban.conf"}: reconcileinterval: ${(e as Error).message}`, undefined, raw);
   }
 }
 

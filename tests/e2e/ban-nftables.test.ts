@@ -92,6 +92,21 @@ test.skipIf(!!why)("bans survive kill -9 with their remaining time, nothing dupl
   expect(await login(pair, atk, srv, WEB, "secret")).toBe("200");
 });
 
+test.skipIf(!!why)("reconcile puts bans back after someone deleted f2b's table", async () => {
+  const { attackerIp4: atk, serverIp4: srv } = pair;
+  await f2b.cli(["set", "webapp", "banip", atk]);
+  expect(await login(pair, atk, srv, WEB, "secret")).toBe("refused");
+  await pair.exec(pair.server, ["nft", "delete", "table", "inet", "f2b"]);
+  expect(await login(pair, atk, srv, WEB, "secret")).toBe("200");
+  // reconcileinterval = 1 in this test's fail2ban.conf
+  const end = Date.now() + 5000;
+  while (Date.now() < end && (await login(pair, atk, srv, WEB, "secret")) !== "refused") await Bun.sleep(100);
+  expect(await login(pair, atk, srv, WEB, "secret")).toBe("refused");
+  expect(await f2b.logText()).toMatch(/Reconcile: re-applied 1 ban/u);
+  await f2b.cli(["unban", atk]);
+  expect(await login(pair, atk, srv, WEB, "secret")).toBe("200");
+});
+
 test.skipIf(!!why)("f2b stop removes f2b's table and nothing else", async () => {
   const before = await pair.exec(pair.server, ["nft", "list", "tables"]);
   expect(before.stdout).toContain("table inet f2b");
