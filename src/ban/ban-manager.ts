@@ -78,7 +78,10 @@ export class BanManager {
     const t: BanTicket = { ...input, ip, jail: this.cfg.jail, banCount: input.banCount + 1, bantime: base };
     // As fail2ban's addBanTicket: the expiry test uses the base bantime, before any increment.
     const expired = this.endOf(t.time, base) < now;
-    if (!expired && !input.fixedBantime && !input.restored) this.applyIncrement(t);
+    if (!expired && !input.fixedBantime && !input.restored) {
+      // As fail2ban: a history lookup that fails costs the increment, not the ban.
+      try { this.applyIncrement(t); } catch (e) { this.log("error", `bantime.increment of ${ip} failed: ${(e as Error).message}`); }
+    }
     const end = this.endOf(t.time, t.bantime);
     if (expired || end < now) {
       this.log("info", `Ignore ${ip}, expired bantime`);
@@ -104,7 +107,8 @@ export class BanManager {
     }
     entry.state = "active";
     this.total++;
-    this.log("notice", `${t.restored ? "Restore " : ""}Ban ${ip}`);
+    // A replayed failure (t.restored set by applyIncrement) is logged as a plain Ban, like fail2ban.
+    this.log("notice", `${input.restored ? "Restore " : ""}Ban ${ip}`);
     this.schedule(entry);
     return "banned";
   }
