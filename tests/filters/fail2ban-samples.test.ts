@@ -13,6 +13,7 @@ const PAIRS: [string, string, number][] = [
   ["nginx-botsearch", "nginx-botsearch", 1],
   ["apache-auth", "apache-auth", 1],
   ["postfix", "postfix", 1],
+  ["dovecot", "dovecot", 1],
 ];
 
 for (const [ours, sample, floor] of PAIRS) {
