@@ -2,7 +2,7 @@
 // name where they are and exit 2; hostile log bytes do not crash it.
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runRegex } from "../../src/cli/regex.ts";
@@ -44,6 +44,22 @@ describe.skipIf(!haveRef)("agrees with fail2ban-regex", () => {
       expect(summary(ours.out)).toEqual(summary(ref.stdout));
     });
   }
+  // a maxlines = 2 filter from fail2ban's own test config (its include fixed for Debian's layout):
+  // lines a later multi-line match consumes move from "missed" to "matched"
+  test("multi-line filter: line statistics", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "f2b-regex-"));
+    mkdirSync(join(dir, "filter.d"));
+    copyFileSync("/etc/fail2ban/filter.d/common.conf", join(dir, "filter.d", "common.conf"));
+    const src = "/usr/lib/python3/dist-packages/fail2ban/tests/config/filter.d/zzz-sshd-obsolete-multiline.conf";
+    writeFileSync(join(dir, "filter.d", "ml.conf"), readFileSync(src, "utf8").replace(/^(before\s*=\s*)\S*common\.conf\s*$/m, "$1common.conf"));
+    for (const filter of ["ml", "ml[mode=aggressive]"]) {
+      const ref = spawnSync(REF, ["-c", dir, join(LOGS, "sshd"), filter], { encoding: "utf8" });
+      expect(ref.status).toBe(0);
+      const ours = await run(["-c", dir, join(LOGS, "sshd"), filter]);
+      expect(summary(ours.out)).toContain("Lines: 148 lines, 4 ignored, " + (filter === "ml" ? "71 matched, 73 missed" : "104 matched, 40 missed"));
+      expect(summary(ours.out)).toEqual(summary(ref.stdout));
+    }
+  });
 });
 
 describe("literal input and output shape", () => {
