@@ -24,6 +24,8 @@ export class Regex {
   readonly re: RegExp;
   /** Python group names present in the resolved regex. */
   readonly groupNames: readonly string[];
+  /** Named groups inside a repetition, where our value can differ from Python's (see Translation). */
+  readonly repeatedGroups: readonly string[];
   private readonly searcher: RegExp;
   private readonly pyGroups: readonly PyGroup[];
   private readonly altValues: [string, string][];
@@ -41,6 +43,7 @@ export class Regex {
       this.searcher = new RegExp(t.source, t.flags + "g");
       this.pyGroups = t.groups;
       this.groupNames = t.groupNames;
+      this.repeatedGroups = t.repeatedGroups;
     } catch (e) {
       if (!(e instanceof RegexError)) throw e;
       throw new RegexError(`Unable to compile regular expression '${regex}':\n${e.message}`);

@@ -49,6 +49,8 @@ export class PyParser {
   /** Groups whose participation must be testable (conditionals, backrefs to uncertain groups). */
   readonly condRefs = new Set<number>();
   readonly backRefs = new Set<number>();
+  /** Groups inside a repeat: JS clears them at each iteration, Python keeps the last value set. */
+  readonly repeated = new Set<number>();
   /** Python group numbers referenced before they exist (only legal in conditionals); checked at the end. */
   readonly forwardRefs = new Map<number, number>();
   private lookbehindFrom: number | null = null;
@@ -193,6 +195,7 @@ export class PyParser {
     const times = (a: number, b: number) => (a === 0 || b === 0 ? 0 : a * b);
     const width = { min: times(item.min, min), max: times(item.max, max), kind: "repeat" as const };
     if (min === 0) this.markUncertain(item.g0 ?? this.nextGroup);
+    if (max > 1) for (let g = item.g0 ?? this.nextGroup; g < this.nextGroup; g++) this.repeated.add(g);
     if (this.match("?")) return { js: `${base}${quant}?`, ...width };
     if (this.match("+")) {
       // Possessive (3.11): an atomic group around the greedy repeat.

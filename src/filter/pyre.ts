@@ -21,6 +21,13 @@ export interface Translation {
   /** Python group names, in group-number order. */
   groupNames: string[];
   groups: PyGroup[];
+  /**
+   * Named groups inside a repeated part. Python keeps the value from the last iteration that set
+   * such a group; JS clears it at every iteration, so for "(?:a=(?P<x>\w+) |b=\w+ )*" on
+   * "a=1 b=2 " Python has x="1" and we have undefined. Matching itself is unaffected unless a
+   * backreference or conditional refers to such a group after its repeat.
+   */
+  repeatedGroups: string[];
 }
 
 export interface TranslateOptions { ignoreCase?: boolean; multiline?: boolean; dotAll?: boolean; verbose?: boolean; ascii?: boolean }
@@ -71,5 +78,6 @@ export function translatePythonRegex(pattern: string, opts: TranslateOptions = {
     throw new RegexError(`cannot translate ${JSON.stringify(pattern)} to JavaScript: ${(e as Error).message}`);
   }
   const groups: PyGroup[] = parser.groups.map((g) => ({ index: g.index, jsName: g.jsName, ...(g.name !== undefined ? { name: g.name } : {}) }));
-  return { source, flags, groupNames: groups.flatMap((g) => (g.name !== undefined ? [g.name] : [])), groups };
+  const repeatedGroups = [...parser.repeated].sort((a, b) => a - b).flatMap((g) => parser.groups[g - 1]?.name ?? []);
+  return { source, flags, groupNames: groups.flatMap((g) => (g.name !== undefined ? [g.name] : [])), groups, repeatedGroups };
 }

@@ -193,6 +193,9 @@ const CASES: [string, string, PyOutcome, PyOutcome?][] = [
   ["(?<=(a))b", "ab", [1, 2, "a"]],
   ["(?<=(a)\\1)b", "", "error"],
   ["(?<=(?P<x>a))(?P=x)", "aa", [1, 2, "a"]],
+  // deliberate: JS clears groups at each iteration of a repeat, Python keeps the last value set
+  ["(?:a=(?P<x>\\w+) |b=\\w+ )*", "a=1 b=2 ", [0, 8, null], [0, 8, "1"]],
+  ["(?:a=(?P<x>\\w+) |b=\\w+ )*", "b=2 a=1 ", [0, 8, "1"]],
   // grouping odds and ends
   ["()", "", [0, 0, ""]],
   ["(a)|b", "b", [0, 1, null]],
@@ -247,6 +250,10 @@ describe("translatePythonRegex: errors and output shape", () => {
     expect(translatePythonRegex("a").flags).toBe("v");
     expect(translatePythonRegex("(?i)a").flags).toBe("iv");
     expect(translatePythonRegex("(?ms)^a.$").flags).toBe("v");
+  });
+
+  test("named groups inside repeats are reported (their values may differ from Python's)", () => {
+    expect(translatePythonRegex("(?P<a>x)(?:(?P<b>y)|(?P<c>z))+(?P<d>w)*").repeatedGroups).toEqual(["b", "c", "d"]);
   });
 
   test("group names are reported in order; JS-unsafe names are carried by internal names", () => {
