@@ -297,7 +297,11 @@ export class BanManager {
       .sort((a, b) => a.end - b.end);
   }
   /** "Currently banned". */
-  size(): number { return this.list().length; }
+  size(): number {
+    let n = 0;
+    for (const e of this.bans.values()) if (e.state !== "applying") n++;
+    return n;
+  }
   /** "Total banned" (since start, restored included as fail2ban counts them). */
   totalBanned(): number { return this.total; }
 
