@@ -59,6 +59,13 @@ export class DateDetector {
   private lastAfter = "";   // char after the last date
   private lastIdx = FAR;
   private firstUnused = 0;
+  // One-entry conversion cache: busy logs repeat the same timestamp text line after line. The
+  // result is a function of (template, text, now) alone, even glibc's stateful mktime, since a
+  // repeated call starts from the offset its own previous answer left.
+  private convTemplate: DateTemplate | undefined;
+  private convText = "";
+  private convNow = NaN;
+  private convTime = NaN;
 
   constructor(opts: DateDetectorOptions) {
     this.now = opts.now;
@@ -209,8 +216,14 @@ export class DateDetector {
     const [start, end] = template.group1Span(m);
     let time = NaN;
     if (end > start) {
-      this.ctx.now = this.now();
-      time = template.getDate(m, this.ctx);
+      const now = this.now();
+      if (template === this.convTemplate && now === this.convNow && m[0] === this.convText) {
+        time = this.convTime;
+      } else {
+        this.ctx.now = now;
+        time = template.getDate(m, this.ctx);
+        this.convTemplate = template; this.convNow = now; this.convText = m[0]; this.convTime = time;
+      }
     }
     return { time, start, end, template: template.name };
   }
