@@ -9,7 +9,7 @@ import { resolveEncoding } from "./encoding.ts";
 import { DirWatchers } from "./dir-watchers.ts";
 import type { FileHandle } from "./file-handle.ts";
 import type { SeekTime } from "./seek-time.ts";
-import { expandPattern, parsePattern, type PathPattern } from "./glob.ts";
+import { expandPattern, matchesPattern, parsePattern, type PathPattern } from "./glob.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "./line-splitter.ts";
 import { TrackedFile, type TrackEnv } from "./tracked-file.ts";
 import type { FilePosition, LogLine, LogSource, SourceDeps, SourceState, StartMode } from "./types.ts";
@@ -193,8 +193,10 @@ export class FileTailer implements LogSource {
   private onFsEvent(dir: string, path: string | null): void {
     if (path && this.tracked.has(path)) this.dirty.add(path);
     else if (path === null) for (const t of this.tracked.keys()) this.dirty.add(t);
-    if (path === null || !this.tracked.has(path)) {
-      if (this.patterns.some((p) => p.glob && p.watchDir === dir)) this.rescanPending = true;
+    // Busy unrelated files in a watched directory (syslog next to our logs) cause no rescans.
+    const globs = this.patterns.filter((p) => p.glob && p.watchDir === dir);
+    if (path === null ? globs.length > 0 : !this.tracked.has(path) && globs.some((p) => matchesPattern(p, path))) {
+      this.rescanPending = true;
     }
     this.requestRun(false);
   }
