@@ -187,3 +187,18 @@ describe("BanManager at scale", () => {
     expect((c.user + c.system) / 1000).toBeLessThan(2000);
   });
 });
+
+describe("crash safety", () => {
+  test("a ban reported as done survives kill -9 of the process", async () => {
+    const { file } = rig();
+    const child = Bun.spawn([process.execPath, `${import.meta.dir}/fixtures/ban-then-hang.ts`, file, "198.51.100.7"], { stdout: "pipe" });
+    const reader = child.stdout.getReader();
+    const { value } = await reader.read();
+    expect(new TextDecoder().decode(value)).toBe("banned\n");
+    child.kill("SIGKILL");
+    await child.exited;
+    const after = rig({ bantime: 3600 }, file, new FakeClock(Date.now() / 1000));
+    expect(await after.bm.restore()).toBe(1);
+    expect(after.bm.isBanned("198.51.100.7")).toBe(true);
+  });
+});
