@@ -4,9 +4,10 @@
  * their end. inotify (fs.watch on the directories) triggers reads; a periodic check is the
  * fallback for everything inotify cannot see, and the only trigger in polling mode.
  */
-import { statSync, watch } from "node:fs";
+import { watch } from "node:fs";
 import { resolveEncoding } from "./encoding.ts";
 import { DirWatchers } from "./dir-watchers.ts";
+import { OpenFiles } from "./open-files.ts";
 import type { FileHandle } from "./file-handle.ts";
 import type { SeekTime } from "./seek-time.ts";
 import { expandPattern, matchesPattern, parsePattern, type PathPattern } from "./glob.ts";
@@ -37,14 +38,11 @@ export interface FileTailerOptions {
 
 export class FileTailer implements LogSource {
   private readonly patterns: PathPattern[];
-  private readonly tracked = new Map<string, TrackedFile>();
-  private draining: FileHandle[] = [];
+  private readonly open = new OpenFiles();
   private readonly watchers: DirWatchers;
   private readonly env: TrackEnv;
   private readonly saved = new Map<string, FilePosition>();
   private readonly dirty = new Set<string>();
-  /** First-line hash → bytes read, of contents read again from 0 (recent ones only). */
-  private readonly replaced = new Map<string, number>();
   private fullPending = false;
   private rescanPending = false;
   private again = false;
@@ -72,10 +70,10 @@ export class FileTailer implements LogSource {
       warn: (path, msg) => deps.onWarning?.(path, msg),
       error: (path, err) => deps.onError(path, err),
       yieldTurn: () => new Promise<boolean>((r) => setImmediate(() => r(!this.stopped))),
-      claim: (dev, ino, by) => this.claim(dev, ino, by),
-      retire: (h) => this.draining.push(h),
-      rememberReplaced: (hash, pos) => this.rememberReplaced(hash, pos),
-      recallContent: (hash, by) => this.recallContent(hash, by),
+      claim: (dev, ino, by) => this.open.claim(dev, ino, by),
+      retire: (h) => this.open.draining.push(h),
+      rememberReplaced: (hash, pos) => this.open.rememberReplaced(hash, pos),
+      recallContent: (hash, by) => this.open.recallContent(hash, by),
       seek: opts.seek,
       watchFile: opts.usePolling ? undefined : (h) => this.watchFile(h),
     };
@@ -109,15 +107,13 @@ export class FileTailer implements LogSource {
     this.timer = null;
     this.watchers.closeAll();
     await this.loop;
-    for (const t of this.tracked.values()) t.close();
-    for (const h of this.draining) h.close();
-    this.draining = [];
+    this.open.closeAll();
   }
 
   /** Where each file has been read up to (after its last complete line); still valid after stop(). */
   positions(): FilePosition[] {
     const out: FilePosition[] = [];
-    for (const t of this.tracked.values()) {
+    for (const t of this.open.tracked.values()) {
       const p = t.position();
       if (p) out.push(p);
     }
@@ -126,7 +122,7 @@ export class FileTailer implements LogSource {
 
   /** Watched paths: plain paths (even while missing) and current glob matches. */
   files(): string[] {
-    return [...this.tracked.keys()].sort();
+    return [...this.open.tracked.keys()].sort();
   }
 
   state(): SourceState {
@@ -138,26 +134,11 @@ export class FileTailer implements LogSource {
     return this.watchers.size();
   }
 
-  private rememberReplaced(hash: string, pos: number): void {
-    const before = this.replaced.get(hash) ?? 0;
-    this.replaced.delete(hash); // re-insert: the map's order is the eviction order
-    this.replaced.set(hash, Math.max(pos, before));
-    if (this.replaced.size > 100) this.replaced.delete(this.replaced.keys().next().value!);
-  }
-
-  private recallContent(hash: string, by: TrackedFile): number | null {
-    for (const t of this.tracked.values()) {
-      const h = t.current;
-      if (t !== by && h && h.hash === hash) return h.splitter.committed;
-    }
-    return this.replaced.get(hash) ?? null;
-  }
-
   private track(path: string, startMode: StartMode | null): TrackedFile {
-    let t = this.tracked.get(path);
+    let t = this.open.tracked.get(path);
     if (!t) {
       t = new TrackedFile(path, this.env, startMode, this.saved.get(path) ?? null, startMode === null);
-      this.tracked.set(path, t);
+      this.open.tracked.set(path, t);
     }
     return t;
   }
@@ -191,11 +172,11 @@ export class FileTailer implements LogSource {
   }
 
   private onFsEvent(dir: string, path: string | null): void {
-    if (path && this.tracked.has(path)) this.dirty.add(path);
-    else if (path === null) for (const t of this.tracked.keys()) this.dirty.add(t);
+    if (path && this.open.tracked.has(path)) this.dirty.add(path);
+    else if (path === null) for (const t of this.open.tracked.keys()) this.dirty.add(t);
     // Busy unrelated files in a watched directory (syslog next to our logs) cause no rescans.
     const globs = this.patterns.filter((p) => p.glob && p.watchDir === dir);
-    if (path === null ? globs.length > 0 : !this.tracked.has(path) && globs.some((p) => matchesPattern(p, path))) {
+    if (path === null ? globs.length > 0 : !this.open.tracked.has(path) && globs.some((p) => matchesPattern(p, path))) {
       this.rescanPending = true;
     }
     this.requestRun(false);
@@ -219,7 +200,7 @@ export class FileTailer implements LogSource {
       const full = this.fullPending;
       const rescan = full || this.rescanPending;
       this.fullPending = this.rescanPending = false;
-      const paths = full ? [...this.tracked.keys()] : [...this.dirty];
+      const paths = full ? [...this.open.tracked.keys()] : [...this.dirty];
       this.dirty.clear();
       try {
         await this.pass(paths, rescan);
@@ -234,7 +215,7 @@ export class FileTailer implements LogSource {
     // Rotated files first: their remaining lines are older than the new files' lines.
     await this.drainRetired();
     for (const path of new Set(paths)) {
-      const t = this.tracked.get(path);
+      const t = this.open.tracked.get(path);
       if (this.stopped) return;
       if (t && !(await t.check())) return;
     }
@@ -246,41 +227,27 @@ export class FileTailer implements LogSource {
     for (const p of this.patterns) for (const path of expandPattern(p)) found.add(path);
     const added: string[] = [];
     for (const path of found) {
-      if (!this.tracked.has(path)) {
+      if (!this.open.tracked.has(path)) {
         this.track(path, null);
         added.push(path);
       }
     }
     const plain = new Set(this.patterns.filter((p) => !p.glob).map((p) => p.pattern));
-    for (const [path, t] of this.tracked) {
-      if (!found.has(path) && !plain.has(path) && !t.current) this.tracked.delete(path);
+    for (const [path, t] of this.open.tracked) {
+      if (!found.has(path) && !plain.has(path) && !t.current) this.open.tracked.delete(path);
     }
     return added;
   }
 
   private async drainRetired(): Promise<void> {
     const graceSec = (this.opts.rotateGraceMs ?? 5000) / 1000;
-    for (const h of [...this.draining]) {
+    for (const h of [...this.open.draining]) {
       if (!(await h.drain())) return;
       if (this.env.now() - h.lastGrowth >= graceSec) {
-        this.draining = this.draining.filter((d) => d !== h);
+        this.open.draining = this.open.draining.filter((d) => d !== h);
         h.finish();
       }
     }
-  }
-
-  private claim(dev: number, ino: number, by: TrackedFile): FileHandle | null {
-    const i = this.draining.findIndex((h) => h.dev === dev && h.ino === ino);
-    if (i >= 0) return this.draining.splice(i, 1)[0] ?? null;
-    for (const t of this.tracked.values()) {
-      const h = t.current;
-      // Only take it if the other path no longer names this file (a rename), not for links.
-      if (t !== by && h && h.dev === dev && h.ino === ino && !namesInode(t.path, dev, ino)) {
-        t.current = null;
-        return h;
-      }
-    }
-    return null;
   }
 
   private emit(lines: LogLine[]): void {
@@ -289,14 +256,5 @@ export class FileTailer implements LogSource {
     } catch (err) {
       this.deps.onError(lines[0]?.source ?? "(tailer)", err instanceof Error ? err : new Error(String(err)));
     }
-  }
-}
-
-function namesInode(path: string, dev: number, ino: number): boolean {
-  try {
-    const st = statSync(path);
-    return st.dev === dev && st.ino === ino;
-  } catch {
-    return false;
   }
 }
