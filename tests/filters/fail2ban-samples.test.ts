@@ -14,6 +14,9 @@ const PAIRS: [string, string, number][] = [
   ["apache-auth", "apache-auth", 1],
   ["postfix", "postfix", 1],
   ["dovecot", "dovecot", 1],
+  ["vaultwarden", "bitwarden", 1],
+  ["grafana", "grafana", 1],
+  ["traefik-auth", "traefik-auth", 1],
 ];
 
 for (const [ours, sample, floor] of PAIRS) {
