@@ -34,7 +34,7 @@ export interface BanInfo { ip: string; time: number; bantime: number; banCount: 
 export interface ExpectedBan { ip: string; timeout: number | null; ticket: BanTicket }
 
 type State = "applying" | "active" | "removing";
-interface Entry extends BanInfo { state: State; retryAt?: number }
+interface Entry extends BanInfo { state: State; retryAt?: number; removal?: Promise<boolean> }
 
 const UNBAN_RETRY = 30;
 
@@ -74,6 +74,11 @@ export class BanManager {
     const ip = normalizeIP(input.ip);
     const base = input.fixedBantime ? input.bantime : this.cfg.bantime;
     const old = this.bans.get(ip);
+    // A ticket arriving while this ip is being unbanned waits for that, then bans afresh.
+    if (old?.state === "removing" && old.removal) {
+      await old.removal;
+      return this.ban(input);
+    }
     if (old) return this.already(old, { ...input, ip }, base, now);
     const t: BanTicket = { ...input, ip, jail: this.cfg.jail, banCount: input.banCount + 1, bantime: base };
     // As fail2ban's addBanTicket: the expiry test uses the base bantime, before any increment.
@@ -181,7 +186,12 @@ export class BanManager {
     return n;
   }
 
-  private async removeFromFirewall(e: Entry): Promise<boolean> {
+  private removeFromFirewall(e: Entry): Promise<boolean> {
+    e.removal = this.doRemove(e).finally(() => { delete e.removal; });
+    return e.removal;
+  }
+
+  private async doRemove(e: Entry): Promise<boolean> {
     e.state = "removing";
     try {
       await this.deps.effector.unban(this.cfg.jail, e.ip);

@@ -112,6 +112,22 @@ describe("BanManager", () => {
     expect(r2.bm.list()[0]).toMatchObject({ ip: "192.0.2.1", bantime: -1, end: Infinity });
   });
 
+  test("a ticket arriving during an unban is banned once the unban is done", async () => {
+    const r = rig();
+    await r.bm.ban(ticket("192.0.2.1", T0));
+    let release!: () => void;
+    const gate = new Promise<void>((res) => { release = res; });
+    const unban = r.eff.unban.bind(r.eff);
+    r.eff.unban = async (j, ip) => { await gate; await unban(j, ip); };
+    const unbanning = r.bm.unban("192.0.2.1");
+    const banning = r.bm.ban(ticket("192.0.2.1", T0 + 5));
+    release();
+    expect(await unbanning).toBe("unbanned");
+    expect(await banning).toBe("banned");
+    expect(r.eff.set.has("192.0.2.1")).toBe(true);
+    expect(r.store.currentBans("sshd", T0 + 5).map((b) => b.ip)).toEqual(["192.0.2.1"]);
+  });
+
   test("manual unban: record stays until the effector confirms", async () => {
     const r = rig();
     await r.bm.ban(ticket("2001:db8::1", T0));
