@@ -1,8 +1,9 @@
 import type { Clock, Timer } from "../jail/clock.ts";
 import { normalizeIP } from "../jail/ipaddr.ts";
-import { parseTime, secondsToStr, time2str } from "../jail/time.ts";
+import { secondsToStr, time2str } from "../jail/time.ts";
 import type { BanTicket } from "../jail/types.ts";
 import { ExpiryQueue } from "./expiry-queue.ts";
+import { applyRestored, restorableTickets } from "./restore.ts";
 import { makeBanTimeCalculator, type IncrementOptions } from "./increment.ts";
 import type { BanEffector, BanLog, BanStore } from "./types.ts";
 
@@ -246,54 +247,22 @@ export class BanManager {
 
   /** Re-applies still valid bans from the store after a start (fail2ban restoreCurrentBans). */
   async restore(): Promise<number> {
-    const now = this.deps.clock.now();
-    const inc = this.cfg.increment?.increment;
-    const maxtime = inc ? (this.calcMaxTime() ?? -1) : this.cfg.bantime;
-    const rows = this.deps.store.currentBans(this.cfg.jail, now, {
-      forbantime: inc ? null : this.cfg.bantime,
-      correctBanTime: maxtime === -1 ? null : maxtime,
-      maxmatches: this.cfg.maxmatches ?? 5,
-    });
     const restored: Entry[] = [];
-    for (const r of rows) {
-      const ip = normalizeIP(r.ip);
-      if (this.bans.has(ip)) continue;
-      if (this.deps.isIgnored && (await this.deps.isIgnored(ip))) { this.log("info", `Ignore ${ip} by restore (ignoreip)`); continue; }
-      const t: BanTicket = {
-        jail: this.cfg.jail, ip, time: r.timeOfBan, failures: r.failures, matches: r.matches, banCount: r.banCount,
-        bantime: r.bantime, fixedBantime: true, restored: true, ...(Object.keys(r.data).length ? { data: r.data } : {}),
-      };
-      const e: Entry = { ip, time: t.time, bantime: t.bantime, banCount: t.banCount, end: this.endOf(t.time, t.bantime), ticket: t, state: "active" };
-      this.bans.set(ip, e);
+    for (const t of restorableTickets(this.cfg, this.deps.store, this.deps.clock.now())) {
+      if (this.bans.has(t.ip)) continue;
+      if (this.deps.isIgnored && (await this.deps.isIgnored(t.ip))) { this.log("info", `Ignore ${t.ip} by restore (ignoreip)`); continue; }
+      const e: Entry = { ip: t.ip, time: t.time, bantime: t.bantime, banCount: t.banCount, end: this.endOf(t.time, t.bantime), ticket: t, state: "active" };
+      this.bans.set(t.ip, e);
       restored.push(e);
     }
-    await this.applyRestored(restored);
+    await applyRestored(this.deps.effector, restored.map((e) => e.ticket), (m) => this.log("error", m));
     this.total += restored.length;
-    for (const e of restored) this.log("notice", `Restore Ban ${e.ip}`);
-    for (const e of restored) this.queue.push(e.end, e.ip);
+    for (const e of restored) {
+      this.log("notice", `Restore Ban ${e.ip}`);
+      this.queue.push(e.end, e.ip);
+    }
     this.armTimer();
     return restored.length;
-  }
-
-  // A refused restore keeps the ban (still stored and listed); reconcile re-applies it later.
-  private async applyRestored(entries: Entry[]): Promise<void> {
-    if (!entries.length) return;
-    const eff = this.deps.effector;
-    if (eff.banMany) {
-      try { await eff.banMany(entries.map((e) => e.ticket)); } catch (err) {
-        this.log("error", `Failed to restore ${entries.length} bans into the firewall: ${(err as Error).message}`);
-      }
-      return;
-    }
-    for (const e of entries) {
-      try { await eff.ban(e.ticket); } catch (err) { this.log("error", `Failed to restore ban of ${e.ip}: ${(err as Error).message}`); }
-    }
-  }
-
-  private calcMaxTime(): number | null {
-    const m = this.cfg.increment?.maxtime;
-    if (m === undefined || m === "") return null;
-    return typeof m === "number" ? m : parseTime(m);
   }
 
   /** Cancels timers; bans stay in the store and the firewall (lead decides about stop policy). */
