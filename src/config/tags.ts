@@ -3,6 +3,11 @@ import { ConfigError } from "./errors.ts";
 /** fail2ban's MAX_TAG_REPLACE_COUNT: how often one tag may be replaced inside another. */
 const MAX_TAG_REPLACE_COUNT = 25;
 const TAG_RE = /<([^ <>]+)>/gu;
+/**
+ * A value that refers to a tag twice through itself doubles with each of the 25 allowed rounds
+ * (fail2ban then spends seconds and gigabytes before giving up); stop early instead.
+ */
+export const MAX_TAG_VALUE_LENGTH = 1 << 20;
 
 function findTag(value: string, from: number): RegExpExecArray | null {
   TAG_RE.lastIndex = from;
@@ -61,6 +66,9 @@ export function substituteRecursiveTags(input: ReadonlyMap<string, string>, opts
           continue;
         }
         value = value.split(`<${rtag}>`).join(repl);
+        if (value.length > MAX_TAG_VALUE_LENGTH) {
+          throw new ConfigError(`<${tag}> grows beyond ${MAX_TAG_VALUE_LENGTH} characters while replacing <${rtag}> (a tag loop?)`, undefined, orig);
+        }
         counts.set(rtag, (counts.get(rtag) ?? 0) + 1);
         m = findTag(value, m.index);
       }

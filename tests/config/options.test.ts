@@ -92,5 +92,47 @@ describe("substituteRecursiveTags", () => {
     expect(() => sub({ a: "x<a>" })).toThrow(/refers to itself/);
     expect(() => sub({ a: "<b>", b: "<a>" })).toThrow(ConfigError);
     expect(() => sub({ a: "<b><b>", b: "<c><c>", c: "<d><d>", d: "<e>", e: "<a>" })).toThrow(ConfigError);
+    const t0 = performance.now();
+    expect(() => sub({ x: "<m>", m: "<n<m>><n<m>>" })).toThrow(/grows beyond 1048576 characters/);
+    expect(performance.now() - t0).toBeLessThan(1000);
   });
+});
+
+describe.skipIf(!hasFail2ban)("substituteRecursiveTags vs fail2ban on seeded random tag maps", () => {
+  test("300 random maps", () => {
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const NAMES = ["a", "b", "c", "mode", "mdre-normal", "mdre-aggr", "x?family=inet6", "b?family=inet6"];
+    const PIECES = ["<a>", "<b>", "<c>", "<mode>", "<mdre-<mode>>", "<HOST>", "<x>", "lit", " ", "<", ">", "<<a>>", "normal", "aggr"];
+    const generated = Array.from({ length: 300 }, () => {
+      const tags: Record<string, string> = {};
+      for (let i = 0; i < 1 + rand() * 5; i++) tags[pick(NAMES)] = Array.from({ length: 1 + Math.floor(rand() * 3) }, () => pick(PIECES)).join("");
+      return { tags, conditional: rand() < 0.3 ? "family=inet6" : "", ignore: rand() < 0.3 ? [pick(NAMES)] : [] };
+    });
+    const run = (c: (typeof generated)[number]) => Object.fromEntries(substituteRecursiveTags(new Map(Object.entries(c.tags)), { conditional: c.conditional, ignore: c.ignore }));
+    // Exponentially growing maps: we stop at 1 MB, fail2ban needs seconds and GBs to reach its error.
+    const growing = (c: (typeof generated)[number]): boolean => {
+      try {
+        run(c);
+        return false;
+      } catch (e) {
+        return /grows beyond/.test((e as Error).message);
+      }
+    };
+    const cases = generated.filter((c) => !growing(c));
+    const proc = Bun.spawnSync(["/usr/bin/python3", `${import.meta.dir}/oracle/tags.py`], { stdin: Buffer.from(JSON.stringify(cases)) });
+    const theirs = JSON.parse(proc.stdout.toString()) as unknown[];
+    const ours = cases.map((c): unknown => {
+      try {
+        return run(c);
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        return "error";
+      }
+    });
+    const errors = theirs.filter((t) => t === "error").length;
+    console.log(`tags: ${cases.length} random maps identical to fail2ban (${errors} rejected as recursive by both; ${generated.length - cases.length} exponential ones left out)`);
+    expect(ours).toEqual(theirs);
+  }, 30_000);
 });
