@@ -1,7 +1,7 @@
 // Python `re` syntax -> JavaScript RegExp source, for date patterns. Date templates are built in
 // Python syntax exactly as fail2ban builds them (so names and regexes read the same), then
 // translated once here. Unicode semantics follow Python 3 str patterns: \w, \W and \b use letters
-// and digits of every script; \d stays ASCII (fail2ban converts digits with int()).
+// and digits of every script, \d every decimal digit (see digits.ts), \s what str.isspace() says.
 
 export class DatePatternError extends Error {}
 
@@ -14,8 +14,10 @@ const NON_BOUNDARY = `(?:(?<=${WORD})(?=${WORD})|(?<!${WORD})(?!${WORD}))`;
  *  (?=\b|\W|$) both reduce to this, and this form is cheaper to evaluate at every position. */
 export const WORD_EDGE = `(?:(?<!${WORD})|(?!${WORD}))`;
 
+/** Python's \s (str.isspace): JS's \s lacks \x1c-\x1f and \x85, and adds \ufeff. */
+const SPACE_IN_CLASS = "\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 const SYNTAX = new Set("^$\\.*+?()[]{}|/");
-const SIMPLE_ESCAPES = new Set("dDsSntrfv");
+const SIMPLE_ESCAPES = new Set("ntrfv");
 
 export interface JsRegex { source: string; flags: string }
 
@@ -119,6 +121,10 @@ function escapeOutside(src: string, i: number): string {
   switch (c) {
     case "w": return WORD;
     case "W": return NON_WORD;
+    case "d": return "\\p{Nd}";
+    case "D": return "\\P{Nd}";
+    case "s": return `[${SPACE_IN_CLASS}]`;
+    case "S": return `[^${SPACE_IN_CLASS}]`;
     case "b": return BOUNDARY;
     case "B": return NON_BOUNDARY;
     case "A": return "^";
@@ -142,8 +148,12 @@ function translateClass(src: string, start: number): { text: string; end: number
       const cp = codePointEscape(src, i);
       if (cp) text += cp;
       else if (c === "w") text += WORD_IN_CLASS;
+      else if (c === "s") text += SPACE_IN_CLASS;
+      else if (c === "d") text += "\\p{Nd}";
+      else if (c === "D") text += "\\P{Nd}";
+      else if (c === "S") text += "\\S"; // approximation: a negated set cannot nest in a class
       else if (c === "b") text += "\\x08";
-      else if (SIMPLE_ESCAPES.has(c) || c === "W") text += "\\" + c;
+      else if (SIMPLE_ESCAPES.has(c) || c === "W") text += "\\" + c; // \W: approximation (ASCII) inside a set
       else if (/[A-Za-z0-9]/.test(c)) throw new DatePatternError(`bad escape \\${c} in ${JSON.stringify(src)}`);
       else text += SYNTAX.has(c) || c === "-" ? "\\" + c : c;
       i += escapeLength(src, i) - 1;

@@ -2,6 +2,7 @@
 // gives templates, and the conversion of matched fields to an epoch (year/day inference included).
 import { civilFromSeconds, daysFromCivil, daysInMonth, wallSeconds } from "./civil.ts";
 import type { TimeZone } from "./tz.ts";
+import { asciiDigits, pyNumber } from "./digits.ts";
 import { zoneAbbrOffset } from "./zone-abbr.ts";
 
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
@@ -111,11 +112,11 @@ export const CODE_RE = /%(%|ExZ|Exz|Exd|Exm|ExH|Exk|Exl|ExM|ExS|ExY|Exy|[dfHIGjm
 /** Offset in minutes for a zone text as fail2ban's zone2offset reads it; undefined = rejected. */
 export function zoneOffsetMinutes(z: string): number | undefined {
   if (z === "Z" || z === "UTC" || z === "GMT") return 0;
-  const m = /^([A-Z](?:[A-Z]{2,4})?)?([+-][01]\d(?::?\d{2})?)?(?:\n)?$/.exec(z);
+  const m = /^([A-Z](?:[A-Z]{2,4})?)?([+-][01]\p{Nd}(?::?\p{Nd}{2})?)?(?:\n)?$/u.exec(z);
   if (!m) return undefined;
   const base = m[1] === undefined ? 0 : zoneAbbrOffset(m[1]);
   if (base === undefined) return undefined;
-  const o = m[2];
+  const o = m[2] && asciiDigits(m[2]);
   if (!o) return base;
   const sign = o[0] === "-" ? -1 : 1;
   if (o.length <= 3) return base + sign * Number(o.slice(1)) * 60;
@@ -140,27 +141,27 @@ export function fieldsToEpoch(f: Fields, now: number, tz: TimeZone, defaultTzMin
     const val = f[key];
     if (val === undefined) continue;
     switch (key) {
-      case "y": year = Number(val); if (year <= 2000) year += 2000; break;
-      case "Y": year = Number(val); break;
-      case "m": month = Number(val); break;
+      case "y": year = pyNumber(val); if (year <= 2000) year += 2000; break;
+      case "Y": year = pyNumber(val); break;
+      case "m": month = pyNumber(val); break;
       case "B": month = MONTHS_FULL.indexOf(val.toLowerCase()) + 1; if (month === 0) return NaN; break;
       case "b": month = MONTHS.indexOf(val.toLowerCase()) + 1; if (month === 0) return NaN; break;
-      case "d": day = Number(val); break;
-      case "H": hour = Number(val); break;
+      case "d": day = pyNumber(val); break;
+      case "H": hour = pyNumber(val); break;
       case "I": {
-        hour = Number(val);
+        hour = pyNumber(val);
         const ampm = (f.p ?? "").toLowerCase();
         if (ampm === "" || ampm === "am") { if (hour === 12) hour = 0; }
         else if (ampm === "pm") { if (hour !== 12) hour += 12; }
         break;
       }
-      case "M": minute = Number(val); break;
-      case "S": second = Number(val); break;
+      case "M": minute = pyNumber(val); break;
+      case "S": second = pyNumber(val); break;
       case "A": weekday = DAYS_FULL.indexOf(val.toLowerCase()); if (weekday < 0) return NaN; break;
       case "a": weekday = DAYS.indexOf(val.toLowerCase()); if (weekday < 0) return NaN; break;
-      case "w": weekday = Number(val) - 1; if (weekday < 0) weekday = 6; break;
-      case "j": julian = Number(val); break;
-      case "U": case "W": week = Number(val); weekStartsMonday = key === "W"; break;
+      case "w": weekday = pyNumber(val) - 1; if (weekday < 0) weekday = 6; break;
+      case "j": julian = pyNumber(val); break;
+      case "U": case "W": week = pyNumber(val); weekStartsMonday = key === "W"; break;
       case "z": case "Z": tzoffset = zoneOffsetMinutes(val); if (tzoffset === undefined) return NaN; break;
     }
   }

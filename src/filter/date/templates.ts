@@ -1,5 +1,6 @@
 // The three kinds of date template fail2ban has (strptime-style pattern, epoch, TAI64N), the
 // shared template cache, and fail2ban's default template list.
+import { asciiDigits } from "./digits.ts";
 import { DatePatternError, WORD_EDGE } from "./pyregex.ts";
 import { CODE_NAMES, CODE_RE, fieldsToEpoch, TIME_RE, type Fields } from "./strptime.ts";
 import {
@@ -59,8 +60,8 @@ export class DatePatternRegex extends DateTemplate {
 const EPOCH_PY = "\\d{10,11}\\b(?:\\.\\d{3,6})?";
 const LONG_EPOCH_PY = "\\d{10,11}(?:\\d{3}(?:\\.\\d{1,6}|\\d{3})?)?";
 const WB = "(?:(?<=[\\p{L}\\p{N}_])(?![\\p{L}\\p{N}_])|(?<![\\p{L}\\p{N}_])(?=[\\p{L}\\p{N}_]))";
-const EPOCH_JS = "\\d{10,11}" + WB + "(?:\\.\\d{3,6})?";
-const LONG_EPOCH_JS = "\\d{10,11}(?:\\d{3}(?:\\.\\d{1,6}|\\d{3})?)?";
+const EPOCH_JS = "\\p{Nd}{10,11}" + WB + "(?:\\.\\p{Nd}{3,6})?";
+const LONG_EPOCH_JS = "\\p{Nd}{10,11}(?:\\p{Nd}{3}(?:\\.\\p{Nd}{1,6}|\\p{Nd}{3})?)?";
 
 /** Unix time stamps: at line start (optionally in "[...]"), in SELinux "audit(...)", or by pattern. */
 export class DateEpoch extends DateTemplate {
@@ -92,8 +93,9 @@ export class DateEpoch extends DateTemplate {
   }
 
   getDate(m: RegExpExecArray): number {
-    const v = m[this.group];
-    if (v === undefined) return NaN;
+    const raw = m[this.group];
+    if (raw === undefined) return NaN;
+    const v = asciiDigits(raw);
     if (this.longFrm && v.length >= 13) {
       return v.length >= 16 && !v.includes(".") ? Number(v) / 1000000 : Number(v) / 1000;
     }
