@@ -132,7 +132,7 @@ export class IgnoreList {
 
   entries(): string[] { return [...this.nets.map(String), ...this.names, ...this.singles]; }
 
-  /** The reason the id is ignored, or null. Never throws: failures of DNS/commands mean "not ignored". */
+  /** The reason the id is ignored ("ip", "dns", "ignoreself rule", "command"), or null. Never throws: failures of DNS/commands mean "not ignored". */
   async check(subject: IgnoreSubject): Promise<IgnoreReason | null> {
     const cache = this.opts.ignorecache;
     if (!cache) return this.decide(subject);
@@ -170,10 +170,8 @@ export class IgnoreList {
     return (await this.check(typeof subject === "string" ? { id: subject } : subject)) !== null;
   }
 
-  private found(id: string, by: IgnoreReason): IgnoreReason {
-    this.deps.log?.("info", `[${this.opts.jail}] Ignore ${id} by ${by}`);
-    return by;
-  }
+  // The caller logs "[jail] Ignore <ip> by <reason>" (fail2ban's line) once, with its own logger.
+  private found(_id: string, by: IgnoreReason): IgnoreReason { return by; }
 
   private cacheTime(): number { return this.opts.cacheTime ?? 300; }
 
