@@ -5,6 +5,7 @@ import { ConfigError } from "../config/errors.ts";
 import type { JailAction, JailConfig, LogPath } from "../config/jail-reader.ts";
 import type { IncrementOptions } from "../ban/increment.ts";
 import { parseTime } from "../jail/time.ts";
+import { parseJournalMatch } from "../source/journal-match.ts";
 
 export interface JailSettings {
   name: string;
@@ -60,6 +61,14 @@ class OptionReader {
     return this.fail(opt, "not a boolean (true/false, yes/no, 1/0)", v);
   }
 
+  journalmatch(value: string | undefined): string[][] {
+    try {
+      return parseJournalMatch(value ?? "");
+    } catch (e) {
+      return this.fail("journalmatch", (e as Error).message, value ?? "");
+    }
+  }
+
   time(opt: string, dflt: number): number {
     const v = this.jail.options[opt];
     if (v === undefined || v.trim() === "") return dflt;
@@ -69,23 +78,6 @@ class OptionReader {
       return this.fail(opt, (e as Error).message, v);
     }
   }
-}
-
-/** fail2ban's journalmatch: lines are alternatives; within a line `+` separates OR groups. */
-export function parseJournalMatch(value: string | undefined): string[][] {
-  const groups: string[][] = [];
-  for (const line of (value ?? "").split("\n")) {
-    let cur: string[] = [];
-    for (const term of line.trim().split(/\s+/u)) {
-      if (term === "") continue;
-      if (term === "+") {
-        if (cur.length) groups.push(cur);
-        cur = [];
-      } else cur.push(term);
-    }
-    if (cur.length) groups.push(cur);
-  }
-  return groups;
 }
 
 export function jailSettings(jail: JailConfig): JailSettings {
@@ -100,7 +92,7 @@ export function jailSettings(jail: JailConfig): JailSettings {
     backend: jail.backend,
     logpaths: jail.logpaths,
     logencoding: r.str("logencoding", "auto"),
-    journalmatch: parseJournalMatch(jail.filterDef.journalmatch ?? r.str("journalmatch")),
+    journalmatch: r.journalmatch(jail.filterDef.journalmatch ?? jail.options["journalmatch"]),
     filter: jail.filterDef,
     maxretry,
     maxmatches: r.int("maxmatches", maxretry),
