@@ -1,6 +1,7 @@
 import type { Clock } from "./clock.ts";
 import { pyRound } from "./expr.ts";
 import { normalizeIP } from "./ipaddr.ts";
+import { time2str } from "./time.ts";
 import type { BanHistory, BanTicket, FailureEvent } from "./types.ts";
 
 export interface FailManagerOptions {
@@ -95,7 +96,7 @@ export class FailManager {
     const banCount = Math.max(last.banCount, e.banCount);
     const retryCount = Math.min(2 ** Math.min(banCount, 20) / 2 + 1, this.opts.maxretry);
     if (time <= last.timeOfBan || retryCount <= 1) return null;
-    this.deps.log?.("info", `[${jail}] Found ${e.id}, bad - ${banCount} # -> ${retryCount}${retryCount >= this.opts.maxretry ? ", Ban" : ""}`);
+    this.deps.log?.("info", `[${jail}] Found ${e.id}, bad - ${time2str(time)}, ${banCount} # -> ${retryCount}${retryCount >= this.opts.maxretry ? ", Ban" : ""}`);
     e.retry += retryCount - 1;
     e.failures += 1;
     e.banCount = banCount;
