@@ -75,9 +75,29 @@ export function findOption(store: Store, section: string, option: string, opts: 
   const overlay = new Map<string, string>([["__name__", section]]);
   const chain: Lookup = (k) =>
     overlay.get(k) ?? vars.get(k) ?? sect?.get(k)?.value ?? store.defaults.get(k)?.value;
-  const out: string[] = [];
+  const out = new Output({ file: entry.file, line: entry.line }, section, key);
   interpolate(store, section, key, entry, entry.value, chain, overlay, out, 1);
-  return out.join("");
+  return out.parts.join("");
+}
+
+/** Python would build references like %(a)s%(a)s… nested 10 deep until memory runs out. */
+const MAX_VALUE_LENGTH = 1 << 22;
+
+class Output {
+  readonly parts: string[] = [];
+  private length = 0;
+  constructor(
+    private readonly where: { file?: string; line?: number },
+    private readonly section: string,
+    private readonly option: string,
+  ) {}
+  add(text: string): void {
+    this.length += text.length;
+    if (this.length > MAX_VALUE_LENGTH) {
+      throw new ConfigError(`interpolated value of '${this.option}' in [${this.section}] exceeds ${MAX_VALUE_LENGTH} characters`, this.where);
+    }
+    this.parts.push(text);
+  }
 }
 
 function interpolate(
@@ -88,7 +108,7 @@ function interpolate(
   rest: string,
   chain: Lookup,
   overlay: Map<string, string>,
-  out: string[],
+  out: Output,
   depth: number,
 ): void {
   const where = { file: origin.file, line: origin.line };
@@ -103,16 +123,16 @@ function interpolate(
   while (rest) {
     const p = rest.indexOf("%");
     if (p < 0) {
-      out.push(rest);
+      out.add(rest);
       return;
     }
     if (p > 0) {
-      out.push(rest.slice(0, p));
+      out.add(rest.slice(0, p));
       rest = rest.slice(p);
     }
     const c = rest.slice(1, 2);
     if (c === "%") {
-      out.push("%");
+      out.add("%");
       rest = rest.slice(2);
     } else if (c === "(") {
       const m = KEY_RE.exec(rest);
@@ -128,7 +148,7 @@ function interpolate(
         );
       }
       if (v.includes("%")) interpolate(store, section, option, origin, v, chain, overlay, out, depth + 1);
-      else out.push(v);
+      else out.add(v);
     } else {
       throw new ConfigError(
         `'%' must be followed by '%' or '(' in option '${option}' of [${section}] (write %% for a literal %)`,

@@ -88,6 +88,16 @@ describe("interpolation", () => {
     expect(errorOf(() => cfg.get("s", "a")).message).toMatch(/^embedded:x\.conf:2: interpolation of 'a' in \[s\] nests deeper than 10 levels/);
   });
 
+  test("values that explode through nested references stop with an error", () => {
+    const lines = ["[s]", "v0 = 0123456789"];
+    for (let i = 1; i <= 10; i++) lines.push(`v${i} = ${`%(v${i - 1})s`.repeat(10)}`);
+    const cfg = cfgOf({ "x.conf": `${lines.join("\n")}\n` });
+    const t0 = performance.now();
+    expect(errorOf(() => cfg.get("s", "v10")).message).toBe("embedded:x.conf:12: interpolated value of 'v10' in [s] exceeds 4194304 characters");
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(cfg.get("s", "v2")).toHaveLength(1000);
+  });
+
   test("bad % syntax", () => {
     const cfg = cfgOf({ "x.conf": "[s]\na = 50% off\nb = %(open\n" });
     expect(errorOf(() => cfg.get("s", "a")).message).toMatch(/^embedded:x\.conf:2: '%' must be followed by '%' or '\('/);
