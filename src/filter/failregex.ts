@@ -1,7 +1,7 @@
 // fail2ban's Regex / FailRegex (server/failregex.py): tag resolution, compilation with Python `re`
 // semantics (via pyre.ts), search over a buffer of "\n"-joined lines, and fail2ban's group dictionary.
 import { RegexError } from "./pyre-error.ts";
-import { translatePythonRegex, type PyGroup } from "./pyre.ts";
+import { searchPython, searcherFor, translatePythonRegex, type Translation } from "./pyre.ts";
 import { globalToLocalFlags, resolveTags, tagToGroupName } from "./failregex-tags.ts";
 
 export { RegexError } from "./pyre-error.ts";
@@ -27,7 +27,7 @@ export class Regex {
   /** Named groups inside a repetition, where our value can differ from Python's (see Translation). */
   readonly repeatedGroups: readonly string[];
   private readonly searcher: RegExp;
-  private readonly pyGroups: readonly PyGroup[];
+  private readonly translation: Translation;
   private readonly altValues: [string, string][];
   private readonly tupleValues: [string, string][];
 
@@ -40,8 +40,8 @@ export class Regex {
     try {
       const t = translatePythonRegex(regex, { multiline: !!opts.multiline });
       this.re = new RegExp(t.source, t.flags);
-      this.searcher = new RegExp(t.source, t.flags + "g");
-      this.pyGroups = t.groups;
+      this.searcher = searcherFor(t);
+      this.translation = t;
       this.groupNames = t.groupNames;
       this.repeatedGroups = t.repeatedGroups;
     } catch (e) {
@@ -70,17 +70,12 @@ export class Regex {
 
   /** Python re.search: first match at or after `from`. Never throws on any input string. */
   search(text: string, from = 0): RegexMatch | null {
-    this.searcher.lastIndex = from;
-    let m: RegExpExecArray | null;
     try {
-      m = this.searcher.exec(text);
+      const m = searchPython(this.translation, this.searcher, text, from);
+      return m && { start: m.start, end: m.end, groups: m.groups };
     } catch {
       return null; // engine resource limits on pathological input: treat as no match
     }
-    if (!m) return null;
-    const groups: Record<string, string | undefined> = {};
-    for (const g of this.pyGroups) if (g.name !== undefined) groups[g.name] = m.groups?.[g.jsName];
-    return { start: m.index, end: m.index + m[0].length, groups };
   }
 
   /** fail2ban's getGroups(): the group dict with alt_* merged into their base and tuple_* combined. */

@@ -37,6 +37,9 @@ export function asciiCaseless(js: string, width: number): Item {
   return { js: `(?-i:${js})`, min: width, max: width, kind: width ? "group" : "at" };
 }
 
+/** A repeat containing groups: its JS atom, bounds, and the Python groups [from, to) inside. */
+export interface RawLoop { id: number; body: string; min: number; max: number; from: number; to: number }
+
 export interface GroupInfo { index: number; name?: string; jsName: string; min: number; max: number }
 
 export class PyParser {
@@ -51,6 +54,7 @@ export class PyParser {
   readonly backRefs = new Set<number>();
   /** Groups inside a repeat: JS clears them at each iteration, Python keeps the last value set. */
   readonly repeated = new Set<number>();
+  readonly loops: RawLoop[] = [];
   /** Python group numbers referenced before they exist (only legal in conditionals); checked at the end. */
   readonly forwardRefs = new Map<number, number>();
   private lookbehindFrom: number | null = null;
@@ -195,15 +199,25 @@ export class PyParser {
     const times = (a: number, b: number) => (a === 0 || b === 0 ? 0 : a * b);
     const width = { min: times(item.min, min), max: times(item.max, max), kind: "repeat" as const };
     if (min === 0) this.markUncertain(item.g0 ?? this.nextGroup);
-    if (max > 1) for (let g = item.g0 ?? this.nextGroup; g < this.nextGroup; g++) this.repeated.add(g);
-    if (this.match("?")) return { js: `${base}${quant}?`, ...width };
-    if (this.match("+")) {
+    const g0 = item.g0 ?? this.nextGroup;
+    if (max > 1) for (let g = g0; g < this.nextGroup; g++) this.repeated.add(g);
+    let js: string;
+    if (this.match("?")) js = `${base}${quant}?`;
+    else if (this.match("+") && !this.inLookbehind) {
       // Possessive (3.11): an atomic group around the greedy repeat.
-      if (this.inLookbehind) return { js: `${base}${quant}`, ...width };
-      const name = `$a${++this.atomics}`;
-      return { js: `(?=(?<${name}>${base}${quant}))\\k<${name}>`, ...width };
-    }
-    return { js: `${base}${quant}`, ...width };
+      const name = `$t${++this.atomics}`;
+      js = `(?=(?<${name}>${base}${quant}))\\k<${name}>`;
+    } else js = `${base}${quant}`;
+    return { js: this.recordLoop(js, base, min, max, g0), ...width };
+  }
+
+  /** Repeats holding groups get their span captured, so Python's group values can be replayed. */
+  private recordLoop(js: string, body: string, min: number, max: number, g0: number): string {
+    if (max <= 1 || this.inLookbehind) return js;
+    if (g0 >= this.nextGroup) return js;
+    const id = this.loops.length + 1;
+    this.loops.push({ id, body, min, max, from: g0, to: this.nextGroup });
+    return `(?<$L${id}>${js})`;
   }
 
   private checkLookbehindRef(g: number, here: number): void {
@@ -277,7 +291,7 @@ export class PyParser {
     if (!capture) {
       const body = this.parseBody(start, sub, nested);
       if (!atomic || this.inLookbehind) return { ...body, js: `(?:${body.js})`, kind: "group" };
-      const an = `$a${++this.atomics}`;
+      const an = `$t${++this.atomics}`;
       return { js: `(?:(?=(?<${an}>${body.js}))\\k<${an}>)`, min: body.min, max: body.max, kind: "group" };
     }
     const index = this.nextGroup;

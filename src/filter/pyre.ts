@@ -3,6 +3,7 @@
 // ".", "^", "$", \b, \d, \w, \s are spelled out so they mean exactly what Python means.
 import { RegexError } from "./pyre-error.ts";
 import { PyParser, type Flags } from "./pyre-parser.ts";
+import { replayLoop, replayableLoops, type LoopInfo } from "./pyre-loops.ts";
 
 export { RegexError } from "./pyre-error.ts";
 
@@ -28,24 +29,26 @@ export interface Translation {
    * backreference or conditional refers to such a group after its repeat.
    */
   repeatedGroups: string[];
+  /** Repeats whose named groups searchPython() brings to Python's values. */
+  loops: LoopInfo[];
 }
 
 export interface TranslateOptions { ignoreCase?: boolean; multiline?: boolean; dotAll?: boolean; verbose?: boolean; ascii?: boolean }
 
 /**
  * Zero-width test "group g has participated". When g closes it captures one neighbouring character
- * ($b<g> before, else $a<g> after), so a defined marker is never empty. A JS backreference to an
+ * ($mb<g> before, else $ma<g> after), so a defined marker is never empty. A JS backreference to an
  * unset group matches "", to a one-character capture it cannot match before position 0: the test
  * walks back to the start of input and asks there. O(1) when g closes, O(position) when asked.
  */
 function participated(g: number, negate: boolean): string {
-  const definedAtStart = `(?:(?<!\\k<$b${g}>)|(?<!\\k<$a${g}>))`;
+  const definedAtStart = `(?:(?<!\\k<$mb${g}>)|(?<!\\k<$ma${g}>))`;
   return `(?<${negate ? "!" : "="}${definedAtStart}^[^]*)`;
 }
 
 /** Placed where g closes: capture the character before it, or after it when g closes at position 0. */
 function closeMarker(g: number): string {
-  return `(?:(?<=(?<$b${g}>[^]))|(?=(?<$a${g}>[^])))`;
+  return `(?:(?<=(?<$mb${g}>[^]))|(?=(?<$ma${g}>[^])))`;
 }
 
 export function translatePythonRegex(pattern: string, opts: TranslateOptions = {}): Translation {
@@ -63,7 +66,7 @@ export function translatePythonRegex(pattern: string, opts: TranslateOptions = {
   // Both need to know whether a group took part, so such groups record where they ended.
   const needMarker = new Set(parser.condRefs);
   for (const g of parser.backRefs) if (parser.uncertain.has(g)) needMarker.add(g);
-  const source = body.js.replace(/\u0000([mMSN])(\d+)\u0000/g, (_all, kind: string, num: string) => {
+  const subst = (js: string) => js.replace(/\u0000([mMSN])(\d+)\u0000/g, (_all, kind: string, num: string) => {
     const g = Number(num);
     if (kind === "N") return participated(g, true);
     if (!needMarker.has(g)) return "";
@@ -71,6 +74,7 @@ export function translatePythonRegex(pattern: string, opts: TranslateOptions = {
     if (kind === "m") return "(?:";
     return `)${closeMarker(g)}`;
   });
+  const source = subst(body.js);
   const flags = parser.globalFlags.i ? "iv" : "v";
   try {
     new RegExp(source, flags);
@@ -79,5 +83,41 @@ export function translatePythonRegex(pattern: string, opts: TranslateOptions = {
   }
   const groups: PyGroup[] = parser.groups.map((g) => ({ index: g.index, jsName: g.jsName, ...(g.name !== undefined ? { name: g.name } : {}) }));
   const repeatedGroups = [...parser.repeated].sort((a, b) => a - b).flatMap((g) => parser.groups[g - 1]?.name ?? []);
-  return { source, flags, groupNames: groups.flatMap((g) => (g.name !== undefined ? [g.name] : [])), groups, repeatedGroups };
+  const loops = replayableLoops(parser.loops, parser.groups, subst);
+  return { source, flags, groupNames: groups.flatMap((g) => (g.name !== undefined ? [g.name] : [])), groups, repeatedGroups, loops };
+}
+
+/** The RegExp searchPython() expects for a translation. */
+export function searcherFor(t: Translation): RegExp {
+  return new RegExp(t.source, t.flags + (t.loops.length ? "dg" : "g"));
+}
+
+export interface PyMatch {
+  start: number;
+  end: number;
+  /** Named groups by Python name. */
+  groups: Record<string, string | undefined>;
+  /** Every group by Python number (index 0 unused). */
+  values: (string | undefined)[];
+}
+
+/**
+ * Python's re.search(text, pos) with a translated regex: `re` must be built from `t` with "g" added,
+ * and "d" too when t.loops is not empty (the loop spans come from match indices).
+ * Offsets are JS string indices. Groups are keyed by Python name.
+ */
+export function searchPython(t: Translation, re: RegExp, text: string, from = 0): PyMatch | null {
+  re.lastIndex = from;
+  const m = re.exec(text);
+  if (!m) return null;
+  const values: (string | undefined)[] = [undefined, ...t.groups.map((g) => m.groups?.[g.jsName])];
+  for (const loop of t.loops) {
+    const span = m.indices?.groups?.[loop.span];
+    if (span === undefined || !loop.groups.some(([g]) => values[g] === undefined)) continue;
+    const replayed = replayLoop(loop, t.flags, text, span[0], span[1]);
+    if (replayed) for (const [g, v] of replayed) values[g] = v;
+  }
+  const groups: Record<string, string | undefined> = {};
+  for (const g of t.groups) if (g.name !== undefined) groups[g.name] = values[g.index];
+  return { start: m.index, end: m.index + m[0].length, groups, values };
 }

@@ -130,6 +130,52 @@ print(json.dumps(out))`, [pattern, lines]);
   });
 });
 
+describe("groups inside repeats keep Python's last value", () => {
+  // Stock filters with named groups inside "(...)*": Python keeps e.g. the user from an earlier
+  // field after later fields matched; JS alone would clear it.
+  const LINES: Record<string, string[]> = {
+    grafana: [
+      ' msg="Invalid username or password" uname=mallory error="invalid password" remote_addr=192.0.2.5',
+      ' lvl=eror msg="Invalid username or password" uname="a b" status=401 remote_addr=192.0.2.6',
+      ' msg="Invalid username or password" error="x" uname=eve remote_addr=192.0.2.7',
+    ],
+    "courier-auth": [
+      "host imapd: LOGIN FAILED, user=bob, method=PLAIN, ip=[192.0.2.8]",
+      "host imapd: LOGIN FAILED, method=PLAIN, ip=[192.0.2.9]",
+    ],
+  };
+
+  test.skipIf(!haveOracle)("stock grafana and courier-auth failregexes: same groups as fail2ban", () => {
+    const py = python<[string, string, (Record<string, string | null> | null)[]][]>(`
+from fail2ban.client.filterreader import FilterReader
+from fail2ban.server.failregex import FailRegex
+out = []
+for name, lines in json.load(sys.stdin).items():
+    fr = FilterReader(name, "j", {}, basedir="/etc/fail2ban")
+    fr.read(); fr.getOptions({})
+    regex = [o[3] for o in fr.convert() if o[2] == "addfailregex"][0]
+    r = FailRegex(regex)
+    res = []
+    for l in lines:
+        m = r._regexObj.search(l)
+        res.append(m.groupdict() if m else None)
+    out.append([name, regex, res])
+print(json.dumps(out))`, LINES);
+    expect(py.map(([name]) => name)).toEqual(Object.keys(LINES));
+    for (const [name, regex, want] of py) {
+      const r = new FailRegex(regex);
+      const got = LINES[name]!.map((l) => {
+        const m = r.search(l);
+        return m && Object.fromEntries(Object.entries(m.groups).map(([k, v]) => [k, v ?? null]));
+      });
+      expect(got).toEqual(want);
+    }
+    // the cases that need the replay: the user field came before other fields
+    expect(py[0]![2][0]!["user"]).toBe("mallory");
+    expect(py[1]![2][0]!["user"]).toBe("bob");
+  });
+});
+
 describe("multi-line buffers", () => {
   const lines = ["conn 7 open", "noise a", "noise b", "conn 7 auth failed from 192.0.2.9", "after"];
   const buffer = lines.join("\n") + "\n";

@@ -3,7 +3,7 @@
 // so the stated expectations themselves are checked.
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { RegexError, translatePythonRegex } from "../../src/filter/pyre.ts";
+import { RegexError, searchPython, searcherFor, translatePythonRegex } from "../../src/filter/pyre.ts";
 
 /** What Python's re.search returns: null, or [start, end, ...groups] in code points; "error" if re.compile fails. */
 type PyOutcome = null | "error" | (number | string | null)[];
@@ -16,10 +16,10 @@ function jsSearch(pattern: string, text: string): PyOutcome {
     if (e instanceof RegexError) return "error";
     throw e;
   }
-  const m = new RegExp(t.source, t.flags).exec(text);
+  const m = searchPython(t, searcherFor(t), text);
   if (!m) return null;
   const cp = (i: number) => Array.from(text.slice(0, i)).length;
-  return [cp(m.index), cp(m.index + m[0].length), ...t.groups.map((g) => m.groups?.[g.jsName] ?? null)];
+  return [cp(m.start), cp(m.end), ...m.values.slice(1).map((v) => v ?? null)];
 }
 
 // [pattern, text, our result (= Python's), Python's result where f2b deliberately differs]
@@ -138,6 +138,7 @@ const CASES: [string, string, PyOutcome, PyOutcome?][] = [
   ["x(?>a|ab)?c", "xabc", null],
   ["a?+a", "a", null],
   ["(?:ab)++c", "ababc", [0, 5]],
+  ["(?P<a>x)?(?>y)(?(a)z)", "xyz", [0, 3, "x"]],
   ["(?<=(?>ab))c", "abc", [2, 3]],
   ["(?<=a{2}+)c", "aac", [2, 3]],
   ["(?<=(?>(a)b))c\\1", "abca", [2, 4, "a"]],
@@ -193,8 +194,18 @@ const CASES: [string, string, PyOutcome, PyOutcome?][] = [
   ["(?<=(a))b", "ab", [1, 2, "a"]],
   ["(?<=(a)\\1)b", "", "error"],
   ["(?<=(?P<x>a))(?P=x)", "aa", [1, 2, "a"]],
-  // deliberate: JS clears groups at each iteration of a repeat, Python keeps the last value set
-  ["(?:a=(?P<x>\\w+) |b=\\w+ )*", "a=1 b=2 ", [0, 8, null], [0, 8, "1"]],
+  // JS clears groups at each iteration of a repeat, Python keeps the last value set (replayed)
+  ["(?:a=(?P<x>\\w+) |b=\\w+ )*", "a=1 b=2 ", [0, 8, "1"]],
+  ["(?:(a)|b)+", "ab", [0, 2, "a"]],
+  ["(?:(a)|(b))*c", "abac", [0, 4, "a", "b"]],
+  ["(?:(a)|b){2,3}?c", "abbc", [0, 4, "a"]],
+  ["(?:(?P<k>\\w)=\\d+,)*(?:x|(?P=k))", "a=1,b=2,b", [0, 9, "b"]],
+  // deliberate: CPython 3.11's possessive repeat leaves a group that was set in an earlier iteration as ""
+  ["(?:(a)|b)++c", "abc", [0, 3, "a"], [0, 3, ""]],
+  ["^(?:u=(?P<u>\\w+)|(?!ip)\\w+=\\w*)(?: (?:u=(?P<v>\\w+)|(?!ip)\\w+=\\w*))* ip=(?P<ip>\\S+)", "u=bob x=1 ip=1.2.3.4", [0, 20, "bob", null, "1.2.3.4"]],
+  // deliberate: repeats nested in repeats are not replayed (JS keeps only the last outer iteration)
+  ["(?:x(?:(a)|b)*y)*", "xabyxby", [0, 7, null], [0, 7, "a"]],
+  ["(?:x(?:(a)|b)*y)*", "xbyxbay", [0, 7, "a"]],
   ["(?:a=(?P<x>\\w+) |b=\\w+ )*", "b=2 a=1 ", [0, 8, "1"]],
   // grouping odds and ends
   ["()", "", [0, 0, ""]],
