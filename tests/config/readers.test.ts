@@ -218,3 +218,15 @@ describe("loadFail2banConf", () => {
     expect(() => loadFail2banConf(embeddedFS({ "fail2ban.conf": "[Definition]\n\ndbmaxmatches = ten\n" }))).toThrow(/^embedded:fail2ban\.conf:3: dbmaxmatches must be an integer/);
   });
 });
+
+describe("f2b's shipped config (embedded)", () => {
+  test("every jail resolves when force-enabled, every filter loads, fail2ban.conf reads", () => {
+    const fs = embeddedFS();
+    const jails = loadJails(fs, { forceEnable: true });
+    expect(jails.length).toBeGreaterThan(0);
+    expect(jails.filter((j) => j.error || !j.filterDef).map((j) => `${j.name}: ${j.error?.message ?? "no filter"}`)).toEqual([]);
+    const filters = fs.list("filter.d").filter((f) => f.endsWith(".conf") && f !== "common.conf");
+    for (const f of filters) expect(loadFilter(fs, f.slice(0, -5)).failregex.length).toBeGreaterThan(0);
+    expect(loadFail2banConf(fs).files).toContain("embedded:fail2ban.conf");
+  });
+});
