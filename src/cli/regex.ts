@@ -39,7 +39,23 @@ export interface RegexIO {
   err: (s: string) => void;
 }
 
-const stdIO: RegexIO = { out: (s) => writeSync(1, s), err: (s) => writeSync(2, s) };
+/** Writes all of `s`, waiting out EAGAIN on non-blocking pipes; a closed reader ends the program quietly. */
+function writeAll(fd: number, s: string): void {
+  const buf = Buffer.from(s);
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(fd, buf, off, buf.length - off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EPIPE") process.exit(0);
+      if (code !== "EAGAIN") throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+}
+
+const stdIO: RegexIO = { out: (s) => writeAll(1, s), err: (s) => writeAll(2, s) };
 
 function fail(io: RegexIO, msg: string): number {
   io.err(`f2b regex: ${msg}\n`);
