@@ -245,6 +245,21 @@ export class BanManager {
     return n;
   }
 
+  /**
+   * Takes over the current bans and counters of the manager this one replaces (reload), without
+   * touching store or firewall; the old manager's timer is cancelled. Use instead of restore().
+   */
+  adoptFrom(prev: BanManager): void {
+    prev.stop();
+    for (const [ip, e] of prev.bans) {
+      if (e.state !== "active" || this.bans.has(ip)) continue;
+      this.bans.set(ip, e);
+      this.queue.push(this.dueOf(e), ip);
+    }
+    this.total += prev.total;
+    this.armTimer();
+  }
+
   /** Re-applies still valid bans from the store after a start (fail2ban restoreCurrentBans). */
   async restore(): Promise<number> {
     const restored: Entry[] = [];

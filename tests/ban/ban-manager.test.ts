@@ -172,6 +172,21 @@ describe("BanManager", () => {
     expect((db.db.query("SELECT count(*) AS n FROM bans").get() as { n: number }).n).toBe(rowsBefore);
   });
 
+  test("reload: a new manager adopts the running bans without touching the firewall", async () => {
+    const r = rig();
+    await r.bm.ban(ticket("192.0.2.1", T0));
+    const calls = r.eff.calls.length;
+    const bm2 = new BanManager({ jail: "sshd", bantime: 1200 }, { clock: r.clock, store: r.store, effector: r.eff });
+    bm2.adoptFrom(r.bm);
+    expect(bm2.list().map((b) => [b.ip, b.bantime])).toEqual([["192.0.2.1", 600]]);
+    expect(bm2.totalBanned()).toBe(1);
+    expect(r.eff.calls.length).toBe(calls);
+    r.clock.advance(600);
+    await settle();
+    expect(bm2.size()).toBe(0);
+    expect(r.eff.calls.filter((c) => c.startsWith("unban"))).toEqual(["unban 192.0.2.1"]);
+  });
+
   test("restore without increment caps bantimes to the jail's current bantime", async () => {
     const r = rig({ bantime: 3600 });
     await r.bm.ban(ticket("192.0.2.1", T0));
