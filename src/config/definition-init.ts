@@ -51,7 +51,8 @@ export class DefinitionInit {
       }
     }
     if (all && this.cfg.hasSection("Definition")) {
-      for (const opt of this.cfg.options("Definition", true)) {
+      // Own [Definition] options only (ConfigReader.options defaults to withDefault=False).
+      for (const opt of this.cfg.options("Definition")) {
         if (opt === "__name__" || this.opts.has(opt)) continue;
         this.opts.set(opt, this.cfg.get("Definition", opt));
       }
