@@ -45,6 +45,8 @@ export interface FilterOptions {
   useDns?: string;
   maxLines?: number;
   datePattern?: string;
+  /** fail2ban's logtimezone: zone for dates that carry none ("UTC", "UTC+0200", ...). */
+  logTimeZone?: string;
   /** Called with the index of each ignoreregex that matched (fail2ban-regex statistics). */
   onIgnoreRegex?: (index: number) => void;
 }
@@ -99,7 +101,12 @@ export class Filter {
     const prefRegex = this.prefRegex?.regex ?? null;
     this.failRegexes = def.failregex.map((p) => compile(def, "failregex", p, multiline, () => new FailRegex(p, { ...regexOpts, prefRegex })));
     this.ignoreRegexes = def.ignoreregex.map((p) => compile(def, "ignoreregex", p, false, () => new Regex(p, { useDns: this.useDns })));
-    this.dateDetector = new DateDetector({ datepattern: opts.datePattern ?? def.datepattern, now: deps.now, tz: deps.tz });
+    this.dateDetector = new DateDetector({
+      datepattern: opts.datePattern ?? def.datepattern,
+      now: deps.now,
+      ...(deps.tz ? { tz: deps.tz } : {}),
+      ...(opts.logTimeZone !== undefined ? { logtimezone: opts.logTimeZone } : {}),
+    });
     this.ids = { useDns: this.useDns, returnRawHost: opts.returnRawHost ?? false, dns: deps.dns, warn: this.warn };
     this.mlfids = new MlfidCache(deps.now);
   }

@@ -206,3 +206,13 @@ describe("hostile input", () => {
     expect(() => make(def(["no id group here"]))).toThrow(/No failure-id group/);
   });
 });
+
+describe("options passed through", () => {
+  test("logTimeZone applies to dates without a zone", () => {
+    const f = make(def(["from <HOST>"]), { logTimeZone: "UTC+0200" });
+    expect(f.processLine("2023-11-14 12:00:00 from 192.0.2.1")[0]!.time).toBe(Date.UTC(2023, 10, 14, 10, 0, 0) / 1000);
+  });
+  test("maxlines must be a positive integer", () => {
+    expect(() => make(def(["from <HOST>"]), { maxLines: 0 })).toThrow(/maxlines/);
+  });
+});
