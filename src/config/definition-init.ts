@@ -28,7 +28,7 @@ export class DefinitionInit {
   /**
    * Reads the [Definition] options not already given in pOpts (the jail's own options, which are
    * also interpolation variables), then folds [Init] into initOpts.
-   * all: also every other [Definition]/[DEFAULT] option (fail2ban does this to merge known/…).
+   * all: also every other own [Definition] option (fail2ban does this to merge known/… into the jail).
    */
   getOptions(pOptsIn: Record<string, string> = {}, all = false): void {
     const pOpts = this.initOpts.size ? { ...pOptsIn, ...Object.fromEntries(this.initOpts) } : pOptsIn;
