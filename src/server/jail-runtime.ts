@@ -89,9 +89,13 @@ export class JailRuntime {
     return this.settings.name;
   }
 
-  /** Restores bans from the database, then starts reading logs. */
-  async start(): Promise<void> {
-    await this.bans.restore();
+  /**
+   * Takes over the bans of the jail it replaces on reload when the firewall already holds them
+   * (same actions); otherwise restores them from the database into its actions. Then reads logs.
+   */
+  async start(adopt?: JailRuntime): Promise<void> {
+    if (adopt) this.bans.adoptFrom(adopt.bans);
+    else await this.bans.restore();
     this.source = this.deps.makeSource((lines) => this.onLines(lines));
     await this.source.start();
     this.deps.logs.jail.info(`Jail '${this.name}' started`);

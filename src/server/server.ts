@@ -103,8 +103,9 @@ export class F2bServer {
       makeSource: (onLines) => makeSource(s, { db: this.db, tz: this.tz, clock: this.deps.clock, onLines }),
     }, previous?.runtime);
     log.info(`Creating new jail '${s.name}'`);
-    if (!previous || previous.actionKey !== actionKey) await effector.start();
-    await runtime.start();
+    const sameActions = previous?.actionKey === actionKey;
+    if (!sameActions) await effector.start();
+    await runtime.start(sameActions ? previous!.runtime : undefined);
     this.jails.set(s.name, { runtime, effector, actionKey });
   }
 

@@ -96,6 +96,7 @@ test("reload applies a new maxretry, keeps bans and counted failures; a broken c
   await ctl.reload();
   expect(ctl.get("testd", "maxretry")).toBe(2);
   expect(ctl.jailStatus("testd").actions.bannedIPs).toEqual(["10.5.0.1"]);
+  expect(ctl.jailStatus("testd").actions.totalBanned).toBe(1); // taken over, not re-banned
   root.fail("10.5.0.2", 1); // second failure: bans under the new maxretry
   await until(() => ctl.jailStatus("testd").actions.currentlyBanned === 2, "ban with new maxretry");
 
