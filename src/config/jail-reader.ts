@@ -29,6 +29,8 @@ export interface JailConfig {
   line: number;
   /** Every option of the jail section (with [DEFAULT]) resolved; known/… ones left out. */
   options: Record<string, string>;
+  /** Where each option was written (the jail's section, else [DEFAULT]), for error messages. */
+  where: Record<string, { file?: string; line?: number }>;
   backend: string;
   filter: NamedOptions | null;
   /** The filter as fail2ban sends it to the server: filter file plus the jail's own overrides. */
@@ -111,6 +113,7 @@ function readJail(fs: ConfigFS, cfg: IniConfig, name: string, force: boolean, ca
     file: at?.file ?? fs.label,
     line: at?.line ?? 0,
     options: Object.fromEntries(first.values),
+    where: {},
     backend: first.values.get("backend") ?? "auto",
     filter: null,
     actions: [],
@@ -140,6 +143,10 @@ function readJail(fs: ConfigFS, cfg: IniConfig, name: string, force: boolean, ca
   }
   const second = readOptions(cfg, name, JAIL_OPTIONS);
   jail.options = resolveAll(cfg, name);
+  for (const opt of Object.keys(jail.options)) {
+    const entry = cfg.sections.get(name)?.get(opt) ?? cfg.defaults.get(opt);
+    if (entry?.file) jail.where[opt] = { file: entry.file, line: entry.line };
+  }
   jail.backend = second.values.get("backend") ?? "auto";
   if (filter) {
     filter.reader.getOptions(second.pyValues);

@@ -157,6 +157,7 @@ describe("loadJails", () => {
     expect(demo.actions.map((a) => [a.name, a.options, a.definition!.properties["port"]])).toEqual([["demo", { port: "22" }, "22"]]);
     expect(demo.logpaths).toEqual([{ path: "/var/log/a.log" }, { path: "/var/log/b*.log", start: "tail" }]);
     expect(demo.options["port"]).toBe("22");
+    expect([demo.where["port"], demo.where["banaction"]]).toEqual([{ file: "embedded:jail.conf", line: 11 }, { file: "embedded:jail.conf", line: 2 }]);
     expect(demo.options["fail2ban_confpath"]).toBe("embedded");
   });
 
