@@ -17,6 +17,9 @@ const PAIRS: [string, string, number][] = [
   ["vaultwarden", "bitwarden", 1],
   ["grafana", "grafana", 1],
   ["traefik-auth", "traefik-auth", 1],
+  ["nginx-limit-req", "nginx-limit-req", 1],
+  ["gitlab", "gitlab", 1],
+  ["roundcube-auth", "roundcube-auth", 1],
 ];
 
 for (const [ours, sample, floor] of PAIRS) {
