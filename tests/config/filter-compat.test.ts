@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { diskFS } from "../../src/config/fs.ts";
-import { loadFilter, splitJournalMatch } from "../../src/config/filter-reader.ts";
+import { loadFilter, readFilter, splitJournalMatch } from "../../src/config/filter-reader.ts";
 
 const CONF = "/etc/fail2ban";
 const LOGS = "/usr/lib/python3/dist-packages/fail2ban/tests/files/logs";
@@ -15,6 +15,7 @@ interface OracleRecord {
   filter: string;
   opts: Record<string, string>;
   result?: Record<string, unknown>;
+  combinedAll?: string[];
   error?: string;
 }
 
@@ -25,7 +26,7 @@ function oracle(): OracleRecord[] {
 }
 
 describe.skipIf(!available)("loadFilter vs fail2ban FilterReader", () => {
-  test("same prefregex/failregex/ignoreregex/maxlines/datepattern/journalmatch for every filter and option set", () => {
+  test("same prefregex/failregex/ignoreregex/maxlines/datepattern/journalmatch (and known/ keys) for every filter and option set", () => {
     const records = oracle();
     const fs = diskFS(CONF);
     const mismatches: string[] = [];
@@ -49,6 +50,12 @@ describe.skipIf(!available)("loadFilter vs fail2ban FilterReader", () => {
       else if (JSON.stringify(ours) !== JSON.stringify(sortKeys(rec.result!, ours))) {
         mismatches.push(`${label}:\n  ours:     ${JSON.stringify(ours)}\n  fail2ban: ${JSON.stringify(rec.result)}`);
       } else same++;
+      if (rec.combinedAll) {
+        const src = readFilter(fs, rec.filter, rec.opts);
+        src.reader.getOptions({ enabled: "True" }, true);
+        const keys = [...src.reader.getCombined().keys()].sort();
+        if (JSON.stringify(keys) !== JSON.stringify(rec.combinedAll)) mismatches.push(`${label}: known/ keys differ: ${keys} vs ${rec.combinedAll}`);
+      }
     }
     console.log(`filter-compat: ${same}/${records.length} filter+option combinations identical to fail2ban`);
     expect(mismatches).toEqual([]);

@@ -44,6 +44,12 @@ for name in names:
                 elif key == "addjournalmatch": res["journalmatch"].append(vals)
                 else: res[key] = vals[0]
             rec["result"] = res
+            # What a jail merges as known/…: combined options after getOptions(all=True).
+            r2 = FilterReader(name, "jail", dict(opts), basedir=confdir)
+            r2.read()
+            r2.getOptions({"enabled": True}, all=True)
+            # (without None values: fail2ban keeps its 7 options as None when [Definition] is missing)
+            rec["combinedAll"] = sorted(k for k, v in r2.getCombined().items() if v is not None)
         except Exception as e:
             rec["error"] = "%s: %s" % (type(e).__name__, e)
         out.append(rec)
