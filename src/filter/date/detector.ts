@@ -3,6 +3,7 @@
 // and reordering templates by use. Which date wins on a line with several depends on these
 // heuristics, so they follow fail2ban 1.0.2's matchTime/_reorderTemplate step by step.
 import { allDefaultTemplates, defaultTemplates } from "./default-templates.ts";
+import { cpAt, cpBefore, cpIndex, u16Index } from "./codepoints.ts";
 import { DatePatternError } from "./pyregex.ts";
 import { zoneOffsetMinutes } from "./strptime.ts";
 import { DateTemplate, LINE_BEGIN, LINE_END, type DateContext } from "./template.ts";
@@ -51,6 +52,7 @@ export class DateDetector {
   private readonly ctx: DateContext;
   private readonly now: () => number;
   private readonly wallClock: () => number;
+  // Where the last date was, in code points as fail2ban counts, and the characters around it.
   private lastDistance = 1;
   private lastBefore = "";  // char before the last date ("" = none)
   private lastFirst = "";   // first char of the last date
@@ -149,11 +151,10 @@ export class DateDetector {
         match = template.search(line);
         ignoreBySearch = i;
       } else {
-        const d = this.lastDistance, e = this.lastEnd;
+        const d = u16Index(line, this.lastDistance), e = u16Index(line, this.lastEnd);
         // same surroundings as last time: search only where the date was
-        const before = d > 0 ? line.slice(d - 1, d) : "";
-        if ((before === this.lastBefore || (line.slice(d, d + 1) === this.lastFirst && !ALNUM.test(this.lastFirst))) &&
-            (line.slice(e, e + 1) === this.lastAfter || ((e > 0 ? line.slice(e - 1, e) : "") === this.lastLast && !ALNUM.test(this.lastLast)))) {
+        if ((cpBefore(line, d) === this.lastBefore || (cpAt(line, d) === this.lastFirst && !ALNUM.test(this.lastFirst))) &&
+            (cpAt(line, e) === this.lastAfter || (cpBefore(line, e) === this.lastLast && !ALNUM.test(this.lastLast)))) {
           match = template.search(line, d, e);
         } else {
           match = template.search(line);
@@ -161,8 +162,8 @@ export class DateDetector {
         }
       }
       if (match) {
-        distance = match.index;
-        endpos = distance + match[0].length;
+        distance = cpIndex(line, match.index);
+        endpos = distance + cpIndex(match[0], match[0].length);
         if (!(n === 1 || template.flags & (LINE_BEGIN | LINE_END) || (distance === this.lastDistance && endpos === this.lastEnd))) {
           // moved within the line: maybe another format now; keep it as a fallback and search
           foundMatch = match; foundDistance = distance; foundEnd = endpos; foundIdx = i;
@@ -177,8 +178,8 @@ export class DateDetector {
         const template = entry.template;
         match = template.search(line);
         if (!match) continue;
-        distance = match.index;
-        endpos = distance + match[0].length;
+        distance = cpIndex(line, match.index);
+        endpos = distance + cpIndex(match[0], match[0].length);
         if (i + 1 >= n) break;
         if (template.flags & (LINE_BEGIN | LINE_END)) break;
         if (distance === 0 && entry.hits > 0) break;
@@ -201,11 +202,13 @@ export class DateDetector {
     entry.distance = distance;
     if (this.firstUnused === i) this.firstUnused++;
     this.lastDistance = distance;
-    this.lastBefore = distance > 0 ? line.slice(distance - 1, distance) : "";
-    this.lastFirst = line.slice(distance, distance + 1);
     this.lastEnd = endpos;
-    this.lastLast = line.at(endpos - 1) ?? "";
-    this.lastAfter = line.slice(endpos, endpos + 1);
+    const su = match.index, eu = match.index + match[0].length;
+    this.lastBefore = cpBefore(line, su);
+    this.lastFirst = cpAt(line, su);
+    // fail2ban reads line[endpos - 1]: for an empty match at 0 that is the line's last character
+    this.lastLast = eu > 0 ? cpBefore(line, eu) : cpBefore(line, line.length);
+    this.lastAfter = cpAt(line, eu);
     const template = entry.template;
     if (i && i !== this.lastIdx) i = this.reorder(i);
     this.lastIdx = i;

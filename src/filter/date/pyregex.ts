@@ -16,6 +16,9 @@ export const WORD_EDGE = `(?:(?<!${WORD})|(?!${WORD}))`;
 
 /** Python's \s (str.isspace): JS's \s lacks \x1c-\x1f and \x85, and adds \ufeff. */
 const SPACE_IN_CLASS = "\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+/** Under IGNORECASE Python's "i" also matches U+0130 (its lowercase is "i") and U+0131 (listed
+ *  as equivalent); JS case folding maps neither to "i". */
+const PY_I_FOLDS = "iI\\u0130\\u0131";
 const SYNTAX = new Set("^$\\.*+?()[]{}|/");
 const SIMPLE_ESCAPES = new Set("ntrfv");
 
@@ -31,6 +34,7 @@ export function translatePyRegex(py: string): JsRegex {
   });
   if (flagSet.has("x")) src = stripVerbose(src);
   const dotAll = flagSet.has("s");
+  const ignoreCase = flagSet.has("i");
   const multi = flagSet.has("m");
   let out = "";
   let i = 0;
@@ -42,7 +46,7 @@ export function translatePyRegex(py: string): JsRegex {
       out += escapeOutside(src, i);
       i += escapeLength(src, i);
     } else if (ch === "[") {
-      const r = translateClass(src, i);
+      const r = translateClass(src, i, ignoreCase);
       out += r.text;
       i = r.end;
     } else if (ch === "(") {
@@ -63,6 +67,8 @@ export function translatePyRegex(py: string): JsRegex {
       out += multi ? "(?=\\n|(?![\\s\\S]))" : "(?=\\n?(?![\\s\\S]))"; i++;
     } else if (ch === "^") {
       out += multi ? "(?<![^\\n])" : "^"; i++;
+    } else if (ignoreCase && (ch === "i" || ch === "I")) {
+      out += `[${PY_I_FOLDS}]`; i++;
     } else {
       out += ch; i++;
     }
@@ -134,14 +140,22 @@ function escapeOutside(src: string, i: number): string {
   return SYNTAX.has(c) ? "\\" + c : c;
 }
 
-function translateClass(src: string, start: number): { text: string; end: number } {
+function translateClass(src: string, start: number, ignoreCase: boolean): { text: string; end: number } {
   let i = start + 1;
   let text = "[";
   if (src[i] === "^") { text += "^"; i++; }
   if (src[i] === "]") { text += "\\]"; i++; }
   for (; i < src.length; i++) {
     const ch = src[i]!;
-    if (ch === "]") return { text: text + "]", end: i + 1 };
+    if (ch === "]") {
+      let cls = text + "]";
+      if (ignoreCase) {
+        const set = cls.startsWith("[^") ? "[" + cls.slice(2) : cls;
+        const re = new RegExp(set, "ui");
+        if (re.test("i")) cls = cls.slice(0, -1) + PY_I_FOLDS + "]";
+      }
+      return { text: cls, end: i + 1 };
+    }
     if (ch === "\\") {
       const c = src[i + 1];
       if (c === undefined) break;
