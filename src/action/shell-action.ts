@@ -71,13 +71,29 @@ const asBool = (v: string | boolean | undefined): boolean | undefined =>
 
 const familyOf = (ip: string): "inet4" | "inet6" => (ip.includes(":") ? "inet6" : "inet4");
 
-export function shellAction(input: ShellActionDef | LoadedActionLike, deps: ShellActionDeps): Action {
-  const loaded = "commands" in input && "properties" in input;
+const isLoaded = (input: ShellActionDef | LoadedActionLike): input is LoadedActionLike => "commands" in input && "properties" in input;
+
+/** fail2ban's view of an action: commands are properties like any [Init] value. */
+function actionProperties(input: ShellActionDef | LoadedActionLike): Record<string, string> {
+  const loaded = isLoaded(input);
   const props: Record<string, string> = loaded ? { ...input.properties } : { ...(input.init ?? {}) };
   for (const c of COMMANDS) {
-    const v = loaded ? input.commands[c] : (input as ShellActionDef)[c];
-    if (v !== undefined) props[c] = v;
+    // like fail2ban's CommandAction, an undefined command is an empty one
+    props[c] = (loaded ? input.commands[c] : input[c]) ?? props[c] ?? "";
   }
+  return props;
+}
+
+/** The command fail2ban would run for `cmd` and `family` before ticket tags (<ip> ...) go in. */
+export function renderOperation(input: ShellActionDef | LoadedActionLike, cmd: CommandName, family: "inet4" | "inet6" | ""): string {
+  const cond = family ? `family=${family}` : "";
+  const text = replaceStaticTags(`<${cmd}>`, substituteRecursive(actionProperties(input), cond), cond);
+  return family ? text.split("<family>").join(family) : text;
+}
+
+export function shellAction(input: ShellActionDef | LoadedActionLike, deps: ShellActionDeps): Action {
+  const loaded = isLoaded(input);
+  const props = actionProperties(input);
   const name = input.name ?? props["actname"] ?? props["name"] ?? "action";
   const log = deps.log ?? silentLog;
   const now = deps.now ?? (() => Date.now() / 1000);
@@ -101,7 +117,7 @@ export function shellAction(input: ShellActionDef | LoadedActionLike, deps: Shel
   };
 
   const exec = async (cmdText: string, dyn: Record<string, string>, fields?: Record<string, string>): Promise<boolean> => {
-    if (!cmdText.trim() || /^<action\w+>$/.test(cmdText)) return true; // not defined: nothing to do
+    if (!cmdText.trim()) return true; // not defined: nothing to do
     const { script, args } = replaceDynamicTags(cmdText, dyn, fields);
     try {
       const res = await deps.run.run([shell, "-c", script, `f2b-${name}`, ...args], { timeoutMs: timeoutSec * 1000 });
@@ -139,7 +155,7 @@ export function shellAction(input: ShellActionDef | LoadedActionLike, deps: Shel
     if (await exec(check, baseInfo(family))) return 1;
     if (!allowRepair) return -1;
     log.error(`[${name}] Invariant check failed. Trying to restore a sane environment`);
-    if (props["actionrepair"] !== undefined) {
+    if (props["actionrepair"]) {
       if (!(await exec(operation("actionrepair", family), baseInfo(family)))) {
         started.set(family, false);
         log.error(`[${name}] Unable to restore environment`);
@@ -190,7 +206,7 @@ export function shellAction(input: ShellActionDef | LoadedActionLike, deps: Shel
     const family = hasCond ? familyOf(t.ip) : "";
     const { dyn, fields } = ticketInfo(t);
     for (let attempt = 0; ; attempt++) {
-      if (attempt > 0 && props["actioncheck"] !== undefined) {
+      if (attempt > 0 && props["actioncheck"]) {
         const allow = cmd !== "actionunban" || repairOnUnban;
         if (!allow) log.error(`[${name}] Invariant check failed. Unban is impossible.`);
         if ((await invariantCheck(family, allow)) !== 1) return false;
@@ -221,13 +237,13 @@ export function shellAction(input: ShellActionDef | LoadedActionLike, deps: Shel
       if (!(await processCmd("actionunban", t))) throw new ActionError(`[${name}] unban of ${t.ip} failed`);
     },
     async flush() {
-      if (props["actionflush"] === undefined) return false;
+      if (!props["actionflush"]) return false;
       const fams = [...started].filter(([, v]) => v).map(([f]) => f);
       if (!(await runForFamilies("actionflush", fams))) throw new ActionError(`[${name}] actionflush failed`);
       return true;
     },
     async check() {
-      if (props["actioncheck"] === undefined) return true;
+      if (!props["actioncheck"]) return true;
       const fams = [...started].filter(([, v]) => v).map(([f]) => f);
       for (const f of fams.length ? fams : families) if (!(await exec(operation("actioncheck", f), baseInfo(f)))) return false;
       return true;

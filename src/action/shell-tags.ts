@@ -4,10 +4,19 @@
 // reaches the shell only as a positional parameter, referenced through a variable quoted for the
 // exact spot it lands in. Nothing from a log line is ever parsed as shell syntax.
 
+import { hostname } from "node:os";
+
 const TAG_RE = /<([^ <>]+)>/g;
 const FCUSTAG_RE = /<F-([A-Z0-9_-]+)>/g;
 const MAX_TAG_REPLACE = 25;
-const EXTRA_TAGS: Record<string, string> = { br: "\n", sp: " " };
+/** fail2ban's ADD_REPL_TAGS: used when no property of that name exists. The host name is the
+ * kernel's (fail2ban asks DNS for the fully qualified one; they agree on a configured host). */
+const EXTRA_TAGS: Record<string, string> = {
+  br: "\n",
+  sp: " ",
+  "fq-hostname": hostname(),
+  "sh-hostname": hostname().split(".")[0]!,
+};
 /** tags fail2ban never substitutes from properties recursively (ticket data) */
 export const ESCAPED_TAGS = new Set(["matches", "ipmatches", "ipjailmatches"]);
 const STATIC_ESCAPE_RE = /[\\#&;`|*?~<>^()[\]{}$'"\n\r]/g;
