@@ -44,6 +44,9 @@ describe.skipIf(!havePython)("fuzzed lines agree with fail2ban", () => {
     { name: "one by one, default templates", lines: lines(2, 1500), fresh: true },
     { name: "sequential, {^LN-BEG}", lines: lines(3, 500), fresh: false, datepattern: "{^LN-BEG}" },
     { name: "sequential, {DATE} wrap", lines: lines(4, 500), fresh: false, datepattern: "^[^\\[]*\\[({DATE})\n{^LN-BEG}" },
+    { name: "sequential, explicit patterns", lines: lines(5, 400), fresh: false, datepattern: "^%Y-%m-%d %H:%M:%S\n^%b %d %H:%M:%S\n%d/%b[^/]*/%Y:%H:%M:%S %z" },
+    { name: "sequential, TAI64N/LEPOCH/Ex codes/%Z", lines: lines(6, 400), fresh: false, datepattern: "TAI64N\nLEPOCH\n%ExY%Exm%Exd %ExH%ExM%ExS\n(?:%Z )?%H:%M:%S" },
+    { name: "sequential, ** markers", lines: lines(7, 400), fresh: false, datepattern: "^%b %d, %ExY %I:%M:%S %p\n^WARNING:()**\n{^LN-BEG}" },
   ];
   const proc = Bun.spawnSync([PY, `${import.meta.dir}/date-oracle.py`], { stdin: Buffer.from(JSON.stringify(jobs)) });
   if (proc.exitCode !== 0) throw new Error(proc.stderr.toString());
