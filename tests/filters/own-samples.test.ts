@@ -1,7 +1,7 @@
 // Every shipped filter against our own sample log: each line's expectation must hold, and each
 // filter must have a sample with at least one failure and one non-failure line.
 import { expect, test } from "bun:test";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runOwnSample } from "./own-samples.ts";
 
@@ -14,6 +14,14 @@ const filters = readdirSync(FILTERS)
 
 test("filters/ ships filters", () => {
   expect(filters.length).toBeGreaterThan(0);
+});
+
+test("each filter opens with comments naming what it catches and its log source", () => {
+  for (const name of filters) {
+    const text = readFileSync(join(FILTERS, `${name}.conf`), "utf8");
+    const header = text.slice(0, text.search(/^[^#]/m));
+    expect({ name, what: /^# f2b filter: \S/.test(header), source: /^# Log source: \S/m.test(header) }).toEqual({ name, what: true, source: true });
+  }
 });
 
 for (const name of filters) {
