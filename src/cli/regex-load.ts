@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { diskFS, embeddedFS, type ConfigFS } from "../config/fs.ts";
 import { ConfigError } from "../config/errors.ts";
-import { loadFilter, type FilterDefinition } from "../config/filter-reader.ts";
+import { loadFilter, readFilter, toFilterDefinition, type FilterDefinition } from "../config/filter-reader.ts";
 import { extractOptions } from "../config/options.ts";
 
 export interface LoadedFilter {
@@ -21,14 +21,14 @@ const FALLBACK_ROOT = "/etc/fail2ban";
  * `configDir` undefined means the embedded config, falling back to /etc/fail2ban for names it
  * does not have.
  */
-export function resolveFilter(value: string, configDir: string | undefined, opts: Record<string, string>): LoadedFilter {
+export function resolveFilter(value: string, configDir: string | undefined, opts: Record<string, string>, backend = "auto"): LoadedFilter {
   if (NAME_RE.test(value)) {
     const { name, options } = extractOptions(value);
     const allOpts = { ...options, ...opts };
     const optNote = Object.keys(allOpts).length ? [`Use   filter options : ${JSON.stringify(allOpts)}`] : [];
     if (name.includes("/") || /\.(conf|local)$/.test(name)) {
       if (!existsSync(name)) throw new FilterNotFound(`filter file not found: ${name}`);
-      return { def: loadFilter(diskFS("."), name, allOpts), notes: [`Use   failregex file : ${name}`, ...optNote] };
+      return { def: loadForBackend(diskFS("."), name, allOpts, backend), notes: [`Use   failregex file : ${name}`, ...optNote] };
     }
     const roots: { fs: ConfigFS; label: string }[] = [];
     if (configDir !== undefined) roots.push({ fs: diskFS(configDir), label: configDir });
@@ -45,12 +45,24 @@ export function resolveFilter(value: string, configDir: string | undefined, opts
       }
       const notes = [`Use   failregex filter file : ${name}, basedir: ${root.label}`, ...optNote];
       if (i > 0) notes.unshift(`Note: filter '${name}' is not in the embedded config; using ${root.label}`);
-      return { def: loadFilter(root.fs, name, allOpts), notes };
+      return { def: loadForBackend(root.fs, name, allOpts, backend), notes };
     }
     throw new FilterNotFound(`unknown filter '${name}'; looked for ${looked.join(", ")}`);
   }
   const def: FilterDefinition = { name: "", file: "command line", failregex: [value], ignoreregex: [], options: {} };
   return { def, notes: [`Use   failregex line : ${shorten(value)}`] };
+}
+
+/** loadFilter plus fail2ban's applyAutoOptions: reading the journal means `logtype = journal`
+ * unless the filter's [Definition] or its options set it. */
+function loadForBackend(fs: ConfigFS, name: string, opts: Record<string, string>, backend: string): FilterDefinition {
+  if (!backend.startsWith("systemd")) return loadFilter(fs, name, opts);
+  const src = readFilter(fs, name, opts);
+  if (!src.reader.initOpts.get("logtype") && !src.reader.cfg.sections.get("Definition")?.has("logtype")) {
+    src.reader.initOpts.set("logtype", "journal");
+  }
+  src.reader.getOptions({});
+  return toFilterDefinition(src, src.reader.getCombined());
 }
 
 export function shorten(s: string, l = 53): string {

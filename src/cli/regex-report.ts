@@ -10,6 +10,9 @@ export interface ReportOptions {
   printNoIgnored: boolean;
   /** Lines shown before "too many to print" (fail2ban-regex uses maxlines, default 20). */
   maxShown: number;
+  /** No "Date template hits" block: fail2ban-regex drops the date detector for the journal
+   * unless a datepattern is set. */
+  noDateDetector?: boolean;
 }
 
 export class RegexStats {
@@ -104,9 +107,11 @@ export function renderReport(filter: Filter, failRegexes: readonly string[], ign
   };
   regexBlock("Failregex", failRegexes, s.failHits, s.failIds);
   regexBlock("Ignoreregex", ignoreRegexes, s.ignoreHits);
-  out.push("", "Date template hits:");
-  const dates = filter.dateDetector.templates.filter((t) => o.verbose || t.hits).map((t) => `[${t.hits}] ${t.name}`);
-  list(out, dates, "[# of hits] date format");
+  if (!o.noDateDetector) {
+    out.push("", "Date template hits:");
+    const dates = filter.dateDetector.templates.filter((t) => o.verbose || t.hits).map((t) => `[${t.hits}] ${t.name}`);
+    list(out, dates, "[# of hits] date format");
+  }
   out.push("", `Lines: ${s.tested} lines, ${s.ignored} ignored, ${s.matched} matched, ${s.missed} missed`);
   out.push(`[processed in ${seconds.toFixed(2)} sec]`, "");
   const lineBlock = (kind: string, count: number, lines: string[], all: boolean): void => {

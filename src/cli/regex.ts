@@ -8,18 +8,22 @@ import { TimeZone } from "../filter/date/tz.ts";
 import { systemDnsResolver } from "../filter/dns.ts";
 import { Filter, type FilterOptions } from "../filter/filter.ts";
 import { forEachFileLine, literalLines } from "./regex-input.ts";
+import { isJournalLog, journalInput, JournalInputError, type JournalInput, type LineFn } from "./regex-journal.ts";
 import { jsonRecord } from "./regex-json.ts";
 import { FilterNotFound, locatePattern, resolveFilter, shorten } from "./regex-load.ts";
 import { RegexStats, renderReport, type ReportOptions } from "./regex-report.ts";
 
 export const REGEX_USAGE = `usage: f2b regex [-c DIR] [options] LOG FILTER [IGNOREREGEX]
 
-LOG      a log file path, or a literal log line ("\\n" separates several lines)
+LOG      a log file path, a literal log line ("\\n" separates several lines), or the
+         systemd journal: systemd-journal[journalpath=DIR, journalfiles=GLOBS, journalflags=N,
+         namespace=NS] (entries matching --journalmatch, else the filter's journalmatch)
 FILTER   a filter name (sshd, sshd[mode=aggressive]) from DIR/filter.d (default: the embedded
          config, then /etc/fail2ban), a filter file path, or a literal failregex
 
 options:
   -c, --config DIR        config root (fail2ban layout: DIR/filter.d/NAME.conf)
+  -m, --journalmatch M    journalctl style matches overriding the filter's (systemd-journal only)
   -d, --datepattern PAT   date pattern overriding the filter's
   -L, --maxlines N        multi-line buffer size overriding the filter's
       --usedns MODE       yes | warn | no | raw
@@ -87,6 +91,7 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
         now: { type: "string" },
         opts: { type: "string" },
         journal: { type: "boolean" },
+        journalmatch: { type: "string", short: "m" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -126,7 +131,7 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
   let def: FilterDefinition;
   let notes: string[];
   try {
-    ({ def, notes } = resolveFilter(filterArg, v.config ?? v.conf, filterOpts));
+    ({ def, notes } = resolveFilter(filterArg, v.config ?? v.conf, filterOpts, isJournalLog(logArg) ? "systemd" : "auto"));
     if (ignoreArg !== undefined) def = { ...def, ignoreregex: [...def.ignoreregex, ignoreArg] };
   } catch (e) {
     return fail(io, e instanceof FilterNotFound ? e.message : `${e instanceof Error ? e.message : String(e)}`);
@@ -163,25 +168,32 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
   }
 
   const isFile = existsSync(logArg) && statSync(logArg).isFile();
-  const eachLine = (fn: (line: string) => void): void => (isFile ? forEachFileLine(logArg, fn) : literalLines(logArg).forEach(fn));
+  let jin: JournalInput | null = null;
+  try {
+    if (!isFile) jin = journalInput(logArg, v.journalmatch, def, TimeZone.fromEnv());
+  } catch (e) {
+    return fail(io, (e as Error).message);
+  }
+  const eachLine = async (fn: LineFn): Promise<void> =>
+    jin ? jin.each(fn) : isFile ? forEachFileLine(logArg, fn) : literalLines(logArg).forEach((l) => fn(l));
   const journal = v.journal ?? false;
   const processOpts = journal ? { time: clock() } : undefined;
 
   if (json) {
     let chunk = "";
     let n = 0;
-    eachLine((line) => {
+    const done = await eachLine((line, at) => {
       n++;
-      const skip = line === "" || line.startsWith("#");
-      const found = skip ? [] : filter.processLine(line, processOpts);
+      const skip = !at && (line === "" || line.startsWith("#"));
+      const found = skip ? [] : filter.processLine(line, at ?? processOpts);
       chunk += JSON.stringify(jsonRecord(n, found, skip ? null : filter.lastTime)) + "\n";
       if (chunk.length > 65536) {
         io.out(chunk);
         chunk = "";
       }
-    });
+    }).catch((e: unknown) => e);
     io.out(chunk);
-    return 0;
+    return done instanceof JournalInputError ? fail(io, done.message) : 0;
   }
 
   const verbose = v.verbose?.length ?? 0;
@@ -193,6 +205,7 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
     printNoMissed: v["print-no-missed"] ?? false,
     printNoIgnored: v["print-no-ignored"] ?? false,
     maxShown: maxLines ?? 20,
+    noDateDetector: jin !== null && (v.datepattern ?? def.datepattern) === undefined,
   };
   const head = ["", "Running tests", "=============", "", ...notes];
   if (maxLines !== undefined || def.maxlines !== undefined) head.push(`Use         maxlines : ${filter.maxLines}`);
@@ -201,18 +214,21 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
     const ts = filter.dateDetector.templates;
     head.push(`Use      datepattern : ${dp} : ${ts.length === 0 || ts.length > 2 ? "Default Detectors" : ts[0]!.name}`);
   }
-  if (isFile) head.push(`Use         log file : ${logArg}`, "Use         encoding : UTF-8");
+  if (jin) head.push(...jin.header);
+  else if (isFile) head.push(`Use         log file : ${logArg}`, "Use         encoding : UTF-8");
   else head.push(`Use      single line : ${shorten(logArg.replace(/\n/g, "\\n"))}`);
   io.out(head.join("\n") + "\n\n");
 
   const stats = new RegexStats(def.failregex.length, def.ignoreregex.length, ro);
   const t0 = performance.now();
-  eachLine((line) => {
-    if (line === "" || line.startsWith("#")) return;
+  const failed = await eachLine((line, at) => {
+    // journal entries are never skipped as comments (fail2ban-regex skips only file lines)
+    if (!at && (line === "" || line.startsWith("#"))) return;
     const before = filter.maxLines > 1 ? filter.lineBuffer.slice() : null;
     ignoredByRegex.hit = false;
-    const found = filter.processLine(line, processOpts);
-    stats.add(line, found, ignoredByRegex.hit, filter.prefMatched);
+    const found = filter.processLine(line, at ?? processOpts);
+    // fail2ban-regex shows a journal line with its ISO time in front
+    stats.add(at ? at.timeText + line : line, found, ignoredByRegex.hit, filter.prefMatched);
     if (before) {
       // lines buffered earlier and consumed by this match were not missed after all
       const full = before.length >= filter.maxLines ? 1 : 0;
@@ -221,7 +237,8 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
         if (!now.some((x) => x[0] === b[0] && x[1] === b[1] && x[2] === b[2])) stats.reclassifyMissed(b[0] + b[1] + b[2]);
       }
     }
-  });
+  }).catch((e: unknown) => e);
+  if (failed instanceof JournalInputError) return fail(io, failed.message);
   ignoreHits.forEach((h, i) => (stats.ignoreHits[i] = h));
   const seconds = (performance.now() - t0) / 1000;
   io.out(renderReport(filter, def.failregex, def.ignoreregex, stats, ro, seconds));

@@ -22,6 +22,8 @@ export interface JournalOptions extends JournalSourceOptions {
   journalctl?: string;
   /** First delay before restarting an exited journalctl; doubles up to 30 s (default 1000). */
   restartMs?: number;
+  /** Keep waiting for new entries (default true); false reads what is there and exits (f2b regex). */
+  follow?: boolean;
 }
 
 export interface SpawnedProcess {
@@ -37,19 +39,24 @@ const bunSpawner: Spawner = (argv) => {
   return { stdout: p.stdout, stderr: p.stderr, exited: p.exited, kill: () => p.kill() };
 };
 
+const JOURNAL_LOCAL_ONLY = 1;
 const JOURNAL_SYSTEM = 4;
 const JOURNAL_CURRENT_USER = 8;
 
 /** The journalctl command line (argv, never a shell string: match values are data). */
 export function journalctlArgs(o: JournalOptions, cursor: string | null, since: number | null): string[] {
-  const args = [o.journalctl ?? "journalctl", "--output=json", "--no-pager", "--quiet", "--follow"];
-  // --follow alone implies the current boot; fail2ban's reader sees all boots and machines.
-  args.push("--merge", `--output-fields=${JOURNAL_FIELDS.join(",")}`);
+  // --all: without it journalctl prints fields over 4 KiB as null (a long MESSAGE would vanish).
+  const args = [o.journalctl ?? "journalctl", "--output=json", "--no-pager", "--quiet", "--all"];
+  if (o.follow !== false) args.push("--follow");
+  // fail2ban: SYSTEM_ONLY unless a path/files are given or journalflags says otherwise.
+  const flags = o.flags ?? (o.directory || (o.files?.length ?? 0) > 0 ? 0 : JOURNAL_SYSTEM);
+  // --follow alone implies the current boot; fail2ban's reader sees all boots and, unless
+  // journalflags has LOCAL_ONLY, all machines' files.
+  if (!(flags & JOURNAL_LOCAL_ONLY)) args.push("--merge");
+  args.push(`--output-fields=${JOURNAL_FIELDS.join(",")}`);
   if (o.directory) args.push(`--directory=${o.directory}`);
   for (const f of o.files ?? []) args.push(`--file=${f}`);
   if (o.namespace) args.push(`--namespace=${o.namespace}`);
-  // fail2ban: SYSTEM_ONLY unless a path/files are given or journalflags says otherwise.
-  const flags = o.flags ?? (o.directory || (o.files?.length ?? 0) > 0 ? 0 : JOURNAL_SYSTEM);
   if (flags & JOURNAL_SYSTEM) args.push("--system");
   if (flags & JOURNAL_CURRENT_USER) args.push("--user");
   if (cursor) args.push(`--after-cursor=${cursor}`, "--no-tail");
