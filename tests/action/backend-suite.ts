@@ -33,17 +33,20 @@ export function backendSuite(h: BackendHarness): void {
   describe.skipIf(skipReason !== null)(`${h.name} backend in network namespaces`, () => {
     let pair: NetnsPair;
     let listener: Listener;
+    let innerListener: Listener;
     let fw: FirewallBackend;
     const v4 = (src: string, port = 22): Promise<string> => probe(pair, src, pair.serverIp4, port);
     const v6 = (src: string, port = 22): Promise<string> => probe(pair, src, pair.serverIp6, port);
 
     beforeAll(async () => {
-      pair = await create();
+      pair = await create({ inner: true });
       listener = await startListener(pair, [22, 2222, 8080]);
+      innerListener = await startListener(pair, [8080], pair.inner!.ns);
       fw = h.make(pair.runner(pair.server));
     });
     afterAll(async () => {
       listener?.stop();
+      innerListener?.stop();
       await pair?.destroy();
     });
 
@@ -136,6 +139,24 @@ export function backendSuite(h: BackendHarness): void {
       expect(await v6(pair.attacker2Ip6, 8080)).toBe("refused");
       await fw.stop(b);
       expect(await h.unrelatedIntact(pair)).toBe(true);
+    }, 30_000);
+
+    test("chain FORWARD / DOCKER-USER blocks forwarded traffic only; INPUT,FORWARD blocks both", async () => {
+      const inner = pair.inner!;
+      const fwd = spec("fwd", { chains: ["DOCKER-USER"], ports: "8080" });
+      expect(await probe(pair, pair.attackerIp4, inner.ip4, 8080)).toBe("ok");
+      await fw.start(fwd);
+      await fw.ban(fwd, [{ ip: pair.attackerIp4, timeout: null }, { ip: pair.attackerIp6, timeout: null }]);
+      expect(await probe(pair, pair.attackerIp4, inner.ip4, 8080)).toBe("refused");
+      expect(await probe(pair, pair.attackerIp6, inner.ip6, 8080)).toBe("refused");
+      expect(await probe(pair, pair.attacker2Ip4, inner.ip4, 8080)).toBe("ok");
+      expect(await v4(pair.attackerIp4, 8080)).toBe("ok"); // the server itself is not protected by a forward-only jail
+      await fw.start({ ...fwd, chains: ["INPUT", "FORWARD"] }); // reconfigured: both hooks now
+      expect(await v4(pair.attackerIp4, 8080)).toBe("refused");
+      expect(await probe(pair, pair.attackerIp4, inner.ip4, 8080)).toBe("refused");
+      await fw.start({ ...fwd, chains: ["INPUT"] }); // and back: the forward hook goes away
+      expect(await probe(pair, pair.attackerIp4, inner.ip4, 8080)).toBe("ok");
+      await fw.stop(fwd);
     }, 30_000);
 
     test("long jail names with dots and dashes still fit the kernel's name limits", async () => {

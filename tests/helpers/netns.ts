@@ -20,6 +20,8 @@ export interface NetnsPair {
   serverIp6: string;
   attackerIp6: string;
   attacker2Ip6: string;
+  /** with create({ inner: true }): a third namespace routed behind the server, which forwards */
+  inner?: { ns: string; ip4: string; ip6: string };
   /** CommandRunner whose commands run inside the namespace */
   runner(ns: string): CommandRunner;
   exec(ns: string, argv: string[], opts?: RunOptions): Promise<CommandResult>;
@@ -45,7 +47,7 @@ export function netnsUnavailableReason(): string | null {
   return null;
 }
 
-export async function create(): Promise<NetnsPair> {
+export async function create(opts: { inner?: boolean } = {}): Promise<NetnsPair> {
   const host = createCommandRunner();
   const suffix = randomBytes(6).toString("hex");
   const a = (parseInt(suffix.slice(0, 2), 16) % 200) + 20;
@@ -59,8 +61,30 @@ export async function create(): Promise<NetnsPair> {
     serverIp6: `fd00:${h}::1`, attackerIp6: `fd00:${h}::2`, attacker2Ip6: `fd00:${h}::3`,
   };
   const ip = (...args: string[]): Promise<unknown> => runChecked(host, ["ip", ...args]);
+  const innerNs = `f2bi-${suffix}`;
+  const inner = opts.inner ? { ns: innerNs, ip4: `10.${a}.${b}.130`, ip6: `fd00:${h}:1::2` } : undefined;
+  // server <-> inner on 10.a.b.128/25 and fd00:h:1::/64; the attacker reaches it through the server
+  const addInner = async (): Promise<void> => {
+    await ip("netns", "add", innerNs);
+    live.add(innerNs);
+    await ip("-n", innerNs, "link", "set", "lo", "up");
+    const vi = `vi${suffix}`;
+    const vj = `vj${suffix}`;
+    await ip("link", "add", vi, "netns", server, "type", "veth", "peer", "name", vj, "netns", innerNs);
+    await ip("-n", server, "addr", "add", `10.${a}.${b}.129/25`, "dev", vi);
+    await ip("-n", server, "addr", "add", `fd00:${h}:1::1/64`, "dev", vi, "nodad");
+    await ip("-n", innerNs, "addr", "add", `${inner!.ip4}/25`, "dev", vj);
+    await ip("-n", innerNs, "addr", "add", `${inner!.ip6}/64`, "dev", vj, "nodad");
+    await ip("-n", server, "link", "set", vi, "up");
+    await ip("-n", innerNs, "link", "set", vj, "up");
+    await ip("-n", innerNs, "route", "add", "default", "via", `10.${a}.${b}.129`);
+    await ip("-n", innerNs, "-6", "route", "add", "default", "via", `fd00:${h}:1::1`);
+    await ip("-n", attacker, "route", "add", `10.${a}.${b}.128/25`, "via", pair.serverIp4);
+    await ip("-n", attacker, "-6", "route", "add", `fd00:${h}:1::/64`, "via", pair.serverIp6);
+    await runChecked(host, ["ip", "netns", "exec", server, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"]);
+  };
   const destroy = async (): Promise<void> => {
-    for (const ns of [server, attacker]) {
+    for (const ns of [server, attacker, ...(inner ? [innerNs] : [])]) {
       await host.run(["ip", "netns", "del", ns]);
       live.delete(ns);
     }
@@ -82,6 +106,7 @@ export async function create(): Promise<NetnsPair> {
     await runChecked(host, ["ip", "netns", "exec", server, "sysctl", "-q", "-w", "net.ipv4.icmp_ratelimit=0", "net.ipv6.icmp.ratelimit=0"]);
     await ip("-n", server, "link", "set", vs, "up");
     await ip("-n", attacker, "link", "set", va, "up");
+    if (opts.inner) await addInner();
   } catch (e) {
     await destroy();
     throw e;
@@ -92,7 +117,7 @@ export async function create(): Promise<NetnsPair> {
     if (!r) runners.set(ns, (r = createCommandRunner({ netns: ns, defaultTimeoutMs: 20_000 })));
     return r;
   };
-  return { ...pair, runner, exec: (ns, argv, opts) => runner(ns).run(argv, opts), destroy };
+  return { ...pair, inner, runner, exec: (ns, argv, runOpts) => runner(ns).run(argv, runOpts), destroy };
 }
 
 const LISTENER = String.raw`
@@ -128,9 +153,9 @@ export interface Listener {
   stop(): void;
 }
 
-/** TCP listener on every address of the server namespace, answering "hi" on each port. */
-export async function startListener(pair: NetnsPair, ports: number[]): Promise<Listener> {
-  const proc = Bun.spawn(["ip", "netns", "exec", pair.server, PYTHON, "-c", LISTENER, ...ports.map(String)], {
+/** TCP listener on every address of a namespace (default: the server), answering "hi" on each port. */
+export async function startListener(pair: NetnsPair, ports: number[], ns = pair.server): Promise<Listener> {
+  const proc = Bun.spawn(["ip", "netns", "exec", ns, PYTHON, "-c", LISTENER, ...ports.map(String)], {
     stdout: "pipe",
     stderr: "inherit",
   });
