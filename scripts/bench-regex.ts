@@ -20,7 +20,9 @@ function die(msg: string): never {
 
 if (!existsSync(f2b)) {
   console.error("bench: dist/f2b missing, building it (npm run build)");
-  const b = spawnSync("npm", ["run", "build"], { cwd: repo, stdio: ["ignore", 2, 2] });
+  let b = spawnSync("npm", ["run", "build"], { cwd: repo, stdio: ["ignore", 2, 2] });
+  // without npm on PATH, run the same build script with this bun
+  if (b.error) b = spawnSync(process.execPath, [join(repo, "scripts", "build.ts")], { cwd: repo, stdio: ["ignore", 2, 2] });
   if (b.status !== 0) die("build failed");
 }
 const timeBin = "/usr/bin/time";
