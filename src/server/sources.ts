@@ -84,7 +84,10 @@ export function makeSource(s: JailSettings, ctx: SourceContext): LogSource {
       encoding: s.logencoding,
       positions: ctx.db.getPositions(s.name),
       usePolling: backend === "polling",
-      seek: { since: ctx.clock.now() - s.findtime, lineTime: (text) => detector.matchTime(text)?.time ?? null },
+      seek: { since: ctx.clock.now() - s.findtime, lineTime: (text) => {
+        const t = detector.matchTime(text)?.time;
+        return t === undefined || Number.isNaN(t) ? null : t;
+      } },
     },
     deps,
   );
