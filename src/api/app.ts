@@ -7,6 +7,7 @@ import type { Controller } from "./controller.ts";
 import { errorResponse } from "./errors.ts";
 import type { ErrorLog } from "./errors.ts";
 import { renderMetrics } from "./metrics.ts";
+import { pageRoutes } from "./page.ts";
 import { readRoutes } from "./routes-read.ts";
 import { writeRoutes } from "./routes-write.ts";
 
@@ -19,6 +20,8 @@ export interface ApiOptions {
   token?: string;
   /** Where unexpected errors are logged (e.g. getLog("server")). */
   log?: ErrorLog;
+  /** Epoch seconds for the status page; injectable for tests. */
+  now?: () => number;
 }
 
 export function createApi(opts: ApiOptions): Hono {
@@ -35,6 +38,9 @@ export function createApi(opts: ApiOptions): Hono {
       return c.json({ status: "unavailable" }, 503);
     }
   });
+
+  // Before the bearer check: the HTML page has its own (browser-friendly) token check, see page.ts.
+  app.route("/", pageRoutes(ctl, { mode, token: opts.token, now: opts.now }));
 
   if (mode === "tcp") app.use("*", bearerAuth(opts.token ?? ""));
 

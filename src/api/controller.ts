@@ -34,6 +34,14 @@ export interface BanInfo {
   banCount: number;
 }
 
+/** One ban as recorded in the ban history (the DB's bans table), expired or not. */
+export interface BanEvent {
+  jail: string;
+  ip: string;
+  /** Epoch seconds when the ban started. */
+  time: number;
+}
+
 /** Counters per jail for /metrics. */
 export interface JailCounters {
   jail: string;
@@ -81,6 +89,9 @@ export interface Controller {
   metrics(): Awaitable<JailCounters[]>;
   /** fail2ban's flushlogs: reopen the log file. */
   flushLogs?(): Awaitable<"rolled over" | "flushed">;
+  /** Every ban that started at or after `sinceEpoch` (expired ones too), for the status page's
+   *  24 h chart. Without it the chart shows only the bans still in force. */
+  banHistory?(sinceEpoch: number): Awaitable<BanEvent[]>;
 }
 
 /** Thrown by a Controller for a jail name that does not exist (→ 404). */

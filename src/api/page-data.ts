@@ -1,0 +1,67 @@
+// What the status page shows, gathered from the Controller in one place so rendering is a pure
+// function of this model (and testable without a server).
+import type { BanEvent, BanInfo, Controller, JailStatus } from "./controller.ts";
+
+export const HOUR = 3600;
+export const CHART_HOURS = 24;
+
+export interface HourBucket {
+  /** Epoch seconds of the bucket's start (a whole UTC hour). */
+  start: number;
+  /** Bans per jail that started in this hour. */
+  perJail: Map<string, number>;
+  total: number;
+}
+
+export interface PageModel {
+  version: string;
+  now: number;
+  jails: JailStatus[];
+  /** Current bans, most recent first. */
+  bans: BanInfo[];
+  hours: HourBucket[];
+  /** "history": every ban of the last 24 h; "current": only bans still in force (no history). */
+  historySource: "history" | "current";
+  /** Jail → colour, stable for jails and chart alike. */
+  colors: Map<string, string>;
+}
+
+// Distinguishable on white, colour-blind-friendlier ordering (Okabe–Ito first).
+const PALETTE = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#6a3d9a", "#8c564b", "#b8860b", "#17becf"];
+
+export function bucketize(events: readonly BanEvent[], now: number): HourBucket[] {
+  const first = Math.floor(now / HOUR) * HOUR - (CHART_HOURS - 1) * HOUR;
+  const hours: HourBucket[] = Array.from({ length: CHART_HOURS }, (_, i) => ({ start: first + i * HOUR, perJail: new Map(), total: 0 }));
+  for (const e of events) {
+    const i = Math.floor((e.time - first) / HOUR);
+    if (!(i >= 0 && i < CHART_HOURS)) continue;
+    const h = hours[i]!;
+    h.perJail.set(e.jail, (h.perJail.get(e.jail) ?? 0) + 1);
+    h.total++;
+  }
+  return hours;
+}
+
+export function assignColors(names: Iterable<string>): Map<string, string> {
+  const colors = new Map<string, string>();
+  for (const n of [...new Set(names)].sort()) colors.set(n, PALETTE[colors.size % PALETTE.length]!);
+  return colors;
+}
+
+export async function loadPageModel(ctl: Controller, now: number): Promise<PageModel> {
+  const [version, { jails: names }, bans] = await Promise.all([ctl.version(), ctl.status(), ctl.banned()]);
+  const jails = await Promise.all(names.map((n) => ctl.jailStatus(n)));
+  const since = Math.floor(now / HOUR) * HOUR - (CHART_HOURS - 1) * HOUR;
+  const history = ctl.banHistory ? await ctl.banHistory(since) : null;
+  const events = history ?? bans.map((b) => ({ jail: b.jail, ip: b.ip, time: b.timeOfBan }));
+  const hours = bucketize(events, now);
+  return {
+    version,
+    now,
+    jails,
+    bans: [...bans].sort((a, b) => b.timeOfBan - a.timeOfBan || a.ip.localeCompare(b.ip)),
+    hours,
+    historySource: history ? "history" : "current",
+    colors: assignColors([...names, ...hours.flatMap((h) => [...h.perJail.keys()])]),
+  };
+}

@@ -1,0 +1,33 @@
+// Human-readable times and durations for the status page, in the server's local time zone
+// (the admin reads the page next to the server's logs, which use local time too).
+
+const pad = (n: number): string => String(n).padStart(2, "0");
+
+/** "2026-11-22 10:04:05" in the server's local time. */
+export function localTime(epoch: number): string {
+  const d = new Date(epoch * 1000);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** "10:00" in the server's local time. */
+export function localHourMinute(epoch: number): string {
+  const d = new Date(epoch * 1000);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** "UTC+01:00" for the server's local offset at `epoch`. */
+export function utcOffset(epoch: number): string {
+  const off = -new Date(epoch * 1000).getTimezoneOffset();
+  const a = Math.abs(off);
+  return `UTC${off < 0 ? "-" : "+"}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
+}
+
+/** "45s", "9m 12s", "2h 05m", "3d 4h"; null → "permanent". */
+export function duration(sec: number | null): string {
+  if (sec === null || sec < 0) return "permanent";
+  const s = Math.round(sec);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${pad(s % 60)}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m`;
+  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
+}

@@ -1,0 +1,49 @@
+// The status page's stylesheet. It is inline, and the Content-Security-Policy allows exactly this
+// text (by hash): no other style, script, image or frame source is allowed on the page.
+import { createHash } from "node:crypto";
+
+export const PAGE_CSS = `
+:root { --fg: #1d2430; --muted: #5d6878; --line: #e3e7ee; --bg: #f5f7fa; --card: #fff; --accent: #0b5cad; --bad: #b42318; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif; color: var(--fg); background: var(--bg); }
+header { background: #17202e; color: #fff; padding: 14px 28px; display: flex; align-items: baseline; gap: 14px; flex-wrap: wrap; }
+header h1 { font-size: 20px; margin: 0; letter-spacing: .5px; }
+header .sub { color: #b8c2d1; font-size: 13px; }
+header .when { margin-left: auto; color: #b8c2d1; font-size: 13px; }
+main { max-width: 1180px; margin: 0 auto; padding: 20px 28px 40px; }
+.cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 14px; margin-bottom: 18px; }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
+.card .n { font-size: 28px; font-weight: 650; font-variant-numeric: tabular-nums; }
+.card .l { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .6px; }
+.card.hot .n { color: var(--bad); }
+section { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 14px 18px 16px; margin-bottom: 18px; }
+section h2 { font-size: 15px; margin: 0 0 10px; display: flex; align-items: baseline; gap: 10px; }
+section h2 .note { font-weight: 400; color: var(--muted); font-size: 12px; }
+.chart { width: 100%; height: auto; display: block; }
+.chart .grid { stroke: var(--line); stroke-width: 1; }
+.chart .axis { stroke: #9aa5b5; stroke-width: 1; }
+.chart .tick { fill: var(--muted); font-size: 11px; }
+.chart .count { fill: var(--fg); font-size: 10px; font-weight: 600; }
+.chart .empty { fill: var(--muted); font-size: 15px; }
+.chart .bar:hover { opacity: .8; }
+.legend { display: flex; flex-wrap: wrap; gap: 6px 16px; margin-top: 8px; font-size: 12px; color: var(--muted); }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
+table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
+th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { color: var(--muted); font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .4px; background: #fafbfc; }
+td.num, th.num { text-align: right; }
+tr:last-child td { border-bottom: 0; }
+td.ip { font-family: ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, monospace; word-break: break-all; }
+td.src { color: var(--muted); font-size: 12px; word-break: break-all; }
+.badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; background: #eef2f7; }
+.badge.on { background: #fde7e5; color: var(--bad); font-weight: 600; }
+.perm { color: var(--bad); font-weight: 600; }
+.none { color: var(--muted); padding: 10px 0 2px; }
+footer { color: var(--muted); font-size: 12px; text-align: center; }
+@media (max-width: 720px) { .cards { grid-template-columns: repeat(2, 1fr); } main { padding: 14px; } }
+`;
+
+export const PAGE_CSS_HASH = `sha256-${createHash("sha256").update(PAGE_CSS).digest("base64")}`;
+
+/** Nothing runs, loads or frames; the one inline stylesheet is allowed by its hash. */
+export const PAGE_CSP = `default-src 'none'; style-src '${PAGE_CSS_HASH}'; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;

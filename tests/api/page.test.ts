@@ -1,0 +1,188 @@
+// The HTML status page at `/`, over real HTTP (Unix socket and TCP) on the real Hono app, with a
+// fake Controller that also keeps a ban history. Checks content, escaping, the chart's numbers,
+// the browser token flow (query → cookie) and the security headers.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApi } from "../../src/api/app.ts";
+import type { BanEvent } from "../../src/api/controller.ts";
+import { gridStep } from "../../src/api/page-chart.ts";
+import { bucketize, HOUR } from "../../src/api/page-data.ts";
+import { duration } from "../../src/api/page-format.ts";
+import { PAGE_COOKIE, pageCookieValue } from "../../src/api/page.ts";
+import { FakeController } from "./fake-controller.ts";
+
+class HistoryController extends FakeController {
+  history: BanEvent[] = [];
+  historySince: number[] = [];
+  banHistory(since: number): BanEvent[] {
+    this.historySince.push(since);
+    return this.history.filter((e) => e.time >= since);
+  }
+}
+
+const TOKEN = "page-test-token-0123456789";
+const dir = mkdtempSync(join(tmpdir(), "f2b-page-"));
+const sock = join(dir, "f2b.sock");
+const ctl = new HistoryController();
+const NOW = ctl.now + 1800; // half past the hour
+const HOSTILE = `evil<script>alert("x")</script>&'jail`;
+let unixServer: ReturnType<typeof Bun.serve>;
+let tcpServer: ReturnType<typeof Bun.serve>;
+let base: string;
+
+beforeAll(async () => {
+  await ctl.banIp("sshd", ["192.0.2.7", "2001:db8::42"]);
+  await ctl.banIp("recidive", ["198.51.100.9"]);
+  ctl.jails.set(HOSTILE, { files: ["/var/log/<b>.log"], ignoreip: [], bans: new Map(), totalBanned: 0, totalFailed: 1, failed: 1 });
+  await ctl.banIp(HOSTILE, ["203.0.113.66"]);
+  // 3 sshd bans in the current hour, 2 recidive 5 h ago, 1 sshd 30 h ago (outside the chart)
+  const hourStart = Math.floor(NOW / HOUR) * HOUR;
+  ctl.history = [
+    ...[0, 60, 120].map((d) => ({ jail: "sshd", ip: `192.0.2.${d}`, time: hourStart + d })),
+    ...[0, 1].map((d) => ({ jail: "recidive", ip: `198.51.100.${d}`, time: hourStart - 5 * HOUR + d })),
+    { jail: "sshd", ip: "192.0.2.250", time: NOW - 30 * HOUR },
+  ];
+  const opts = { controller: ctl, now: () => NOW };
+  unixServer = Bun.serve({ unix: sock, fetch: createApi({ ...opts, mode: "unix" }).fetch });
+  tcpServer = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: createApi({ ...opts, mode: "tcp", token: TOKEN }).fetch });
+  base = `http://127.0.0.1:${tcpServer.port}`;
+});
+
+afterAll(async () => {
+  await unixServer.stop(true);
+  await tcpServer.stop(true);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const getUnix = async (): Promise<{ res: Response; body: string }> => {
+  const res = await fetch("http://localhost/", { unix: sock });
+  return { res, body: await res.text() };
+};
+
+describe("page content (Unix socket)", () => {
+  test("jails, current bans with remaining time, summary cards", async () => {
+    const { res, body } = await getUnix();
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    expect(body.startsWith("<!DOCTYPE html>")).toBe(true);
+    for (const jail of ["sshd", "recidive"]) expect(body).toContain(`<tr data-jail="${jail}">`);
+    expect(body).toContain('<tr data-ip="192.0.2.7" data-jail="sshd">');
+    expect(body).toContain('<tr data-ip="2001:db8::42" data-jail="sshd">');
+    // sshd bans: 600 s left → "10m 00s"; recidive: permanent
+    const sshdRow = body.slice(body.indexOf('data-ip="192.0.2.7"'), body.indexOf("</tr>", body.indexOf('data-ip="192.0.2.7"')));
+    expect(sshdRow).toContain("10m 00s");
+    const recRow = body.slice(body.indexOf('data-ip="198.51.100.9"'), body.indexOf("</tr>", body.indexOf('data-ip="198.51.100.9"')));
+    expect(recRow).toContain("permanent");
+    expect(body).toMatch(/id="card-banned"><div class="n">4</u);
+    // the history's 5 bans of the last 24 h (the one 30 h ago is outside)
+    expect(body).toMatch(/id="card-24h"><div class="n">5</u);
+  });
+
+  test("the chart has one stacked bar per hour with the history's counts", async () => {
+    const { body } = await getUnix();
+    expect(ctl.historySince.at(-1)).toBe(Math.floor(NOW / HOUR) * HOUR - 23 * HOUR);
+    const titles = [...body.matchAll(/<title>([^<]*)<\/title><\/rect>/gu)].map((m) => m[1]!);
+    expect(titles).toHaveLength(2);
+    expect(titles.find((t) => t.includes("sshd"))).toMatch(/· sshd: 3 bans$/u);
+    expect(titles.find((t) => t.includes("recidive"))).toMatch(/· recidive: 2 bans$/u);
+    expect(body).toContain("all bans that started in each hour");
+    expect(body).not.toContain("No bans in the last 24 hours");
+  });
+
+  test("names and addresses from config and logs are escaped everywhere", async () => {
+    const { body } = await getUnix();
+    expect(body).not.toContain("<script");
+    expect(body).not.toContain("<b>.log");
+    const escaped = "evil&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;jail";
+    expect(body).toContain(`<tr data-jail="${escaped}">`);
+    expect(body).toContain(`<strong>${escaped}</strong>`);
+    expect(body).toContain("/var/log/&lt;b&gt;.log");
+  });
+
+  test("security headers: CSP allows only the page's own stylesheet, by hash", async () => {
+    const { res, body } = await getUnix();
+    const css = /<style>([\s\S]*?)<\/style>/u.exec(body)![1]!;
+    const hash = createHash("sha256").update(css).digest("base64");
+    const csp = res.headers.get("content-security-policy")!;
+    expect(csp).toContain(`style-src 'sha256-${hash}'`);
+    expect(csp).toContain("default-src 'none'");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    expect(body).not.toMatch(/<script|\sstyle=|\son[a-z]+=/iu);
+  });
+
+  test("without a ban history the chart shows the current bans and says so", async () => {
+    const plain = new FakeController();
+    await plain.banIp("sshd", ["192.0.2.1"]);
+    const app = createApi({ controller: plain, mode: "unix", now: () => plain.now + 10 });
+    const body = await (await app.request("/")).text();
+    expect(body).toContain("bans still in force only");
+    expect(body).toMatch(/· sshd: 1 ban<\/title>/u);
+    const empty = createApi({ controller: new FakeController(), mode: "unix" });
+    expect(await (await empty.request("/")).text()).toContain("No bans in the last 24 hours");
+  });
+});
+
+describe("TCP: the token via query once, then a page-only cookie", () => {
+  test("no token, a wrong token, the raw token as cookie: 401", async () => {
+    for (const init of [{}, { headers: { Cookie: `${PAGE_COOKIE}=${TOKEN}` } }, { headers: { Authorization: "Bearer nope" } }]) {
+      const res = await fetch(`${base}/`, { ...init, redirect: "manual" });
+      expect(res.status).toBe(401);
+      expect(await res.text()).toContain("token required");
+    }
+    const wrong = await fetch(`${base}/?token=nope`, { redirect: "manual" });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get("set-cookie")).toBeNull();
+  });
+
+  test("?token= redirects to / with an HttpOnly SameSite=Strict cookie that opens the page", async () => {
+    const res = await fetch(`${base}/?token=${encodeURIComponent(TOKEN)}`, { redirect: "manual" });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/");
+    const cookie = res.headers.get("set-cookie")!;
+    expect(cookie).toContain(`${PAGE_COOKIE}=${pageCookieValue(TOKEN)}`);
+    expect(cookie).toMatch(/HttpOnly/u);
+    expect(cookie).toMatch(/SameSite=Strict/u);
+    expect(cookie).not.toContain(TOKEN);
+    const page = await fetch(`${base}/`, { headers: { Cookie: cookie.split(";")[0]! } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<tr data-jail="sshd">');
+  });
+
+  test("the cookie opens only the page; the API still needs the bearer header", async () => {
+    const cookie = `${PAGE_COOKIE}=${pageCookieValue(TOKEN)}`;
+    for (const path of ["/api/v1/status", "/api/v1/bans", "/metrics", "/?x=1&token=bad"]) {
+      expect((await fetch(`${base}${path}`, { headers: { Cookie: cookie }, redirect: "manual" })).status).toBe(401);
+    }
+    const bearer = await fetch(`${base}/`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(bearer.status).toBe(200);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+});
+
+describe("helpers", () => {
+  test("hour buckets: aligned, 24 of them, the edges right", () => {
+    const now = 1_000_000 * HOUR + 1234;
+    const first = 1_000_000 * HOUR - 23 * HOUR;
+    const hours = bucketize([
+      { jail: "a", ip: "x", time: first - 1 },
+      { jail: "a", ip: "x", time: first },
+      { jail: "b", ip: "x", time: now },
+      { jail: "b", ip: "x", time: now + HOUR },
+    ], now);
+    expect(hours).toHaveLength(24);
+    expect(hours[0]!.start).toBe(first);
+    expect(hours[0]!.total).toBe(1);
+    expect(hours[23]!.perJail.get("b")).toBe(1);
+    expect(hours.reduce((n, h) => n + h.total, 0)).toBe(2);
+  });
+
+  test("grid steps and durations", () => {
+    expect([0, 3, 4, 5, 9, 17, 40, 41, 399].map(gridStep)).toEqual([1, 1, 1, 2, 5, 5, 10, 20, 100]);
+    expect([0, 59, 60, 3599, 3600, 86399, 90000].map(duration)).toEqual(["0s", "59s", "1m 00s", "59m 59s", "1h 00m", "23h 59m", "1d 1h"]);
+    expect(duration(null)).toBe("permanent");
+  });
+});
