@@ -18,6 +18,8 @@ export interface Item {
   kind: "char" | "at" | "look" | "repeat" | "group" | "seq";
   /** First Python group number opened inside this item (groups g0..next-1 belong to it). */
   g0?: number;
+  /** Where the item starts in the Python source. */
+  at?: number;
 }
 
 const MAXREPEAT = 4294967295;
@@ -55,6 +57,11 @@ export class PyParser {
   /** Groups inside a repeat: JS clears them at each iteration, Python keeps the last value set. */
   readonly repeated = new Set<number>();
   readonly loops: RawLoop[] = [];
+  /**
+   * Repeats whose body can match "": Python accepts one final empty iteration (and its groups),
+   * JS rejects empty iterations, so groups and even spans can differ. Source text of each.
+   */
+  readonly emptyBodyLoops: string[] = [];
   /** Python group numbers referenced before they exist (only legal in conditionals); checked at the end. */
   readonly forwardRefs = new Map<number, number>();
   private lookbehindFrom: number | null = null;
@@ -140,7 +147,7 @@ export class PyParser {
           continue;
         }
       }
-      const push = (item: Item) => items.push({ ...item, g0 });
+      const push = (item: Item) => items.push({ ...item, g0, at: here });
       if (tok[0] === "\\" && tok.length > 1) { push(parseEscape(this, tok, here, flags)); continue; }
       switch (tok) {
         case "[": push(parseClass(this, here, flags)); break;
@@ -200,14 +207,19 @@ export class PyParser {
     const width = { min: times(item.min, min), max: times(item.max, max), kind: "repeat" as const };
     if (min === 0) this.markUncertain(item.g0 ?? this.nextGroup);
     const g0 = item.g0 ?? this.nextGroup;
+    if (max > 1 && item.min === 0) this.emptyBodyLoops.push(this.src.slice(item.at ?? 0, this.pos));
     if (max > 1) for (let g = g0; g < this.nextGroup; g++) this.repeated.add(g);
     let js: string;
-    if (this.match("?")) js = `${base}${quant}?`;
+    // JS rejects an optional iteration that matches "", Python accepts it (and its groups): spell
+    // "?" as an alternation, which has no such check.
+    const optional = min === 0 && max === 1;
+    const greedy = optional ? `(?:${base}|)` : `${base}${quant}`;
+    if (this.match("?")) js = optional ? `(?:|${base})` : `${base}${quant}?`;
     else if (this.match("+") && !this.inLookbehind) {
       // Possessive (3.11): an atomic group around the greedy repeat.
       const name = `$t${++this.atomics}`;
-      js = `(?=(?<${name}>${base}${quant}))\\k<${name}>`;
-    } else js = `${base}${quant}`;
+      js = `(?=(?<${name}>${greedy}))\\k<${name}>`;
+    } else js = greedy;
     return { js: this.recordLoop(js, base, min, max, g0), ...width };
   }
 

@@ -46,9 +46,12 @@ function participated(g: number, negate: boolean): string {
   return `(?<${negate ? "!" : "="}${definedAtStart}^[^]*)`;
 }
 
-/** Placed where g closes: capture the character before it, or after it when g closes at position 0. */
+/**
+ * Placed where g closes: capture the character before it, or after it when g closes at position 0.
+ * In an empty input there is no character to capture: g may close, but reads as unset afterwards.
+ */
 function closeMarker(g: number): string {
-  return `(?:(?<=(?<$mb${g}>[^]))|(?=(?<$ma${g}>[^])))`;
+  return `(?:(?<=(?<$mb${g}>[^]))|(?=(?<$ma${g}>[^]))|(?<![^])(?![^]))`;
 }
 
 export function translatePythonRegex(pattern: string, opts: TranslateOptions = {}): Translation {
@@ -114,7 +117,7 @@ export function searchPython(t: Translation, re: RegExp, text: string, from = 0)
   for (const loop of t.loops) {
     const span = m.indices?.groups?.[loop.span];
     if (span === undefined || !loop.groups.some(([g]) => values[g] === undefined)) continue;
-    const replayed = replayLoop(loop, t.flags, text, span[0], span[1]);
+    const replayed = replayLoop(loop, t.flags, text, span[0], span[1], (n) => m.groups?.[n]);
     if (replayed) for (const [g, v] of replayed) values[g] = v;
   }
   const groups: Record<string, string | undefined> = {};
