@@ -128,6 +128,8 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
     if (!Number.isInteger(maxLines) || maxLines <= 0) return fail(io, `--maxlines must be an integer greater than zero: ${v.maxlines}`);
   }
 
+  // like fail2ban-regex on a journal: the filter reads journal-style lines unless told otherwise
+  if (v.journal && filterOpts["logtype"] === undefined) filterOpts = { ...filterOpts, logtype: "journal" };
   let def: FilterDefinition;
   let notes: string[];
   try {
