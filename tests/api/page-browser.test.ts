@@ -1,0 +1,98 @@
+// The status page in a real browser: a real f2b server (dummy action, a real log file, real
+// SQLite) with the TCP endpoint on, bans made by failures in its log and by the API, then headless
+// Chromium opens /?token=… (following the redirect with its cookie), screenshots and dumps the DOM.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { appendFileSync, existsSync, writeFileSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeRoot, until, type TestRoot } from "../server/helpers.ts";
+
+const MAIN = join(import.meta.dir, "..", "..", "src", "cli", "main.ts");
+const CHROMIUM = ["chromium", "chromium-browser", "google-chrome"].find((c) => spawnSync("sh", ["-c", `command -v ${c}`]).status === 0);
+if (!CHROMIUM) console.warn("SKIP status page in Chromium: no chromium binary (apt-get install chromium)");
+
+const TOKEN = "browser-test-token-0123456789";
+let root: TestRoot;
+let proc: ReturnType<typeof Bun.spawn>;
+let url: string;
+/** Where the screenshot goes; F2B_PAGE_SCREENSHOT keeps it for a human to look at. */
+const shot = process.env["F2B_PAGE_SCREENSHOT"] ?? join(tmpdir(), `f2b-page-${process.pid}.png`);
+
+const api = async (method: string, path: string, body?: unknown): Promise<Response> =>
+  fetch(`http://localhost${path}`, { method, unix: root.socket, ...(body ? { body: JSON.stringify(body) } : {}) });
+
+beforeAll(async () => {
+  if (!CHROMIUM) return;
+  root = makeRoot("");
+  const other = join(root.dir, "other.log");
+  writeFileSync(other, "");
+  root.writeJailLocal(`[sshd-like]\nenabled = true\nfilter = testd\nlogpath = ${other}\nbantime = 1h\n`);
+  const port = 20000 + Math.floor(Math.random() * 30000);
+  appendFileSync(join(root.conf, "fail2ban.conf"), `\n[api]\nlisten = 127.0.0.1:${port}\ntoken = ${TOKEN}\n`);
+  proc = Bun.spawn([process.execPath, MAIN, "server", "-c", root.conf, "-f"], { stdout: "inherit", stderr: "inherit" });
+  url = `http://127.0.0.1:${port}`;
+  await until(async () => (await fetch(`${url}/healthz`).catch(() => null))?.status === 200, "server up", 15_000);
+  // a ban the way it happens in production: 3 failures in the jail's log
+  root.fail("192.0.2.10", 3);
+  await until(async () => JSON.stringify(await (await api("GET", "/api/v1/bans")).json()).includes("192.0.2.10"), "log-driven ban");
+  expect((await api("POST", "/api/v1/jails/testd/bans", { ips: ["198.51.100.23", "2001:db8::bad"] })).status).toBe(200);
+  expect((await api("POST", "/api/v1/jails/sshd-like/bans", { ips: ["203.0.113.5"] })).status).toBe(200);
+});
+
+afterAll(async () => {
+  if (!CHROMIUM) return;
+  proc?.kill();
+  await proc?.exited;
+  root?.cleanup();
+  if (!process.env["F2B_PAGE_SCREENSHOT"]) rmSync(shot, { force: true });
+});
+
+/** One Chromium run with a fresh profile (no cookie carried over between runs). */
+function chromium(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const profile = mkdtempSync(join(tmpdir(), "f2b-chromium-"));
+  const r = spawnSync(CHROMIUM!, [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", `--user-data-dir=${profile}`, ...args,
+  ], { encoding: "utf8", timeout: 60_000, maxBuffer: 16 << 20 });
+  rmSync(profile, { recursive: true, force: true });
+  return { code: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+test.skipIf(!CHROMIUM)("Chromium renders the jails and bans (token → cookie → page)", () => {
+  const r = chromium(["--dump-dom", `${url}/?token=${TOKEN}`]);
+  expect(r.code).toBe(0);
+  const dom = r.stdout;
+  expect(dom).toContain("Current bans");
+  for (const jail of ["testd", "sshd-like"]) expect(dom).toContain(`<tr data-jail="${jail}">`);
+  for (const [ip, jail] of [["192.0.2.10", "testd"], ["198.51.100.23", "testd"], ["2001:db8::bad", "testd"], ["203.0.113.5", "sshd-like"]]) {
+    expect(dom).toContain(`<tr data-ip="${ip}" data-jail="${jail}">`);
+  }
+  // 4 bans now; testd's bans last 10 m, sshd-like's 1 h
+  expect(dom).toMatch(/id="card-banned"><div class="n">4</u);
+  expect(dom).toMatch(/data-ip="203\.0\.113\.5"[\s\S]*?<td class="num">(59m \d\ds|1h 00m)<\/td>/u);
+  // the chart drew this hour's bars (history or current bans, whichever the server offers)
+  expect(dom).toMatch(/<title>[^<]*· testd: 3 bans<\/title>/u);
+  expect(dom).toMatch(/<title>[^<]*· sshd-like: 1 ban<\/title>/u);
+  // the token never stays in the page
+  expect(dom).not.toContain(TOKEN);
+});
+
+test.skipIf(!CHROMIUM)("Chromium takes a non-trivial screenshot", () => {
+  rmSync(shot, { force: true });
+  const r = chromium([`--screenshot=${shot}`, "--window-size=1200,900", "--hide-scrollbars", `${url}/?token=${TOKEN}`]);
+  expect(r.code).toBe(0);
+  expect(existsSync(shot)).toBe(true);
+  const png = readFileSync(shot);
+  expect(png.subarray(0, 8).toString("hex")).toBe("89504e470d0a1a0a");
+  // IHDR: the window size we asked for
+  expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1200, 900]);
+  // a blank or error page compresses to a few KB; the rendered page with chart and tables does not
+  expect(statSync(shot).size).toBeGreaterThan(30_000);
+});
+
+test.skipIf(!CHROMIUM)("without the token Chromium gets the 401 hint, not the data", () => {
+  const dom = chromium(["--dump-dom", `${url}/`]).stdout;
+  expect(dom).toContain("token required");
+  expect(dom).not.toContain("192.0.2.10");
+});
