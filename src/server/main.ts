@@ -8,6 +8,7 @@ import { serveApi, type ApiServer } from "../api/serve.ts";
 import { ConfigError } from "../config/errors.ts";
 import { loadFail2banConf, type Fail2banConf } from "../config/fail2ban-conf.ts";
 import { diskFS, embeddedFS, type ConfigFS } from "../config/fs.ts";
+import { Filter } from "../filter/filter.ts";
 import { systemClock } from "../jail/clock.ts";
 import { VERSION } from "../version.ts";
 import { tcpApiConfig } from "./api-config.ts";
@@ -54,9 +55,17 @@ function parse(argv: string[]) {
 export function testConfig(fs: ConfigFS): { conf: Fail2banConf; jails: string[] } {
   const conf = loadFail2banConf(fs);
   tcpApiConfig(conf);
-  const jails = F2bServer.loadSettings(fs).map((s) => s.name);
-  new ActionFactory({ dryRun: true }).check(F2bServer.loadSettings(fs));
-  return { conf, jails };
+  const settings = F2bServer.loadSettings(fs);
+  // Compiling each filter checks every regex and the datepattern, as starting the jail would.
+  for (const s of settings) {
+    try {
+      new Filter(s.filter, { now: () => Date.now() / 1000 }, { useDns: s.usedns, findTime: s.findtime });
+    } catch (e) {
+      throw new ConfigError(`jail [${s.name}] (${s.where}): filter '${s.filter.name}': ${(e as Error).message}`);
+    }
+  }
+  new ActionFactory({ dryRun: true }).check(settings);
+  return { conf, jails: settings.map((s) => s.name) };
 }
 
 async function daemonize(argv: string[], socket: string): Promise<number> {
@@ -97,9 +106,7 @@ export async function runServer(argv: string[]): Promise<number> {
       console.log(`OK: configuration test is successful (${fs.label}; jails: ${r.jails.join(", ") || "none"})`);
       return 0;
     }
-    conf = loadFail2banConf(fs);
-    tcpApiConfig(conf);
-    F2bServer.loadSettings(fs); // refuse to start on a broken config, before daemonizing
+    conf = testConfig(fs).conf; // refuse to start on a broken config, before daemonizing
   } catch (e) {
     process.stderr.write(`ERROR: ${(e as Error).message}\n`);
     return 2;
