@@ -24,13 +24,20 @@ export interface Translation {
   groups: PyGroup[];
   /**
    * Named groups inside a repeated part. Python keeps the value from the last iteration that set
-   * such a group; JS clears it at every iteration, so for "(?:a=(?P<x>\w+) |b=\w+ )*" on
-   * "a=1 b=2 " Python has x="1" and we have undefined. Matching itself is unaffected unless a
-   * backreference or conditional refers to such a group after its repeat.
+   * such a group; JS clears it at every iteration (for "(?:a=(?P<x>\w+) |b=\w+ )*" on "a=1 b=2 "
+   * Python has x="1", a bare RegExp undefined). searchPython() replays the repeat to recover
+   * Python's value, except for spans over 4 KB; a backreference or conditional to such a group
+   * after its repeat still sees the JS value.
    */
   repeatedGroups: string[];
-  /** Repeats whose named groups searchPython() brings to Python's values. */
+  /** Repeats whose groups searchPython() brings to Python's values. */
   loops: LoopInfo[];
+  /**
+   * Source of each repeat whose body can match "". Python accepts one last empty iteration (with
+   * its groups) where JS refuses it, so spans and groups may differ: worth a warning at load time.
+   * No stock fail2ban filter has one.
+   */
+  emptyBodyLoops: string[];
 }
 
 export interface TranslateOptions { ignoreCase?: boolean; multiline?: boolean; dotAll?: boolean; verbose?: boolean; ascii?: boolean }
@@ -87,7 +94,8 @@ export function translatePythonRegex(pattern: string, opts: TranslateOptions = {
   const groups: PyGroup[] = parser.groups.map((g) => ({ index: g.index, jsName: g.jsName, ...(g.name !== undefined ? { name: g.name } : {}) }));
   const repeatedGroups = [...parser.repeated].sort((a, b) => a - b).flatMap((g) => parser.groups[g - 1]?.name ?? []);
   const loops = replayableLoops(parser.loops, parser.groups, subst);
-  return { source, flags, groupNames: groups.flatMap((g) => (g.name !== undefined ? [g.name] : [])), groups, repeatedGroups, loops };
+  const groupNames = groups.flatMap((g) => (g.name !== undefined ? [g.name] : []));
+  return { source, flags, groupNames, groups, repeatedGroups, loops, emptyBodyLoops: parser.emptyBodyLoops };
 }
 
 /** The RegExp searchPython() expects for a translation. */

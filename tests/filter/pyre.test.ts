@@ -266,8 +266,10 @@ describe("translatePythonRegex: errors and output shape", () => {
     expect(translatePythonRegex("(?ms)^a.$").flags).toBe("v");
   });
 
-  test("named groups inside repeats are reported (their values may differ from Python's)", () => {
-    expect(translatePythonRegex("(?P<a>x)(?:(?P<b>y)|(?P<c>z))+(?P<d>w)*").repeatedGroups).toEqual(["b", "c", "d"]);
+  test("named groups inside repeats are listed; repeats whose body can match \"\" are reported", () => {
+    const t = translatePythonRegex("(?P<a>x)(?:(?P<b>y)|(?P<c>z))+(?P<d>w)*(?:e?)+(f*)*");
+    expect(t.repeatedGroups).toEqual(["b", "c", "d"]);
+    expect(t.emptyBodyLoops).toEqual(["(?:e?)+", "(f*)*"]);
   });
 
   test("group names are reported in order; JS-unsafe names are carried by internal names", () => {
