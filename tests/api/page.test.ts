@@ -128,8 +128,9 @@ describe("page content (Unix socket)", () => {
 
 describe("TCP: the token via query once, then a page-only cookie", () => {
   test("no token, a wrong token, the raw token as cookie: 401", async () => {
-    for (const init of [{}, { headers: { Cookie: `${PAGE_COOKIE}=${TOKEN}` } }, { headers: { Authorization: "Bearer nope" } }]) {
-      const res = await fetch(`${base}/`, { ...init, redirect: "manual" });
+    const attempts: Record<string, string>[] = [{}, { Cookie: `${PAGE_COOKIE}=${TOKEN}` }, { Authorization: "Bearer nope" }];
+    for (const headers of attempts) {
+      const res = await fetch(`${base}/`, { headers, redirect: "manual" });
       expect(res.status).toBe(401);
       expect(await res.text()).toContain("token required");
     }
