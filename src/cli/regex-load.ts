@@ -1,6 +1,7 @@
 // Resolves the FILTER argument of `f2b regex`: a filter name (optionally `name[opt=val]`) in the
 // config root's filter.d, a filter file path, or a literal failregex — as fail2ban-regex does.
 import { existsSync, readFileSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
 import { diskFS, embeddedFS, type ConfigFS } from "../config/fs.ts";
 import { ConfigError } from "../config/errors.ts";
 import { loadFilter, readFilter, toFilterDefinition, type FilterDefinition } from "../config/filter-reader.ts";
@@ -28,7 +29,12 @@ export function resolveFilter(value: string, configDir: string | undefined, opts
     const optNote = Object.keys(allOpts).length ? [`Use   filter options : ${JSON.stringify(allOpts)}`] : [];
     if (name.includes("/") || /\.(conf|local)$/.test(name)) {
       if (!existsSync(name)) throw new FilterNotFound(`filter file not found: ${name}`);
-      return { def: loadForBackend(diskFS("."), name, allOpts, backend), notes: [`Use   failregex file : ${name}`, ...optNote] };
+      const abs = resolve(name);
+      // inside a filter.d the whole config root is read (.local, .d/), as fail2ban-regex does
+      const note = basename(dirname(abs)) === "filter.d"
+        ? `Use   failregex filter file : ${basename(abs).replace(/\.(conf|local)$/, "")}, basedir: ${dirname(dirname(abs))}`
+        : `Use   failregex file : ${name}`;
+      return { def: loadForBackend(diskFS("."), name, allOpts, backend), notes: [note, ...optNote] };
     }
     const roots: { fs: ConfigFS; label: string }[] = [];
     if (configDir !== undefined) roots.push({ fs: diskFS(configDir), label: configDir });
