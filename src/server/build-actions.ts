@@ -1,33 +1,18 @@
 // Turns a jail's `action = ...` entries into runnable actions: fail2ban's common banactions map
-// to the native nftables / iptables+ipset backends; `dummy` only logs; any other action.d file
-// runs its shell commands as fail2ban would.
+// to the native nftables / iptables+ipset backends (planBanaction), `dummy` only logs, and any
+// other action.d file runs its shell commands as fail2ban would. Backends are shared by jails.
 import { ConfigError } from "../config/errors.ts";
 import type { JailAction } from "../config/jail-reader.ts";
+import { createBackend, planBanaction, type NativeBackendName } from "../action/banaction.ts";
+import { ticketInfo } from "../action/effector.ts";
 import { createCommandRunner } from "../action/exec.ts";
-import { nftablesBackend } from "../action/nftables.ts";
+import { shellAction } from "../action/shell-action.ts";
 import type { ActionLog, CommandRunner, FirewallBackend, FirewallJailSpec } from "../action/types.ts";
 import type { Clock } from "../jail/clock.ts";
 import { systemClock } from "../jail/clock.ts";
 import { nativeAction, type JailActionRuntime } from "./jail-actions.ts";
 import { getLog, type Log } from "./log.ts";
 import type { JailSettings } from "./settings.ts";
-
-export type NativeKind = "nftables" | "ipset";
-
-/** fail2ban banaction file names f2b enforces natively. */
-const NATIVE: Record<string, { kind: NativeKind; allports: boolean }> = {
-  "nftables": { kind: "nftables", allports: false },
-  "nftables-multiport": { kind: "nftables", allports: false },
-  "nftables-allports": { kind: "nftables", allports: true },
-  "iptables": { kind: "ipset", allports: false },
-  "iptables-new": { kind: "ipset", allports: false },
-  "iptables-multiport": { kind: "ipset", allports: false },
-  "iptables-allports": { kind: "ipset", allports: true },
-  "iptables-ipset": { kind: "ipset", allports: false },
-  "iptables-ipset-proto4": { kind: "ipset", allports: false },
-  "iptables-ipset-proto6": { kind: "ipset", allports: false },
-  "iptables-ipset-proto6-allports": { kind: "ipset", allports: true },
-};
 
 export interface ActionFactoryOptions {
   log?: Log;
@@ -60,18 +45,8 @@ export function firewallSpec(jail: string, a: JailAction, allports: boolean): Fi
   };
 }
 
-function dummyAction(jail: string, name: string, log: Log): JailActionRuntime {
-  return {
-    name,
-    start: async () => log.info(`[${jail}] ${name}: start (dry run, nothing is blocked)`),
-    stop: async () => log.info(`[${jail}] ${name}: stop`),
-    ban: async (ts) => ts.forEach((t) => log.notice(`[${jail}] ${name}: would ban ${t.ip}`)),
-    unban: async (ips) => ips.forEach((ip) => log.notice(`[${jail}] ${name}: would unban ${ip}`)),
-  };
-}
-
 export class ActionFactory {
-  private readonly backends = new Map<NativeKind, FirewallBackend>();
+  private readonly backends = new Map<NativeBackendName | "dummy", FirewallBackend>();
   private readonly log: Log;
   private readonly clock: Clock;
   private readonly runner: CommandRunner;
@@ -82,12 +57,10 @@ export class ActionFactory {
     this.runner = opts.runner ?? createCommandRunner();
   }
 
-  private backend(kind: NativeKind): FirewallBackend {
+  private backend(kind: NativeBackendName | "dummy"): FirewallBackend {
     let b = this.backends.get(kind);
     if (!b) {
-      const log = actionLog(this.log);
-      if (kind === "nftables") b = nftablesBackend({ run: this.runner, log, table: this.opts.table });
-      else throw new ConfigError("the iptables+ipset backend is not available yet");
+      b = createBackend({ backend: kind, allports: false }, { run: this.runner, log: actionLog(this.log), table: this.opts.table });
       this.backends.set(kind, b);
     }
     return b;
@@ -106,17 +79,28 @@ export class ActionFactory {
         this.log.warning(`${where}: Python action ${a.python} cannot run in f2b; skipped`);
         continue;
       }
-      if (a.name === "dummy") {
-        out.push(dummyAction(s.name, a.name, this.log));
+      const type = a.options["type"];
+      const plan = planBanaction(type ? `${a.name}[type=${type}]` : a.name);
+      if (plan) {
+        const spec = firewallSpec(s.name, a, plan.allports);
+        if (!checkOnly) out.push(nativeAction(a.name, this.backend(plan.backend), spec, this.clock));
         continue;
       }
-      const native = NATIVE[a.name];
-      if (native) {
-        const spec = firewallSpec(s.name, a, native.allports);
-        if (!checkOnly) out.push(nativeAction(a.name, this.backend(native.kind), spec, this.clock));
-        continue;
-      }
-      throw new ConfigError(`${where}: action '${a.name}': shell actions are not supported yet`);
+      if (!a.definition) throw new ConfigError(`${where}: action '${a.name}' has no action.d definition`);
+      const def = a.definition;
+      if (checkOnly) continue;
+      const action = shellAction(def, { run: this.runner, log: actionLog(this.log), now: () => this.clock.now() });
+      out.push({
+        name: def.name,
+        start: () => action.start(),
+        stop: () => action.stop(),
+        ban: async (ts) => {
+          for (const t of ts) await action.ban(ticketInfo(t));
+        },
+        unban: async (ips) => {
+          for (const ip of ips) await action.unban({ ip });
+        },
+      });
     }
     return out;
   }
