@@ -10,11 +10,14 @@ export interface CompiledRegex {
   prefix: string;
   /** UTF-16 code units a match can start with (null = any). */
   first: ReadonlySet<number> | null;
+  /** Has alt_/tuple_ groups that fail2ban folds into their base name. */
+  folds: boolean;
 }
 
 export function describeRegex(regex: Regex, multiline: boolean): CompiledRegex {
-  if (multiline) return { regex, prefix: "", first: null };
-  return { regex, prefix: anchoredPrefix(regex.resolved), first: firstChars(regex.resolved) };
+  const folds = regex.groupNames.some((n) => n.length > 4 && (n.startsWith("alt_") || n.startsWith("tuple_")));
+  if (multiline) return { regex, prefix: "", first: null, folds };
+  return { regex, prefix: anchoredPrefix(regex.resolved), first: firstChars(regex.resolved), folds };
 }
 
 /** Searches `buf`, skipping the regex engine when the literal start cannot match. */
@@ -26,7 +29,8 @@ export function searchIn(c: CompiledRegex, buf: string): RegexMatch | null {
 
 /** fail2ban's getGroups(): every named group (null when it did not participate), alt_/tuple_ folded. */
 export function groupsOf(c: CompiledRegex, m: RegexMatch): FailData {
-  const fail: FailData = c.regex.getGroups(m);
+  // search() hands out a fresh groups object per match: it can become the failure's data as is
+  const fail: FailData = c.folds ? c.regex.getGroups(m) : m.groups;
   for (const k in fail) if (fail[k] === undefined) fail[k] = null;
   return fail;
 }
