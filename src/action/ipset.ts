@@ -109,11 +109,11 @@ export function ipsetBackend(deps: IpsetDeps): FirewallBackend {
       for (const fam of FAMILIES) {
         // declaring the chain and flushing it makes a re-start after a crash idempotent
         const lines = ["*filter", `:${chain} - [0:0]`, `-F ${chain}`, ...chainRules(s, fam)];
-        for (const from of await hookChains(spec, fam)) {
-          if (!(await jumpExists(fam, from, chain))) lines.push(`-I ${from} 1 -j ${chain}`);
-        }
+        const wanted = await hookChains(spec, fam);
         for (const from of HOOK_CHAINS) {
-          if (!(await hookChains(spec, fam)).includes(from) && (await jumpExists(fam, from, chain))) lines.push(`-D ${from} -j ${chain}`);
+          const present = (await chainExists(fam, from)) && (await jumpExists(fam, from, chain));
+          if (wanted.includes(from) && !present) lines.push(`-I ${from} 1 -j ${chain}`);
+          if (!wanted.includes(from) && present) lines.push(`-D ${from} -j ${chain}`); // hook dropped from the config
         }
         lines.push("COMMIT");
         await must([TOOLS[fam].restore, "-w", "--noflush"], lines.join("\n") + "\n");

@@ -3,6 +3,7 @@
 // and jail options (recursive, with [Init?family=inet6] conditionals), dynamic ticket tags, and
 // actioncheck + actionrepair when a command fails. Ticket values reach the shell only as
 // positional parameters (see shell-tags.ts).
+import { parseTime } from "../jail/time.ts";
 import { replaceDynamicTags, replaceStaticTags, substituteRecursive } from "./shell-tags.ts";
 import { silentLog, type ActionLog, type CommandRunner } from "./types.ts";
 
@@ -69,6 +70,19 @@ export class ActionError extends Error {}
 const asBool = (v: string | boolean | undefined): boolean | undefined =>
   v === undefined ? undefined : typeof v === "boolean" ? v : /^(1|yes|true|on)$/i.test(v.trim());
 
+/** fail2ban's action `timeout` option (str2seconds), 60 s when absent or unusable. */
+function actionTimeout(v: string | undefined, log: ActionLog, name: string): number {
+  if (v === undefined || v.trim() === "") return 60;
+  try {
+    const t = parseTime(v);
+    if (t > 0) return t;
+  } catch {
+    // reported below
+  }
+  log.warn(`[${name}] timeout = ${v}: not a positive duration, using 60 s`);
+  return 60;
+}
+
 const familyOf = (ip: string): "inet4" | "inet6" => (ip.includes(":") ? "inet6" : "inet4");
 
 const isLoaded = (input: ShellActionDef | LoadedActionLike): input is LoadedActionLike => "commands" in input && "properties" in input;
@@ -98,7 +112,7 @@ export function shellAction(input: ShellActionDef | LoadedActionLike, deps: Shel
   const log = deps.log ?? silentLog;
   const now = deps.now ?? (() => Date.now() / 1000);
   const shell = deps.shell ?? "/bin/sh";
-  const timeoutSec = /^\d+(\.\d+)?$/.test(props["timeout"] ?? "") ? Number(props["timeout"]) : 60;
+  const timeoutSec = actionTimeout(props["timeout"], log, name);
   const hasCond = Object.keys(props).some((k) => /^\w+\?family=/.test(k));
   const families = hasCond ? ["inet4", "inet6"] : [""];
   const onDemand = (loaded ? input.actionstartOnDemand : asBool((input as ShellActionDef).actionstart_on_demand)) ?? hasCond;

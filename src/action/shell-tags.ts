@@ -20,8 +20,8 @@ const EXTRA_TAGS: Record<string, string> = {
 /** tags fail2ban never substitutes from properties recursively (ticket data) */
 export const ESCAPED_TAGS = new Set(["matches", "ipmatches", "ipjailmatches"]);
 const STATIC_ESCAPE_RE = /[\\#&;`|*?~<>^()[\]{}$'"\n\r]/g;
-/** values inserted verbatim: cannot split words, glob, expand or end a quote */
-const SAFE_VALUE = /^[A-Za-z0-9_.:/@%+=,-]*$/;
+/** values inserted verbatim: cannot split words, glob, expand, assign or end a quote */
+const SAFE_VALUE = /^[A-Za-z0-9_.:/@%+,-]*$/;
 
 const escapeStatic = (v: string): string =>
   v.replace(STATIC_ESCAPE_RE, (c) => "\\" + (c === "\n" ? "n" : c === "\r" ? "r" : c));
