@@ -9,6 +9,7 @@ import { FailRegex, Regex, RegexError } from "./failregex.ts";
 import { resolveIds, type IdContext, type UseDns } from "./filter-ids.ts";
 import { fullLine, splitByMatch, tupleLinesBuf, type TupleLine } from "./filter-lines.ts";
 import { MlfidCache, type FailData } from "./filter-mlfid.ts";
+import { LineClock } from "./filter-time.ts";
 import { describeRegex, groupsOf, searchIn, type CompiledRegex } from "./filter-regex.ts";
 
 export type { FailData } from "./filter-mlfid.ts";
@@ -74,8 +75,7 @@ export class Filter {
   private readonly ids: IdContext;
   private readonly mlfids: MlfidCache;
   private buffer: TupleLine[] = [];
-  private lastTimeText = "";
-  private lastDate: number | null = null;
+  private readonly clock: LineClock;
   private lastLine: TupleLine = ["", "", ""];
   private lastLineTime: number | null = null;
   private readonly warnedUntil = new Map<string, number>();
@@ -107,6 +107,7 @@ export class Filter {
       ...(deps.tz ? { tz: deps.tz } : {}),
       ...(opts.logTimeZone !== undefined ? { logtimezone: opts.logTimeZone } : {}),
     });
+    this.clock = new LineClock(this.dateDetector, deps.now);
     this.ids = { useDns: this.useDns, returnRawHost: opts.returnRawHost ?? false, dns: deps.dns, warn: this.warn };
     this.mlfids = new MlfidCache(deps.now);
   }
@@ -133,38 +134,9 @@ export class Filter {
   processLine(line: string, opts?: { time?: number; timeText?: string }): FilterFailure[] {
     this.prefMatched = false;
     this.lastLineTime = null;
-    let tuple: TupleLine;
-    let date: number | null = null;
-    let noDate = false;
-    if (opts?.time !== undefined) {
-      tuple = ["", opts.timeText ?? "", line];
-      date = opts.time;
-      this.lastTimeText = tuple[1];
-      this.lastDate = date;
-    } else {
-      const m = this.dateDetector.matchTime(line);
-      if (m) {
-        tuple = [line.slice(0, m.start), line.slice(m.start, m.end), line.slice(m.end)];
-        if (m.end > m.start) {
-          if (Number.isFinite(m.time)) {
-            date = m.time;
-            this.lastTimeText = tuple[1];
-            this.lastDate = date;
-          }
-        } else if (this.lastDate !== null && this.lastDate > this.now() - 60) {
-          // optional date missing from this line: continue the previous line's time
-          tuple = ["", this.lastTimeText, line];
-          date = this.lastDate;
-        } else date = this.now();
-      } else tuple = ["", "", line];
-      if (date === null) {
-        noDate = true;
-        if (this.lastDate !== null && this.lastDate > this.now() - 60) {
-          tuple = ["", this.lastTimeText, line];
-          date = this.lastDate;
-        } else if (this.checkFindTime && this.inOperation) date = this.now();
-      }
-    }
+    const timed = opts?.time !== undefined ? this.clock.known(line, opts.time, opts.timeText ?? "") : this.clock.detect(line, this.checkFindTime && this.inOperation);
+    const { tuple, noDate } = timed;
+    let date = timed.date;
     if (this.checkFindTime && date !== null) {
       const now = this.now();
       if (this.inOperation) {
@@ -177,7 +149,7 @@ export class Filter {
               `Treating such entries as if they just happened. Line with odd timestamp: ${line}`,
           );
           date = now;
-          this.lastDate = date;
+          this.clock.lastDate = date;
         }
       } else if (date < now - this.findTime) {
         this.warnOnce("ignByTime", `Ignoring all log entries older than ${this.findTime}s; line: ${line}`);
