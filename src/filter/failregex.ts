@@ -24,8 +24,8 @@ export class Regex {
   readonly re: RegExp;
   /** Python group names present in the resolved regex. */
   readonly groupNames: readonly string[];
-  /** Repeats whose body can match "", where results may differ from Python's (Translation.emptyBodyLoops). */
-  readonly emptyBodyLoops: readonly string[];
+  /** Constructs where results may differ from Python's (Translation.warnings): log them at load. */
+  readonly warnings: readonly string[];
   private readonly searcher: RegExp;
   private readonly translation: Translation;
   private readonly altValues: [string, string][];
@@ -43,7 +43,7 @@ export class Regex {
       this.searcher = searcherFor(t);
       this.translation = t;
       this.groupNames = t.groupNames;
-      this.emptyBodyLoops = t.emptyBodyLoops;
+      this.warnings = t.warnings;
     } catch (e) {
       if (!(e instanceof RegexError)) throw e;
       throw new RegexError(`Unable to compile regular expression '${regex}':\n${e.message}`);

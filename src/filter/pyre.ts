@@ -38,6 +38,14 @@ export interface Translation {
    * No stock fail2ban filter has one.
    */
   emptyBodyLoops: string[];
+  /**
+   * Python group numbers inside a repeat that a backreference or conditional refers to. Python's
+   * value survives into later iterations and past the repeat; JS clears it per iteration, so such
+   * a reference can decide differently (it is exact when group and reference share an iteration).
+   */
+  loopCarriedRefs: number[];
+  /** Human-readable notes on the two approximations above, for a load-time warning. */
+  warnings: string[];
 }
 
 export interface TranslateOptions { ignoreCase?: boolean; multiline?: boolean; dotAll?: boolean; verbose?: boolean; ascii?: boolean }
@@ -95,7 +103,12 @@ export function translatePythonRegex(pattern: string, opts: TranslateOptions = {
   const repeatedGroups = [...parser.repeated].sort((a, b) => a - b).flatMap((g) => parser.groups[g - 1]?.name ?? []);
   const loops = replayableLoops(parser.loops, parser.groups, subst);
   const groupNames = groups.flatMap((g) => (g.name !== undefined ? [g.name] : []));
-  return { source, flags, groupNames, groups, repeatedGroups, loops, emptyBodyLoops: parser.emptyBodyLoops };
+  const loopCarriedRefs = [...new Set([...parser.backRefs, ...parser.condRefs])].filter((g) => parser.repeated.has(g)).sort((a, b) => a - b);
+  const warnings = [
+    ...parser.emptyBodyLoops.map((l) => `repeat ${JSON.stringify(l)} can match an empty string; Python's result may differ for it`),
+    ...loopCarriedRefs.map((g) => `group ${g} is inside a repeat and referred to by a backreference or conditional; values from earlier iterations are not seen`),
+  ];
+  return { source, flags, groupNames, groups, repeatedGroups, loops, emptyBodyLoops: parser.emptyBodyLoops, loopCarriedRefs, warnings };
 }
 
 /** The RegExp searchPython() expects for a translation. */

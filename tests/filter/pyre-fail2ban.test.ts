@@ -138,7 +138,7 @@ test.skipIf(!haveOracle)("fail2ban filters: Python re and our translation agree 
   expect(proc.exitCode).toBe(0);
   const combos = JSON.parse(proc.stdout.toString()) as PyCombo[];
   const mismatches: string[] = [];
-  let regexCount = 0, pairs = 0, matched = 0, dateRegexes = 0, mismatchCount = 0;
+  let regexCount = 0, pairs = 0, matched = 0, dateRegexes = 0, mismatchCount = 0, warned = 0;
   const note = (what: string) => { if (mismatchCount++ < 20) mismatches.push(what); };
   for (const c of combos) {
     let pref: Regex | null = null;
@@ -154,6 +154,7 @@ test.skipIf(!haveOracle)("fail2ban filters: Python re and our translation agree 
         continue;
       }
       if (r.kind === "pref") pref = re;
+      if (re.warnings.length) warned++; // reported approximations must still agree on the samples
       if (r.error !== undefined) { note(`${where}: Python rejects (${r.error}), we accept`); continue; }
       regexCount++;
       if (re.resolved !== r.resolved) note(`${where}: resolved differs:\n  py ${r.resolved}\n  js ${re.resolved}`);
@@ -179,7 +180,7 @@ test.skipIf(!haveOracle)("fail2ban filters: Python re and our translation agree 
       });
     }
   }
-  console.log(`fail2ban differential: ${combos.length} filter/option combinations, ${regexCount} filter regexes + ${dateRegexes} date-template regexes translated, ${pairs} text×regex pairs compared (${matched} matches), ${mismatchCount} mismatches`);
+  console.log(`fail2ban differential: ${combos.length} filter/option combinations, ${regexCount} filter regexes + ${dateRegexes} date-template regexes translated (${warned} with a load-time approximation warning), ${pairs} text×regex pairs compared (${matched} matches), ${mismatchCount} mismatches`);
   expect(mismatches).toEqual([]);
   expect(mismatchCount).toBe(0);
   expect(regexCount).toBeGreaterThan(300);

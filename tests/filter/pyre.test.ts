@@ -270,6 +270,10 @@ describe("translatePythonRegex: errors and output shape", () => {
     const t = translatePythonRegex("(?P<a>x)(?:(?P<b>y)|(?P<c>z))+(?P<d>w)*(?:e?)+(f*)*");
     expect(t.repeatedGroups).toEqual(["b", "c", "d"]);
     expect(t.emptyBodyLoops).toEqual(["(?:e?)+", "(f*)*"]);
+    expect(t.warnings).toHaveLength(2);
+    const u = translatePythonRegex("(?:(a)|b(?(1)c))+\\1(b)");
+    expect(u.loopCarriedRefs).toEqual([1]);
+    expect(u.warnings[0]).toContain("group 1 is inside a repeat");
   });
 
   test("group names are reported in order; JS-unsafe names are carried by internal names", () => {
