@@ -109,10 +109,14 @@ export class JournalSource implements LogSource {
     let delay = this.opts.restartMs ?? 1000;
     while (!this.stopped) {
       const startedAt = Date.now();
-      const { code, stderr, entries } = await this.once();
+      const { code, stderr, entries, spawnError } = await this.once();
       if (this.stopped) return;
       const why = stderr.trim().split("\n")[0] || "no message";
-      this.deps.onError("journal", new Error(`journalctl exited with code ${code}: ${why}`));
+      const bin = this.opts.journalctl ?? "journalctl";
+      this.deps.onError(
+        "journal",
+        new Error(spawnError ? `cannot run ${bin} (the systemd backend needs it): ${spawnError}` : `${bin} exited with code ${code}: ${why}`),
+      );
       if (/cursor/i.test(stderr) && entries === 0 && this.cursor) {
         // The saved cursor is gone (journal vacuumed/rotated): fall back to time.
         this.deps.onWarning?.("journal", "saved journal cursor is no longer valid; continuing by time");
@@ -129,14 +133,14 @@ export class JournalSource implements LogSource {
   }
 
   /** One journalctl run: returns when it exits. */
-  private async once(): Promise<{ code: number; stderr: string; entries: number }> {
+  private async once(): Promise<{ code: number; stderr: string; entries: number; spawnError?: string }> {
     const since = this.lastTime ?? this.opts.since ?? null;
     const spawn = this.deps.spawn ?? bunSpawner;
     let proc: SpawnedProcess;
     try {
       proc = spawn(journalctlArgs(this.opts, this.cursor, since));
     } catch (err) {
-      return { code: -1, stderr: err instanceof Error ? err.message : String(err), entries: 0 };
+      return { code: -1, stderr: "", entries: 0, spawnError: err instanceof Error ? err.message : String(err) };
     }
     this.proc = proc;
     const stderrText = new Response(proc.stderr).text();
