@@ -2,7 +2,7 @@
 // writes them, the real journalctl follows them): counting and bans, the journal match, resume
 // from the saved cursor across a restart, growing files and new files, unreadable journals.
 import { afterEach, expect, test } from "bun:test";
-import { appendFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadFail2banConf } from "../../src/config/fail2ban-conf.ts";
 import { diskFS } from "../../src/config/fs.ts";
@@ -132,4 +132,37 @@ test.skipIf(!!missing)("an unreadable journal: the jail logs why and keeps retry
   appendFileSync(join(root.dir, "testd.log"), "testd: login failed from 10.9.0.1\n".repeat(3));
   await until(() => ctl.jailStatus("testd").actions.bannedIPs.includes("10.9.0.1"), "the file jail still bans");
   expect(ctl.status().jails.sort()).toEqual(["garbage", "jtest", "testd"]);
+});
+
+test.skipIf(!!missing)("journalctl not on PATH: the journal jail says it cannot run journalctl, the file jail bans", async () => {
+  const root = newRoot(
+    (r) =>
+      `[jtest]\nenabled = true\nfilter = jtest\nbackend = systemd[journalpath=${r.jdir}]\n\n` +
+      `[testd]\nenabled = true\nfilter = testd\nlogpath = ${r.dir}/testd.log\n`,
+  );
+  writeFileSync(join(root.dir, "testd.log"), "");
+  const main = join(import.meta.dir, "..", "..", "src", "cli", "main.ts");
+  // a server process of its own: Bun.spawn looks commands up in the PATH the process started with
+  const proc = Bun.spawn([process.execPath, main, "server", "-c", root.conf, "-f"], {
+    env: { ...process.env, PATH: root.dir },
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  const logText = (): string => {
+    try {
+      return readFileSync(root.f2bLog, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  try {
+    await until(() => /ERROR\s+\[jtest\] journal: cannot run journalctl \(the systemd backend needs it\)/u.test(logText()), "the reason logged", 10_000);
+    await until(() => logText().includes("Jail 'testd' started"), "the file jail started", 10_000);
+    appendFileSync(join(root.dir, "testd.log"), "testd: login failed from 10.9.0.2\n".repeat(3));
+    await until(() => /NOTICE\s+\[testd\] Ban 10\.9\.0\.2/u.test(logText()), "the file jail bans", 10_000);
+    expect(proc.exitCode).toBeNull();
+  } finally {
+    proc.kill();
+    await proc.exited;
+  }
 });
