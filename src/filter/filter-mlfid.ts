@@ -3,7 +3,7 @@
 // sample tests (and real bans) depend on which line of a session finally counts.
 import { TtlCache } from "./filter-cache.ts";
 
-/** A failure's data as fail2ban's fail dict: captured groups (null when not captured) plus extras. */
+/** A failure's data as fail2ban's fail dict: captured groups (null or undefined when not captured) plus extras. */
 export type FailData = Record<string, unknown>;
 
 const NOFAIL = 1;

@@ -27,10 +27,11 @@ export function searchIn(c: CompiledRegex, buf: string): RegexMatch | null {
   return c.regex.search(buf);
 }
 
-/** fail2ban's getGroups(): every named group (null when it did not participate), alt_/tuple_ folded. */
+/**
+ * fail2ban's getGroups(): every named group (undefined when it did not participate — readers treat
+ * it like fail2ban's None), alt_/tuple_ folded.
+ */
 export function groupsOf(c: CompiledRegex, m: RegexMatch): FailData {
   // search() hands out a fresh groups object per match: it can become the failure's data as is
-  const fail: FailData = c.folds ? c.regex.getGroups(m) : m.groups;
-  for (const k in fail) if (fail[k] === undefined) fail[k] = null;
-  return fail;
+  return c.folds ? c.regex.getGroups(m) : m.groups;
 }

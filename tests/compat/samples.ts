@@ -167,7 +167,7 @@ function checkLine(f: FilterUnderTest, line: string, opts: Opts, faildata: Opts,
   const r = found[0]!;
   for (const [k, v] of Object.entries(faildata)) {
     if (k === "time" || k === "match" || k === "desc" || k === "constraint") continue;
-    let fv = r.data[k];
+    let fv = r.data[k] ?? null; // a group that did not participate is None
     let isAddr = k === "ip";
     if (fv === null || fv === undefined) {
       if (k === "host") {
