@@ -211,8 +211,8 @@ export class PyParser {
     if (max > 1) for (let g = g0; g < this.nextGroup; g++) this.repeated.add(g);
     let js: string;
     // JS rejects an optional iteration that matches "", Python accepts it (and its groups): spell
-    // "?" as an alternation, which has no such check.
-    const optional = min === 0 && max === 1;
+    // "?" of something that can match "" as an alternation, which has no such check.
+    const optional = min === 0 && max === 1 && item.min === 0;
     const greedy = optional ? `(?:${base}|)` : `${base}${quant}`;
     if (this.match("?")) js = optional ? `(?:|${base})` : `${base}${quant}?`;
     else if (this.match("+") && !this.inLookbehind) {

@@ -134,7 +134,9 @@ export function searchPython(t: Translation, re: RegExp, text: string, from = 0)
   re.lastIndex = from;
   const m = re.exec(text);
   if (!m) return null;
-  const values: (string | undefined)[] = [undefined, ...t.groups.map((g) => m.groups?.[g.jsName])];
+  const mg = m.groups;
+  const values: (string | undefined)[] = new Array<string | undefined>(t.groups.length + 1);
+  if (mg) for (const g of t.groups) values[g.index] = mg[g.jsName];
   for (const loop of t.loops) {
     const span = m.indices?.groups?.[loop.span];
     if (span === undefined || !loop.groups.some(([g]) => values[g] === undefined)) continue;
