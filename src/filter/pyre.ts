@@ -75,7 +75,14 @@ export function translatePythonRegex(pattern: string, opts: TranslateOptions = {
     i: !!opts.ignoreCase, m: !!opts.multiline, s: !!opts.dotAll, x: !!opts.verbose, a: !!opts.ascii,
   };
   parser.globalFlags = { ...initial };
-  const body = parser.parseAlternation({ ...initial }, 0);
+  let body;
+  try {
+    body = parser.parseAlternation({ ...initial }, 0);
+  } catch (e) {
+    // Thousands of nested groups exhaust the stack (Python's own parser gives up at a few hundred).
+    if (e instanceof RangeError) throw new RegexError(`pattern too deeply nested: ${JSON.stringify(pattern.slice(0, 80))}...`);
+    throw e;
+  }
   if (parser.pos < pattern.length) throw parser.err("unbalanced parenthesis", parser.pos);
   for (const [g, at] of parser.forwardRefs) {
     if (g > parser.groups.length) throw parser.err(`invalid group reference ${g}`, at, String(g).length);

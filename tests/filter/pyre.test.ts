@@ -260,6 +260,13 @@ describe("translatePythonRegex: errors and output shape", () => {
     expect(() => translatePythonRegex("x(?i)")).toThrow(/global flags not at the start of the expression at position 1/);
   });
 
+  test("hostile patterns: deep nesting and huge sizes give RegexError, never a crash", () => {
+    expect(() => translatePythonRegex("(".repeat(50_000) + "a" + ")".repeat(50_000))).toThrow(RegexError);
+    expect(() => translatePythonRegex("(".repeat(1000))).toThrow(RegexError);
+    expect(() => translatePythonRegex("[" + "a".repeat(100_000))).toThrow(RegexError);
+    expect(translatePythonRegex("a".repeat(100_000) + "\0\ud800").source.length).toBeGreaterThan(100_000);
+  });
+
   test("uses the v flag, adds i only for a leading (?i), never JS m/s", () => {
     expect(translatePythonRegex("a").flags).toBe("v");
     expect(translatePythonRegex("(?i)a").flags).toBe("iv");
