@@ -177,3 +177,16 @@ describe.skipIf(!!missing)("journal input errors", () => {
     expect(noPath.stderr).toContain("journalctl");
   });
 });
+
+describe.skipIf(!!missing)("entry times", () => {
+  test("--json time is the entry's own time in any zone, also across DST (fail2ban's mktime of a fixed-offset datetime is an hour off there)", () => {
+    const summer = join(dir, "summer.journal");
+    const july = 1752494400.25; // 2025-07-14 12:00:00.25 UTC, CEST in Berlin
+    appendJournal(summer, [sshFail(july, "10.0.1.1"), sshFail(T0, "10.0.1.2")]);
+    for (const tz of ["Europe/Berlin", "America/New_York", "UTC"]) {
+      const r = f2b(["-c", CONFIG, "--json", `systemd-journal[journalfiles=${summer}]`, "sshd"], tz);
+      expect(r.err).toBe("");
+      expect(r.out.trim().split("\n").map((l) => (JSON.parse(l) as { time: number }).time)).toEqual([july, T0]);
+    }
+  });
+});
