@@ -6,6 +6,7 @@ import { isPythonI, literalAtom, pythonIClassItems } from "./pyre-charset.ts";
 import { parseClass } from "./pyre-class.ts";
 import { parseFlags } from "./pyre-flags.ts";
 import { parseEscape } from "./pyre-escape.ts";
+import { parseConditional, parseLookaround } from "./pyre-assert.ts";
 
 export interface Flags { i: boolean; m: boolean; s: boolean; x: boolean; a: boolean }
 
@@ -24,7 +25,7 @@ export interface Item {
 
 const MAXREPEAT = 4294967295;
 const DIGITS = "0123456789";
-const PY_IDENT = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
+export const PY_IDENT = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
 const JS_SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const WS = " \t\n\r\v\f";
 
@@ -64,7 +65,7 @@ export class PyParser {
   readonly emptyBodyLoops: string[] = [];
   /** Python group numbers referenced before they exist (only legal in conditionals); checked at the end. */
   readonly forwardRefs = new Map<number, number>();
-  private lookbehindFrom: number | null = null;
+  lookbehindFrom: number | null = null;
   private atomics = 0;
   /**
    * JS matches lookbehinds right to left, so the lookahead+backreference emulation of atomic groups
@@ -94,7 +95,7 @@ export class PyParser {
   take(): string | undefined { const t = this.nextToken(); if (t !== undefined) this.pos += t.length; return t; }
   match(s: string): boolean { if (this.nextToken() === s) { this.pos += s.length; return true; } return false; }
 
-  private getUntil(end: string, what: string): string {
+  getUntil(end: string, what: string): string {
     const start = this.pos;
     const idx = this.src.indexOf(end, start);
     if (idx < 0) throw this.err(`missing ${end}, unterminated name`, start, this.src.length - start);
@@ -127,11 +128,11 @@ export class PyParser {
     };
   }
 
-  private markUncertain(fromGroup: number): void {
+  markUncertain(fromGroup: number): void {
     for (let g = fromGroup; g < this.nextGroup; g++) this.uncertain.add(g);
   }
 
-  private parseSequence(flags: Flags, nested: number, first: boolean): Item {
+  parseSequence(flags: Flags, nested: number, first: boolean): Item {
     const items: Item[] = [];
     for (;;) {
       const c = this.peek();
@@ -232,7 +233,7 @@ export class PyParser {
     return `(?<$L${id}>${js})`;
   }
 
-  private checkLookbehindRef(g: number, here: number): void {
+  checkLookbehindRef(g: number, here: number): void {
     if (this.lookbehindFrom !== null && g >= this.lookbehindFrom) {
       throw this.err("cannot refer to group defined in the same lookbehind subpattern", here, this.pos - here);
     }
@@ -279,9 +280,9 @@ export class PyParser {
         this.pos = end + 1;
         return null;
       } else if (ch === "=" || ch === "!" || ch === "<") {
-        return this.parseLookaround(ch, start, flags, nested);
+        return parseLookaround(this, ch, start, flags, nested);
       } else if (ch === "(") {
-        return this.parseConditional(start, flags, nested);
+        return parseConditional(this, start, flags, nested);
       } else if (ch === ">") {
         capture = false;
         atomic = true;
@@ -324,60 +325,9 @@ export class PyParser {
     return { js, min: body.min, max: body.max, kind: "group" };
   }
 
-  private parseBody(start: number, flags: Flags, nested: number): Item {
+  parseBody(start: number, flags: Flags, nested: number): Item {
     const body = this.parseAlternation(flags, nested);
     if (!this.match(")")) throw this.err("missing ), unterminated subpattern", start, this.pos - start);
     return body;
-  }
-
-  private parseLookaround(ch: string, start: number, flags: Flags, nested: number): Item {
-    let kind = ch;
-    let behind = false;
-    if (ch === "<") {
-      const c2 = this.take();
-      if (c2 === undefined) throw this.err("unexpected end of pattern", this.pos);
-      if (c2 !== "=" && c2 !== "!") throw this.err(`unknown extension ?<${c2}`, start, 4);
-      kind = c2;
-      behind = true;
-    }
-    const outer = this.lookbehindFrom;
-    if (behind && outer === null) this.lookbehindFrom = this.nextGroup;
-    const firstGroup = this.nextGroup;
-    const body = this.parseBody(start, flags, nested);
-    if (behind) {
-      this.lookbehindFrom = outer;
-      if (body.min !== body.max) throw this.err("look-behind requires fixed-width pattern", start, this.pos - start);
-    }
-    if (kind === "!") this.markUncertain(firstGroup);
-    return { js: `(?${behind ? "<" : ""}${kind}${body.js})`, min: 0, max: 0, kind: "look" };
-  }
-
-  private parseConditional(start: number, flags: Flags, nested: number): Item {
-    const at = this.pos;
-    const ref = this.getUntil(")", "group name");
-    let g: number | undefined;
-    if (PY_IDENT.test(ref)) {
-      g = this.names.get(ref);
-      if (g === undefined) throw this.err(`unknown group name ${JSON.stringify(ref)}`, at, ref.length);
-    } else {
-      if (!/^[0-9]+$/.test(ref)) throw this.err(`bad character in group name ${JSON.stringify(ref)}`, at, ref.length);
-      g = Number(ref);
-      if (g === 0) throw this.err("bad group number", at, ref.length);
-      if (!this.forwardRefs.has(g)) this.forwardRefs.set(g, at);
-    }
-    this.checkLookbehindRef(g, start);
-    this.condRefs.add(g);
-    const firstGroup = this.nextGroup;
-    const yes = this.parseSequence(flags, nested + 1, false);
-    let no: Item | undefined;
-    if (this.match("|")) {
-      no = this.parseSequence(flags, nested + 1, false);
-      if (this.peek() === "|") throw this.err("conditional backref with more than two branches", this.pos);
-    }
-    if (!this.match(")")) throw this.err("missing ), unterminated subpattern", start, this.pos - start);
-    this.markUncertain(firstGroup);
-    // JS has no conditionals: (?(g)yes|no) is (?:SET(g) yes | NOTSET(g) no), exactly one branch viable.
-    const js = `(?:\u0000S${g}\u0000(?:${yes.js})|\u0000N${g}\u0000(?:${no ? no.js : ""}))`;
-    return { js, min: Math.min(yes.min, no ? no.min : 0), max: Math.max(yes.max, no ? no.max : 0), kind: "group" };
   }
 }
