@@ -1,0 +1,193 @@
+// The two daemons under test, each started inside its own namespace, plus what the benchmark
+// reads from the kernel and /proc: nftables set sizes, a timestamped `nft monitor`, and the
+// RSS and CPU time of a daemon's whole process tree.
+import { readdirSync, readFileSync } from "node:fs";
+import type { BenchRoot } from "./bench-daemon-env.ts";
+import { onCleanup, sh } from "./bench-daemon-env.ts";
+
+export type DaemonKind = "f2b" | "fail2ban";
+
+export interface Firewall {
+  table: string;
+  /** the IPv4 set of jail `sshd` */
+  set: string;
+}
+
+export const FIREWALL: Record<DaemonKind, Firewall> = {
+  f2b: { table: "f2b", set: "addr-sshd-v4" },
+  fail2ban: { table: "f2b-table", set: "addr-set-sshd" },
+};
+
+export interface Daemon {
+  kind: DaemonKind;
+  ns: string;
+  pid: number;
+  /** performance.now() just before the spawn */
+  spawnedAt: number;
+  proc: ReturnType<typeof Bun.spawn>;
+  stop(): Promise<void>;
+}
+
+export function startDaemon(kind: DaemonKind, ns: string, root: BenchRoot, f2bBin: string): Daemon {
+  const argv = kind === "f2b"
+    ? [f2bBin, "server", "-c", root.conf, "-f"]
+    : ["fail2ban-server", "-f", "-x", "-c", root.conf, "-s", root.socket, "-p", root.pidfile];
+  const spawnedAt = performance.now();
+  // `ip netns exec` execs the command, so the child's pid is the daemon's own
+  const proc = Bun.spawn(["ip", "netns", "exec", ns, ...argv], { stdout: "ignore", stderr: "pipe", stdin: "ignore" });
+  const stop = async (): Promise<void> => {
+    if (proc.exitCode !== null) return;
+    proc.kill("SIGTERM");
+    const t = setTimeout(() => proc.kill("SIGKILL"), 15_000);
+    await proc.exited;
+    clearTimeout(t);
+  };
+  onCleanup(() => {
+    if (proc.exitCode === null) proc.kill("SIGKILL");
+  });
+  return { kind, ns, pid: proc.pid, spawnedAt, proc, stop };
+}
+
+/** Waits until the daemon answers on its socket (fail2ban: its client's ping). */
+export async function waitReady(d: Daemon, root: BenchRoot, f2bBin: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  const argv = d.kind === "f2b" ? [f2bBin, "-s", root.socket, "ping"] : ["fail2ban-client", "-s", root.socket, "ping"];
+  while (Date.now() < end) {
+    if (d.proc.exitCode !== null) {
+      const err = await new Response(d.proc.stderr as ReadableStream).text();
+      throw new Error(`${d.kind} exited with ${d.proc.exitCode}: ${err.slice(-2000)}\n${tail(root.daemonLog)}`);
+    }
+    if (sh(argv).code === 0) return;
+    await Bun.sleep(100);
+  }
+  throw new Error(`${d.kind} did not answer within ${ms} ms\n${tail(root.daemonLog)}`);
+}
+
+export function tail(file: string, n = 30): string {
+  try {
+    return readFileSync(file, "utf8").split("\n").slice(-n).join("\n");
+  } catch {
+    return `(no ${file})`;
+  }
+}
+
+/** Number of elements in the set now, or -1 when the set does not exist (yet). */
+export function setSize(ns: string, fw: Firewall): number {
+  const r = sh(["ip", "netns", "exec", ns, "nft", "-j", "list", "set", "inet", fw.table, fw.set]);
+  if (r.code !== 0) return -1;
+  const doc = JSON.parse(r.stdout) as { nftables: Array<{ set?: { elem?: unknown[] } }> };
+  return doc.nftables.reduce((n, item) => n + (item.set?.elem?.length ?? 0), 0);
+}
+
+/**
+ * A long-running `nft monitor new elements` in the namespace. Every address in an "add element"
+ * event gets the performance.now() at which its line reached us (first sighting kept).
+ */
+export class NftMonitor {
+  readonly seen = new Map<string, number>();
+  private readonly proc: ReturnType<typeof Bun.spawn>;
+  private waiters: Array<{ ip: string; resolve: (t: number) => void }> = [];
+
+  constructor(ns: string) {
+    this.proc = Bun.spawn(["ip", "netns", "exec", ns, "nft", "monitor", "new", "elements"], { stdout: "pipe", stderr: "ignore" });
+    onCleanup(() => this.stop());
+    void this.read();
+  }
+
+  private async read(): Promise<void> {
+    const dec = new TextDecoder();
+    let buf = "";
+    for await (const chunk of this.proc.stdout as ReadableStream<Uint8Array>) {
+      const now = performance.now();
+      buf += dec.decode(chunk, { stream: true });
+      const cut = buf.lastIndexOf("\n");
+      if (cut < 0) continue;
+      for (const line of buf.slice(0, cut).split("\n")) {
+        if (!line.startsWith("add element")) continue;
+        for (const m of line.matchAll(/\b(\d{1,3}(?:\.\d{1,3}){3})\b/g)) {
+          if (!this.seen.has(m[1]!)) this.seen.set(m[1]!, now);
+        }
+      }
+      buf = buf.slice(cut + 1);
+      this.waiters = this.waiters.filter((w) => {
+        const t = this.seen.get(w.ip);
+        if (t === undefined) return true;
+        w.resolve(t);
+        return false;
+      });
+    }
+  }
+
+  /** Time the address's add event arrived, or null after ms. */
+  waitFor(ip: string, ms: number): Promise<number | null> {
+    const t = this.seen.get(ip);
+    if (t !== undefined) return Promise.resolve(t);
+    return new Promise((resolve) => {
+      const w = { ip, resolve: (x: number | null) => { clearTimeout(timer); resolve(x); } };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        resolve(null);
+      }, ms);
+      this.waiters.push(w);
+    });
+  }
+
+  stop(): void {
+    if (this.proc.exitCode === null) this.proc.kill("SIGKILL");
+  }
+}
+
+interface ProcStat { pid: number; ppid: number; ticks: number; childTicks: number }
+
+function readStat(pid: number): ProcStat | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // fields after the parenthesised command name; utime is field 14 (index 11 here)
+    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    return { pid, ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), childTicks: Number(f[13]) + Number(f[14]) };
+  } catch {
+    return null;
+  }
+}
+
+/** The daemon and its live descendants. */
+function tree(root: number): ProcStat[] {
+  const all = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map((d) => readStat(Number(d))).filter((s): s is ProcStat => s !== null);
+  const out: ProcStat[] = [];
+  const want = new Set([root]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const s of all) {
+      if (!want.has(s.pid) && want.has(s.ppid)) {
+        want.add(s.pid);
+        grew = true;
+      }
+    }
+  }
+  for (const s of all) if (want.has(s.pid)) out.push(s);
+  return out;
+}
+
+/** Sum of VmRSS (KiB) over the daemon's process tree. */
+export function treeRssKiB(pid: number): number {
+  let kib = 0;
+  for (const s of tree(pid)) {
+    try {
+      kib += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${s.pid}/status`, "utf8"))?.[1] ?? 0);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return kib;
+}
+
+const TICKS = Number(sh(["getconf", "CLK_TCK"]).stdout.trim()) || 100;
+
+/** CPU seconds used so far by the daemon, its live children and its reaped children. */
+export function treeCpuSeconds(pid: number): number {
+  const t = tree(pid);
+  const self = t.find((s) => s.pid === pid);
+  const ticks = t.reduce((n, s) => n + s.ticks, 0) + (self?.childTicks ?? 0);
+  return ticks / TICKS;
+}
