@@ -2,7 +2,7 @@
 // writes them, the real journalctl follows them): counting and bans, the journal match, resume
 // from the saved cursor across a restart, growing files and new files, unreadable journals.
 import { afterEach, expect, test } from "bun:test";
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadFail2banConf } from "../../src/config/fail2ban-conf.ts";
 import { diskFS } from "../../src/config/fs.ts";
@@ -165,4 +165,14 @@ test.skipIf(!!missing)("journalctl not on PATH: the journal jail says it cannot 
     proc.kill();
     await proc.exited;
   }
+});
+
+const hostJournal = ["/run/systemd/journal", "/var/log/journal"].some((p) => existsSync(p));
+if (!hostJournal) console.warn("backend = auto journal fallback test skipped: this host has no systemd journal directory");
+test.skipIf(!!missing || !hostJournal)("backend = auto with no log file and a filter journalmatch reads the journal instead", async () => {
+  const root = newRoot((r) => `[jtest]\nenabled = true\nfilter = jtest\nbackend = auto\nlogpath = ${r.dir}/missing.log\n`);
+  const mark = sink.lines.length;
+  const { ctl } = await start(root);
+  expect(sink.lines.slice(mark).some((l) => l.includes(`[jtest] no log file at ${root.dir}/missing.log: reading the systemd journal`))).toBe(true);
+  expect(ctl.jailStatus("jtest").filter.totalFailed).toBe(0);
 });
