@@ -35,6 +35,7 @@ ROOT=""
 PREFIX=/usr/local
 BINARY=""
 ACTION=install
+BINARY_CHANGED=0
 PURGE=0
 START=1
 FIREWALL=auto
@@ -147,6 +148,7 @@ install_binary() {
 		say "$BIN is up to date ($("$BIN" version))"
 		return
 	fi
+	BINARY_CHANGED=1
 	# A new file renamed over the old one: a running f2b keeps its (old) inode.
 	cp "$BINARY" "$BIN.new.$$"
 	chmod 0755 "$BIN.new.$$"
@@ -237,9 +239,10 @@ write_installer_conf() {
 	fw=$(detect_firewall)
 	prev=""
 	[ -f "$DEFAULTS/$INSTALLER_CONF" ] &&
-		prev=$(sed -n 's/^ignoreip = %(known\/ignoreip)s//p' "$DEFAULTS/$INSTALLER_CONF")
+		prev=$(sed -n 's/^ignoreip = //p' "$DEFAULTS/$INSTALLER_CONF")
 	addrs=""
-	for a in $prev $(admin_address) $EXTRA_IGNORE; do
+	# jail.conf's loopback defaults first: this [DEFAULT] ignoreip replaces jail.conf's.
+	for a in 127.0.0.1/8 ::1 $prev $(admin_address) $EXTRA_IGNORE; do
 		valid_address "$a" || { warn "ignoring '$a': not an address or network"; continue; }
 		case " $addrs " in *" $a "*) ;; *) addrs="$addrs $a" ;; esac
 	done
@@ -249,12 +252,14 @@ write_installer_conf() {
 		echo "# installed from (never banned). Settings in jail.local or jail.d/*.local override these."
 		echo "# If you edit this file, install.sh keeps your version (its proposal goes to .f2b-new)."
 		echo "[DEFAULT]"
-		echo "ignoreip = %(known/ignoreip)s$addrs"
+		echo "ignoreip =$addrs"
 		echo "banaction = $fw-multiport"
 		echo "banaction_allports = $fw-allports"
 	} >"$out"
 	sync_default "$INSTALLER_CONF" "$out"
-	say "firewall: $fw; never banned:${addrs:- (no SSH client address found; use --ignoreip ADDR)} (in $ETC/$INSTALLER_CONF)"
+	say "firewall: $fw; never banned:$addrs (in $ETC/$INSTALLER_CONF)"
+	[ "$addrs" != " 127.0.0.1/8 ::1" ] ||
+		warn "no SSH client address found to protect from bans; add yours with --ignoreip ADDR"
 }
 
 install_config() {
@@ -296,15 +301,25 @@ start_f2b() {
 	if use_systemd; then
 		systemctl daemon-reload
 		systemctl enable f2b.service >/dev/null 2>&1 || warn "systemctl enable f2b failed"
-		# restart, not reload: an upgraded binary must take over; bans are restored from the database
-		systemctl restart f2b.service || die "f2b did not start: journalctl -u f2b -n 50"
+		# A new binary must take over (restart; bans are restored from the database); otherwise a
+		# reload applies the configuration without dropping a single ban.
+		if [ "$BINARY_CHANGED" = 1 ] || ! systemctl is-active --quiet f2b.service; then
+			systemctl restart f2b.service || die "f2b did not start: journalctl -u f2b -n 50"
+		else
+			systemctl reload f2b.service || die "f2b did not reload: journalctl -u f2b -n 50"
+		fi
 		i=0
 		while ! f2b_running && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
 		say "f2b is running under systemd (enabled at boot)"
 		return
 	fi
+	if f2b_running && [ "$BINARY_CHANGED" = 0 ]; then
+		f2b_cli reload >/dev/null || die "f2b reload failed (see $LOGFILE)"
+		say "f2b was running: configuration reloaded, bans kept"
+		return
+	fi
 	if f2b_running; then
-		say "stopping the running f2b to start the installed one (its bans are restored from the database)"
+		say "stopping the running f2b to start the new binary (its bans are restored from the database)"
 		f2b_cli stop >/dev/null 2>&1 || true
 		wait_stopped || die "the running f2b did not stop"
 	fi
