@@ -19,8 +19,14 @@ const FAILURE_ID_PRESENTS = [...FAILURE_ID_GROUPS, "mlfid"];
 export interface RegexOptions { multiline?: boolean; useDns?: string }
 
 export class Regex {
+  /** As given, with fail2ban tags. */
   readonly pattern: string;
+  /** Python source after tag resolution and fail2ban's global-to-scoped flag rewrite. */
   readonly resolved: string;
+  /**
+   * The translated RegExp (no "g"). Use search() for Python's group values: it also replays
+   * repeats so groups keep Python's last-iteration values.
+   */
   readonly re: RegExp;
   /** Python group names present in the resolved regex. */
   readonly groupNames: readonly string[];
