@@ -38,7 +38,11 @@ export function nativeAction(name: string, backend: FirewallBackend, spec: Firew
   };
 }
 
+/** Runs a jail's firewall changes one after another, so a reconcile pass can never re-add an
+ * address that an unban is removing at the same moment. */
 export class JailEffector implements BanEffector {
+  private chain: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly jail: string,
     readonly actions: JailActionRuntime[],
@@ -59,16 +63,27 @@ export class JailEffector implements BanEffector {
     if (errors.length === this.actions.length) throw new Error(errors.join("; "));
   }
 
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
   ban(t: BanTicket): Promise<void> {
-    return this.all("ban", t.ip, (a) => a.ban([t]));
+    return this.serial(() => this.all("ban", t.ip, (a) => a.ban([t])));
   }
 
   banMany(ts: BanTicket[]): Promise<void> {
-    return this.all("ban", `${ts.length} addresses`, (a) => a.ban(ts));
+    return this.serial(() => this.all("ban", `${ts.length} addresses`, (a) => a.ban(ts)));
   }
 
   unban(_jail: string, ip: string): Promise<void> {
-    return this.all("unban", ip, (a) => a.unban([ip]));
+    return this.serial(() => this.all("unban", ip, (a) => a.unban([ip])));
+  }
+
+  /** Reconcile: in turn with other changes, lets `fn` compare and repair each action. */
+  inTurn<T>(fn: () => Promise<T>): Promise<T> {
+    return this.serial(fn);
   }
 
   async start(): Promise<void> {

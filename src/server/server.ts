@@ -192,17 +192,19 @@ function reconcileInterval(conf: Fail2banConf): number {
 
 async function reconcileJail(j: RunningJail): Promise<number> {
   let fixed = 0;
-  const expected = j.runtime.bans.expectedBans();
   for (const a of j.effector.actions) {
     if (!a.list || !a.check) continue;
     try {
-      if (!(await a.check())) await a.start();
-      const present = new Set(await a.list());
-      const missing = expected.filter((e) => !present.has(e.ip) && !present.has(`${e.ip}/32`) && !present.has(`${e.ip}/128`));
-      if (missing.length) {
-        await a.ban(missing.map((m) => m.ticket));
-        fixed += missing.length;
-      }
+      fixed += await j.effector.inTurn(async () => {
+        if (!(await a.check!())) await a.start();
+        const present = new Set(await a.list!());
+        // Computed after the listing, in turn with bans/unbans: an address being unbanned is not active.
+        const missing = j.runtime.bans
+          .expectedBans()
+          .filter((e) => j.runtime.bans.isBanned(e.ip) && !present.has(e.ip) && !present.has(`${e.ip}/32`) && !present.has(`${e.ip}/128`));
+        if (missing.length) await a.ban(missing.map((m) => m.ticket));
+        return missing.length;
+      });
     } catch (e) {
       log.error(`[${j.runtime.name}] reconcile of action '${a.name}' failed: ${(e as Error).message}`);
     }
