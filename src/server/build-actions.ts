@@ -32,9 +32,13 @@ function actionLog(log: Log): ActionLog {
 export function firewallSpec(jail: string, a: JailAction, allports: boolean): FirewallJailSpec {
   const o = { ...(a.definition?.properties ?? {}), ...a.options };
   const protocol = o["protocol"] ?? "tcp";
-  // fail2ban's nftables actions name the hook chain_hook (their `chain` is a chain name);
-  // the iptables ones use chain = INPUT / FORWARD / DOCKER-USER.
-  const chain = a.name.startsWith("nftables") ? (o["chain_hook"] ?? (/^(input|forward)$/iu.test(o["chain"] ?? "") ? o["chain"]! : "input")) : (o["chain"] ?? "INPUT");
+  // fail2ban's nftables actions name the hook chain_hook (their `chain` is a chain name such as
+  // f2b-chain); the iptables ones and f2b's jails say chain = INPUT / FORWARD / DOCKER-USER.
+  const hookWords = /^\s*(input|forward|docker-user)(\s*,\s*(input|forward|docker-user))*\s*$/iu;
+  const chainOpt = o["chain"] ?? "";
+  const chain = a.name.startsWith("nftables")
+    ? (o["chain_hook"] ?? (hookWords.test(chainOpt) ? chainOpt : "input"))
+    : chainOpt || "INPUT";
   return {
     jail,
     ports: allports ? "0:65535" : (o["port"] ?? "0:65535"),
