@@ -346,9 +346,10 @@ $ME: Found an existing fail2ban configuration in /etc/fail2ban. f2b can run it u
     ExecStartPre=$PREFIX/bin/f2b -c /etc/fail2ban -t
     ExecStart=
     ExecStart=$PREFIX/bin/f2b server -c /etc/fail2ban -f
-  What differs: Python actions (action.d/*.py) are skipped with a warning; iptables/nftables
-  banactions run natively (one nftables table 'inet f2b'); the database is f2b's own (existing
-  fail2ban bans are read when dbfile points at fail2ban.sqlite3). Until then f2b uses /etc/f2b.
+  What differs: Python actions (action.d/*.py) are skipped with a warning; the common
+  iptables/nftables banactions run natively (nftables: one table 'inet f2b'), other action.d
+  files run as fail2ban runs them; fail2ban's database is adopted (its bans, ban history and log
+  positions carry over; f2b adds its own tables to it). Until then f2b uses /etc/f2b.
 EOF2
 }
 
