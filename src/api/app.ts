@@ -45,7 +45,7 @@ export function createApi(opts: ApiOptions): Hono {
   if (mode === "tcp") app.use("*", bearerAuth(opts.token ?? ""));
 
   app.get("/metrics", async (c) => {
-    const body = renderMetrics(await ctl.metrics(), await ctl.version());
+    const body = renderMetrics(await ctl.metrics(), await ctl.version(), await ctl.banLatency?.());
     return c.body(body, 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
   });
 

@@ -53,6 +53,17 @@ export interface JailCounters {
   linesMatched: number;
 }
 
+/** One jail's ban-latency histogram (see Histogram in metrics.ts, which makes these). */
+export interface LatencySnapshot {
+  jail: string;
+  /** Bucket upper bounds in seconds, ascending. */
+  buckets: readonly number[];
+  /** Observations per bucket (not cumulative); those above the last bound count only in `count`. */
+  counts: readonly number[];
+  sum: number;
+  count: number;
+}
+
 /** `f2b get JAIL KEY`: the keys fail2ban-client answers that we support. */
 export const JAIL_KEYS = [
   "banned", "banip", "maxretry", "findtime", "bantime", "logpath", "ignoreip", "ignoreself",
@@ -92,6 +103,9 @@ export interface Controller {
   /** Every ban that started at or after `sinceEpoch` (expired ones too), for the status page's
    *  24 h chart. Without it the chart shows only the bans still in force. */
   banHistory?(sinceEpoch: number): Awaitable<BanEvent[]>;
+  /** Per jail: seconds from reading the log line that completed a ban to the firewall
+   *  confirming it (f2b_ban_latency_seconds on /metrics). */
+  banLatency?(): Awaitable<LatencySnapshot[]>;
 }
 
 /** Thrown by a Controller for a jail name that does not exist (→ 404). */

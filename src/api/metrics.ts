@@ -1,5 +1,6 @@
-// Prometheus text exposition of the per-jail counters the controller supplies.
-import type { JailCounters } from "./controller.ts";
+// Prometheus text exposition of the per-jail counters the controller supplies, and the ban
+// latency histogram (a Histogram the server fills, one per jail).
+import type { JailCounters, LatencySnapshot } from "./controller.ts";
 
 interface Metric {
   name: string;
@@ -21,7 +22,49 @@ const escapeLabel = (v: string): string => v.replace(/\\/g, "\\\\").replace(/\n/
 
 const num = (n: number): string => (Number.isFinite(n) ? String(n) : "NaN");
 
-export function renderMetrics(jails: JailCounters[], version: string): string {
+/** Upper bounds (seconds) of the ban-latency buckets: a ban should land in milliseconds. */
+export const BAN_LATENCY_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** A Prometheus histogram the server observes into (seconds), e.g. one per jail. */
+export class Histogram {
+  private readonly counts: number[];
+  private sum = 0;
+  private count = 0;
+  constructor(readonly buckets: readonly number[] = BAN_LATENCY_BUCKETS) {
+    this.counts = buckets.map(() => 0);
+  }
+  observe(seconds: number): void {
+    if (!Number.isFinite(seconds) || seconds < 0) return; // a clock step must not poison the sum
+    const i = this.buckets.findIndex((b) => seconds <= b);
+    if (i >= 0) this.counts[i]!++;
+    this.sum += seconds;
+    this.count++;
+  }
+  snapshot(jail: string): LatencySnapshot {
+    return { jail, buckets: this.buckets, counts: [...this.counts], sum: this.sum, count: this.count };
+  }
+}
+
+const LATENCY = "f2b_ban_latency_seconds";
+
+function renderLatency(hists: readonly LatencySnapshot[]): string[] {
+  const out = [
+    `# HELP ${LATENCY} Time from reading the log line that completed a ban to the firewall confirming the ban.`,
+    `# TYPE ${LATENCY} histogram`,
+  ];
+  for (const h of hists) {
+    const jail = `jail="${escapeLabel(h.jail)}"`;
+    let cumulative = 0;
+    h.buckets.forEach((le, i) => {
+      cumulative += h.counts[i] ?? 0;
+      out.push(`${LATENCY}_bucket{${jail},le="${le}"} ${cumulative}`);
+    });
+    out.push(`${LATENCY}_bucket{${jail},le="+Inf"} ${h.count}`, `${LATENCY}_sum{${jail}} ${num(h.sum)}`, `${LATENCY}_count{${jail}} ${h.count}`);
+  }
+  return out;
+}
+
+export function renderMetrics(jails: JailCounters[], version: string, latency?: readonly LatencySnapshot[]): string {
   const out: string[] = [
     "# HELP f2b_up Whether the f2b server answers.",
     "# TYPE f2b_up gauge",
@@ -37,5 +80,6 @@ export function renderMetrics(jails: JailCounters[], version: string): string {
     out.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`);
     for (const j of jails) out.push(`${m.name}{jail="${escapeLabel(j.jail)}"} ${num(m.pick(j))}`);
   }
+  if (latency) out.push(...renderLatency(latency));
   return out.join("\n") + "\n";
 }
