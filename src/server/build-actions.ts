@@ -30,7 +30,8 @@ function actionLog(log: Log): ActionLog {
 
 /** The jail's firewall spec from the action's options (its [Init] plus what the jail passed). */
 export function firewallSpec(jail: string, a: JailAction, allports: boolean): FirewallJailSpec {
-  const o = { ...(a.definition?.properties ?? {}), ...a.options };
+  // The action's combined options have its tags resolved (chain = <known/chain> → INPUT).
+  const o = { ...a.options, ...(a.definition?.options ?? {}) };
   const protocol = o["protocol"] ?? "tcp";
   // fail2ban's nftables actions name the hook chain_hook (their `chain` is a chain name such as
   // f2b-chain); the iptables ones and f2b's jails say chain = INPUT / FORWARD / DOCKER-USER.
