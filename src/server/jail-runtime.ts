@@ -61,6 +61,10 @@ export class JailRuntime {
       findTime: s.findtime,
       useDns: s.usedns,
     });
+    const compiled = [this.filter.prefRegex, ...this.filter.failRegexes, ...this.filter.ignoreRegexes];
+    for (const c of compiled) {
+      for (const w of c?.regex.warnings ?? []) deps.logs.filter.warning(`[${s.name}] ${s.filter.name}: ${w}: ${c!.regex.pattern}`);
+    }
     const failOpts = { maxretry: s.maxretry, findtime: s.findtime, maxmatches: s.maxmatches, bantime: s.bantime };
     // A reload keeps the failures counted so far (fail2ban keeps its jail objects on reload).
     this.failManager = previous?.failManager ?? new FailManager(failOpts, deps.clock, {
