@@ -39,11 +39,20 @@ td.src { color: var(--muted); font-size: 12px; word-break: break-all; }
 .badge.on { background: #fde7e5; color: var(--bad); font-weight: 600; }
 .perm { color: var(--bad); font-weight: 600; }
 .none { color: var(--muted); padding: 10px 0 2px; }
+.login { max-width: 520px; margin: 40px auto; }
+.login form { display: flex; gap: 8px; margin: 14px 0; }
+.login input { flex: 1; font: inherit; padding: 8px 10px; border: 1px solid #c5ccd6; border-radius: 6px; }
+.login button { font: inherit; font-weight: 600; padding: 8px 16px; border: 0; border-radius: 6px; background: var(--accent); color: #fff; cursor: pointer; }
+.login .err { color: var(--bad); font-weight: 600; }
+.login p { color: var(--muted); }
 footer { color: var(--muted); font-size: 12px; text-align: center; }
 @media (max-width: 720px) { .cards { grid-template-columns: repeat(2, 1fr); } main { padding: 14px; } }
 `;
 
 export const PAGE_CSS_HASH = `sha256-${createHash("sha256").update(PAGE_CSS).digest("base64")}`;
 
-/** Nothing runs, loads or frames; the one inline stylesheet is allowed by its hash. */
-export const PAGE_CSP = `default-src 'none'; style-src '${PAGE_CSS_HASH}'; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+/** Nothing runs, loads or frames; the one inline stylesheet is allowed by its hash. The token
+ *  form may post to this server only. */
+export function pageCsp(form: boolean): string {
+  return `default-src 'none'; style-src '${PAGE_CSS_HASH}'; img-src 'none'; base-uri 'none'; form-action ${form ? "'self'" : "'none'"}; frame-ancestors 'none'`;
+}

@@ -1,21 +1,25 @@
 // GET / — the HTML status page. On the root-only Unix socket it needs nothing more. On TCP a
-// browser cannot send a bearer header, so `/` (and only `/`) also accepts:
-//   /?token=TOKEN  → checked, then a 303 to `/` that sets an HttpOnly, SameSite=Strict cookie, so
-//                    the token leaves the address bar and history at once;
-//   the cookie     → holds HMAC(token, "f2b status page"), not the token: it opens this page and
-//                    nothing else (the JSON API and /metrics still need the bearer header).
-// Every page answer forbids caching, framing, referrers, scripts and any outside resource.
+// browser cannot send a bearer header, so `/` (and only `/`) also accepts the token
+//   - typed into the page's form (POST /, the token travels in the body: not in the address bar,
+//     the history or a proxy's access log), or
+//   - as /?token=TOKEN (for bookmarks and scripts; the token then is in that URL's history),
+// and answers either with a 303 to `/` that sets an HttpOnly, SameSite=Strict cookie holding
+// HMAC(token, "f2b status page"): it proves the token without being it and opens this page and
+// nothing else (the JSON API and /metrics still need the bearer header). A bearer header works
+// on `/` too. Every page answer forbids caching, framing, referrers, scripts and outside resources.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { Hono, type Context } from "hono";
 import type { ApiMode } from "./app.ts";
 import type { Controller } from "./controller.ts";
-import { html } from "./html.ts";
 import { loadPageModel } from "./page-data.ts";
+import { renderLogin } from "./page-login.ts";
 import { renderPage } from "./page-render.ts";
-import { PAGE_CSP } from "./page-style.ts";
+import { pageCsp } from "./page-style.ts";
 
 export const PAGE_COOKIE = "f2b_page";
 const COOKIE_MAX_AGE = 12 * 3600;
+/** Longer than any sane token; a bigger form is not read further. */
+const MAX_FORM_TOKEN = 4096;
 
 export interface PageOptions {
   mode: ApiMode;
@@ -44,17 +48,13 @@ function readCookie(header: string | undefined, name: string): string | undefine
   return undefined;
 }
 
-function secure(c: Context): void {
-  c.header("Content-Security-Policy", PAGE_CSP);
+function secure(c: Context, form = false): void {
+  c.header("Content-Security-Policy", pageCsp(form));
   c.header("Cache-Control", "no-store");
   c.header("Referrer-Policy", "no-referrer");
   c.header("X-Content-Type-Options", "nosniff");
   c.header("X-Frame-Options", "DENY");
 }
-
-const LOGIN_HINT = html`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>f2b: token required</title></head>
-<body><h1>f2b: token required</h1><p>Open <code>/?token=YOUR_TOKEN</code> once (the <code>[api] token</code> from fail2ban.local); the page then remembers it for 12 hours in a cookie that opens only this page.</p></body></html>
-`.text;
 
 export function pageRoutes(ctl: Controller, opts: PageOptions): Hono {
   const r = new Hono();
@@ -63,30 +63,42 @@ export function pageRoutes(ctl: Controller, opts: PageOptions): Hono {
   if (token !== null && token.length === 0) throw new Error("the TCP status page needs a non-empty token");
   const cookieValue = token === null ? "" : pageCookieValue(token);
 
-  const denied = (c: Context): Response => {
-    secure(c);
+  const denied = (c: Context, wrong: boolean): Response => {
+    secure(c, true);
     c.header("WWW-Authenticate", 'Bearer realm="f2b"');
-    return c.html(LOGIN_HINT, 401);
+    return c.html(renderLogin(wrong), 401);
+  };
+
+  /** A right token → the cookie and a redirect to the clean `/`. */
+  const signIn = (c: Context, given: string): Response => {
+    if (token === null || !sameSecret(given, token)) return denied(c, true);
+    secure(c);
+    const https = new URL(c.req.url).protocol === "https:" ? "; Secure" : "";
+    c.header("Set-Cookie", `${PAGE_COOKIE}=${cookieValue}; Max-Age=${COOKIE_MAX_AGE}; Path=/; HttpOnly; SameSite=Strict${https}`);
+    return c.redirect("/", 303);
   };
 
   r.get("/", async (c) => {
     if (token !== null) {
       const query = c.req.query("token");
-      if (query !== undefined) {
-        if (!sameSecret(query, token)) return denied(c);
-        secure(c);
-        const proto = new URL(c.req.url).protocol === "https:" ? "; Secure" : "";
-        c.header("Set-Cookie", `${PAGE_COOKIE}=${cookieValue}; Max-Age=${COOKIE_MAX_AGE}; Path=/; HttpOnly; SameSite=Strict${proto}`);
-        return c.redirect("/", 303);
-      }
+      if (query !== undefined) return signIn(c, query);
       const bearer = /^Bearer\s+(\S+)\s*$/iu.exec(c.req.header("authorization") ?? "")?.[1];
       const cookie = readCookie(c.req.header("cookie"), PAGE_COOKIE);
       const ok = (bearer !== undefined && sameSecret(bearer, token)) || (cookie !== undefined && sameSecret(cookie, cookieValue));
-      if (!ok) return denied(c);
+      if (!ok) return denied(c, false);
     }
     const model = await loadPageModel(ctl, now());
     secure(c);
     return c.html(renderPage(model));
   });
+
+  if (token !== null) {
+    r.post("/", async (c) => {
+      const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+      const given = body["token"];
+      if (typeof given !== "string" || given.length > MAX_FORM_TOKEN) return denied(c, true);
+      return signIn(c, given.trim());
+    });
+  }
   return r;
 }

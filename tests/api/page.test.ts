@@ -153,6 +153,27 @@ describe("TCP: the token via query once, then a page-only cookie", () => {
     expect(await page.text()).toContain('<tr data-jail="sshd">');
   });
 
+  test("the sign-in form posts the token (not in the URL) and gets the same cookie", async () => {
+    const form = await fetch(`${base}/`);
+    const page = await form.text();
+    expect(page).toContain('<form method="post" action="/">');
+    expect(page).toContain('name="token"');
+    expect(form.headers.get("content-security-policy")).toContain("form-action 'self'");
+    const post = (body: string): Promise<Response> =>
+      fetch(`${base}/`, { method: "POST", body, headers: { "Content-Type": "application/x-www-form-urlencoded" }, redirect: "manual" });
+    const ok = await post(`token=${encodeURIComponent(TOKEN)}`);
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get("set-cookie")).toContain(`${PAGE_COOKIE}=${pageCookieValue(TOKEN)};`);
+    const bad = await post("token=guess");
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get("set-cookie")).toBeNull();
+    expect(await bad.text()).toContain("That token is not right.");
+    expect((await post("nothing=here")).status).toBe(401);
+    expect((await post(`token=${"x".repeat(5000)}`)).status).toBe(401);
+    // the Unix socket needs no sign-in and has no POST /
+    expect((await fetch("http://localhost/", { method: "POST", unix: sock, body: "token=x" })).status).toBe(404);
+  });
+
   test("the cookie opens only the page; the API still needs the bearer header", async () => {
     const cookie = `${PAGE_COOKIE}=${pageCookieValue(TOKEN)}`;
     for (const path of ["/api/v1/status", "/api/v1/bans", "/metrics", "/?x=1&token=bad"]) {
