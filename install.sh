@@ -291,6 +291,11 @@ install_packaging() {
 	sed "s#/usr/local/bin/f2b#$PREFIX/bin/f2b#g" "$pkg/f2b.logrotate" >"$LOGROTATE.tmp" && mv -f "$LOGROTATE.tmp" "$LOGROTATE"
 	chmod 0644 "$UNIT" "$LOGROTATE"
 	say "installed $UNIT and $LOGROTATE"
+	# A staging root (an image being built) gets the unit enabled offline, as on a real install.
+	if [ -n "$ROOT" ] && command -v systemctl >/dev/null 2>&1; then
+		systemctl --root="$ROOT" enable f2b.service >/dev/null 2>&1 &&
+			say "enabled f2b.service in $ROOT (starts at boot)"
+	fi
 }
 
 start_f2b() {
@@ -355,12 +360,21 @@ EOF2
 
 # ---------------------------------------------------------------- uninstall
 
+# Whether a fail2ban-server runs in this network namespace (one elsewhere has other chains).
+fail2ban_here() {
+	mine=$(readlink /proc/self/ns/net 2>/dev/null) || return 1
+	for pid in $(pgrep -f fail2ban-server 2>/dev/null); do
+		[ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$mine" ] && return 0
+	done
+	return 1
+}
+
 remove_firewall_objects() {
 	if command -v nft >/dev/null 2>&1 && nft list table inet f2b >/dev/null 2>&1; then
 		nft delete table inet f2b && say "removed nftables table inet f2b"
 	fi
-	# fail2ban names its iptables chains f2b-* too: leave them alone while fail2ban runs.
-	if [ -S /run/fail2ban/fail2ban.sock ] || pgrep -f fail2ban-server >/dev/null 2>&1; then
+	# fail2ban names its iptables chains f2b-* too: leave them alone while fail2ban runs here.
+	if fail2ban_here; then
 		say "fail2ban is running: leaving iptables chains and ipsets named f2b-* in place"
 		return
 	fi
@@ -393,7 +407,7 @@ uninstall() {
 		say "stopped f2b"
 	fi
 	remove_firewall_objects
-	rm -f "$UNIT" "$LOGROTATE" "$BIN"
+	rm -f "$UNIT" "$LOGROTATE" "$BIN" "$ROOT/etc/systemd/system/multi-user.target.wants/f2b.service"
 	rm -rf "$SHARE"
 	use_systemd && systemctl daemon-reload
 	say "removed $BIN, $UNIT, $LOGROTATE and $SHARE"

@@ -3,7 +3,7 @@
 // checks: options, root only, --prefix, --no-start, the fail2ban notice, a lone install.sh.
 import { afterAll, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinary, REPO } from "../e2e/fixtures.ts";
@@ -93,6 +93,10 @@ test.skipIf(!isRoot)("--prefix, --no-start and the fail2ban notice", async () =>
   expect(existsSync(join(root, "opt/f2b/share/f2b/defaults/jail.conf"))).toBe(true);
   expect(readFileSync(s.unit, "utf8")).toContain("ExecStart=/opt/f2b/bin/f2b server -f");
   expect(readFileSync(s.logrotate, "utf8")).toContain("/opt/f2b/bin/f2b flushlogs");
+  if (has("systemctl")) {
+    // enabled offline in the staging root, as `systemctl enable` does on a live system
+    expect(readlinkSync(join(root, "etc/systemd/system/multi-user.target.wants/f2b.service"))).toBe("/etc/systemd/system/f2b.service");
+  }
   expect(readFileSync(join(s.etc, "jail.d", "00-installer.conf"), "utf8")).toContain("ignoreip = 127.0.0.1/8 ::1 198.51.100.0/24\n");
   expect(r.stdout).toContain("not started (--no-start)");
   expect(existsSync(s.socket)).toBe(false);
