@@ -3,7 +3,7 @@
 // checks: options, root only, --prefix, --no-start, the fail2ban notice, a lone install.sh.
 import { afterAll, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinary, REPO } from "../e2e/fixtures.ts";
@@ -104,6 +104,32 @@ test.skipIf(!isRoot)("--prefix, --no-start and the fail2ban notice", async () =>
   expect(r.stdout).toContain("fail2ban must be stopped first");
   // the installed config passes f2b's own check
   const t = spawnSync(join(root, "opt/f2b/bin/f2b"), ["-c", s.etc, "-t"], { encoding: "utf8" });
+  expect(t.stdout).toContain("OK: configuration test is successful");
+});
+
+test.skipIf(!isRoot)("the firewall: nftables when nft works, else iptables; --firewall overrides", async () => {
+  const banaction = (root: string): string =>
+    /^banaction = (.*)$/mu.exec(readFileSync(join(root, "etc/f2b/jail.d/00-installer.conf"), "utf8"))?.[1] ?? "";
+  const args = (root: string): string[] => ["--root", root, "--binary", ensureBinary(), "--no-start", "--ignoreip", "192.0.2.1"];
+  // a host without nft: /usr/bin and /usr/sbin minus nft
+  const nonft = join(dir, "nonft");
+  mkdirSync(nonft);
+  for (const d of ["/usr/bin", "/usr/sbin"]) {
+    for (const f of readdirSync(d)) if (f !== "nft" && !existsSync(join(nonft, f))) symlinkSync(join(d, f), join(nonft, f));
+  }
+  const noNft = spawnSync("sh", [INSTALL_SH, ...args(join(dir, "fw-iptables"))], { encoding: "utf8", env: { PATH: nonft } });
+  expect(noNft.status).toBe(0);
+  expect(banaction(join(dir, "fw-iptables"))).toBe("iptables-multiport");
+  expect(readFileSync(join(dir, "fw-iptables/etc/f2b/jail.d/00-installer.conf"), "utf8")).toContain("banaction_allports = iptables-allports\n");
+  const forced = await installSh(null, [...args(join(dir, "fw-forced")), "--firewall", "iptables"]);
+  expect(forced.code).toBe(0);
+  expect(banaction(join(dir, "fw-forced"))).toBe("iptables-multiport");
+  if (has("nft") && spawnSync("nft", ["list", "tables"]).status === 0) {
+    expect((await installSh(null, args(join(dir, "fw-auto")))).code).toBe(0);
+    expect(banaction(join(dir, "fw-auto"))).toBe("nftables-multiport");
+  }
+  // the chosen banaction resolves to a working config
+  const t = spawnSync(join(dir, "fw-iptables/usr/local/bin/f2b"), ["-c", join(dir, "fw-iptables/etc/f2b"), "-t"], { encoding: "utf8" });
   expect(t.stdout).toContain("OK: configuration test is successful");
 });
 
