@@ -50,9 +50,12 @@ export function assignColors(names: Iterable<string>): Map<string, string> {
 
 export async function loadPageModel(ctl: Controller, now: number): Promise<PageModel> {
   const [version, { jails: names }, bans] = await Promise.all([ctl.version(), ctl.status(), ctl.banned()]);
-  const jails = await Promise.all(names.map((n) => ctl.jailStatus(n)));
+  // A jail removed by a reload between the two calls is simply left out.
+  const settled = await Promise.allSettled(names.map(async (n) => ctl.jailStatus(n)));
+  const jails = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   const since = Math.floor(now / HOUR) * HOUR - (CHART_HOURS - 1) * HOUR;
-  const history = ctl.banHistory ? await ctl.banHistory(since) : null;
+  // Without a readable history (none offered, or the database failed) the chart shows current bans.
+  const history = ctl.banHistory ? await (async () => ctl.banHistory!(since))().catch(() => null) : null;
   const events = history ?? bans.map((b) => ({ jail: b.jail, ip: b.ip, time: b.timeOfBan }));
   const hours = bucketize(events, now);
   return {

@@ -121,6 +121,19 @@ describe("page content (Unix socket)", () => {
     const body = await (await app.request("/")).text();
     expect(body).toContain("bans still in force only");
     expect(body).toMatch(/· sshd: 1 ban<\/title>/u);
+    // a failing history and a jail that vanished mid-request do not break the page
+    class Flaky extends FakeController {
+      banHistory(): BanEvent[] {
+        throw new Error("database is locked");
+      }
+      override status(): { jails: string[] } {
+        return { jails: ["gone", ...super.status().jails] };
+      }
+    }
+    const flaky = await (await createApi({ controller: new Flaky(), mode: "unix" }).request("/")).text();
+    expect(flaky).toContain("bans still in force only");
+    expect(flaky).toContain('<tr data-jail="sshd">');
+    expect(flaky).not.toContain('data-jail="gone"');
     const empty = createApi({ controller: new FakeController(), mode: "unix" });
     expect(await (await empty.request("/")).text()).toContain("No bans in the last 24 hours");
   });
