@@ -15,7 +15,9 @@ export function parseLookaround(p: PyParser, ch: string, start: number, flags: F
   const outer = p.lookbehindFrom;
   if (behind && outer === null) p.lookbehindFrom = p.nextGroup;
   const firstGroup = p.nextGroup;
+  p.lookarounds++;
   const body = p.parseBody(start, flags, nested);
+  p.lookarounds--;
   if (behind) {
     p.lookbehindFrom = outer;
     if (body.min !== body.max) throw p.err("look-behind requires fixed-width pattern", start, p.pos - start);
@@ -39,6 +41,7 @@ export function parseConditional(p: PyParser, start: number, flags: Flags, neste
   }
   p.checkLookbehindRef(g, start);
   p.condRefs.add(g);
+  if (p.inLookbehind) p.refsBeforeClose.add(g);
   const firstGroup = p.nextGroup;
   const yes = p.parseSequence(flags, nested + 1, false);
   let no: Item | undefined;

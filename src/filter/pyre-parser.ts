@@ -66,13 +66,21 @@ export class PyParser {
   /** Python group numbers referenced before they exist (only legal in conditionals); checked at the end. */
   readonly forwardRefs = new Map<number, number>();
   lookbehindFrom: number | null = null;
+  /** Lookarounds being parsed (atomic-group emulation not counted). */
+  lookarounds = 0;
+  /**
+   * Groups whose participation may be asked at a position before the group's end: groups inside
+   * a lookaround (a lookahead's groups end after the position where matching goes on) and groups
+   * referred to from inside a lookbehind (matched right to left). They need pyre.ts's position-free test.
+   */
+  readonly refsBeforeClose = new Set<number>();
   private atomics = 0;
   /**
    * JS matches lookbehinds right to left, so the lookahead+backreference emulation of atomic groups
    * would run backwards there. Python only allows fixed-width lookbehinds, where every way to match
    * spans the same text, so atomicity cannot change the outcome and plain groups are exact.
    */
-  private get inLookbehind(): boolean { return this.lookbehindFrom !== null; }
+  get inLookbehind(): boolean { return this.lookbehindFrom !== null; }
   globalFlags: Flags = { i: false, m: false, s: false, x: false, a: false };
 
   constructor(readonly src: string) {}
@@ -243,6 +251,7 @@ export class PyParser {
     if (this.open.has(g)) throw this.err("cannot refer to an open group", here, this.pos - here);
     this.checkLookbehindRef(g, here);
     this.backRefs.add(g);
+    if (this.inLookbehind) this.refsBeforeClose.add(g);
     const info = this.groups[g - 1]!;
     // Placeholder \0S<g>\0 becomes a "group participated" test when the group may be unset (see pyre.ts).
     return { js: `(?:\u0000S${g}\u0000\\k<${info.jsName}>)`, min: info.min, max: info.max, kind: "group" };
@@ -315,6 +324,7 @@ export class PyParser {
     const info: GroupInfo = { index, jsName, min: 0, max: 0, ...(name !== undefined ? { name } : {}) };
     this.groups.push(info);
     if (name !== undefined) this.names.set(name, index);
+    if (this.lookarounds > 0) this.refsBeforeClose.add(index);
     this.open.add(index);
     const body = this.parseBody(start, sub, nested);
     this.open.delete(index);

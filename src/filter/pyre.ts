@@ -51,22 +51,40 @@ export interface Translation {
 export interface TranslateOptions { ignoreCase?: boolean; multiline?: boolean; dotAll?: boolean; verbose?: boolean; ascii?: boolean }
 
 /**
- * Zero-width test "group g has participated". When g closes it captures one neighbouring character
- * ($mb<g> before, else $ma<g> after), so a defined marker is never empty. A JS backreference to an
- * unset group matches "", to a one-character capture it cannot match before position 0: the test
- * walks back to the start of input and asks there. O(1) when g closes, O(position) when asked.
+ * Zero-width test "group g has participated", O(1). When g closes at position p its marker captures
+ * the rest of the input from one code point before p ($mb<g>), or, when p is 0, all of the input
+ * ($ma<g>). A JS backreference to an unset group matches "" anywhere; to such a marker it can never
+ * match at a position q >= p (it is longer than the input left after q), except $ma at q = 0,
+ * where the same text matched backwards cannot fit (q = 0 < its length). So "some backreference to
+ * a marker fails" means "g took part", with only a length check in the engine. Only for groups
+ * never asked about before their end (PyParser.refsBeforeClose): see the position-free form below.
  */
 function participated(g: number, negate: boolean): string {
+  const defined = `(?:(?!\\k<$mb${g}>)|(?!\\k<$ma${g}>)|(?<!\\k<$ma${g}>))`;
+  return `(?${negate ? "!" : "="}${defined})`;
+}
+
+/**
+ * Placed where g closes (see participated()); a lookahead, so it is atomic: the engine never
+ * retries it with the other capture. In an empty input there is no character to capture: g may
+ * close, but reads as unset afterwards.
+ */
+function closeMarker(g: number): string {
+  return `(?=(?:(?<=(?=(?<$mb${g}>[^]+))[^])|(?<$ma${g}>[^]+)|(?![^])))`;
+}
+
+/**
+ * The same test at any position, O(position): the marker is one neighbouring character (before the
+ * end, else after it), and the test walks back to the start of input, where a backreference to a
+ * one-character capture cannot match backwards but one to an unset group can.
+ */
+function participatedAnywhere(g: number, negate: boolean): string {
   const definedAtStart = `(?:(?<!\\k<$mb${g}>)|(?<!\\k<$ma${g}>))`;
   return `(?<${negate ? "!" : "="}${definedAtStart}^[^]*)`;
 }
 
-/**
- * Placed where g closes: capture the character before it, or after it when g closes at position 0.
- * In an empty input there is no character to capture: g may close, but reads as unset afterwards.
- */
-function closeMarker(g: number): string {
-  return `(?:(?<=(?<$mb${g}>[^]))|(?=(?<$ma${g}>[^]))|(?<![^])(?![^]))`;
+function closeMarkerAnywhere(g: number): string {
+  return `(?=(?:(?<=(?<$mb${g}>[^]))|(?<$ma${g}>[^])|(?![^])))`;
 }
 
 export function translatePythonRegex(pattern: string, opts: TranslateOptions = {}): Translation {
@@ -93,11 +111,12 @@ export function translatePythonRegex(pattern: string, opts: TranslateOptions = {
   for (const g of parser.backRefs) if (parser.uncertain.has(g)) needMarker.add(g);
   const subst = (js: string) => js.replace(/\u0000([mMSN])(\d+)\u0000/g, (_all, kind: string, num: string) => {
     const g = Number(num);
-    if (kind === "N") return participated(g, true);
+    const anywhere = parser.refsBeforeClose.has(g);
+    if (kind === "N") return anywhere ? participatedAnywhere(g, true) : participated(g, true);
     if (!needMarker.has(g)) return "";
-    if (kind === "S") return participated(g, false);
+    if (kind === "S") return anywhere ? participatedAnywhere(g, false) : participated(g, false);
     if (kind === "m") return "(?:";
-    return `)${closeMarker(g)}`;
+    return `)${anywhere ? closeMarkerAnywhere(g) : closeMarker(g)}`;
   });
   const source = subst(body.js);
   const flags = parser.globalFlags.i ? "iv" : "v";

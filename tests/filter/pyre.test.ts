@@ -139,6 +139,22 @@ const CASES: [string, string, PyOutcome, PyOutcome?][] = [
   ["a?+a", "a", null],
   ["(?:ab)++c", "ababc", [0, 5]],
   ["(?P<a>x)?(?>y)(?(a)z)", "xyz", [0, 3, "x"]],
+  // participation asked before the group's end (lookahead groups, tests inside lookbehinds), at
+  // position 0, after astral characters, and for groups that matched ""
+  ["(?=a(b))(?(1)ab|x)", "ab", [0, 2, "b"]],
+  ["(?=(a)a)(?(1)aa|x)", "aa", [0, 2, "a"]],
+  ["aa(a)(?<=(?(1)a|b)a)", "aaaa", [0, 3, "a"]],
+  ["x(a)(?<=(?(1)x|y)a)", "xa", [0, 2, "a"]],
+  ["y(a)?(?<=(?(1)x|y)a)", "ya", null],
+  ["(?=(a)?)a(?(1)b|c)", "ab", [0, 2, "a"]],
+  ["(b)?(?(1)x|y)", "b\u{1F600}y", [2, 3, null]],
+  ["(\u{1F600})(?(1)z)", "\u{1F600}z", [0, 2, "\u{1F600}"]],
+  ["()(?(1)a|b)", "a", [0, 1, ""]],
+  ["(a)(?=(?(1)b|c))", "ab", [0, 1, "a"]],
+  ["^(?:(a)|b)(?(1)c|d)$", "bd", [0, 2, null]],
+  ["(x)(?=(?(1)y))", "xy", [0, 1, "x"]],
+  ["(a)?(?:b(?(1)c|d))+", "abcbc", [0, 5, "a"]],
+  ["^(a)?.*(?(1)x|y)$", "qqqy", [0, 4, null]],
   // deliberate: in an empty input a group closes but reads as unset for a conditional or backreference
   ["(a?)(?(1)|b)", "", null, [0, 0, ""]],
   ["(?<=(?>ab))c", "abc", [2, 3]],
