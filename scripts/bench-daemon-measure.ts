@@ -3,7 +3,7 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { writeBanDb } from "./bench-daemon-db.ts";
 import { benchIp, createNetns, makeRoot, sshdFailure } from "./bench-daemon-env.ts";
-import { FIREWALL, NftMonitor, setSize, startDaemon, tail, treeCpuSeconds, treeRssKiB, waitReady, type DaemonKind } from "./bench-daemon-proc.ts";
+import { FIREWALL, NftMonitor, setSize, startDaemon, tail, treeCpuSeconds, treeRss, waitReady, type DaemonKind } from "./bench-daemon-proc.ts";
 
 export interface Ctx {
   /** scratch directory (removed at the end) */
@@ -98,9 +98,9 @@ export async function startup(kind: DaemonKind, ctx: Ctx, bans: number, capMs: n
   }
 }
 
-export interface IdleResult { rssKiB: number; cpuSec: number; sampleSec: number; jails: number }
+export interface IdleResult { rssKiB: number; anonKiB: number; cpuSec: number; sampleSec: number; jails: number }
 
-/** (3) Idle: 5 jails on empty logs; after warmSec, peak tree RSS and CPU seconds over sampleSec. */
+/** (3) Idle: 5 jails on empty logs; after warmSec, peak tree RSS (and its anonymous part) and CPU seconds over sampleSec. */
 export async function idle(kind: DaemonKind, ctx: Ctx, warmSec: number, sampleSec: number): Promise<IdleResult> {
   const jails = 5;
   const ns = createNetns(`${kind}-idle`);
@@ -109,14 +109,16 @@ export async function idle(kind: DaemonKind, ctx: Ctx, warmSec: number, sampleSe
   try {
     await waitReady(d, root, ctx.f2bBin);
     await Bun.sleep(warmSec * 1000);
-    let rssKiB = treeRssKiB(d.pid);
+    const peak = treeRss(d.pid);
     const c0 = treeCpuSeconds(d.pid);
     for (let s = 0; s < sampleSec; s++) {
       await Bun.sleep(1000);
-      rssKiB = Math.max(rssKiB, treeRssKiB(d.pid));
+      const now = treeRss(d.pid);
+      peak.rssKiB = Math.max(peak.rssKiB, now.rssKiB);
+      peak.anonKiB = Math.max(peak.anonKiB, now.anonKiB);
     }
     const cpuSec = treeCpuSeconds(d.pid) - c0;
-    return { rssKiB, cpuSec, sampleSec, jails };
+    return { ...peak, cpuSec, sampleSec, jails };
   } finally {
     await d.stop();
   }

@@ -169,17 +169,21 @@ function tree(root: number): ProcStat[] {
   return out;
 }
 
-/** Sum of VmRSS (KiB) over the daemon's process tree. */
-export function treeRssKiB(pid: number): number {
-  let kib = 0;
+export interface TreeRss { rssKiB: number; anonKiB: number }
+
+/** Sum of VmRSS and of its anonymous part RssAnon (KiB) over the daemon's process tree. */
+export function treeRss(pid: number): TreeRss {
+  const out = { rssKiB: 0, anonKiB: 0 };
   for (const s of tree(pid)) {
     try {
-      kib += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${s.pid}/status`, "utf8"))?.[1] ?? 0);
+      const status = readFileSync(`/proc/${s.pid}/status`, "utf8");
+      out.rssKiB += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      out.anonKiB += Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0);
     } catch {
       // exited meanwhile
     }
   }
-  return kib;
+  return out;
 }
 
 const TICKS = Number(sh(["getconf", "CLK_TCK"]).stdout.trim()) || 100;

@@ -69,11 +69,14 @@ export function report(r: Results): string {
   if (r.idle) {
     const { f2b, fail2ban, warmSec } = r.idle;
     rows.push([`idle RSS, ${f2b.jails} jails (process tree, peak)`, mib(f2b.rssKiB), mib(fail2ban.rssKiB), ratio(fail2ban.rssKiB, f2b.rssKiB)]);
+    rows.push([`… of which anonymous (RssAnon: heap, not file pages)`, mib(f2b.anonKiB), mib(fail2ban.anonKiB), ratio(fail2ban.anonKiB, f2b.anonKiB)]);
     const cpu = (c: number): string => `${(c * 1000).toFixed(0)} ms (${((c / f2b.sampleSec) * 100).toFixed(2)} %)`;
     rows.push([`idle CPU over ${f2b.sampleSec} s, ${f2b.jails} jails (% of one core)`, cpu(f2b.cpuSec), cpu(fail2ban.cpuSec), ratio(fail2ban.cpuSec, f2b.cpuSec)]);
     notes.push(
       `Idle: ${f2b.jails} enabled jails on empty log files, both daemons at once; after ${warmSec} s, VmRSS summed over ` +
-        `the process tree (peak of one sample a second) and utime+stime (reaped children included) over ${f2b.sampleSec} s.`,
+        `the process tree (peak of one sample a second; the rest of RSS is clean pages mapped from the executable or ` +
+        `the interpreter's files, which the kernel can drop) and utime+stime (reaped children included; /proc counts ` +
+        `CPU time in 10 ms ticks) over ${f2b.sampleSec} s.`,
     );
   }
   const cpuModel = readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.+)/)?.[1] ?? "unknown CPU";
