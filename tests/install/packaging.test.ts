@@ -29,6 +29,18 @@ test.skipIf(!has("systemd-analyze"))("systemd-analyze verify accepts the unit wi
   expect(r.status).toBe(0);
 });
 
+test.skipIf(!has("systemd-analyze"))("systemd-analyze security rates the unit's exposure at most 3 (of 10)", () => {
+  const unit = join(dir, "f2b.service");
+  writeFileSync(unit, UNIT.replaceAll("/usr/local/bin/f2b", ensureBinary()));
+  const r = spawnSync("systemd-analyze", ["security", "--offline=true", "--no-pager", unit], { encoding: "utf8" });
+  const level = /Overall exposure level for f2b\.service: ([\d.]+)/u.exec(r.stdout)?.[1];
+  if (level === undefined) {
+    console.warn(`SKIP exposure level: this systemd-analyze cannot rate a unit file offline (${r.stderr.trim()})`);
+    return;
+  }
+  expect(Number(level)).toBeLessThanOrEqual(3);
+});
+
 test("the unit is hardened and starts the daemon in the foreground", () => {
   const lines = new Set(UNIT.split("\n"));
   for (const l of [
