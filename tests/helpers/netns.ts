@@ -52,7 +52,8 @@ export async function create(opts: { inner?: boolean } = {}): Promise<NetnsPair>
   const suffix = randomBytes(6).toString("hex");
   const a = (parseInt(suffix.slice(0, 2), 16) % 200) + 20;
   const b = parseInt(suffix.slice(2, 4), 16);
-  const h = suffix.slice(4, 8);
+  // no leading zeros: the firewall lists addresses in canonical form
+  const h = (parseInt(suffix.slice(4, 8), 16) | 0x1000).toString(16);
   const server = `f2bs-${suffix}`;
   const attacker = `f2ba-${suffix}`;
   const pair = {
