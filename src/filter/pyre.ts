@@ -14,6 +14,8 @@ export interface PyGroup {
   name?: string;
   /** Name of the JS named group that carries it (Python name when ASCII-safe, else "$g<N>"). */
   jsName: string;
+  /** Its JS capture number: the index of its value in an exec() result. */
+  capture: number;
 }
 
 export interface Translation {
@@ -125,7 +127,10 @@ export function translatePythonRegex(pattern: string, opts: TranslateOptions = {
   } catch (e) {
     throw new RegexError(`cannot translate ${JSON.stringify(pattern)} to JavaScript: ${(e as Error).message}`);
   }
-  const groups: PyGroup[] = parser.groups.map((g) => ({ index: g.index, jsName: g.jsName, ...(g.name !== undefined ? { name: g.name } : {}) }));
+  const captures = captureNumbers(source);
+  const groups: PyGroup[] = parser.groups.map((g) => ({
+    index: g.index, jsName: g.jsName, capture: captures.get(g.jsName)!, ...(g.name !== undefined ? { name: g.name } : {}),
+  }));
   const repeatedGroups = [...parser.repeated].sort((a, b) => a - b).flatMap((g) => parser.groups[g - 1]?.name ?? []);
   const loops = replayableLoops(parser.loops, parser.groups, subst);
   const groupNames = groups.flatMap((g) => (g.name !== undefined ? [g.name] : []));
@@ -135,6 +140,26 @@ export function translatePythonRegex(pattern: string, opts: TranslateOptions = {
     ...loopCarriedRefs.map((g) => `group ${g} is inside a repeat and referred to by a backreference or conditional; values from earlier iterations are not seen`),
   ];
   return { source, flags, groupNames, groups, repeatedGroups, loops, emptyBodyLoops: parser.emptyBodyLoops, loopCarriedRefs, warnings };
+}
+
+/**
+ * JS capture number of each named group in a translated source (every capture it makes is named):
+ * "(?<" opens one unless a lookbehind follows; escapes and (nested, v-flag) classes are skipped.
+ */
+function captureNumbers(source: string): Map<string, number> {
+  const out = new Map<string, number>();
+  let classDepth = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === "\\") i++;
+    else if (c === "[") classDepth++;
+    else if (c === "]" && classDepth > 0) classDepth--;
+    else if (c === "(" && classDepth === 0 && source.startsWith("?<", i + 1) && source[i + 3] !== "=" && source[i + 3] !== "!") {
+      const end = source.indexOf(">", i + 3);
+      out.set(source.slice(i + 3, end), out.size + 1);
+    }
+  }
+  return out;
 }
 
 /** The RegExp searchPython() expects for a translation. */
@@ -160,9 +185,9 @@ export function searchPython(t: Translation, re: RegExp, text: string, from = 0)
   re.lastIndex = from;
   const m = re.exec(text);
   if (!m) return null;
-  const mg = m.groups;
-  const values: (string | undefined)[] = new Array<string | undefined>(t.groups.length + 1);
-  if (mg) for (const g of t.groups) values[g.index] = mg[g.jsName];
+  const tg = t.groups;
+  const values: (string | undefined)[] = new Array<string | undefined>(tg.length + 1);
+  for (let i = 0; i < tg.length; i++) values[i + 1] = m[tg[i]!.capture];
   for (const loop of t.loops) {
     const span = m.indices?.groups?.[loop.span];
     if (span === undefined || !loop.groups.some(([g]) => values[g] === undefined)) continue;
@@ -170,6 +195,9 @@ export function searchPython(t: Translation, re: RegExp, text: string, from = 0)
     if (replayed) for (const [g, v] of replayed) values[g] = v;
   }
   const groups: Record<string, string | undefined> = {};
-  for (const g of t.groups) if (g.name !== undefined) groups[g.name] = values[g.index];
+  for (let i = 0; i < tg.length; i++) {
+    const name = tg[i]!.name;
+    if (name !== undefined) groups[name] = values[i + 1];
+  }
   return { start: m.index, end: m.index + m[0].length, groups, values };
 }
