@@ -81,15 +81,16 @@ INSTALLER_CONF=jail.d/00-installer.conf
 
 # Under a staging root the daemon and the CLI are pointed at the root's own paths; on a real
 # install they read them from /etc/f2b/fail2ban.conf (which the admin may have changed).
+# These option lists are split into words on purpose, hence no blanks or globs in the paths.
+case "$ROOT$PREFIX" in *[[:space:]*?[]*) die "--root and --prefix must not contain blanks or * ? [" ;; esac
 if [ -n "$ROOT" ]; then
-	set -- -c "$ETC" -s "$RUNDIR/f2b.sock"
+	CLI_OPTS="-c $ETC -s $RUNDIR/f2b.sock"
 	SERVER_PATHS="-p $RUNDIR/f2b.pid --dbfile $STATE/f2b.sqlite3 --logtarget $LOGFILE"
 else
-	set --
+	CLI_OPTS=""
 	SERVER_PATHS=""
 fi
-CLI_OPTS="$*"
-# Word splitting of these paths is intended; they come from --root/--prefix, not from logs.
+# shellcheck disable=SC2086 # CLI_OPTS: see above
 f2b_cli() { "$BIN" $CLI_OPTS "$@"; }
 
 use_systemd() {
@@ -107,10 +108,12 @@ wait_stopped() {
 
 # ---------------------------------------------------------------- the binary
 
+# Under sudo, the build runs as the admin who owns the checkout, so node_modules/ and dist/ stay theirs.
 as_checkout_owner() {
 	owner=$(stat -c %U "$SCRIPT_DIR" 2>/dev/null || echo root)
 	if [ "$owner" != root ] && [ "${SUDO_USER:-}" = "$owner" ] && command -v runuser >/dev/null 2>&1; then
-		runuser -u "$owner" -- "$@"
+		home=$(getent passwd "$owner" | cut -d: -f6)
+		runuser -u "$owner" -- env HOME="${home:-/tmp}" "$@"
 	else
 		"$@"
 	fi

@@ -38,7 +38,7 @@ beforeAll(async () => {
   await until(async () => JSON.stringify(await (await api("GET", "/api/v1/bans")).json()).includes("192.0.2.10"), "log-driven ban");
   expect((await api("POST", "/api/v1/jails/testd/bans", { ips: ["198.51.100.23", "2001:db8::bad"] })).status).toBe(200);
   expect((await api("POST", "/api/v1/jails/sshd-like/bans", { ips: ["203.0.113.5"] })).status).toBe(200);
-});
+}, 60_000);
 
 afterAll(async () => {
   if (!CHROMIUM) return;
@@ -46,7 +46,7 @@ afterAll(async () => {
   await proc?.exited;
   root?.cleanup();
   if (!process.env["F2B_PAGE_SCREENSHOT"]) rmSync(shot, { force: true });
-});
+}, 60_000);
 
 /** One Chromium run with a fresh profile (no cookie carried over between runs). */
 function chromium(args: string[]): { code: number | null; stdout: string; stderr: string } {
@@ -76,7 +76,7 @@ test.skipIf(!CHROMIUM)("Chromium renders the jails and bans (token → cookie �
   expect(dom).toMatch(/<title>[^<]*· sshd-like: 1 ban<\/title>/u);
   // the token never stays in the page
   expect(dom).not.toContain(TOKEN);
-});
+}, 60_000);
 
 test.skipIf(!CHROMIUM)("Chromium takes a non-trivial screenshot", () => {
   rmSync(shot, { force: true });
@@ -89,10 +89,10 @@ test.skipIf(!CHROMIUM)("Chromium takes a non-trivial screenshot", () => {
   expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1200, 900]);
   // a blank or error page compresses to a few KB; the rendered page with chart and tables does not
   expect(statSync(shot).size).toBeGreaterThan(30_000);
-});
+}, 60_000);
 
 test.skipIf(!CHROMIUM)("without the token Chromium gets the 401 hint, not the data", () => {
   const dom = chromium(["--dump-dom", `${url}/`]).stdout;
   expect(dom).toContain("token required");
   expect(dom).not.toContain("192.0.2.10");
-});
+}, 60_000);

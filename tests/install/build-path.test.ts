@@ -4,7 +4,7 @@
 // `npm ci` + compile takes minutes of CPU); install.sh itself and Bun are real.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinary, REPO } from "../e2e/fixtures.ts";
@@ -32,7 +32,7 @@ beforeAll(() => {
   );
   mkdirSync(fakebin);
   // `npm ci` brings Bun into node_modules/.bin, as the real one does from the registry
-  writeFileSync(join(fakebin, "npm"), `#!/bin/sh\necho "npm $*" >> ${npmLog}\nmkdir -p node_modules/.bin && ln -sf ${process.execPath} node_modules/.bin/bun\n`);
+  writeFileSync(join(fakebin, "npm"), `#!/bin/sh\necho "npm $*" >> ${npmLog}\nid -u > npm.uid\nmkdir -p node_modules/.bin && ln -sf ${process.execPath} node_modules/.bin/bun\n`);
   chmodSync(join(fakebin, "npm"), 0o755);
   mkdirSync(nonode);
   for (const d of ["/usr/bin", "/usr/sbin"]) {
@@ -41,7 +41,7 @@ beforeAll(() => {
       symlinkSync(join(d, f), join(nonode, f));
     }
   }
-});
+}, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = (path: string, root: string) =>
@@ -60,7 +60,29 @@ test.skipIf(!isRoot)("no binary in a checkout: npm ci once (brings Bun), build w
   const second = run(`${fakebin}:/usr/bin:/usr/sbin:/bin:/sbin`, s.root);
   expect(second.status).toBe(0);
   expect(readFileSync(npmLog, "utf8")).toBe("npm ci --no-audit --no-fund\n");
-});
+}, 60_000);
+
+test.skipIf(!isRoot)("under sudo the build runs as the admin who owns the checkout", () => {
+  const mine = join(dir, "users-checkout");
+  cpSync(checkout, mine, { recursive: true });
+  rmSync(join(mine, "node_modules"), { recursive: true, force: true });
+  rmSync(join(mine, "dist"), { recursive: true, force: true });
+  chmodSync(dir, 0o755);
+  writeFileSync(npmLog, "");
+  chmodSync(npmLog, 0o666);
+  spawnSync("chown", ["-R", "65534:65534", mine]);
+  const s = staged(join(dir, "root-sudo"));
+  const r = spawnSync("sh", [join(mine, "install.sh"), "--root", s.root, "--no-start", "--ignoreip", "192.0.2.1"], {
+    encoding: "utf8",
+    env: { PATH: `${fakebin}:/usr/bin:/usr/sbin:/bin:/sbin`, HOME: "/root", SUDO_USER: "nobody" },
+  });
+  expect(r.status).toBe(0);
+  expect(readFileSync(join(mine, "npm.uid"), "utf8").trim()).toBe("65534");
+  expect(statSync(join(mine, "node_modules")).uid).toBe(65534);
+  expect(statSync(join(mine, "dist", "f2b")).uid).toBe(65534);
+  // the installed binary is root's
+  expect(statSync(s.bin).uid).toBe(0);
+}, 60_000);
 
 test.skipIf(!isRoot)("no binary and no Node.js: a clear message, nothing installed", () => {
   rmSync(join(checkout, "node_modules"), { recursive: true, force: true });
@@ -69,7 +91,7 @@ test.skipIf(!isRoot)("no binary and no Node.js: a clear message, nothing install
   expect(r.status).toBe(1);
   expect(r.stderr).toContain("building f2b needs Node.js and npm (apt-get install nodejs npm), or put a prebuilt f2b binary next to install.sh");
   expect(existsSync(s.bin)).toBe(false);
-});
+}, 60_000);
 
 test.skipIf(!isRoot)("a prebuilt f2b beside install.sh wins over building", () => {
   const tarball = join(dir, "tarball");
@@ -84,4 +106,4 @@ test.skipIf(!isRoot)("a prebuilt f2b beside install.sh wins over building", () =
   expect(r.stdout).not.toContain("building");
   expect(existsSync(join(tarball, "dist"))).toBe(false);
   expect(existsSync(s.bin)).toBe(true);
-});
+}, 60_000);

@@ -44,7 +44,7 @@ beforeAll(async () => {
   );
   pair = await create();
   web = await startWebapp(pair, WEB, weblog);
-});
+}, 60_000);
 
 afterAll(async () => {
   if (why) return;
@@ -55,7 +55,7 @@ afterAll(async () => {
   }
   await pair?.destroy();
   rmSync(dir, { recursive: true, force: true });
-});
+}, 60_000);
 
 test.skipIf(!!why)("fresh install: files in place, daemon started, an attacker banned in nftables, the admin never", async () => {
   const { attackerIp4: atk, attacker2Ip4: admin, serverIp4: srv } = pair;
@@ -84,7 +84,7 @@ test.skipIf(!!why)("fresh install: files in place, daemon started, an attacker b
   expect(await nft(["list", "table", "inet", "f2b"])).toContain(atk);
   for (let i = 0; i < 4; i++) expect(await login(pair, admin, srv, WEB, "typo")).toBe("401");
   expect(await login(pair, admin, srv, WEB, "secret")).toBe("200");
-});
+}, 60_000);
 
 test.skipIf(!!why)("second run: the admin's edit is kept, an unchanged default is upgraded, nothing duplicated", async () => {
   const { attackerIp4: atk, attacker2Ip4: admin, serverIp4: srv } = pair;
@@ -122,7 +122,7 @@ test.skipIf(!!why)("second run: the admin's edit is kept, an unchanged default i
   expect((await cli(s, ["get", "webapp", "findtime", "--json"])).stdout.trim()).toBe("1800");
   expect((await cli(s, ["get", "webapp", "banned", "--json"])).stdout).toContain(atk);
   expect(await login(pair, atk, srv, WEB, "secret")).toBe("refused");
-});
+}, 60_000);
 
 test.skipIf(!!why)("a new binary: the daemon is restarted once, the ban restored from the database", async () => {
   const { attackerIp4: atk, serverIp4: srv } = pair;
@@ -140,7 +140,7 @@ test.skipIf(!!why)("a new binary: the daemon is restarted once, the ban restored
   expect((await nft(["list", "tables"])).match(/table inet f2b$/gmu)).toHaveLength(1);
   // the SSH address recorded by the first run is still protected (no SSH_CLIENT this time)
   expect(read(join(s.etc, "jail.d", "00-installer.conf"))).toContain(`ignoreip = 127.0.0.1/8 ::1 ${pair.attacker2Ip4} 192.0.2.55\n`);
-});
+}, 60_000);
 
 test.skipIf(!!why)("--uninstall after a crash: firewall objects and binary gone, config and database kept", async () => {
   const { attackerIp4: atk, serverIp4: srv } = pair;
@@ -177,10 +177,10 @@ test.skipIf(!!why)("--uninstall after a crash: firewall objects and binary gone,
   for (const gone of [s.bin, s.unit, s.logrotate, s.share, wants]) expect(existsSync(gone)).toBe(false);
   for (const kept of [join(s.etc, "jail.conf"), join(s.etc, "jail.local"), s.db]) expect(existsSync(kept)).toBe(true);
   expect(r.stdout).toContain("kept");
-});
+}, 60_000);
 
 test.skipIf(!!why)("--uninstall --purge removes the configuration, the database and the log", async () => {
   const r = await installSh(pair.server, ["--root", s.root, "--uninstall", "--purge"]);
   expect(r.code).toBe(0);
   for (const gone of [s.etc, s.db, s.log, join(s.root, "var/lib/f2b")]) expect(existsSync(gone)).toBe(false);
-});
+}, 60_000);

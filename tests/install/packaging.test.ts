@@ -27,7 +27,7 @@ test.skipIf(!has("systemd-analyze"))("systemd-analyze verify accepts the unit wi
   const r = spawnSync("systemd-analyze", ["verify", unit], { encoding: "utf8" });
   expect(r.stderr.split("\n").filter((l) => l.includes("f2b.service"))).toEqual([]);
   expect(r.status).toBe(0);
-});
+}, 60_000);
 
 test.skipIf(!has("systemd-analyze"))("systemd-analyze security rates the unit's exposure at most 3 (of 10)", () => {
   const unit = join(dir, "f2b.service");
@@ -39,7 +39,7 @@ test.skipIf(!has("systemd-analyze"))("systemd-analyze security rates the unit's 
     return;
   }
   expect(Number(level)).toBeLessThanOrEqual(3);
-});
+}, 60_000);
 
 test("the unit is hardened and starts the daemon in the foreground", () => {
   const lines = new Set(UNIT.split("\n"));
@@ -53,7 +53,7 @@ test("the unit is hardened and starts the daemon in the foreground", () => {
   expect(conf).toMatch(/^socket = \/run\/f2b\//mu);
   expect(conf).toMatch(/^dbfile = \/var\/lib\/f2b\//mu);
   expect(conf).toMatch(/^logtarget = \/var\/log\//mu);
-});
+}, 60_000);
 
 test.skipIf(!has("logrotate"))("logrotate rotates f2b's log and the running server reopens it (postrotate flushlogs)", async () => {
   const root = makeRoot("");
@@ -77,7 +77,7 @@ test.skipIf(!has("logrotate"))("logrotate rotates f2b's log and the running serv
     await proc.exited;
     root.cleanup();
   }
-});
+}, 60_000);
 
 test("bad options and a non-root user are refused with a clear message", async () => {
   const bad = await installSh(null, ["--bogus"]);
@@ -87,12 +87,13 @@ test("bad options and a non-root user are refused with a clear message", async (
   expect((await installSh(null, ["--purge"])).stderr).toContain("--purge only goes with --uninstall");
   expect((await installSh(null, ["--firewall", "pf"])).stderr).toContain("--firewall must be nftables or iptables");
   expect((await installSh(null, ["--root"])).stderr).toContain("--root needs a value");
+  expect((await installSh(null, ["--root", join(dir, "a b"), "--no-start"])).stderr).toContain("must not contain blanks");
   if (isRoot && has("setpriv")) {
     const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "sh", INSTALL_SH], { encoding: "utf8" });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("run me as root");
   }
-});
+}, 60_000);
 
 test.skipIf(!isRoot)("--prefix, --no-start and the fail2ban notice", async () => {
   const root = join(dir, "prefix-root");
@@ -117,7 +118,7 @@ test.skipIf(!isRoot)("--prefix, --no-start and the fail2ban notice", async () =>
   // the installed config passes f2b's own check
   const t = spawnSync(join(root, "opt/f2b/bin/f2b"), ["-c", s.etc, "-t"], { encoding: "utf8" });
   expect(t.stdout).toContain("OK: configuration test is successful");
-});
+}, 60_000);
 
 test.skipIf(!isRoot)("the firewall: nftables when nft works, else iptables; --firewall overrides", async () => {
   const banaction = (root: string): string =>
@@ -143,7 +144,7 @@ test.skipIf(!isRoot)("the firewall: nftables when nft works, else iptables; --fi
   // the chosen banaction resolves to a working config
   const t = spawnSync(join(dir, "fw-iptables/usr/local/bin/f2b"), ["-c", join(dir, "fw-iptables/etc/f2b"), "-t"], { encoding: "utf8" });
   expect(t.stdout).toContain("OK: configuration test is successful");
-});
+}, 60_000);
 
 test.skipIf(!isRoot)("install.sh alone (no binary, no checkout) says what is missing", async () => {
   const lone = join(dir, "lone");
@@ -152,4 +153,4 @@ test.skipIf(!isRoot)("install.sh alone (no binary, no checkout) says what is mis
   const r = spawnSync("sh", [join(lone, "install.sh"), "--root", join(dir, "lone-root"), "--no-start"], { encoding: "utf8" });
   expect(r.status).toBe(1);
   expect(r.stderr).toContain("no f2b binary beside install.sh and no source checkout to build one");
-});
+}, 60_000);
