@@ -1,5 +1,6 @@
 // What the status page shows, gathered from the Controller in one place so rendering is a pure
 // function of this model (and testable without a server).
+import { hostname } from "node:os";
 import type { BanEvent, BanInfo, Controller, JailStatus } from "./controller.ts";
 
 export const HOUR = 3600;
@@ -15,6 +16,8 @@ export interface HourBucket {
 
 export interface PageModel {
   version: string;
+  /** The machine's name: admins open several of these pages. */
+  host: string;
   now: number;
   jails: JailStatus[];
   /** Current bans, most recent first. */
@@ -60,6 +63,7 @@ export async function loadPageModel(ctl: Controller, now: number): Promise<PageM
   const hours = bucketize(events, now);
   return {
     version,
+    host: hostname(),
     now,
     jails,
     bans: [...bans].sort((a, b) => b.timeOfBan - a.timeOfBan || a.ip.localeCompare(b.ip)),

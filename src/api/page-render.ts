@@ -64,10 +64,10 @@ export function renderPage(m: PageModel): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <meta http-equiv="refresh" content="${REFRESH_SECONDS}">
-<title>f2b status — ${banned} banned</title>
+<title>${m.host}: ${banned} banned — f2b</title>
 <style>${new Html(PAGE_CSS) /* our constant, byte for byte: the CSP allows it by hash */}</style></head>
 <body>
-<header><h1>f2b</h1><span class="sub">v${m.version} · fail2ban-compatible intrusion prevention</span><span class="when">${localTime(m.now)} ${utcOffset(m.now)} · refreshes every ${REFRESH_SECONDS}s</span></header>
+<header><h1>f2b</h1><span class="host">${m.host}</span><span class="sub">v${m.version}</span><span class="when">${localTime(m.now)} ${utcOffset(m.now)} · refreshes every ${REFRESH_SECONDS}s</span></header>
 <main>
 <div class="cards">
 <div class="card hot" id="card-banned"><div class="n">${banned}</div><div class="l">Banned now</div></div>

@@ -8,6 +8,7 @@ export const PAGE_CSS = `
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif; color: var(--fg); background: var(--bg); }
 header { background: #17202e; color: #fff; padding: 14px 28px; display: flex; align-items: baseline; gap: 14px; flex-wrap: wrap; }
 header h1 { font-size: 20px; margin: 0; letter-spacing: .5px; }
+header .host { font-size: 16px; font-weight: 600; }
 header .sub { color: #b8c2d1; font-size: 13px; }
 header .when { margin-left: auto; color: #b8c2d1; font-size: 13px; }
 main { max-width: 1180px; margin: 0 auto; padding: 20px 28px 40px; }

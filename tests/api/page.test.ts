@@ -4,10 +4,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApi } from "../../src/api/app.ts";
 import type { BanEvent } from "../../src/api/controller.ts";
+import { escapeHtml } from "../../src/api/html.ts";
 import { gridStep } from "../../src/api/page-chart.ts";
 import { bucketize, HOUR } from "../../src/api/page-data.ts";
 import { duration } from "../../src/api/page-format.ts";
@@ -68,6 +69,7 @@ describe("page content (Unix socket)", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/html");
     expect(body.startsWith("<!DOCTYPE html>")).toBe(true);
+    expect(body).toContain(`<span class="host">${escapeHtml(hostname())}</span>`);
     for (const jail of ["sshd", "recidive"]) expect(body).toContain(`<tr data-jail="${jail}">`);
     expect(body).toContain('<tr data-ip="192.0.2.7" data-jail="sshd">');
     expect(body).toContain('<tr data-ip="2001:db8::42" data-jail="sshd">');
