@@ -400,6 +400,21 @@ remove_firewall_objects() {
 	set +f
 }
 
+# Whether process $1 runs (a zombie waiting for its parent does not).
+alive() { [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* (.*) Z ' "/proc/$1/stat" 2>/dev/null; }
+
+# An f2b whose socket does not answer (binary already gone, socket deleted): TERM by its pidfile,
+# so it still removes its own firewall objects on the way out.
+stop_by_pidfile() {
+	pid=$(cat "$RUNDIR/f2b.pid" 2>/dev/null) || return 0
+	case $pid in "" | *[!0-9]*) return 0 ;; esac
+	alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'f2b.* server' || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	i=0
+	while alive "$pid" && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+	alive "$pid" && warn "f2b (pid $pid) did not stop within 15 s" || say "stopped f2b (pid $pid)"
+}
+
 uninstall() {
 	if use_systemd && [ -f "$UNIT" ]; then
 		systemctl disable --now f2b.service >/dev/null 2>&1 || true
@@ -409,6 +424,7 @@ uninstall() {
 		wait_stopped || warn "f2b did not stop within 15 s"
 		say "stopped f2b"
 	fi
+	stop_by_pidfile
 	remove_firewall_objects
 	rm -f "$UNIT" "$LOGROTATE" "$BIN" "$ROOT/etc/systemd/system/multi-user.target.wants/f2b.service"
 	rm -rf "$SHARE"

@@ -142,8 +142,26 @@ test.skipIf(!!why)("a new binary: the daemon is restarted once, the ban restored
   expect(read(join(s.etc, "jail.d", "00-installer.conf"))).toContain(`ignoreip = 127.0.0.1/8 ::1 ${pair.attacker2Ip4} 192.0.2.55\n`);
 }, 60_000);
 
+test.skipIf(!!why)("--uninstall with the binary already gone stops the daemon by its pidfile", async () => {
+  const { attackerIp4: atk, serverIp4: srv } = pair;
+  const pid = daemonPid(s);
+  rmSync(s.bin);
+  const r = await installSh(pair.server, ["--root", s.root, "--uninstall"]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain(`stopped f2b (pid ${pid})`);
+  expect(pidAlive(pid)).toBe(false);
+  expect(serversOf(s)).toEqual([]);
+  // stopped gracefully, it removed its own table: the attacker gets in again
+  expect(await nft(["list", "tables"])).not.toContain("table inet f2b");
+  expect(await login(pair, atk, srv, WEB, "secret")).toBe("200");
+  expect(existsSync(join(s.etc, "jail.local"))).toBe(true);
+}, 60_000);
+
 test.skipIf(!!why)("--uninstall after a crash: firewall objects and binary gone, config and database kept", async () => {
   const { attackerIp4: atk, serverIp4: srv } = pair;
+  // installed again: the ban (1 h) comes back from the database
+  expect((await installSh(pair.server, ["--root", s.root, "--binary", binary])).code).toBe(0);
+  expect(await login(pair, atk, srv, WEB, "secret")).toBe("refused");
   await pair.exec(pair.server, ["nft", "add table inet keepme"]);
   // leftovers of a crashed iptables backend: a chain with a jump to it and an ipset
   for (const cmd of [
