@@ -52,41 +52,38 @@ export interface Translation {
 
 export interface TranslateOptions { ignoreCase?: boolean; multiline?: boolean; dotAll?: boolean; verbose?: boolean; ascii?: boolean }
 
+/** How a group records that it took part, and the zero-width tests that read it. */
+interface Participation { close: string; set: string; unset: string }
+
 /**
- * Zero-width test "group g has participated", O(1). When g closes at position p its marker captures
- * the rest of the input from one code point before p ($mb<g>), or, when p is 0, all of the input
- * ($ma<g>). A JS backreference to an unset group matches "" anywhere; to such a marker it can never
- * match at a position q >= p (it is longer than the input left after q), except $ma at q = 0,
- * where the same text matched backwards cannot fit (q = 0 < its length). So "some backreference to
- * a marker fails" means "g took part", with only a length check in the engine. Only for groups
- * never asked about before their end (PyParser.refsBeforeClose): see the position-free form below.
+ * O(1) tests. When g closes at position p its marker captures the rest of the input from one code
+ * point before p ($mb<g>). A JS backreference to an unset group matches "" anywhere; to such a
+ * marker it can never match at a position q >= p (it is longer than the input left after q): the
+ * engine only compares lengths. A group that can match "" may close at p = 0, where nothing comes
+ * before: there the marker is all of the input ($ma<g>), which cannot match forwards at q > 0 nor
+ * backwards at q = 0. Only for groups never asked about before their end (PyParser.refsBeforeClose).
+ * Markers are lookaheads, so atomic: the engine never retries them with the other capture. In an
+ * empty input there is no character to capture: g may close, but reads as unset afterwards.
  */
-function participated(g: number, negate: boolean): string {
+function participationAfterClose(g: number, canBeEmpty: boolean): Participation {
+  const before = `(?<=(?=(?<$mb${g}>[^]+))[^])`;
+  if (!canBeEmpty) return { close: before, set: `(?!\\k<$mb${g}>)`, unset: `(?=\\k<$mb${g}>)` };
   const defined = `(?:(?!\\k<$mb${g}>)|(?!\\k<$ma${g}>)|(?<!\\k<$ma${g}>))`;
-  return `(?${negate ? "!" : "="}${defined})`;
+  return { close: `(?=(?:${before}|(?<$ma${g}>[^]+)|(?![^])))`, set: `(?=${defined})`, unset: `(?!${defined})` };
 }
 
 /**
- * Placed where g closes (see participated()); a lookahead, so it is atomic: the engine never
- * retries it with the other capture. In an empty input there is no character to capture: g may
- * close, but reads as unset afterwards.
- */
-function closeMarker(g: number): string {
-  return `(?=(?:(?<=(?=(?<$mb${g}>[^]+))[^])|(?<$ma${g}>[^]+)|(?![^])))`;
-}
-
-/**
- * The same test at any position, O(position): the marker is one neighbouring character (before the
+ * The same tests at any position, O(position): the marker is one neighbouring character (before the
  * end, else after it), and the test walks back to the start of input, where a backreference to a
  * one-character capture cannot match backwards but one to an unset group can.
  */
-function participatedAnywhere(g: number, negate: boolean): string {
-  const definedAtStart = `(?:(?<!\\k<$mb${g}>)|(?<!\\k<$ma${g}>))`;
-  return `(?<${negate ? "!" : "="}${definedAtStart}^[^]*)`;
-}
-
-function closeMarkerAnywhere(g: number): string {
-  return `(?=(?:(?<=(?<$mb${g}>[^]))|(?<$ma${g}>[^])|(?![^])))`;
+function participationAnywhere(g: number): Participation {
+  const definedAtStart = `(?:(?<!\\k<$mb${g}>)|(?<!\\k<$ma${g}>))^[^]*`;
+  return {
+    close: `(?=(?:(?<=(?<$mb${g}>[^]))|(?<$ma${g}>[^])|(?![^])))`,
+    set: `(?<=${definedAtStart})`,
+    unset: `(?<!${definedAtStart})`,
+  };
 }
 
 export function translatePythonRegex(pattern: string, opts: TranslateOptions = {}): Translation {
@@ -111,14 +108,22 @@ export function translatePythonRegex(pattern: string, opts: TranslateOptions = {
   // Both need to know whether a group took part, so such groups record where they ended.
   const needMarker = new Set(parser.condRefs);
   for (const g of parser.backRefs) if (parser.uncertain.has(g)) needMarker.add(g);
+  const kits = new Map<number, Participation>();
+  const kit = (g: number): Participation => {
+    let k = kits.get(g);
+    if (!k) {
+      k = parser.refsBeforeClose.has(g) ? participationAnywhere(g) : participationAfterClose(g, parser.groups[g - 1]!.min === 0);
+      kits.set(g, k);
+    }
+    return k;
+  };
   const subst = (js: string) => js.replace(/\u0000([mMSN])(\d+)\u0000/g, (_all, kind: string, num: string) => {
     const g = Number(num);
-    const anywhere = parser.refsBeforeClose.has(g);
-    if (kind === "N") return anywhere ? participatedAnywhere(g, true) : participated(g, true);
+    if (kind === "N") return kit(g).unset;
     if (!needMarker.has(g)) return "";
-    if (kind === "S") return anywhere ? participatedAnywhere(g, false) : participated(g, false);
+    if (kind === "S") return kit(g).set;
     if (kind === "m") return "(?:";
-    return `)${anywhere ? closeMarkerAnywhere(g) : closeMarker(g)}`;
+    return `)${kit(g).close}`;
   });
   const source = subst(body.js);
   const flags = parser.globalFlags.i ? "iv" : "v";
