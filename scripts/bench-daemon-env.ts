@@ -57,16 +57,26 @@ export function killNetnsProcesses(ns: string): void {
   }
 }
 
-/** A fresh namespace with only loopback up; deleted (processes first) at cleanup. */
-export function createNetns(tag: string): string {
-  const ns = `f2bbench-${tag}-${randomBytes(3).toString("hex")}`;
-  shOk(["ip", "netns", "add", ns]);
-  onCleanup(() => {
-    killNetnsProcesses(ns);
-    sh(["ip", "netns", "del", ns]);
-  });
-  shOk(["ip", "-n", ns, "link", "set", "lo", "up"]);
-  return ns;
+export interface Netns {
+  name: string;
+  /** kills what is left inside and deletes the namespace (also done at cleanup) */
+  destroy(): void;
+}
+
+/** A fresh namespace with only loopback up. */
+export function createNetns(tag: string): Netns {
+  const name = `f2bbench-${tag}-${randomBytes(3).toString("hex")}`;
+  shOk(["ip", "netns", "add", name]);
+  let gone = false;
+  const destroy = (): void => {
+    if (gone) return;
+    gone = true;
+    killNetnsProcesses(name);
+    sh(["ip", "netns", "del", name]);
+  };
+  onCleanup(destroy);
+  shOk(["ip", "-n", name, "link", "set", "lo", "up"]);
+  return { name, destroy };
 }
 
 export interface BenchRoot {

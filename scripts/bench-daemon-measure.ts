@@ -22,7 +22,8 @@ export interface LatencyResult { samples: number[]; missed: number; warmup: numb
  * Addresses go one after another (each waits for its ban), so ban queues never merge.
  */
 export async function banLatency(kind: DaemonKind, ctx: Ctx, ips: number, warmup: number): Promise<LatencyResult> {
-  const ns = createNetns(`${kind}-lat`);
+  const netns = createNetns(`${kind}-lat`);
+  const ns = netns.name;
   const root = makeRoot(join(ctx.tmp, `${kind}-latency`), { jails: 1, bantime: BANTIME, maxretry: MAXRETRY });
   const monitor = new NftMonitor(ns);
   const d = startDaemon(kind, ns, root, ctx.f2bBin);
@@ -54,6 +55,7 @@ export async function banLatency(kind: DaemonKind, ctx: Ctx, ips: number, warmup
     closeSync(fd);
     monitor.stop();
     await d.stop();
+    netns.destroy();
   }
 }
 
@@ -76,7 +78,8 @@ export interface StartupResult {
  * the set's size (an `nft monitor` would slow a 100,000-element transaction down several times).
  */
 export async function startup(kind: DaemonKind, ctx: Ctx, bans: number, capMs: number): Promise<StartupResult> {
-  const ns = createNetns(`${kind}-start`);
+  const netns = createNetns(`${kind}-start`);
+  const ns = netns.name;
   const root = makeRoot(join(ctx.tmp, `${kind}-startup-${bans}`), { jails: 1, bantime: BANTIME, maxretry: MAXRETRY });
   writeBanDb(root.db, bans, BANTIME);
   const d = startDaemon(kind, ns, root, ctx.f2bBin);
@@ -95,6 +98,7 @@ export async function startup(kind: DaemonKind, ctx: Ctx, bans: number, capMs: n
     }
   } finally {
     await d.stop();
+    netns.destroy();
   }
 }
 
@@ -103,7 +107,8 @@ export interface IdleResult { rssKiB: number; anonKiB: number; cpuSec: number; s
 /** (3) Idle: 5 jails on empty logs; after warmSec, peak tree RSS (and its anonymous part) and CPU seconds over sampleSec. */
 export async function idle(kind: DaemonKind, ctx: Ctx, warmSec: number, sampleSec: number): Promise<IdleResult> {
   const jails = 5;
-  const ns = createNetns(`${kind}-idle`);
+  const netns = createNetns(`${kind}-idle`);
+  const ns = netns.name;
   const root = makeRoot(join(ctx.tmp, `${kind}-idle`), { jails, bantime: BANTIME, maxretry: MAXRETRY });
   const d = startDaemon(kind, ns, root, ctx.f2bBin);
   try {
@@ -121,5 +126,6 @@ export async function idle(kind: DaemonKind, ctx: Ctx, warmSec: number, sampleSe
     return { ...peak, cpuSec, sampleSec, jails };
   } finally {
     await d.stop();
+    netns.destroy();
   }
 }

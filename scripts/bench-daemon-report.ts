@@ -1,6 +1,7 @@
 // Markdown report of the daemon benchmark: machine, versions, one table (metric | f2b |
 // fail2ban | ratio) and how each number was taken.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { sh } from "./bench-daemon-env.ts";
 import type { IdleResult, LatencyResult, StartupResult } from "./bench-daemon-measure.ts";
 
@@ -9,6 +10,8 @@ export interface Results {
   f2bBin: string;
   seconds: number;
   loadavg: string;
+  /** /proc/pressure/cpu "some avg60" at start and end: how much the neighbours competed for the CPUs */
+  psi: [string, string];
   latency?: { ips: number; f2b: LatencyResult; fail2ban: LatencyResult };
   startup?: { big: StartupResult | null; f2b: StartupResult; fail2ban: StartupResult | null };
   idle?: { warmSec: number; f2b: IdleResult; fail2ban: IdleResult };
@@ -84,8 +87,9 @@ export function report(r: Results): string {
     `## Daemon benchmark — f2b vs fail2ban-server${r.quick ? " (--quick)" : ""}`,
     "",
     `Machine: ${firstLine(["nproc"])} CPUs, ${cpuModel}, Linux ${firstLine(["uname", "-r"])}, load average at start ` +
-      `${r.loadavg} (shared machine).`,
-    `Versions: f2b ${firstLine([r.f2bBin, "version"])} (compiled with Bun ${Bun.version}); ` +
+      `${r.loadavg}, CPU pressure (PSI some avg60) ${r.psi[0]} % at start and ${r.psi[1]} % at the end (shared machine).`,
+    `Versions: f2b ${firstLine([r.f2bBin, "version"])} (dist/f2b built ${statSync(r.f2bBin).mtime.toISOString().slice(0, 16)}Z, ` +
+      `HEAD ${firstLine(["git", "-C", dirname(r.f2bBin), "rev-parse", "--short", "HEAD"])}, Bun ${Bun.version}); ` +
       `${firstLine(["fail2ban-server", "--version"])} (${firstLine(["/usr/bin/python3", "--version"])}); ${firstLine(["nft", "--version"])}.`,
     "",
     "| metric | f2b | fail2ban | ratio (fail2ban ÷ f2b) |",
@@ -99,4 +103,12 @@ export function report(r: Results): string {
     `Goals for f2b: ${goals.join("; ") || "none measured"}. Total benchmark time: ${r.seconds.toFixed(0)} s.`,
     "",
   ].join("\n");
+}
+
+export function cpuPressure(): string {
+  try {
+    return /some avg10=[\d.]+ avg60=([\d.]+)/.exec(readFileSync("/proc/pressure/cpu", "utf8"))?.[1] ?? "?";
+  } catch {
+    return "?";
+  }
 }

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { cleanupAll, onCleanup, sh } from "./bench-daemon-env.ts";
 import { banLatency, idle, startup, type Ctx } from "./bench-daemon-measure.ts";
-import { report, type Results } from "./bench-daemon-report.ts";
+import { cpuPressure, report, type Results } from "./bench-daemon-report.ts";
 
 const repo = join(import.meta.dir, "..");
 const f2bBin = join(repo, "dist", "f2b");
@@ -63,7 +63,8 @@ const fmtN = (n: number): string => n.toLocaleString("en-US");
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const res: Results = { quick, f2bBin, seconds: 0, loadavg: readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ") };
+  const loadavg = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  const res: Results = { quick, f2bBin, seconds: 0, loadavg, psi: [cpuPressure(), "?"] };
   if (only.has("latency")) {
     step(`ban latency, ${ips} addresses each (f2b, then fail2ban)`);
     const f2b = await banLatency("f2b", ctx, ips, 3);
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
     res.idle = { warmSec: idleWarm, f2b, fail2ban };
   }
   res.seconds = (Date.now() - started) / 1000;
+  res.psi[1] = cpuPressure();
   const md = report(res);
   console.log(md);
   mkdirSync(join(repo, ".bench"), { recursive: true });
