@@ -98,6 +98,7 @@ test.skipIf(!!why)("sudo ./install.sh: system paths, systemd enable + restart, a
   expect(r.stdout).toContain("installed /usr/local/bin/f2b");
   expect(r.stdout).toContain("f2b is running under systemd (enabled at boot)");
   expect(r.stdout).toMatch(/Jail list:\s+webapp/u);
+  if (existsSync("/etc/fail2ban")) expect(r.stdout).toContain("Found an existing fail2ban configuration in /etc/fail2ban");
   // a new binary: restart (which starts it the first time)
   expect(syslog()).toEqual(["systemctl daemon-reload", "systemctl enable f2b.service", "systemctl restart f2b.service"]);
 
