@@ -206,20 +206,33 @@ admin_address() {
 	elif [ -n "${SSH_CONNECTION:-}" ]; then
 		addr=${SSH_CONNECTION%% *}
 	else
-		addr=$(who -m 2>/dev/null | sed -n 's/.*(\([0-9A-Fa-f:.]*\))$/\1/p')
+		addr=$(who -m 2>/dev/null | sed -n 's/.*(\([^()]*\))$/\1/p')
 	fi
 	addr=${addr#::ffff:}
-	valid_address "$addr" && printf '%s\n' "$addr"
+	is_ip "$addr" && printf '%s\n' "$addr"
 	return 0
 }
 
-# Only addresses and networks reach the config file (no spaces, no %, no newlines).
-valid_address() {
+# An IPv4 or IPv6 address, as SSH_CLIENT and who report one (who also reports ":0", "tmux(..)").
+is_ip() {
 	case $1 in
-	"" | *[!0-9A-Fa-f:./]*) return 1 ;;
-	*[0-9A-Fa-f]*) return 0 ;;
-	*) return 1 ;;
+	*[!0-9.]*) ;;
+	*.*.*.*) return 0 ;;
 	esac
+	case $1 in
+	*[!0-9A-Fa-f:.]*) return 1 ;;
+	*:*:*) return 0 ;;
+	esac
+	return 1
+}
+
+# What may go into ignoreip: an address, a network or a host name, and nothing that could break
+# the config line (no blanks, %, ;, newlines). f2b -t checks the rest before f2b starts.
+valid_ignore() {
+	case $1 in
+	"" | -* | *[!A-Za-z0-9.:/_-]*) return 1 ;;
+	esac
+	[ ${#1} -le 253 ]
 }
 
 detect_firewall() {
@@ -246,7 +259,7 @@ write_installer_conf() {
 	addrs=""
 	# jail.conf's loopback defaults first: this [DEFAULT] ignoreip replaces jail.conf's.
 	for a in 127.0.0.1/8 ::1 $prev $(admin_address) $EXTRA_IGNORE; do
-		valid_address "$a" || { warn "ignoring '$a': not an address or network"; continue; }
+		valid_ignore "$a" || { warn "ignoring '$a': not an address, network or host name"; continue; }
 		case " $addrs " in *" $a "*) ;; *) addrs="$addrs $a" ;; esac
 	done
 	out=$STAGE_DIR/installer.conf

@@ -3,7 +3,7 @@
 // checks: options, root only, --prefix, --no-start, the fail2ban notice, a lone install.sh.
 import { afterAll, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinary, REPO } from "../e2e/fixtures.ts";
@@ -144,6 +144,29 @@ test.skipIf(!isRoot)("the firewall: nftables when nft works, else iptables; --fi
   // the chosen banaction resolves to a working config
   const t = spawnSync(join(dir, "fw-iptables/usr/local/bin/f2b"), ["-c", join(dir, "fw-iptables/etc/f2b"), "-t"], { encoding: "utf8" });
   expect(t.stdout).toContain("OK: configuration test is successful");
+}, 60_000);
+
+test.skipIf(!isRoot)("the admin's address: SSH_CLIENT, else SSH_CONNECTION, else who -m when it names an address", async () => {
+  const whoDir = join(dir, "who-bin");
+  mkdirSync(whoDir, { recursive: true });
+  const ignoreLine = async (name: string, env: Record<string, string>, who?: string, extra: string[] = []): Promise<string> => {
+    if (who !== undefined) {
+      writeFileSync(join(whoDir, "who"), `#!/bin/sh\necho '${who}'\n`);
+      chmodSync(join(whoDir, "who"), 0o755);
+    }
+    const root = join(dir, `who-${name}`);
+    const path = who === undefined ? "/usr/bin:/usr/sbin:/bin:/sbin" : `${whoDir}:/usr/bin:/usr/sbin:/bin:/sbin`;
+    const r = await installSh(null, ["--root", root, "--binary", ensureBinary(), "--no-start", ...extra], { ...env, PATH: path });
+    expect(r.code).toBe(0);
+    return /^ignoreip = (.*)$/mu.exec(readFileSync(join(root, "etc/f2b/jail.d/00-installer.conf"), "utf8"))![1]!;
+  };
+  expect(await ignoreLine("client", { SSH_CLIENT: "203.0.113.9 40000 22", SSH_CONNECTION: "198.51.100.1 1 198.51.100.2 22" })).toBe("127.0.0.1/8 ::1 203.0.113.9");
+  expect(await ignoreLine("conn", { SSH_CONNECTION: "2001:db8::7 40000 2001:db8::1 22" })).toBe("127.0.0.1/8 ::1 2001:db8::7");
+  expect(await ignoreLine("mapped", { SSH_CLIENT: "::ffff:192.0.2.44 40000 22" })).toBe("127.0.0.1/8 ::1 192.0.2.44");
+  expect(await ignoreLine("who", {}, "admin    pts/0        2026-11-22 10:00 (192.0.2.80)")).toBe("127.0.0.1/8 ::1 192.0.2.80");
+  // a local X display or tmux is no address; host names only by --ignoreip
+  expect(await ignoreLine("who-x", {}, "admin    tty7         2026-11-22 10:00 (:0)")).toBe("127.0.0.1/8 ::1");
+  expect(await ignoreLine("who-tmux", {}, "admin    pts/3        2026-11-22 10:00 (tmux(1234).%0)", ["--ignoreip", "office-gw.example.net"])).toBe("127.0.0.1/8 ::1 office-gw.example.net");
 }, 60_000);
 
 test.skipIf(!isRoot)("install.sh alone (no binary, no checkout) says what is missing", async () => {
