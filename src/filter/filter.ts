@@ -79,6 +79,7 @@ export class Filter {
   private lastLine: TupleLine = ["", "", ""];
   private lastLineTime: number | null = null;
   private readonly warnedUntil = new Map<string, number>();
+  private readonly prefOtherGroups: readonly string[];
 
   constructor(def: FilterDefinition, deps: FilterDeps, opts: FilterOptions = {}) {
     this.now = deps.now;
@@ -99,6 +100,7 @@ export class Filter {
     const regexOpts = { multiline, useDns: this.useDns };
     this.prefRegex = def.prefregex ? compile(def, "prefregex", def.prefregex, multiline, () => new Regex(def.prefregex!, regexOpts)) : null;
     const prefRegex = this.prefRegex?.regex ?? null;
+    this.prefOtherGroups = prefRegex ? prefRegex.groupNames.filter((n) => n !== "content") : [];
     this.failRegexes = def.failregex.map((p) => compile(def, "failregex", p, multiline, () => new FailRegex(p, { ...regexOpts, prefRegex })));
     this.ignoreRegexes = def.ignoreregex.map((p) => compile(def, "ignoreregex", p, false, () => new Regex(p, { useDns: this.useDns })));
     this.dateDetector = new DateDetector({
@@ -180,14 +182,25 @@ export class Filter {
       const m = searchIn(this.prefRegex, buf);
       if (!m) return failures;
       this.prefMatched = true;
-      preGroups = groupsOf(this.prefRegex, m);
-      const content = preGroups["content"];
-      delete preGroups["content"];
+      let content: unknown;
+      if (this.prefRegex.folds) {
+        preGroups = groupsOf(this.prefRegex, m);
+        content = preGroups["content"];
+        delete preGroups["content"];
+        if (Object.keys(preGroups).length === 0) preGroups = null;
+      } else {
+        // the same dict without "content", built directly (a delete would slow every later access)
+        content = m.groups["content"];
+        const names = this.prefOtherGroups;
+        if (names.length) {
+          preGroups = {};
+          for (const n of names) preGroups[n] = m.groups[n];
+        }
+      }
       if (content) {
         this.buffer = [["", "", content as string]];
-        buf = null;
+        buf = contentBuffer(buf, content as string);
       }
-      if (Object.keys(preGroups).length === 0) preGroups = null;
     }
 
     for (let i = 0; i < this.failRegexes.length; i++) {
@@ -263,6 +276,16 @@ export class Filter {
     this.warnedUntil.set(key, now + DAY);
     this.warn(msg);
   }
+}
+
+/**
+ * The search buffer of a prefregex's <F-CONTENT>: content + "\n". Usually the content runs to the
+ * end of the line, so that text is already the buffer's tail: a slice of it costs no copy.
+ */
+function contentBuffer(buf: string, content: string): string {
+  const at = buf.length - 1 - content.length;
+  if (at >= 0 && buf.charCodeAt(buf.length - 1) === 10 && buf.startsWith(content, at)) return buf.slice(at);
+  return content + "\n";
 }
 
 function parseUseDns(value: string, warn: (msg: string) => void): UseDns {
