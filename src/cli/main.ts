@@ -11,6 +11,7 @@ usage: f2b [-c DIR] [-s SOCKET] COMMAND [ARGS]
 commands:
   server                  run the daemon (all jails) in the foreground
   regex LOG FILTER        test a filter against a log file or line (like fail2ban-regex)
+  dump-config DIR         write the embedded default configuration into DIR
   version                 print the version
 
 ${CLIENT_USAGE}`;
@@ -33,6 +34,10 @@ async function main(argv: string[]): Promise<number> {
       const { runRegex } = await import("./regex.ts");
       const at = argv.indexOf("regex");
       return runRegex([...argv.slice(0, at), ...argv.slice(at + 1)]);
+    }
+    case "dump-config": {
+      const { dumpConfig } = await import("./dump-config.ts");
+      return dumpConfig(argv);
     }
     case "version":
       console.log(VERSION);

@@ -106,6 +106,12 @@ export class SqliteBanStore implements BanStore {
    * fail2ban getCurrentBans: history rows still in force at now. correctBanTime caps restored
    * bantimes (and permanent ones) to the jail's current maximum; -2 rows (pre-v3 fail2ban) get it too.
    */
+  /** Every ban that started since `since` (expired ones too), oldest first: the status page's chart. */
+  banEvents(since: number): { jail: string; ip: string; time: number }[] {
+    const sql = "SELECT jail, ip, timeofban AS time FROM bans WHERE timeofban >= ? AND ip IS NOT NULL ORDER BY timeofban";
+    return this.fdb.guard(() => this.db.query(sql).all(Math.floor(since))) as { jail: string; ip: string; time: number }[];
+  }
+
   currentBans(jail: string, now: number, opts: { forbantime?: number | null; correctBanTime?: number | null; maxmatches?: number } = {}): StoredBan[] {
     let sql = "SELECT ip, jail, timeofban, bantime, bancount, data FROM bips WHERE jail = ? AND (timeofban + bantime > ? OR bantime <= -1)";
     const args: Array<string | number> = [jail, now];

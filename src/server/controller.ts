@@ -2,12 +2,14 @@
 import {
   InvalidInputError,
   UnknownJailError,
+  type BanEvent,
   type BanInfo,
   type Controller,
   type JailCounters,
   type JailKey,
   type JailStatus,
   type JailValue,
+  type LatencySnapshot,
 } from "../api/controller.ts";
 import type { Clock } from "../jail/clock.ts";
 import { VERSION } from "../version.ts";
@@ -174,6 +176,14 @@ export class ServerController implements Controller {
       linesRead: j.counters.linesRead,
       linesMatched: j.counters.linesMatched,
     }));
+  }
+
+  banHistory(since: number): BanEvent[] {
+    return this.server.store.banEvents(since);
+  }
+
+  banLatency(): LatencySnapshot[] {
+    return this.targets().map((j) => j.banLatency.snapshot(j.name));
   }
 
   flushLogs(): "rolled over" | "flushed" {

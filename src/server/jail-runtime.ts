@@ -1,5 +1,6 @@
 // One running jail: log lines → filter → ignore check → fail counting → ban manager → actions.
 // Filtering is synchronous and cheap; only failures enter the (ordered) asynchronous queue.
+import { Histogram } from "../api/metrics.ts";
 import { BanManager } from "../ban/ban-manager.ts";
 import type { BanEffector, BanStore } from "../ban/types.ts";
 import type { TimeZone } from "../filter/date/tz.ts";
@@ -47,6 +48,8 @@ export class JailRuntime {
   readonly ignore: IgnoreList;
   readonly bans: BanManager;
   readonly counters: JailCounters = { linesRead: 0, linesMatched: 0 };
+  /** Seconds from reading the line that completed a ban to the firewall confirming it. */
+  readonly banLatency: Histogram;
   private source: LogSource | null = null;
   private queue: Promise<void> = Promise.resolve();
 
@@ -73,6 +76,7 @@ export class JailRuntime {
     });
     this.failManager.setOptions(failOpts);
     if (previous) Object.assign(this.counters, previous.counters);
+    this.banLatency = previous?.banLatency ?? new Histogram();
     this.ignore = new IgnoreList(
       { jail: s.name, ignoreip: s.ignoreip, ignoreself: s.ignoreself, ignorecommand: s.ignorecommand },
       { clock: deps.clock, ...deps.ignore, log: (level, msg) => deps.logs.filter[level](msg) },
@@ -123,6 +127,7 @@ export class JailRuntime {
   }
 
   onLines(lines: LogLine[]): void {
+    const readAt = performance.now();
     for (const line of lines) {
       this.counters.linesRead++;
       let fails: FilterFailure[];
@@ -137,14 +142,14 @@ export class JailRuntime {
       for (const f of fails) {
         if (f.fid === null || f.data["nofail"]) continue;
         const fid = f.fid;
-        this.queue = this.queue.then(() => this.onFailure(fid, f, line.text)).catch((e: unknown) => {
+        this.queue = this.queue.then(() => this.onFailure(fid, f, line.text, readAt)).catch((e: unknown) => {
           this.deps.logs.jail.error(`[${this.name}] failure handling of ${fid} failed: ${(e as Error).message}`);
         });
       }
     }
   }
 
-  private async onFailure(id: string, f: FilterFailure, text: string): Promise<void> {
+  private async onFailure(id: string, f: FilterFailure, text: string, readAt: number): Promise<void> {
     const reason = await this.ignore.check({ id, data: f.data });
     if (reason) {
       this.deps.logs.filter.info(`[${this.name}] Ignore ${id} by ${reason}`);
@@ -155,6 +160,6 @@ export class JailRuntime {
     const raw = f.data["matches"];
     const matches = Array.isArray(raw) ? raw.map(String) : [text];
     const ticket = this.failManager.addFailure({ jail: this.name, id, time, matches, data: f.data });
-    if (ticket) await this.bans.ban(ticket);
+    if (ticket && (await this.bans.ban(ticket)) === "banned") this.banLatency.observe((performance.now() - readAt) / 1000);
   }
 }
