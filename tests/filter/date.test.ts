@@ -125,8 +125,11 @@ describe("date detection, known answers", () => {
     expect(() => detector({ name: "", lines: [], datepattern: "%Y (%m" })).toThrow(DatePatternError);
     expect(() => detector({ name: "", lines: [], datepattern: "^%Y\n^%Y" })).toThrow(/already a template/);
     expect(() => detector({ name: "", lines: [], datepattern: "(?:%ExY|%Y)-%m" })).toThrow(/redefinition of group name/);
-    expect(() => detector({ name: "", lines: [], datepattern: "(?>%Y)" })).toThrow(DatePatternError);
+    expect(() => detector({ name: "", lines: [], datepattern: "(?P<x>%Y" })).toThrow(DatePatternError);
     expect(() => detector({ name: "", lines: [], logtimezone: "Mars/Olympus" })).toThrow(DatePatternError);
+  });
+  test("atomic groups in a datepattern work as in Python 3.11 (fail2ban: span 2-6 in 'x 2024 y')", () => {
+    expect(detector({ name: "", lines: [], datepattern: "(?>%Y)" }).matchTime("x 2024 y")).toMatchObject({ start: 2, end: 6 });
   });
   test("templates report hits, and whether they can carry a year", () => {
     const dd = detector({ name: "", lines: [], datepattern: "^%b %d %H:%M:%S\n^%Y-%m-%d %H:%M:%S" });

@@ -4,13 +4,12 @@
 // heuristics, so they follow fail2ban 1.0.2's matchTime/_reorderTemplate step by step.
 import { allDefaultTemplates, defaultTemplates } from "./default-templates.ts";
 import { cpAt, cpBefore, cpIndex, u16Index } from "./codepoints.ts";
-import { DatePatternError } from "./pyregex.ts";
 import { zoneOffsetMinutes } from "./strptime.ts";
-import { DateTemplate, LINE_BEGIN, LINE_END, type DateContext } from "./template.ts";
+import { DatePatternError, DateTemplate, LINE_BEGIN, LINE_END, type DateContext } from "./template.ts";
 import { anchoredTemplate, cacheTemplate, cachedTemplate, DatePatternRegex, patternTemplate } from "./templates.ts";
 import { TimeZone } from "./tz.ts";
 
-export { DatePatternError } from "./pyregex.ts";
+export { DatePatternError } from "./template.ts";
 export { TimeZone } from "./tz.ts";
 
 /**

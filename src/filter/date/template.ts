@@ -1,8 +1,17 @@
 // A date template: a regex (kept in Python syntax, as fail2ban shows it) plus the conversion of
 // its match to epoch seconds. Word/line boundaries are added exactly as fail2ban's
 // DateTemplate.setRegex adds them, because they decide which text of a line is the date.
-import { DatePatternError, translatePyRegex, WORD_EDGE } from "./pyregex.ts";
+import { RegexError, translatePythonRegex } from "../pyre.ts";
 import type { TimeZone } from "./tz.ts";
+
+/** A datepattern or date template that cannot be used (the message says why). */
+export class DatePatternError extends Error {}
+
+/** Python's \w for str patterns: letters and digits of every script, and "_". */
+const WORD = "[\\p{L}\\p{N}_]";
+/** Not a word character on both sides of the position: fail2ban's (?=^|\b|\W) and (?=\b|\W|$)
+ *  both reduce to this, and this form is cheaper to evaluate at every position. */
+export const WORD_EDGE = `(?:(?<!${WORD})|(?!${WORD}))`;
 
 export const LINE_BEGIN = 8;
 export const LINE_END = 4;
@@ -84,7 +93,7 @@ export abstract class DateTemplate {
     let source: string, flags: string;
     if (this.jsSource !== undefined) {
       source = this.jsSource;
-      flags = "u";
+      flags = "v";
     } else {
       // the boundary lookarounds fail2ban adds are rewritten to one cheaper equivalent
       let py = this.regex;
@@ -93,7 +102,13 @@ export abstract class DateTemplate {
       if (gf) py = py.slice(gf[1]!.length);
       if (py.startsWith(PY_WORD_BEGIN)) { py = py.slice(PY_WORD_BEGIN.length); prefix = WORD_EDGE; }
       if (py.endsWith(PY_WORD_END) && !py.endsWith("\\" + PY_WORD_END)) { py = py.slice(0, -PY_WORD_END.length); suffix = WORD_EDGE; }
-      const t = translatePyRegex((gf ? gf[1] : "") + py);
+      let t;
+      try {
+        t = translatePythonRegex((gf ? gf[1] : "") + py);
+      } catch (e) {
+        if (e instanceof RegexError) throw new DatePatternError(e.message);
+        throw e;
+      }
       source = prefix + t.source + suffix;
       flags = t.flags;
     }

@@ -1,10 +1,9 @@
 // The three kinds of date template fail2ban has (strptime-style pattern, epoch, TAI64N), the
 // shared template cache, and fail2ban's default template list.
 import { asciiDigits } from "./digits.ts";
-import { DatePatternError, WORD_EDGE } from "./pyregex.ts";
 import { CODE_NAMES, CODE_RE, fieldsToEpoch, TIME_RE, type Fields } from "./strptime.ts";
 import {
-  DateTemplate, RE_EXLINE_BOUND_BEG, RE_EXLINE_NO_BOUNDS, type DateContext, type WordBegin,
+  DatePatternError, DateTemplate, RE_EXLINE_BOUND_BEG, RE_EXLINE_NO_BOUNDS, WORD_EDGE, type DateContext, type WordBegin,
 } from "./template.ts";
 
 const RE_ALPHA_PATTERN = /(?<!%)%[aAbBpc]/;
