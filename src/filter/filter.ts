@@ -98,7 +98,8 @@ export class Filter {
     this.maxLines = maxLines;
     const multiline = maxLines > 1;
     const regexOpts = { multiline, useDns: this.useDns };
-    this.prefRegex = def.prefregex ? compile(def, "prefregex", def.prefregex, multiline, () => new Regex(def.prefregex!, regexOpts)) : null;
+    // fail2ban compiles the prefregex without MULTILINE whatever maxlines is (Regex(value, useDns=...))
+    this.prefRegex = def.prefregex ? compile(def, "prefregex", def.prefregex, false, () => new Regex(def.prefregex!, { useDns: this.useDns })) : null;
     const prefRegex = this.prefRegex?.regex ?? null;
     this.prefOtherGroups = prefRegex ? prefRegex.groupNames.filter((n) => n !== "content") : [];
     this.failRegexes = def.failregex.map((p) => compile(def, "failregex", p, multiline, () => new FailRegex(p, { ...regexOpts, prefRegex })));

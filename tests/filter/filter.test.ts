@@ -111,6 +111,16 @@ describe("multi-line", () => {
     expect(f.lineBuffer.map((l) => l[2])).toEqual(["unrelated"]);
   });
 
+  test("prefregex is not MULTILINE even with maxlines > 1 (fail2ban: Regex(value, useDns=...))", () => {
+    // fail2ban 1.0.2 gives [] for "hello" then "x fail 192.0.2.1" (its ^ only matches at the buffer
+    // start), and a failure for "x fail 192.0.2.1" alone; a MULTILINE prefregex would match both
+    const d = def(["^fail <HOST>$"], { maxlines: 2, prefregex: "^x <F-CONTENT>.+</F-CONTENT>$" });
+    const f = make(d);
+    expect(f.processLine("hello", at)).toEqual([]);
+    expect(f.processLine("x fail 192.0.2.1", at)).toEqual([]);
+    expect(make(d).processLine("x fail 192.0.2.1", at).map((r) => r.fid)).toEqual(["192.0.2.1"]);
+  });
+
   test("the buffer holds at most maxlines lines", () => {
     const f = make(def(["^a <HOST>\\nb$"], { maxlines: 2 }));
     f.processLine("a 192.0.2.1", at);
