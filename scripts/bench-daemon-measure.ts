@@ -3,7 +3,8 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { writeBanDb } from "./bench-daemon-db.ts";
 import { benchIp, createNetns, makeRoot, sshdFailure } from "./bench-daemon-env.ts";
-import { FIREWALL, NftMonitor, setSize, startDaemon, tail, treeCpuSeconds, treeRss, waitReady, type DaemonKind } from "./bench-daemon-proc.ts";
+import { SetCounter } from "./bench-daemon-count.ts";
+import { FIREWALL, NftMonitor, startDaemon, tail, treeCpuSeconds, treeRss, waitReady, type DaemonKind } from "./bench-daemon-proc.ts";
 
 export interface Ctx {
   /** scratch directory (removed at the end) */
@@ -61,10 +62,10 @@ export async function banLatency(kind: DaemonKind, ctx: Ctx, ips: number, warmup
 
 export interface StartupResult {
   bans: number;
-  /** ms from spawn to the start of the first `nft list set` that counted every ban; null: cap reached first */
+  /** ms from spawn until every ban was seen in the set; null when the cap was reached first */
   ms: number | null;
-  /** the bans arrived after `low` (start of the last poll that counted fewer) and before `high`
-   * (end of the first complete poll): listing 100,000 elements takes the nft CLI a second or more */
+  /** the bans arrived after `low` (last look that found one missing) and before `high` (end of
+   * the full count that confirmed them all) */
   low: number | null;
   high: number | null;
   /** elements present at the end */
@@ -72,31 +73,52 @@ export interface StartupResult {
   capMs: number;
 }
 
+const SENTINELS = 64;
+
 /**
  * (2) Startup: a database holding `bans` current bans of jail sshd (written before the daemon
- * starts), then the time from spawning the daemon until its nftables set holds them all. Polls
- * the set's size (an `nft monitor` would slow a 100,000-element transaction down several times).
+ * starts), then the time from spawning the daemon until its nftables set holds them all.
+ * Cheap lookups of 64 sampled bans (first and last included) run every few ms; once all are in,
+ * a full count checks the rest. When it confirms all, the time is when the samples were all
+ * there (exact for a daemon that applies them in one transaction, as f2b does); otherwise the
+ * count is polled and its time is used. (An `nft monitor` would slow a 100,000-element
+ * transaction down several times, and a full listing takes about a second.)
  */
 export async function startup(kind: DaemonKind, ctx: Ctx, bans: number, capMs: number): Promise<StartupResult> {
   const netns = createNetns(`${kind}-start`);
   const ns = netns.name;
   const root = makeRoot(join(ctx.tmp, `${kind}-startup-${bans}`), { jails: 1, bantime: BANTIME, maxretry: MAXRETRY });
   writeBanDb(root.db, bans, BANTIME);
+  const sample = [...new Set(Array.from({ length: SENTINELS }, (_, k) => benchIp(Math.round((k * (bans - 1)) / (SENTINELS - 1)))))];
+  const counter = new SetCounter(ns, FIREWALL[kind].table, FIREWALL[kind].set);
+  await counter.count(); // the helper is up before the clock starts
   const d = startDaemon(kind, ns, root, ctx.f2bBin);
+  const since = (t: number): number => t - d.spawnedAt;
   let reached = -1;
-  let lastIncomplete = 0;
+  let low = d.spawnedAt;
+  let seenAll: number | null = null;
   try {
     for (;;) {
       const p0 = performance.now();
-      reached = setSize(ns, FIREWALL[kind]);
-      const p1 = performance.now();
-      if (reached >= bans) return { bans, ms: p0 - d.spawnedAt, low: lastIncomplete - d.spawnedAt, high: p1 - d.spawnedAt, reached, capMs };
-      lastIncomplete = p0;
-      if (p1 - d.spawnedAt > capMs) return { bans, ms: null, low: null, high: null, reached, capMs };
+      if (since(p0) > capMs) return { bans, ms: null, low: null, high: null, reached: await counter.count(), capMs };
       if (d.proc.exitCode !== null) throw new Error(`${kind} exited during startup\n${tail(root.daemonLog)}`);
-      await Bun.sleep(reached > 0 ? 50 : 10);
+      if (seenAll === null) {
+        if ((await counter.has(sample)) < sample.length) {
+          low = p0;
+          await Bun.sleep(5);
+          continue;
+        }
+        seenAll = p0;
+      }
+      reached = await counter.count();
+      const p1 = performance.now();
+      if (reached >= bans) return { bans, ms: since(Number.isFinite(seenAll) ? seenAll : p0), low: since(low), high: since(p1), reached, capMs };
+      low = p0; // the samples were all there, others were not yet: from now on the count decides
+      seenAll = -Infinity;
+      await Bun.sleep(20);
     }
   } finally {
+    counter.stop();
     await d.stop();
     netns.destroy();
   }

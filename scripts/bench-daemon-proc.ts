@@ -71,14 +71,6 @@ export function tail(file: string, n = 30): string {
   }
 }
 
-/** Number of elements in the set now, or -1 when the set does not exist (yet). */
-export function setSize(ns: string, fw: Firewall): number {
-  const r = sh(["ip", "netns", "exec", ns, "nft", "-j", "list", "set", "inet", fw.table, fw.set]);
-  if (r.code !== 0) return -1;
-  const doc = JSON.parse(r.stdout) as { nftables: Array<{ set?: { elem?: unknown[] } }> };
-  return doc.nftables.reduce((n, item) => n + (item.set?.elem?.length ?? 0), 0);
-}
-
 /**
  * A long-running `nft monitor new elements` in the namespace. Every address in an "add element"
  * event gets the performance.now() at which its line reached us (first sighting kept).

@@ -62,11 +62,11 @@ export function report(r: Results): string {
     goals.push(`startup with ${fmtN(target.bans)} bans < 3 s: ${target.ms !== null && target.ms < 3000 ? "met" : "**missed**"}`);
     notes.push(
       `Startup: a database of current bans written before the start (with f2b's src/db: fail2ban's jails/bans/bips ` +
-        `tables, which fail2ban opens as its own), then \`nft -j list set\` polled until it counts every ban. The value is ` +
-        `the start of the first complete poll after spawning the daemon; in brackets the interval the bans certainly arrived ` +
-        `in (start of the last incomplete poll – end of the complete one: listing 100,000 elements takes nft about a second; ` +
-        `an \`nft monitor\` would have slowed the daemon's transaction several times). fail2ban ran with ${fmtN(f2b.bans)} ` +
-        `bans only (it applies one shell \`nft add element\` per ban); nothing is extrapolated.`,
+        `tables, which fail2ban opens as its own); from inside the namespace, raw netlink lookups of 64 sampled bans ` +
+        `(first and last included) every ~5 ms, then a full count of the set. The value is when the samples were all ` +
+        `in and the count right after confirmed every ban (otherwise: the first complete count); in brackets the ` +
+        `interval the bans certainly arrived in (last look that found one missing – end of the confirming count). ` +
+        `fail2ban ran with ${fmtN(f2b.bans)} bans only (it applies one shell \`nft add element\` per ban); nothing is extrapolated.`,
     );
   }
   if (r.idle) {
