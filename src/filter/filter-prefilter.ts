@@ -7,6 +7,8 @@ const META = new Set([..."\\.^$*+?{}[]|()"]);
 /**
  * For a (Python, non-MULTILINE) pattern "^literal...", the literal every match starts with; "" when
  * unsure: no leading ^, a top-level alternative, inline flags (case/verbose change literals).
+ * Groups ("(?:", "(?P<name>") are entered when they hold no alternative and are not quantified:
+ * then their text is simply part of the sequence ("^(?P<nofail>Connection from) " → "Connection from ").
  */
 export function anchoredPrefix(pattern: string): string {
   if (!pattern.startsWith("^") || unsafeFlags(pattern) || hasTopLevelBar(pattern)) return "";
@@ -14,6 +16,17 @@ export function anchoredPrefix(pattern: string): string {
   let i = 1;
   while (i < pattern.length) {
     const c = pattern[i]!;
+    if (c === "(") {
+      const body = enterableGroup(pattern, i);
+      if (body < 0) break;
+      i = body;
+      continue;
+    }
+    if (c === ")") {
+      // the end of an entered group (checked unquantified when entered)
+      i++;
+      continue;
+    }
     if (c === "\\") {
       const n = pattern[i + 1];
       if (n === undefined || /[0-9A-Za-z]/.test(n)) break;
@@ -33,6 +46,20 @@ export function anchoredPrefix(pattern: string): string {
     }
   }
   return out;
+}
+
+/** Index of the body of the plain or named group opened at i when it can be read as part of the
+ *  enclosing sequence (no "|" at its top level, no quantifier after it); else -1. */
+function enterableGroup(p: string, i: number): number {
+  let j = i + 1;
+  if (p.startsWith("?:", j)) j += 2;
+  else if (p.startsWith("?P<", j)) j = p.indexOf(">", j) + 1;
+  else if (p[j] === "?") return -1; // lookaround, backreference, conditional, flags, atomic
+  const close = groupEnd(p, i);
+  if (close < 0 || j <= 0) return -1;
+  const q = p[close + 1];
+  if (q === "*" || q === "+" || q === "?" || q === "{") return -1;
+  return alternatives(p, j, close).length === 1 ? j : -1;
 }
 
 function hasTopLevelBar(p: string): boolean {

@@ -19,6 +19,13 @@ test("prefixes and first characters of crafted patterns", () => {
   expect(anchoredPrefix("^a|b")).toBe("");
   expect(anchoredPrefix("^(?i)abc")).toBe("");
   expect(anchoredPrefix("abc")).toBe("");
+  expect(anchoredPrefix("^(?P<nofail>Connection from) (?P<x>y)")).toBe("Connection from y");
+  expect(anchoredPrefix("^(?P<a>(?P<b>Accepted) \\w+) for")).toBe("Accepted ");
+  expect(anchoredPrefix("^(?:ab?)c")).toBe("a");
+  expect(anchoredPrefix("^(?:ab)?c")).toBe("");
+  expect(anchoredPrefix("^x(?:ab)+c")).toBe("x");
+  expect(anchoredPrefix("^x(?:a|b)c")).toBe("x");
+  expect(anchoredPrefix("^x(?=a)b")).toBe("x");
   expect(chars(firstChars("^[aA]uth"))).toBe("Aa");
   expect(chars(firstChars("^(?P<x>(?P<y>Conn (?:a|b)|Disc))"))).toBe("CD");
   expect(chars(firstChars("^[a-c\\]]x"))).toBe("]abc");
