@@ -12,6 +12,16 @@ export function tupleLinesBuf(lines: readonly TupleLine[]): string {
   return buf;
 }
 
+/**
+ * The search buffer of a prefregex's <F-CONTENT>: content + "\n". Usually the content runs to the
+ * end of the line, so that text is already the buffer's tail: a slice of it costs no copy.
+ */
+export function contentBuffer(buf: string, content: string): string {
+  const at = buf.length - 1 - content.length;
+  if (at >= 0 && buf.charCodeAt(buf.length - 1) === 10 && buf.startsWith(content, at)) return buf.slice(at);
+  return content + "\n";
+}
+
 /** The original line text (with its date). */
 export function fullLine(l: TupleLine): string {
   return l[0] + l[1] + l[2];

@@ -35,3 +35,26 @@ export function groupsOf(c: CompiledRegex, m: RegexMatch): FailData {
   // search() hands out a fresh groups object per match: it can become the failure's data as is
   return c.folds ? c.regex.getGroups(m) : m.groups;
 }
+
+/**
+ * Which failregexes can match a text starting with a given code unit (1 = may match): the
+ * first-character pre-check of all regexes at once, remembered per first character.
+ */
+export class StartMasks {
+  private readonly masks = new Map<number, Uint8Array>();
+
+  constructor(private readonly regexes: readonly CompiledRegex[]) {}
+
+  get(c: number): Uint8Array {
+    let m = this.masks.get(c);
+    if (m) return m;
+    m = new Uint8Array(this.regexes.length);
+    for (let i = 0; i < m.length; i++) {
+      const first = this.regexes[i]!.first;
+      m[i] = first === null || first.has(c) ? 1 : 0;
+    }
+    if (this.masks.size >= 512) this.masks.clear(); // hostile input: many different first characters
+    this.masks.set(c, m);
+    return m;
+  }
+}

@@ -7,10 +7,10 @@ import type { TimeZone } from "./date/tz.ts";
 import type { DnsResolver } from "./dns.ts";
 import { FailRegex, Regex, RegexError } from "./failregex.ts";
 import { resolveIds, type IdContext, type UseDns } from "./filter-ids.ts";
-import { fullLine, splitByMatch, tupleLinesBuf, type TupleLine } from "./filter-lines.ts";
+import { contentBuffer, fullLine, splitByMatch, tupleLinesBuf, type TupleLine } from "./filter-lines.ts";
 import { MlfidCache, type FailData } from "./filter-mlfid.ts";
 import { LineClock } from "./filter-time.ts";
-import { describeRegex, groupsOf, searchIn, type CompiledRegex } from "./filter-regex.ts";
+import { describeRegex, groupsOf, searchIn, StartMasks, type CompiledRegex } from "./filter-regex.ts";
 
 export type { FailData } from "./filter-mlfid.ts";
 export type { TupleLine } from "./filter-lines.ts";
@@ -80,6 +80,7 @@ export class Filter {
   private lastLineTime: number | null = null;
   private readonly warnedUntil = new Map<string, number>();
   private readonly prefOtherGroups: readonly string[];
+  private readonly startMasks: StartMasks;
 
   constructor(def: FilterDefinition, deps: FilterDeps, opts: FilterOptions = {}) {
     this.now = deps.now;
@@ -103,6 +104,7 @@ export class Filter {
     const prefRegex = this.prefRegex?.regex ?? null;
     this.prefOtherGroups = prefRegex ? prefRegex.groupNames.filter((n) => n !== "content") : [];
     this.failRegexes = def.failregex.map((p) => compile(def, "failregex", p, multiline, () => new FailRegex(p, { ...regexOpts, prefRegex })));
+    this.startMasks = new StartMasks(this.failRegexes);
     this.ignoreRegexes = def.ignoreregex.map((p) => compile(def, "ignoreregex", p, false, () => new Regex(p, { useDns: this.useDns })));
     this.dateDetector = new DateDetector({
       datepattern: opts.datePattern ?? def.datepattern,
@@ -204,9 +206,16 @@ export class Filter {
       }
     }
 
+    let mask: Uint8Array | null = null;
+    let maskBuf: string | null = null;
     for (let i = 0; i < this.failRegexes.length; i++) {
       const fr = this.failRegexes[i]!;
       if (buf === null) buf = tupleLinesBuf(this.buffer);
+      if (buf !== maskBuf) {
+        maskBuf = buf;
+        mask = this.startMasks.get(buf.charCodeAt(0));
+      }
+      if (mask![i] === 0) continue;
       const m = searchIn(fr, buf);
       if (!m) continue;
       let fail = groupsOf(fr, m);
@@ -277,16 +286,6 @@ export class Filter {
     this.warnedUntil.set(key, now + DAY);
     this.warn(msg);
   }
-}
-
-/**
- * The search buffer of a prefregex's <F-CONTENT>: content + "\n". Usually the content runs to the
- * end of the line, so that text is already the buffer's tail: a slice of it costs no copy.
- */
-function contentBuffer(buf: string, content: string): string {
-  const at = buf.length - 1 - content.length;
-  if (at >= 0 && buf.charCodeAt(buf.length - 1) === 10 && buf.startsWith(content, at)) return buf.slice(at);
-  return content + "\n";
 }
 
 function parseUseDns(value: string, warn: (msg: string) => void): UseDns {
