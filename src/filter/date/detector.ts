@@ -53,11 +53,12 @@ export class DateDetector {
   private readonly wallClock: () => number;
   // Where the last date was, in code points as fail2ban counts, and the characters around it.
   private lastDistance = 1;
-  private lastBefore = "";  // char before the last date ("" = none)
-  private lastFirst = "";   // first char of the last date
+  // The characters around the last date are read from its line only when needed (the fast path
+  // for templates not bound to the line's start or end): most logs never need them.
+  private lastLine = "";
+  private lastSu = 0;
+  private lastEu = 0;
   private lastEnd = FAR;
-  private lastLast = "";    // last char of the last date
-  private lastAfter = "";   // char after the last date
   private lastIdx = FAR;
   private firstUnused = 0;
   // One-entry conversion cache: busy logs repeat the same timestamp text line after line. The
@@ -152,8 +153,14 @@ export class DateDetector {
       } else {
         const d = u16Index(line, this.lastDistance), e = u16Index(line, this.lastEnd);
         // same surroundings as last time: search only where the date was
-        if ((cpBefore(line, d) === this.lastBefore || (cpAt(line, d) === this.lastFirst && !ALNUM.test(this.lastFirst))) &&
-            (cpAt(line, e) === this.lastAfter || (cpBefore(line, e) === this.lastLast && !ALNUM.test(this.lastLast)))) {
+        const pl = this.lastLine, su = this.lastSu, eu = this.lastEu;
+        const lastBefore = cpBefore(pl, su); // char before the last date ("" = none)
+        const lastFirst = cpAt(pl, su); // first char of the last date
+        // fail2ban reads line[endpos - 1]: for an empty match at 0 that is the line's last character
+        const lastLast = eu > 0 ? cpBefore(pl, eu) : cpBefore(pl, pl.length);
+        const lastAfter = cpAt(pl, eu); // char after the last date
+        if ((cpBefore(line, d) === lastBefore || (cpAt(line, d) === lastFirst && !ALNUM.test(lastFirst))) &&
+            (cpAt(line, e) === lastAfter || (cpBefore(line, e) === lastLast && !ALNUM.test(lastLast)))) {
           match = template.search(line, d, e);
         } else {
           match = template.search(line);
@@ -203,11 +210,9 @@ export class DateDetector {
     this.lastDistance = distance;
     this.lastEnd = endpos;
     const su = match.index, eu = match.index + match[0].length;
-    this.lastBefore = cpBefore(line, su);
-    this.lastFirst = cpAt(line, su);
-    // fail2ban reads line[endpos - 1]: for an empty match at 0 that is the line's last character
-    this.lastLast = eu > 0 ? cpBefore(line, eu) : cpBefore(line, line.length);
-    this.lastAfter = cpAt(line, eu);
+    this.lastLine = line;
+    this.lastSu = su;
+    this.lastEu = eu;
     const template = entry.template;
     if (i && i !== this.lastIdx) i = this.reorder(i);
     this.lastIdx = i;
