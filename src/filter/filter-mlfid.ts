@@ -12,6 +12,7 @@ const PREV_NOFAIL = 4;
 const GAINED = 8;
 
 function truthy(v: unknown): boolean {
+  if (typeof v === "string") return v !== ""; // the common case: a captured group
   if (v instanceof Set) return v.size > 0;
   if (Array.isArray(v)) return v.length > 0;
   return v !== undefined && v !== null && v !== "" && v !== 0 && v !== false;
