@@ -45,6 +45,10 @@ function die(msg: string): never {
   process.exit(1);
 }
 
+for (const [name, v, min] of [["--ips", ips, 1], ["--bans", bans, 1], ["--fail2ban-bans", refBans, 0], ["--cap-min", capMs, 1]] as const) {
+  if (!Number.isInteger(v) || v < min) die(`${name} must be a whole number >= ${min}`);
+}
+for (const part of only) if (!["latency", "startup", "idle"].includes(part)) die(`--only: unknown part '${part}' (latency, startup, idle)`);
 if (process.getuid?.() !== 0) die("needs root (network namespaces, nftables)");
 for (const tool of ["ip", "nft", "fail2ban-server", "fail2ban-client"]) {
   if (sh(["sh", "-c", `command -v ${tool}`]).code !== 0) die(`${tool} not found`);
