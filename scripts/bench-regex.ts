@@ -1,6 +1,7 @@
 // Benchmark: `dist/f2b regex` vs fail2ban's `fail2ban-regex` with the stock sshd filter on the same
 // generated auth.log, in one run. Prints a Markdown table (lines/s, ratio, matched counts, peak RSS)
-// to stdout; asserts both tools count the same matches on the shared prefix.
+// to stdout; asserts both tools count the same matches on the shared prefix. A last row measures the
+// server's path alone: Filter.processLine per line in one process (no start-up, no file reading).
 //   bun scripts/bench-regex.ts [LINES=1000000] [F2B_REGEX_LINES=100000]
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -52,6 +53,29 @@ try {
     return { seconds: Number(tm[1]), cpu: Number(tm[3]) + Number(tm[4]), rssKiB: Number(tm[2]), lines: Number(lm[1]), matched: Number(lm[3]) };
   };
 
+  // The server's path: Filter.processLine per line as src/server/jail-runtime.ts calls it (operation
+  // mode, first matching regex only), in-process, from the log already in memory; CPU time of the loop.
+  const serverPath = (): { cpu: number; lines: number; failures: number } => {
+    const code = `
+      import { readFileSync } from "node:fs";
+      import { diskFS } from ${JSON.stringify(join(repo, "src/config/fs.ts"))};
+      import { loadFilter } from ${JSON.stringify(join(repo, "src/config/filter-reader.ts"))};
+      import { Filter } from ${JSON.stringify(join(repo, "src/filter/filter.ts"))};
+      import { TimeZone } from ${JSON.stringify(join(repo, "src/filter/date/tz.ts"))};
+      const lines = readFileSync(${JSON.stringify(log)}, "utf8").split("\\n");
+      if (lines.at(-1) === "") lines.pop();
+      const def = loadFilter(diskFS(${JSON.stringify(FILTER_DIR)}), "sshd");
+      const f = new Filter(def, { now: () => Date.now() / 1000, tz: TimeZone.fromEnv() }, { findTime: 600 });
+      let failures = 0;
+      const c0 = process.cpuUsage();
+      for (const l of lines) failures += f.processLine(l).length;
+      const c = process.cpuUsage(c0);
+      console.log(JSON.stringify({ cpu: (c.user + c.system) / 1e6, lines: lines.length, failures }));`;
+    const r = spawnSync(process.execPath, ["-e", code], { encoding: "utf8", maxBuffer: 1 << 24, env: { ...process.env, TZ: "UTC" } });
+    if (r.status !== 0) die(`server-path measurement failed:\n${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { cpu: number; lines: number; failures: number };
+  };
+
   const ref = run([refTool, "--print-no-missed", "--print-no-ignored", prefix, join(FILTER_DIR, "filter.d", "sshd.conf")]);
   const oursPrefix = run([f2b, "regex", "-c", FILTER_DIR, "--print-no-missed", "--print-no-ignored", prefix, "sshd"]);
   const ours = run([f2b, "regex", "-c", FILTER_DIR, "--print-no-missed", "--print-no-ignored", log, "sshd"]);
@@ -71,6 +95,8 @@ try {
   row("fail2ban-regex 1.0.2", ref);
   row("f2b regex (same prefix)", oursPrefix);
   row("f2b regex", ours);
+  const sp = serverPath();
+  console.log(`| f2b Filter.processLine (server path, in-process loop) | ${fmt(sp.lines)} | | ${sp.cpu.toFixed(2)} | ${fmt(sp.lines / Math.max(sp.cpu, 0.01))} | ${fmt(sp.failures)} failures | |`);
   console.log(
     `\nf2b / fail2ban-regex throughput: **${(rate(ours) / rate(ref)).toFixed(1)}×** per CPU second ` +
       `(${((ours.lines / ours.seconds) / (ref.lines / ref.seconds)).toFixed(1)}× by wall time); ` +
