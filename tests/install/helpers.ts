@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO } from "../e2e/fixtures.ts";
+export { until } from "../helpers/wait.ts";
 
 export const INSTALL_SH = join(REPO, "install.sh");
 
@@ -70,13 +71,4 @@ export function daemonPid(s: StagedRoot): number {
 export function serversOf(s: StagedRoot): number[] {
   const r = spawnSync("pgrep", ["-f", "--", `f2b server -c ${s.etc} `], { encoding: "utf8" });
   return r.stdout.split("\n").filter(Boolean).map(Number);
-}
-
-export async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await Bun.sleep(50);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
 }

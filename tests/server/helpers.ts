@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+export { until } from "../helpers/wait.ts";
 
 export interface TestRoot {
   dir: string;
@@ -59,14 +60,4 @@ export function makeRoot(jailLocal: string): TestRoot {
   writeFileSync(root.log, "");
   root.writeJailLocal(jailLocal);
   return root;
-}
-
-/** Polls until `cond` holds (bounded), so tests never sleep longer than needed. */
-export async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await Bun.sleep(25);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
 }
