@@ -55,6 +55,11 @@ export abstract class DateTemplate {
   private group1AtEnd = false;
   /** JS source overriding the translation of `regex` (for constructs JS lacks, e.g. conditionals). */
   protected jsSource: string | undefined;
+  /** JS capture number of Python's group 1 (a capture emulating an atomic group may come first). */
+  protected group1 = 1;
+  /** Python group names and their JS capture numbers: the translated regex has unnamed captures
+   *  (JSC then builds no groups object per match); null for a hand-written jsSource. */
+  private groupCaptures: [string, number][] | null = null;
 
   /** fail2ban's DateTemplate.setRegex: adds boundaries, group 1, flags; strips ** markers. */
   setRegex(regex: string, wordBegin: WordBegin = true, wordEnd = true): void {
@@ -109,11 +114,14 @@ export abstract class DateTemplate {
         if (e instanceof RegexError) throw new DatePatternError(e.message);
         throw e;
       }
-      source = prefix + t.source + suffix;
+      source = prefix + t.fastSource + suffix;
       flags = t.flags;
+      this.group1 = t.groups[0]?.capture ?? 1;
+      this.groupCaptures = t.groups.flatMap((g) => (g.name !== undefined ? [[g.name, g.capture] as [string, number]] : []));
     }
     const shape = analyzeShape(source);
-    this.group1AtEnd = shape.group1AtEnd;
+    // the shape analysis reads the first capture: only trusted when it is group 1
+    this.group1AtEnd = shape.group1AtEnd && this.group1 === 1;
     // A start-anchored regex can only match at 0: sticky stops JSC from retrying every position.
     const mode = shape.startAnchored ? "y" : "g";
     try {
@@ -132,13 +140,21 @@ export abstract class DateTemplate {
     return re.exec(endpos === undefined || endpos >= line.length ? line : line.slice(0, Math.max(endpos, 0)));
   }
 
+  /** Named groups of a match by Python name (undefined when a group did not take part). */
+  protected fields(m: RegExpExecArray): Record<string, string | undefined> {
+    if (this.groupCaptures === null) return m.groups ?? {};
+    const out: Record<string, string | undefined> = {};
+    for (const [name, capture] of this.groupCaptures) out[name] = m[capture];
+    return out;
+  }
+
   /** [start, end) of group 1 (fail2ban's date text) in a match of this template. */
   group1Span(m: RegExpExecArray): [number, number] {
     if (this.group1AtEnd) {
       const end = m.index + m[0].length;
       return [end - (m[1]?.length ?? 0), end];
     }
-    const span = m.indices?.[1];
+    const span = m.indices?.[this.group1];
     return span ? [span[0], span[1]] : [m.index, m.index + m[0].length];
   }
 

@@ -52,7 +52,7 @@ export class DatePatternRegex extends DateTemplate {
   }
 
   getDate(m: RegExpExecArray, ctx: DateContext): number {
-    return fieldsToEpoch((m.groups ?? {}) as Fields, ctx.now, ctx.tz, ctx.defaultTzMinutes);
+    return fieldsToEpoch(this.fields(m) as Fields, ctx.now, ctx.tz, ctx.defaultTzMinutes);
   }
 }
 
@@ -113,7 +113,7 @@ export class DateTai64n extends DateTemplate {
 
   getDate(m: RegExpExecArray): number {
     // like fail2ban: hex digits 2..16 of the label (the 2^62 bias digit dropped)
-    return parseInt(m[1]!.slice(2, 17), 16);
+    return parseInt(m[this.group1]!.slice(2, 17), 16);
   }
 }
 
