@@ -9,8 +9,15 @@ function isPairAt(s: string, u: number): boolean {
   return d >= 0xdc00 && d <= 0xdfff;
 }
 
+/** A surrogate pair, by code units (no "u" flag); "g" so test() leaves lastIndex after it. */
+const PAIR = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
+
 /** Code point index of UTF-16 offset `u` (which must not split a pair). */
 export function cpIndex(s: string, u: number): number {
+  if (u < 2) return u;
+  PAIR.lastIndex = 0;
+  // usual case: no pair starts before u - 1, so code points and code units agree (native scan)
+  if (!PAIR.test(s) || PAIR.lastIndex - 2 >= u - 1) return u;
   let cp = u;
   for (let i = 0; i < u - 1; i++) if (isPairAt(s, i)) { cp--; i++; }
   return cp;
