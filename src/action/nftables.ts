@@ -14,6 +14,7 @@ import {
   type NftCmd, type NftNames,
 } from "./nft-json.ts";
 import { normaliseSpec, parseAddr, type Family, type ParsedAddr, type ServiceResolver } from "./spec.ts";
+import { normalizeIP } from "../jail/ipaddr.ts";
 import { silentLog, type ActionLog, type BanEntry, type CommandRunner, type FirewallBackend, type FirewallJailSpec } from "./types.ts";
 
 export interface NftablesDeps {
@@ -65,21 +66,35 @@ export function nftablesBackend(deps: NftablesDeps): FirewallBackend {
   /** Tries the whole change set as one transaction. If the kernel refuses it because a network
    * overlaps one already banned, applies the addresses, then each network alone, so the rest
    * still takes effect (the refused network is logged). */
-  const applyWithFallback = async (what: string, hostCmds: NftCmd[], nets: NftCmd[][]): Promise<void> => {
+  const applyWithFallback = async (what: string, hostCmds: NftCmd[], nets: NftCmd[][]): Promise<Set<number>> => {
+    const refused = new Set<number>(); // indexes of the network groups the kernel refused
     try {
       await apply([...hostCmds, ...nets.flat()]);
     } catch (e) {
       if (nets.length === 0 || !/overlap|exists|No such file/i.test((e as Error).message)) throw e;
       await apply(hostCmds);
-      for (const g of nets) {
+      for (const [i, g] of nets.entries()) {
         try {
           await apply(g);
         } catch (err) {
+          refused.add(i);
           log.warn(`nftables ${what}: ${(err as Error).message}`);
         }
       }
     }
+    return refused;
   };
+
+  const listSet = async (set: string): Promise<string[] | null> => {
+    const res = await deps.run.run([nft, "-j", "list", "set", names.family, names.table, set], { timeoutMs });
+    if (res.code !== 0) return null; // set absent: jail not started
+    const out: string[] = [];
+    for (const item of parseNftJson(res.stdout)) {
+      if ("set" in item) out.push(...elementsToText(((item.set as { elem?: unknown[] }).elem) ?? []));
+    }
+    return out;
+  };
+  const contents = new SetContents(listSet);
 
   return {
     name: "nftables",
@@ -98,66 +113,85 @@ export function nftablesBackend(deps: NftablesDeps): FirewallBackend {
         }
       }
       await apply(cmds);
+      for (const set of allSets(s.jail)) contents.started(set, existing?.sets.has(set) ?? false);
     },
 
     async ban(spec: FirewallJailSpec, entries: BanEntry[]): Promise<void> {
       const jail = normaliseSpec(spec, deps.resolveService).jail;
-      const hosts = new Map<Family, { vals: unknown[]; elems: unknown[] }>();
+      const hosts = new Map<Family, { fresh: unknown[]; rebanVals: unknown[]; rebanElems: unknown[] }>();
       const nets: NftCmd[][] = [];
-      for (const e of dedupe(entries)) {
-        if (e.timeout !== null && e.timeout <= 0) continue; // already expired: nothing to enforce
+      // expired entries dropped: nothing to enforce
+      const todo = dedupe(entries).filter((e) => e.timeout === null || e.timeout > 0);
+      const setOf = (a: ParsedAddr): string => setName(jail, a.family, a.prefix === undefined ? "addr" : "net");
+      const knownBySet = new Map<string, Set<string>>();
+      for (const set of new Set(todo.map((e) => setOf(e.addr)))) knownBySet.set(set, await contents.of(set));
+      for (const e of todo) {
         const val = elemValue(e.addr);
         const elem = e.timeout === null ? val : { elem: { val, timeout: Math.max(1, Math.ceil(e.timeout)) } };
+        const set = setOf(e.addr);
+        const known = knownBySet.get(set)!;
+        const key = elemKey(e.addr.text);
+        // add + delete + add replaces the timeout of an element already in the set on every kernel
+        // version; a plain add would keep the old one. Deletes are slow (the kernel waits for an RCU
+        // grace period), so only elements that may be present take that path.
+        const reban = known.has(key);
+        known.add(key); // before the apply: a superset only costs speed, never a stale timeout
         if (e.addr.prefix === undefined) {
-          const h = hosts.get(e.addr.family) ?? { vals: [], elems: [] };
+          const h = hosts.get(e.addr.family) ?? { fresh: [], rebanVals: [], rebanElems: [] };
           hosts.set(e.addr.family, h);
-          h.vals.push(val);
-          h.elems.push(elem);
+          if (reban) {
+            h.rebanVals.push(val);
+            h.rebanElems.push(elem);
+          } else h.fresh.push(elem);
         } else {
-          const set = setName(jail, e.addr.family, "net");
-          nets.push([elementCmd("add", names, set, [val]), elementCmd("delete", names, set, [val]), elementCmd("add", names, set, [elem])]);
+          nets.push(reban
+            ? [elementCmd("add", names, set, [val]), elementCmd("delete", names, set, [val]), elementCmd("add", names, set, [elem])]
+            : [elementCmd("add", names, set, [elem])]);
         }
       }
-      // add + delete + add: a re-ban replaces the old timeout on every kernel version, and the
-      // whole change set stays one transaction of three commands per set
       const hostCmds = [...hosts].flatMap(([fam, h]) => {
         const set = setName(jail, fam, "addr");
-        return [elementCmd("add", names, set, h.vals), elementCmd("delete", names, set, h.vals), elementCmd("add", names, set, h.elems)];
+        const cmds: NftCmd[] = h.fresh.length ? [elementCmd("add", names, set, h.fresh)] : [];
+        if (h.rebanVals.length) {
+          cmds.push(elementCmd("add", names, set, h.rebanVals), elementCmd("delete", names, set, h.rebanVals), elementCmd("add", names, set, h.rebanElems));
+        }
+        return cmds;
       });
       await applyWithFallback("ban", hostCmds, nets);
     },
 
     async unban(spec: FirewallJailSpec, ips: string[]): Promise<void> {
       const jail = normaliseSpec(spec, deps.resolveService).jail;
-      const hosts = new Map<Family, unknown[]>();
-      const nets: NftCmd[][] = [];
+      const hosts = new Map<Family, { vals: unknown[]; keys: string[] }>();
+      const nets: { set: string; key: string; cmds: NftCmd[] }[] = [];
       for (const ip of new Set(ips)) {
         const a = parseAddr(ip);
         const val = elemValue(a);
-        if (a.prefix === undefined) hosts.set(a.family, [...(hosts.get(a.family) ?? []), val]);
-        else {
+        if (a.prefix === undefined) {
+          const h = hosts.get(a.family) ?? { vals: [], keys: [] };
+          hosts.set(a.family, h);
+          h.vals.push(val);
+          h.keys.push(elemKey(a.text));
+        } else {
           const set = setName(jail, a.family, "net");
-          nets.push([elementCmd("add", names, set, [val]), elementCmd("delete", names, set, [val])]);
+          nets.push({ set, key: elemKey(a.text), cmds: [elementCmd("add", names, set, [val]), elementCmd("delete", names, set, [val])] });
         }
       }
       // the add makes the delete succeed when the element already expired in the kernel
-      const hostCmds = [...hosts].flatMap(([fam, vals]) => {
+      const hostCmds = [...hosts].flatMap(([fam, h]) => {
         const set = setName(jail, fam, "addr");
-        return [elementCmd("add", names, set, vals), elementCmd("delete", names, set, vals)];
+        return [elementCmd("add", names, set, h.vals), elementCmd("delete", names, set, h.vals)];
       });
-      await applyWithFallback("unban", hostCmds, nets);
+      const refused = await applyWithFallback("unban", hostCmds, nets.map((n) => n.cmds));
+      // forgotten only once gone from the kernel: a known element that is absent costs nothing wrong
+      for (const [fam, h] of hosts) contents.forget(setName(jail, fam, "addr"), h.keys);
+      nets.forEach((n, i) => { if (!refused.has(i)) contents.forget(n.set, [n.key]); });
     },
 
     async list(spec: FirewallJailSpec): Promise<string[]> {
       const jail = normaliseSpec(spec, deps.resolveService).jail;
       const out: string[] = [];
-      for (const set of allSets(jail)) {
-        const res = await deps.run.run([nft, "-j", "list", "set", names.family, names.table, set], { timeoutMs });
-        if (res.code !== 0) continue; // set absent: jail not started
-        for (const item of parseNftJson(res.stdout)) {
-          if ("set" in item) out.push(...elementsToText(((item.set as { elem?: unknown[] }).elem) ?? []));
-        }
-      }
+      for (const set of allSets(jail)) out.push(...((await listSet(set)) ?? []));
       return out;
     },
 
@@ -170,6 +204,7 @@ export function nftablesBackend(deps: NftablesDeps): FirewallBackend {
 
     async stop(spec: FirewallJailSpec): Promise<void> {
       const jail = normaliseSpec(spec, deps.resolveService).jail;
+      for (const set of allSets(jail)) contents.drop(set);
       const t = await readTable();
       if (!t) return;
       const cmds: NftCmd[] = [];
@@ -185,6 +220,54 @@ export function nftablesBackend(deps: NftablesDeps): FirewallBackend {
       await apply(cmds);
     },
   };
+}
+
+/** Canonical element text, so "2001:DB8::1" from a log and "2001:db8::1" listed by nft meet. */
+const elemKey = (text: string): string => normalizeIP(text);
+
+/**
+ * The elements each set may hold (a superset: kernel timeouts expire elements silently), so a ban
+ * knows whether it must replace an element's timeout. A set this process created starts empty. A
+ * set found at start() (a restart after a crash, or without stop) is listed once, at its first
+ * ban: a plain add of an element already there would keep its old timeout, which is usually the
+ * same ban end after a restart, but not when bantime or bantime.increment changed meanwhile.
+ */
+class SetContents {
+  private readonly sets = new Map<string, Set<string> | Promise<Set<string>>>();
+
+  constructor(private readonly listSet: (set: string) => Promise<string[] | null>) {}
+
+  started(set: string, existed: boolean): void {
+    if (!this.sets.has(set) && !existed) this.sets.set(set, new Set());
+    // existed and untracked: stays untracked, listed by of(); tracked: a re-start changes nothing
+  }
+
+  /** The set's (possible) elements; lists it first when this process does not know them. */
+  of(set: string): Set<string> | Promise<Set<string>> {
+    const cur = this.sets.get(set);
+    if (cur) return cur;
+    const listing = this.listSet(set).then(
+      (texts) => {
+        const known = new Set<string>();
+        for (const t of texts ?? []) known.add(elemKey(t));
+        this.sets.set(set, known);
+        return known;
+      },
+      (e: unknown) => {
+        this.sets.delete(set); // listed again at the next ban
+        throw e;
+      },
+    );
+    this.sets.set(set, listing);
+    return listing;
+  }
+
+  forget(set: string, keys: string[]): void {
+    const known = this.sets.get(set);
+    if (known instanceof Set) for (const k of keys) known.delete(k);
+  }
+
+  drop(set: string): void { this.sets.delete(set); }
 }
 
 function dedupe(entries: BanEntry[]): { addr: ParsedAddr; timeout: number | null }[] {
