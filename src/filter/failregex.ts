@@ -1,7 +1,7 @@
 // fail2ban's Regex / FailRegex (server/failregex.py): tag resolution, compilation with Python `re`
 // semantics (via pyre.ts), search over a buffer of "\n"-joined lines, and fail2ban's group dictionary.
 import { RegexError } from "./pyre-error.ts";
-import { searchPython, searcherFor, translatePythonRegex, type Translation } from "./pyre.ts";
+import { searchNamed, searcherFor, translatePythonRegex, type Translation } from "./pyre.ts";
 import { globalToLocalFlags, resolveTags, tagToGroupName } from "./failregex-tags.ts";
 
 export { RegexError } from "./pyre-error.ts";
@@ -77,8 +77,7 @@ export class Regex {
   /** Python re.search: first match at or after `from`. Never throws on any input string. */
   search(text: string, from = 0): RegexMatch | null {
     try {
-      const m = searchPython(this.translation, this.searcher, text, from);
-      return m && { start: m.start, end: m.end, groups: m.groups };
+      return searchNamed(this.translation, this.searcher, text, from);
     } catch {
       return null; // engine resource limits on pathological input: treat as no match
     }

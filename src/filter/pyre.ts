@@ -223,6 +223,31 @@ export function searchPython(t: Translation, re: RegExp, text: string, from = 0)
   re.lastIndex = from;
   const m = re.exec(text);
   if (!m) return null;
+  return pyMatch(t, m, text);
+}
+
+/**
+ * searchPython() without the by-number values: the span and the groups by Python name only, which
+ * is all a failregex needs (one array less per match).
+ */
+export function searchNamed(t: Translation, re: RegExp, text: string, from = 0): { start: number; end: number; groups: Record<string, string | undefined> } | null {
+  re.lastIndex = from;
+  const m = re.exec(text);
+  if (!m) return null;
+  if (t.loops.length) {
+    const p = pyMatch(t, m, text);
+    return { start: p.start, end: p.end, groups: p.groups };
+  }
+  const tg = t.groups;
+  const groups: Record<string, string | undefined> = {};
+  for (let i = 0; i < tg.length; i++) {
+    const g = tg[i]!;
+    if (g.name !== undefined) groups[g.name] = m[g.capture];
+  }
+  return { start: m.index, end: m.index + m[0].length, groups };
+}
+
+function pyMatch(t: Translation, m: RegExpExecArray, text: string): PyMatch {
   const tg = t.groups;
   const values: (string | undefined)[] = new Array<string | undefined>(tg.length + 1);
   for (let i = 0; i < tg.length; i++) values[i + 1] = m[tg[i]!.capture];
