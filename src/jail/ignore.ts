@@ -153,9 +153,21 @@ export class IgnoreList {
   private async decide(subject: IgnoreSubject): Promise<IgnoreReason | null> {
     const ip = parseIP(subject.id);
     const key = ip ? ip.toString() : subject.id;
-    if (this.opts.ignoreself && ip && (await this.selfIPs()).has(key)) return this.found(key, "ignoreself rule");
+    const self = this.opts.ignoreself && ip ? (this.cachedSelfIPs() ?? (await this.selfIPs())) : null;
+    return this.matchLocal(ip, key, self) ?? this.matchRemote(subject, ip, key);
+  }
+
+  /** ignoreself, then the ip list and networks: the checks that need no DNS answer or process. */
+  private matchLocal(ip: IPAddr | null, key: string, self: Set<string> | null): IgnoreReason | null {
+    if (self?.has(key)) return this.found(key, "ignoreself rule");
     if (this.singles.has(key)) return this.found(key, "ip");
     if (ip && this.nets.some((n) => n.contains(ip))) return this.found(key, "ip");
+    return null;
+  }
+
+  private remoteChecks(): boolean { return this.names.length > 0 || (!!this.opts.ignorecommand && !!this.deps.runner); }
+
+  private async matchRemote(subject: IgnoreSubject, ip: IPAddr | null, key: string): Promise<IgnoreReason | null> {
     for (const name of this.names) {
       if (name === subject.id) return this.found(key, "dns");
       if (ip && (await this.resolveCached(name)).some((r) => r.equals(ip))) return this.found(key, "dns");
@@ -168,6 +180,52 @@ export class IgnoreList {
 
   async isIgnored(subject: IgnoreSubject | string): Promise<boolean> {
     return (await this.check(typeof subject === "string" ? { id: subject } : subject)) !== null;
+  }
+
+  /**
+   * check() of many ids at once (restoring 100,000 bans): the ids that are ignored, with the
+   * reason. The own addresses are fetched once and the ip/network checks run without a pause per
+   * id; only ids left over then wait, one after another, for DNS names and the ignorecommand, as
+   * check() would. With an ignorecache every id goes through check(), whose key may cover many ids.
+   */
+  async ignoredAmong(ids: readonly string[]): Promise<Map<string, IgnoreReason>> {
+    const out = new Map<string, IgnoreReason>();
+    if (this.opts.ignorecache) {
+      for (const id of ids) {
+        const r = await this.check({ id });
+        if (r) out.set(id, r);
+      }
+      return out;
+    }
+    const remote = this.remoteChecks();
+    if (ids.length === 0 || (!this.opts.ignoreself && this.singles.size === 0 && this.nets.length === 0 && !remote)) return out;
+    const self = this.opts.ignoreself ? (this.cachedSelfIPs() ?? (await this.selfIPs())) : null;
+    // Canonical dotted quads (what the ban database holds) skip parseIP's BigInt work: their text
+    // is already the key, and an IPv4 address can only fall into an IPv4 network.
+    const v4Nets = this.nets.filter((n) => n.family === 4).map((n) => ({ base: Number(n.addr), shift: 32 - n.plen }));
+    const inV4Nets = (id: string): boolean => {
+      const x = v4ToNumber(id);
+      return v4Nets.some((n) => n.shift === 32 || x >>> n.shift === n.base >>> n.shift);
+    };
+    const rest: { id: string; ip: IPAddr | null; key: string }[] = [];
+    for (const id of ids) {
+      let r: IgnoreReason | null;
+      if (CANONICAL_V4.test(id)) r = self?.has(id) ? "ignoreself rule" : this.singles.has(id) || inV4Nets(id) ? "ip" : null;
+      else {
+        const ip = parseIP(id);
+        r = this.matchLocal(ip, ip ? ip.toString() : id, ip ? self : null);
+      }
+      if (r) out.set(id, r);
+      else if (remote) {
+        const ip = parseIP(id);
+        rest.push({ id, ip, key: ip ? ip.toString() : id });
+      }
+    }
+    for (const { id, ip, key } of rest) {
+      const r = await this.matchRemote({ id }, ip, key);
+      if (r) out.set(id, r);
+    }
+    return out;
   }
 
   // The caller logs "[jail] Ignore <ip> by <reason>" (fail2ban's line) once, with its own logger.
@@ -189,6 +247,11 @@ export class IgnoreList {
     if (this.dnsCache.size > 1000) this.dnsCache.clear();
     this.dnsCache.set(name, { until: now + this.cacheTime(), ips });
     return ips;
+  }
+
+  /** The own addresses while cached (no pause for the caller), else null. */
+  private cachedSelfIPs(): Set<string> | null {
+    return this.selfCache && this.selfCache.until > this.deps.clock.now() ? this.selfCache.ips : null;
   }
 
   private async selfIPs(): Promise<Set<string>> {
@@ -235,6 +298,16 @@ export function substituteTags(template: string, id: string, subject: IgnoreSubj
     const text = Array.isArray(v) ? v.join("\n") : String(v);
     return quote ? shellQuote(text) : text;
   });
+}
+
+const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+const CANONICAL_V4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
+
+/** 32-bit value of a canonical dotted quad (checked by CANONICAL_V4 first). */
+function v4ToNumber(s: string): number {
+  let n = 0;
+  for (const part of s.split(".")) n = n * 256 + Number(part);
+  return n;
 }
 
 function normalizeKey(id: string): string { return parseIP(id)?.toString() ?? id; }

@@ -4,6 +4,7 @@ import { BanManager } from "../../src/ban/ban-manager.ts";
 import { SqliteBanStore } from "../../src/db/ban-store.ts";
 import { F2bDatabase } from "../../src/db/database.ts";
 import { FakeClock } from "../../src/jail/clock.ts";
+import { IgnoreList } from "../../src/jail/ignore.ts";
 import { rig, settle, SetEffector, T0, ticket } from "./helpers.ts";
 
 const rowCount = (r: ReturnType<typeof rig>, table: string): number =>
@@ -170,6 +171,31 @@ describe("BanManager", () => {
     await settle();
     expect(bm.size()).toBe(0);
     expect((db.db.query("SELECT count(*) AS n FROM bans").get() as { n: number }).n).toBe(rowsBefore);
+  });
+
+  test("restore asks ignoredAmong once for all ips (real IgnoreList), skips and logs the ignored as before", async () => {
+    const r = rig();
+    for (const ip of ["192.0.2.1", "192.0.2.3", "10.1.2.3", "2001:db8::5"]) await r.bm.ban(ticket(ip, T0));
+    r.bm.stop();
+    r.db.close();
+    const clock = new FakeClock(T0 + 100);
+    const db = F2bDatabase.open(r.file);
+    const eff = new SetEffector();
+    const ignore = new IgnoreList({ jail: "sshd", ignoreip: ["192.0.2.3", "10.0.0.0/8"], ignoreself: true }, { clock, selfAddresses: { addresses: async () => ["2001:db8::5"] } });
+    const asked: string[][] = [];
+    const logs: string[] = [];
+    const bm = new BanManager({ jail: "sshd", bantime: 600 }, {
+      clock, store: new SqliteBanStore(db), effector: eff, log: (l, m) => logs.push(`${l} ${m}`),
+      isIgnored: () => { throw new Error("isIgnored must not be asked when ignoredAmong is given"); },
+      ignoredAmong: (ips) => (asked.push(ips), ignore.ignoredAmong(ips)),
+    });
+    expect(await bm.restore()).toBe(1);
+    expect(asked.map((a) => [...a].sort())).toEqual([["10.1.2.3", "192.0.2.1", "192.0.2.3", "2001:db8::5"]]);
+    expect([...eff.set.keys()]).toEqual(["192.0.2.1"]);
+    expect(logs.filter((l) => l.includes("Ignore")).sort()).toEqual(
+      ["10.1.2.3", "192.0.2.3", "2001:db8::5"].map((ip) => `info [sshd] Ignore ${ip} by restore (ignoreip)`),
+    );
+    expect(logs).toContain("notice [sshd] Restore Ban 192.0.2.1");
   });
 
   test("reload: a new manager adopts the running bans without touching the firewall", async () => {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeClock } from "../../src/jail/clock.ts";
-import { IgnoreList, parseIgnoreCache, type IgnoreCommandRunner } from "../../src/jail/ignore.ts";
+import { IgnoreList, parseIgnoreCache, type IgnoreCommandRunner, type IgnoreReason } from "../../src/jail/ignore.ts";
 
 const shRunner: IgnoreCommandRunner = {
   async run(argv) {
@@ -87,5 +87,57 @@ describe("IgnoreList", () => {
     expect(await ig.isIgnored({ id: "10.0.0.1", data: { user: hostile } })).toBe(false);
     expect(existsSync(pwned)).toBe(false);
     expect(readFileSync(out, "utf8")).toBe(hostile);
+  });
+});
+
+describe("IgnoreList.ignoredAmong", () => {
+  const ids = [
+    "127.0.0.1", "127.200.1.1", "128.0.0.1", "10.1.2.3", "10.255.255.255", "11.0.0.0", "192.168.1.10", "192.168.1.11",
+    "172.16.0.1", "0.0.0.0", "255.255.255.255", "::ffff:192.168.1.10", "2001:db8::1", "2001:DB8:0::7", "2001:db9::1",
+    "fe80::1", "::1", "10.9.9.9", "2001:db8::9", "trusted.example", "some-user", "192.0.2.50", "192.0.2.51", "010.1.2.3",
+    "1.2.3.4/24", "203.0.113.7",
+  ];
+  const configs: Record<string, { ignoreip: string[]; ignoreself?: boolean; ignorecommand?: string; ignorecache?: string }> = {
+    nothing: { ignoreip: [] },
+    ips: { ignoreip: ["127.0.0.1/8", "192.168.1.10", "2001:db8::/32", "10.0.0.0/9", "203.0.113.7/32", "::1"] },
+    "all v4": { ignoreip: ["0.0.0.0/0"] },
+    "half v4": { ignoreip: ["128.0.0.0/1", "fe80::/10"] },
+    self: { ignoreip: ["192.168.1.11"], ignoreself: true },
+    dns: { ignoreip: ["trusted.example", "some-user", "10.0.0.0/8"], ignoreself: true },
+    command: { ignoreip: ["127.0.0.1/8"], ignorecommand: `case <ip> in 192.0.2.5*) exit 0;; 203.*) exit 2;; *) exit 1;; esac` },
+    cache: { ignoreip: ["192.0.2.50"], ignoreself: true, ignorecache: `key="<ip>", max-count=3, max-time=5m` },
+  };
+  const resolver = { async resolve(n: string) { return n === "trusted.example" ? ["10.9.9.9", "2001:db8::9"] : []; } };
+  const selfAddresses = { async addresses() { return ["127.0.0.1", "::1", "172.16.0.1", "fe80::1"]; } };
+
+  for (const [name, c] of Object.entries(configs)) {
+    test(`answers as check() of each id does: ${name}`, async () => {
+      const make = () => new IgnoreList(
+        { jail: "j", ignoreip: c.ignoreip, ignoreself: c.ignoreself ?? false, ignorecommand: c.ignorecommand, ignorecache: c.ignorecache ? parseIgnoreCache(c.ignorecache) : null },
+        { clock: new FakeClock(), resolver, selfAddresses, runner: shRunner },
+      );
+      const one = make();
+      const expected = new Map<string, IgnoreReason>();
+      for (const id of ids) {
+        const r = await one.check({ id });
+        if (r) expected.set(id, r);
+      }
+      const got = await make().ignoredAmong(ids);
+      expect([...got].sort()).toEqual([...expected].sort());
+      if (name === "nothing") expect(got.size).toBe(0);
+      else expect(got.size).toBeGreaterThan(0);
+    }, 20_000);
+  }
+
+  test("100,000 restored addresses are checked in well under a second", async () => {
+    const ig = new IgnoreList({ jail: "j", ignoreip: ["127.0.0.1/8", "::1", "10.0.0.0/16"], ignoreself: true }, { clock: new FakeClock(), selfAddresses });
+    const many: string[] = [];
+    for (let i = 0; i < 100_000; i++) many.push(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+    const t0 = performance.now();
+    const got = await ig.ignoredAmong(many);
+    const ms = performance.now() - t0;
+    console.log(`ignoredAmong: 100,000 addresses in ${ms.toFixed(0)} ms`);
+    expect(got.size).toBe(65_536); // 10.0.0.0/16
+    expect(ms).toBeLessThan(1000);
   });
 });
