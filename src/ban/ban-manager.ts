@@ -41,6 +41,8 @@ type State = "applying" | "active" | "removing";
 interface Entry extends BanInfo { state: State; retryAt?: number; removal?: Promise<boolean> }
 
 const UNBAN_RETRY = 30;
+/** "Restore Ban" lines written in one go (~5-20 ms) before other work gets a turn. */
+const RESTORE_LOG_CHUNK = 1000;
 
 /**
  * Current bans of one jail. A ban is written to the store before the effector applies it and
@@ -53,6 +55,7 @@ export class BanManager {
   private timerAt = Infinity;
   private readonly queue = new ExpiryQueue();
   private calc: (banTime: number, banCount: number) => number;
+  private restoreLogging: Promise<void> | null = null;
 
   constructor(private cfg: BanManagerConfig, private readonly deps: BanManagerDeps) {
     this.calc = makeBanTimeCalculator(cfg.increment ?? {}, deps.random);
@@ -206,6 +209,7 @@ export class BanManager {
       this.schedule(e);
       return false;
     }
+    await this.restoreLogged();
     this.bans.delete(e.ip);
     this.log("notice", `Unban ${e.ip}`);
     return true;
@@ -278,13 +282,37 @@ export class BanManager {
     }
     await applyRestored(this.deps.effector, restored.map((e) => e.ticket), (m) => this.log("error", m));
     this.total += restored.length;
-    for (const e of restored) {
-      this.log("notice", `Restore Ban ${e.ip}`);
-      this.queue.push(e.end, e.ip);
-    }
+    for (const e of restored) this.queue.push(e.end, e.ip);
     this.armTimer();
+    this.logRestored(restored.map((e) => e.ip));
     return restored.length;
   }
+
+  /**
+   * fail2ban's "Restore Ban <ip>" line per restored ban (tools read them). 100,000 lines take
+   * 0.5-2 s to write, so past the first chunk they follow in chunks with a pause for other work in
+   * between: the server comes up meanwhile (fail2ban, too, logs them from its actions thread after
+   * the jail started). An unban waits for them, so a "Restore Ban" never follows its "Unban".
+   */
+  private logRestored(ips: string[]): void {
+    const logChunk = (from: number): void => {
+      for (const ip of ips.slice(from, from + RESTORE_LOG_CHUNK)) this.log("notice", `Restore Ban ${ip}`);
+    };
+    if (!this.restoreLogging) logChunk(0);
+    if (ips.length <= RESTORE_LOG_CHUNK && !this.restoreLogging) return;
+    const prev = this.restoreLogging;
+    const done: Promise<void> = (async () => {
+      await prev;
+      for (let i = prev ? 0 : RESTORE_LOG_CHUNK; i < ips.length; i += RESTORE_LOG_CHUNK) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        logChunk(i);
+      }
+    })().finally(() => { if (this.restoreLogging === done) this.restoreLogging = null; });
+    this.restoreLogging = done;
+  }
+
+  /** Resolves once every "Restore Ban" line of restore() is logged. */
+  async restoreLogged(): Promise<void> { while (this.restoreLogging) await this.restoreLogging; }
 
   /** Cancels timers; bans stay in the store and the firewall (lead decides about stop policy). */
   stop(): void { this.timer?.cancel(); this.timer = null; this.timerAt = Infinity; this.queue.clear(); }

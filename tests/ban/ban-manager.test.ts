@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { BanManager } from "../../src/ban/ban-manager.ts";
+import { restorableTickets } from "../../src/ban/restore.ts";
 import { SqliteBanStore } from "../../src/db/ban-store.ts";
 import { F2bDatabase } from "../../src/db/database.ts";
 import { FakeClock } from "../../src/jail/clock.ts";
@@ -196,6 +197,30 @@ describe("BanManager", () => {
       ["10.1.2.3", "192.0.2.3", "2001:db8::5"].map((ip) => `info [sshd] Ignore ${ip} by restore (ignoreip)`),
     );
     expect(logs).toContain("notice [sshd] Restore Ban 192.0.2.1");
+  });
+
+  test("a big restore logs every Restore Ban line in order, but lets other work run in between; an unban waits for them", async () => {
+    const r = rig();
+    const ips = Array.from({ length: 2500 }, (_, i) => `10.0.${i >> 8}.${i & 255}`);
+    r.db.db.run("BEGIN");
+    for (const ip of ips) await r.bm.ban(ticket(ip, T0));
+    r.db.db.run("COMMIT");
+    r.bm.stop();
+    const logs: string[] = [];
+    const bm = new BanManager({ jail: "sshd", bantime: 600 }, { clock: r.clock, store: r.store, effector: new SetEffector(), log: (l, m) => logs.push(`${l} ${m}`) });
+    const storeOrder = restorableTickets({ jail: "sshd", bantime: 600 }, r.store, r.clock.now()).map((t) => t.ip);
+    expect(await bm.restore()).toBe(2500);
+    let linesWhenOtherWorkRan = -1;
+    setImmediate(() => { linesWhenOtherWorkRan = logs.length; });
+    const unbanned = bm.unban(ips[0]!);
+    await bm.restoreLogged();
+    expect(await unbanned).toBe("unbanned");
+    expect(linesWhenOtherWorkRan).toBeGreaterThan(0);
+    expect(linesWhenOtherWorkRan).toBeLessThan(2500);
+    const restoreLines = logs.filter((l) => l.includes("Restore Ban"));
+    expect([...storeOrder].sort()).toEqual([...ips].sort());
+    expect(restoreLines).toEqual(storeOrder.map((ip) => `notice [sshd] Restore Ban ${ip}`));
+    expect(logs.at(-1)).toBe(`notice [sshd] Unban ${ips[0]}`);
   });
 
   test("reload: a new manager adopts the running bans without touching the firewall", async () => {
