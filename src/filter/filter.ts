@@ -192,7 +192,7 @@ export class Filter {
         delete preGroups["content"];
         if (Object.keys(preGroups).length === 0) preGroups = null;
       } else {
-        // the same dict without "content", built directly (a delete would slow every later access)
+        // the same dict without "content", built directly from the named groups
         content = m.groups["content"];
         const names = this.prefOtherGroups;
         if (names.length) {
