@@ -63,7 +63,7 @@ export class F2bServer {
 
   async start(): Promise<void> {
     const settings = F2bServer.loadSettings(this.deps.fs);
-    for (const s of settings) await this.startJail(s);
+    for (const s of settings) await this.activate(this.prepareJail(s));
     this.every(SAVE_POSITIONS_SEC, () => this.savePositions());
     const reconcileSec = reconcileInterval(this.deps.conf);
     if (reconcileSec > 0) {
@@ -89,9 +89,9 @@ export class F2bServer {
     arm();
   }
 
-  private async startJail(s: JailSettings, previous?: RunningJail): Promise<void> {
+  /** Builds a jail (filter compiled, actions resolved) without touching anything yet. */
+  private prepareJail(s: JailSettings, previous?: RunningJail): RunningJail {
     const actions = this.deps.actions.build(s);
-    const actionKey = JSON.stringify(actions.map((a) => a.name));
     const effector = new JailEffector(s.name, actions, getLog("actions"));
     const runtime = new JailRuntime(s, {
       clock: this.deps.clock,
@@ -102,11 +102,18 @@ export class F2bServer {
       logs: { jail: getLog("jail"), filter: getLog("filter"), actions: getLog("actions") },
       makeSource: (onLines) => makeSource(s, { db: this.db, tz: this.tz, clock: this.deps.clock, onLines }),
     }, previous?.runtime);
-    log.info(`Creating new jail '${s.name}'`);
-    const sameActions = previous?.actionKey === actionKey;
-    if (!sameActions) await effector.start();
-    await runtime.start(sameActions ? previous!.runtime : undefined);
-    this.jails.set(s.name, { runtime, effector, actionKey });
+    // Same actions with the same options: the firewall objects and bans stay as they are.
+    const actionKey = JSON.stringify(s.actions.map((a) => [a.name, a.options, a.definition?.options ?? null]));
+    return { runtime, effector, actionKey };
+  }
+
+  /** Starts a prepared jail; with `previous` (reload) its bans are taken over or re-applied. */
+  private async activate(j: RunningJail, previous?: RunningJail): Promise<void> {
+    const sameActions = previous?.actionKey === j.actionKey;
+    log.info(`Creating new jail '${j.runtime.name}'`);
+    if (!sameActions) await j.effector.start();
+    await j.runtime.start(sameActions ? previous!.runtime : undefined);
+    this.jails.set(j.runtime.name, j);
   }
 
   private async stopJail(j: RunningJail, opts: { keepFirewall: boolean }): Promise<void> {
@@ -118,8 +125,9 @@ export class F2bServer {
 
   /** Re-reads the config. A config error leaves everything running as it was. */
   reload(only?: string): Promise<void> {
-    this.reloading = this.reloading.then(() => this.doReload(only));
-    return this.reloading;
+    const run = this.reloading.catch(() => {}).then(() => this.doReload(only));
+    this.reloading = run;
+    return run;
   }
 
   private async doReload(only?: string): Promise<void> {
@@ -137,15 +145,27 @@ export class F2bServer {
       if (only && name !== only) continue;
       if (!wanted.has(name)) await this.stopJail(j, { keepFirewall: false });
     }
+    let failed: unknown = null;
     for (const s of settings) {
       const old = this.jails.get(s.name);
-      if (old) {
-        await this.stopJail(old, { keepFirewall: true });
-        await this.startJail(s, old);
-        const kept = this.jails.get(s.name);
-        if (kept && kept.actionKey !== old.actionKey) await old.effector.stop();
-      } else await this.startJail(s);
+      let next: RunningJail;
+      try {
+        next = this.prepareJail(s, old);
+      } catch (e) {
+        log.error(`Reload of jail '${s.name}' failed, it keeps running as it was: ${(e as Error).message}`);
+        failed ??= e;
+        continue;
+      }
+      // Changed actions: the old firewall objects go first (they may share names with the new).
+      if (old) await this.stopJail(old, { keepFirewall: old.actionKey === next.actionKey });
+      try {
+        await this.activate(next, old);
+      } catch (e) {
+        log.error(`Jail '${s.name}' failed to start after the reload: ${(e as Error).message}`);
+        failed ??= e;
+      }
     }
+    if (failed) throw failed;
   }
 
   private saveJailPositions(j: RunningJail): void {

@@ -80,8 +80,15 @@ class OptionReader {
   }
 }
 
+/** fail2ban's backends: the inotify/gamin ones are all served by f2b's file tailer. */
+const BACKENDS = new Set(["auto", "pyinotify", "inotify", "gamin", "polling", "systemd"]);
+
 export function jailSettings(jail: JailConfig): JailSettings {
   if (jail.error) throw jail.error;
+  const backend = jail.backend.replace(/\[.*$/su, "").trim();
+  if (!BACKENDS.has(backend)) {
+    throw new ConfigError(`jail [${jail.name}] option 'backend': unknown backend (use auto, polling, pyinotify or systemd)`, { file: jail.file, line: jail.line }, jail.backend);
+  }
   const where = `${jail.file}:${jail.line}`;
   if (!jail.filterDef) throw new ConfigError(`jail [${jail.name}] has no filter`, { file: jail.file, line: jail.line });
   const r = new OptionReader(jail);

@@ -104,6 +104,18 @@ test("reload applies a new maxretry, keeps bans and counted failures; a broken c
   await expect(server.reload()).rejects.toThrow(/maxretry.*not a whole number/u);
   expect(ctl.get("testd", "maxretry")).toBe(2);
   expect(ctl.jailStatus("testd").actions.currentlyBanned).toBe(2);
+
+  // a broken filter is caught before the running jail is touched
+  root.writeJailLocal("[testd]\nmaxretry = 4\nfailregex = ^(unclosed <HOST>\n");
+  await expect(server.reload()).rejects.toThrow(/unterminated subpattern/u);
+  expect(ctl.get("testd", "maxretry")).toBe(2);
+  expect(ctl.jailStatus("testd").actions.currentlyBanned).toBe(2);
+
+  // and once the config is fixed, the next reload works
+  root.writeJailLocal("[testd]\nmaxretry = 4\n");
+  await server.reload();
+  expect(ctl.get("testd", "maxretry")).toBe(4);
+  expect(ctl.jailStatus("testd").actions.currentlyBanned).toBe(2);
 });
 
 test("manual ban and unban through the controller", async () => {
