@@ -89,6 +89,7 @@ export class JailRuntime {
         effector: deps.effector,
         log: (level, msg) => (level === "warning" ? deps.logs.actions.warning(msg) : deps.logs.actions[level](msg)),
         isIgnored: (ip) => this.ignore.isIgnored(ip),
+        ignoredAmong: (ips) => this.ignore.ignoredAmong(ips),
       },
     );
   }
