@@ -4,15 +4,10 @@
 import { afterEach, expect, test } from "bun:test";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadFail2banConf } from "../../src/config/fail2ban-conf.ts";
-import { diskFS } from "../../src/config/fs.ts";
 import { F2bDatabase } from "../../src/db/database.ts";
-import { systemClock } from "../../src/jail/clock.ts";
-import { ActionFactory } from "../../src/server/build-actions.ts";
-import { ServerController } from "../../src/server/controller.ts";
 import { captureSink, setupLogging } from "../../src/server/log.ts";
-import { F2bServer } from "../../src/server/server.ts";
 import { until } from "../server/helpers.ts";
+import { ServerPool, type Running } from "../server/in-process.ts";
 import { appendJournal, journalToolsMissing } from "./journal-files.ts";
 import { jfail, journalRoot, type JournalRoot } from "./server-root.ts";
 
@@ -20,29 +15,18 @@ const missing = journalToolsMissing();
 if (missing) console.warn(`journal server tests skipped: ${missing}`);
 
 let roots: JournalRoot[] = [];
-let servers: F2bServer[] = [];
+const pool = new ServerPool();
 afterEach(async () => {
-  for (const s of servers) await s.stop().catch(() => {});
+  await pool.stopAll();
   for (const r of roots) r.cleanup();
-  servers = [];
   roots = [];
 });
 
 const sink = captureSink();
 setupLogging({ target: "STDOUT", level: "INFO", sink, reopenOnSignal: false });
 
-async function start(root: JournalRoot): Promise<{ server: F2bServer; ctl: ServerController }> {
-  const fs = diskFS(root.conf);
-  const server = new F2bServer({ fs, conf: loadFail2banConf(fs), clock: systemClock, actions: new ActionFactory() });
-  await server.start();
-  servers.push(server);
-  return { server, ctl: new ServerController(server, systemClock, { shutdown() {} }) };
-}
-
-async function stop(server: F2bServer): Promise<void> {
-  await server.stop();
-  servers = servers.filter((s) => s !== server);
-}
+const start = (root: JournalRoot): Promise<Running> => pool.start(root.conf);
+const stop = (r: Running["server"]): Promise<void> => pool.stop(r);
 
 function newRoot(jails: (r: JournalRoot) => string): JournalRoot {
   const r = journalRoot(jails);

@@ -1,39 +1,22 @@
 // The server in-process with real files, a real SQLite DB and the dummy action: counting,
 // bans, restart with restore, position resume, reload (good and broken config), unban.
 import { afterEach, expect, test } from "bun:test";
-import { loadFail2banConf } from "../../src/config/fail2ban-conf.ts";
-import { diskFS } from "../../src/config/fs.ts";
-import { systemClock } from "../../src/jail/clock.ts";
-import { ActionFactory } from "../../src/server/build-actions.ts";
-import { ServerController } from "../../src/server/controller.ts";
 import { captureSink, setupLogging } from "../../src/server/log.ts";
-import { F2bServer } from "../../src/server/server.ts";
 import { makeRoot, until, type TestRoot } from "./helpers.ts";
+import { ServerPool, type Running } from "./in-process.ts";
 
 let roots: TestRoot[] = [];
-let servers: F2bServer[] = [];
+const pool = new ServerPool();
 afterEach(async () => {
-  for (const s of servers) await s.stop().catch(() => {});
+  await pool.stopAll();
   for (const r of roots) r.cleanup();
-  servers = [];
   roots = [];
 });
 
 const sink = captureSink();
 setupLogging({ target: "STDOUT", level: "INFO", sink, reopenOnSignal: false });
 
-async function start(root: TestRoot): Promise<{ server: F2bServer; ctl: ServerController }> {
-  const fs = diskFS(root.conf);
-  const server = new F2bServer({ fs, conf: loadFail2banConf(fs), clock: systemClock, actions: new ActionFactory() });
-  await server.start();
-  servers.push(server);
-  return { server, ctl: new ServerController(server, systemClock, { shutdown() {} }) };
-}
-
-async function stop(server: F2bServer): Promise<void> {
-  await server.stop();
-  servers = servers.filter((s) => s !== server);
-}
+const start = (root: TestRoot): Promise<Running> => pool.start(root.conf);
 
 function newRoot(jailLocal = ""): TestRoot {
   const r = makeRoot(jailLocal);
@@ -71,7 +54,7 @@ test("a restart restores bans with their remaining time and does not re-read old
   root.fail("10.4.0.2", 2);
   await until(() => first.ctl.jailStatus("testd").actions.currentlyBanned === 1, "ban before restart");
   const before = first.ctl.banned()[0]!;
-  await stop(first.server);
+  await pool.stop(first.server);
 
   const second = await start(root);
   expect(second.ctl.jailStatus("testd").actions.bannedIPs).toEqual(["10.4.0.1"]);
