@@ -4,6 +4,7 @@
 import { RegexError } from "./pyre-error.ts";
 import { PyParser, type Flags } from "./pyre-parser.ts";
 import { replayLoop, replayableLoops, type LoopInfo } from "./pyre-loops.ts";
+import { fasterFlags } from "./pyre-uflag.ts";
 
 export { RegexError } from "./pyre-error.ts";
 
@@ -202,7 +203,8 @@ function unnamedCaptures(source: string, captures: Map<string, number>): string 
 
 /** The RegExp searchPython() expects for a translation. */
 export function searcherFor(t: Translation): RegExp {
-  return t.loops.length ? new RegExp(t.source, t.flags + "dg") : new RegExp(t.fastSource, t.flags + "g");
+  const source = t.loops.length ? t.source : t.fastSource;
+  return new RegExp(source, fasterFlags(source, t.flags) + (t.loops.length ? "dg" : "g"));
 }
 
 export interface PyMatch {
