@@ -149,6 +149,7 @@ export class Filter {
         if (Math.abs(delta) > 60) {
           this.warnOnce(
             "simByTime",
+            now,
             () => `Detected a log entry ${Math.abs(delta)}s ${delta < 0 ? "before" : "after"} the current time in operation mode. ` +
               `This looks like a ${-3300 <= delta && delta < 0 ? "latency" : "timezone"} problem. ` +
               `Treating such entries as if they just happened. Line with odd timestamp: ${line}`,
@@ -157,7 +158,7 @@ export class Filter {
           this.clock.lastDate = date;
         }
       } else if (date < now - this.findTime) {
-        this.warnOnce("ignByTime", () => `Ignoring all log entries older than ${this.findTime}s; line: ${line}`);
+        this.warnOnce("ignByTime", now, () => `Ignoring all log entries older than ${this.findTime}s; line: ${line}`);
         return [];
       }
     }
@@ -226,7 +227,7 @@ export class Filter {
         continue;
       }
       if (noDate) {
-        this.warnOnce("noTime", () => `Found a match but no valid date/time found for ${JSON.stringify(tuple[1])}.`);
+        this.warnOnce("noTime", this.now(), () => `Found a match but no valid date/time found for ${JSON.stringify(tuple[1])}.`);
         if (date === null && this.checkFindTime) continue;
       }
       if (!this.checkAllRegex || this.maxLines > 1) {
@@ -280,9 +281,11 @@ export class Filter {
     return found;
   }
 
-  /** The message is built only when it is logged: in a flood of odd lines that is once a day. */
-  private warnOnce(key: string, msg: () => string): void {
-    const now = this.now();
+  /**
+   * The message is built only when it is logged: in a flood of odd lines that is once a day. `now`
+   * is the caller's clock reading (processLine already has one: no second clock call per line).
+   */
+  private warnOnce(key: string, now: number, msg: () => string): void {
     if (now < (this.warnedUntil.get(key) ?? 0)) return;
     this.warnedUntil.set(key, now + DAY);
     this.warn(msg());
