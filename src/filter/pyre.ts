@@ -246,7 +246,8 @@ export function searchNamed(t: Translation, re: RegExp, text: string, from = 0):
     const g = tg[i]!;
     if (g.name !== undefined) groups[g.name] = m[g.capture];
   }
-  return { start: m.index, end: m.index + m[0].length, groups };
+  // a "g" regex leaves lastIndex at the end of its match: no need to read the matched text
+  return { start: m.index, end: re.lastIndex, groups };
 }
 
 function pyMatch(t: Translation, m: RegExpExecArray, text: string): PyMatch {
