@@ -33,6 +33,20 @@ function updateUsers(fail: FailData, user: unknown): Set<string> | undefined {
   return users;
 }
 
+/**
+ * A new list: the items of a, b and c in order (undefined/null = no items), as Python's list `+`.
+ * Arrays are joined by one native concat; anything else (a group that happens to be named like
+ * these keys holds a string) is spread item by item, as before.
+ */
+export function joinLists(a: unknown, b: unknown, c: unknown): string[] {
+  const la = a ?? NONE;
+  const lb = b ?? NONE;
+  const lc = c ?? NONE;
+  if (Array.isArray(la) && Array.isArray(lb) && Array.isArray(lc)) return (la as string[]).concat(lb as string[], lc as string[]);
+  return [...(la as Iterable<string>), ...(lb as Iterable<string>), ...(lc as Iterable<string>)];
+}
+const NONE: readonly string[] = [];
+
 export class MlfidCache {
   // fail2ban: at most 100 sessions, each forgotten 5 minutes after it was first seen
   private readonly cache: TtlCache<string, FailData>;
@@ -75,12 +89,10 @@ export class MlfidCache {
       flags &= ~(GAINED | NOFAIL);
     }
     if ((flags & NOFAIL) === 0) {
-      const m = ((pop(fail, "nofail-matches") as string[] | undefined) ?? []).slice();
-      m.push(...((fail["matches"] as string[] | undefined) ?? []));
-      if ((flags & GAINED) === 0) m.push(...matchedLines);
-      fail["matches"] = m;
+      const prev = pop(fail, "nofail-matches");
+      fail["matches"] = joinLists(prev, fail["matches"], (flags & GAINED) === 0 ? matchedLines : undefined);
     } else if ((flags & (NOFAIL | FORGET)) === NOFAIL) {
-      fail["nofail-matches"] = [...((fail["nofail-matches"] as string[] | undefined) ?? []), ...matchedLines];
+      fail["nofail-matches"] = joinLists(fail["nofail-matches"], matchedLines, undefined);
     }
     return fail;
   }

@@ -8,7 +8,7 @@ import type { DnsResolver } from "./dns.ts";
 import { FailRegex, Regex, RegexError } from "./failregex.ts";
 import { resolveIds, type IdContext, type UseDns } from "./filter-ids.ts";
 import { contentBuffer, fullLine, splitByMatch, tupleLinesBuf, type TupleLine } from "./filter-lines.ts";
-import { MlfidCache, type FailData } from "./filter-mlfid.ts";
+import { MlfidCache, joinLists, type FailData } from "./filter-mlfid.ts";
 import { LineClock } from "./filter-time.ts";
 import { describeRegex, groupsOf, searchIn, StartMasks, type CompiledRegex } from "./filter-regex.ts";
 
@@ -242,7 +242,7 @@ export class Filter {
         fail = this.mlfids.merge(String(mlfid), fail, matched);
         if (fail["nofail"] && !this.checkAllRegex) return failures;
       } else {
-        fail["matches"] = [...((fail["matches"] as string[] | undefined) ?? []), ...matched];
+        fail["matches"] = joinLists(fail["matches"], matched, undefined);
       }
       const ids = resolveIds(fail, hasMlfid, this.ids);
       if (ids === null) {
