@@ -7,4 +7,4 @@ export { ipsetBackend, ipsetName, iptablesChain, IPSET_MAX_TIMEOUT, type IpsetDe
 export { ActionError, shellAction, type Action, type ActionInfo, type LoadedActionLike, type ShellActionDef, type ShellActionDeps } from "./shell-action.ts";
 export { createBackend, dummyBackend, planBanaction, resolveBanaction, type BackendDeps, type BanactionPlan, type NativeBackendName } from "./banaction.ts";
 export { normaliseSpec, parseBlocktype, parseHooks, parsePorts, parseProtocols, parseAddr, type NormalisedSpec, type PortRange } from "./spec.ts";
-export { jailsEffector, remainingTimeout, ticketInfo, type EffectorDeps, type JailActions } from "./effector.ts";
+export { remainingTimeout, ticketInfo } from "./effector.ts";

@@ -1,7 +1,10 @@
 // The actions of one jail behind the ban manager's BanEffector: native firewall backends for
-// the common banactions, fail2ban action.d shell files for the rest. A ban counts as applied
-// when at least one action took it; failures of the others are logged (fail2ban does the same).
+// the common banactions, fail2ban action.d shell files for the rest. The native backends are the
+// authority: if one refuses, the ban did not happen. A failing shell action (mail, web hook ...)
+// is only logged, unless the jail has no native backend: then shell actions are its firewall and
+// all of them failing means no change.
 import type { BanEffector, BanTicket } from "../ban/types.ts";
+import { remainingTimeout } from "../action/effector.ts";
 import type { BanEntry, FirewallBackend, FirewallJailSpec } from "../action/types.ts";
 import type { Clock } from "../jail/clock.ts";
 import type { Log } from "./log.ts";
@@ -12,7 +15,7 @@ export interface JailActionRuntime {
   stop(): Promise<void>;
   ban(tickets: BanTicket[]): Promise<void>;
   unban(ips: string[]): Promise<void>;
-  /** Native backends: the addresses the firewall holds now (for reconcile). */
+  /** Native backends: the addresses the firewall holds now (for reconcile); absent for shell actions. */
   list?(): Promise<string[]>;
   /** Native backends: whether the jail's table/set/chain are present. */
   check?(): Promise<boolean>;
@@ -23,10 +26,10 @@ export interface JailActionRuntime {
 const KERNEL_TIMEOUT_SLACK = 5;
 
 export function nativeAction(name: string, backend: FirewallBackend, spec: FirewallJailSpec, clock: Clock): JailActionRuntime {
-  const entry = (t: BanTicket): BanEntry => ({
-    ip: t.ip,
-    timeout: t.bantime === -1 ? null : t.time + t.bantime - clock.now() + KERNEL_TIMEOUT_SLACK,
-  });
+  const entry = (t: BanTicket): BanEntry => {
+    const left = remainingTimeout(t, clock.now());
+    return { ip: t.ip, timeout: left === null ? null : left + KERNEL_TIMEOUT_SLACK };
+  };
   return {
     name,
     start: () => backend.start(spec),
@@ -52,15 +55,19 @@ export class JailEffector implements BanEffector {
   private async all(what: string, ip: string, run: (a: JailActionRuntime) => Promise<void>): Promise<void> {
     if (this.actions.length === 0) return;
     const results = await Promise.allSettled(this.actions.map(run));
-    const errors: string[] = [];
+    const native = this.actions.some((a) => a.list);
+    let refused: Error | null = null;
+    let failures = 0;
     results.forEach((r, i) => {
-      if (r.status === "rejected") {
-        const msg = `[${this.jail}] action '${this.actions[i]!.name}' failed to ${what} ${ip}: ${(r.reason as Error)?.message ?? r.reason}`;
-        this.log.error(msg);
-        errors.push(msg);
-      }
+      if (r.status === "fulfilled") return;
+      const a = this.actions[i]!;
+      const err = new Error(`[${this.jail}] action '${a.name}' failed to ${what} ${ip}: ${(r.reason as Error)?.message ?? r.reason}`);
+      this.log.error(err.message);
+      failures++;
+      if (a.list) refused ??= err;
     });
-    if (errors.length === this.actions.length) throw new Error(errors.join("; "));
+    if (refused) throw refused;
+    if (!native && failures === this.actions.length) throw new Error(`[${this.jail}] every action failed to ${what} ${ip}`);
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
