@@ -58,7 +58,7 @@ export class ServerController implements Controller {
       filter: {
         currentlyFailed: j.failManager.size(),
         totalFailed: j.failManager.getFailTotal(),
-        ...(j.settings.backend.startsWith("systemd")
+        ...(j.settings.backendName === "systemd"
           ? { journalMatches: j.settings.journalmatch.map((g) => g.join(" ")).join(" + ") }
           : { fileList: st?.kind === "files" ? st.positions.map((p) => p.path) : [] }),
       },

@@ -2,6 +2,7 @@
 // bad value is reported once, at load, with the file and line of the jail.
 import type { FilterDefinition } from "../config/filter-reader.ts";
 import { ConfigError } from "../config/errors.ts";
+import { extractOptions } from "../config/options.ts";
 import type { JailAction, JailConfig, LogPath } from "../config/jail-reader.ts";
 import type { IncrementOptions } from "../ban/increment.ts";
 import { parseTime } from "../jail/time.ts";
@@ -11,7 +12,11 @@ export interface JailSettings {
   name: string;
   /** "FILE:LINE" of the jail's section, for messages. */
   where: string;
+  /** As configured, e.g. "systemd[journalflags=1]". */
   backend: string;
+  /** The backend's name (auto, polling, pyinotify, systemd ...) and its `[options]`. */
+  backendName: string;
+  backendOptions: Record<string, string>;
   logpaths: LogPath[];
   logencoding: string;
   journalmatch: string[][];
@@ -85,9 +90,14 @@ const BACKENDS = new Set(["auto", "pyinotify", "inotify", "gamin", "polling", "s
 
 export function jailSettings(jail: JailConfig): JailSettings {
   if (jail.error) throw jail.error;
-  const backend = jail.backend.replace(/\[.*$/su, "").trim();
-  if (!BACKENDS.has(backend)) {
-    throw new ConfigError(`jail [${jail.name}] option 'backend': unknown backend (use auto, polling, pyinotify or systemd)`, { file: jail.file, line: jail.line }, jail.backend);
+  const at = { file: jail.file, line: jail.line };
+  const { name: backendName, options: backendOptions } = extractOptions(jail.backend, at);
+  if (!BACKENDS.has(backendName)) {
+    throw new ConfigError(`jail [${jail.name}] option 'backend': unknown backend (use auto, polling, pyinotify or systemd)`, at, jail.backend);
+  }
+  const flags = backendOptions["journalflags"];
+  if (flags !== undefined && !/^\s*\d+\s*$/u.test(flags)) {
+    throw new ConfigError(`jail [${jail.name}] option 'backend': journalflags must be a number`, at, jail.backend);
   }
   const where = `${jail.file}:${jail.line}`;
   if (!jail.filterDef) throw new ConfigError(`jail [${jail.name}] has no filter`, { file: jail.file, line: jail.line });
@@ -97,6 +107,8 @@ export function jailSettings(jail: JailConfig): JailSettings {
     name: jail.name,
     where,
     backend: jail.backend,
+    backendName,
+    backendOptions,
     logpaths: jail.logpaths,
     logencoding: r.str("logencoding", "auto"),
     journalmatch: r.journalmatch(jail.filterDef.journalmatch ?? jail.options["journalmatch"]),

@@ -4,7 +4,6 @@ import { DateDetector } from "../filter/date/detector.ts";
 import type { TimeZone } from "../filter/date/tz.ts";
 import type { Clock } from "../jail/clock.ts";
 import { existsSync } from "node:fs";
-import { extractOptions } from "../config/options.ts";
 import { FileTailer } from "../source/file-tailer.ts";
 import { JournalSource } from "../source/journal.ts";
 import type { LogLine, LogSource } from "../source/types.ts";
@@ -18,20 +17,6 @@ export interface SourceContext {
   onLines(lines: LogLine[]): void;
 }
 
-/** fail2ban backends that mean "watch the files": all but systemd and polling use inotify. */
-const FILE_BACKENDS = new Set(["auto", "pyinotify", "inotify", "gamin", "polling"]);
-
-export class BackendError extends Error {}
-
-/** A jail's backend: its name and `[opts]` (systemd[journalflags=1, journalpath=...]). */
-export function parseBackend(s: JailSettings): { name: string; options: Record<string, string> } {
-  try {
-    return extractOptions(s.backend);
-  } catch (e) {
-    throw new BackendError(`jail '${s.name}' (${s.where}): backend '${s.backend}': ${(e as Error).message}`);
-  }
-}
-
 /** `backend = auto` and no log file exists: f2b reads the journal when the jail's filter knows
  * its journal match (fail2ban would refuse to start the jail). */
 function autoToJournal(s: JailSettings): boolean {
@@ -42,7 +27,8 @@ function autoToJournal(s: JailSettings): boolean {
 
 export function makeSource(s: JailSettings, ctx: SourceContext): LogSource {
   const log = getLog("filter");
-  const { name: backend, options } = parseBackend(s);
+  // settings.ts validated the backend: any name but systemd (and auto → journal) means files.
+  const { backendName: backend, backendOptions: options } = s;
   const deps = {
     onLines: ctx.onLines,
     onError: (path: string, err: Error) => log.error(`[${s.name}] ${path}: ${err.message}`),
@@ -54,7 +40,6 @@ export function makeSource(s: JailSettings, ctx: SourceContext): LogSource {
     const cursor = ctx.db.getJournalCursor(s.name);
     const files = [options["journalfiles"], options["files"]].filter((v): v is string => !!v).flatMap((v) => v.split(/[\s,]+/u)).filter((f) => f !== "");
     const flags = options["journalflags"] !== undefined ? Number(options["journalflags"]) : undefined;
-    if (flags !== undefined && !Number.isInteger(flags)) throw new BackendError(`jail '${s.name}' (${s.where}): journalflags must be a number: ${options["journalflags"]}`);
     return new JournalSource(
       {
         matches: s.journalmatch,
@@ -70,9 +55,7 @@ export function makeSource(s: JailSettings, ctx: SourceContext): LogSource {
       deps,
     );
   }
-  if (!FILE_BACKENDS.has(backend)) {
-    throw new BackendError(`jail '${s.name}' (${s.where}): backend '${s.backend}' is not supported (use auto, polling, pyinotify or systemd)`);
-  }
+
   const detector = new DateDetector({ datepattern: s.filter.datepattern, now: () => ctx.clock.now(), tz: ctx.tz });
   // fail2ban reads a file without saved position from its start, skipping what is older than
   // findtime; `logpath = FILE tail` starts at its end.
