@@ -16,6 +16,7 @@ import { ActionFactory } from "./build-actions.ts";
 import { ServerController } from "./controller.ts";
 import { getLog, setupLogging } from "./log.ts";
 import { F2bServer } from "./server.ts";
+import type { JailSettings } from "./settings.ts";
 
 const USAGE = `usage: f2b server [-c DIR] [-s SOCKET] [-p PIDFILE] [-f] [-t] [--logtarget T] [--loglevel L] [--dbfile F]
   -c DIR        config root (a fail2ban tree such as /etc/fail2ban works unchanged);
@@ -52,7 +53,7 @@ function parse(argv: string[]) {
 }
 
 /** Checks the whole configuration (fail2ban.conf + every enabled jail, filters and actions). */
-export function testConfig(fs: ConfigFS): { conf: Fail2banConf; jails: string[] } {
+export function testConfig(fs: ConfigFS): { conf: Fail2banConf; settings: JailSettings[] } {
   const conf = loadFail2banConf(fs);
   tcpApiConfig(conf);
   const settings = F2bServer.loadSettings(fs);
@@ -65,7 +66,7 @@ export function testConfig(fs: ConfigFS): { conf: Fail2banConf; jails: string[] 
     }
   }
   new ActionFactory({ dryRun: true }).check(settings);
-  return { conf, jails: settings.map((s) => s.name) };
+  return { conf, settings };
 }
 
 async function daemonize(argv: string[], socket: string): Promise<number> {
@@ -99,14 +100,15 @@ export async function runServer(argv: string[]): Promise<number> {
   }
   let fs: ConfigFS;
   let conf: Fail2banConf;
+  let settings: JailSettings[];
   try {
     fs = configRoot(opts.conf);
     if (opts.test) {
-      const r = testConfig(fs);
-      console.log(`OK: configuration test is successful (${fs.label}; jails: ${r.jails.join(", ") || "none"})`);
+      const jails = testConfig(fs).settings.map((s) => s.name);
+      console.log(`OK: configuration test is successful (${fs.label}; jails: ${jails.join(", ") || "none"})`);
       return 0;
     }
-    conf = testConfig(fs).conf; // refuse to start on a broken config, before daemonizing
+    ({ conf, settings } = testConfig(fs)); // refuse to start on a broken config, before daemonizing
   } catch (e) {
     process.stderr.write(`ERROR: ${(e as Error).message}\n`);
     return 2;
@@ -117,10 +119,10 @@ export async function runServer(argv: string[]): Promise<number> {
   conf.logtarget = opts.logtarget ?? conf.logtarget;
   conf.loglevel = opts.loglevel ?? conf.loglevel;
   if (!opts.foreground) return daemonize(argv, conf.socket);
-  return runForeground(fs, conf);
+  return runForeground(fs, conf, settings);
 }
 
-async function runForeground(fs: ConfigFS, conf: Fail2banConf): Promise<number> {
+async function runForeground(fs: ConfigFS, conf: Fail2banConf, settings: JailSettings[]): Promise<number> {
   const logHandle = setupLogging({ target: conf.logtarget, level: conf.loglevel });
   const log = getLog("server");
   log.info(`Starting f2b v${VERSION} (fail2ban-compatible) with config ${fs.label}`);
@@ -146,7 +148,7 @@ async function runForeground(fs: ConfigFS, conf: Fail2banConf): Promise<number> 
   try {
     server = new F2bServer({ fs, conf, clock: systemClock, actions: new ActionFactory({ log: getLog("actions") }) });
     writeFileSync(conf.pidfile, `${process.pid}\n`);
-    await server.start();
+    await server.start(settings);
     const controller = new ServerController(server, systemClock, { shutdown: () => shutdown(0), flushLogs: () => logHandle.flush() });
     api = await serveApi({ controller, socketPath: conf.socket, tcp: tcpApiConfig(conf), log });
     if (api.tcpUrl) log.info(`Status endpoint on ${api.tcpUrl} (token required)`);

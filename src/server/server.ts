@@ -61,8 +61,8 @@ export class F2bServer {
       .map((j) => jailSettings(j));
   }
 
-  async start(): Promise<void> {
-    const settings = F2bServer.loadSettings(this.deps.fs);
+  /** Starts every enabled jail; `settings` when the caller has already loaded and checked them. */
+  async start(settings: JailSettings[] = F2bServer.loadSettings(this.deps.fs)): Promise<void> {
     for (const s of settings) await this.activate(this.prepareJail(s));
     this.every(SAVE_POSITIONS_SEC, () => this.savePositions());
     const reconcileSec = reconcileInterval(this.deps.conf);
