@@ -9,6 +9,7 @@ import { Filter, type FilterFailure } from "../filter/filter.ts";
 import type { Clock } from "../jail/clock.ts";
 import { FailManager } from "../jail/fail-manager.ts";
 import { IgnoreList, type IgnoreDeps } from "../jail/ignore.ts";
+import { time2str } from "../jail/time.ts";
 import type { LogLine, LogSource } from "../source/types.ts";
 import type { Log } from "./log.ts";
 import type { JailSettings } from "./settings.ts";
@@ -34,12 +35,6 @@ export interface JailDeps {
 export interface JailCounters {
   linesRead: number;
   linesMatched: number;
-}
-
-function fmtTime(epoch: number): string {
-  const d = new Date(epoch * 1000);
-  const p = (n: number): string => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
 export class JailRuntime {
@@ -157,7 +152,7 @@ export class JailRuntime {
       return;
     }
     const time = Number.isFinite(f.time) ? f.time : this.deps.clock.now();
-    this.deps.logs.filter.info(`[${this.name}] Found ${id} - ${fmtTime(time)}`);
+    this.deps.logs.filter.info(`[${this.name}] Found ${id} - ${time2str(time)}`);
     const raw = f.data["matches"];
     const matches = Array.isArray(raw) ? raw.map(String) : [text];
     const ticket = this.failManager.addFailure({ jail: this.name, id, time, matches, data: f.data });
