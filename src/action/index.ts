@@ -1,7 +1,6 @@
 // Public API of the actions layer.
-export type { ActionLog, BanEntry, CommandResult, CommandRunner, FirewallBackend, FirewallJailSpec, RunOptions } from "./types.ts";
+export type { ActionLog, BanEntry, FirewallBackend, FirewallJailSpec } from "./types.ts";
 export { silentLog } from "./types.ts";
-export { CommandFailedError, CommandTimeoutError, createCommandRunner, runChecked, type RunnerOptions } from "./exec.ts";
 export { nftablesBackend, type NftablesDeps } from "./nftables.ts";
 export { ipsetBackend, ipsetName, iptablesChain, IPSET_MAX_TIMEOUT, type IpsetDeps } from "./ipset.ts";
 export { ActionError, shellAction, type Action, type ActionInfo, type LoadedActionLike, type ShellActionDef, type ShellActionDeps } from "./shell-action.ts";

@@ -3,9 +3,9 @@
 // match, jumped to from INPUT (and FORWARD or DOCKER-USER when the jail's `chain` says so).
 // Bans and unbans are one `ipset restore -exist` call whatever their number; chain contents are
 // written with one `iptables-restore --noflush` per family.
-import { CommandFailedError, runChecked } from "./exec.ts";
+import { CommandFailedError, runChecked, type CommandRunner } from "../system/command.ts";
 import { fitName, normaliseSpec, parseAddr, type BlockKind, type Family, type NormalisedSpec, type ServiceResolver } from "./spec.ts";
-import { silentLog, type ActionLog, type BanEntry, type CommandRunner, type FirewallBackend, type FirewallJailSpec } from "./types.ts";
+import { silentLog, type ActionLog, type BanEntry, type FirewallBackend, type FirewallJailSpec } from "./types.ts";
 
 export interface IpsetDeps {
   run: CommandRunner;

@@ -8,14 +8,14 @@
 // at priority -1 sees the same forwarded packets before Docker's filter (priority 0), and a drop or
 // reject in any base chain is final. Note that published ports are DNAT'ed in prerouting, so a
 // forward rule sees the container's port: use allports or the container port for such jails.
-import { CommandFailedError, runChecked } from "./exec.ts";
+import { CommandFailedError, runChecked, type CommandRunner } from "../system/command.ts";
 import {
   addBaseChain, addSet, addTable, chainName, elementCmd, elementsToText, elemValue, jailRules, objRef, SET_KINDS, setName,
   type NftCmd, type NftNames,
 } from "./nft-json.ts";
 import { normaliseSpec, parseAddr, type Family, type ParsedAddr, type ServiceResolver } from "./spec.ts";
 import { normalizeIP } from "../jail/ipaddr.ts";
-import { silentLog, type ActionLog, type BanEntry, type CommandRunner, type FirewallBackend, type FirewallJailSpec } from "./types.ts";
+import { silentLog, type ActionLog, type BanEntry, type FirewallBackend, type FirewallJailSpec } from "./types.ts";
 
 export interface NftablesDeps {
   run: CommandRunner;

@@ -5,7 +5,8 @@
 // positional parameters (see shell-tags.ts).
 import { parseTime } from "../jail/time.ts";
 import { replaceDynamicTags, replaceStaticTags, substituteRecursive } from "./shell-tags.ts";
-import { silentLog, type ActionLog, type CommandRunner } from "./types.ts";
+import { silentLog, type ActionLog } from "./types.ts";
+import type { CommandRunner } from "../system/command.ts";
 
 const COMMANDS = ["actionstart", "actionstop", "actionflush", "actionreload", "actioncheck", "actionrepair",
   "actionban", "actionprolong", "actionreban", "actionunban"] as const;

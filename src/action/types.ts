@@ -1,21 +1,6 @@
 // Contracts of the actions layer (see notes/contracts-daemon.md). The ban manager talks to a
 // FirewallBackend (native) or an Action (fail2ban action.d shell file); both sit behind BanEffector.
-
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface RunOptions {
-  input?: string;
-  timeoutMs?: number;
-  env?: Record<string, string>;
-}
-
-export interface CommandRunner {
-  run(argv: string[], opts?: RunOptions): Promise<CommandResult>;
-}
+// Commands run through the system's CommandRunner (src/system/command.ts).
 
 export interface FirewallJailSpec {
   jail: string;

@@ -1,4 +1,4 @@
-import type { Clock, Timer } from "../jail/clock.ts";
+import type { Clock, Timer } from "../system/clock.ts";
 import { normalizeIP } from "../jail/ipaddr.ts";
 import { secondsToStr, time2str } from "../jail/time.ts";
 import type { BanTicket } from "../jail/types.ts";

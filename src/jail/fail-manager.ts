@@ -1,4 +1,4 @@
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../system/clock.ts";
 import { pyRound } from "./expr.ts";
 import { normalizeIP } from "./ipaddr.ts";
 import { time2str } from "./time.ts";

@@ -1,6 +1,6 @@
 import { networkInterfaces } from "node:os";
 import { lookup } from "node:dns/promises";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../system/clock.ts";
 import { IPAddr, parseIP } from "./ipaddr.ts";
 import { parseTime } from "./time.ts";
 

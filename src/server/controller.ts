@@ -11,7 +11,7 @@ import {
   type JailValue,
   type LatencySnapshot,
 } from "../api/controller.ts";
-import type { Clock } from "../jail/clock.ts";
+import type { Clock } from "../system/clock.ts";
 import { VERSION } from "../version.ts";
 import type { JailRuntime } from "./jail-runtime.ts";
 import type { F2bServer } from "./server.ts";

@@ -6,7 +6,7 @@
 import type { BanEffector, BanTicket } from "../ban/types.ts";
 import { remainingTimeout } from "../action/effector.ts";
 import type { BanEntry, FirewallBackend, FirewallJailSpec } from "../action/types.ts";
-import type { Clock } from "../jail/clock.ts";
+import type { Clock } from "../system/clock.ts";
 import type { Log } from "./log.ts";
 
 export interface JailActionRuntime {

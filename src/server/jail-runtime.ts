@@ -6,7 +6,7 @@ import type { BanEffector, BanStore } from "../ban/types.ts";
 import type { TimeZone } from "../filter/date/tz.ts";
 import type { DnsResolver } from "../filter/dns.ts";
 import { Filter, type FilterFailure } from "../filter/filter.ts";
-import type { Clock } from "../jail/clock.ts";
+import type { Clock } from "../system/clock.ts";
 import { FailManager } from "../jail/fail-manager.ts";
 import { IgnoreList, type IgnoreDeps } from "../jail/ignore.ts";
 import { time2str } from "../jail/time.ts";

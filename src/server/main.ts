@@ -9,7 +9,7 @@ import { ConfigError } from "../config/errors.ts";
 import { loadFail2banConf, type Fail2banConf } from "../config/fail2ban-conf.ts";
 import { diskFS, embeddedFS, type ConfigFS } from "../config/fs.ts";
 import { Filter } from "../filter/filter.ts";
-import { systemClock } from "../jail/clock.ts";
+import { systemClock } from "../system/clock.ts";
 import { VERSION } from "../version.ts";
 import { tcpApiConfig } from "./api-config.ts";
 import { ActionFactory } from "./build-actions.ts";

@@ -9,7 +9,7 @@ import { F2bDatabase } from "../db/database.ts";
 import { SqliteBanStore } from "../db/ban-store.ts";
 import { TimeZone } from "../filter/date/tz.ts";
 import { systemDnsResolver } from "../filter/dns.ts";
-import type { Clock, Timer } from "../jail/clock.ts";
+import type { Clock, Timer } from "../system/clock.ts";
 import { parseTime } from "../jail/time.ts";
 import { ActionFactory } from "./build-actions.ts";
 import { JailEffector } from "./jail-actions.ts";

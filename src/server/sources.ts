@@ -2,7 +2,7 @@
 import type { F2bDatabase } from "../db/database.ts";
 import { DateDetector } from "../filter/date/detector.ts";
 import type { TimeZone } from "../filter/date/tz.ts";
-import type { Clock } from "../jail/clock.ts";
+import type { Clock } from "../system/clock.ts";
 import { existsSync } from "node:fs";
 import { FileTailer } from "../source/file-tailer.ts";
 import { JournalSource } from "../source/journal.ts";

@@ -1,7 +1,8 @@
 // One behaviour suite run against each native backend, with the real firewall inside a pair of
 // network namespaces: the attacker's next TCP connect must really fail while others get through.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { BanEntry, CommandRunner, FirewallBackend, FirewallJailSpec } from "../../src/action/types.ts";
+import type { BanEntry, FirewallBackend, FirewallJailSpec } from "../../src/action/types.ts";
+import type { CommandRunner } from "../../src/system/command.ts";
 import { create, netnsUnavailableReason, probe, startListener, type Listener, type NetnsPair } from "../helpers/netns.ts";
 
 export interface BackendHarness {

@@ -1,4 +1,4 @@
-import { createCommandRunner } from "../../src/action/exec.ts";
+import { createCommandRunner } from "../../src/system/command.ts";
 import { nftablesBackend } from "../../src/action/nftables.ts";
 import { backendSuite } from "./backend-suite.ts";
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createCommandRunner } from "../../src/action/exec.ts";
+import { createCommandRunner } from "../../src/system/command.ts";
 import { shellAction, type ActionInfo } from "../../src/action/shell-action.ts";
 import { quoteStateAt, replaceDynamicTags, replaceStaticTags, substituteRecursive } from "../../src/action/shell-tags.ts";
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createBackend, dummyBackend, planBanaction, resolveBanaction } from "../../src/action/banaction.ts";
 import { chainRules } from "../../src/action/ipset.ts";
 import { fitName, normaliseSpec, parseAddr, parseBlocktype, parseHooks, parsePorts, parseProtocols } from "../../src/action/spec.ts";
-import type { CommandRunner } from "../../src/action/types.ts";
+import type { CommandRunner } from "../../src/system/command.ts";
 
 const services = (name: string): number | null => ({ ssh: 22, http: 80, https: 443, smtp: 25 })[name] ?? null;
 

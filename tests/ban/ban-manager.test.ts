@@ -4,7 +4,7 @@ import { BanManager } from "../../src/ban/ban-manager.ts";
 import { restorableTickets } from "../../src/ban/restore.ts";
 import { SqliteBanStore } from "../../src/db/ban-store.ts";
 import { F2bDatabase } from "../../src/db/database.ts";
-import { FakeClock } from "../../src/jail/clock.ts";
+import { FakeClock } from "../../src/system/clock.ts";
 import { IgnoreList } from "../../src/jail/ignore.ts";
 import { rig, settle, SetEffector, T0, ticket } from "./helpers.ts";
 

@@ -5,7 +5,7 @@ import { BanManager, type BanManagerConfig } from "../../src/ban/ban-manager.ts"
 import type { BanEffector, BanStore } from "../../src/ban/types.ts";
 import { SqliteBanStore } from "../../src/db/ban-store.ts";
 import { F2bDatabase } from "../../src/db/database.ts";
-import { FakeClock } from "../../src/jail/clock.ts";
+import { FakeClock } from "../../src/system/clock.ts";
 import type { BanTicket } from "../../src/jail/types.ts";
 
 export const T0 = 1_700_000_000;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BanManager } from "../../src/ban/ban-manager.ts";
 import { makeBanTimeCalculator, type IncrementOptions } from "../../src/ban/increment.ts";
-import { FakeClock } from "../../src/jail/clock.ts";
+import { FakeClock } from "../../src/system/clock.ts";
 import { FailManager } from "../../src/jail/fail-manager.ts";
 import { haveFail2ban, runOracle } from "../jail/oracle.ts";
 import { rig, settle, T0, ticket } from "./helpers.ts";

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BanManager } from "../../src/ban/ban-manager.ts";
-import { FakeClock } from "../../src/jail/clock.ts";
+import { FakeClock } from "../../src/system/clock.ts";
 import { SqliteBanStore } from "../../src/db/ban-store.ts";
 import { DbError, F2bDatabase } from "../../src/db/database.ts";
 import { SCHEMA_VERSION } from "../../src/db/schema.ts";

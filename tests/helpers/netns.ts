@@ -5,8 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { createCommandRunner, runChecked } from "../../src/action/exec.ts";
-import type { CommandResult, CommandRunner, RunOptions } from "../../src/action/types.ts";
+import { createCommandRunner, runChecked, type CommandResult, type CommandRunner, type RunOptions } from "../../src/system/command.ts";
 
 export const PYTHON = "/usr/bin/python3";
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { FakeClock, systemClock } from "../../src/jail/clock.ts";
+import { FakeClock, systemClock } from "../../src/system/clock.ts";
 
 describe("clocks", () => {
   test("FakeClock fires due timers in time order, including ones armed by callbacks", () => {

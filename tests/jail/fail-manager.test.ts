@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { FakeClock } from "../../src/jail/clock.ts";
+import { FakeClock } from "../../src/system/clock.ts";
 import { FailManager } from "../../src/jail/fail-manager.ts";
 import type { BanTicket } from "../../src/jail/types.ts";
 import { haveFail2ban, runOracle } from "./oracle.ts";

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FakeClock } from "../../src/jail/clock.ts";
+import { FakeClock } from "../../src/system/clock.ts";
 import { IgnoreList, parseIgnoreCache, type IgnoreCommandRunner, type IgnoreReason } from "../../src/jail/ignore.ts";
 
 const shRunner: IgnoreCommandRunner = {

@@ -2,7 +2,7 @@
 // after each test.
 import { loadFail2banConf } from "../../src/config/fail2ban-conf.ts";
 import { diskFS } from "../../src/config/fs.ts";
-import { systemClock } from "../../src/jail/clock.ts";
+import { systemClock } from "../../src/system/clock.ts";
 import { ActionFactory } from "../../src/server/build-actions.ts";
 import { ServerController } from "../../src/server/controller.ts";
 import { F2bServer } from "../../src/server/server.ts";

@@ -7,11 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dummyBackend } from "../../src/action/banaction.ts";
 import { remainingTimeout, ticketInfo } from "../../src/action/effector.ts";
-import { createCommandRunner } from "../../src/action/exec.ts";
+import { createCommandRunner } from "../../src/system/command.ts";
 import { shellAction } from "../../src/action/shell-action.ts";
 import type { BanEntry, FirewallBackend } from "../../src/action/types.ts";
 import type { BanTicket } from "../../src/ban/types.ts";
-import { FakeClock } from "../../src/jail/clock.ts";
+import { FakeClock } from "../../src/system/clock.ts";
 import { JailEffector, nativeAction, type JailActionRuntime } from "../../src/server/jail-actions.ts";
 import type { Log } from "../../src/server/log.ts";
 

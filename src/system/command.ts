@@ -1,7 +1,22 @@
 // Runs external programs by argv (never through a shell unless argv[0] is one on purpose),
 // with stdin, a hard timeout that kills the whole process group, and an optional network
 // namespace prefix so tests and the daemon share the exact same code path.
-import type { CommandResult, CommandRunner, RunOptions } from "./types.ts";
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  input?: string;
+  timeoutMs?: number;
+  env?: Record<string, string>;
+}
+
+export interface CommandRunner {
+  run(argv: string[], opts?: RunOptions): Promise<CommandResult>;
+}
 
 export class CommandTimeoutError extends Error {
   constructor(readonly argv: string[], readonly timeoutMs: number) {
