@@ -5,8 +5,9 @@ import { existsSync, statSync, writeSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { FilterDefinition } from "../config/filter-reader.ts";
 import { TimeZone } from "../filter/date/tz.ts";
-import { systemDnsResolver } from "../filter/dns.ts";
 import { Filter, type FilterOptions } from "../filter/filter.ts";
+import { createSystemDeps } from "../system/deps.ts";
+import { discardLog } from "../system/log.ts";
 import { forEachFileLine, literalLines } from "./regex-input.ts";
 import { isJournalLog, journalInput, JournalInputError, type JournalInput, type LineFn } from "./regex-journal.ts";
 import { jsonRecord } from "./regex-json.ts";
@@ -159,7 +160,9 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
   if (v.datepattern !== undefined) options.datePattern = v.datepattern;
   let filter: Filter;
   try {
-    filter = new Filter(def, { now: clock, tz: TimeZone.fromEnv(), dns: systemDnsResolver() }, options);
+    // fail2ban-regex prints no resolver warnings at its default log level; neither do we
+    const { resolver } = createSystemDeps({ logger: () => discardLog });
+    filter = new Filter(def, { now: clock, tz: TimeZone.fromEnv(), dns: resolver }, options);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const bad = [...def.failregex, ...def.ignoreregex, def.prefregex ?? ""].find((p) => p && msg.includes(p));

@@ -1,7 +1,7 @@
 // Turning a matched failure's groups into failure ids, as fail2ban's findFailure does: an address
 // group wins (canonicalised, optionally with <CIDR>), then a DNS name (resolved per usedns), then
 // <F-ID>; a separate <F-ID> next to an address makes a "complex id" with the address kept as "ip".
-import type { DnsResolver } from "./dns.ts";
+import type { Resolver } from "../system/resolver.ts";
 import type { FailData } from "./filter-mlfid.ts";
 import { CIDR_RAW, CIDR_UNSPEC, FAM_IPV4, FAM_IPV6, normalizeAddress, plainAddress } from "./filter-ip.ts";
 
@@ -10,7 +10,7 @@ export type UseDns = "yes" | "warn" | "no" | "raw";
 export interface IdContext {
   useDns: UseDns;
   returnRawHost: boolean;
-  dns?: DnsResolver;
+  dns: Resolver;
   warn(msg: string): void;
 }
 
@@ -66,8 +66,8 @@ export function resolveIds(fail: FailData, hasMlfid: boolean, ctx: IdContext): I
 export function textToIps(text: string, ctx: IdContext): string[] {
   const plain = plainAddress(text);
   if (plain !== null) return [plain];
-  if ((ctx.useDns === "yes" || ctx.useDns === "warn") && ctx.dns) {
-    const ips = ctx.dns.resolve(text);
+  if (ctx.useDns === "yes" || ctx.useDns === "warn") {
+    const ips = [...new Set(ctx.dns.resolveSync(text).map((a) => normalizeAddress(a, CIDR_UNSPEC)))];
     if (ips.length && ctx.useDns === "warn") {
       ctx.warn(`Determined IP using DNS Lookup: ${text} = ${JSON.stringify(ips)}`);
     }

@@ -1,7 +1,7 @@
 // Multi-line failure correlation (<F-MLFID>): lines of one connection/session that share an id are
 // merged into one failure. Follows fail2ban's Filter._mergeFailure flag logic exactly, because the
 // sample tests (and real bans) depend on which line of a session finally counts.
-import { TtlCache } from "./filter-cache.ts";
+import { TtlCache } from "../system/ttl-cache.ts";
 
 /** A failure's data as fail2ban's fail dict: captured groups (null or undefined when not captured) plus extras. */
 export type FailData = Record<string, unknown>;

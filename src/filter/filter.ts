@@ -4,7 +4,7 @@
 import type { FilterDefinition } from "../config/filter-reader.ts";
 import { DateDetector } from "./date/detector.ts";
 import type { TimeZone } from "./date/tz.ts";
-import type { DnsResolver } from "./dns.ts";
+import type { Resolver } from "../system/resolver.ts";
 import { FailRegex, Regex, RegexError } from "./failregex.ts";
 import { resolveIds, type IdContext, type UseDns } from "./filter-ids.ts";
 import { contentBuffer, fullLine, splitByMatch, tupleLinesBuf, type TupleLine } from "./filter-lines.ts";
@@ -27,7 +27,8 @@ export interface FilterFailure {
 export interface FilterDeps {
   now: () => number;
   tz?: TimeZone;
-  dns?: DnsResolver;
+  /** The system resolver (usedns = yes|warn); blocks on a cache miss, as fail2ban does. */
+  dns: Resolver;
   /** Warnings fail2ban logs (once a day for timing issues); default: ignored. */
   warn?: (msg: string) => void;
 }

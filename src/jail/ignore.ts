@@ -1,39 +1,16 @@
-import { networkInterfaces } from "node:os";
-import { lookup } from "node:dns/promises";
 import type { Clock } from "../system/clock.ts";
+import type { CommandRunner } from "../system/command.ts";
+import type { LocalAddresses } from "../system/local-addresses.ts";
+import type { Log } from "../system/log.ts";
+import type { Resolver } from "../system/resolver.ts";
 import { IPAddr, parseIP } from "./ipaddr.ts";
 import { parseTime } from "./time.ts";
-
-/** Host name → addresses (injected; tests use a table, the server uses the system resolver). */
-export interface Resolver { resolve(name: string): Promise<string[]> }
-/** Addresses of this host's interfaces (ignoreself). */
-export interface SelfAddressProvider { addresses(): Promise<string[]> }
-/** Runs argv; same shape as src/action's CommandRunner so the lead can pass one object. */
-export interface IgnoreCommandRunner {
-  run(argv: string[], opts?: { timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string }>;
-}
-
-export const systemResolver: Resolver = {
-  async resolve(name) {
-    try { return (await lookup(name, { all: true })).map((a) => a.address); } catch { return []; }
-  },
-};
-
-export const localAddresses: SelfAddressProvider = {
-  async addresses() {
-    const out = ["127.0.0.1", "::1"];
-    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) out.push(a.address);
-    return out;
-  },
-};
 
 export interface IgnoreOptions {
   jail: string;
   ignoreip?: string[];
   ignoreself?: boolean;
   ignorecommand?: string;
-  /** Seconds a DNS answer / the self-address list stays cached (fail2ban: 5 minutes). */
-  cacheTime?: number;
   commandTimeoutMs?: number;
   /** fail2ban ignorecache: remembers decisions per key (tags substituted), e.g. key "<ip>". */
   ignorecache?: IgnoreCacheOptions | null;
@@ -54,12 +31,13 @@ export function parseIgnoreCache(value: string): IgnoreCacheOptions | null {
   return { key: opts["key"], maxCount, maxTime: parseTime(opts["max-time"] ?? "300") };
 }
 
+/** From the system deps (src/system): the resolver and own addresses cache their answers. */
 export interface IgnoreDeps {
   clock: Clock;
-  resolver?: Resolver;
-  selfAddresses?: SelfAddressProvider;
-  runner?: IgnoreCommandRunner;
-  log?: (level: "debug" | "info" | "error", msg: string) => void;
+  resolver: Resolver;
+  localAddresses: LocalAddresses;
+  runner: CommandRunner;
+  log: Log;
 }
 
 /** What a check is about: the id plus the failure's captured fields for F-* tags. */
@@ -78,8 +56,9 @@ export class IgnoreList {
   private singles = new Set<string>();
   private nets: IPAddr[] = [];
   private names: string[] = [];
-  private dnsCache = new Map<string, { until: number; ips: IPAddr[] }>();
-  private selfCache: { until: number; ips: Set<string> } | null = null;
+  /** Parsed answers, kept while the resolver hands out the same (cached) array. */
+  private parsedNames = new WeakMap<readonly string[], IPAddr[]>();
+  private parsedSelf: { from: readonly string[]; ips: Set<string> } | null = null;
   private decisions = new Map<string, { until: number; reason: IgnoreReason | null }>();
 
   constructor(private opts: IgnoreOptions, private readonly deps: IgnoreDeps) {
@@ -153,7 +132,7 @@ export class IgnoreList {
   private async decide(subject: IgnoreSubject): Promise<IgnoreReason | null> {
     const ip = parseIP(subject.id);
     const key = ip ? ip.toString() : subject.id;
-    const self = this.opts.ignoreself && ip ? (this.cachedSelfIPs() ?? (await this.selfIPs())) : null;
+    const self = this.opts.ignoreself && ip ? await this.selfIPs() : null;
     return this.matchLocal(ip, key, self) ?? this.matchRemote(subject, ip, key);
   }
 
@@ -165,14 +144,14 @@ export class IgnoreList {
     return null;
   }
 
-  private remoteChecks(): boolean { return this.names.length > 0 || (!!this.opts.ignorecommand && !!this.deps.runner); }
+  private remoteChecks(): boolean { return this.names.length > 0 || !!this.opts.ignorecommand; }
 
   private async matchRemote(subject: IgnoreSubject, ip: IPAddr | null, key: string): Promise<IgnoreReason | null> {
     for (const name of this.names) {
       if (name === subject.id) return this.found(key, "dns");
-      if (ip && (await this.resolveCached(name)).some((r) => r.equals(ip))) return this.found(key, "dns");
+      if (ip && (await this.resolve(name)).some((r) => r.equals(ip))) return this.found(key, "dns");
     }
-    if (this.opts.ignorecommand && this.deps.runner) {
+    if (this.opts.ignorecommand) {
       if (await this.runCommand(this.opts.ignorecommand, key, subject)) return this.found(key, "command");
     }
     return null;
@@ -199,7 +178,7 @@ export class IgnoreList {
     }
     const remote = this.remoteChecks();
     if (ids.length === 0 || (!this.opts.ignoreself && this.singles.size === 0 && this.nets.length === 0 && !remote)) return out;
-    const self = this.opts.ignoreself ? (this.cachedSelfIPs() ?? (await this.selfIPs())) : null;
+    const self = this.opts.ignoreself ? await this.selfIPs() : null;
     // Canonical dotted quads (what the ban database holds) skip parseIP's BigInt work: their text
     // is already the key, and an IPv4 address can only fall into an IPv4 network.
     const v4Nets = this.nets.filter((n) => n.family === 4).map((n) => ({ base: Number(n.addr), shift: 32 - n.plen }));
@@ -231,55 +210,45 @@ export class IgnoreList {
   // The caller logs "[jail] Ignore <ip> by <reason>" (fail2ban's line) once, with its own logger.
   private found(_id: string, by: IgnoreReason): IgnoreReason { return by; }
 
-  private cacheTime(): number { return this.opts.cacheTime ?? 300; }
-
-  private async resolveCached(name: string): Promise<IPAddr[]> {
-    const now = this.deps.clock.now();
-    const hit = this.dnsCache.get(name);
-    if (hit && hit.until > now) return hit.ips;
-    let ips: IPAddr[] = [];
-    try {
-      const answers = this.deps.resolver ? await this.deps.resolver.resolve(name) : [];
+  /** fail2ban resolves a name in ignoreip at each check (isInNet → dnsToIp), its cache answering. */
+  private async resolve(name: string): Promise<IPAddr[]> {
+    const answers = await this.deps.resolver.resolve(name);
+    let ips = this.parsedNames.get(answers);
+    if (!ips) {
       ips = answers.map((a) => parseIP(a)).filter((a): a is IPAddr => a !== null);
-    } catch (e) {
-      this.deps.log?.("error", `[${this.opts.jail}] Unable to resolve ignoreip entry ${name}: ${(e as Error).message}`);
+      this.parsedNames.set(answers, ips);
     }
-    if (this.dnsCache.size > 1000) this.dnsCache.clear();
-    this.dnsCache.set(name, { until: now + this.cacheTime(), ips });
     return ips;
   }
 
-  /** The own addresses while cached (no pause for the caller), else null. */
-  private cachedSelfIPs(): Set<string> | null {
-    return this.selfCache && this.selfCache.until > this.deps.clock.now() ? this.selfCache.ips : null;
-  }
-
+  /** The own addresses, canonical; parsed again only when the provider's cached list changes. */
   private async selfIPs(): Promise<Set<string>> {
-    const now = this.deps.clock.now();
-    if (this.selfCache && this.selfCache.until > now) return this.selfCache.ips;
-    const ips = new Set<string>();
+    let from: readonly string[] = [];
     try {
-      for (const a of (await this.deps.selfAddresses?.addresses()) ?? []) {
-        const ip = parseIP(a);
-        if (ip) ips.add(ip.toString());
-      }
+      from = await this.deps.localAddresses.addresses();
     } catch (e) {
-      this.deps.log?.("error", `[${this.opts.jail}] Retrieving own IPs failed: ${(e as Error).message}`);
+      this.deps.log.error(`[${this.opts.jail}] Retrieving own IPs failed: ${(e as Error).message}`);
     }
-    this.selfCache = { until: now + this.cacheTime(), ips };
+    if (this.parsedSelf?.from === from) return this.parsedSelf.ips;
+    const ips = new Set<string>();
+    for (const a of from) {
+      const ip = parseIP(a);
+      if (ip) ips.add(ip.toString());
+    }
+    this.parsedSelf = { from, ips };
     return ips;
   }
 
   /** Substitutes tags shell-quoted; exit 0 = ignore, 1 = don't, anything else is logged and means don't. */
   private async runCommand(template: string, id: string, subject: IgnoreSubject): Promise<boolean> {
     const cmd = substituteTags(template, id, subject);
-    this.deps.log?.("debug", `ignore command: ${cmd}`);
+    this.deps.log.debug(`ignore command: ${cmd}`);
     try {
-      const r = await this.deps.runner!.run(["/bin/sh", "-c", cmd], { timeoutMs: this.opts.commandTimeoutMs ?? 60_000 });
+      const r = await this.deps.runner.run(["/bin/sh", "-c", cmd], { timeoutMs: this.opts.commandTimeoutMs ?? 60_000 });
       if (r.code === 0) return true;
-      if (r.code !== 1) this.deps.log?.("error", `[${this.opts.jail}] ignorecommand ${JSON.stringify(cmd)} failed with exit code ${r.code}: ${r.stderr.trim()}`);
+      if (r.code !== 1) this.deps.log.error(`[${this.opts.jail}] ignorecommand ${JSON.stringify(cmd)} failed with exit code ${r.code}: ${r.stderr.trim()}`);
     } catch (e) {
-      this.deps.log?.("error", `[${this.opts.jail}] ignorecommand ${JSON.stringify(cmd)} failed: ${(e as Error).message}`);
+      this.deps.log.error(`[${this.opts.jail}] ignorecommand ${JSON.stringify(cmd)} failed: ${(e as Error).message}`);
     }
     return false;
   }

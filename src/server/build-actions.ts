@@ -5,19 +5,18 @@ import { ConfigError } from "../config/errors.ts";
 import type { JailAction } from "../config/jail-reader.ts";
 import { createBackend, planBanaction, type NativeBackendName } from "../action/banaction.ts";
 import { ticketInfo } from "../action/effector.ts";
-import { createCommandRunner, type CommandRunner } from "../system/command.ts";
+import type { CommandRunner } from "../system/command.ts";
 import { shellAction } from "../action/shell-action.ts";
 import type { ActionLog, FirewallBackend, FirewallJailSpec } from "../action/types.ts";
 import type { Clock } from "../system/clock.ts";
-import { systemClock } from "../system/clock.ts";
+import type { SystemDeps } from "../system/deps.ts";
 import { nativeAction, type JailActionRuntime } from "./jail-actions.ts";
-import { getLog, type Log } from "./log.ts";
+import type { Log } from "../system/log.ts";
 import type { JailSettings } from "./settings.ts";
 
 export interface ActionFactoryOptions {
-  log?: Log;
-  clock?: Clock;
-  runner?: CommandRunner;
+  /** Clock, command runner and the "actions" logger. */
+  system: SystemDeps;
   /** Check only: nothing is run. */
   dryRun?: boolean;
   /** nftables table name (tests use their own). */
@@ -56,10 +55,10 @@ export class ActionFactory {
   private readonly clock: Clock;
   private readonly runner: CommandRunner;
 
-  constructor(private readonly opts: ActionFactoryOptions = {}) {
-    this.log = opts.log ?? getLog("actions");
-    this.clock = opts.clock ?? systemClock;
-    this.runner = opts.runner ?? createCommandRunner();
+  constructor(private readonly opts: ActionFactoryOptions) {
+    this.log = opts.system.logger("actions");
+    this.clock = opts.system.clock;
+    this.runner = opts.system.runner;
   }
 
   private backend(kind: NativeBackendName | "dummy"): FirewallBackend {

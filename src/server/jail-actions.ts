@@ -7,7 +7,7 @@ import type { BanEffector, BanTicket } from "../ban/types.ts";
 import { remainingTimeout } from "../action/effector.ts";
 import type { BanEntry, FirewallBackend, FirewallJailSpec } from "../action/types.ts";
 import type { Clock } from "../system/clock.ts";
-import type { Log } from "./log.ts";
+import type { Log } from "../system/log.ts";
 
 export interface JailActionRuntime {
   readonly name: string;

@@ -4,14 +4,14 @@ import { Histogram } from "../api/metrics.ts";
 import { BanManager } from "../ban/ban-manager.ts";
 import type { BanEffector, BanStore } from "../ban/types.ts";
 import type { TimeZone } from "../filter/date/tz.ts";
-import type { DnsResolver } from "../filter/dns.ts";
 import { Filter, type FilterFailure } from "../filter/filter.ts";
 import type { Clock } from "../system/clock.ts";
 import { FailManager } from "../jail/fail-manager.ts";
-import { IgnoreList, type IgnoreDeps } from "../jail/ignore.ts";
+import { IgnoreList } from "../jail/ignore.ts";
 import { time2str } from "../jail/time.ts";
 import type { LogLine, LogSource } from "../source/types.ts";
-import type { Log } from "./log.ts";
+import type { SystemDeps } from "../system/deps.ts";
+import type { Log } from "../system/log.ts";
 import type { JailSettings } from "./settings.ts";
 
 export interface JailLogs {
@@ -26,8 +26,8 @@ export interface JailDeps {
   effector: BanEffector;
   logs: JailLogs;
   tz?: TimeZone;
-  dns?: DnsResolver;
-  ignore?: Omit<IgnoreDeps, "clock" | "log">;
+  /** Resolver (usedns, ignoreip names), own addresses (ignoreself), command runner (ignorecommand). */
+  system: SystemDeps;
   /** Builds the jail's log source; given the line handler. */
   makeSource(onLines: (lines: LogLine[]) => void): LogSource;
 }
@@ -55,7 +55,7 @@ export class JailRuntime {
   ) {
     const s = settings;
     const now = (): number => deps.clock.now();
-    this.filter = new Filter(s.filter, { now, tz: deps.tz, dns: deps.dns, warn: (m) => deps.logs.filter.warning(`[${s.name}] ${m}`) }, {
+    this.filter = new Filter(s.filter, { now, tz: deps.tz, dns: deps.system.resolver, warn: (m) => deps.logs.filter.warning(`[${s.name}] ${m}`) }, {
       findTime: s.findtime,
       useDns: s.usedns,
     });
@@ -74,7 +74,7 @@ export class JailRuntime {
     this.banLatency = previous?.banLatency ?? new Histogram();
     this.ignore = new IgnoreList(
       { jail: s.name, ignoreip: s.ignoreip, ignoreself: s.ignoreself, ignorecommand: s.ignorecommand },
-      { clock: deps.clock, ...deps.ignore, log: (level, msg) => deps.logs.filter[level](msg) },
+      { ...deps.system, clock: deps.clock, log: deps.logs.filter },
     );
     this.bans = new BanManager(
       { jail: s.name, bantime: s.bantime, increment: s.increment, maxmatches: s.maxmatches },

@@ -12,21 +12,11 @@ import type { LogLevel, LogRecord } from "@logtape/logtape";
 import { formatLine, LEVELS, levelName, parseLogLevel } from "./log-format.ts";
 import { fdSink, fileSink, SYSLOG_FACILITIES, syslogSink } from "./log-sinks.ts";
 import type { LineSink } from "./log-sinks.ts";
+import type { Log } from "../system/log.ts";
 
 export { formatLine, formatAsctime, LEVELS, levelName, parseLogLevel } from "./log-format.ts";
 export type { LineSink } from "./log-sinks.ts";
 
-export interface Log {
-  critical(msg: string): void;
-  error(msg: string): void;
-  warning(msg: string): void;
-  notice(msg: string): void;
-  info(msg: string): void;
-  debug(msg: string): void;
-  /** Any Python logging number (e.g. 5 = HEAVYDEBUG). */
-  log(level: number, msg: string): void;
-  isEnabled(level: number): boolean;
-}
 
 const LEVEL_PROP = "f2bLevel";
 let threshold: number = LEVELS.INFO;

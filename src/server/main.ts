@@ -9,7 +9,7 @@ import { ConfigError } from "../config/errors.ts";
 import { loadFail2banConf, type Fail2banConf } from "../config/fail2ban-conf.ts";
 import { diskFS, embeddedFS, type ConfigFS } from "../config/fs.ts";
 import { Filter } from "../filter/filter.ts";
-import { systemClock } from "../system/clock.ts";
+import { createSystemDeps, type SystemDeps } from "../system/deps.ts";
 import { VERSION } from "../version.ts";
 import { tcpApiConfig } from "./api-config.ts";
 import { ActionFactory } from "./build-actions.ts";
@@ -53,19 +53,19 @@ function parse(argv: string[]) {
 }
 
 /** Checks the whole configuration (fail2ban.conf + every enabled jail, filters and actions). */
-export function testConfig(fs: ConfigFS): { conf: Fail2banConf; settings: JailSettings[] } {
+export function testConfig(fs: ConfigFS, system: SystemDeps): { conf: Fail2banConf; settings: JailSettings[] } {
   const conf = loadFail2banConf(fs);
   tcpApiConfig(conf);
   const settings = F2bServer.loadSettings(fs);
   // Compiling each filter checks every regex and the datepattern, as starting the jail would.
   for (const s of settings) {
     try {
-      new Filter(s.filter, { now: () => Date.now() / 1000 }, { useDns: s.usedns, findTime: s.findtime });
+      new Filter(s.filter, { now: () => system.clock.now(), dns: system.resolver }, { useDns: s.usedns, findTime: s.findtime });
     } catch (e) {
       throw new ConfigError(`jail [${s.name}] (${s.where}): filter '${s.filter.name}': ${(e as Error).message}`);
     }
   }
-  new ActionFactory({ dryRun: true }).check(settings);
+  new ActionFactory({ system, dryRun: true }).check(settings);
   return { conf, settings };
 }
 
@@ -101,14 +101,15 @@ export async function runServer(argv: string[]): Promise<number> {
   let fs: ConfigFS;
   let conf: Fail2banConf;
   let settings: JailSettings[];
+  const system = createSystemDeps({ logger: getLog });
   try {
     fs = configRoot(opts.conf);
     if (opts.test) {
-      const jails = testConfig(fs).settings.map((s) => s.name);
+      const jails = testConfig(fs, system).settings.map((s) => s.name);
       console.log(`OK: configuration test is successful (${fs.label}; jails: ${jails.join(", ") || "none"})`);
       return 0;
     }
-    ({ conf, settings } = testConfig(fs)); // refuse to start on a broken config, before daemonizing
+    ({ conf, settings } = testConfig(fs, system)); // refuse to start on a broken config, before daemonizing
   } catch (e) {
     process.stderr.write(`ERROR: ${(e as Error).message}\n`);
     return 2;
@@ -119,10 +120,10 @@ export async function runServer(argv: string[]): Promise<number> {
   conf.logtarget = opts.logtarget ?? conf.logtarget;
   conf.loglevel = opts.loglevel ?? conf.loglevel;
   if (!opts.foreground) return daemonize(argv, conf.socket);
-  return runForeground(fs, conf, settings);
+  return runForeground(fs, conf, settings, system);
 }
 
-async function runForeground(fs: ConfigFS, conf: Fail2banConf, settings: JailSettings[]): Promise<number> {
+async function runForeground(fs: ConfigFS, conf: Fail2banConf, settings: JailSettings[], system: SystemDeps): Promise<number> {
   const logHandle = setupLogging({ target: conf.logtarget, level: conf.loglevel });
   const log = getLog("server");
   log.info(`Starting f2b v${VERSION} (fail2ban-compatible) with config ${fs.label}`);
@@ -146,10 +147,10 @@ async function runForeground(fs: ConfigFS, conf: Fail2banConf, settings: JailSet
     })();
   };
   try {
-    server = new F2bServer({ fs, conf, clock: systemClock, actions: new ActionFactory({ log: getLog("actions") }) });
+    server = new F2bServer({ fs, conf, system, actions: new ActionFactory({ system }) });
     writeFileSync(conf.pidfile, `${process.pid}\n`);
     await server.start(settings);
-    const controller = new ServerController(server, systemClock, { shutdown: () => shutdown(0), flushLogs: () => logHandle.flush() });
+    const controller = new ServerController(server, system.clock, { shutdown: () => shutdown(0), flushLogs: () => logHandle.flush() });
     api = await serveApi({ controller, socketPath: conf.socket, tcp: tcpApiConfig(conf), log });
     if (api.tcpUrl) log.info(`Status endpoint on ${api.tcpUrl} (token required)`);
   } catch (e) {

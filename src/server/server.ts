@@ -8,8 +8,8 @@ import { loadJails } from "../config/jail-reader.ts";
 import { F2bDatabase } from "../db/database.ts";
 import { SqliteBanStore } from "../db/ban-store.ts";
 import { TimeZone } from "../filter/date/tz.ts";
-import { systemDnsResolver } from "../filter/dns.ts";
-import type { Clock, Timer } from "../system/clock.ts";
+import type { Timer } from "../system/clock.ts";
+import type { SystemDeps } from "../system/deps.ts";
 import { parseTime } from "../jail/time.ts";
 import { ActionFactory } from "./build-actions.ts";
 import { JailEffector } from "./jail-actions.ts";
@@ -21,7 +21,8 @@ import { makeSource } from "./sources.ts";
 export interface ServerDeps {
   fs: ConfigFS;
   conf: Fail2banConf;
-  clock: Clock;
+  /** Clock, resolver, own addresses, command runner, loggers: built once by the caller. */
+  system: SystemDeps;
   actions: ActionFactory;
 }
 
@@ -44,7 +45,6 @@ export class F2bServer {
   readonly db: F2bDatabase;
   readonly store: SqliteBanStore;
   private readonly tz = TimeZone.fromEnv();
-  private readonly dns = systemDnsResolver();
   private timers: Timer[] = [];
   private reloading: Promise<void> = Promise.resolve();
 
@@ -76,7 +76,7 @@ export class F2bServer {
 
   private every(sec: number, fn: () => void | Promise<void>): void {
     const arm = (): void => {
-      const t = this.deps.clock.setTimer(this.deps.clock.now() + sec, () => {
+      const t = this.deps.system.clock.setTimer(this.deps.system.clock.now() + sec, () => {
         void Promise.resolve()
           .then(fn)
           .catch((e: unknown) => log.error(`periodic task failed: ${(e as Error).message}`))
@@ -94,13 +94,13 @@ export class F2bServer {
     const actions = this.deps.actions.build(s);
     const effector = new JailEffector(s.name, actions, getLog("actions"));
     const runtime = new JailRuntime(s, {
-      clock: this.deps.clock,
+      clock: this.deps.system.clock,
       store: this.store,
       effector,
       tz: this.tz,
-      dns: this.dns,
+      system: this.deps.system,
       logs: { jail: getLog("jail"), filter: getLog("filter"), actions: getLog("actions") },
-      makeSource: (onLines) => makeSource(s, { db: this.db, tz: this.tz, clock: this.deps.clock, onLines }),
+      makeSource: (onLines) => makeSource(s, { db: this.db, tz: this.tz, clock: this.deps.system.clock, onLines }),
     }, previous?.runtime);
     // Same actions with the same options: the firewall objects and bans stay as they are.
     const actionKey = JSON.stringify(s.actions.map((a) => [a.name, a.options, a.definition?.options ?? null]));
@@ -187,7 +187,7 @@ export class F2bServer {
   }
 
   private purge(): void {
-    const n = this.db.purge(this.deps.clock.now());
+    const n = this.db.purge(this.deps.system.clock.now());
     if (n.bans || n.history) log.info(`Purged ${n.bans} old ban(s) and ${n.history} history row(s) from the database`);
   }
 

@@ -6,6 +6,9 @@ import { SqliteBanStore } from "../../src/db/ban-store.ts";
 import { F2bDatabase } from "../../src/db/database.ts";
 import { FakeClock } from "../../src/system/clock.ts";
 import { IgnoreList } from "../../src/jail/ignore.ts";
+import { createCommandRunner } from "../../src/system/command.ts";
+import { memoryLog } from "../../src/system/log.ts";
+import { tableResolver } from "../../src/system/resolver.ts";
 import { rig, settle, SetEffector, T0, ticket } from "./helpers.ts";
 
 const rowCount = (r: ReturnType<typeof rig>, table: string): number =>
@@ -182,7 +185,9 @@ describe("BanManager", () => {
     const clock = new FakeClock(T0 + 100);
     const db = F2bDatabase.open(r.file);
     const eff = new SetEffector();
-    const ignore = new IgnoreList({ jail: "sshd", ignoreip: ["192.0.2.3", "10.0.0.0/8"], ignoreself: true }, { clock, selfAddresses: { addresses: async () => ["2001:db8::5"] } });
+    const ignore = new IgnoreList({ jail: "sshd", ignoreip: ["192.0.2.3", "10.0.0.0/8"], ignoreself: true }, {
+      clock, resolver: tableResolver({}), localAddresses: { addresses: async () => ["2001:db8::5"] }, runner: createCommandRunner(), log: memoryLog(),
+    });
     const asked: string[][] = [];
     const logs: string[] = [];
     const bm = new BanManager({ jail: "sshd", bantime: 600 }, {

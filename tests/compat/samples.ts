@@ -10,6 +10,7 @@ import { TimeZone } from "../../src/filter/date/tz.ts";
 import { Filter, type FilterFailure } from "../../src/filter/filter.ts";
 import { CIDR_UNSPEC, normalizeAddress } from "../../src/filter/filter-ip.ts";
 import { evalCondition } from "./py-cond.ts";
+import { tableResolver } from "../../src/system/resolver.ts";
 
 export const TEST_NOW = 1124013600;
 export const TEST_TZ = "CET-01CEST-02,M3.5.0,M10.5.0";
@@ -59,7 +60,7 @@ export function runSamples(name: string, configDir: string, logsDir: string): Ca
     if (f) return f;
     try {
       const def = loadFilter(fs, name, opts);
-      const filter = new Filter(def, { now: () => TEST_NOW, tz }, { returnRawHost: true, checkAllRegex: true, checkFindTime: false, useDns: "warn" });
+      const filter = new Filter(def, { now: () => TEST_NOW, tz, dns: tableResolver({}) }, { returnRawHost: true, checkAllRegex: true, checkFindTime: false, useDns: "warn" });
       f = { filter, regexes: def.failregex, used: new Set() };
     } catch (e) {
       f = { filter: null, loadError: e instanceof Error ? e.message : String(e), regexes: [], used: new Set() };

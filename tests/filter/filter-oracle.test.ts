@@ -11,6 +11,7 @@ import { diskFS } from "../../src/config/fs.ts";
 import { loadFilter } from "../../src/config/filter-reader.ts";
 import { TimeZone } from "../../src/filter/date/tz.ts";
 import { Filter } from "../../src/filter/filter.ts";
+import { tableResolver } from "../../src/system/resolver.ts";
 
 const PY = "/usr/bin/python3";
 const have = existsSync("/etc/fail2ban/filter.d/sshd.conf") && spawnSync(PY, ["-c", "import fail2ban"]).status === 0;
@@ -56,7 +57,7 @@ describe.skipIf(!have)("Filter agrees with fail2ban's Filter on a generated auth
     const expected: unknown = JSON.parse(py.stdout);
     const def = loadFilter(diskFS("/etc/fail2ban"), "sshd", { mode });
     const opts = jail ? { returnRawHost: true } : { checkAllRegex: true, ignorePending: false, checkFindTime: false, returnRawHost: true };
-    const f = new Filter(def, { now: () => NOW, tz: TimeZone.fromEnv("UTC") }, opts);
+    const f = new Filter(def, { now: () => NOW, tz: TimeZone.fromEnv("UTC"), dns: tableResolver({}) }, opts);
     const got = readFileSync(log, "utf8")
       .split("\n")
       .filter((l) => l !== "")

@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import type { FilterDefinition } from "../../src/config/filter-reader.ts";
 import { TimeZone } from "../../src/filter/date/tz.ts";
-import { staticDnsResolver } from "../../src/filter/dns.ts";
+import { tableResolver } from "../../src/system/resolver.ts";
 import { Filter, type FilterOptions } from "../../src/filter/filter.ts";
 
 const NOW = 1_700_000_000; // 2023-11-14T22:13:20Z
@@ -14,7 +14,7 @@ function def(failregex: string[], extra: Partial<FilterDefinition> = {}): Filter
   return { name: "t", file: "test.conf", failregex, ignoreregex: [], options: {}, ...extra };
 }
 function make(d: FilterDefinition, opts: FilterOptions = {}, dns?: Record<string, string[]>): Filter {
-  return new Filter(d, { now: () => NOW, tz, dns: dns ? staticDnsResolver(dns) : undefined }, { checkFindTime: false, ...opts });
+  return new Filter(d, { now: () => NOW, tz, dns: tableResolver(dns ?? {}) }, { checkFindTime: false, ...opts });
 }
 const at = { time: NOW };
 
@@ -170,7 +170,7 @@ describe("usedns", () => {
   const d = def(["from <HOST>$"]);
   test("yes/warn resolve names through the injected resolver", () => {
     const warnings: string[] = [];
-    const f = new Filter(d, { now: () => NOW, tz, dns: staticDnsResolver({ "bad.example": ["192.0.2.50", "2001:db8::50"] }), warn: (m) => warnings.push(m) }, { checkFindTime: false, useDns: "warn" });
+    const f = new Filter(d, { now: () => NOW, tz, dns: tableResolver({ "bad.example": ["192.0.2.50", "2001:db8::50"] }), warn: (m) => warnings.push(m) }, { checkFindTime: false, useDns: "warn" });
     expect(f.processLine("from bad.example", at).map((r) => r.fid)).toEqual(["192.0.2.50", "2001:db8::50"]);
     expect(warnings.some((w) => w.includes("DNS Lookup"))).toBe(true);
     expect(make(d, { useDns: "yes" }, {}).processLine("from unknown.example", at)).toEqual([]);
@@ -188,7 +188,7 @@ describe("usedns", () => {
 
 describe("time handling", () => {
   test("operation mode treats a date far from now as now", () => {
-    const f = new Filter(def(["from <HOST>"]), { now: () => NOW, tz }, {});
+    const f = new Filter(def(["from <HOST>"]), { now: () => NOW, tz, dns: tableResolver({}) }, {});
     const [r] = f.processLine("2001-01-01 00:00:00 from 192.0.2.1");
     expect(r!.time).toBe(NOW);
   });

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { diskFS, embeddedFS } from "../../src/config/fs.ts";
 import { Filter } from "../../src/filter/filter.ts";
 import { F2bServer } from "../../src/server/server.ts";
+import { tableResolver } from "../../src/system/resolver.ts";
 
 const REPO = join(import.meta.dir, "..", "..");
 const BUN = join(REPO, "node_modules", ".bin", "bun");
@@ -43,7 +44,7 @@ function configRoot(jailLocal: string): string {
 
 function compileAll(root: string): string[] {
   return F2bServer.loadSettings(diskFS(root)).map((s) => {
-    new Filter(s.filter, { now: () => 0 });
+    new Filter(s.filter, { now: () => 0, dns: tableResolver({}) });
     return s.name;
   });
 }

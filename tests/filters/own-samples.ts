@@ -15,6 +15,7 @@ import { loadFilter } from "../../src/config/filter-reader.ts";
 import { extractOptions } from "../../src/config/options.ts";
 import { TimeZone } from "../../src/filter/date/tz.ts";
 import { Filter } from "../../src/filter/filter.ts";
+import { tableResolver } from "../../src/system/resolver.ts";
 
 /** 2026-11-22T12:00:00Z: year-less syslog dates in the samples resolve to 2026 (or 2025 after it). */
 export const NOW = 1795348800;
@@ -87,7 +88,7 @@ export function runOwnSample(path: string, defaultFilter: string): LineResult[] 
     if (!expect) throw new Error(`${where}: log line without an expectation: ${text}`);
     if (!filter) {
       const { name: fname, options } = extractOptions(spec);
-      filter = new Filter(loadFilter(fs, fname, options), { now: () => NOW, tz }, { checkFindTime: false, useDns: "no" });
+      filter = new Filter(loadFilter(fs, fname, options), { now: () => NOW, tz, dns: tableResolver({}) }, { checkFindTime: false, useDns: "no" });
     }
     const found = filter.processLine(text, journal ? { time: NOW } : undefined);
     const hit = found.find((f) => f.fid !== null && !f.data["nofail"]);

@@ -7,6 +7,7 @@ import { TimeZone } from "../../src/filter/date/tz.ts";
 import { Filter } from "../../src/filter/filter.ts";
 import { formatLine, LEVELS } from "../../src/server/log-format.ts";
 import { NOW, TEST_TZ } from "./own-samples.ts";
+import { tableResolver } from "../../src/system/resolver.ts";
 
 const T0 = 1795251600_000; // 2026-11-21T09:00:00Z
 
@@ -17,7 +18,7 @@ function hostOf(filter: Filter, line: string): string | null {
 
 test("recidive counts f2b's Ban lines, not its own bans, unbans or quoted attacker text", () => {
   const tz = TimeZone.fromEnv(TEST_TZ);
-  const filter = new Filter(loadFilter(embeddedFS(), "recidive"), { now: () => NOW, tz }, { checkFindTime: false });
+  const filter = new Filter(loadFilter(embeddedFS(), "recidive"), { now: () => NOW, tz, dns: tableResolver({}) }, { checkFindTime: false });
   const line = (name: string, level: number, message: string, padding = true): string =>
     formatLine({ timeMs: T0, name, pid: 812, level, message }, { addtime: true, padding });
   const cases: [string, string | null][] = [

@@ -2,20 +2,23 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { IgnoreList, parseIgnoreCache, type IgnoreDeps, type IgnoreReason } from "../../src/jail/ignore.ts";
 import { FakeClock } from "../../src/system/clock.ts";
-import { IgnoreList, parseIgnoreCache, type IgnoreCommandRunner, type IgnoreReason } from "../../src/jail/ignore.ts";
+import { createCommandRunner, type CommandRunner } from "../../src/system/command.ts";
+import { memoryLog } from "../../src/system/log.ts";
+import { tableResolver } from "../../src/system/resolver.ts";
 
-const shRunner: IgnoreCommandRunner = {
-  async run(argv) {
-    const p = Bun.spawn(argv, { stdout: "pipe", stderr: "pipe" });
-    const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-    return { code, stdout, stderr };
-  },
-};
+// The daemon's own command runner; resolver and own addresses are tables here (the server tests
+// in tests/server/ignore.test.ts use the real ones).
+const shRunner: CommandRunner = createCommandRunner();
+const fixedAddresses = (ips: string[]) => ({ addresses: async () => ips });
+function deps(over: Partial<IgnoreDeps> = {}): IgnoreDeps {
+  return { clock: new FakeClock(), resolver: tableResolver({}), localAddresses: fixedAddresses([]), runner: shRunner, log: memoryLog(), ...over };
+}
 
 describe("IgnoreList", () => {
   test("IPs, CIDRs (v4/v6), mapped addresses, add/del at run time", async () => {
-    const ig = new IgnoreList({ jail: "j", ignoreip: ["127.0.0.1/8", "192.168.1.10", "2001:db8::/32"] }, { clock: new FakeClock() });
+    const ig = new IgnoreList({ jail: "j", ignoreip: ["127.0.0.1/8", "192.168.1.10", "2001:db8::/32"] }, deps());
     expect(await ig.isIgnored("127.5.5.5")).toBe(true);
     expect(await ig.isIgnored("::ffff:192.168.1.10")).toBe(true);
     expect(await ig.isIgnored("2001:DB8:0::7")).toBe(true);
@@ -29,44 +32,41 @@ describe("IgnoreList", () => {
     expect(ig.entries()).toEqual([]);
   });
 
-  test("DNS names through the resolver, cached for the cache time", async () => {
-    const clock = new FakeClock();
+  test("DNS names are asked of the resolver at each check (its cache answers), as fail2ban's isInNet does", async () => {
+    const table = tableResolver({ "trusted.example": ["10.9.9.9", "2001:db8::9"] });
     let calls = 0;
-    const resolver = { async resolve(n: string) { calls++; return n === "trusted.example" ? ["10.9.9.9", "2001:db8::9"] : []; } };
-    const ig = new IgnoreList({ jail: "j", ignoreip: ["trusted.example"] }, { clock, resolver });
+    const resolver = { ...table, resolve(n: string) { calls++; return table.resolve(n); } };
+    const ig = new IgnoreList({ jail: "j", ignoreip: ["trusted.example"] }, deps({ resolver }));
     expect(await ig.check({ id: "10.9.9.9" })).toBe("dns");
     expect(await ig.isIgnored("2001:db8::9")).toBe(true);
     expect(await ig.isIgnored("10.9.9.8")).toBe(false);
-    expect(calls).toBe(1);
-    clock.advance(301);
-    await ig.isIgnored("10.9.9.9");
-    expect(calls).toBe(2);
+    expect(calls).toBe(3);
   });
 
   test("ignoreself uses the self-address provider", async () => {
-    const ig = new IgnoreList({ jail: "j", ignoreself: true }, { clock: new FakeClock(), selfAddresses: { async addresses() { return ["10.1.1.1", "fe80::1"]; } } });
+    const ig = new IgnoreList({ jail: "j", ignoreself: true }, deps({ localAddresses: fixedAddresses(["10.1.1.1", "fe80::1"]) }));
     expect(await ig.check({ id: "10.1.1.1" })).toBe("ignoreself rule");
     expect(await ig.isIgnored("10.1.1.2")).toBe(false);
   });
 
   test("ignorecommand: exit 0 ignores, 1 does not, other codes are logged errors", async () => {
-    const errors: string[] = [];
-    const log = (lvl: string, m: string): void => { if (lvl === "error") errors.push(m); };
-    const mk = (cmd: string): IgnoreList => new IgnoreList({ jail: "j", ignorecommand: cmd }, { clock: new FakeClock(), runner: shRunner, log });
+    const log = memoryLog();
+    const errors = log.records;
+    const mk = (cmd: string): IgnoreList => new IgnoreList({ jail: "j", ignorecommand: cmd }, deps({ log }));
     expect(await mk('test "<ip>" = 10.0.0.1').check({ id: "10.0.0.1" })).toBe("command");
     expect(await mk('test "<ip>" = 10.0.0.1').isIgnored("10.0.0.2")).toBe(false);
-    expect(errors).toEqual([]);
+    expect(errors.filter((r) => r.level >= 40)).toEqual([]);
     expect(await mk("exit 3").isIgnored("10.0.0.2")).toBe(false);
-    expect(errors[0]).toContain("exit code 3");
+    expect(errors.find((r) => r.level === 40)?.msg).toContain("exit code 3");
   });
 
   test("ignorecache remembers command decisions per key until max-time", async () => {
     const clock = new FakeClock();
     let runs = 0;
-    const counting: IgnoreCommandRunner = { async run(argv, o) { runs++; return shRunner.run(argv, o); } };
+    const counting: CommandRunner = { async run(argv, o) { runs++; return shRunner.run(argv, o); } };
     const cache = parseIgnoreCache('key="<ip>", max-count=2, max-time=5m');
     expect(cache).toEqual({ key: "<ip>", maxCount: 2, maxTime: 300 });
-    const ig = new IgnoreList({ jail: "j", ignorecommand: 'test "<ip>" = 10.0.0.1', ignorecache: cache }, { clock, runner: counting });
+    const ig = new IgnoreList({ jail: "j", ignorecommand: 'test "<ip>" = 10.0.0.1', ignorecache: cache }, deps({ clock, runner: counting }));
     expect(await ig.isIgnored("10.0.0.1")).toBe(true);
     expect(await ig.isIgnored("10.0.0.1")).toBe(true);
     expect(await ig.isIgnored("10.0.0.2")).toBe(false);
@@ -83,7 +83,7 @@ describe("IgnoreList", () => {
     const out = join(dir, "out");
     const pwned = join(dir, "pwned");
     const hostile = `x'; touch ${pwned}; echo '$(touch ${pwned})\`touch ${pwned}\``;
-    const ig = new IgnoreList({ jail: "j", ignorecommand: `printf %s <F-USER> > ${out}; exit 1` }, { clock: new FakeClock(), runner: shRunner });
+    const ig = new IgnoreList({ jail: "j", ignorecommand: `printf %s <F-USER> > ${out}; exit 1` }, deps());
     expect(await ig.isIgnored({ id: "10.0.0.1", data: { user: hostile } })).toBe(false);
     expect(existsSync(pwned)).toBe(false);
     expect(readFileSync(out, "utf8")).toBe(hostile);
@@ -107,14 +107,14 @@ describe("IgnoreList.ignoredAmong", () => {
     command: { ignoreip: ["127.0.0.1/8"], ignorecommand: `case <ip> in 192.0.2.5*) exit 0;; 203.*) exit 2;; *) exit 1;; esac` },
     cache: { ignoreip: ["192.0.2.50"], ignoreself: true, ignorecache: `key="<ip>", max-count=3, max-time=5m` },
   };
-  const resolver = { async resolve(n: string) { return n === "trusted.example" ? ["10.9.9.9", "2001:db8::9"] : []; } };
-  const selfAddresses = { async addresses() { return ["127.0.0.1", "::1", "172.16.0.1", "fe80::1"]; } };
+  const resolver = tableResolver({ "trusted.example": ["10.9.9.9", "2001:db8::9"] });
+  const localAddresses = fixedAddresses(["127.0.0.1", "::1", "172.16.0.1", "fe80::1"]);
 
   for (const [name, c] of Object.entries(configs)) {
     test(`answers as check() of each id does: ${name}`, async () => {
       const make = () => new IgnoreList(
         { jail: "j", ignoreip: c.ignoreip, ignoreself: c.ignoreself ?? false, ignorecommand: c.ignorecommand, ignorecache: c.ignorecache ? parseIgnoreCache(c.ignorecache) : null },
-        { clock: new FakeClock(), resolver, selfAddresses, runner: shRunner },
+        deps({ resolver, localAddresses }),
       );
       const one = make();
       const expected = new Map<string, IgnoreReason>();
@@ -130,7 +130,7 @@ describe("IgnoreList.ignoredAmong", () => {
   }
 
   test("100,000 restored addresses are checked in well under a second", async () => {
-    const ig = new IgnoreList({ jail: "j", ignoreip: ["127.0.0.1/8", "::1", "10.0.0.0/16"], ignoreself: true }, { clock: new FakeClock(), selfAddresses });
+    const ig = new IgnoreList({ jail: "j", ignoreip: ["127.0.0.1/8", "::1", "10.0.0.0/16"], ignoreself: true }, deps({ localAddresses }));
     const many: string[] = [];
     for (let i = 0; i < 100_000; i++) many.push(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
     const t0 = performance.now();

@@ -2,10 +2,11 @@
 // after each test.
 import { loadFail2banConf } from "../../src/config/fail2ban-conf.ts";
 import { diskFS } from "../../src/config/fs.ts";
-import { systemClock } from "../../src/system/clock.ts";
 import { ActionFactory } from "../../src/server/build-actions.ts";
 import { ServerController } from "../../src/server/controller.ts";
+import { getLog } from "../../src/server/log.ts";
 import { F2bServer } from "../../src/server/server.ts";
+import { createSystemDeps } from "../../src/system/deps.ts";
 
 export interface Running {
   server: F2bServer;
@@ -17,10 +18,12 @@ export class ServerPool {
 
   async start(confDir: string): Promise<Running> {
     const fs = diskFS(confDir);
-    const server = new F2bServer({ fs, conf: loadFail2banConf(fs), clock: systemClock, actions: new ActionFactory() });
+    // The system deps exactly as `f2b server` builds them (src/server/main.ts): nothing replaced.
+    const system = createSystemDeps({ logger: getLog });
+    const server = new F2bServer({ fs, conf: loadFail2banConf(fs), system, actions: new ActionFactory({ system }) });
     await server.start();
     this.servers.push(server);
-    return { server, ctl: new ServerController(server, systemClock, { shutdown() {} }) };
+    return { server, ctl: new ServerController(server, system.clock, { shutdown() {} }) };
   }
 
   async stop(server: F2bServer): Promise<void> {

@@ -13,7 +13,7 @@ import type { BanEntry, FirewallBackend } from "../../src/action/types.ts";
 import type { BanTicket } from "../../src/ban/types.ts";
 import { FakeClock } from "../../src/system/clock.ts";
 import { JailEffector, nativeAction, type JailActionRuntime } from "../../src/server/jail-actions.ts";
-import type { Log } from "../../src/server/log.ts";
+import type { Log } from "../../src/system/log.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "f2b-effector-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
