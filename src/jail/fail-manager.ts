@@ -1,4 +1,5 @@
 import type { Clock } from "../system/clock.ts";
+import type { Log } from "../system/log.ts";
 import { pyRound } from "./expr.ts";
 import { normalizeIP } from "./ipaddr.ts";
 import { time2str } from "./time.ts";
@@ -18,7 +19,8 @@ export interface FailManagerOptions {
 export interface FailManagerDeps {
   /** Given when bantime.increment is on: known bad ips count several attempts per failure (fail2ban's observer). */
   history?: BanHistory;
-  log?: (level: "debug" | "info", msg: string) => void;
+  /** fail2ban.filter: "Found ..., bad" lines and dropped old failures. */
+  log: Log;
 }
 
 interface Entry {
@@ -43,7 +45,7 @@ export class FailManager {
   private failTotal = 0;
   private nextCleanup = 0;
 
-  constructor(private opts: FailManagerOptions, private readonly clock: Clock, private readonly deps: FailManagerDeps = {}) {}
+  constructor(private opts: FailManagerOptions, private readonly clock: Clock, private readonly deps: FailManagerDeps) {}
 
   setOptions(opts: Partial<FailManagerOptions>): void { this.opts = { ...this.opts, ...opts }; }
   get maxretry(): number { return this.opts.maxretry; }
@@ -54,7 +56,7 @@ export class FailManager {
     let time = ev.time;
     if (this.opts.checkFindTime !== false) {
       if (time < now - this.opts.findtime) {
-        this.deps.log?.("debug", `[${ev.jail}] Ignore failure of ${ev.id}: time ${time} older than findtime`);
+        this.deps.log.debug(`[${ev.jail}] Ignore failure of ${ev.id}: time ${time} older than findtime`);
         return null;
       }
       if (time > now) time = now;
@@ -96,7 +98,7 @@ export class FailManager {
     const banCount = Math.max(last.banCount, e.banCount);
     const retryCount = Math.min(2 ** Math.min(banCount, 20) / 2 + 1, this.opts.maxretry);
     if (time <= last.timeOfBan || retryCount <= 1) return null;
-    this.deps.log?.("info", `[${jail}] Found ${e.id}, bad - ${time2str(time)}, ${banCount} # -> ${retryCount}${retryCount >= this.opts.maxretry ? ", Ban" : ""}`);
+    this.deps.log.info(`[${jail}] Found ${e.id}, bad - ${time2str(time)}, ${banCount} # -> ${retryCount}${retryCount >= this.opts.maxretry ? ", Ban" : ""}`);
     e.retry += retryCount - 1;
     e.failures += 1;
     e.banCount = banCount;

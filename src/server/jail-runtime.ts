@@ -67,7 +67,7 @@ export class JailRuntime {
     // A reload keeps the failures counted so far (fail2ban keeps its jail objects on reload).
     this.failManager = previous?.failManager ?? new FailManager(failOpts, deps.clock, {
       history: s.increment.increment ? deps.store : undefined,
-      log: (level, msg) => deps.logs.filter[level](msg),
+      log: deps.logs.filter,
     });
     this.failManager.setOptions(failOpts);
     if (previous) Object.assign(this.counters, previous.counters);

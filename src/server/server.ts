@@ -92,14 +92,15 @@ export class F2bServer {
   /** Builds a jail (filter compiled, actions resolved) without touching anything yet. */
   private prepareJail(s: JailSettings, previous?: RunningJail): RunningJail {
     const actions = this.deps.actions.build(s);
-    const effector = new JailEffector(s.name, actions, getLog("actions"));
+    const logger = this.deps.system.logger;
+    const effector = new JailEffector(s.name, actions, logger("actions"));
     const runtime = new JailRuntime(s, {
       clock: this.deps.system.clock,
       store: this.store,
       effector,
       tz: this.tz,
       system: this.deps.system,
-      logs: { jail: getLog("jail"), filter: getLog("filter"), actions: getLog("actions") },
+      logs: { jail: logger("jail"), filter: logger("filter"), actions: logger("actions") },
       makeSource: (onLines) => makeSource(s, { db: this.db, tz: this.tz, clock: this.deps.system.clock, onLines }),
     }, previous?.runtime);
     // Same actions with the same options: the firewall objects and bans stay as they are.

@@ -8,6 +8,7 @@ import { FakeClock } from "../../src/system/clock.ts";
 import { FailManager } from "../../src/jail/fail-manager.ts";
 import { haveFail2ban, runOracle } from "../jail/oracle.ts";
 import { rig, settle, T0, ticket } from "./helpers.ts";
+import { memoryLog } from "../../src/system/log.ts";
 
 const CONFIGS: Array<{ opts: Record<string, string> }> = [
   { opts: {} },
@@ -95,7 +96,7 @@ describe("bantime.increment", () => {
     await r.bm.unban("192.0.2.10");
     r.store.addBan({ ...ticket("192.0.2.10", T0), banCount: 2 });
     r.clock.advance(1000);
-    const fm = new FailManager({ maxretry: 5, findtime: 600, maxmatches: 5 }, r.clock, { history: r.store });
+    const fm = new FailManager({ maxretry: 5, findtime: 600, maxmatches: 5 }, r.clock, { history: r.store, log: memoryLog() });
     const ev = (t: number) => ({ jail: "sshd", id: "192.0.2.10", time: t, matches: [`l${t}`] });
     expect(fm.addFailure(ev(r.clock.now()))).toBeNull();
     const bt = fm.addFailure(ev(r.clock.now()));
