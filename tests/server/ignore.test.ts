@@ -97,3 +97,13 @@ test("ignorecommand: exit 0 ignores, exit 1 counts the failure; log values reach
   expect(ignoredBy("192.0.2.77", "command")).toBe(true);
   expect(ignoredBy("192.0.2.78", "command")).toBe(false);
 });
+
+test("usedns = yes: a host name in the log is resolved by the same system resolver (localhost → 127.0.0.1)", async () => {
+  const root = newRoot("[testd]\nignoreself = false\nusedns = yes\n");
+  const run = await pool.start(root.conf);
+  root.fail("localhost", 3);
+  await until(() => run.ctl.jailStatus("testd").actions.bannedIPs.includes("127.0.0.1"), "127.0.0.1 banned");
+  // the jail's ignore list answers host names from that resolver too: adding localhost at run time
+  run.server.jails.get("testd")!.runtime.ignore.add("localhost");
+  expect(await run.server.jails.get("testd")!.runtime.ignore.check({ id: "127.0.0.1" })).toBe("dns");
+});
