@@ -125,6 +125,24 @@ export class FileTailer implements LogSource {
     return [...this.open.tracked.keys()].sort();
   }
 
+  /**
+   * What keeps the tailer from reading, one "PATH: why" each: missing, unreadable or non-log
+   * paths, and globs without a match. Empty when every path is read.
+   */
+  problems(): string[] {
+    const out: string[] = [];
+    for (const t of this.open.tracked.values()) {
+      const why = t.problem();
+      if (why) out.push(`${t.path}: ${why}`);
+    }
+    for (const p of this.patterns) {
+      if (p.glob && ![...this.open.tracked.keys()].some((path) => matchesPattern(p, path))) {
+        out.push(`${p.pattern}: no file matches yet (waiting for one)`);
+      }
+    }
+    return out.sort();
+  }
+
   state(): SourceState {
     return { kind: "files", positions: this.positions() };
   }
