@@ -64,8 +64,11 @@ export function journalOptions(s: JailSettings): Pick<JournalOptions, "directory
 /** journalctl printing the newest entry for the jail's journalmatch (the same journal the jail would read). */
 export function journalProbeArgs(s: JailSettings): string[] {
   const args = journalctlArgs({ ...journalOptions(s), matches: s.journalmatch, start: "tail", follow: false }, null, null);
-  // Without a cursor or time the reader starts at the end ("--lines=0"); the probe wants one entry.
-  return args.map((a) => (a === "--lines=0" ? "--lines=1" : a));
+  // The reader's own start position (end, cursor, time) is replaced by "the newest entry".
+  const kept = args.filter((a) => !/^--(lines|no-tail|since|after-cursor|cursor)\b/u.test(a));
+  const end = kept.indexOf("--");
+  kept.splice(end < 0 ? kept.length : end, 0, "--lines=1");
+  return kept;
 }
 
 export function planSource(s: JailSettings, deps: SourceCheckDeps): SourcePlan {
