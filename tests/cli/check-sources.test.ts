@@ -6,6 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { makeRoot, type TestRoot } from "../server/helpers.ts";
+import { entry, HAVE_JOURNAL_TOOLS, writeJournal } from "../source/journal-helpers.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const BUN = join(ROOT, "node_modules/.bin/bun");
@@ -52,6 +53,20 @@ describe("f2b -t and logpaths", () => {
     const ours = f2bTest(r.conf);
     expect([ours.code, ours.err]).toEqual([0, ""]);
     if (FAIL2BAN_CLIENT) expect(fail2banTest(r.conf).code).toBe(0);
+  });
+
+  test.skipIf(!HAVE_JOURNAL_TOOLS)("backend = auto, no log file: quiet when the journal has an entry for the journalmatch, a warning when not", () => {
+    const r = root(() => "");
+    const journal = writeJournal(r.dir, [entry(Date.now() / 1000 - 5, "hello", { SYSLOG_IDENTIFIER: "testd" })]);
+    const jail = (match: string): string =>
+      `[auto]\nenabled = true\nfilter = testd\nbackend = auto[journalfiles=${journal}]\nlogpath = ${join(r.dir, "none.log")}\njournalmatch = ${match}\n`;
+    r.writeJailLocal(jail("SYSLOG_IDENTIFIER=testd"));
+    const quiet = f2bTest(r.conf);
+    expect([quiet.code, quiet.err]).toEqual([0, ""]);
+    r.writeJailLocal(jail("SYSLOG_IDENTIFIER=other"));
+    const ours = f2bTest(r.conf);
+    expect(ours.code).toBe(0);
+    expect(ours.err).toContain(`${join(r.dir, "none.log")} does not exist, and the journal has no entry for SYSLOG_IDENTIFIER=other; it waits for the file`);
   });
 
   test.each([
