@@ -13,6 +13,8 @@ export interface JailStatus {
     fileList?: string[];
     /** systemd jails: the journal match, " + "-joined like fail2ban prints it. */
     journalMatches?: string;
+    /** What keeps the jail from reading ("PATH: why", "journal: why"); empty or absent: healthy. */
+    problems?: string[];
   };
   actions: {
     currentlyBanned: number;

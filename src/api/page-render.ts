@@ -15,9 +15,10 @@ const swatch = (color: string | undefined): Html =>
   html`<svg class="swatch" viewBox="0 0 10 10" aria-hidden="true"><rect width="10" height="10" rx="2" fill="${color ?? "#888"}"/></svg>`;
 
 function source(j: JailStatus): string {
-  if (j.filter.journalMatches !== undefined) return `journal: ${j.filter.journalMatches || "(all)"}`;
+  const problems = j.filter.problems?.length ? ` (problems: ${j.filter.problems.join("; ")})` : "";
+  if (j.filter.journalMatches !== undefined) return `journal: ${j.filter.journalMatches || "(all)"}${problems}`;
   const files = j.filter.fileList ?? [];
-  return files.length ? files.join(", ") : "no log file found yet";
+  return (files.length ? files.join(", ") : "no log file found yet") + problems;
 }
 
 function jailRows(m: PageModel): Html {

@@ -14,14 +14,24 @@ export function formatStatus(jails: string[]): string {
   return ["Status", ...rows.map(([k, v], i) => `${i === rows.length - 1 ? "`-" : "|-"} ${k}:\t${val(v)}`)].join("\n");
 }
 
+/**
+ * What the jail reads, as fail2ban shows it ("File list" or "Journal matches"), and, only when
+ * something keeps it from reading, a "Problems" row: fail2ban's shape with one more row, which
+ * scripts reading rows by name (and fail2ban's own Beautifier) take as they are.
+ */
+function sourceRows(f: JailStatus["filter"]): Row[] {
+  const rows: Row[] = [f.journalMatches !== undefined ? ["Journal matches", [f.journalMatches]] : ["File list", f.fileList ?? []]];
+  if (f.problems?.length) rows.push(["Problems", f.problems.join("; ")]);
+  return rows;
+}
+
 /** `status JAIL`: the Filter / Actions tree. */
 export function formatJailStatus(st: JailStatus): string {
   const filter: Row[] = [
     ["Currently failed", st.filter.currentlyFailed],
     ["Total failed", st.filter.totalFailed],
   ];
-  if (st.filter.journalMatches !== undefined) filter.push(["Journal matches", [st.filter.journalMatches]]);
-  else filter.push(["File list", st.filter.fileList ?? []]);
+  filter.push(...sourceRows(st.filter));
   const actions: Row[] = [
     ["Currently banned", st.actions.currentlyBanned],
     ["Total banned", st.actions.totalBanned],

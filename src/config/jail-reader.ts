@@ -12,6 +12,8 @@ export const FAIL2BAN_VERSION = "1.0.2";
 export interface LogPath {
   path: string;
   start?: "head" | "tail";
+  /** Where the logpath setting was written, for messages about this path. */
+  where?: { file?: string; line?: number };
 }
 
 export interface JailAction extends NamedOptions {
@@ -225,18 +227,19 @@ function withJailOverrides(
 /** logpath lines: a glob, optionally followed by ` head` or ` tail`. */
 export function parseLogpaths(value: string | undefined, where?: { file?: string; line?: number }): LogPath[] {
   const out: LogPath[] = [];
+  const at = where ? { where: { file: where.file, line: where.line } } : {};
   for (const line of (value ?? "").split("\n")) {
     if (line === "") continue;
     const cut = line.lastIndexOf(" ");
     if (cut < 0) {
-      out.push({ path: line });
+      out.push({ path: line, ...at });
       continue;
     }
     const word = line.slice(cut + 1).toLowerCase();
     if (word !== "head" && word !== "tail") {
       throw new ConfigError("logpath: the word after a space must be 'head' or 'tail' (paths cannot contain spaces)", where, line);
     }
-    out.push({ path: line.slice(0, cut), start: word });
+    out.push({ path: line.slice(0, cut), start: word, ...at });
   }
   return out;
 }

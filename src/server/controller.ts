@@ -15,6 +15,7 @@ import type { Clock } from "../system/clock.ts";
 import { VERSION } from "../version.ts";
 import type { JailRuntime } from "./jail-runtime.ts";
 import type { F2bServer } from "./server.ts";
+import { sourceStatus } from "./source-status.ts";
 
 export interface ControllerHooks {
   /** Shuts the whole process down (after the reply went out). */
@@ -51,16 +52,13 @@ export class ServerController implements Controller {
 
   jailStatus(name: string): JailStatus {
     const j = this.jail(name);
-    const st = j.sourceState();
     const bans = j.bans.list();
     return {
       name,
       filter: {
         currentlyFailed: j.failManager.size(),
         totalFailed: j.failManager.getFailTotal(),
-        ...(j.settings.backendName === "systemd"
-          ? { journalMatches: j.settings.journalmatch.map((g) => g.join(" ")).join(" + ") }
-          : { fileList: st?.kind === "files" ? st.positions.map((p) => p.path) : [] }),
+        ...sourceStatus(j.settings, j.sourceDescription()),
       },
       actions: {
         currentlyBanned: bans.length,

@@ -13,6 +13,7 @@ import type { LogLine, LogSource } from "../source/types.ts";
 import type { SystemDeps } from "../system/deps.ts";
 import type { Log } from "../system/log.ts";
 import type { JailSettings } from "./settings.ts";
+import type { SourceDescription } from "./source-status.ts";
 
 export interface JailLogs {
   jail: Log;
@@ -29,7 +30,7 @@ export interface JailDeps {
   /** Resolver (usedns, ignoreip names), own addresses (ignoreself), command runner (ignorecommand). */
   system: SystemDeps;
   /** Builds the jail's log source; given the line handler. */
-  makeSource(onLines: (lines: LogLine[]) => void): LogSource;
+  makeSource(onLines: (lines: LogLine[]) => void): LogSource & { describe?(): SourceDescription };
 }
 
 export interface JailCounters {
@@ -45,7 +46,7 @@ export class JailRuntime {
   readonly counters: JailCounters = { linesRead: 0, linesMatched: 0 };
   /** Seconds from reading the line that completed a ban to the firewall confirming it. */
   readonly banLatency: Histogram;
-  private source: LogSource | null = null;
+  private source: (LogSource & { describe?(): SourceDescription }) | null = null;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -115,6 +116,11 @@ export class JailRuntime {
 
   sourceState(): ReturnType<LogSource["state"]> | null {
     return this.source?.state() ?? null;
+  }
+
+  /** What the jail reads and what keeps it from reading (status). */
+  sourceDescription(): SourceDescription | null {
+    return this.source?.describe?.() ?? null;
   }
 
   /** Waits until every failure queued so far has been counted and acted on. */

@@ -17,6 +17,7 @@ import { ServerController } from "./controller.ts";
 import { getLog, setupLogging } from "./log.ts";
 import { F2bServer } from "./server.ts";
 import type { JailSettings } from "./settings.ts";
+import { checkSources } from "./source-check.ts";
 
 const USAGE = `usage: f2b server [-c DIR] [-s SOCKET] [-p PIDFILE] [-f] [-t] [--logtarget T] [--loglevel L] [--dbfile F]
   -c DIR        config root (a fail2ban tree such as /etc/fail2ban works unchanged);
@@ -69,6 +70,17 @@ export function testConfig(fs: ConfigFS, system: SystemDeps): { conf: Fail2banCo
   return { conf, settings };
 }
 
+/**
+ * `-t`: a logpath that is a FIFO, directory or device fails the test; a jail with nothing to read
+ * yet is a warning (the server starts it and it waits for its file; fail2ban refuses to start).
+ */
+function reportSources(settings: JailSettings[]): boolean {
+  const { errors, warnings } = checkSources(settings);
+  for (const w of warnings) process.stderr.write(`WARNING: ${w}\n`);
+  for (const e of errors) process.stderr.write(`ERROR: ${e}\n`);
+  return errors.length === 0;
+}
+
 async function daemonize(argv: string[], socket: string): Promise<number> {
   const compiled = !/\bbun(\.exe)?$/u.test(process.execPath);
   const cmd = compiled ? [...argv, "-f"] : [process.argv[1]!, ...argv, "-f"];
@@ -105,7 +117,9 @@ export async function runServer(argv: string[]): Promise<number> {
   try {
     fs = configRoot(opts.conf);
     if (opts.test) {
-      const jails = testConfig(fs, system).settings.map((s) => s.name);
+      const { settings: checked } = testConfig(fs, system);
+      if (!reportSources(checked)) return 2;
+      const jails = checked.map((s) => s.name);
       console.log(`OK: configuration test is successful (${fs.label}; jails: ${jails.join(", ") || "none"})`);
       return 0;
     }

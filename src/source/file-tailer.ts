@@ -51,6 +51,7 @@ export class FileTailer implements LogSource {
   private stopped = false;
   /** Some inotify watch failed: poll at the full rate. */
   private degraded = false;
+  private dirMissing = false;
 
   constructor(
     private readonly opts: FileTailerOptions,
@@ -94,7 +95,7 @@ export class FileTailer implements LogSource {
     let tick = 0;
     this.timer = setInterval(() => {
       if (this.opts.usePolling) return this.requestRun(true);
-      if (++tick % 10 !== 0 && !this.degraded) return;
+      if (++tick % 10 !== 0 && !this.degraded && !this.dirMissing) return;
       this.watchers.revalidate();
       this.ensureWatches();
       this.requestRun(true);
@@ -125,6 +126,24 @@ export class FileTailer implements LogSource {
     return [...this.open.tracked.keys()].sort();
   }
 
+  /**
+   * What keeps the tailer from reading, one "PATH: why" each: missing, unreadable or non-log
+   * paths, and globs without a match. Empty when every path is read.
+   */
+  problems(): string[] {
+    const out: string[] = [];
+    for (const t of this.open.tracked.values()) {
+      const why = t.problem();
+      if (why) out.push(`${t.path}: ${why}`);
+    }
+    for (const p of this.patterns) {
+      if (p.glob && ![...this.open.tracked.keys()].some((path) => matchesPattern(p, path))) {
+        out.push(`${p.pattern}: no file matches yet (waiting for one)`);
+      }
+    }
+    return out.sort();
+  }
+
   state(): SourceState {
     return { kind: "files", positions: this.positions() };
   }
@@ -145,13 +164,18 @@ export class FileTailer implements LogSource {
 
   private ensureWatches(): void {
     let failed = false;
+    let missing = false;
     for (const p of this.patterns) {
-      if (p.watchDir && this.watchers.ensure(p.watchDir) === "failed") {
+      const r = p.watchDir ? this.watchers.ensure(p.watchDir) : "ok";
+      if (r === "failed") {
         failed = true;
-        if (!this.degraded) this.deps.onWarning?.(p.watchDir, "cannot watch this directory with inotify; polling it");
+        if (!this.degraded) this.deps.onWarning?.(p.watchDir!, "cannot watch this directory with inotify; polling it");
       }
+      missing ||= r === "missing";
     }
     this.degraded = failed;
+    // A log's directory that does not exist yet cannot be watched: look for it every tick.
+    this.dirMissing = missing;
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import { statSync, type Stats } from "node:fs";
 import { FileHandle, looksCompressed, tailOffset, type HandleEnv } from "./file-handle.ts";
+import { notALogFile } from "./file-kind.ts";
 import { seekToTime, type SeekTime } from "./seek-time.ts";
 import type { FilePosition, StartMode } from "./types.ts";
 
@@ -33,6 +34,8 @@ export class TrackedFile {
   private finalPosition: FilePosition | null = null;
   /** Inode of a compressed file at this path: not read, not reported again. */
   private skippedIno = -1;
+  /** Why nothing is read from this path right now (for status), null while it is read. */
+  private why: string | null = null;
 
   constructor(
     readonly path: string,
@@ -44,6 +47,11 @@ export class TrackedFile {
     private readonly viaGlob = false,
   ) {}
 
+  /** What keeps this path from being read, or null when it is. */
+  problem(): string | null {
+    return this.current ? null : this.why;
+  }
+
   position(): FilePosition | null {
     const h = this.current;
     if (!h) return this.finalPosition;
@@ -53,10 +61,12 @@ export class TrackedFile {
   /** Reads what is new; returns false if the tailer stopped meanwhile. */
   async check(): Promise<boolean> {
     let st: Stats | null = null;
+    let missing = false;
     try {
       st = statSync(this.path);
     } catch (err) {
-      if (!isMissing(err)) this.fail(err);
+      missing = isMissing(err);
+      if (!missing) this.fail(err);
     }
     const cur = this.current;
     if (cur) {
@@ -69,9 +79,13 @@ export class TrackedFile {
       }
     }
     if (!this.current && st) this.attach(st);
-    else if (!this.current && !st && !this.missingWarned) {
-      this.missingWarned = true;
-      this.env.warn(this.path, "file does not exist (yet); waiting for it");
+    else if (!this.current && missing) {
+      this.why = "does not exist yet (waiting for it)";
+      this.lastError = "";
+      if (!this.missingWarned) {
+        this.missingWarned = true;
+        this.env.warn(this.path, "file does not exist (yet); waiting for it");
+      }
     }
     this.startMode = null;
     const now = this.current;
@@ -79,7 +93,8 @@ export class TrackedFile {
   }
 
   private attach(st: Stats): void {
-    if (!st.isFile()) return this.fail(new Error("not a regular file"));
+    const notLog = notALogFile(st);
+    if (notLog) return this.fail(new Error(notLog));
     if (st.ino === this.skippedIno) return;
     const adopted = this.env.claim(st.dev, st.ino, this);
     if (adopted) {
@@ -96,7 +111,8 @@ export class TrackedFile {
       if (looksCompressed(h.fd, this.env.buffer)) {
         h.close();
         this.skippedIno = st.ino;
-        this.env.warn(this.path, "compressed file, not read");
+        this.why = "compressed file, not read";
+        this.env.warn(this.path, this.why);
         return;
       }
       const copyAt = this.copyOffset(h);
@@ -114,6 +130,7 @@ export class TrackedFile {
     }
     this.missingWarned = false;
     this.lastError = "";
+    this.why = null;
   }
 
   private startOffset(h: FileHandle): number {
@@ -153,6 +170,7 @@ export class TrackedFile {
 
   private fail(err: unknown): void {
     const e = err instanceof Error ? err : new Error(String(err));
+    this.why = e.message;
     if (e.message === this.lastError) return;
     this.lastError = e.message;
     this.env.error(this.path, e);

@@ -38,9 +38,13 @@ describe.skipIf(!haveFail2ban)("same text as fail2ban-client's Beautifier", () =
   test("status, status JAIL, get", () => {
     const j1 = jail({ fileList: ["/var/log/auth.log", "/var/log/secure"] }, ["1.2.3.4", "2001:db8::1"]);
     const j2 = jail({ journalMatches: "_SYSTEMD_UNIT=sshd.service + _COMM=sshd" }, []);
+    // A jail that cannot read: one more row in the Filter group, which fail2ban's Beautifier takes as it is.
+    const j3 = jail({ fileList: ["/var/log/auth.log"], problems: ["/var/log/auth.log: does not exist yet (waiting for it)", "journal: x"] }, []);
+    const j4 = jail({ journalMatches: "_COMM=sshd", problems: [] }, []);
     const pyJail = (j: JailStatus): unknown => [
       ["Filter", [["Currently failed", j.filter.currentlyFailed], ["Total failed", j.filter.totalFailed],
-        j.filter.journalMatches !== undefined ? ["Journal matches", [j.filter.journalMatches]] : ["File list", j.filter.fileList]]],
+        j.filter.journalMatches !== undefined ? ["Journal matches", [j.filter.journalMatches]] : ["File list", j.filter.fileList],
+        ...(j.filter.problems?.length ? [["Problems", j.filter.problems.join("; ")]] : [])]],
       ["Actions", [["Currently banned", j.actions.currentlyBanned], ["Total banned", j.actions.totalBanned], ["Banned IP list", j.actions.bannedIPs]]],
     ];
     const gets: [string, unknown][] = [
@@ -54,6 +58,8 @@ describe.skipIf(!haveFail2ban)("same text as fail2ban-client's Beautifier", () =
       [["status"], [["Number of jail", 0], ["Jail list", ""]]],
       [["status", "sshd"], pyJail(j1)],
       [["status", "sshd"], pyJail(j2)],
+      [["status", "sshd"], pyJail(j3)],
+      [["status", "sshd"], pyJail(j4)],
       // fail2ban keeps journal matches as word lists; we send each group as one string.
       ...gets.map(([k, v]): [string[], unknown] => [
         [k.startsWith("add") ? "set" : "get", "sshd", k],
@@ -65,6 +71,8 @@ describe.skipIf(!haveFail2ban)("same text as fail2ban-client's Beautifier", () =
       formatStatus([]),
       formatJailStatus(j1),
       formatJailStatus(j2),
+      formatJailStatus(j3),
+      formatJailStatus(j4),
       ...gets.map(([k, v]) => formatGet("sshd", k, v as string[])),
     ];
     const theirs = beautify(cases);

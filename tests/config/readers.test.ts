@@ -155,7 +155,8 @@ describe("loadJails", () => {
     expect(demo.filter).toEqual({ name: "demo", options: { mode: "aggressive" } });
     expect(demo.filterDef!.failregex).toHaveLength(2);
     expect(demo.actions.map((a) => [a.name, a.options, a.definition!.properties["port"]])).toEqual([["demo", { port: "22" }, "22"]]);
-    expect(demo.logpaths).toEqual([{ path: "/var/log/a.log" }, { path: "/var/log/b*.log", start: "tail" }]);
+    const at = { file: "embedded:jail.conf", line: 12 }; // the logpath line, for messages about a path
+    expect(demo.logpaths).toEqual([{ path: "/var/log/a.log", where: at }, { path: "/var/log/b*.log", start: "tail", where: at }]);
     expect(demo.options["port"]).toBe("22");
     expect([demo.where["port"], demo.where["banaction"]]).toEqual([{ file: "embedded:jail.conf", line: 11 }, { file: "embedded:jail.conf", line: 2 }]);
     expect(demo.options["fail2ban_confpath"]).toBe("embedded");

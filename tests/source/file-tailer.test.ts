@@ -243,7 +243,7 @@ test("a logpath that is a directory: one clear error, not one per check", async 
   mkdirSync(tmp.path("dir.log"));
   await run(tailer("polling", c, { patterns: [tmp.path("dir.log")] }));
   await Bun.sleep(120);
-  expect(c.errors).toEqual([`${tmp.path("dir.log")}: not a regular file`]);
+  expect(c.errors).toEqual([`${tmp.path("dir.log")}: is a directory, not a log file`]);
 });
 
 test("an unknown logencoding is refused when the tailer is built", () => {

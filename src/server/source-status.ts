@@ -1,0 +1,56 @@
+// What a jail reads and whether it can, for `f2b status JAIL`: the files (fail2ban's
+// "File list") or the journal match (fail2ban's "Journal matches"), plus the problems that keep
+// it from reading (missing or unreadable file, journalctl failing).
+import type { LogSource } from "../source/types.ts";
+import type { JailSettings } from "./settings.ts";
+
+export interface SourceDescription {
+  /** File jails: every watched path (missing ones too: the problems say why). */
+  fileList?: string[];
+  /** Journal jails: the match groups, " + "-joined like fail2ban prints them. */
+  journalMatches?: string;
+  /** "WHAT: why" for everything not being read; empty when the jail reads all it should. */
+  problems: string[];
+}
+
+export interface JailSource extends LogSource {
+  describe(): SourceDescription;
+}
+
+/** journalctl is restarted at most 30 s after it fails; an error older than this was followed by a working run. */
+const JOURNAL_ERROR_STALE_SEC = 65;
+
+/**
+ * The journal reader reports each failed journalctl run as an error and says nothing while it
+ * works; so it is unhealthy from an error until an entry arrives or no new error follows.
+ */
+export class JournalHealth {
+  private last: { message: string; at: number } | null = null;
+
+  constructor(private readonly now: () => number) {}
+
+  error(message: string): void {
+    this.last = { message, at: this.now() };
+  }
+
+  delivered(): void {
+    this.last = null;
+  }
+
+  problems(): string[] {
+    if (!this.last || this.now() - this.last.at > JOURNAL_ERROR_STALE_SEC) return [];
+    return [`journal: ${this.last.message}`];
+  }
+}
+
+export function journalMatchText(groups: string[][]): string {
+  return groups.map((g) => g.join(" ")).join(" + ");
+}
+
+/** The status fields of a jail's source; before its source runs, what the settings say. */
+export function sourceStatus(s: JailSettings, running: SourceDescription | null): SourceDescription {
+  if (running) return running;
+  const problems = ["not reading (the jail's source is not running)"];
+  if (s.backendName === "systemd") return { journalMatches: journalMatchText(s.journalmatch), problems };
+  return { fileList: [], problems };
+}
