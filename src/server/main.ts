@@ -16,7 +16,7 @@ import { ActionFactory } from "./build-actions.ts";
 import { ServerController } from "./controller.ts";
 import { getLog, setupLogging } from "./log.ts";
 import { F2bServer } from "./server.ts";
-import type { JailSettings } from "./settings.ts";
+import { filterOptions, type JailSettings } from "./settings.ts";
 
 const USAGE = `usage: f2b server [-c DIR] [-s SOCKET] [-p PIDFILE] [-f] [-t] [--logtarget T] [--loglevel L] [--dbfile F]
   -c DIR        config root (a fail2ban tree such as /etc/fail2ban works unchanged);
@@ -60,7 +60,7 @@ export function testConfig(fs: ConfigFS): { conf: Fail2banConf; settings: JailSe
   // Compiling each filter checks every regex and the datepattern, as starting the jail would.
   for (const s of settings) {
     try {
-      new Filter(s.filter, { now: () => Date.now() / 1000 }, { useDns: s.usedns, findTime: s.findtime });
+      new Filter(s.filter, { now: () => Date.now() / 1000 }, filterOptions(s));
     } catch (e) {
       throw new ConfigError(`jail [${s.name}] (${s.where}): filter '${s.filter.name}': ${(e as Error).message}`);
     }
@@ -104,7 +104,10 @@ export async function runServer(argv: string[]): Promise<number> {
   try {
     fs = configRoot(opts.conf);
     if (opts.test) {
-      const jails = testConfig(fs).settings.map((s) => s.name);
+      const tested = testConfig(fs).settings;
+      // Like fail2ban, options nothing reads do not fail the test; unlike it, they are shown.
+      for (const w of tested.flatMap((s) => s.warnings)) process.stderr.write(`WARNING: ${w}\n`);
+      const jails = tested.map((s) => s.name);
       console.log(`OK: configuration test is successful (${fs.label}; jails: ${jails.join(", ") || "none"})`);
       return 0;
     }
