@@ -1,6 +1,7 @@
 // Turns a jail as the config reader resolved it (strings) into typed settings, so that every
 // bad value is reported once, at load, with the file and line of the jail.
 import type { FilterDefinition } from "../config/filter-reader.ts";
+import { parseIntOption } from "../config/definition-init.ts";
 import { ConfigError } from "../config/errors.ts";
 import { formatWarning } from "../config/jail-options.ts";
 import { extractOptions } from "../config/options.ts";
@@ -8,7 +9,7 @@ import type { JailAction, JailConfig, LogPath } from "../config/jail-reader.ts";
 import type { IncrementOptions } from "../ban/increment.ts";
 import { zoneOffsetMinutes } from "../filter/date/strptime.ts";
 import type { FilterOptions } from "../filter/filter.ts";
-import { parseIgnoreCache, type IgnoreCacheOptions, type IgnoreOptions } from "../jail/ignore.ts";
+import type { IgnoreCacheOptions, IgnoreOptions } from "../jail/ignore.ts";
 import { parseTime } from "../jail/time.ts";
 import { parseJournalMatch } from "../source/journal-match.ts";
 
@@ -109,12 +110,24 @@ class OptionReader {
     }
   }
 
+  /** fail2ban's setIgnoreCache: the value is read as the options of `cache[VALUE]`. */
   ignorecache(): IgnoreCacheOptions | null {
     const v = this.str("ignorecache");
+    let opts: Record<string, string>;
     try {
-      return parseIgnoreCache(v);
+      opts = extractOptions(`cache[${v}]`).options;
+    } catch {
+      return this.fail("ignorecache", 'expected key="<ip>", max-count=N, max-time=TIME', v);
+    }
+    if (Object.keys(opts).length === 0) return null;
+    const key = opts["key"];
+    if (!key) return this.fail("ignorecache", "missing key (e.g. key=\"<ip>\")", v);
+    const maxCount = parseIntOption(opts["max-count"] ?? "100");
+    if (maxCount === undefined || maxCount <= 0) return this.fail("ignorecache", "max-count must be a positive whole number", v);
+    try {
+      return { key, maxCount, maxTime: parseTime(opts["max-time"] ?? "300") };
     } catch (e) {
-      return this.fail("ignorecache", (e as Error).message.replace(/^ignorecache: /u, "").replace(/ in ".*"$/su, ""), v);
+      return this.fail("ignorecache", `max-time: ${(e as Error).message}`, v);
     }
   }
 

@@ -295,3 +295,33 @@ describe("logtimezone: accepted values and effect as fail2ban's Filter.setLogTim
     expect(rows).toEqual(zones.map((z, i) => `${JSON.stringify(z)} → ${JSON.stringify(theirs[i])}`));
   }, 30_000);
 });
+
+describe("ignorecache: read as fail2ban's server reads it", () => {
+  const SEED = Number(process.env["F2B_SEED"] ?? Date.now() % 100000);
+  test.skipIf(!hasFail2ban)(`generated values (seed ${SEED})`, () => {
+    const rand = mulberry32(SEED);
+    const pick = <T,>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const keys = ['key="<ip>"', "key=<ip>", "key='<F-USER>@<ip>'", 'key="<ip>, <F-USER>"', "key=", ""];
+    const counts = ["", "max-count=7", "max-count=100", "max-count=x", "max-count= 12 ", "max-count=0", "max-count=1_000"];
+    const times = ["", "max-time=5m", "max-time=90", "max-time=1h30m", "max-time=soon", "max-time=2d"];
+    const values = ['key="<F-USER>@<ip>", max-count=100, max-time=5m', "", "max-count=3", "key=<ip> max-count=3"];
+    for (let i = 0; i < 40; i++) values.push([pick(keys), pick(counts), pick(times)].filter((p) => p !== "").sort(() => rand() - 0.5).join(pick([", ", ",", " , "])));
+    const proc = Bun.spawnSync([PY, `${import.meta.dir}/oracle/ignorecache.py`], { stdin: Buffer.from(JSON.stringify(values)) });
+    const theirs = JSON.parse(proc.stdout.toString()) as ("error" | null | [string, number, number])[];
+    const rows = values.map((v, i) => {
+      let ours: unknown;
+      try {
+        const c = load({ "jail.local": `[demo]\nignorecache = ${v}\n` })[0]!.ignorecache;
+        ours = c ? [c.key, c.maxCount, c.maxTime] : null;
+      } catch {
+        ours = "error";
+      }
+      // Deliberate: f2b refuses an empty key (fail2ban would share one cached decision between
+      // every address) and a cache that can hold nothing (fail2ban takes max-count=0).
+      const t = theirs[i];
+      const want = Array.isArray(t) && (t[0] === "" || t[1] <= 0) ? "error" : t;
+      return [`${JSON.stringify(v)} → ${JSON.stringify(ours)}`, `${JSON.stringify(v)} → ${JSON.stringify(want)}`];
+    });
+    expect(rows.map((r) => r[0])).toEqual(rows.map((r) => r[1]));
+  }, 30_000);
+});
