@@ -70,24 +70,31 @@ export function formatWarning(w: ConfigWarning): string {
   return w.file ? `${w.file}${w.line ? `:${w.line}` : ""}: ${w.message}` : w.message;
 }
 
-// %(name)s, %(known/name)s, %(section/name)s: the name part (after the first '/').
-const REFERENCE_RE = /%\((?:[\w-]+\/)?([^)]+)\)s/gu;
-const referenceCache = new WeakMap<IniConfig, Set<string>>();
+// %(name)s, %(known/name)s, %(default/name)s, %(Section/name)s.
+const REFERENCE_RE = /%\((?:([\w-]+)\/)?([^)]+)\)s/gu;
 
-/** Every option name some value of the configuration interpolates, in any section. */
-function referencedNames(cfg: IniConfig): Set<string> {
-  let names = referenceCache.get(cfg);
-  if (names) return names;
-  names = new Set();
-  const scan = (entries: Iterable<Entry>): void => {
-    for (const e of entries) {
+/**
+ * Option names the jail's values can interpolate: references in its own section (with the values
+ * it overrode, KNOWN/…) and in [DEFAULT], plus `%(jail/name)s` written anywhere. A reference in
+ * another jail's section does not count: fail2ban never gives that jail's key to this one.
+ */
+function referencedNames(cfg: IniConfig, jail: string): Set<string> {
+  const names = new Set<string>();
+  const scan = (entries: Iterable<Entry> | undefined, own: boolean): void => {
+    for (const e of entries ?? []) {
       if (!e.value.includes("%(")) continue;
-      for (const m of e.value.matchAll(REFERENCE_RE)) names!.add(m[1]!.toLowerCase());
+      for (const m of e.value.matchAll(REFERENCE_RE)) {
+        const sec = m[1]?.toLowerCase();
+        if (own ? sec !== undefined && !["known", "default", jail.toLowerCase()].includes(sec) : sec !== jail.toLowerCase()) continue;
+        names.add(m[2]!.toLowerCase());
+      }
     }
   };
-  scan(cfg.defaults.values());
-  for (const sect of cfg.sections.values()) scan(sect.values());
-  referenceCache.set(cfg, names);
+  for (const [name, sect] of cfg.sections) {
+    const own = name === jail || name === `KNOWN/${jail}`;
+    scan(sect.values(), own);
+  }
+  scan(cfg.defaults.values(), true);
   return names;
 }
 
@@ -99,7 +106,7 @@ function referencedNames(cfg: IniConfig): Set<string> {
 export function unknownOptionWarnings(cfg: IniConfig, jail: string): ConfigWarning[] {
   const sect = cfg.sections.get(jail);
   if (!sect) return [];
-  const referenced = referencedNames(cfg);
+  const referenced = referencedNames(cfg, jail);
   const out: ConfigWarning[] = [];
   for (const [key, entry] of sect) {
     // Entries without a file were merged in by the reader (known/… from the filter).

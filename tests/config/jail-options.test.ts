@@ -226,6 +226,19 @@ describe("options nothing reads warn with file:line", () => {
     ]);
   });
 
+  test("a key only another jail interpolates still warns (fail2ban gives it to that jail only)", () => {
+    const jails = loadJails(
+      embeddedFS({
+        ...BASE,
+        "jail.local": "[demo]\nblocktype = DROP\n\n[other]\nenabled = true\nfilter = other\nlogpath = /x\nblocktype = RETURN\naction = other[blocktype=%(blocktype)s]\n",
+      }),
+    );
+    expect(jails.map((j) => [j.name, j.warnings.map((w) => `${w.file}:${w.line}: ${w.message}`)])).toEqual([
+      ["demo", ["embedded:jail.local:2: jail [demo]: unknown option 'blocktype' is ignored"]],
+      ["other", []],
+    ]);
+  });
+
   test("f2b's shipped config, every jail enabled: no warnings", () => {
     const jails = loadJails(embeddedFS(), { forceEnable: true });
     expect(jails.length).toBeGreaterThan(10);
@@ -245,15 +258,21 @@ describe("options nothing reads warn with file:line", () => {
     const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import("node:fs");
     const dir = mkdtempSync("/tmp/f2b-jailopts-");
     try {
-      const files = { ...BASE, "jail.local": "[demo]\nmaxretyr = 3\nmyhelper = unused\n" };
+      const files = {
+        ...BASE,
+        "jail.local": "[demo]\nmaxretyr = 3\nmyhelper = unused\nblocktype = DROP\n[other]\nenabled = true\nfilter = other\nblocktype = RETURN\naction = other[blocktype=%(blocktype)s]\n",
+      };
       for (const [rel, text] of Object.entries(files)) {
         mkdirSync(`${dir}/${rel}`.replace(/\/[^/]*$/u, ""), { recursive: true });
         writeFileSync(`${dir}/${rel}`, text);
       }
       const proc = Bun.spawnSync([PY, `${import.meta.dir}/oracle/jails.py`, dir]);
       const [{ stream }] = JSON.parse(proc.stdout.toString()) as { stream: unknown[][] }[];
-      expect(stream.length).toBeGreaterThan(2);
-      expect(JSON.stringify(stream)).not.toMatch(/maxretyr|myhelper/);
+      const demo = stream.filter((c) => c[1] === "demo");
+      expect(demo.length).toBeGreaterThan(2);
+      expect(JSON.stringify(demo)).not.toMatch(/maxretyr|myhelper|DROP/);
+      // The oracle can see a key that is used: [other]'s blocktype reaches its action.
+      expect(JSON.stringify(stream.filter((c) => c[1] === "other"))).toContain("RETURN");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
