@@ -64,9 +64,12 @@ const FALSE = /^(0|no|false|off)$/iu;
 class OptionReader {
   constructor(private readonly jail: JailConfig) {}
 
-  /** The file and line that set the option (jail.local over jail.conf), else the jail's header. */
+  /**
+   * The file and line that set the option (jail.local over jail.conf; the filter file for a
+   * filter option the jail does not set), else the jail's header.
+   */
   at(opt: string): { file?: string; line?: number } {
-    return this.jail.where[opt] ?? { file: this.jail.file, line: this.jail.line };
+    return this.jail.where[opt] ?? this.jail.filterDef?.where?.[opt] ?? { file: this.jail.file, line: this.jail.line };
   }
 
   fail(opt: string, what: string, value: string): never {

@@ -172,6 +172,12 @@ describe("errors name the file and line that set the value", () => {
     expect(() => load({ "jail.local": "[DEFAULT]\nmr = five\n[demo]\nmaxretry = %(mr)s\n" })).toThrow(/^embedded:jail\.local:2: .*'maxretry'/);
   });
 
+  test("a bad filter option the jail does not set is reported in the filter file", () => {
+    const files = { "filter.d/demo.conf": "[Definition]\nfailregex = fail from <HOST>$\njournalmatch = _COMM='sshd\n" };
+    expect(() => load(files)).toThrow(/^embedded:filter\.d\/demo\.conf:3: jail \[demo\] option 'journalmatch'/);
+    expect(() => load({ ...files, "jail.local": "[demo]\n\njournalmatch = MESSAGE='x\n" })).toThrow(/^embedded:jail\.local:3: jail \[demo\] option 'journalmatch'/);
+  });
+
   const SEED = Number(process.env["F2B_SEED"] ?? Date.now() % 100000);
   test(`generated overrides, DEFAULT and %(var)s indirection (seed ${SEED}, F2B_SEED to replay)`, () => {
     const rand = mulberry32(SEED);
