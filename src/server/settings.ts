@@ -109,7 +109,8 @@ class OptionReader {
     try {
       return parseTime(v);
     } catch (e) {
-      return this.fail(opt, (e as Error).message, v);
+      // parseTime quotes the value itself; fail() appends it once.
+      return this.fail(opt, `not a time span (${(e as Error).message.replace(/^invalid time value ".*?": /su, "")})`, v);
     }
   }
 
