@@ -5,6 +5,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { makeRoot, until } from "../server/helpers.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const BUN = join(ROOT, "node_modules/.bin/bun");
@@ -77,4 +78,22 @@ describe("f2b -t", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain(`jails: ${names[0]}, `);
   }, 60_000);
+});
+
+describe("f2b server", () => {
+  test("logs the same warning when it starts", async () => {
+    const root = makeRoot("[testd]\n\nmaxretyr = 3\n");
+    const pidfile = join(root.dir, "run", "f2b.pid");
+    try {
+      expect(run([BUN, "src/cli/main.ts", "server", "-c", root.conf]).code).toBe(0);
+      await until(() => existsSync(pidfile), "pidfile");
+      const want = `${root.conf}/jail.local:3: jail [testd]: unknown option 'maxretyr' is ignored (did you mean 'maxretry'?)`;
+      await until(() => existsSync(root.f2bLog) && readFileSync(root.f2bLog, "utf8").includes(want), "warning in the server log");
+      expect(readFileSync(root.f2bLog, "utf8")).toMatch(/WARNING\s+\S*jail\.local:3: jail \[testd\]: unknown option 'maxretyr'/u);
+    } finally {
+      if (existsSync(pidfile)) process.kill(Number(readFileSync(pidfile, "utf8")), "SIGTERM");
+      await until(() => !existsSync(pidfile), "server stopped").catch(() => {});
+      root.cleanup();
+    }
+  }, 30_000);
 });
