@@ -49,10 +49,11 @@ export const JAIL_OPTIONS = {
 
 export type JailOptionName = keyof typeof JAIL_OPTIONS;
 
-const specs: Record<string, JailOptionSpec> = JAIL_OPTIONS;
+/** JAIL_OPTIONS keyed by plain strings, for lookups of names read from files. */
+export const JAIL_OPTION_SPECS: Readonly<Record<string, JailOptionSpec>> = JAIL_OPTIONS;
 
 /** JAIL_OPTIONS in the shape readOptions takes. */
-export const JAIL_TEMPLATE: OptionTemplate = Object.entries(specs).map(([name, s]) => [name, s.type, s.fallback] as const);
+export const JAIL_TEMPLATE: OptionTemplate = Object.entries(JAIL_OPTION_SPECS).map(([name, s]) => [name, s.type, s.fallback] as const);
 
 /** Options read before the filter (fail2ban's _configOpts1st). */
 export const FIRST_PASS_TEMPLATE: OptionTemplate = JAIL_TEMPLATE.filter(([n]) => n === "enabled" || n === "backend" || n === "filter");

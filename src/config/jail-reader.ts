@@ -5,7 +5,7 @@ import { FILTER_OPTIONS, readFilter, toFilterDefinition, type FilterDefinition, 
 import type { ConfigFS } from "./fs.ts";
 import { IniConfig } from "./ini.ts";
 import { extractOptions, splitWithOptions, type NamedOptions } from "./options.ts";
-import { FIRST_PASS_TEMPLATE, JAIL_OPTIONS, JAIL_TEMPLATE, unknownOptionWarnings, type ConfigWarning } from "./jail-options.ts";
+import { FIRST_PASS_TEMPLATE, JAIL_OPTION_SPECS, JAIL_TEMPLATE, unknownOptionWarnings, type ConfigWarning } from "./jail-options.ts";
 import { readOptions } from "./read-options.ts";
 
 export const FAIL2BAN_VERSION = "1.0.2";
@@ -117,7 +117,7 @@ function readJail(fs: ConfigFS, cfg: IniConfig, name: string, force: boolean, ca
     if (entry?.file) jail.where[opt] = { file: entry.file, line: entry.line };
   }
   jail.warnings = unknownOptionWarnings(cfg, name);
-  for (const [opt, spec] of Object.entries(JAIL_OPTIONS) as [string, { unsupported?: string }][]) {
+  for (const [opt, spec] of Object.entries(JAIL_OPTION_SPECS)) {
     if (spec.unsupported && second.values.has(opt)) {
       jail.warnings.push({ message: `jail [${name}]: option '${opt}' is not supported by f2b and is ignored: ${spec.unsupported}`, ...where(opt) });
     }

@@ -1,5 +1,5 @@
 // Turns a jail as the config reader resolved it (strings) into typed settings, so that every
-// bad value is reported once, at load, with the file and line of the jail.
+// bad value is reported once, at load, with the file and line that set it.
 import type { FilterDefinition } from "../config/filter-reader.ts";
 import { parseIntOption } from "../config/definition-init.ts";
 import { ConfigError } from "../config/errors.ts";
