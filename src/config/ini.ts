@@ -185,6 +185,23 @@ export class IniConfig implements Store {
     return getOption(this, section, option, opts);
   }
 
+  /**
+   * Where the value of section/option was set: its entry (the section's, else [DEFAULT]'s, as
+   * lookup finds it); when that value is only `%(other)s`, where `other` was set, so an error
+   * points at the line a user wrote the bad value on.
+   */
+  origin(section: string, option: string): { file?: string; line?: number } | undefined {
+    const sect = this.sections.get(section);
+    let entry = sect?.get(optionKey(option)) ?? this.defaults.get(optionKey(option));
+    for (let depth = 0; entry && depth < 10; depth++) {
+      const ref = /^%\(([^)/]+)\)s$/u.exec(entry.value.trim());
+      const next = ref ? (sect?.get(optionKey(ref[1]!)) ?? this.defaults.get(optionKey(ref[1]!))) : undefined;
+      if (!next?.file) break;
+      entry = next;
+    }
+    return entry?.file ? { file: entry.file, ...(entry.line !== undefined ? { line: entry.line } : {}) } : undefined;
+  }
+
   mergeDefaults(values: Record<string, string>): void {
     for (const [k, v] of Object.entries(values)) this.defaults.set(k, { value: v });
   }

@@ -5,7 +5,8 @@ import { FILTER_OPTIONS, readFilter, toFilterDefinition, type FilterDefinition, 
 import type { ConfigFS } from "./fs.ts";
 import { IniConfig } from "./ini.ts";
 import { extractOptions, splitWithOptions, type NamedOptions } from "./options.ts";
-import { readOptions, type OptionTemplate } from "./read-options.ts";
+import { FIRST_PASS_TEMPLATE, JAIL_OPTION_SPECS, JAIL_TEMPLATE, unknownOptionWarnings, type ConfigWarning } from "./jail-options.ts";
+import { readOptions } from "./read-options.ts";
 
 export const FAIL2BAN_VERSION = "1.0.2";
 
@@ -31,8 +32,13 @@ export interface JailConfig {
   line: number;
   /** Every option of the jail section (with [DEFAULT]) resolved; known/… ones left out. */
   options: Record<string, string>;
-  /** Where each option was written (the jail's section, else [DEFAULT]), for error messages. */
+  /**
+   * Where each option's value was set, for error messages: the jail's section, else [DEFAULT];
+   * through a value that is only `%(other)s`, where `other` was set.
+   */
   where: Record<string, { file?: string; line?: number }>;
+  /** Options nothing reads (typos) or f2b does not apply; `f2b -t` prints them. */
+  warnings: ConfigWarning[];
   backend: string;
   filter: NamedOptions | null;
   /** The filter as fail2ban sends it to the server: filter file plus the jail's own overrides. */
@@ -43,43 +49,6 @@ export interface JailConfig {
   /** Set when fail2ban would skip the jail ("Jail skipped, because of wrong configuration"). */
   error?: ConfigError;
 }
-
-const FIRST_PASS: OptionTemplate = [
-  ["enabled", "bool", false],
-  ["backend", "string", "auto"],
-  ["filter", "string", ""],
-];
-const JAIL_OPTIONS: OptionTemplate = [
-  ["enabled", "bool", false],
-  ["backend", "string", "auto"],
-  ["maxretry", "int"],
-  ["maxmatches", "int"],
-  ["findtime", "string"],
-  ["bantime", "string"],
-  ["bantime.increment", "bool"],
-  ["bantime.factor", "string"],
-  ["bantime.formula", "string"],
-  ["bantime.multipliers", "string"],
-  ["bantime.maxtime", "string"],
-  ["bantime.rndtime", "string"],
-  ["bantime.overalljails", "bool"],
-  ["ignorecommand", "string"],
-  ["ignoreself", "bool"],
-  ["ignoreip", "string"],
-  ["ignorecache", "string"],
-  ["filter", "string", ""],
-  ["logtimezone", "string"],
-  ["logencoding", "string"],
-  ["logpath", "string"],
-  ["action", "string", ""],
-  ["usedns", "string"],
-  ["prefregex", "string"],
-  ["ignoreregex", "string"],
-  ["failregex", "string"],
-  ["maxlines", "int"],
-  ["datepattern", "string"],
-  ["journalmatch", "string"],
-];
 
 export interface LoadJailsOptions {
   /** Treat every jail as enabled (fail2ban's force_enable). */
@@ -107,7 +76,7 @@ export function loadJails(fs: ConfigFS, opts: LoadJailsOptions = {}): JailConfig
 function readJail(fs: ConfigFS, cfg: IniConfig, name: string, force: boolean, cache: Map<string, IniConfig>): JailConfig {
   const at = cfg.headers.get(name);
   if (!cfg.hasSection(name)) throw new ConfigError(`jail [${name}] not found`);
-  const first = readOptions(cfg, name, FIRST_PASS, true);
+  const first = readOptions(cfg, name, FIRST_PASS_TEMPLATE, true);
   const enabled = force || asBool(first.values.get("enabled"));
   const jail: JailConfig = {
     name,
@@ -116,14 +85,14 @@ function readJail(fs: ConfigFS, cfg: IniConfig, name: string, force: boolean, ca
     line: at?.line ?? 0,
     options: Object.fromEntries(first.values),
     where: {},
+    warnings: [],
     backend: first.values.get("backend") ?? "auto",
     filter: null,
     actions: [],
     logpaths: [],
   };
   if (!enabled) return jail;
-  const where = (opt: string): { file?: string; line?: number } =>
-    cfg.sections.get(name)?.get(opt) ?? cfg.defaults.get(opt) ?? { file: jail.file, line: jail.line };
+  const where = (opt: string): { file?: string; line?: number } => cfg.origin(name, opt) ?? { file: jail.file, line: jail.line };
   let filter: FilterSource | undefined;
   try {
     const flt = first.values.get("filter") ?? "";
@@ -143,11 +112,17 @@ function readJail(fs: ConfigFS, cfg: IniConfig, name: string, force: boolean, ca
     jail.error = new ConfigError(`jail [${name}]: filter: ${e.message}`, where("filter"));
     return jail;
   }
-  const second = readOptions(cfg, name, JAIL_OPTIONS);
+  const second = readOptions(cfg, name, JAIL_TEMPLATE);
   jail.options = resolveAll(cfg, name);
   for (const opt of Object.keys(jail.options)) {
-    const entry = cfg.sections.get(name)?.get(opt) ?? cfg.defaults.get(opt);
+    const entry = cfg.origin(name, opt);
     if (entry?.file) jail.where[opt] = { file: entry.file, line: entry.line };
+  }
+  jail.warnings = unknownOptionWarnings(cfg, name);
+  for (const [opt, spec] of Object.entries(JAIL_OPTION_SPECS)) {
+    if (spec.unsupported && second.values.has(opt)) {
+      jail.warnings.push({ message: `jail [${name}]: option '${opt}' is not supported by f2b and is ignored: ${spec.unsupported}`, ...where(opt) });
+    }
   }
   jail.backend = second.values.get("backend") ?? "auto";
   if (filter) {

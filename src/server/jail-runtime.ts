@@ -12,7 +12,7 @@ import { time2str } from "../jail/time.ts";
 import type { LogLine, LogSource } from "../source/types.ts";
 import type { SystemDeps } from "../system/deps.ts";
 import type { Log } from "../system/log.ts";
-import type { JailSettings } from "./settings.ts";
+import { filterOptions, ignoreOptions, type JailSettings } from "./settings.ts";
 import type { SourceDescription } from "./source-status.ts";
 
 export interface JailLogs {
@@ -56,10 +56,7 @@ export class JailRuntime {
   ) {
     const s = settings;
     const now = (): number => deps.clock.now();
-    this.filter = new Filter(s.filter, { now, tz: deps.tz, dns: deps.system.resolver, warn: (m) => deps.logs.filter.warning(`[${s.name}] ${m}`) }, {
-      findTime: s.findtime,
-      useDns: s.usedns,
-    });
+    this.filter = new Filter(s.filter, { now, tz: deps.tz, dns: deps.system.resolver, warn: (m) => deps.logs.filter.warning(`[${s.name}] ${m}`) }, filterOptions(s));
     const compiled = [this.filter.prefRegex, ...this.filter.failRegexes, ...this.filter.ignoreRegexes];
     for (const c of compiled) {
       for (const w of c?.regex.warnings ?? []) deps.logs.filter.warning(`[${s.name}] ${s.filter.name}: ${w}: ${c!.regex.pattern}`);
@@ -74,7 +71,7 @@ export class JailRuntime {
     if (previous) Object.assign(this.counters, previous.counters);
     this.banLatency = previous?.banLatency ?? new Histogram();
     this.ignore = new IgnoreList(
-      { jail: s.name, ignoreip: s.ignoreip, ignoreself: s.ignoreself, ignorecommand: s.ignorecommand },
+      ignoreOptions(s),
       { ...deps.system, clock: deps.clock, log: deps.logs.filter },
     );
     this.bans = new BanManager(

@@ -16,7 +16,7 @@ import { ActionFactory } from "./build-actions.ts";
 import { ServerController } from "./controller.ts";
 import { getLog, setupLogging } from "./log.ts";
 import { F2bServer } from "./server.ts";
-import type { JailSettings } from "./settings.ts";
+import { filterOptions, type JailSettings } from "./settings.ts";
 import { checkSources } from "./source-check.ts";
 
 const USAGE = `usage: f2b server [-c DIR] [-s SOCKET] [-p PIDFILE] [-f] [-t] [--logtarget T] [--loglevel L] [--dbfile F]
@@ -61,7 +61,7 @@ export function testConfig(fs: ConfigFS, system: SystemDeps): { conf: Fail2banCo
   // Compiling each filter checks every regex and the datepattern, as starting the jail would.
   for (const s of settings) {
     try {
-      new Filter(s.filter, { now: () => system.clock.now(), dns: system.resolver }, { useDns: s.usedns, findTime: s.findtime });
+      new Filter(s.filter, { now: () => system.clock.now(), dns: system.resolver }, filterOptions(s));
     } catch (e) {
       throw new ConfigError(`jail [${s.name}] (${s.where}): filter '${s.filter.name}': ${(e as Error).message}`);
     }
@@ -118,6 +118,8 @@ export async function runServer(argv: string[]): Promise<number> {
     fs = configRoot(opts.conf);
     if (opts.test) {
       const { settings: checked } = testConfig(fs, system);
+      // Like fail2ban, options nothing reads do not fail the test; unlike it, they are shown.
+      for (const w of checked.flatMap((s) => s.warnings)) process.stderr.write(`WARNING: ${w}\n`);
       if (!reportSources(checked)) return 2;
       const jails = checked.map((s) => s.name);
       console.log(`OK: configuration test is successful (${fs.label}; jails: ${jails.join(", ") || "none"})`);

@@ -91,6 +91,7 @@ export class F2bServer {
 
   /** Builds a jail (filter compiled, actions resolved) without touching anything yet. */
   private prepareJail(s: JailSettings, previous?: RunningJail): RunningJail {
+    for (const w of s.warnings) log.warning(w);
     const actions = this.deps.actions.build(s);
     const logger = this.deps.system.logger;
     const effector = new JailEffector(s.name, actions, logger("actions"));

@@ -1,10 +1,15 @@
 // Turns a jail as the config reader resolved it (strings) into typed settings, so that every
-// bad value is reported once, at load, with the file and line of the jail.
+// bad value is reported once, at load, with the file and line that set it.
 import type { FilterDefinition } from "../config/filter-reader.ts";
+import { parseIntOption } from "../config/definition-init.ts";
 import { ConfigError } from "../config/errors.ts";
+import { formatWarning } from "../config/jail-options.ts";
 import { extractOptions } from "../config/options.ts";
 import type { JailAction, JailConfig, LogPath } from "../config/jail-reader.ts";
 import type { IncrementOptions } from "../ban/increment.ts";
+import { zoneOffsetMinutes } from "../filter/date/strptime.ts";
+import type { FilterOptions } from "../filter/filter.ts";
+import type { IgnoreCacheOptions, IgnoreOptions } from "../jail/ignore.ts";
 import { parseTime } from "../jail/time.ts";
 import { parseJournalMatch } from "../source/journal-match.ts";
 
@@ -29,11 +34,27 @@ export interface JailSettings {
   ignoreip: string[];
   ignoreself: boolean;
   ignorecommand?: string;
-  ignorecache?: number;
+  ignorecache: IgnoreCacheOptions | null;
+  /** fail2ban's logtimezone ("UTC", "+0200", "CET"): zone of log dates that carry none. */
+  logtimezone?: string;
   usedns: string;
   actions: JailAction[];
   /** Every resolved option, for `f2b get` and action tags. */
   options: Record<string, string>;
+  /** "FILE:LINE: …" for options nothing reads; printed by `f2b -t` and logged at start. */
+  warnings: string[];
+}
+
+/** The jail's options for its Filter (the running jail and `f2b -t` build it the same way). */
+export function filterOptions(s: JailSettings): FilterOptions {
+  return { findTime: s.findtime, useDns: s.usedns, ...(s.logtimezone !== undefined ? { logTimeZone: s.logtimezone } : {}) };
+}
+
+/** The jail's options for its IgnoreList. */
+export function ignoreOptions(s: JailSettings): IgnoreOptions {
+  const opts: IgnoreOptions = { jail: s.name, ignoreip: s.ignoreip, ignoreself: s.ignoreself, ignorecache: s.ignorecache };
+  if (s.ignorecommand !== undefined) opts.ignorecommand = s.ignorecommand;
+  return opts;
 }
 
 const TRUE = /^(1|yes|true|on)$/iu;
@@ -43,8 +64,16 @@ const FALSE = /^(0|no|false|off)$/iu;
 class OptionReader {
   constructor(private readonly jail: JailConfig) {}
 
-  private fail(opt: string, what: string, value: string): never {
-    throw new ConfigError(`jail [${this.jail.name}] option '${opt}': ${what}`, { file: this.jail.file, line: this.jail.line }, value);
+  /**
+   * The file and line that set the option (jail.local over jail.conf; the filter file for a
+   * filter option the jail does not set), else the jail's header.
+   */
+  at(opt: string): { file?: string; line?: number } {
+    return this.jail.where[opt] ?? this.jail.filterDef?.where?.[opt] ?? { file: this.jail.file, line: this.jail.line };
+  }
+
+  fail(opt: string, what: string, value: string): never {
+    throw new ConfigError(`jail [${this.jail.name}] option '${opt}': ${what}`, this.at(opt), value);
   }
 
   str(opt: string, dflt = ""): string {
@@ -80,8 +109,39 @@ class OptionReader {
     try {
       return parseTime(v);
     } catch (e) {
-      return this.fail(opt, (e as Error).message, v);
+      // parseTime quotes the value itself; fail() appends it once.
+      return this.fail(opt, `not a time span (${(e as Error).message.replace(/^invalid time value ".*?": /su, "")})`, v);
     }
+  }
+
+  /** fail2ban's setIgnoreCache: the value is read as the options of `cache[VALUE]`. */
+  ignorecache(): IgnoreCacheOptions | null {
+    const v = this.str("ignorecache");
+    let opts: Record<string, string>;
+    try {
+      opts = extractOptions(`cache[${v}]`).options;
+    } catch {
+      return this.fail("ignorecache", 'expected key="<ip>", max-count=N, max-time=TIME', v);
+    }
+    if (Object.keys(opts).length === 0) return null;
+    const key = opts["key"];
+    if (!key) return this.fail("ignorecache", "missing key (e.g. key=\"<ip>\")", v);
+    const maxCount = parseIntOption(opts["max-count"] ?? "100");
+    if (maxCount === undefined || maxCount <= 0) return this.fail("ignorecache", "max-count must be a positive whole number", v);
+    try {
+      return { key, maxCount, maxTime: parseTime(opts["max-time"] ?? "300") };
+    } catch (e) {
+      return this.fail("ignorecache", `max-time: ${(e as Error).message}`, v);
+    }
+  }
+
+  /** fail2ban's validateTimeZone: UTC/GMT/Z, an offset (+0200, -05:30) and/or a zone abbreviation. */
+  timezone(): string | undefined {
+    // fail2ban sends even an empty `logtimezone =`, which its parser reads as UTC.
+    const v = this.jail.options["logtimezone"]?.trim();
+    if (v === undefined) return undefined;
+    if (zoneOffsetMinutes(v) === undefined) this.fail("logtimezone", "unknown or unsupported time zone (use UTC, +0200, CET, UTC-0500 ...)", v);
+    return v;
   }
 }
 
@@ -90,7 +150,8 @@ const BACKENDS = new Set(["auto", "pyinotify", "inotify", "gamin", "polling", "s
 
 export function jailSettings(jail: JailConfig): JailSettings {
   if (jail.error) throw jail.error;
-  const at = { file: jail.file, line: jail.line };
+  const r = new OptionReader(jail);
+  const at = r.at("backend");
   const { name: backendName, options: backendOptions } = extractOptions(jail.backend, at);
   if (!BACKENDS.has(backendName)) {
     throw new ConfigError(`jail [${jail.name}] option 'backend': unknown backend (use auto, polling, pyinotify or systemd)`, at, jail.backend);
@@ -101,8 +162,8 @@ export function jailSettings(jail: JailConfig): JailSettings {
   }
   const where = `${jail.file}:${jail.line}`;
   if (!jail.filterDef) throw new ConfigError(`jail [${jail.name}] has no filter`, { file: jail.file, line: jail.line });
-  const r = new OptionReader(jail);
   const maxretry = r.int("maxretry", 5);
+  const logtimezone = r.timezone();
   return {
     name: jail.name,
     where,
@@ -129,9 +190,11 @@ export function jailSettings(jail: JailConfig): JailSettings {
     ignoreip: r.str("ignoreip").split(/[\s,]+/u).filter((s) => s !== ""),
     ignoreself: r.bool("ignoreself", true),
     ignorecommand: r.str("ignorecommand") || undefined,
-    ignorecache: undefined,
+    ignorecache: r.ignorecache(),
+    ...(logtimezone !== undefined ? { logtimezone } : {}),
     usedns: r.str("usedns", "warn"),
     actions: jail.actions,
     options: jail.options,
+    warnings: jail.warnings.map(formatWarning),
   };
 }

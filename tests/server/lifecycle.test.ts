@@ -50,6 +50,6 @@ test("a broken config is refused before daemonizing, with file and line", () => 
   root = makeRoot("[testd]\nbantime = forever\n");
   const r = f2b(["server", "-c", root.conf]);
   expect(r.code).toBe(2);
-  expect(r.out).toMatch(/jail\.conf:\d+: jail \[testd\] option 'bantime'/u);
+  expect(r.out).toMatch(/jail\.local:2: jail \[testd\] option 'bantime'/u); // the line that set it
   expect(existsSync(root.socket)).toBe(false);
 });

@@ -1,0 +1,99 @@
+// `f2b -t` as a user runs it: warnings for options nothing reads (exit 0, as fail2ban-client -t
+// passes them silently), errors at the file and line that set a bad value (exit 2), and no false
+// warnings on fail2ban's stock jail.conf with every jail enabled.
+import { afterAll, describe, expect, test } from "bun:test";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeRoot, until } from "../server/helpers.ts";
+
+const ROOT = join(import.meta.dir, "../..");
+const BUN = join(ROOT, "node_modules/.bin/bun");
+const tmp = mkdtempSync(join(tmpdir(), "f2b-check-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function run(argv: string[]): { code: number; out: string; err: string } {
+  const p = Bun.spawnSync(argv, { cwd: ROOT, env: { ...process.env, TZ: "UTC" } });
+  return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
+}
+const f2bTest = (dir: string) => run([BUN, "src/cli/main.ts", "-t", "-c", dir]);
+
+let n = 0;
+function confDir(jailLocal: string): string {
+  const dir = join(tmp, `c${n++}`);
+  mkdirSync(join(dir, "filter.d"), { recursive: true });
+  mkdirSync(join(dir, "action.d"), { recursive: true });
+  const log = join(dir, "demo.log");
+  writeFileSync(log, "");
+  writeFileSync(join(dir, "filter.d", "demo.conf"), "[Definition]\nfailregex = ^fail from <HOST>$\n");
+  writeFileSync(join(dir, "action.d", "dummy.conf"), "[Definition]\nactionban = true\n");
+  writeFileSync(join(dir, "jail.conf"), `[DEFAULT]\nmaxretry = 5\nbackend = polling\naction = dummy\n\n[demo]\nenabled = true\nfilter = demo\nlogpath = ${log}\n`);
+  writeFileSync(join(dir, "jail.local"), jailLocal);
+  return dir;
+}
+
+const hasClient = existsSync("/usr/bin/fail2ban-client");
+if (!hasClient) console.warn("check-cli: fail2ban-client comparisons skipped, /usr/bin/fail2ban-client is not installed");
+
+describe("f2b -t", () => {
+  test("a typo'd option: a warning naming file:line, exit 0 (fail2ban-client -t: silent, exit 0)", () => {
+    const dir = confDir("[demo]\nmaxretyr = 3\n");
+    const r = f2bTest(dir);
+    expect(r.err).toBe(`WARNING: ${dir}/jail.local:2: jail [demo]: unknown option 'maxretyr' is ignored (did you mean 'maxretry'?)\n`);
+    expect(r.out).toStartWith("OK: configuration test is successful");
+    expect(r.code).toBe(0);
+    if (hasClient) expect(run(["/usr/bin/fail2ban-client", "-c", dir, "-t"]).code).toBe(0);
+  });
+
+  test("a bad value in jail.local is reported at jail.local, not at jail.conf", () => {
+    const dir = confDir("[demo]\nmaxretry = five\n");
+    const r = f2bTest(dir);
+    expect(r.err).toBe(`ERROR: ${dir}/jail.local:2: jail [demo] option 'maxretry': not a whole number: "five"\n`);
+    expect(r.code).toBe(2);
+    const viaDefault = confDir("[DEFAULT]\n\nmaxretry = five\n");
+    expect(f2bTest(viaDefault).err).toStartWith(`ERROR: ${viaDefault}/jail.local:3: jail [demo] option 'maxretry'`);
+  });
+
+  test("a bad logtimezone or ignorecache is an error at its line", () => {
+    const tz = confDir("[demo]\nignoreip = 10.0.0.1\nlogtimezone = Europe/Paris\n");
+    expect(f2bTest(tz)).toMatchObject({ code: 2, err: expect.stringContaining(`${tz}/jail.local:3: jail [demo] option 'logtimezone'`) });
+    const cache = confDir("[demo]\nignorecache = max-count=5\n");
+    expect(f2bTest(cache)).toMatchObject({ code: 2, err: expect.stringContaining(`${cache}/jail.local:2: jail [demo] option 'ignorecache': missing key`) });
+  });
+
+  const stock = existsSync("/etc/fail2ban/jail.conf");
+  if (!stock) console.warn("check-cli: stock-config case skipped, no /etc/fail2ban/jail.conf");
+  test.skipIf(!stock)("fail2ban's stock config with every jail enabled: no warnings", () => {
+    const dir = join(tmp, "stock");
+    cpSync("/etc/fail2ban", dir, { recursive: true });
+    rmSync(join(dir, "jail.d"), { recursive: true, force: true });
+    const log = join(dir, "any.log");
+    writeFileSync(log, "");
+    const names = [...readFileSync(join(dir, "jail.conf"), "utf8").matchAll(/^\[([^\]]+)\]/gmu)].map((m) => m[1]!).filter((s) => s !== "DEFAULT" && s !== "INCLUDES");
+    // Every jail on, reading one existing file, so the check does not depend on this host's logs.
+    writeFileSync(join(dir, "jail.local"), names.map((s) => `[${s}]\nenabled = true\nbackend = polling\nlogpath = ${log}\n`).join("\n"));
+    const r = f2bTest(dir);
+    expect(names.length).toBeGreaterThan(50);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`jails: ${names[0]}, `);
+  }, 60_000);
+});
+
+describe("f2b server", () => {
+  test("logs the same warning when it starts", async () => {
+    const root = makeRoot("[testd]\n\nmaxretyr = 3\n");
+    const pidfile = join(root.dir, "run", "f2b.pid");
+    try {
+      expect(run([BUN, "src/cli/main.ts", "server", "-c", root.conf]).code).toBe(0);
+      await until(() => existsSync(pidfile), "pidfile");
+      const want = `${root.conf}/jail.local:3: jail [testd]: unknown option 'maxretyr' is ignored (did you mean 'maxretry'?)`;
+      await until(() => existsSync(root.f2bLog) && readFileSync(root.f2bLog, "utf8").includes(want), "warning in the server log");
+      expect(readFileSync(root.f2bLog, "utf8")).toMatch(/WARNING\s+\S*jail\.local:3: jail \[testd\]: unknown option 'maxretyr'/u);
+    } finally {
+      if (existsSync(pidfile)) process.kill(Number(readFileSync(pidfile, "utf8")), "SIGTERM");
+      await until(() => !existsSync(pidfile), "server stopped").catch(() => {});
+      root.cleanup();
+    }
+  }, 30_000);
+});
