@@ -14,6 +14,12 @@ export interface LogLine {
   time?: number;
   /** Journal cursor of this entry, so a consumer can persist exactly how far it got. */
   cursor?: string;
+  /**
+   * Read while catching up on what was written before the source started (fail2ban's "not in
+   * operation" phase): the filter drops such lines older than findtime instead of treating
+   * their time as now.
+   */
+  history?: true;
 }
 
 /**
