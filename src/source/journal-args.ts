@@ -68,17 +68,27 @@ function matchArgs(o: JournalArgsOptions): string[] {
   return groups.length > 0 ? ["--", ...groups.flatMap((g, i) => (i === 0 ? g : ["+", ...g]))] : [];
 }
 
-/** The journalctl command line (argv, never a shell string: match values are data). */
-export function journalctlArgs(o: JournalArgsOptions, cursor: string | null, since: number | null): string[] {
+/**
+ * The journalctl command line (argv, never a shell string: match values are data): after `cursor`
+ * (at it when `atCursor`), else from `since` (a filter too: older entries are never shown), else
+ * per `start`.
+ */
+export function journalctlArgs(o: JournalArgsOptions, cursor: string | null, since: number | null, atCursor = false): string[] {
   // --all: without it journalctl prints fields over 4 KiB as null (a long MESSAGE would vanish).
   const args = [o.journalctl ?? "journalctl", "--output=json", "--no-pager", "--quiet", "--all"];
   if (o.follow !== false) args.push("--follow");
   args.push(...fileArgs(o), `--output-fields=${JOURNAL_FIELDS.join(",")}`);
-  if (cursor) args.push(`--after-cursor=${cursor}`, "--no-tail");
+  if (cursor) args.push(atCursor ? `--cursor=${cursor}` : `--after-cursor=${cursor}`, "--no-tail");
   else if (since !== null) args.push(`--since=@${since.toFixed(6)}`, "--no-tail");
   else if (o.start === "head") args.push("--no-tail");
   else args.push("--lines=0");
   return [...args, ...matchArgs(o)];
+}
+
+/** The matching entries from `since` on, once (the caller reads the first). */
+export function firstEntryArgs(o: JournalArgsOptions, since: number): string[] {
+  return [o.journalctl ?? "journalctl", "--output=json", "--no-pager", "--quiet", ...fileArgs(o),
+    "--output-fields=__CURSOR", `--since=@${since.toFixed(6)}`, ...matchArgs(o)];
 }
 
 /** The newest matching entry, once (no --follow). */

@@ -4,7 +4,7 @@
  * Resumes after the last cursor; restarts journalctl with a growing delay if it exits.
  */
 import { resolveEncoding, type LogEncoding } from "./encoding.ts";
-import { journalctlArgs, lastEntryArgs, type JournalArgsOptions } from "./journal-args.ts";
+import { firstEntryArgs, journalctlArgs, lastEntryArgs, type JournalArgsOptions } from "./journal-args.ts";
 import { formatEntry, type JournalEntry } from "./journal-entry.ts";
 import { LineSplitter } from "./line-splitter.ts";
 import type { LogLine, LogSource, SourceDeps, SourceState } from "./types.ts";
@@ -48,6 +48,11 @@ export class JournalSource implements LogSource {
    * was there at start; "" = until the first quiet moment; null = in operation.
    */
   private historyEnd: string | null = null;
+  /** First run without a saved cursor: start at this entry (inclusive) / after this one. */
+  private startAt: string | null = null;
+  private startAfter: string | null = null;
+  /** First run: nothing matched at start, follow from the end (fail2ban: in operation at once). */
+  private fromEnd = false;
 
   constructor(
     private readonly opts: JournalOptions,
@@ -78,7 +83,10 @@ export class JournalSource implements LogSource {
   }
 
   private async run(): Promise<void> {
-    if (this.opts.follow !== false) this.historyEnd = await this.backlogEnd();
+    if (this.opts.follow !== false) {
+      await this.startPosition();
+      if (this.historyEnd === null) this.inOperation();
+    }
     let delay = this.opts.restartMs ?? 1000;
     while (!this.stopped) {
       const startedAt = Date.now();
@@ -105,40 +113,75 @@ export class JournalSource implements LogSource {
     }
   }
 
-  /**
-   * fail2ban's reader looks at the newest matching entry at start: with one, the entries up to it
-   * are history (older than findtime: ignored); with none, it is in operation at once.
-   */
-  private async backlogEnd(): Promise<string | null> {
-    let out: string;
+  /** The first entry `argv` prints (a one-shot journalctl; killed after its first line), or null. */
+  private async firstEntry(argv: string[]): Promise<JournalEntry | null> {
+    let proc: SpawnedProcess;
     try {
-      const proc = (this.deps.spawn ?? bunSpawner)(lastEntryArgs(this.opts));
-      void new Response(proc.stderr).text();
-      out = await new Response(proc.stdout).text();
-      await proc.exited;
+      proc = (this.deps.spawn ?? bunSpawner)(argv);
     } catch {
       return null; // the follow run reports why journalctl cannot run
     }
-    let last: JournalEntry;
-    try {
-      last = JSON.parse(out.trim().split("\n").pop() || "null") as JournalEntry;
-    } catch {
-      return "";
+    void new Response(proc.stderr).text().catch(() => "");
+    const reader = proc.stdout.getReader();
+    let text = "";
+    for (;;) {
+      const { done, value } = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+      if (done) break;
+      text += Buffer.from(value).toString("utf8");
+      if (text.includes("\n")) break;
     }
-    const cursor = typeof last?.["__CURSOR"] === "string" ? last["__CURSOR"] : null;
-    if (cursor === null || cursor === this.cursor) return null;
-    const time = Number(last["__REALTIME_TIMESTAMP"]) / 1e6;
-    if (!this.cursor && this.opts.since != null && time < this.opts.since) return null;
-    return cursor;
+    proc.kill();
+    await proc.exited;
+    try {
+      const e = JSON.parse(text.split("\n")[0] || "null") as JournalEntry | null;
+      return e && typeof e["__CURSOR"] === "string" ? e : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Where the first run starts, as fail2ban's reader: it seeks to now - findtime (a position, not
+   * a filter: entries appended later with older dates are still read) and is not in operation up
+   * to the newest matching entry there was at start. journalctl's --since would also filter.
+   */
+  private async startPosition(): Promise<void> {
+    if (this.cursor) {
+      const last = await this.firstEntry(lastEntryArgs(this.opts));
+      const end = last?.["__CURSOR"] as string | undefined;
+      if (end && end !== this.cursor) this.historyEnd = end;
+      return;
+    }
+    const since = this.opts.since;
+    if (since === null || since === undefined) return;
+    const last = await this.firstEntry(lastEntryArgs(this.opts));
+    if (!last) {
+      this.fromEnd = this.opts.start === "tail"; // nothing matches yet: in operation, from the end
+      return;
+    }
+    const end = last["__CURSOR"] as string;
+    if (Number(last["__REALTIME_TIMESTAMP"]) / 1e6 < since) {
+      this.startAfter = end; // nothing recent to read back
+      return;
+    }
+    const first = await this.firstEntry(firstEntryArgs(this.opts, since));
+    this.startAt = (first?.["__CURSOR"] as string | undefined) ?? null;
+    if (!this.startAt) this.startAfter = end;
+    else this.historyEnd = end;
   }
 
   /** One journalctl run: returns when it exits. */
   private async once(): Promise<{ code: number; stderr: string; entries: number; spawnError?: string }> {
     const since = this.lastTime ?? this.opts.since ?? null;
     const spawn = this.deps.spawn ?? bunSpawner;
+    const argv = this.cursor ? journalctlArgs(this.opts, this.cursor, null)
+      : this.startAt ? journalctlArgs(this.opts, this.startAt, null, true)
+      : this.startAfter ? journalctlArgs(this.opts, this.startAfter, null)
+      : this.fromEnd ? journalctlArgs(this.opts, null, null)
+      : journalctlArgs(this.opts, null, since);
     let proc: SpawnedProcess;
     try {
-      proc = spawn(journalctlArgs(this.opts, this.cursor, since));
+      proc = spawn(argv);
     } catch (err) {
       return { code: -1, stderr: "", entries: 0, spawnError: err instanceof Error ? err.message : String(err) };
     }
@@ -156,7 +199,7 @@ export class JournalSource implements LogSource {
     for (;;) {
       const got = this.historyEnd === null ? await pending : await Promise.race([pending, this.quiet()]);
       if (got === "quiet") {
-        this.historyEnd = null; // nothing more to read: the backlog is done (fail2ban: get_next() is None)
+        this.inOperation(); // nothing more to read: the backlog is done (fail2ban: get_next() is None)
         continue;
       }
       const { done, value } = got;
@@ -190,13 +233,18 @@ export class JournalSource implements LogSource {
     const line: LogLine = { source: "journal", text: f.text, pos: 0, time: f.time, ...(f.cursor ? { cursor: f.cursor } : {}) };
     if (this.historyEnd !== null) {
       // fail2ban's switch to operation mode: an entry of about now, or the newest one at start
-      if (f.time >= this.now() - 1) this.historyEnd = null;
+      if (f.time >= this.now() - 1) this.inOperation();
       else {
         line.history = true;
-        if (f.cursor === this.historyEnd) this.historyEnd = null;
+        if (f.cursor === this.historyEnd) this.inOperation();
       }
     }
     return line;
+  }
+
+  private inOperation(): void {
+    this.historyEnd = null;
+    this.deps.onInfo?.("journal", "Jail is in operation now (process new journal entries)");
   }
 
   private now(): number {

@@ -46,6 +46,8 @@ export interface SourceDeps {
   onLines(lines: LogLine[]): void;
   /** Something the source could not do (unreadable file, watcher failure...); it keeps running. */
   onError(source: string, err: Error): void;
+  /** Progress worth an INFO line (the journal: "in operation now", as fail2ban logs it). */
+  onInfo?(source: string, message: string): void;
   /** Notable but harmless conditions: truncated long line, undecodable bytes, rotation, missing file. */
   onWarning?(source: string, message: string): void;
   /** Epoch seconds; only used for grace periods, so the default wall clock is fine in production. */

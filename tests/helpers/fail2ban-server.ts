@@ -1,7 +1,7 @@
 // The real fail2ban-server (Debian's 1.0.2) as an oracle for daemon behaviour: started in the
 // foreground on a fail2ban-style config dir with its own socket, pid file and log target, driven
 // and read through the real fail2ban-client. The config dir's fail2ban.conf names the database.
-import { existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { until } from "./wait.ts";
 
@@ -18,6 +18,20 @@ export function fail2banMissing(): string | null {
 export function fail2banJournalMissing(): string | null {
   const r = Bun.spawnSync(["/usr/bin/python3", "-c", "import systemd.journal"], { stderr: "pipe" });
   return r.exitCode === 0 ? null : "python3-systemd is not installed (fail2ban's journal backend needs it)";
+}
+
+/**
+ * A copy of f2b's test config dir `conf` for fail2ban (under `dir`/fail2ban-conf) with its own
+ * database, so both servers can run side by side; `run` is the directory for Fail2banServer.start.
+ */
+export function fail2banConfCopy(conf: string, dir: string): { conf: string; run: string } {
+  const copy = join(dir, "fail2ban-conf");
+  const run = join(dir, "fail2ban-run");
+  cpSync(conf, copy, { recursive: true });
+  mkdirSync(join(copy, "fail2ban.d"), { recursive: true });
+  mkdirSync(run, { recursive: true });
+  writeFileSync(join(copy, "fail2ban.d", "oracle.local"), `[Definition]\ndbfile = ${join(run, "fail2ban.sqlite3")}\n`);
+  return { conf: copy, run };
 }
 
 /** `fail2ban-client status JAIL`, parsed. */

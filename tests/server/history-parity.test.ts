@@ -4,10 +4,9 @@
 // "treating such entries as if they just happened"). Generated scenarios: ages around findtime,
 // maxretry, findtime, address counts and log padding come from a seed (F2B_SEED to replay).
 import { afterAll, expect, test } from "bun:test";
-import { appendFileSync, cpSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { appendFileSync } from "node:fs";
 import { captureSink, setupLogging } from "../../src/server/log.ts";
-import { Fail2banServer, fail2banMissing } from "../helpers/fail2ban-server.ts";
+import { Fail2banServer, fail2banConfCopy, fail2banMissing } from "../helpers/fail2ban-server.ts";
 import { makeRoot, until, type TestRoot } from "./helpers.ts";
 import { ServerPool, type Running } from "./in-process.ts";
 
@@ -105,17 +104,6 @@ function expectedBans(fails: Failure[], findtime: number, maxretry: number, live
 
 const escape = (s: string): string => s.replace(/\./g, "\\.");
 
-/** fail2ban's copy of the config dir, with its own database. */
-function oracleConf(root: TestRoot): { conf: string; run: string } {
-  const conf = join(root.dir, "fail2ban-conf");
-  const run = join(root.dir, "fail2ban-run");
-  cpSync(root.conf, conf, { recursive: true });
-  mkdirSync(join(conf, "fail2ban.d"), { recursive: true });
-  mkdirSync(run, { recursive: true });
-  writeFileSync(join(conf, "fail2ban.d", "oracle.local"), `[Definition]\ndbfile = ${join(run, "fail2ban.sqlite3")}\n`);
-  return { conf, run };
-}
-
 async function settle(f2b: Running, f2ban: Fail2banServer, sentinel: string, bans: number, mark: number): Promise<void> {
   const found = new RegExp(`\\[testd\\] Found ${escape(sentinel)} - `, "u");
   await until(() => sink.lines.slice(mark).some((l) => found.test(l)), `f2b reads up to ${sentinel}`, 30_000);
@@ -135,7 +123,7 @@ for (let k = 0; k < SCENARIOS; k++) {
     const padding = rand(2) === 0 ? 0 : 1500 + rand(1500);
     const root = makeRoot(`[testd]\nfindtime = ${findtime}\nmaxretry = ${maxretry}\nbantime = 2h\n`);
     roots.push(root);
-    const { conf, run } = oracleConf(root);
+    const { conf, run } = fail2banConfCopy(root.conf, root.dir);
     const what = `seed ${seed} (F2B_SEED=${seed} F2B_HISTORY_SCENARIOS=1 to replay): findtime ${findtime}, maxretry ${maxretry}, padding ${padding}`;
     const compare = (phase: string, a: Observed, b: Observed, model: string[]): void => {
       expect({ phase, ...a }, `${what}, ${phase}: f2b vs fail2ban`).toEqual({ phase, ...b });
