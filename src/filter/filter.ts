@@ -231,7 +231,7 @@ export class Filter {
       }
       if (noDate) {
         this.warnOnce("noTime", this.now(), () => [
-          `Found a match but no valid date/time found for ${JSON.stringify(tuple[1])}.`,
+          `Found a match but no valid date/time found for ${pyStrRepr(tuple[1])}.`,
           `Match without a timestamp: ${split.matched.map(fullLine).join("\n")}`,
           "Please try setting a custom date pattern (see man page jail.conf(5)).",
         ]);
@@ -298,6 +298,13 @@ export class Filter {
     this.warnedUntil.set(key, now + DAY);
     for (const m of msgs()) this.warn(m);
   }
+}
+
+/** Python's repr() of a str, as fail2ban's %r puts it into messages. */
+function pyStrRepr(v: string): string {
+  const q = v.includes("'") && !v.includes('"') ? '"' : "'";
+  const body = v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\t/g, "\\t").replace(/\r/g, "\\r");
+  return q + (q === "'" ? body.replace(/'/g, "\\'") : body) + q;
 }
 
 function parseUseDns(value: string, warn: (msg: string) => void): UseDns {
