@@ -51,8 +51,8 @@ export class JournalSource implements LogSource {
   /** First run without a saved cursor: start at this entry (inclusive) / after this one. */
   private startAt: string | null = null;
   private startAfter: string | null = null;
-  /** First run: nothing matched at start, follow from the end (fail2ban: in operation at once). */
-  private fromEnd = false;
+  /** First run: nothing matched at start; read from this time on (fail2ban: seeks to now). */
+  private startTime: number | null = null;
 
   constructor(
     private readonly opts: JournalOptions,
@@ -154,9 +154,12 @@ export class JournalSource implements LogSource {
     }
     const since = this.opts.since;
     if (since === null || since === undefined) return;
+    const startedAt = this.now();
     const last = await this.firstEntry(lastEntryArgs(this.opts));
     if (!last) {
-      this.fromEnd = this.opts.start === "tail"; // nothing matches yet: in operation, from the end
+      // nothing matches yet: in operation from now on (by time, not journalctl's tail: entries
+      // written before journalctl has found the end are not lost)
+      this.startTime = startedAt;
       return;
     }
     const end = last["__CURSOR"] as string;
@@ -172,12 +175,11 @@ export class JournalSource implements LogSource {
 
   /** One journalctl run: returns when it exits. */
   private async once(): Promise<{ code: number; stderr: string; entries: number; spawnError?: string }> {
-    const since = this.lastTime ?? this.opts.since ?? null;
+    const since = this.lastTime ?? this.startTime ?? this.opts.since ?? null;
     const spawn = this.deps.spawn ?? bunSpawner;
     const argv = this.cursor ? journalctlArgs(this.opts, this.cursor, null)
       : this.startAt ? journalctlArgs(this.opts, this.startAt, null, true)
       : this.startAfter ? journalctlArgs(this.opts, this.startAfter, null)
-      : this.fromEnd ? journalctlArgs(this.opts, null, null)
       : journalctlArgs(this.opts, null, since);
     let proc: SpawnedProcess;
     try {

@@ -142,3 +142,18 @@ test.skipIf(!HAVE_JOURNAL_TOOLS)("journal, journalflags=1: every boot's entries 
   if (oracle === null) console.warn("python3-systemd missing: fail2ban's reader not compared");
   else expect(texts.slice(0, 2)).toEqual(oracle);
 });
+
+test.skipIf(!HAVE_JOURNAL_TOOLS)("journal with nothing matching at start: entries written while journalctl is still starting are not lost", async () => {
+  const tmp = temp();
+  const file = tmp.path("a.journal");
+  appendJournal(file, [entry(Date.now() / 1000 - 30, "unrelated", { SYSLOG_IDENTIFIER: "other" })]);
+  for (let round = 0; round < 3; round++) {
+    const c = new Collector();
+    const s = new JournalSource({ matches: [["SYSLOG_IDENTIFIER=race"]], start: "tail", files: [file], since: Date.now() / 1000 - 600, restartMs: 50 }, c.deps);
+    cleanups.push(() => s.stop());
+    await s.start();
+    appendJournal(file, Array.from({ length: 3 }, (_, i) => entry(Date.now() / 1000, `round ${round} entry ${i}`, { SYSLOG_IDENTIFIER: "race" })));
+    await c.waitLines(3 * (round + 1), `round ${round}: all entries, also those of the earlier rounds (within findtime)`);
+    await s.stop();
+  }
+});
