@@ -10,6 +10,7 @@ import { resolveIds, type IdContext, type UseDns } from "./filter-ids.ts";
 import { contentBuffer, fullLine, splitByMatch, tupleLinesBuf, type TupleLine } from "./filter-lines.ts";
 import { MlfidCache, joinLists, type FailData } from "./filter-mlfid.ts";
 import { LineClock } from "./filter-time.ts";
+import { secondsToStr } from "../jail/time.ts";
 import { describeRegex, groupsOf, searchIn, StartMasks, type CompiledRegex } from "./filter-regex.ts";
 
 export type { FailData } from "./filter-mlfid.ts";
@@ -148,18 +149,20 @@ export class Filter {
       if (this.inOperation) {
         const delta = Math.trunc(date - now);
         if (Math.abs(delta) > 60) {
-          this.warnOnce(
-            "simByTime",
-            now,
-            () => `Detected a log entry ${Math.abs(delta)}s ${delta < 0 ? "before" : "after"} the current time in operation mode. ` +
-              `This looks like a ${-3300 <= delta && delta < 0 ? "latency" : "timezone"} problem. ` +
-              `Treating such entries as if they just happened. Line with odd timestamp: ${line}`,
-          );
+          this.warnOnce("simByTime", now, () => [
+            `Detected a log entry ${secondsToStr(Math.abs(delta))} ${delta < 0 ? "before" : "after"} the current time in operation mode. ` +
+              `This looks like a ${-3300 <= delta && delta < 0 ? "latency" : "timezone"} problem. Treating such entries as if they just happened.`,
+            `Please check a jail for a timing issue. Line with odd timestamp: ${line}`,
+          ]);
           date = now;
           this.clock.lastDate = date;
         }
       } else if (date < now - this.findTime) {
-        this.warnOnce("ignByTime", now, () => `Ignoring all log entries older than ${this.findTime}s; line: ${line}`);
+        // reading history (lines written before we started): too old to count
+        this.warnOnce("ignByTime", now, () => [
+          `Ignoring all log entries older than ${this.findTime}s; these are probably messages generated while fail2ban was not running.`,
+          `Please check a jail for a timing issue. Line with odd timestamp: ${line}`,
+        ]);
         return [];
       }
     }
@@ -228,7 +231,11 @@ export class Filter {
         continue;
       }
       if (noDate) {
-        this.warnOnce("noTime", this.now(), () => `Found a match but no valid date/time found for ${JSON.stringify(tuple[1])}.`);
+        this.warnOnce("noTime", this.now(), () => [
+          `Found a match but no valid date/time found for ${pyStrRepr(tuple[1])}.`,
+          `Match without a timestamp: ${split.matched.map(fullLine).join("\n")}`,
+          "Please try setting a custom date pattern (see man page jail.conf(5)).",
+        ]);
         if (date === null && this.checkFindTime) continue;
       }
       if (!this.checkAllRegex || this.maxLines > 1) {
@@ -283,14 +290,22 @@ export class Filter {
   }
 
   /**
-   * The message is built only when it is logged: in a flood of odd lines that is once a day. `now`
-   * is the caller's clock reading (processLine already has one: no second clock call per line).
+   * fail2ban's _logWarnOnce: the warnings once a day, otherwise nothing (fail2ban logs them at its
+   * level 7, below DEBUG). The messages are built only when logged. `now` is the caller's clock
+   * reading (processLine already has one: no second clock call per line).
    */
-  private warnOnce(key: string, now: number, msg: () => string): void {
+  private warnOnce(key: string, now: number, msgs: () => string[]): void {
     if (now < (this.warnedUntil.get(key) ?? 0)) return;
     this.warnedUntil.set(key, now + DAY);
-    this.warn(msg());
+    for (const m of msgs()) this.warn(m);
   }
+}
+
+/** Python's repr() of a str, as fail2ban's %r puts it into messages. */
+function pyStrRepr(v: string): string {
+  const q = v.includes("'") && !v.includes('"') ? '"' : "'";
+  const body = v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\t/g, "\\t").replace(/\r/g, "\\r");
+  return q + (q === "'" ? body.replace(/'/g, "\\'") : body) + q;
 }
 
 function parseUseDns(value: string, warn: (msg: string) => void): UseDns {

@@ -131,6 +131,8 @@ export class JailRuntime {
       this.counters.linesRead++;
       let fails: FilterFailure[];
       try {
+        // fail2ban's inOperation: history lines older than findtime are dropped, not timed now
+        this.filter.inOperation = line.history !== true;
         fails = this.filter.processLine(line.text, line.time !== undefined ? { time: line.time } : undefined);
       } catch (e) {
         this.deps.logs.filter.error(`[${this.name}] cannot process line from ${line.source}: ${(e as Error).message}`);

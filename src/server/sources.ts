@@ -30,6 +30,7 @@ export function makeSource(s: JailSettings, ctx: SourceContext): JailSource {
     onLines: ctx.onLines,
     onError: (path: string, err: Error) => log.error(`[${s.name}] ${path}: ${err.message}`),
     onWarning: (path: string, msg: string) => log.warning(`[${s.name}] ${path}: ${msg}`),
+    onInfo: (_source: string, msg: string) => log.info(`[${s.name}] ${msg}`),
     clock: ctx.clock,
   };
   if (plan.kind === "journal") {

@@ -66,6 +66,11 @@ export class FileHandle {
   /** Epoch seconds of the last time the file grew, for the rotated-file grace period. */
   lastGrowth: number;
   private closed = false;
+  /**
+   * False while the content that was there when the file was opened is being read (history);
+   * true once the end was reached (fail2ban's FileContainer.inOperation).
+   */
+  inOperation = true;
   private watcher: { close(): void } | null = null;
 
   private constructor(
@@ -132,6 +137,7 @@ export class FileHandle {
       if (n <= 0) break;
       this.lastGrowth = this.env.now();
       const lines = this.splitter.push(buf.subarray(0, n));
+      if (!this.inOperation) for (const l of lines) l.history = true;
       if (lines.length > 0) this.env.emit(lines);
       if (this.splitter.consumed >= size) {
         // The writer may have appended while we read; pick that up in the same pass.
@@ -140,6 +146,8 @@ export class FileHandle {
       }
       if (!(await this.env.yieldTurn())) return false;
     }
+    // At the end: what comes from now on is new (fail2ban switches a log to operation here).
+    this.inOperation = true;
     return true;
   }
 

@@ -36,6 +36,8 @@ export class TrackedFile {
   private skippedIno = -1;
   /** Why nothing is read from this path right now (for status), null while it is read. */
   private why: string | null = null;
+  /** A file was open at this path before: its successor (rotation) is read as new lines, as fail2ban does. */
+  private rotated = false;
 
   constructor(
     readonly path: string,
@@ -74,6 +76,7 @@ export class TrackedFile {
       if (!st || st.ino !== cur.ino || st.dev !== cur.dev) {
         this.env.warn(this.path, st ? "log rotation detected (new file at this path)" : "file removed or renamed");
         this.current = null;
+        this.rotated = true;
         this.missingWarned = true; // the rotation message said it; no second one while waiting
         this.env.retire(cur);
       }
@@ -126,6 +129,9 @@ export class TrackedFile {
         offset = seekToTime(h.fd, offset, h.size(), this.env.buffer, this.env.encoding, this.env.seek);
       }
       h.seek(offset);
+      // What a newly opened file already holds is history (dropped when older than findtime)
+      // until its end is reached; a rotated log's successor is read in operation mode at once.
+      h.inOperation = this.rotated;
       this.current = h;
     }
     this.missingWarned = false;

@@ -14,6 +14,12 @@ export interface LogLine {
   time?: number;
   /** Journal cursor of this entry, so a consumer can persist exactly how far it got. */
   cursor?: string;
+  /**
+   * Read while catching up on what was written before the source started (fail2ban's "not in
+   * operation" phase): the filter drops such lines older than findtime instead of treating
+   * their time as now.
+   */
+  history?: true;
 }
 
 /**
@@ -40,6 +46,8 @@ export interface SourceDeps {
   onLines(lines: LogLine[]): void;
   /** Something the source could not do (unreadable file, watcher failure...); it keeps running. */
   onError(source: string, err: Error): void;
+  /** Progress worth an INFO line (the journal: "in operation now", as fail2ban logs it). */
+  onInfo?(source: string, message: string): void;
   /** Notable but harmless conditions: truncated long line, undecodable bytes, rotation, missing file. */
   onWarning?(source: string, message: string): void;
   /** Epoch seconds; only used for grace periods, so the default wall clock is fine in production. */
