@@ -14,6 +14,8 @@ export function readRoutes(ctl: Controller): Hono {
 
   r.get("/version", async (c) => c.json({ version: await ctl.version() }));
 
+  r.get("/loglevel", async (c) => c.json({ loglevel: await ctl.logLevel() }));
+
   r.get("/status", async (c) => {
     const { jails } = await ctl.status();
     return c.json({ count: jails.length, jails });

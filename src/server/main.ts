@@ -149,7 +149,16 @@ async function runForeground(fs: ConfigFS, conf: Fail2banConf, settings: JailSet
     server = new F2bServer({ fs, conf, clock: systemClock, actions: new ActionFactory({ log: getLog("actions") }) });
     writeFileSync(conf.pidfile, `${process.pid}\n`);
     await server.start(settings);
-    const controller = new ServerController(server, systemClock, { shutdown: () => shutdown(0), flushLogs: () => logHandle.flush() });
+    let levelText = String(conf.loglevel).trim().toUpperCase(); // printed as set, like fail2ban
+    const controller = new ServerController(server, systemClock, {
+      shutdown: () => shutdown(0),
+      flushLogs: () => logHandle.flush(),
+      logLevel: () => levelText,
+      setLogLevel: (level) => {
+        logHandle.setLevel(level);
+        levelText = level.trim().toUpperCase();
+      },
+    });
     api = await serveApi({ controller, socketPath: conf.socket, tcp: tcpApiConfig(conf), log });
     if (api.tcpUrl) log.info(`Status endpoint on ${api.tcpUrl} (token required)`);
   } catch (e) {

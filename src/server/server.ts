@@ -1,6 +1,7 @@
 // The f2b server: reads the config root, opens the database, runs every enabled jail and serves
 // the control API. Reload re-reads the config and swaps jails without losing bans or log
 // positions; a broken config on reload keeps the running jails as they are.
+import { CommandFailedError, UnknownJailError, type ReloadOptions } from "../api/controller.ts";
 import { ConfigError } from "../config/errors.ts";
 import type { Fail2banConf } from "../config/fail2ban-conf.ts";
 import type { ConfigFS } from "../config/fs.ts";
@@ -46,7 +47,8 @@ export class F2bServer {
   private readonly tz = TimeZone.fromEnv();
   private readonly dns = systemDnsResolver();
   private timers: Timer[] = [];
-  private reloading: Promise<void> = Promise.resolve();
+  /** Lifecycle commands (reload, start/stop of a jail) run one after the other. */
+  private busy: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: ServerDeps) {
     const purgeAge = parseTime(deps.conf.dbpurgeage);
@@ -123,14 +125,23 @@ export class F2bServer {
     this.jails.delete(j.runtime.name);
   }
 
-  /** Re-reads the config. A config error leaves everything running as it was. */
-  reload(only?: string): Promise<void> {
-    const run = this.reloading.catch(() => {}).then(() => this.doReload(only));
-    this.reloading = run;
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.busy.catch(() => {}).then(fn);
+    this.busy = run;
     return run;
   }
 
-  private async doReload(only?: string): Promise<void> {
+  /**
+   * Re-reads the config (fail2ban-client's `reload [--restart] [--unban] [JAIL]`). A config error
+   * leaves everything running as it was. `unban` first lifts every ban of the affected jails
+   * (database too); `restart` stops them completely (firewall objects removed, failures
+   * forgotten) before starting them anew, so only the bans left in the database come back.
+   */
+  reload(only?: string, opts: ReloadOptions = {}): Promise<void> {
+    return this.serial(() => this.doReload(only, opts));
+  }
+
+  private async doReload(only: string | undefined, opts: ReloadOptions): Promise<void> {
     let settings: JailSettings[];
     try {
       settings = F2bServer.loadSettings(this.deps.fs, only ? [only] : undefined);
@@ -140,12 +151,15 @@ export class F2bServer {
       throw e;
     }
     log.info(`Reload ${only ? `jail '${only}'` : "all jails"}`);
+    const affected = [...this.jails.values()].filter((j) => !only || j.runtime.name === only);
+    if (opts.unban) for (const j of affected) await j.runtime.bans.unbanAll();
+    if (opts.restart) for (const j of affected) await this.stopJail(j, { keepFirewall: false });
     const wanted = new Map(settings.map((s) => [s.name, s]));
     for (const [name, j] of [...this.jails]) {
       if (only && name !== only) continue;
       if (!wanted.has(name)) await this.stopJail(j, { keepFirewall: false });
     }
-    let failed: unknown = null;
+    const failures: string[] = [];
     for (const s of settings) {
       const old = this.jails.get(s.name);
       let next: RunningJail;
@@ -153,7 +167,7 @@ export class F2bServer {
         next = this.prepareJail(s, old);
       } catch (e) {
         log.error(`Reload of jail '${s.name}' failed, it keeps running as it was: ${(e as Error).message}`);
-        failed ??= e;
+        failures.push(`jail '${s.name}': ${(e as Error).message}`);
         continue;
       }
       // Changed actions: the old firewall objects go first (they may share names with the new).
@@ -162,10 +176,45 @@ export class F2bServer {
         await this.activate(next, old);
       } catch (e) {
         log.error(`Jail '${s.name}' failed to start after the reload: ${(e as Error).message}`);
-        failed ??= e;
+        failures.push(`jail '${s.name}' failed to start: ${(e as Error).message}`);
       }
     }
-    if (failed) throw failed;
+    if (failures.length) throw new CommandFailedError(`Reload failed: ${failures.join("; ")}`);
+  }
+
+  /** fail2ban-client's `stop JAIL`: the jail stops and its bans leave the firewall (they stay in
+   *  the database and come back when it starts again). */
+  stopJailNamed(name: string): Promise<void> {
+    return this.serial(async () => {
+      const j = this.jails.get(name);
+      if (!j) throw new UnknownJailError(name);
+      await this.stopJail(j, { keepFirewall: false });
+    });
+  }
+
+  /** fail2ban-client's `stop --all`: every jail stops, the server keeps running. */
+  stopAllJails(): Promise<void> {
+    return this.serial(async () => {
+      log.info("Stopping all jails");
+      for (const j of [...this.jails.values()].reverse()) await this.stopJail(j, { keepFirewall: false });
+    });
+  }
+
+  /** `start JAIL`: a running jail is left as it is; a stopped one is read from the config and started. */
+  startJailNamed(name: string): Promise<void> {
+    return this.serial(async () => {
+      if (this.jails.has(name)) return;
+      let settings: JailSettings[];
+      try {
+        settings = F2bServer.loadSettings(this.deps.fs, [name]);
+      } catch (e) {
+        if (e instanceof ConfigError && e.message === `jail [${name}] not found`) throw new UnknownJailError(name);
+        throw e;
+      }
+      const s = settings[0];
+      if (!s) throw new CommandFailedError(`the jail '${name}' is not enabled in the configuration (enabled = false)`);
+      await this.activate(this.prepareJail(s));
+    });
   }
 
   private saveJailPositions(j: RunningJail): void {
@@ -194,7 +243,7 @@ export class F2bServer {
   async stop(): Promise<void> {
     for (const t of this.timers) t.cancel();
     this.timers = [];
-    await this.reloading.catch(() => {});
+    await this.busy.catch(() => {});
     for (const j of [...this.jails.values()].reverse()) await this.stopJail(j, { keepFirewall: false });
     this.db.close();
   }
