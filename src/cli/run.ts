@@ -120,7 +120,7 @@ export async function runClient(argv: string[]): Promise<number> {
     if (cmd === "start" && bare) return await startServer(argv, api);
     if (cmd === "restart" && bare) return await restartServer(argv, api);
     const out = await run(api, args, flags);
-    if (out !== "") process.stdout.write(out + "\n");
+    process.stdout.write(out + "\n"); // fail2ban-client prints a line even for an empty answer
     return 0;
   } catch (e) {
     if (e instanceof CliError) {
