@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { serveApi, type ApiServer } from "../api/serve.ts";
+import { serveApi, socketAnswers, type ApiServer } from "../api/serve.ts";
 import { ConfigError } from "../config/errors.ts";
 import { loadFail2banConf, type Fail2banConf } from "../config/fail2ban-conf.ts";
 import { diskFS, embeddedFS, type ConfigFS } from "../config/fs.ts";
@@ -80,7 +80,8 @@ async function daemonize(argv: string[], socket: string): Promise<number> {
       process.stderr.write(`f2b server exited with code ${child.exitCode} while starting (see its log)\n`);
       return 1;
     }
-    if (existsSync(socket)) return 0;
+    // A stale socket file of a server that died is there before the child replaces it.
+    if (existsSync(socket) && (await socketAnswers(socket))) return 0;
   }
   process.stderr.write(`f2b server did not open ${socket} within 10 s (see its log)\n`);
   return 1;

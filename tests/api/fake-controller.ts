@@ -18,6 +18,8 @@ export class FakeController implements Controller {
   reloaded: (string | undefined)[] = [];
   reloadOpts: ReloadOptions[] = [];
   level = "INFO";
+  /** Thrown by the next reload (then cleared). */
+  reloadError: Error | null = null;
   readonly settings = new Map<string, string>();
   now = 1_763_805_600;
   readonly jails = new Map<string, FakeJail>([
@@ -115,6 +117,9 @@ export class FakeController implements Controller {
     return [...this.jails.values()].flatMap((j) => [...j.bans.values()]);
   }
   reload(jail?: string, opts: ReloadOptions = {}): void {
+    const err = this.reloadError;
+    this.reloadError = null;
+    if (err) throw err;
     this.reloaded.push(jail);
     this.reloadOpts.push(opts);
   }

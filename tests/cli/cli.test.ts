@@ -5,6 +5,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serveApi } from "../../src/api/serve.ts";
+import { ConfigError } from "../../src/config/errors.ts";
 import type { ApiServer } from "../../src/api/serve.ts";
 import { FakeController } from "../api/fake-controller.ts";
 
@@ -133,6 +134,15 @@ describe("fail2ban-client's command surface", () => {
     expect(await f2b("-s", sock, "reload", "sshd", "extra")).toEqual({ code: 255, out: "", err: "Unexpected argument(s) for reload: ['sshd', 'extra']\n" });
     expect((await f2b("-s", sock, "reload", "nosuch")).err).toBe("Sorry but the jail 'nosuch' does not exist\n");
     expect((await f2b("-s", sock, "reload", "--if-exists", "nosuch")).code).toBe(0);
+  });
+
+  test("a reload refused for a broken config prints the file:line message, not an internal error", async () => {
+    ctl.reloadError = new ConfigError("section [sshd] appears twice in this file", { file: "/etc/f2b/jail.local", line: 12 }, "[sshd]");
+    expect(await f2b("-s", sock, "reload")).toEqual({
+      code: 255,
+      out: "",
+      err: '/etc/f2b/jail.local:12: section [sshd] appears twice in this file: "[sshd]"\n',
+    });
   });
 
   test("set/get loglevel and jail settings", async () => {
