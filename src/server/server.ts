@@ -151,9 +151,9 @@ export class F2bServer {
       throw e;
     }
     log.info(`Reload ${only ? `jail '${only}'` : "all jails"}`);
-    const affected = [...this.jails.values()].filter((j) => !only || j.runtime.name === only);
-    if (opts.unban) for (const j of affected) await j.runtime.bans.unbanAll();
-    if (opts.restart) for (const j of affected) await this.stopJail(j, { keepFirewall: false });
+    if (opts.unban) {
+      for (const j of this.jails.values()) if (!only || j.runtime.name === only) await j.runtime.bans.unbanAll();
+    }
     const wanted = new Map(settings.map((s) => [s.name, s]));
     for (const [name, j] of [...this.jails]) {
       if (only && name !== only) continue;
@@ -162,18 +162,20 @@ export class F2bServer {
     const failures: string[] = [];
     for (const s of settings) {
       const old = this.jails.get(s.name);
+      // A restart starts from nothing: no failures carried over, bans restored from the database.
+      const carried = opts.restart ? undefined : old;
       let next: RunningJail;
       try {
-        next = this.prepareJail(s, old);
+        next = this.prepareJail(s, carried);
       } catch (e) {
         log.error(`Reload of jail '${s.name}' failed, it keeps running as it was: ${(e as Error).message}`);
         failures.push(`jail '${s.name}': ${(e as Error).message}`);
         continue;
       }
       // Changed actions: the old firewall objects go first (they may share names with the new).
-      if (old) await this.stopJail(old, { keepFirewall: old.actionKey === next.actionKey });
+      if (old) await this.stopJail(old, { keepFirewall: carried !== undefined && old.actionKey === next.actionKey });
       try {
-        await this.activate(next, old);
+        await this.activate(next, carried);
       } catch (e) {
         log.error(`Jail '${s.name}' failed to start after the reload: ${(e as Error).message}`);
         failures.push(`jail '${s.name}' failed to start: ${(e as Error).message}`);

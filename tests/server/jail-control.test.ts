@@ -108,3 +108,13 @@ test("a broken config on reload is a message naming file and line; everything ke
   expect(run.ctl.status().jails).toEqual(["other", "testd"]);
   expect(run.ctl.get("testd", "maxretry")).toBe(3);
 });
+
+test("reload --restart of a jail whose new filter does not compile keeps the running jail and its bans", async () => {
+  const { root, run } = await twoJails();
+  await run.ctl.banIp("testd", ["192.0.2.11"]);
+  writeFileSync(join(root.conf, "filter.d", "testd.local"), "[Definition]\nfailregex = ^(unclosed <HOST>\n");
+  const err = await run.ctl.reload("testd", { restart: true }).catch((e: unknown) => e);
+  expect((err as Error).message).toMatch(/^Reload failed: jail 'testd': .*unterminated subpattern/u);
+  expect(run.ctl.status().jails).toEqual(["other", "testd"]);
+  expect(run.ctl.jailStatus("testd").actions.bannedIPs).toEqual(["192.0.2.11"]);
+});
