@@ -16,6 +16,7 @@ import {
 } from "../api/controller.ts";
 import { ConfigError } from "../config/errors.ts";
 import type { Clock } from "../jail/clock.ts";
+import { parseIP } from "../jail/ipaddr.ts";
 import { parseJailSetting } from "./jail-set.ts";
 import { VERSION } from "../version.ts";
 import type { JailRuntime } from "./jail-runtime.ts";
@@ -28,6 +29,20 @@ export interface ControllerHooks {
   /** The log level as last set ('INFO', '10' ...); setLogLevel throws on an unknown level. */
   logLevel?(): string;
   setLogLevel?(level: string): void;
+}
+
+/** fail2ban's removeBannedIP: the address itself or, for a network that is not itself banned,
+ *  every ban inside it. Returns how many bans were lifted. */
+async function unbanOne(j: JailRuntime, ip: string): Promise<number> {
+  if ((await j.bans.unban(ip)) === "unbanned") return 1;
+  const net = parseIP(ip);
+  if (!net || net.isSingle) return 0;
+  let n = 0;
+  for (const b of j.bans.list()) {
+    const inside = parseIP(b.ip);
+    if (inside && net.contains(inside) && (await j.bans.unban(b.ip)) === "unbanned") n++;
+  }
+  return n;
 }
 
 export class ServerController implements Controller {
@@ -95,8 +110,9 @@ export class ServerController implements Controller {
     const missed: string[] = [];
     for (const j of this.targets(jail)) {
       for (const ip of ips) {
-        if ((await j.bans.unban(ip)) === "unbanned") n++;
-        else missed.push(ip);
+        const lifted = await unbanOne(j, ip);
+        n += lifted;
+        if (lifted === 0) missed.push(ip);
       }
     }
     // fail2ban's removeBannedIP(ifexists=False) message.
