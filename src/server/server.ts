@@ -134,8 +134,8 @@ export class F2bServer {
   /**
    * Re-reads the config (fail2ban-client's `reload [--restart] [--unban] [JAIL]`). A config error
    * leaves everything running as it was. `unban` first lifts every ban of the affected jails
-   * (database too); `restart` stops them completely (firewall objects removed, failures
-   * forgotten) before starting them anew, so only the bans left in the database come back.
+   * (database too); `restart` builds them from nothing (no failures carried over) and replaces
+   * the old ones completely (firewall objects removed), so the bans come back from the database.
    */
   reload(only?: string, opts: ReloadOptions = {}): Promise<void> {
     return this.serial(() => this.doReload(only, opts));
@@ -210,6 +210,7 @@ export class F2bServer {
       try {
         settings = F2bServer.loadSettings(this.deps.fs, [name]);
       } catch (e) {
+        // The config has no such section: fail2ban's answer for a jail it does not know.
         if (e instanceof ConfigError && e.message === `jail [${name}] not found`) throw new UnknownJailError(name);
         throw e;
       }
