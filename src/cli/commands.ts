@@ -96,6 +96,8 @@ async function get(api: ApiClient, args: string[], flags: Flags): Promise<string
     const flags01 = ips.map((ip) => (banned.has(ip) ? 1 : 0));
     return pyRepr(flags01.length === 1 ? flags01[0] : flags01);
   }
+  // fail2ban: `get JAIL banip SEP` joins the addresses with SEP.
+  if (key === "banip" && rest.length === 1 && Array.isArray(value)) return value.join(rest[0]);
   return formatGet(jail, key, value);
 }
 

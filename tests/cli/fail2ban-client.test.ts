@@ -113,6 +113,7 @@ const CASES: (Case | Step)[] = [
   { args: ["set", "sshd", "banip", "2001:db8::/32"], check: same },
   { args: ["get", "sshd", "banip"], check: same },
   { args: ["get", "sshd", "banned"], check: same },
+  { args: ["get", "sshd", "banip", ","], check: same },
   { args: ["status", "sshd"], check: same },
   {
     args: ["banned"],
