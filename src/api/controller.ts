@@ -83,6 +83,10 @@ export const SETTABLE_KEYS = [
 ] as const satisfies readonly JailKey[];
 export type SettableKey = (typeof SETTABLE_KEYS)[number];
 
+/** `f2b get logtarget|dbfile|dbpurgeage|dbmaxmatches`: the server's settings fail2ban-client reads. */
+export const SERVER_KEYS = ["logtarget", "dbfile", "dbpurgeage", "dbmaxmatches"] as const;
+export type ServerKey = (typeof SERVER_KEYS)[number];
+
 /** fail2ban-client's `reload` options. */
 export interface ReloadOptions {
   /** Stop the jail(s) completely before starting them again (`--restart`). */
@@ -127,6 +131,8 @@ export interface Controller {
   setJail(jail: string, key: SettableKey, value: string): Awaitable<JailValue>;
   /** The log level as fail2ban prints it ('INFO', or the number it was set to). */
   logLevel(): Awaitable<string>;
+  /** logtarget and dbfile as configured, dbpurgeage in seconds, dbmaxmatches. */
+  serverSetting(key: ServerKey): Awaitable<string | number | null>;
   /** Throws InvalidInputError for an unknown level; returns the level now in force. */
   setLogLevel(level: string): Awaitable<string>;
   /** Shut the server down. Called after the HTTP reply has been sent. */

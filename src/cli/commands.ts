@@ -1,9 +1,9 @@
 // The client commands: each turns positional words into API calls and returns the text
 // to print (fail2ban-client's wording), or throws CliError.
-import { SETTABLE_KEYS, type BanInfo, type JailStatus, type JailValue } from "../api/controller.ts";
+import { SERVER_KEYS, SETTABLE_KEYS, type BanInfo, type JailStatus, type JailValue, type ServerKey } from "../api/controller.ts";
 import type { ApiClient } from "./client.ts";
 import { CliError } from "./client.ts";
-import { formatBanTable, formatBanWithTime, formatGet, formatJailStatus, formatStatus, pyRepr } from "./format.ts";
+import { formatBanTable, formatBanWithTime, formatGet, formatJailStatus, formatServerSetting, formatStatus, pyRepr } from "./format.ts";
 
 export interface Flags {
   all: boolean;
@@ -80,6 +80,10 @@ async function get(api: ApiClient, args: string[], flags: Flags): Promise<string
   const [jail, key, ...rest] = args;
   if (jail === "loglevel" && key === undefined) {
     return formatLogLevel(((await api.call("GET", "/api/v1/loglevel")) as { loglevel: string }).loglevel);
+  }
+  if (jail !== undefined && (SERVER_KEYS as readonly string[]).includes(jail) && key === undefined) {
+    const { value } = (await api.call("GET", `/api/v1/server/${jail}`)) as { value: string | number | null };
+    return formatServerSetting(jail as ServerKey, value);
   }
   if (!jail || !key) throw usage("usage: f2b get JAIL banned|banip|maxretry|findtime|bantime|logpath|ignoreip|...");
   if (key === "banip" && flags.withTime) {

@@ -27,7 +27,7 @@ export const CLIENT_USAGE = `client commands (talk to a running server over its 
                                     change a setting of the running jail (until the next reload)
   get JAIL KEY [--json]             banned, banip [--with-time], maxretry, findtime, bantime,
                                     logpath, ignoreip, bantime.*, ...
-  set loglevel LEVEL | get loglevel
+  set loglevel LEVEL | get loglevel|logtarget|dbfile|dbpurgeage|dbmaxmatches
   unban IP... | --all               unban in every jail
   banned [IP...] [--json]           current bans (jail, ip, time, remaining, count)
   ping                              check that the server answers

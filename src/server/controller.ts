@@ -12,11 +12,14 @@ import {
   type JailValue,
   type LatencySnapshot,
   type ReloadOptions,
+  type ServerKey,
   type SettableKey,
 } from "../api/controller.ts";
 import { ConfigError } from "../config/errors.ts";
 import type { Clock } from "../jail/clock.ts";
 import { parseIP } from "../jail/ipaddr.ts";
+import { parseTime } from "../jail/time.ts";
+import { DEFAULT_DB_MAX_MATCHES } from "./server.ts";
 import { parseJailSetting } from "./jail-set.ts";
 import { VERSION } from "../version.ts";
 import type { JailRuntime } from "./jail-runtime.ts";
@@ -174,6 +177,16 @@ export class ServerController implements Controller {
 
   logLevel(): string {
     return this.hooks.logLevel?.() ?? "INFO";
+  }
+
+  serverSetting(key: ServerKey): string | number | null {
+    const conf = this.server.conf;
+    switch (key) {
+      case "logtarget": return conf.logtarget;
+      case "dbfile": return conf.dbfile;
+      case "dbpurgeage": return parseTime(conf.dbpurgeage);
+      case "dbmaxmatches": return conf.dbmaxmatches ?? DEFAULT_DB_MAX_MATCHES;
+    }
   }
 
   setLogLevel(level: string): string {

@@ -33,6 +33,8 @@ interface RunningJail {
   actionKey: string;
 }
 
+/** fail2ban's dbmaxmatches default. */
+export const DEFAULT_DB_MAX_MATCHES = 10;
 const SAVE_POSITIONS_SEC = 5;
 /** Default of f2b's own fail2ban.conf option `reconcileinterval` (seconds; 0 turns it off). */
 const RECONCILE_SEC = 60;
@@ -53,7 +55,12 @@ export class F2bServer {
   constructor(private readonly deps: ServerDeps) {
     const purgeAge = parseTime(deps.conf.dbpurgeage);
     this.db = F2bDatabase.open(deps.conf.dbfile, { purgeAge });
-    this.store = new SqliteBanStore(this.db, deps.conf.dbmaxmatches ?? 10);
+    this.store = new SqliteBanStore(this.db, deps.conf.dbmaxmatches ?? DEFAULT_DB_MAX_MATCHES);
+  }
+
+  /** fail2ban.conf as the server runs it (command-line overrides applied). */
+  get conf(): Fail2banConf {
+    return this.deps.conf;
   }
 
   /** Reads and checks every enabled jail; throws the first ConfigError (file and line). */

@@ -1,6 +1,6 @@
 // A small in-memory Controller: the injected dependency of the API under test.
 import { UnknownJailError } from "../../src/api/controller.ts";
-import type { BanInfo, Controller, JailCounters, JailKey, JailStatus, JailValue, ReloadOptions, SettableKey } from "../../src/api/controller.ts";
+import type { BanInfo, Controller, JailCounters, JailKey, JailStatus, JailValue, ReloadOptions, ServerKey, SettableKey } from "../../src/api/controller.ts";
 
 interface FakeJail {
   files: string[];
@@ -141,6 +141,9 @@ export class FakeController implements Controller {
   }
   logLevel(): string {
     return this.level;
+  }
+  serverSetting(key: ServerKey): string | number | null {
+    return { logtarget: "/var/log/f2b.log", dbfile: "/var/lib/f2b/f2b.sqlite3", dbpurgeage: 86400, dbmaxmatches: 10 }[key];
   }
   setLogLevel(level: string): string {
     this.level = level.toUpperCase();
