@@ -80,8 +80,9 @@ async function startServer(argv: string[], api: ApiClient): Promise<number> {
   return runServer([...argv.slice(0, at), "server", ...argv.slice(at + 1)]);
 }
 
+/** Stop (when one answers) and start, as fail2ban-client's `restart`. */
 async function restartServer(argv: string[], api: ApiClient): Promise<number> {
-  await api.call("POST", "/api/v1/stop");
+  if (await answers(api)) await api.call("POST", "/api/v1/stop");
   const end = Date.now() + SERVER_WAIT_MS;
   while (await answers(api)) {
     if (Date.now() > end) throw new CliError(`f2b: Could not stop server (still answering on ${api.socket})`);

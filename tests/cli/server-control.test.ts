@@ -44,4 +44,10 @@ test("start, start again (refused), restart (a new process), stop", async () => 
   expect(f2b(["-c", conf, "stop"]).out).toBe("Shutdown successful\n");
   await until(() => !existsSync(root!.socket), "socket removed");
   expect(f2b(["-c", conf, "ping"]).code).toBe(255);
+
+  // restart with no server running starts one, as fail2ban-client's does
+  expect(f2b(["-c", conf, "restart"]).code).toBe(0);
+  expect(f2b(["-c", conf, "ping"]).out).toBe("Server replied: pong\n");
+  expect(f2b(["-c", conf, "stop"]).code).toBe(0);
+  await until(() => !existsSync(root!.socket), "socket removed");
 });
