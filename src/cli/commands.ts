@@ -25,7 +25,8 @@ const enc = encodeURIComponent;
 const json = (v: unknown): string => JSON.stringify(v, null, 2);
 
 async function status(api: ApiClient, args: string[], flags: Flags): Promise<string> {
-  if (args.length > 1) throw usage("usage: f2b status [JAIL] [--json]");
+  // fail2ban's `status JAIL [FLAVOR]`: f2b has the basic one.
+  if (args.length > 2 || (args.length === 2 && args[1] !== "basic")) throw usage("usage: f2b status [JAIL [basic]] [--json]");
   if (args.length === 0) {
     const res = (await api.call("GET", "/api/v1/status")) as { jails: string[] };
     return flags.json ? json(res) : formatStatus(res.jails);

@@ -73,6 +73,7 @@ const CASES: (Case | Step)[] = [
   { args: ["ping"], check: same },
   { args: ["status"], check: same },
   { args: ["status", "sshd"], check: same },
+  { args: ["status", "sshd", "basic"], check: same },
   { args: ["status", "nosuch"], check: same },
   ...["maxretry", "findtime", "bantime", "maxmatches", "logpath", "ignoreip"].map((k) => ({ args: ["get", "sshd", k], check: same })),
   { args: ["set", "sshd", "bantime", "1h"], check: same },
