@@ -93,6 +93,9 @@ export interface ReloadOptions {
   restart?: boolean;
   /** Lift every ban of the jail(s) first, database included (`--unban`). */
   unban?: boolean;
+  /** A named jail that is not running is started (when the config enables it) instead of
+   *  being an UnknownJailError (`--if-exists`). */
+  ifExists?: boolean;
 }
 
 export interface Controller {

@@ -62,15 +62,14 @@ export function writeRoutes(ctl: Controller, log?: ErrorLog): Hono {
     return c.json({ jail, key, value: await ctl.setJail(jail, key as SettableKey, value) });
   });
 
-  // fail2ban-client's `reload [--restart] [--unban] [--if-exists] [JAIL]`: a jail that is not
-  // running is an error unless ifExists (then it is started when the config enables it).
+  // fail2ban-client's `reload [--restart] [--unban] [--if-exists] [JAIL]`.
   r.post("/reload", async (c) => {
     const body = await readJson(c);
     const jail = optionalString(body.jail, "jail");
     const restart = optionalBool(body.restart, "restart") ?? false;
     const unban = optionalBool(body.unban, "unban") ?? false;
-    if (jail !== undefined && !(optionalBool(body.ifExists, "ifExists") ?? false)) await requireJail(ctl, jail);
-    await ctl.reload(jail, { restart, unban });
+    const ifExists = optionalBool(body.ifExists, "ifExists") ?? false;
+    await ctl.reload(jail, { restart, unban, ifExists });
     return c.json({ status: "OK" });
   });
 

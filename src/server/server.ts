@@ -157,6 +157,8 @@ export class F2bServer {
       log.error(`Reload failed, keeping the running configuration: ${msg}`);
       throw e;
     }
+    // After reading the config, as fail2ban-client does: a jail missing from it is a config error.
+    if (only && !opts.ifExists && !this.jails.has(only)) throw new UnknownJailError(only);
     log.info(`Reload ${only ? `jail '${only}'` : "all jails"}`);
     if (opts.unban) {
       for (const j of this.jails.values()) if (!only || j.runtime.name === only) await j.runtime.bans.unbanAll();

@@ -120,6 +120,7 @@ export class FakeController implements Controller {
     const err = this.reloadError;
     this.reloadError = null;
     if (err) throw err;
+    if (jail !== undefined && !opts.ifExists) this.jail(jail);
     this.reloaded.push(jail);
     this.reloadOpts.push(opts);
   }

@@ -126,9 +126,9 @@ describe("fail2ban-client's command surface", () => {
 
   test("reload and restart options reach the server", async () => {
     expect((await f2b("-s", sock, "reload", "--restart", "--unban", "sshd")).out).toBe("OK\n");
-    expect(ctl.reloadOpts.at(-1)).toEqual({ restart: true, unban: true });
+    expect(ctl.reloadOpts.at(-1)).toEqual({ restart: true, unban: true, ifExists: false });
     expect((await f2b("-s", sock, "restart", "sshd")).out).toBe("OK\n");
-    expect([ctl.reloaded.at(-1), ctl.reloadOpts.at(-1)]).toEqual(["sshd", { restart: true, unban: false }]);
+    expect([ctl.reloaded.at(-1), ctl.reloadOpts.at(-1)]).toEqual(["sshd", { restart: true, unban: false, ifExists: false }]);
     expect((await f2b("-s", sock, "reload", "--all")).out).toBe("OK\n");
     expect(ctl.reloaded.at(-1)).toBeUndefined();
     expect(await f2b("-s", sock, "reload", "sshd", "extra")).toEqual({ code: 255, out: "", err: "Unexpected argument(s) for reload: ['sshd', 'extra']\n" });

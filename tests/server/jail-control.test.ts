@@ -52,6 +52,15 @@ test("stop --all leaves a running server without jails; reload starts them again
   expect(run.ctl.status().jails).toEqual(["other", "testd"]);
 });
 
+test("reload of a jail that is not running: unknown, unless --if-exists (then it starts); not in the config: a config error", async () => {
+  const { run } = await twoJails();
+  await run.ctl.stopJail("testd");
+  await expect(run.ctl.reload("testd")).rejects.toThrow(UnknownJailError);
+  await run.ctl.reload("testd", { ifExists: true });
+  expect(run.ctl.status().jails).toEqual(["other", "testd"]);
+  await expect(run.ctl.reload("nosuch", { ifExists: true })).rejects.toThrow("Failed during configuration: jail [nosuch] not found");
+});
+
 test("a disabled jail cannot be started", async () => {
   const { run } = await twoJails("[off]\nenabled = false\nfilter = testd\nlogpath = /nonexistent\n");
   await expect(run.ctl.startJail("off")).rejects.toThrow(CommandFailedError);
