@@ -157,7 +157,7 @@ const CASES: (Case | Step)[] = [
   { args: ["get", "nginx-http-auth", "banip"], check: sameSet },
   { args: ["reload", "--unban"], check: same },
   { args: ["get", "nginx-http-auth", "banip"], check: sameSet },
-  { args: ["reload", "nosuch"], check: wording("fail2ban-client reads the config first: \"No section: 'nosuch'\"") },
+  { args: ["reload", "nosuch"], check: wording("both fail reading the config; fail2ban says \"No section: 'nosuch'\"") },
   { args: ["reload", "--if-exists", "apache-auth"], check: same },
   { args: ["reload", "sshd", "extra"], check: same },
   { args: ["set", "sshd", "banip", "192.0.2.50"], check: same },
