@@ -26,7 +26,7 @@ export class SocketInUseError extends Error {}
 const MAX_BODY = 1 << 20;
 
 /** Whether something accepts connections on the Unix socket at `path`. */
-async function socketAnswers(path: string): Promise<boolean> {
+export async function socketAnswers(path: string): Promise<boolean> {
   try {
     const sock = await Bun.connect({ unix: path, socket: { data() {} } });
     sock.end();

@@ -99,6 +99,20 @@ export function formatGet(jail: string, key: string, value: JailValue): string {
   }
 }
 
+/** `get logtarget|dbfile|dbpurgeage|dbmaxmatches`, worded as fail2ban-client's beautifier. */
+export function formatServerSetting(key: "logtarget" | "dbfile" | "dbpurgeage" | "dbmaxmatches", value: string | number | null): string {
+  switch (key) {
+    case "logtarget":
+      return `Current logging target is:\n\`- ${String(value)}`;
+    case "dbfile":
+      return value === null ? "Database currently disabled" : `Current database file is:\n\`- ${String(value)}`;
+    case "dbpurgeage":
+      return value === null ? "Database currently disabled" : `Current database purge age is:\n\`- ${Math.trunc(Number(value))}seconds`;
+    case "dbmaxmatches":
+      return pyRepr(value);
+  }
+}
+
 const pad2 = (n: number): string => String(n).padStart(2, "0");
 
 /** Local "YYYY-MM-DD HH:MM:SS" (fail2ban's ban-time display). */

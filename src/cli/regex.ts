@@ -19,8 +19,9 @@ export const REGEX_USAGE = `usage: f2b regex [-c DIR] [options] LOG FILTER [IGNO
 LOG      a log file path, a literal log line ("\\n" separates several lines), or the
          systemd journal: systemd-journal[journalpath=DIR, journalfiles=GLOBS, journalflags=N,
          namespace=NS] (entries matching --journalmatch, else the filter's journalmatch)
-FILTER   a filter name (sshd, sshd[mode=aggressive]) from DIR/filter.d (default: the embedded
-         config, then /etc/fail2ban), a filter file path, or a literal failregex
+FILTER   a filter name (sshd, sshd[mode=aggressive]) from DIR/filter.d (default: /etc/f2b when
+         it exists, else the embedded config; then /etc/fail2ban), a filter file path, or a
+         literal failregex
 
 options:
   -c, --config DIR        config root (fail2ban layout: DIR/filter.d/NAME.conf)

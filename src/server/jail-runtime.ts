@@ -91,6 +91,15 @@ export class JailRuntime {
     return this.settings.name;
   }
 
+  /** `set JAIL bantime|findtime|maxretry|maxmatches|bantime.*` at run time: the settings object
+   *  and the stages that copied from it change together (a reload returns to the config). */
+  updateSettings(patch: Partial<Pick<JailSettings, "bantime" | "findtime" | "maxretry" | "maxmatches" | "increment">>): void {
+    const s = Object.assign(this.settings, patch);
+    this.filter.findTime = s.findtime;
+    this.failManager.setOptions({ maxretry: s.maxretry, findtime: s.findtime, maxmatches: s.maxmatches, bantime: s.bantime });
+    this.bans.configure({ bantime: s.bantime, increment: s.increment, maxmatches: s.maxmatches });
+  }
+
   /**
    * Takes over the bans of the jail it replaces on reload when the firewall already holds them
    * (same actions); otherwise restores them from the database into its actions. Then reads logs.

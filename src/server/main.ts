@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { serveApi, type ApiServer } from "../api/serve.ts";
+import { serveApi, socketAnswers, type ApiServer } from "../api/serve.ts";
 import { ConfigError } from "../config/errors.ts";
 import { loadFail2banConf, type Fail2banConf } from "../config/fail2ban-conf.ts";
 import { diskFS, embeddedFS, type ConfigFS } from "../config/fs.ts";
@@ -92,7 +92,8 @@ async function daemonize(argv: string[], socket: string): Promise<number> {
       process.stderr.write(`f2b server exited with code ${child.exitCode} while starting (see its log)\n`);
       return 1;
     }
-    if (existsSync(socket)) return 0;
+    // A stale socket file of a server that died is there before the child replaces it.
+    if (existsSync(socket) && (await socketAnswers(socket))) return 0;
   }
   process.stderr.write(`f2b server did not open ${socket} within 10 s (see its log)\n`);
   return 1;
@@ -166,7 +167,16 @@ async function runForeground(fs: ConfigFS, conf: Fail2banConf, settings: JailSet
     server = new F2bServer({ fs, conf, system, actions: new ActionFactory({ system }) });
     writeFileSync(conf.pidfile, `${process.pid}\n`);
     await server.start(settings);
-    const controller = new ServerController(server, system.clock, { shutdown: () => shutdown(0), flushLogs: () => logHandle.flush() });
+    let levelText = String(conf.loglevel).trim().toUpperCase(); // printed as set, like fail2ban
+    const controller = new ServerController(server, system.clock, {
+      shutdown: () => shutdown(0),
+      flushLogs: () => logHandle.flush(),
+      logLevel: () => levelText,
+      setLogLevel: (level) => {
+        logHandle.setLevel(level);
+        levelText = level.trim().toUpperCase();
+      },
+    });
     api = await serveApi({ controller, socketPath: conf.socket, tcp: tcpApiConfig(conf), log });
     if (api.tcpUrl) log.info(`Status endpoint on ${api.tcpUrl} (token required)`);
   } catch (e) {
