@@ -29,17 +29,11 @@ function maxTimeOf(cfg: BanManagerConfig): number | null {
   return typeof m === "number" ? m : parseTime(m);
 }
 
-/** Hands restored bans to the firewall, batched when it can. A refusal is logged; the bans stay
- *  stored and listed so the periodic reconcile re-applies them. */
+/** Hands restored bans to the firewall as one batch. A refusal is logged; the bans stay stored
+ *  and listed so the periodic reconcile re-applies them. */
 export async function applyRestored(eff: BanEffector, tickets: BanTicket[], logError: (msg: string) => void): Promise<void> {
   if (!tickets.length) return;
-  if (eff.banMany) {
-    try { await eff.banMany(tickets); } catch (err) {
-      logError(`Failed to restore ${tickets.length} bans into the firewall: ${(err as Error).message}`);
-    }
-    return;
-  }
-  for (const t of tickets) {
-    try { await eff.ban(t); } catch (err) { logError(`Failed to restore ban of ${t.ip}: ${(err as Error).message}`); }
+  try { await eff.ban(tickets); } catch (err) {
+    logError(`Failed to restore ${tickets.length} bans into the firewall: ${(err as Error).message}`);
   }
 }

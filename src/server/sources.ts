@@ -14,7 +14,8 @@ export interface SourceContext {
   db: F2bDatabase;
   tz: TimeZone;
   clock: Clock;
-  onLines(lines: LogLine[]): void;
+  /** A returned promise pauses reading until it settles (backpressure). */
+  onLines(lines: LogLine[]): void | Promise<void>;
 }
 
 /** `backend = auto` and no log file exists: f2b reads the journal when the jail's filter knows

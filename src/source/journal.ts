@@ -161,7 +161,8 @@ export class JournalSource implements LogSource {
         if (line) out.push(line);
       }
       entries += out.length;
-      if (out.length > 0) this.deliver(out);
+      // Backpressure: stdout is not read meanwhile, so journalctl blocks on the full pipe.
+      if (out.length > 0) await this.deliver(out);
     }
     if (this.stopped) proc.kill();
     const code = await proc.exited;
@@ -183,9 +184,9 @@ export class JournalSource implements LogSource {
     return { source: "journal", text: f.text, pos: 0, time: f.time, ...(f.cursor ? { cursor: f.cursor } : {}) };
   }
 
-  private deliver(lines: LogLine[]): void {
+  private async deliver(lines: LogLine[]): Promise<void> {
     try {
-      this.deps.onLines(lines);
+      await this.deps.onLines(lines);
     } catch (err) {
       this.deps.onError("journal", err instanceof Error ? err : new Error(String(err)));
     }
