@@ -181,7 +181,9 @@ export class BanManager {
     const dif = t.time - old.time;
     this.log(dif < 3 ? "debug" : dif < 60 ? "notice" : "warning", `${t.ip} already banned`);
     const end = this.endOf(t.time, base);
-    if (old.state !== "active" || end <= old.end) return "already";
+    if (end <= old.end) return "already";
+    // An entry still on its way to the firewall is prolonged too: if its batch has not gone out it
+    // carries the new bantime itself, else the prolongation follows in the next batch.
     // fail2ban BanManager.addBanTicket: keep the original start, stretch the bantime.
     let btm = base;
     if (btm !== -1 && t.time - old.time > 0) btm += t.time - old.time;
