@@ -30,6 +30,8 @@ export interface JailDeps {
   tz?: TimeZone;
   dns?: DnsResolver;
   ignore?: Omit<IgnoreDeps, "clock" | "log">;
+  /** Queue limits; default MAX_QUEUED_FAILURES and MAX_BAN_BACKLOG (tests use small ones). */
+  limits?: { queuedFailures: number; banBacklog: number };
   /** Builds the jail's log source; given the line handler (a returned promise: read no more until it settles). */
   makeSource(onLines: (lines: LogLine[]) => void | Promise<void>): LogSource;
 }
@@ -62,6 +64,7 @@ export class JailRuntime {
   private worker: Promise<void> | null = null;
   /** Set while the source waits for the queue to drain. */
   private paused: { promise: Promise<void>; resume(): void } | null = null;
+  private readonly limits: { queuedFailures: number; banBacklog: number };
 
   constructor(
     readonly settings: JailSettings,
@@ -69,6 +72,7 @@ export class JailRuntime {
     previous?: JailRuntime,
   ) {
     const s = settings;
+    this.limits = deps.limits ?? { queuedFailures: MAX_QUEUED_FAILURES, banBacklog: MAX_BAN_BACKLOG };
     const now = (): number => deps.clock.now();
     this.filter = new Filter(s.filter, { now, tz: deps.tz, dns: deps.dns, warn: (m) => deps.logs.filter.warning(`[${s.name}] ${m}`) }, {
       findTime: s.findtime,
@@ -161,7 +165,7 @@ export class JailRuntime {
     }
     if (this.queuedFailures === 0) return;
     this.worker ??= this.work();
-    if (this.queuedFailures < MAX_QUEUED_FAILURES) return;
+    if (this.queuedFailures < this.limits.queuedFailures) return;
     if (!this.paused) {
       let resume!: () => void;
       const promise = new Promise<void>((r) => { resume = r; });
@@ -186,9 +190,10 @@ export class JailRuntime {
         } catch (e) {
           this.deps.logs.jail.error(`[${this.name}] failure handling of ${q.id} failed: ${(e as Error).message}`);
         }
-        if (this.bans.backlog >= MAX_BAN_BACKLOG) await this.bans.backlogBelow(MAX_BAN_BACKLOG / 2);
+        const { banBacklog, queuedFailures } = this.limits;
+        if (this.bans.backlog >= banBacklog) await this.bans.backlogBelow(banBacklog / 2);
         if (++turn % FAILURES_PER_TURN === 0) await new Promise<void>((r) => setImmediate(r));
-        if (this.paused && this.queuedFailures <= MAX_QUEUED_FAILURES / 2) this.resumeSource();
+        if (this.paused && this.queuedFailures <= queuedFailures / 2) this.resumeSource();
       }
     } finally {
       // Runs right as the loop ends (no await between): failures queued later start a new worker.
