@@ -24,7 +24,7 @@ for (const f of ["nftables-multiport.conf", "nftables.conf"]) copyFileSync(`/etc
 const log = join(dir, "auth.log");
 writeFileSync(log, "");
 writeFileSync(join(conf, "fail2ban.conf"),
-  `[Definition]\nloglevel = WARNING\nlogtarget = ${join(dir, "f2b.log")}\nsocket = ${join(dir, "f2b.sock")}\npidfile = ${join(dir, "f2b.pid")}\ndbfile = ${join(dir, "f2b.sqlite3")}\ndbpurgeage = 1d\n`);
+  `[Definition]\nloglevel = ${process.env["LOGLEVEL"] ?? "WARNING"}\nlogtarget = ${join(dir, "f2b.log")}\nsocket = ${join(dir, "f2b.sock")}\npidfile = ${join(dir, "f2b.pid")}\ndbfile = ${join(dir, "f2b.sqlite3")}\ndbpurgeage = 1d\n`);
 writeFileSync(join(conf, "jail.conf"),
   `[DEFAULT]\nbantime = 1h\nfindtime = 1d\nmaxretry = 5\nbackend = polling\nusedns = no\nignoreself = false\nbanaction = ${banaction}\naction = %(banaction)s\n\n[sshd]\nenabled = true\nfilter = sshd\nport = ssh\nlogpath = ${log}\n`);
 const gen = join(dir, "gen.log");
@@ -38,7 +38,7 @@ const server = new F2bServer({ fs, conf: loadFail2banConf(fs), clock: systemCloc
 await server.start();
 const jail = server.jails.get("sshd")!.runtime;
 let peak = 0;
-const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 50);
+const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 250);
 const rss0 = process.memoryUsage().rss;
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
@@ -50,6 +50,13 @@ for (;;) {
   if (readAt) { await jail.idle(); break; }
 }
 const t1 = performance.now();
+if (process.env["HEAP"]) {
+  const { heapStats } = await import("bun:jsc");
+  Bun.gc(true);
+  const h = heapStats();
+  const top = Object.entries(h.objectTypeCounts).sort((a, b) => b[1] - a[1]).slice(0, 12);
+  console.log(JSON.stringify({ heapMiB: Math.round(h.heapSize / 2 ** 20), extraMiB: Math.round(h.extraMemorySize / 2 ** 20), rssAfterGcMiB: Math.round(process.memoryUsage().rss / 2 ** 20), top }));
+}
 const cpu = process.cpuUsage(cpu0);
 clearInterval(sampler);
 peak = Math.max(peak, process.memoryUsage().rss);
