@@ -4,7 +4,7 @@ import { secondsToStr, time2str } from "../jail/time.ts";
 import type { BanTicket } from "../jail/types.ts";
 import { BatchQueue, type Batch } from "./ban-batch.ts";
 import { ExpiryQueue } from "./expiry-queue.ts";
-import { applyRestored, restorableTickets } from "./restore.ts";
+import { applyRestored, restorableTickets, RestoreLog } from "./restore.ts";
 import { makeBanTimeCalculator, type IncrementOptions } from "./increment.ts";
 import type { BanEffector, BanLog, BanReceipt, BanStore } from "./types.ts";
 
@@ -44,8 +44,6 @@ interface Entry extends BanInfo { state: State; retryAt?: number; removal?: Prom
 interface NewBan { entry: Entry; restored: boolean; done(r: BanResult): void }
 
 const UNBAN_RETRY = 30;
-/** "Restore Ban" lines written in one go (~5-20 ms) before other work gets a turn. */
-const RESTORE_LOG_CHUNK = 1000;
 
 /**
  * Current bans of one jail. A ban is written to the store before the effector applies it and
@@ -60,7 +58,7 @@ export class BanManager {
   private timerAt = Infinity;
   private readonly queue = new ExpiryQueue();
   private calc: (banTime: number, banCount: number) => number;
-  private restoreLogging: Promise<void> | null = null;
+  private readonly restoreLog = new RestoreLog((ip) => this.log("notice", `Restore Ban ${ip}`));
   private readonly batch = new BatchQueue<NewBan, Entry>((b) => this.applyBatch(b));
 
   constructor(private cfg: BanManagerConfig, private readonly deps: BanManagerDeps) {
@@ -314,35 +312,12 @@ export class BanManager {
     this.total += restored.length;
     for (const e of restored) this.queue.push(e.end, e.ip);
     this.armTimer();
-    this.logRestored(restored.map((e) => e.ip));
+    this.restoreLog.add(restored.map((e) => e.ip));
     return restored.length;
   }
 
-  /**
-   * fail2ban's "Restore Ban <ip>" line per restored ban (tools read them). 100,000 lines take
-   * 0.5-2 s to write, so past the first chunk they follow in chunks with a pause for other work in
-   * between: the server comes up meanwhile (fail2ban, too, logs them from its actions thread after
-   * the jail started). An unban waits for them, so a "Restore Ban" never follows its "Unban".
-   */
-  private logRestored(ips: string[]): void {
-    const logChunk = (from: number): void => {
-      for (const ip of ips.slice(from, from + RESTORE_LOG_CHUNK)) this.log("notice", `Restore Ban ${ip}`);
-    };
-    if (!this.restoreLogging) logChunk(0);
-    if (ips.length <= RESTORE_LOG_CHUNK && !this.restoreLogging) return;
-    const prev = this.restoreLogging;
-    const done: Promise<void> = (async () => {
-      await prev;
-      for (let i = prev ? 0 : RESTORE_LOG_CHUNK; i < ips.length; i += RESTORE_LOG_CHUNK) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        logChunk(i);
-      }
-    })().finally(() => { if (this.restoreLogging === done) this.restoreLogging = null; });
-    this.restoreLogging = done;
-  }
-
   /** Resolves once every "Restore Ban" line of restore() is logged. */
-  async restoreLogged(): Promise<void> { while (this.restoreLogging) await this.restoreLogging; }
+  restoreLogged(): Promise<void> { return this.restoreLog.done(); }
 
   /** Cancels timers; bans stay in the store and the firewall (lead decides about stop policy). */
   stop(): void { this.timer?.cancel(); this.timer = null; this.timerAt = Infinity; this.queue.clear(); }
