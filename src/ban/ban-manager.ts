@@ -211,7 +211,7 @@ export class BanManager {
   async unbanAll(): Promise<number> {
     const active = [...this.bans.values()].filter((e) => e.state === "active");
     if (!active.length || !(await this.removeFromFirewall(active))) return 0;
-    for (const e of active) this.deps.store.removeBan(this.cfg.jail, e.ip);
+    this.deps.store.removeBan(this.cfg.jail, active.map((e) => e.ip));
     return active.length;
   }
 

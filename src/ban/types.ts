@@ -27,8 +27,9 @@ export interface BanStore extends BanHistory {
   /** Writes new bans (ban + per-ip history row each) and prolonged bantimes in one transaction;
    *  one undo handle per new ban. */
   saveBans(added: BanTicket[], prolonged: BanTicket[]): BanReceipt[];
-  /** Deletes ban + history rows of one ip, or of the whole jail when ip is omitted (fail2ban delBan). */
-  removeBan(jail: string, ip?: string): void;
+  /** Deletes ban + history rows of one ip or several (one transaction), or of the whole jail when
+   *  ip is omitted (fail2ban delBan). */
+  removeBan(jail: string, ip?: string | string[]): void;
   /** Bans of a jail still in force at `now` (fail2ban getCurrentBans), newest per ip. */
   currentBans(jail: string, now: number, opts: { forbantime?: number | null; correctBanTime?: number | null; maxmatches?: number }): StoredBan[];
 }

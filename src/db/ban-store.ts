@@ -100,14 +100,18 @@ export class SqliteBanStore implements BanStore {
     });
   }
 
-  removeBan(jail: string, ip?: string): void {
+  removeBan(jail: string, ip?: string | string[]): void {
     this.fdb.tx(() => {
       if (ip === undefined) {
         this.db.query("DELETE FROM bips WHERE jail = ?").run(jail);
         this.db.query("DELETE FROM bans WHERE jail = ?").run(jail);
-      } else {
-        this.db.query("DELETE FROM bips WHERE jail = ? AND ip = ?").run(jail, ip);
-        this.db.query("DELETE FROM bans WHERE jail = ? AND ip = ?").run(jail, ip);
+        return;
+      }
+      const bip = this.db.query("DELETE FROM bips WHERE jail = ? AND ip = ?");
+      const ban = this.db.query("DELETE FROM bans WHERE jail = ? AND ip = ?");
+      for (const one of typeof ip === "string" ? [ip] : ip) {
+        bip.run(jail, one);
+        ban.run(jail, one);
       }
     });
   }

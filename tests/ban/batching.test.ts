@@ -115,6 +115,18 @@ describe("ban batching", () => {
     expect(r.logs.filter((l) => l.startsWith("NOTICE [sshd] Unban "))).toHaveLength(200);
   });
 
+  test("unban --all: one firewall change, one store transaction", async () => {
+    const r = rig();
+    await Promise.all(Array.from({ length: 2000 }, (_, i) => r.bm.ban(ticket(ipOf(i), T0))));
+    const calls: number[] = [];
+    const unban = r.eff.unban.bind(r.eff);
+    r.eff.unban = async (j, ips) => { calls.push(ips.length); await unban(j, ips); };
+    expect(await r.bm.unbanAll()).toBe(2000);
+    expect(calls).toEqual([2000]);
+    expect(r.store.currentBans("sshd", T0)).toEqual([]);
+    expect(r.store.lastBan(ipOf(7), "sshd")).toBeNull();
+  });
+
   test("generated: batched bans equal one-at-a-time bans (results, bantimes, history) with bantime.increment", async () => {
     const seed = Number(process.env["F2B_SEED"] ?? Date.now() % 1_000_000);
     let s = seed || 1;
