@@ -95,6 +95,8 @@ export interface RootOptions {
   jails: number;
   bantime: number;
   maxretry: number;
+  /** seconds, default 600 (the wave scenarios replay hours of log) */
+  findtime?: number;
 }
 
 /**
@@ -120,7 +122,7 @@ export function makeRoot(dir: string, o: RootOptions): BenchRoot {
     "banaction = nftables-multiport",
     "banaction_allports = nftables-allports",
     `bantime = ${o.bantime}`,
-    "findtime = 600",
+    `findtime = ${o.findtime ?? 600}`,
     `maxretry = ${o.maxretry}`,
     "backend = auto",
     "usedns = no",

@@ -97,13 +97,12 @@ export class ServerController implements Controller {
   async banIp(jail: string, ips: string[]): Promise<number> {
     const j = this.jail(jail);
     const now = this.clock.now();
-    let n = 0;
-    for (const ip of ips) {
-      const r = await j.bans.ban({ jail, ip, time: now, failures: j.settings.maxretry, matches: [], banCount: 0, bantime: j.settings.bantime });
-      if (r === "banned") n++;
-      else if (r === "failed") throw new Error(`the firewall refused to ban ${ip} in jail '${jail}' (see the server log)`);
-    }
-    return n;
+    // All at once: the ban manager applies them as one batch (one firewall transaction).
+    const results = await Promise.all(ips.map((ip) =>
+      j.bans.ban({ jail, ip, time: now, failures: j.settings.maxretry, matches: [], banCount: 0, bantime: j.settings.bantime })));
+    const refused = ips.filter((_, i) => results[i] === "failed");
+    if (refused.length) throw new Error(`the firewall refused to ban ${refused.join(", ")} in jail '${jail}' (see the server log)`);
+    return results.filter((r) => r === "banned").length;
   }
 
   async unbanIp(ips: string[], jail?: string, opts: { reportAbsent?: boolean } = {}): Promise<number> {

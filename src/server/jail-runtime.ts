@@ -1,5 +1,7 @@
 // One running jail: log lines → filter → ignore check → fail counting → ban manager → actions.
-// Filtering is synchronous and cheap; only failures enter the (ordered) asynchronous queue.
+// Filtering is synchronous and cheap; only failures enter the (ordered) asynchronous queue, and
+// counting them never waits for the firewall: the ban manager applies its bans in batches. The
+// queue is bounded: when it is full the source stops reading until it has drained (nothing dropped).
 import { Histogram } from "../api/metrics.ts";
 import { BanManager } from "../ban/ban-manager.ts";
 import type { BanEffector, BanStore } from "../ban/types.ts";
@@ -29,9 +31,20 @@ export interface JailDeps {
   tz?: TimeZone;
   /** Resolver (usedns, ignoreip names), own addresses (ignoreself), command runner (ignorecommand). */
   system: SystemDeps;
-  /** Builds the jail's log source; given the line handler. */
-  makeSource(onLines: (lines: LogLine[]) => void): LogSource & { describe?(): SourceDescription };
+  /** Queue limits; default MAX_QUEUED_FAILURES and MAX_BAN_BACKLOG (tests use small ones). */
+  limits?: { queuedFailures: number; banBacklog: number };
+  /** Builds the jail's log source; given the line handler (a returned promise: read no more until it settles). */
+  makeSource(onLines: (lines: LogLine[]) => void | Promise<void>): LogSource & { describe?(): SourceDescription };
 }
+
+/** Failures waiting for their ignore check and count; at this many the source pauses. */
+export const MAX_QUEUED_FAILURES = 10_000;
+/** Bans waiting for the firewall; at this many counting waits (and so, in turn, the source). */
+export const MAX_BAN_BACKLOG = 10_000;
+/** Failures handled before other work (ban batches, the API) gets a turn. */
+const FAILURES_PER_TURN = 1000;
+
+interface QueuedFailure { id: string; f: FilterFailure; text: string; readAt: number }
 
 export interface JailCounters {
   linesRead: number;
@@ -47,7 +60,12 @@ export class JailRuntime {
   /** Seconds from reading the line that completed a ban to the firewall confirming it. */
   readonly banLatency: Histogram;
   private source: (LogSource & { describe?(): SourceDescription }) | null = null;
-  private queue: Promise<void> = Promise.resolve();
+  private queued: Array<QueuedFailure | undefined> = [];
+  private head = 0;
+  private worker: Promise<void> | null = null;
+  /** Set while the source waits for the queue to drain. */
+  private paused: { promise: Promise<void>; resume(): void } | null = null;
+  private readonly limits: { queuedFailures: number; banBacklog: number };
 
   constructor(
     readonly settings: JailSettings,
@@ -55,6 +73,7 @@ export class JailRuntime {
     previous?: JailRuntime,
   ) {
     const s = settings;
+    this.limits = deps.limits ?? { queuedFailures: MAX_QUEUED_FAILURES, banBacklog: MAX_BAN_BACKLOG };
     const now = (): number => deps.clock.now();
     this.filter = new Filter(s.filter, { now, tz: deps.tz, dns: deps.system.resolver, warn: (m) => deps.logs.filter.warning(`[${s.name}] ${m}`) }, filterOptions(s));
     const compiled = [this.filter.prefRegex, ...this.filter.failRegexes, ...this.filter.ignoreRegexes];
@@ -115,7 +134,7 @@ export class JailRuntime {
   /** Stops reading; bans stay in the database (and are restored by the next start). */
   async stop(): Promise<void> {
     await this.source?.stop();
-    await this.queue;
+    await this.idle();
     this.bans.stop();
     this.deps.logs.jail.info(`Jail '${this.name}' stopped`);
   }
@@ -129,12 +148,16 @@ export class JailRuntime {
     return this.source?.describe?.() ?? null;
   }
 
-  /** Waits until every failure queued so far has been counted and acted on. */
-  idle(): Promise<void> {
-    return this.queue;
+  /** Waits until every failure queued so far has been counted and its bans applied. */
+  async idle(): Promise<void> {
+    while (this.worker) await this.worker;
+    await this.bans.settled();
   }
 
-  onLines(lines: LogLine[]): void {
+  /** Failures read but not yet counted. */
+  get queuedFailures(): number { return this.queued.length - this.head; }
+
+  onLines(lines: LogLine[]): void | Promise<void> {
     const readAt = performance.now();
     for (const line of lines) {
       this.counters.linesRead++;
@@ -151,15 +174,57 @@ export class JailRuntime {
       this.counters.linesMatched++;
       for (const f of fails) {
         if (f.fid === null || f.data["nofail"]) continue;
-        const fid = f.fid;
-        this.queue = this.queue.then(() => this.onFailure(fid, f, line.text, readAt)).catch((e: unknown) => {
-          this.deps.logs.jail.error(`[${this.name}] failure handling of ${fid} failed: ${(e as Error).message}`);
-        });
+        this.queued.push({ id: f.fid, f, text: line.text, readAt });
       }
+    }
+    if (this.queuedFailures === 0) return;
+    this.worker ??= this.work();
+    if (this.queuedFailures < this.limits.queuedFailures) return;
+    if (!this.paused) {
+      let resume!: () => void;
+      const promise = new Promise<void>((r) => { resume = r; });
+      this.paused = { promise, resume };
+    }
+    return this.paused.promise;
+  }
+
+  /** Counts the queued failures in order; bans go to the ban manager without waiting for them. */
+  private async work(): Promise<void> {
+    let turn = 0;
+    try {
+      while (this.head < this.queued.length) {
+        const q = this.queued[this.head]!;
+        this.queued[this.head++] = undefined;
+        if (this.head >= 4096 && this.head * 2 >= this.queued.length) {
+          this.queued = this.queued.slice(this.head);
+          this.head = 0;
+        }
+        try {
+          await this.onFailure(q);
+        } catch (e) {
+          this.deps.logs.jail.error(`[${this.name}] failure handling of ${q.id} failed: ${(e as Error).message}`);
+        }
+        const { banBacklog, queuedFailures } = this.limits;
+        if (this.bans.backlog >= banBacklog) await this.bans.backlogBelow(banBacklog / 2);
+        if (++turn % FAILURES_PER_TURN === 0) await new Promise<void>((r) => setImmediate(r));
+        if (this.paused && this.queuedFailures <= queuedFailures / 2) this.resumeSource();
+      }
+    } finally {
+      // Runs right as the loop ends (no await between): failures queued later start a new worker.
+      this.worker = null;
+      this.queued = [];
+      this.head = 0;
+      this.resumeSource();
     }
   }
 
-  private async onFailure(id: string, f: FilterFailure, text: string, readAt: number): Promise<void> {
+  private resumeSource(): void {
+    const p = this.paused;
+    this.paused = null;
+    p?.resume();
+  }
+
+  private async onFailure({ id, f, text, readAt }: QueuedFailure): Promise<void> {
     const reason = await this.ignore.check({ id, data: f.data });
     if (reason) {
       this.deps.logs.filter.info(`[${this.name}] Ignore ${id} by ${reason}`);
@@ -170,6 +235,10 @@ export class JailRuntime {
     const raw = f.data["matches"];
     const matches = Array.isArray(raw) ? raw.map(String) : [text];
     const ticket = this.failManager.addFailure({ jail: this.name, id, time, matches, data: f.data });
-    if (ticket && (await this.bans.ban(ticket)) === "banned") this.banLatency.observe((performance.now() - readAt) / 1000);
+    if (!ticket) return;
+    this.bans.ban(ticket).then(
+      (r) => { if (r === "banned") this.banLatency.observe((performance.now() - readAt) / 1000); },
+      (e: unknown) => this.deps.logs.actions.error(`[${this.name}] ban of ${ticket.ip} failed: ${(e as Error).message}`),
+    );
   }
 }

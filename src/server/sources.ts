@@ -15,7 +15,8 @@ export interface SourceContext {
   db: F2bDatabase;
   tz: TimeZone;
   clock: Clock;
-  onLines(lines: LogLine[]): void;
+  /** A returned promise pauses reading until it settles (backpressure). */
+  onLines(lines: LogLine[]): void | Promise<void>;
   /** How `backend = auto` looks at the journal (default: runs journalctl). */
   check?: SourceCheckDeps;
 }

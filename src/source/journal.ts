@@ -213,7 +213,8 @@ export class JournalSource implements LogSource {
         if (line) out.push(line);
       }
       entries += out.length;
-      if (out.length > 0) this.deliver(out);
+      // Backpressure: stdout is not read meanwhile, so journalctl blocks on the full pipe.
+      if (out.length > 0) await this.deliver(out);
     }
     if (this.stopped) proc.kill();
     const code = await proc.exited;
@@ -257,9 +258,9 @@ export class JournalSource implements LogSource {
     return new Promise((r) => setTimeout(() => r("quiet"), this.opts.catchUpMs ?? 1000));
   }
 
-  private deliver(lines: LogLine[]): void {
+  private async deliver(lines: LogLine[]): Promise<void> {
     try {
-      this.deps.onLines(lines);
+      await this.deps.onLines(lines);
     } catch (err) {
       this.deps.onError("journal", err instanceof Error ? err : new Error(String(err)));
     }

@@ -42,8 +42,12 @@ export type SourceState =
 
 /** Callbacks a source reports to. Sources never throw into the caller's event loop. */
 export interface SourceDeps {
-  /** Called with lines in file order; one call per read chunk, never with an empty array. */
-  onLines(lines: LogLine[]): void;
+  /**
+   * Called with lines in file order; one call per read chunk, never with an empty array. A
+   * returned promise is backpressure: the source reads nothing more (file position, journal
+   * cursor and pipe wait) until it settles. Lines are never dropped.
+   */
+  onLines(lines: LogLine[]): void | Promise<void>;
   /** Something the source could not do (unreadable file, watcher failure...); it keeps running. */
   onError(source: string, err: Error): void;
   /** Progress worth an INFO line (the journal: "in operation now", as fail2ban logs it). */

@@ -123,7 +123,7 @@ describe("BanManager", () => {
     let release!: () => void;
     const gate = new Promise<void>((res) => { release = res; });
     const unban = r.eff.unban.bind(r.eff);
-    r.eff.unban = async (j, ip) => { await gate; await unban(j, ip); };
+    r.eff.unban = async (j, ips) => { await gate; await unban(j, ips); };
     const unbanning = r.bm.unban("192.0.2.1");
     const banning = r.bm.ban(ticket("192.0.2.1", T0 + 5));
     release();
@@ -264,7 +264,7 @@ describe("BanManager at scale", () => {
     expect(bm.size()).toBe(10_000);
     const order: string[] = [];
     const unban = eff.unban.bind(eff);
-    eff.unban = async (j, ip) => { order.push(ip); await unban(j, ip); };
+    eff.unban = async (j, ips) => { order.push(...ips); await unban(j, ips); };
     const c0 = process.cpuUsage();
     for (let s = 0; s < 300; s++) { clock.advance(1); await settle(); }
     const c = process.cpuUsage(c0);
