@@ -40,7 +40,13 @@ const cpuPer = (w: WaveRun, r: WaveResult): number | null => (r.linesMs !== null
 
 export function waveRows(w: WaveRun): Row[] {
   const ref = typeof w.fail2ban === "string" ? null : w.fail2ban;
-  const refCell = (f: (r: WaveResult) => string): string => (typeof w.fail2ban === "string" ? `not run: ${w.fail2ban}` : f(w.fail2ban));
+  let reasonShown = false; // the reason once, in the first row
+  const refCell = (f: (r: WaveResult) => string): string => {
+    if (typeof w.fail2ban !== "string") return f(w.fail2ban);
+    const cell = reasonShown ? "not run" : `not run: ${w.fail2ban}`;
+    reasonShown = true;
+    return cell;
+  };
   const orUnfinished = (r: WaveResult, v: number | null, show: (x: number) => string): string => (v === null ? unfinished(w, r) : show(v));
   const head = `${w.name} (${fmtN(w.failures)} failures, ${fmtN(w.bans)} bans)`;
   const rows: Row[] = [];
@@ -48,7 +54,7 @@ export function waveRows(w: WaveRun): Row[] {
     const cell = (r: WaveResult): string => orUnfinished(r, r.bansMs, sec);
     rows.push([`${head}: all bans in the kernel set`, cell(w.f2b), refCell(cell), ratio(ref?.bansMs ?? null, w.f2b.bansMs)]);
   } else {
-    rows.push([head, "", "", ""]);
+    rows.push([head, "", refCell(() => ""), ""]);
   }
   const rateCell = (r: WaveResult): string => orUnfinished(r, rate(w, r), (x) => `${fmtN(Math.round(x))} ${w.unit === "entry" ? "entries" : "lines"}/s`);
   rows.push([`… ${w.unit === "entry" ? "entries" : "lines"}/s (until Total failed was complete)`, rateCell(w.f2b), refCell(rateCell), ratio(rate(w, w.f2b), ref && rate(w, ref))]);
@@ -84,7 +90,7 @@ export function waveGoals(w: WaveRun, kind: "attack" | "botnet" | "journal"): st
 
 export const WAVE_NOTE =
   "Waves: the daemon is up with jail sshd on an empty file (findtime 1 day so nothing ages out); the whole input is " +
-  "appended in one write; then, every 250 ms, a raw netlink count of the jail's v4 and v6 sets and the jail's Total " +
+  "appended in one write; then, every 100 ms, a raw netlink count of the jail's v4 and v6 sets and the jail's Total " +
   "failed through the daemon's own control socket (f2b's API, fail2ban's `status sshd short`). Times run from the " +
   "write to the sample that saw the count complete; lines/s = lines ÷ the time Total failed reached the failures " +
   "`f2b regex --json` finds in the input (the same count fail2ban-regex gives); CPU = utime+stime of the daemon, its " +

@@ -36,7 +36,7 @@ const startCell = (r: StartupResult): string =>
     : `${(r.ms / 1000).toFixed(2)} s (${(r.low! / 1000).toFixed(2)}–${(r.high! / 1000).toFixed(2)})`;
 
 function firstLine(argv: string[]): string {
-  return sh(argv).stdout.trim().split("\n")[0] ?? "?";
+  return sh(argv).stdout.trim().split("\n")[0] || "?";
 }
 
 export function report(r: Results): string {
@@ -111,7 +111,7 @@ export function report(r: Results): string {
     "",
     `Machine: ${firstLine(["nproc"])} CPUs, ${cpuModel}, Linux ${firstLine(["uname", "-r"])}, load average at start ` +
       `${r.loadavg}, CPU pressure (PSI some avg60) ${r.psi[0]} % at start and ${r.psi[1]} % at the end (shared machine).`,
-    `Versions: f2b ${firstLine([r.f2bBin, "version"])} (dist/f2b built ${statSync(r.f2bBin).mtime.toISOString().slice(0, 16)}Z, ` +
+    `Versions: f2b ${firstLine([r.f2bBin, "version"])} (${r.f2bBin} built ${statSync(r.f2bBin).mtime.toISOString().slice(0, 16)}Z, ` +
       `HEAD ${firstLine(["git", "-C", dirname(r.f2bBin), "rev-parse", "--short", "HEAD"])}, Bun ${Bun.version}); ` +
       `${firstLine(["fail2ban-server", "--version"])} (${firstLine(["/usr/bin/python3", "--version"])}); ${firstLine(["nft", "--version"])}.`,
     "",

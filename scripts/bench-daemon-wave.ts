@@ -49,7 +49,7 @@ export interface WaveResult {
   endMs: number;
 }
 
-const SAMPLE_MS = 250;
+const SAMPLE_MS = 100;
 const STALL_MS = 30_000;
 
 /** One wave against one daemon in a fresh namespace and config root. */

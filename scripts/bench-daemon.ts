@@ -14,11 +14,12 @@
 //     [--idle-sec S]                                                  idle
 //     [--lines N[,N...]] [--fail2ban-max-lines N] [--wave-cap-min M]  wave (1M: --lines 100000,1000000)
 //     [--botnet-ips N] [--botnet-lines N] [--journal-entries N]       botnet, journal
+//     [--f2b-bin PATH (another build of f2b; default dist/f2b)]
 // Without PART or --only: every part (the attack wave at 100,000 lines only).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { cleanupAll, onCleanup, sh } from "./bench-daemon-env.ts";
 import { banLatency, idle, startup, type Ctx } from "./bench-daemon-measure.ts";
@@ -26,7 +27,6 @@ import { cpuPressure, report, type Results } from "./bench-daemon-report.ts";
 import { loadScenarios, type LoadOptions } from "./bench-daemon-load.ts";
 
 const repo = join(import.meta.dir, "..");
-const f2bBin = join(repo, "dist", "f2b");
 
 const PARTS = ["latency", "startup", "live", "idle", "wave", "botnet", "journal"];
 const { values: args, positionals } = parseArgs({
@@ -46,8 +46,10 @@ const { values: args, positionals } = parseArgs({
     "botnet-ips": { type: "string" },
     "botnet-lines": { type: "string" },
     "journal-entries": { type: "string" },
+    "f2b-bin": { type: "string" },
   },
 });
+const f2bBin = resolve(args["f2b-bin"] ?? join(repo, "dist", "f2b"));
 const quick = args.quick ?? false;
 const ips = Number(args.ips ?? (quick ? 40 : 200));
 const bans = Number(args.bans ?? (quick ? 10_000 : 100_000));
@@ -59,7 +61,7 @@ const idleWarm = quick ? 3 : 10;
 const idleSample = Number(args["idle-sec"] ?? (quick ? 20 : 60));
 const load: LoadOptions = {
   attackLines: (args.lines ?? (quick ? "5000" : "100000")).split(",").map(Number),
-  fail2banMaxLines: Number(args["fail2ban-max-lines"] ?? 100_000),
+  fail2banMaxLines: Number(args["fail2ban-max-lines"] ?? 1_000_000),
   capMs: Number(args["wave-cap-min"] ?? (quick ? 3 : 10)) * 60_000,
   botnetIps: Number(args["botnet-ips"] ?? (quick ? 400 : 4000)),
   botnetLines: Number(args["botnet-lines"] ?? (quick ? 6000 : 60_000)),
@@ -84,6 +86,7 @@ if (process.getuid?.() !== 0) die("needs root (network namespaces, nftables)");
 for (const tool of ["ip", "nft", "fail2ban-server", "fail2ban-client"]) {
   if (sh(["sh", "-c", `command -v ${tool}`]).code !== 0) die(`${tool} not found`);
 }
+if (args["f2b-bin"] !== undefined && sh(["test", "-x", f2bBin]).code !== 0) die(`--f2b-bin: ${f2bBin} is not an executable`);
 if (sh(["test", "-x", f2bBin]).code !== 0) {
   console.error("bench daemon: dist/f2b missing, building it (npm run build)");
   if (spawnSync("npm", ["run", "build"], { cwd: repo, stdio: ["ignore", 2, 2] }).status !== 0) die("build failed");
