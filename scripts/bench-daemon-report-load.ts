@@ -30,7 +30,10 @@ const sec = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 /** Why a run has no value: capped, stalled, with how far it got. */
 function unfinished(w: WaveRun, r: WaveResult): string {
   const why = r.capped ? `not done after ${(r.capMs / 60_000).toFixed(0)} min` : `stalled (no progress for 30 s) after ${sec(r.endMs)}`;
-  return `${why}: ${fmtN(r.reached.totalFailed)} of ${fmtN(w.failures)} failures, ${fmtN(r.reached.inSets)} of ${fmtN(w.bans)} bans`;
+  // the share of the failures counted stands for the share of the input read
+  const perSec = w.failures > 0 && r.endMs > 0 ? ((r.reached.totalFailed / w.failures) * w.units * 1000) / r.endMs : 0;
+  return `${why}: ${fmtN(r.reached.totalFailed)} of ${fmtN(w.failures)} failures (≈ ${fmtN(Math.round(perSec))} ${w.unit === "entry" ? "entries" : "lines"}/s), ` +
+    `${fmtN(r.reached.inSets)} of ${fmtN(w.bans)} bans`;
 }
 
 /** rate of units per second once every failure was counted */
@@ -74,16 +77,17 @@ export function waveGoals(w: WaveRun, kind: "attack" | "botnet" | "journal"): st
   const ref = w.fail2ban;
   const x = (a: number | null, b: number | null): number => (a !== null && b !== null && b > 0 ? a / b : NaN);
   const met = (ok: boolean): string => (ok ? "met" : "**missed**");
+  const times = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(1)}×` : "a run did not finish");
   if (kind === "journal") {
     const r = x(cpuPer(w, ref), cpuPer(w, w.f2b));
-    return [`journal CPU per entry ≤ 1/5 of fail2ban's: ${met(r >= 5)} (${r.toFixed(2)}×)`];
+    return [`journal CPU per entry ≤ 1/5 of fail2ban's: ${met(r >= 5)} (${times(r)})`];
   }
   if (kind === "botnet") return [];
   const bans = x(ref.bansMs, w.f2b.bansMs);
   const lines = x(rate(w, w.f2b), rate(w, ref));
   return [
-    `${w.name}: all bans ≥ 20× sooner: ${met(bans >= 20)} (${bans.toFixed(1)}×)`,
-    `lines/s ≥ 20×: ${met(lines >= 20)} (${lines.toFixed(1)}×)`,
+    `${w.name}: all bans ≥ 20× sooner: ${met(bans >= 20)} (${times(bans)})`,
+    `lines/s ≥ 20×: ${met(lines >= 20)} (${times(lines)})`,
     `peak RSS ≤ fail2ban's: ${met(w.f2b.hwmKiB <= ref.hwmKiB)}`,
   ];
 }
