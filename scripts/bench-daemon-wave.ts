@@ -1,130 +1,132 @@
-// Attack-wave scenarios of the daemon benchmark (issue 10), one daemon at a time in a fresh
-// namespace with the stock sshd jail (maxretry 5, nftables-multiport), a log appended at once:
-//   authlog: a realistic auth.log (scripts/gen-authlog.ts), 100k or 1M lines
-//   botnet:  many addresses, few failures each (sshdFailure lines)
-// Measured: time until the ban count in the kernel set stops growing (all bans in), time until
-// the daemon's CPU goes quiet (all lines handled → lines/s), CPU seconds per line, peak RSS.
-//   bun scripts/bench-daemon-wave.ts [authlog|botnet] [LINES] [f2b,fail2ban]   (needs dist/f2b, root)
-import { appendFileSync, readFileSync } from "node:fs";
+// Load scenarios: a daemon that is up and idle gets a whole wave of input at once (log lines
+// appended to its jail's file, or journal entries), then the benchmark watches from outside until
+// the jail has counted every failure (its own `status`: Total failed) and every address due for a
+// ban is in the kernel set (raw netlink counts of the v4 and v6 sets), sampling the process tree's
+// CPU time and memory meanwhile.
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { cleanupAll, createNetns, makeRoot, benchIp, sshdFailure } from "./bench-daemon-env.ts";
 import { SetCounter } from "./bench-daemon-count.ts";
-import { FIREWALL, startDaemon, tail, treeCpuSeconds, treeRss, waitReady, type DaemonKind } from "./bench-daemon-proc.ts";
+import { createNetns, makeRoot, type BenchRoot, type RootOptions } from "./bench-daemon-env.ts";
+import type { Ctx } from "./bench-daemon-measure.ts";
+import { FIREWALL, startDaemon, tail, treeCpuSeconds, treeRss, vmHwmKiB, waitReady, type DaemonKind } from "./bench-daemon-proc.ts";
+import { jailProbe, type JailCounts } from "./bench-daemon-status.ts";
 
-export interface WaveCtx { tmp: string; f2bBin: string }
-export type WaveKind = "authlog" | "botnet";
+/** What one wave feeds and what the jail should end with (the same for both daemons). */
+export interface Wave {
+  /** lines (or journal entries) fed */
+  units: number;
+  /** expected Total failed once all are read */
+  failures: number;
+  /** addresses that reach maxretry: expected elements in the sets */
+  bans: number;
+  root: RootOptions;
+  /** appends the wave to the running daemon's input; may still run while the sampling starts */
+  feed(root: BenchRoot): Promise<void>;
+  /** before the daemon starts (e.g. create the journal file it opens) */
+  prepare?(root: BenchRoot): void;
+  /** once the daemon is up, before the clock starts (e.g. date the entries) */
+  arm?(): void;
+}
 
 export interface WaveResult {
-  kind: DaemonKind;
-  scenario: WaveKind;
-  lines: number;
-  /** IPv4 bans in the kernel set at the end */
-  bans: number;
-  /** ms from the append until the last new ban appeared in the set */
-  allBansMs: number;
-  /** ms from the append until the daemon's CPU went quiet (every line handled) */
-  busyMs: number;
+  /** ms from the start of the feed until the jail's Total failed reached the expected count */
+  linesMs: number | null;
+  /** … until the v4 + v6 sets held every expected ban */
+  bansMs: number | null;
+  reached: JailCounts & { inSets: number };
+  /** process-tree CPU seconds from the feed until both were reached (or the run ended) */
   cpuSec: number;
-  peakRssKiB: number;
+  /** VmHWM of the daemon process, KiB */
+  hwmKiB: number;
+  /** peak RssAnon of the process tree (sampled), KiB */
   peakAnonKiB: number;
-  /** the cap was reached before the daemon went quiet */
+  /** the counts stopped moving for STALL_MS short of the expected values */
+  stalled: boolean;
+  /** the run ended at the cap */
   capped: boolean;
+  capMs: number;
+  /** ms from the feed to the end of the run */
+  endMs: number;
 }
 
-const MAXRETRY = 5;
-const BANTIME = 3600;
-const QUIET_MS = 5000;
+const SAMPLE_MS = 100;
+const STALL_MS = 30_000;
 
-/** The log text of a scenario, dated so that its last line is now (all within findtime). */
-export function waveLog(scenario: WaveKind, lines: number, tmp: string): string {
-  if (scenario === "botnet") {
-    // 15 failures per address, interleaved as a botnet's would be
-    const addresses = Math.max(1, Math.round(lines / 15));
-    const out: string[] = [];
-    for (let n = 0; n < lines; n++) out.push(sshdFailure(benchIp(n % addresses, 1), n));
-    return out.join("");
-  }
-  const gen = join(import.meta.dir, "gen-authlog.ts");
-  const probe = join(tmp, "authlog-probe.log");
-  // First pass from epoch 0 tells the span the generator covers; the second ends it at now.
-  Bun.spawnSync([process.execPath, gen, probe, String(lines), "0"], { stderr: "ignore" });
-  const last = readFileSync(probe, "utf8").trimEnd().split("\n").at(-1) ?? "";
-  const m = /^(\w{3}) +(\d+) (\d\d):(\d\d):(\d\d)/.exec(last);
-  const span = m ? Date.parse(`${m[1]} ${m[2]} 1970 ${m[3]}:${m[4]}:${m[5]} UTC`) / 1000 : 0;
-  const out = join(tmp, "authlog.log");
-  Bun.spawnSync([process.execPath, gen, out, String(lines), String(Math.floor(Date.now() / 1000 - span - 5))], { stderr: "ignore" });
-  return readFileSync(out, "utf8");
-}
-
-export async function attackWave(kind: DaemonKind, ctx: WaveCtx, scenario: WaveKind, text: string, capMs: number): Promise<WaveResult> {
-  const lines = text.length ? text.split("\n").length - 1 : 0;
-  const netns = createNetns(`${kind}-wave`);
-  const root = makeRoot(join(ctx.tmp, `${kind}-${scenario}-${lines}`), { jails: 1, bantime: BANTIME, maxretry: MAXRETRY, findtime: 2 * 86400 });
-  const counter = new SetCounter(netns.name, FIREWALL[kind].table, FIREWALL[kind].set);
+/** One wave against one daemon in a fresh namespace and config root. */
+export async function runWave(kind: DaemonKind, ctx: Ctx, tag: string, wave: Wave, capMs: number): Promise<WaveResult> {
+  const netns = createNetns(`${kind}-${tag}`);
+  const root = makeRoot(join(ctx.tmp, `${kind}-${tag}`), wave.root);
+  wave.prepare?.(root);
+  const fw = FIREWALL[kind];
+  const sets = [new SetCounter(netns.name, fw.table, fw.set), new SetCounter(netns.name, fw.table, fw.set6)];
   const d = startDaemon(kind, netns.name, root, ctx.f2bBin);
+  const probe = jailProbe(kind, root);
   try {
     await waitReady(d, root, ctx.f2bBin);
-    await Bun.sleep(1000); // file watchers settle
-    const cpu0 = treeCpuSeconds(d.pid);
-    const peak = treeRss(d.pid);
+    await Bun.sleep(1000); // let the file watchers settle
+    for (const s of sets) await s.count(); // the helpers are up before the clock starts
+    wave.arm?.();
+    const c0 = treeCpuSeconds(d.pid);
     const t0 = performance.now();
-    appendFileSync(root.logs[0]!, text);
-    let bans = 0;
-    let lastBan = t0;
-    let lastBusy = t0;
-    let cpuPrev = cpu0;
-    let tPrev = t0;
+    const fed = wave.feed(root);
+    const r: WaveResult = {
+      linesMs: null, bansMs: null, reached: { totalFailed: 0, totalBanned: 0, inSets: 0 }, cpuSec: 0,
+      hwmKiB: 0, peakAnonKiB: 0, stalled: false, capped: false, capMs, endMs: 0,
+    };
+    let lastChange = t0;
+    // the status request runs beside the set counts: a slow answer must not delay the counts
+    let asking: Promise<void> | null = null;
+    const ask = (): Promise<void> =>
+      probe.counts().then((c) => {
+        const now = performance.now();
+        if (c && c.totalFailed !== r.reached.totalFailed) lastChange = now;
+        if (c) Object.assign(r.reached, c);
+        if (r.linesMs === null && r.reached.totalFailed >= wave.failures) r.linesMs = now - t0;
+        asking = null;
+      });
     for (;;) {
-      await Bun.sleep(250);
-      if (d.proc.exitCode !== null) throw new Error(`${kind} exited during the wave\n${tail(root.daemonLog)}`);
+      asking ??= ask();
+      const inSets = (await Promise.all(sets.map((s) => s.count()))).reduce((n, x) => n + Math.max(x, 0), 0);
       const now = performance.now();
-      const n = await counter.count();
-      if (n > bans) { bans = n; lastBan = now; }
-      const cpu = treeCpuSeconds(d.pid);
-      // busy: more than 5% of a core since the last look
-      if (cpu - cpuPrev > 0.05 * ((now - tPrev) / 1000)) lastBusy = now;
-      cpuPrev = cpu;
-      tPrev = now;
-      const r = treeRss(d.pid);
-      peak.rssKiB = Math.max(peak.rssKiB, r.rssKiB);
-      peak.anonKiB = Math.max(peak.anonKiB, r.anonKiB);
-      const capped = now - t0 > capMs;
-      if (capped || now - Math.max(lastBan, lastBusy) > QUIET_MS) {
-        return {
-          kind, scenario, lines, bans, allBansMs: lastBan - t0, busyMs: lastBusy - t0, cpuSec: cpu - cpu0,
-          peakRssKiB: peak.rssKiB, peakAnonKiB: peak.anonKiB, capped,
-        };
+      if (inSets !== r.reached.inSets) lastChange = now;
+      r.reached.inSets = inSets;
+      if (r.bansMs === null && inSets >= wave.bans) r.bansMs = now - t0;
+      r.peakAnonKiB = Math.max(r.peakAnonKiB, treeRss(d.pid).anonKiB);
+      r.cpuSec = treeCpuSeconds(d.pid) - c0;
+      r.endMs = now - t0;
+      if (d.proc.exitCode !== null) throw new Error(`${kind} exited during the wave\n${tail(root.daemonLog)}`);
+      if (r.linesMs !== null && r.bansMs !== null) break;
+      if (now - t0 > capMs) {
+        r.capped = true;
+        break;
       }
+      if (now - lastChange > STALL_MS) {
+        r.stalled = true;
+        break;
+      }
+      await Bun.sleep(SAMPLE_MS);
     }
+    r.hwmKiB = vmHwmKiB(d.pid);
+    await fed;
+    await asking;
+    return r;
   } finally {
-    counter.stop();
+    probe.stop();
+    for (const s of sets) s.stop();
     await d.stop();
     netns.destroy();
   }
 }
 
-/** One Markdown row per result. */
-export function waveRows(rs: WaveResult[]): string {
-  const head = "| scenario | daemon | lines | bans | all bans in kernel | lines/s | CPU µs/line | peak RSS MiB (anon) |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |";
-  const rows = rs.map((r) => `| ${r.scenario} | ${r.kind} | ${r.lines} | ${r.bans} | ${(r.allBansMs / 1000).toFixed(1)} s${r.capped ? " (cap)" : ""} | ` +
-    `${Math.round(r.lines / Math.max(0.001, r.busyMs / 1000))} | ${((r.cpuSec * 1e6) / Math.max(1, r.lines)).toFixed(0)} | ` +
-    `${(r.peakRssKiB / 1024).toFixed(0)} (${(r.peakAnonKiB / 1024).toFixed(0)}) |`);
-  return [head, ...rows].join("\n");
-}
-
-if (import.meta.main) {
-  const [scenario = "authlog", linesArg = "100000", kindsArg = "f2b,fail2ban", capArg = "600"] = process.argv.slice(2);
-  const { mkdtempSync, rmSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const tmp = mkdtempSync(join(tmpdir(), "f2b-wave-"));
-  const ctx = { tmp, f2bBin: join(import.meta.dir, "..", "dist", "f2b") };
-  try {
-    const text = waveLog(scenario as WaveKind, Number(linesArg), tmp);
-    const out: WaveResult[] = [];
-    for (const k of kindsArg.split(",") as DaemonKind[]) out.push(await attackWave(k, ctx, scenario as WaveKind, text, Number(capArg) * 1000));
-    console.log(waveRows(out));
-  } finally {
-    cleanupAll();
-    rmSync(tmp, { recursive: true, force: true });
-  }
+/** Appends the whole file to the jail's log in one write, as a burst arrives (the daemon may see a partial last line first). */
+export function appendAtOnce(file: string): (root: BenchRoot) => Promise<void> {
+  return async (root) => {
+    const text = readFileSync(file);
+    const fd = openSync(root.logs[0]!, "a");
+    try {
+      writeSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
+  };
 }
