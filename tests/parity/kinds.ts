@@ -1,0 +1,288 @@
+// Scenario kinds: each draws a jail config and events with random counts, ages and addresses.
+// Ages keep a margin from every boundary where one second decides (findtime, bantime, fail2ban's
+// 60 s "in operation" latency window), so both daemons see the same side of it even though each
+// run starts a few seconds later than the lines were written.
+import { Rng, SENTINEL_NET, TEMPLATES, type Event, type JailSpec, type Phase, type Scenario } from "./scenario.ts";
+
+/** Seconds kept away from a boundary (the batch runs well within this). */
+const MARGIN = 30;
+
+export interface Gen {
+  rng: Rng;
+  jail: JailSpec;
+  /** Address k of this scenario's own range (10.N.net.k / 2001:db8:N:net::k). */
+  ip(k: number, opts?: { v6?: boolean; net?: number }): string;
+  /** The scenario's index, for networks in ignoreip. */
+  index: number;
+}
+
+/** `n` ages (descending: oldest first) in [lo, hi], none within MARGIN of findtime/bantime or 60 s. */
+function ages(g: Gen, n: number, lo: number, hi: number): number[] {
+  const bad = [g.jail.findtime, g.jail.bantime, 60];
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let a = lo;
+    for (let tries = 0; tries < 200; tries++) {
+      a = g.rng.int(lo, Math.max(lo, hi));
+      if (bad.every((b) => Math.abs(a - b) >= (b === 60 ? 10 : MARGIN))) break;
+    }
+    out.push(a);
+  }
+  return out.sort((x, y) => y - x);
+}
+
+const inside = (g: Gen, n: number): number[] => ages(g, n, 5, g.jail.findtime - MARGIN);
+const stale = (g: Gen, n: number): number[] => ages(g, n, g.jail.findtime + MARGIN, g.jail.findtime * 2 + 300);
+/** Written "now"-ish: within fail2ban's 60 s latency window. */
+const recent = (g: Gen, n: number): number[] => ages(g, n, 0, 40);
+/** Old lines appended while running: beyond the latency window, some beyond findtime. */
+const oldLive = (g: Gen, n: number): number[] => ages(g, n, 75, g.jail.findtime * 2);
+/** Around maxretry: one short, exactly, one over. */
+const near = (g: Gen): number => Math.max(1, g.jail.maxretry + g.rng.int(-1, 1));
+
+const fail = (ip: string, a: number[]): Event => ({ t: "fail", ip, ages: a });
+
+function baseJail(rng: Rng): JailSpec {
+  const findtime = rng.pick([180, 300, 600, 900, 1800, 3600]);
+  return {
+    maxretry: rng.int(2, 6),
+    findtime,
+    bantime: rng.chance(0.3) ? rng.int(100, findtime) : rng.pick([600, 3600, 86400]),
+    ignoreip: [],
+    style: rng.pick(["syslog", "iso"] as const),
+  };
+}
+
+export interface KindDef {
+  template: keyof typeof TEMPLATES;
+  /** README "Deliberate differences" item this kind asserts f2b's side of, if any. */
+  deliberate?: string;
+  make(g: Gen): { history: Event[]; phases: Phase[] };
+  /** Compare `get banip --with-time` durations as printed (others compare whole seconds: a
+   * prolonged ban's fractional duration is pinned by manual-repeat alone). */
+  exactBantimes?: boolean;
+  /** Changes to the random jail before `make` runs. */
+  jail?(j: JailSpec, rng: Rng): void;
+}
+
+const ph = (...events: Event[]): Phase => ({ events });
+
+export const KINDS: Record<string, KindDef> = {
+  "history-inside": {
+    template: "plain",
+    jail: (j, rng) => {
+      j.bantime = rng.pick([3600, 86400]);
+      j.findtime = Math.min(j.findtime, 1800);
+    },
+    make: (g) => ({
+      history: [{ t: "noise", n: 3 }, fail(g.ip(1), inside(g, near(g))), fail(g.ip(2), inside(g, near(g))), fail(g.ip(3, { v6: true }), inside(g, near(g)))],
+      phases: [ph(fail(g.ip(1), recent(g, 1))), ph()],
+    }),
+  },
+  "history-ban-expired": {
+    template: "plain",
+    // bantime shorter than the failures' age: fail2ban drops the ban as already expired.
+    jail: (j, rng) => {
+      j.findtime = rng.pick([900, 1800, 3600]);
+      j.bantime = rng.int(120, j.findtime / 3);
+    },
+    make: (g) => {
+      const { findtime, bantime, maxretry: m } = g.jail;
+      const old = (n: number): number[] => ages(g, n, bantime + MARGIN, findtime - MARGIN);
+      return {
+        history: [{ t: "noise", n: 2 }, fail(g.ip(1), old(m)), fail(g.ip(2), old(m + 1)), fail(g.ip(3), [...old(m - 1), ...ages(g, 1, 65, bantime - MARGIN)])],
+        phases: [ph(fail(g.ip(1), recent(g, 1))), ph()],
+      };
+    },
+  },
+  "history-stale": {
+    template: "plain",
+    make: (g) => ({
+      history: [
+        fail(g.ip(1), stale(g, g.jail.maxretry + 1)),
+        fail(g.ip(2), [...stale(g, g.jail.maxretry - 1), ...inside(g, 1)]),
+        fail(g.ip(3), inside(g, g.jail.maxretry)),
+      ],
+      phases: [ph(fail(g.ip(2), recent(g, 1))), ph(fail(g.ip(1), recent(g, 1)))],
+    }),
+  },
+  "live-recent": {
+    template: "plain",
+    make: (g) => ({
+      history: [{ t: "noise", n: 3 }],
+      phases: [
+        ph(fail(g.ip(1), recent(g, near(g))), fail(g.ip(2), recent(g, near(g))), fail(g.ip(3, { v6: true }), recent(g, near(g)))),
+        ph(fail(g.ip(1), recent(g, 1)), fail(g.ip(4), recent(g, g.jail.maxretry))),
+      ],
+    }),
+  },
+  "live-old": {
+    template: "plain",
+    make: (g) => ({
+      history: [{ t: "noise", n: 2 }, ...(g.rng.chance(0.5) ? [fail(g.ip(5), inside(g, 1))] : [])],
+      phases: [ph(fail(g.ip(1), oldLive(g, near(g))), fail(g.ip(2), oldLive(g, near(g)))), ph(fail(g.ip(2), recent(g, 1)))],
+    }),
+  },
+  "live-old-empty-start": {
+    template: "plain",
+    make: (g) => ({
+      history: [],
+      phases: [ph(fail(g.ip(1), oldLive(g, near(g))), fail(g.ip(2), oldLive(g, near(g)))), ph(fail(g.ip(2), recent(g, 1)))],
+    }),
+  },
+  ignoreip: {
+    template: "plain",
+    jail: (j, rng) => {
+      j.ignoreself = false;
+      if (rng.chance(0.5)) j.maxretry = Math.max(j.maxretry, 3);
+    },
+    make: (g) => {
+      g.jail.ignoreip.push(g.ip(9), `${g.ip(0, { net: 7 })}/24`, `${g.ip(0, { v6: true, net: 7 })}/${g.rng.pick([64, 96, 112])}`);
+      const m = g.jail.maxretry;
+      return {
+        history: [fail(g.ip(9), inside(g, m)), fail(g.ip(20, { net: 7 }), inside(g, m))],
+        phases: [
+          ph(fail(g.ip(9), recent(g, m)), fail(g.ip(21, { net: 7 }), recent(g, m)), fail(g.ip(22, { net: 8 }), recent(g, m))),
+          ph(fail(g.ip(5, { v6: true, net: 7 }), recent(g, m)), fail(g.ip(5, { v6: true, net: 8 }), recent(g, m))),
+        ],
+      };
+    },
+  },
+  manual: {
+    template: "plain",
+    make: (g) => ({
+      history: [{ t: "noise", n: 1 }],
+      phases: [
+        ph({ t: "banip", ip: g.ip(1) }, fail(g.ip(2), recent(g, g.jail.maxretry)), { t: "banip", ip: g.ip(3, { v6: true }) }),
+        ph({ t: "unbanip", ip: g.ip(1) }, { t: "unbanip", ip: g.ip(2) }, fail(g.ip(2), recent(g, g.jail.maxretry))),
+      ],
+    }),
+  },
+  "manual-repeat": {
+    template: "plain",
+    exactBantimes: true,
+    make: (g) => ({
+      history: [],
+      phases: [ph({ t: "unbanip", ip: g.ip(4) }, { t: "banip", ip: g.ip(1) }, { t: "banip", ip: g.ip(1) }), ph({ t: "unbanip", ip: g.ip(1) }, { t: "unbanip", ip: g.ip(1) })],
+    }),
+  },
+  rotate: {
+    template: "plain",
+    make: (g) => ({
+      history: [{ t: "noise", n: 2 }, fail(g.ip(1), inside(g, g.jail.maxretry - 1))],
+      phases: [
+        ph(fail(g.ip(2), recent(g, 1)), { t: "sync" }, { t: "rotate" }, fail(g.ip(1), recent(g, 1)), fail(g.ip(3), recent(g, near(g)))),
+        ph({ t: "rotate" }, fail(g.ip(2), recent(g, g.jail.maxretry))),
+      ],
+    }),
+  },
+  "rotate-unread": {
+    template: "plain",
+    deliberate: "A rotated log file is read to its end before the new one",
+    make: (g) => ({
+      history: [{ t: "noise", n: 2 }],
+      phases: [
+        ph(fail(g.ip(1), recent(g, g.jail.maxretry - 1)), { t: "sync", oracleOnly: true }, { t: "rotate" }, fail(g.ip(1), recent(g, 1)), fail(g.ip(2), recent(g, 1))),
+        ph(),
+      ],
+    }),
+  },
+  increment: {
+    template: "plain",
+    jail: (j, rng) => {
+      j.bantime = rng.int(6, 9);
+      j.increment = { factor: rng.int(1, 3), ...(rng.chance(0.4) ? { multipliers: "1 3 9" } : {}) };
+    },
+    make: (g) => {
+      const now = (n: number): number[] => Array.from({ length: n }, () => 0);
+      const m = g.jail.maxretry;
+      // The re-offence arrives one line per read and stops at the line that bans: fail2ban weighs
+      // a known offender's failures in its observer thread, so a burst read at once counts each
+      // failure once, and lines read between the ban and the observer's record of it count
+      // double; both are races of fail2ban's threads, not behaviour to copy.
+      const banningLines = Math.ceil(m / 2);
+      const reoffend = now(banningLines).flatMap((): Event[] => [fail(g.ip(1), [0]), { t: "sync" }]);
+      return {
+        history: [{ t: "noise", n: 1 }],
+        phases: [ph(fail(g.ip(1), now(m)), fail(g.ip(2), now(m))), { waitUnbanned: [g.ip(1), g.ip(2)], events: reoffend }],
+      };
+    },
+  },
+  ignoreself: {
+    template: "plain",
+    make: (g) => ({
+      history: [],
+      phases: [ph(fail("127.0.0.1", recent(g, g.jail.maxretry + 1)), fail(g.ip(1), recent(g, g.jail.maxretry))), ph(fail("::1", recent(g, g.jail.maxretry)))],
+    }),
+  },
+  "ignoreip-hostname": {
+    template: "plain",
+    jail: (j) => {
+      j.ignoreself = false;
+      j.ignoreip.push("localhost");
+    },
+    make: (g) => ({
+      history: [],
+      phases: [ph(fail("127.0.0.1", recent(g, g.jail.maxretry + 1)), fail(g.ip(1), recent(g, g.jail.maxretry))), ph()],
+    }),
+  },
+  "restart-bans": {
+    template: "restart",
+    make: (g) => {
+      const m = g.jail.maxretry;
+      return {
+        history: [{ t: "noise", n: 2 }],
+        phases: [
+          ph(fail(g.ip(1), recent(g, m)), fail(g.ip(2), recent(g, m - 1)), { t: "banip", ip: g.ip(3) }),
+          ph(fail(g.ip(2), recent(g, 1)), fail(g.ip(4, { v6: true }), recent(g, m))),
+          ph(fail(g.ip(2), recent(g, 1)), { t: "unbanip", ip: g.ip(3) }),
+        ],
+      };
+    },
+  },
+  "restart-stale": {
+    template: "restart",
+    make: (g) => ({
+      history: [{ t: "noise", n: 2 }],
+      phases: [
+        ph(fail(g.ip(1), recent(g, g.jail.maxretry - 1))),
+        ph(fail(g.ip(5), stale(g, g.jail.maxretry + 1)), fail(g.ip(6), inside(g, g.jail.maxretry))),
+        ph(fail(g.ip(1), recent(g, 1))),
+      ],
+    }),
+  },
+  "restart-rotate": {
+    template: "restart",
+    make: (g) => ({
+      history: [{ t: "noise", n: 2 }],
+      phases: [
+        ph(fail(g.ip(1), recent(g, g.jail.maxretry - 1))),
+        ph({ t: "rotate" }, fail(g.ip(1), recent(g, 1)), fail(g.ip(2), recent(g, g.jail.maxretry))),
+        ph(fail(g.ip(3), recent(g, g.jail.maxretry))),
+      ],
+    }),
+  },
+};
+
+/** `perKind` scenarios of every kind, drawn from `seed`. */
+export function generate(seed: number, perKind: number): Scenario[] {
+  const rng = new Rng(seed);
+  const out: Scenario[] = [];
+  for (const [kind, def] of Object.entries(KINDS)) {
+    for (let n = 0; n < perKind; n++) {
+      const index = out.length + 1;
+      const jail = baseJail(rng);
+      def.jail?.(jail, rng);
+      const g: Gen = {
+        rng,
+        jail,
+        index,
+        ip: (k, o = {}) => (o.v6 ? `2001:db8:${index.toString(16)}:${o.net ?? 0}::${k.toString(16)}` : `10.${index}.${o.net ?? 0}.${k}`),
+      };
+      const { history, phases } = def.make(g);
+      jail.ignoreip.unshift(SENTINEL_NET);
+      out.push({ id: `j${String(index).padStart(2, "0")}-${kind}`, kind, jail, history, phases, exactBantimes: def.exactBantimes ?? false });
+    }
+  }
+  return out;
+}

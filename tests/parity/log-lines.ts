@@ -1,0 +1,62 @@
+// sshd log lines as a real host writes them, dated in the suite's time zone (the TZ both daemons
+// run with): classic syslog dates (no year: the reader assumes the current one) or RFC 3339
+// dates with the zone's offset.
+export type DateStyle = "syslog" | "iso";
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+interface Parts { year: number; month: number; day: number; hour: number; minute: number; second: number }
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Wall-clock fields of `epoch` (seconds) in zone `tz`. */
+function localParts(epoch: number, tz: string): Parts {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: tz, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
+    });
+    formatters.set(tz, f);
+  }
+  const get = (parts: Intl.DateTimeFormatPart[], type: string): number => Number(parts.find((p) => p.type === type)!.value);
+  const parts = f.formatToParts(new Date(Math.floor(epoch) * 1000));
+  return {
+    year: get(parts, "year"), month: get(parts, "month"), day: get(parts, "day"),
+    hour: get(parts, "hour"), minute: get(parts, "minute"), second: get(parts, "second"),
+  };
+}
+
+const p2 = (n: number): string => String(n).padStart(2, "0");
+
+export function formatDate(epoch: number, tz: string, style: DateStyle): string {
+  const t = localParts(epoch, tz);
+  const clock = `${p2(t.hour)}:${p2(t.minute)}:${p2(t.second)}`;
+  if (style === "syslog") return `${MONTHS[t.month - 1]} ${String(t.day).padStart(2, " ")} ${clock}`;
+  const asUtc = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second) / 1000;
+  const off = Math.round((asUtc - Math.floor(epoch)) / 60);
+  const sign = off < 0 ? "-" : "+";
+  const offText = `${sign}${p2(Math.floor(Math.abs(off) / 60))}:${p2(Math.abs(off) % 60)}`;
+  return `${t.year}-${p2(t.month)}-${p2(t.day)}T${clock}.${String(Math.floor((epoch % 1) * 1e6)).padStart(6, "0")}${offText}`;
+}
+
+/** Message variants the stock sshd filter (mode normal) counts once each. */
+const FAILURES = [
+  (ip: string, port: number) => `Failed password for root from ${ip} port ${port} ssh2`,
+  (ip: string, port: number) => `Failed password for invalid user admin from ${ip} port ${port} ssh2`,
+  (ip: string, port: number) => `Invalid user oracle from ${ip} port ${port}`,
+];
+
+let pid = 1000;
+
+/** One failure line; every line has its own sshd pid so no two are merged into one session. */
+export function sshdFailure(epoch: number, tz: string, style: DateStyle, ip: string, variant: number): string {
+  pid = pid >= 60000 ? 1000 : pid + 1;
+  const msg = FAILURES[variant % FAILURES.length]!(ip, 20000 + (pid % 40000));
+  return `${formatDate(epoch, tz, style)} host sshd[${pid}]: ${msg}`;
+}
+
+/** A line the filter must not count. */
+export function sshdNoise(epoch: number, tz: string, style: DateStyle): string {
+  pid = pid >= 60000 ? 1000 : pid + 1;
+  return `${formatDate(epoch, tz, style)} host sshd[${pid}]: Server listening on 0.0.0.0 port 22.`;
+}
