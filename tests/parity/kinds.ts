@@ -75,8 +75,21 @@ export const KINDS: Record<string, KindDef> = {
       j.findtime = Math.min(j.findtime, 1800);
     },
     make: (g) => ({
-      history: [{ t: "noise", n: 3 }, fail(g.ip(1), inside(g, near(g))), fail(g.ip(2), inside(g, near(g))), fail(g.ip(3, { v6: true }), inside(g, near(g)))],
+      history: [{ t: "noise", n: 3 }, fail(g.ip(1), inside(g, g.jail.maxretry - 1)), fail(g.ip(2), inside(g, near(g))), fail(g.ip(3, { v6: true }), inside(g, near(g)))],
       phases: [ph(fail(g.ip(1), recent(g, 1))), ph()],
+    }),
+  },
+  "history-reban": {
+    template: "plain",
+    // Banned by its history, then offending again live: the ban is prolonged by the time between
+    // the two bans, which shows whether the history ban kept its own time.
+    jail: (j, rng) => {
+      j.bantime = rng.pick([3600, 86400]);
+      j.findtime = rng.pick([600, 900, 1800]);
+    },
+    make: (g) => ({
+      history: [{ t: "noise", n: 2 }, fail(g.ip(1), ages(g, g.jail.maxretry, 100, g.jail.findtime - MARGIN))],
+      phases: [ph(fail(g.ip(1), recent(g, g.jail.maxretry))), ph()],
     }),
   },
   "history-ban-expired": {
@@ -224,6 +237,20 @@ export const KINDS: Record<string, KindDef> = {
     make: (g) => ({
       history: [],
       phases: [ph(fail("127.0.0.1", recent(g, g.jail.maxretry + 1)), fail(g.ip(1), recent(g, g.jail.maxretry))), ph()],
+    }),
+  },
+  recidive: {
+    template: "plain",
+    // The recidive jail on lines in fail2ban's own log format (bans of other jails, with ages).
+    jail: (j, rng) => {
+      j.filter = "recidive";
+      j.findtime = rng.pick([1800, 3600, 7200]);
+      j.bantime = 604800;
+      j.maxretry = rng.int(2, 5);
+    },
+    make: (g) => ({
+      history: [{ t: "noise", n: 3 }, fail(g.ip(1), inside(g, near(g))), fail(g.ip(2), inside(g, g.jail.maxretry - 1))],
+      phases: [ph(fail(g.ip(2), recent(g, 1)), fail(g.ip(3, { v6: true }), recent(g, near(g)))), ph(fail(g.ip(4), oldLive(g, near(g))))],
     }),
   },
   "restart-bans": {

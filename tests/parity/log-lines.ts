@@ -48,6 +48,29 @@ const FAILURES = [
 
 let pid = 1000;
 
+/** fail2ban's own log line date: local time, no zone, milliseconds after a comma. */
+function fail2banLogDate(epoch: number, tz: string): string {
+  const t = localParts(epoch, tz);
+  const ms = String(Math.floor((epoch % 1) * 1000)).padStart(3, "0");
+  return `${t.year}-${p2(t.month)}-${p2(t.day)} ${p2(t.hour)}:${p2(t.minute)}:${p2(t.second)},${ms}`;
+}
+
+/** A ban line of another jail in fail2ban's log, as the recidive filter reads it. */
+export function fail2banBanLine(epoch: number, tz: string, ip: string, variant: number): string {
+  const jail = variant % 2 === 0 ? "sshd" : "nginx-http-auth";
+  return `${fail2banLogDate(epoch, tz)} fail2ban.actions        [811]: NOTICE  [${jail}] Ban ${ip}`;
+}
+
+/** fail2ban log lines recidive must not count: findings, unbans, and the recidive jail's own bans. */
+export function fail2banLogNoise(epoch: number, tz: string, k: number): string {
+  const msg = [
+    "fail2ban.filter         [811]: INFO    [sshd] Found 198.51.100.7 - 2026-01-01 00:00:00",
+    "fail2ban.actions        [811]: NOTICE  [sshd] Unban 198.51.100.8",
+    "fail2ban.actions        [811]: NOTICE  [recidive] Ban 198.51.100.9",
+  ][k % 3];
+  return `${fail2banLogDate(epoch, tz)} ${msg}`;
+}
+
 /** One failure line; every line has its own sshd pid so no two are merged into one session. */
 export function sshdFailure(epoch: number, tz: string, style: DateStyle, ip: string, variant: number): string {
   pid = pid >= 60000 ? 1000 : pid + 1;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { until } from "../helpers/wait.ts";
 import { copyFail2banConfig } from "../helpers/fail2ban-server.ts";
 import { paths, type Daemon, type Running } from "./daemons.ts";
-import { sshdFailure, sshdNoise } from "./log-lines.ts";
+import { fail2banBanLine, fail2banLogNoise, sshdFailure, sshdNoise } from "./log-lines.ts";
 import { sentinelIp, type Event, type Scenario, type Template } from "./scenario.ts";
 
 export interface Snapshot {
@@ -35,7 +35,7 @@ function jailLocal(dir: string, scenarios: Scenario[]): string {
   let text = "[DEFAULT]\nbackend = polling\nusedns = no\naction =\n";
   for (const s of scenarios) {
     const j = s.jail;
-    text += `\n[${s.id}]\nenabled = true\nfilter = sshd\nlogpath = ${join(dir, "logs", `${s.id}.log`)}\n`;
+    text += `\n[${s.id}]\nenabled = true\nfilter = ${j.filter ?? "sshd"}\nlogpath = ${join(dir, "logs", `${s.id}.log`)}\n`;
     text += `maxretry = ${j.maxretry}\nfindtime = ${j.findtime}\nbantime = ${j.bantime}\nignoreip = ${j.ignoreip.join(" ")}\n`;
     if (j.ignoreself !== undefined) text += `ignoreself = ${j.ignoreself}\n`;
     if (j.increment) {
@@ -108,11 +108,11 @@ export class BatchRun {
     };
     for (const e of events) {
       if (e.t === "fail") {
-        e.ages.forEach((age, k) => lines.push({ at: now - age, text: sshdFailure(now - age, this.tz, j.s.jail.style, e.ip, k) }));
+        e.ages.forEach((age, k) => lines.push({ at: now - age, text: this.failureLine(j, now - age, e.ip, k) }));
       } else if (e.t === "noise") {
         for (let k = 0; k < e.n; k++) {
           const at = now - j.s.jail.findtime * 2 + k;
-          lines.push({ at, text: sshdNoise(at, this.tz, j.s.jail.style) });
+          lines.push({ at, text: j.s.jail.filter === "recidive" ? fail2banLogNoise(at, this.tz, k) : sshdNoise(at, this.tz, j.s.jail.style) });
         }
       } else {
         flush();
@@ -131,9 +131,13 @@ export class BatchRun {
     flush();
   }
 
+  private failureLine(j: JailRun, at: number, ip: string, k: number): string {
+    return j.s.jail.filter === "recidive" ? fail2banBanLine(at, this.tz, ip, k) : sshdFailure(at, this.tz, j.s.jail.style, ip, k);
+  }
+
   private async sync(j: JailRun): Promise<void> {
     const ip = sentinelIp(j.sentinels++);
-    appendFileSync(j.log, sshdFailure(Date.now() / 1000, this.tz, j.s.jail.style, ip, 0) + "\n");
+    appendFileSync(j.log, this.failureLine(j, Date.now() / 1000, ip, 0) + "\n");
     const seen = new RegExp(`\\[${j.s.id}\\] Ignore ${ip.replaceAll(".", "\\.")} by `);
     try {
       await until(() => seen.test(this.running.logText()), `${this.daemon.name} reads ${j.log} up to the sentinel ${ip}`, 15_000, 50);

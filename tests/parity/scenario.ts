@@ -24,6 +24,8 @@ export interface JailSpec {
   /** undefined: the daemon's default (fail2ban: true). */
   ignoreself?: boolean;
   increment?: { factor: number; multipliers?: string };
+  /** The stock filter: sshd on an auth log (default), or recidive on lines in fail2ban's log format. */
+  filter?: "recidive";
   style: DateStyle;
 }
 
