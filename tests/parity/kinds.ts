@@ -42,6 +42,11 @@ const near = (g: Gen): number => Math.max(1, g.jail.maxretry + g.rng.int(-1, 1))
 
 const fail = (ip: string, a: number[]): Event => ({ t: "fail", ip, ages: a });
 
+/** A banned-before address offends again, one line per read, up to the line that bans it
+ * (a known offender's failure counts twice after one earlier ban). */
+const reoffendOneByOne = (ip: string, maxretry: number): Event[] =>
+  Array.from({ length: Math.ceil(maxretry / 2) }, (): Event[] => [fail(ip, [0]), { t: "sync" }]).flat();
+
 function baseJail(rng: Rng): JailSpec {
   const findtime = rng.pick([180, 300, 600, 900, 1800, 3600]);
   return {
@@ -49,7 +54,7 @@ function baseJail(rng: Rng): JailSpec {
     findtime,
     bantime: rng.chance(0.3) ? rng.int(100, findtime) : rng.pick([600, 3600, 86400]),
     ignoreip: [],
-    style: rng.pick(["syslog", "iso"] as const),
+    style: rng.pick(["syslog", "iso", "iso-utc"] as const),
   };
 }
 
@@ -213,8 +218,7 @@ export const KINDS: Record<string, KindDef> = {
       // a known offender's failures in its observer thread, so a burst read at once counts each
       // failure once, and lines read between the ban and the observer's record of it count
       // double; both are races of fail2ban's threads, not behaviour to copy.
-      const banningLines = Math.ceil(m / 2);
-      const reoffend = now(banningLines).flatMap((): Event[] => [fail(g.ip(1), [0]), { t: "sync" }]);
+      const reoffend = reoffendOneByOne(g.ip(1), m);
       return {
         history: [{ t: "noise", n: 1 }],
         phases: [ph(fail(g.ip(1), now(m)), fail(g.ip(2), now(m))), { waitUnbanned: [g.ip(1), g.ip(2)], events: reoffend }],
@@ -251,6 +255,32 @@ export const KINDS: Record<string, KindDef> = {
     make: (g) => ({
       history: [{ t: "noise", n: 3 }, fail(g.ip(1), inside(g, near(g))), fail(g.ip(2), inside(g, g.jail.maxretry - 1))],
       phases: [ph(fail(g.ip(2), recent(g, 1)), fail(g.ip(3, { v6: true }), recent(g, near(g)))), ph(fail(g.ip(4), oldLive(g, near(g))))],
+    }),
+  },
+  "banip-ignored": {
+    template: "plain",
+    // Banning by hand an address the jail ignores (exactly, and by CIDR).
+    jail: (j) => {
+      j.ignoreself = false;
+    },
+    make: (g) => {
+      g.jail.ignoreip.push(g.ip(9), `${g.ip(0, { net: 7 })}/24`);
+      return {
+        history: [],
+        phases: [ph({ t: "banip", ip: g.ip(9) }, { t: "banip", ip: g.ip(3, { net: 7 }) }, fail(g.ip(9), recent(g, g.jail.maxretry))), ph({ t: "unbanip", ip: g.ip(9) })],
+      };
+    },
+  },
+  "restart-increment": {
+    template: "restart",
+    // The ban history that bantime.increment reads survives a restart.
+    jail: (j, rng) => {
+      j.bantime = rng.int(6, 9);
+      j.increment = { factor: rng.int(1, 2) };
+    },
+    make: (g) => ({
+      history: [{ t: "noise", n: 1 }],
+      phases: [ph(fail(g.ip(1), Array.from({ length: g.jail.maxretry }, () => 0))), { waitUnbanned: [g.ip(1)], events: [] }, ph(...reoffendOneByOne(g.ip(1), g.jail.maxretry))],
     }),
   },
   "restart-bans": {

@@ -1,7 +1,7 @@
 // sshd log lines as a real host writes them, dated in the suite's time zone (the TZ both daemons
 // run with): classic syslog dates (no year: the reader assumes the current one) or RFC 3339
-// dates with the zone's offset.
-export type DateStyle = "syslog" | "iso";
+// dates with the zone's offset, or in UTC whatever the zone.
+export type DateStyle = "syslog" | "iso" | "iso-utc";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -28,7 +28,8 @@ function localParts(epoch: number, tz: string): Parts {
 
 const p2 = (n: number): string => String(n).padStart(2, "0");
 
-export function formatDate(epoch: number, tz: string, style: DateStyle): string {
+export function formatDate(epoch: number, zone: string, style: DateStyle): string {
+  const tz = style === "iso-utc" ? "UTC" : zone;
   const t = localParts(epoch, tz);
   const clock = `${p2(t.hour)}:${p2(t.minute)}:${p2(t.second)}`;
   if (style === "syslog") return `${MONTHS[t.month - 1]} ${String(t.day).padStart(2, " ")} ${clock}`;

@@ -81,12 +81,12 @@ export class BatchRun {
     try {
       await this.settle("start", out);
       for (let i = 0; i < this.template.restartBefore.length; i++) {
+        await Promise.all(this.jails.map((j) => this.waitUnbanned(j, j.s.phases[i]!.waitUnbanned ?? [])));
         if (this.template.restartBefore[i]) {
           await this.running.stop();
           for (const j of this.jails) await this.apply(j, j.s.phases[i]!.events, false);
           this.running = await this.daemon.start(this.dir, this.tz);
         } else {
-          await Promise.all(this.jails.map((j) => this.waitUnbanned(j, j.s.phases[i]!.waitUnbanned ?? [])));
           await Promise.all(this.jails.map((j) => this.apply(j, j.s.phases[i]!.events, true)));
         }
         await this.settle(`phase ${i + 1}${this.template.restartBefore[i] ? " (after restart)" : ""}`, out);

@@ -31,7 +31,8 @@ export interface JailSpec {
 
 export interface Phase {
   events: Event[];
-  /** Before the events: wait (bounded) until these addresses are no longer banned. */
+  /** Before the events (and before the restart of a restart phase): wait (bounded) until these
+   * addresses are no longer banned. */
   waitUnbanned?: string[];
 }
 
