@@ -67,10 +67,11 @@ export const f2bDaemon: Daemon = {
     const p = paths(dir, "f2b");
     const args = ["server", "-f", "-c", p.conf, "-s", p.socket, "-p", p.pidfile, "--logtarget", p.logtarget, "--dbfile", p.db];
     const proc = Bun.spawn([F2B_BIN, ...args], { stdout: "ignore", stderr: "pipe", env: { ...process.env, TZ: tz } });
+    const stderr = new Response(proc.stderr).text(); // drained from the start: a full pipe would block the daemon
     const logText = (): string => (existsSync(p.logtarget) ? readFileSync(p.logtarget, "utf8") : "");
     const end = Date.now() + 20_000;
     for (;;) {
-      if (proc.exitCode !== null) throw new Error(`f2b server exited with ${proc.exitCode}: ${await new Response(proc.stderr).text()}\n${logText()}`);
+      if (proc.exitCode !== null) throw new Error(`f2b server exited with ${proc.exitCode}: ${await stderr}\n${logText()}`);
       if (existsSync(p.socket) && (await f2bCli(p.socket, ["ping"])).code === 0) break;
       if (Date.now() > end) {
         proc.kill("SIGKILL");
