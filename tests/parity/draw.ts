@@ -55,5 +55,6 @@ export function baseJail(rng: Rng): JailSpec {
     bantime: rng.chance(0.3) ? rng.int(100, findtime) : rng.pick([600, 3600, 86400]),
     ignoreip: [],
     style: rng.pick(["syslog", "iso", "iso-utc"] as const),
+    abbreviate: rng.chance(0.5),
   };
 }

@@ -121,6 +121,33 @@ export const KINDS: Record<string, KindDef> = {
       ],
     }),
   },
+  "ignoreip-runtime": {
+    template: "plain",
+    // ignoreip changed through the socket while running.
+    jail: (j) => {
+      j.ignoreself = false;
+    },
+    make: (g) => {
+      const m = g.jail.maxretry;
+      return {
+        history: [{ t: "noise", n: 1 }],
+        phases: [
+          ph({ t: "addignoreip", ip: g.ip(1) }, { t: "addignoreip", ip: `${g.ip(0, { net: 5 })}/24` }, fail(g.ip(1), recent(g, m)), fail(g.ip(7, { net: 5 }), recent(g, m)), fail(g.ip(2), recent(g, m))),
+          ph({ t: "delignoreip", ip: g.ip(1) }, fail(g.ip(1), recent(g, m)), fail(g.ip(8, { net: 5 }), recent(g, m))),
+        ],
+      };
+    },
+  },
+  "bantime-permanent": {
+    template: "plain",
+    jail: (j) => {
+      j.bantime = -1;
+    },
+    make: (g) => ({
+      history: [{ t: "noise", n: 1 }, fail(g.ip(1), inside(g, g.jail.maxretry))],
+      phases: [ph({ t: "banip", ip: g.ip(2) }, fail(g.ip(3), recent(g, g.jail.maxretry))), ph({ t: "unbanip", ip: g.ip(1) })],
+    }),
+  },
   "manual-repeat": {
     template: "plain",
     exactBantimes: true,

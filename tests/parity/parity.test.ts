@@ -56,7 +56,7 @@ function differences(a: Snapshot[], b: Snapshot[]): string {
   const out: string[] = [];
   a.forEach((sa, i) => {
     const sb = b[i]!;
-    for (const k of ["status", "bantimes", "commands", "stuck"] as const) {
+    for (const k of ["status", "bantimes", "commands", "settings", "stuck"] as const) {
       const va = JSON.stringify(sa[k] ?? null);
       const vb = JSON.stringify(sb[k] ?? null);
       if (va !== vb) out.push(`  at ${sa.label}, ${k}:\n    fail2ban: ${va}\n    f2b:      ${vb}`);

@@ -19,6 +19,8 @@ export interface Snapshot {
   bantimes: string;
   /** What the client printed for this phase's banip/unbanip commands. */
   commands: string[];
+  /** At start: `get JAIL maxretry|findtime|bantime` as the client prints them. */
+  settings?: string;
   /** Set when the daemon never read a sentinel line (it stopped reading the log). */
   stuck?: string;
 }
@@ -36,7 +38,12 @@ function jailLocal(dir: string, scenarios: Scenario[]): string {
   for (const s of scenarios) {
     const j = s.jail;
     text += `\n[${s.id}]\nenabled = true\nfilter = ${j.filter ?? "sshd"}\nlogpath = ${join(dir, "logs", `${s.id}.log`)}\n`;
-    text += `maxretry = ${j.maxretry}\nfindtime = ${j.findtime}\nbantime = ${j.bantime}\nignoreip = ${j.ignoreip.join(" ")}\n`;
+    const dur = (n: number): string => {
+      if (!j.abbreviate || n <= 0) return String(n);
+      const unit = ([[86400, "d"], [3600, "h"], [60, "m"]] as const).find(([u]) => n % u === 0);
+      return unit ? `${n / unit[0]}${unit[1]}` : String(n);
+    };
+    text += `maxretry = ${j.maxretry}\nfindtime = ${dur(j.findtime)}\nbantime = ${dur(j.bantime)}\nignoreip = ${j.ignoreip.join(" ")}\n`;
     if (j.ignoreself !== undefined) text += `ignoreself = ${j.ignoreself}\n`;
     if (j.increment) {
       text += `bantime.increment = true\nbantime.factor = ${j.increment.factor}\n`;
@@ -159,7 +166,14 @@ export class BatchRun {
     const [st, bt] = await Promise.all([this.running.cmd(["status", j.s.id]), this.running.cmd(["get", j.s.id, "banip", "--with-time"])]);
     const duration = (d: string): string => (j.s.exactBantimes ? d : String(Math.trunc(Number(d))));
     const bantimes = [...bt.out.matchAll(/^(\S+)\s.*? \+ (\S+) = /gm)].map((m) => `${m[1]}=${duration(m[2]!)}`).sort().join(" ");
-    return { label, status: `${st.code}: ${normalizeStatus(st.out)}`, bantimes, commands: [...j.commands], ...(j.stuck ? { stuck: j.stuck } : {}) };
+    const settings =
+      label === "start"
+        ? (await Promise.all(["maxretry", "findtime", "bantime"].map((k) => this.running.cmd(["get", j.s.id, k])))).map((r) => `${r.code}:${r.out}`).join(" ")
+        : undefined;
+    return {
+      label, status: `${st.code}: ${normalizeStatus(st.out)}`, bantimes, commands: [...j.commands],
+      ...(settings ? { settings } : {}), ...(j.stuck ? { stuck: j.stuck } : {}),
+    };
   }
 
   /** Sentinel in every jail, then snapshots until they stay equal for the daemon's settle window

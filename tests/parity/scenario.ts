@@ -13,7 +13,7 @@ export type Event =
   /** Wait until the daemon has read everything written so far (a sentinel line). `oracleOnly`:
    * only on fail2ban's run (used where f2b deliberately reads what fail2ban would lose). */
   | { t: "sync"; oracleOnly?: boolean }
-  | { t: "banip" | "unbanip"; ip: string };
+  | { t: "banip" | "unbanip" | "addignoreip" | "delignoreip"; ip: string };
 
 export interface JailSpec {
   maxretry: number;
@@ -27,6 +27,8 @@ export interface JailSpec {
   /** The stock filter: sshd on an auth log (default), or recidive on lines in fail2ban's log format. */
   filter?: "recidive";
   style: DateStyle;
+  /** Durations written as fail2ban abbreviations (10m, 1h, 1d) where they divide evenly. */
+  abbreviate: boolean;
 }
 
 export interface Phase {
