@@ -11,6 +11,9 @@ export interface KindDef {
   /** Compare `get banip --with-time` durations as printed (others compare whole seconds: a
    * prolonged ban's fractional duration is pinned by manual-repeat alone). */
   exactBantimes?: boolean;
+  /** The log is empty until the first phase (no start sentinel either): fail2ban's first read
+   * of it is then not "in operation" and drops lines older than findtime. */
+  emptyAtStart?: boolean;
   /** Changes to the random jail before `make` runs. */
   jail?(j: JailSpec, rng: Rng): void;
 }
@@ -91,6 +94,14 @@ export const KINDS: Record<string, KindDef> = {
     make: (g) => ({
       history: [],
       phases: [ph(fail(g.ip(1), oldLive(g, near(g))), fail(g.ip(2), oldLive(g, near(g)))), ph(fail(g.ip(2), recent(g, 1)))],
+    }),
+  },
+  "live-old-fresh-file": {
+    template: "plain",
+    emptyAtStart: true,
+    make: (g) => ({
+      history: [],
+      phases: [ph(fail(g.ip(1), oldLive(g, near(g))), fail(g.ip(2), [...stale(g, g.jail.maxretry), ...inside(g, 1)])), ph(fail(g.ip(2), recent(g, 1)))],
     }),
   },
   ignoreip: {
@@ -310,7 +321,7 @@ export function generate(seed: number, perKind: number): Scenario[] {
       };
       const { history, phases } = def.make(g);
       jail.ignoreip.unshift(SENTINEL_NET);
-      out.push({ id: `j${String(index).padStart(2, "0")}-${kind}`, kind, jail, history, phases, exactBantimes: def.exactBantimes ?? false });
+      out.push({ id: `j${String(index).padStart(2, "0")}-${kind}`, kind, jail, history, phases, exactBantimes: def.exactBantimes ?? false, emptyAtStart: def.emptyAtStart ?? false });
     }
   }
   return out;

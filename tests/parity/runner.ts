@@ -179,7 +179,7 @@ export class BatchRun {
   /** Sentinel in every jail, then snapshots until they stay equal for the daemon's settle window
    * (bounded): a ticket handed from filter to actions is in neither count for a moment. */
   private async settle(label: string, out: Map<string, Snapshot[]>): Promise<void> {
-    await Promise.all(this.jails.map((j) => this.sync(j)));
+    await Promise.all(this.jails.filter((j) => label !== "start" || !j.s.emptyAtStart).map((j) => this.sync(j)));
     let prev = "";
     let since = Date.now();
     let snaps: Snapshot[] = [];

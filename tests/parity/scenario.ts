@@ -48,6 +48,8 @@ export interface Scenario {
   phases: Phase[];
   /** Ban durations compared as printed rather than in whole seconds. */
   exactBantimes: boolean;
+  /** No sentinel line at start: the log stays empty until the first phase writes to it. */
+  emptyAtStart: boolean;
 }
 
 /** Batch-wide shape: how many live phases, and which of them start with stop + start (with the DB). */
