@@ -15,7 +15,7 @@ export interface Snapshot {
   /** `status JAIL` as the client prints it, address and file lists sorted. */
   status: string;
   /** Ban duration per banned address, from `get JAIL banip --with-time` (whole seconds unless
-   * the scenario compares them exactly). */
+   * the scenario compares them exactly; prolonged durations are compared within a few seconds). */
   bantimes: string;
   /** What the client printed for this phase's banip/unbanip commands. */
   commands: string[];
