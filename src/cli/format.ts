@@ -139,7 +139,7 @@ export function formatRemaining(sec: number | null): string {
 /** `get JAIL banip --with-time`: fail2ban's "IP \tSTART + BANTIME = END" lines. */
 export function formatBanWithTime(b: BanInfo): string {
   if (b.bantime < 0) return `${b.ip} \t${formatTime(b.timeOfBan)} + -1 = 9999-12-31 23:59:59`;
-  return `${b.ip} \t${formatTime(b.timeOfBan)} + ${b.bantime} = ${formatTime(b.timeOfBan + b.bantime)}`;
+  return `${b.ip} \t${formatTime(b.timeOfBan)} + ${Math.trunc(b.bantime)} = ${formatTime(b.timeOfBan + b.bantime)}`;
 }
 
 /** `banned`: one row per current ban, aligned columns. */

@@ -131,6 +131,7 @@ export class FileHandle {
     if (size !== this.seenSize) this.checkReplaced(size);
     this.seenSize = size;
     const buf = this.env.buffer;
+    const hadContent = this.splitter.consumed < size;
     while (this.splitter.consumed < size) {
       const at = this.splitter.consumed;
       const n = readSync(this.fd, buf, 0, Math.min(buf.length, size - at), at);
@@ -146,8 +147,9 @@ export class FileHandle {
       }
       if (!(await this.env.yieldTurn())) return false;
     }
-    // At the end: what comes from now on is new (fail2ban switches a log to operation here).
-    this.inOperation = true;
+    // At the end of a pass that read something, what comes from now on is new (fail2ban switches
+    // a log to operation here; a file with nothing to read, e.g. empty at start, stays in catch-up).
+    if (hadContent) this.inOperation = true;
     return true;
   }
 

@@ -124,14 +124,17 @@ export class TrackedFile {
         return;
       }
       const initial = this.startMode !== null;
+      // tail start without a saved position: only lines written from now on are read, all new
+      // (fail2ban's FileContainer(tail=True) is in operation at once).
+      const fromTail = copyAt === null && this.startMode === "tail" && this.saved === null;
       let offset = copyAt ?? this.startOffset(h);
       if (initial && this.startMode === "head" && this.env.seek) {
         offset = seekToTime(h.fd, offset, h.size(), this.env.buffer, this.env.encoding, this.env.seek);
       }
       h.seek(offset);
       // What a newly opened file already holds is history (dropped when older than findtime)
-      // until its end is reached; a rotated log's successor is read in operation mode at once.
-      h.inOperation = this.rotated;
+      // until a read reaches its end; a rotated log's successor and a tail start are in operation at once.
+      h.inOperation = this.rotated || fromTail;
       this.current = h;
     }
     this.missingWarned = false;
