@@ -2,7 +2,8 @@
 // shellAction against the real firewall in a network namespace.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { diskFS, loadAction } from "../../src/config/index.ts";
+import { loadAction } from "../../src/config/action-reader.ts";
+import { diskFS } from "../../src/config/fs.ts";
 import { shellAction } from "../../src/action/shell-action.ts";
 import { create, netnsUnavailableReason, probe, startListener, type Listener, type NetnsPair } from "../helpers/netns.ts";
 
