@@ -4,13 +4,10 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ConfigError } from "../config/errors.ts";
+import type { Log } from "../system/log.ts";
 import { CommandFailedError, InvalidInputError, UnknownJailError } from "./controller.ts";
 
-export interface ErrorLog {
-  error(msg: string): void;
-}
-
-export function errorResponse(err: Error, c: Context, log?: ErrorLog): Response {
+export function errorResponse(err: Error, c: Context, log: Log): Response {
   if (err instanceof UnknownJailError) {
     return c.json({ error: err.message, jail: err.jail }, 404);
   }
@@ -24,6 +21,6 @@ export function errorResponse(err: Error, c: Context, log?: ErrorLog): Response 
   if (err instanceof HTTPException) {
     return c.json({ error: err.message || "request failed" }, err.status);
   }
-  log?.error(`API ${c.req.method} ${new URL(c.req.url).pathname} failed: ${err.stack ?? err.message}`);
+  log.error(`API ${c.req.method} ${new URL(c.req.url).pathname} failed: ${err.stack ?? err.message}`);
   return c.json({ error: "internal error (see the server log)" }, 500);
 }

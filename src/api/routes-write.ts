@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import { InvalidInputError, SETTABLE_KEYS } from "./controller.ts";
 import type { Controller, SettableKey } from "./controller.ts";
-import type { ErrorLog } from "./errors.ts";
+import type { Log } from "../system/log.ts";
 import { optionalBool, optionalString, parseBanTargets, parseIgnoreEntry, parseIpList, readJson, requireJail } from "./validate.ts";
 
 /** `{"ips": [...]}` or `{"all": true}` → a list or "all". */
@@ -16,7 +16,7 @@ function ipsOrAll(body: Record<string, unknown>): string[] | "all" {
   return parseIpList(body.ips, "ips");
 }
 
-export function writeRoutes(ctl: Controller, log?: ErrorLog): Hono {
+export function writeRoutes(ctl: Controller, log: Log): Hono {
   const r = new Hono();
 
   r.post("/jails/:name/bans", async (c) => {
@@ -100,7 +100,7 @@ export function writeRoutes(ctl: Controller, log?: ErrorLog): Hono {
     setTimeout(() => {
       Promise.resolve()
         .then(() => ctl.stop())
-        .catch((e: unknown) => log?.error(`stop failed: ${(e as Error).message}`));
+        .catch((e: unknown) => log.error(`stop failed: ${(e as Error).message}`));
     }, 20);
     return c.json({ status: "Shutdown successful" });
   });

@@ -6,7 +6,8 @@ import { BatchQueue, type Batch } from "./ban-batch.ts";
 import { ExpiryQueue } from "./expiry-queue.ts";
 import { applyRestored, restorableTickets, RestoreLog } from "./restore.ts";
 import { makeBanTimeCalculator, type IncrementOptions } from "./increment.ts";
-import type { BanEffector, BanLog, BanReceipt, BanStore } from "./types.ts";
+import type { Log } from "../system/log.ts";
+import type { BanEffector, BanReceipt, BanStore } from "./types.ts";
 
 export interface BanManagerConfig {
   jail: string;
@@ -21,7 +22,8 @@ export interface BanManagerDeps {
   clock: Clock;
   store: BanStore;
   effector: BanEffector;
-  log?: BanLog;
+  /** The server's "actions" logger (fail2ban logs bans as fail2ban.actions). */
+  log: Log;
   /** ignoreip check applied to restored bans (fail2ban skips ignored ips on restore). */
   isIgnored?: (ip: string) => Promise<boolean>;
   /** The same check for all restored ips at once (IgnoreList.ignoredAmong); used instead of
@@ -77,7 +79,7 @@ export class BanManager {
   /** fail2ban's evformula for (base bantime, previous ban count). */
   calcBanTime(banTime: number, banCount: number): number { return this.calc(banTime, banCount); }
 
-  private log(level: Parameters<BanLog>[0], msg: string): void { this.deps.log?.(level, `[${this.cfg.jail}] ${msg}`); }
+  private log(level: "debug" | "info" | "notice" | "warning" | "error", msg: string): void { this.deps.log[level](`[${this.cfg.jail}] ${msg}`); }
   private endOf(time: number, bantime: number): number { return bantime === -1 ? Infinity : time + bantime; }
 
   async ban(input: BanTicket): Promise<BanResult> {

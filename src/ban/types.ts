@@ -43,6 +43,3 @@ export interface BanEffector {
   ban(ts: BanTicket[]): Promise<void>;
   unban(jail: string, ips: string[]): Promise<void>;
 }
-
-export type BanLogLevel = "debug" | "info" | "notice" | "warning" | "error";
-export type BanLog = (level: BanLogLevel, msg: string) => void;

@@ -161,9 +161,9 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
   if (v.datepattern !== undefined) options.datePattern = v.datepattern;
   let filter: Filter;
   try {
-    // fail2ban-regex prints no resolver warnings at its default log level; neither do we
+    // fail2ban-regex prints no resolver or filter warnings at its default log level; neither do we
     const { resolver } = createSystemDeps({ logger: () => discardLog });
-    filter = new Filter(def, { now: clock, tz: TimeZone.fromEnv(), dns: resolver }, options);
+    filter = new Filter(def, { now: clock, tz: TimeZone.fromEnv(), dns: resolver, log: discardLog }, options);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const bad = [...def.failregex, ...def.ignoreregex, def.prefregex ?? ""].find((p) => p && msg.includes(p));

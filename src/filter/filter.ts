@@ -4,6 +4,7 @@
 import type { FilterDefinition } from "../config/filter-reader.ts";
 import { DateDetector } from "./date/detector.ts";
 import type { TimeZone } from "./date/tz.ts";
+import type { Log } from "../system/log.ts";
 import type { Resolver } from "../system/resolver.ts";
 import { FailRegex, Regex, RegexError } from "./failregex.ts";
 import { resolveIds, type IdContext, type UseDns } from "./filter-ids.ts";
@@ -30,8 +31,9 @@ export interface FilterDeps {
   tz?: TimeZone;
   /** The system resolver (usedns = yes|warn); blocks on a cache miss, as fail2ban does. */
   dns: Resolver;
-  /** Warnings fail2ban logs (once a day for timing issues); default: ignored. */
-  warn?: (msg: string) => void;
+  /** Where the warnings fail2ban logs go (once a day for timing issues); the server passes
+   *  its "filter" logger with the jail's "[name] " prefix. */
+  log: Log;
 }
 
 export interface FilterOptions {
@@ -86,7 +88,7 @@ export class Filter {
 
   constructor(def: FilterDefinition, deps: FilterDeps, opts: FilterOptions = {}) {
     this.now = deps.now;
-    this.warn = deps.warn ?? (() => {});
+    this.warn = (msg) => deps.log.warning(msg);
     this.onIgnoreRegex = opts.onIgnoreRegex;
     this.checkAllRegex = opts.checkAllRegex ?? false;
     this.checkFindTime = opts.checkFindTime ?? true;

@@ -13,7 +13,7 @@ import { IgnoreList } from "../jail/ignore.ts";
 import { time2str } from "../jail/time.ts";
 import type { LogLine, LogSource } from "../source/types.ts";
 import type { SystemDeps } from "../system/deps.ts";
-import type { Log } from "../system/log.ts";
+import { prefixedLog, type Log } from "../system/log.ts";
 import { filterOptions, ignoreOptions, type JailSettings } from "./settings.ts";
 import type { SourceDescription } from "./source-status.ts";
 
@@ -75,7 +75,7 @@ export class JailRuntime {
     const s = settings;
     this.limits = deps.limits ?? { queuedFailures: MAX_QUEUED_FAILURES, banBacklog: MAX_BAN_BACKLOG };
     const now = (): number => deps.clock.now();
-    this.filter = new Filter(s.filter, { now, tz: deps.tz, dns: deps.system.resolver, warn: (m) => deps.logs.filter.warning(`[${s.name}] ${m}`) }, filterOptions(s));
+    this.filter = new Filter(s.filter, { now, tz: deps.tz, dns: deps.system.resolver, log: prefixedLog(deps.logs.filter, `[${s.name}] `) }, filterOptions(s));
     const compiled = [this.filter.prefRegex, ...this.filter.failRegexes, ...this.filter.ignoreRegexes];
     for (const c of compiled) {
       for (const w of c?.regex.warnings ?? []) deps.logs.filter.warning(`[${s.name}] ${s.filter.name}: ${w}: ${c!.regex.pattern}`);
@@ -99,7 +99,7 @@ export class JailRuntime {
         clock: deps.clock,
         store: deps.store,
         effector: deps.effector,
-        log: (level, msg) => (level === "warning" ? deps.logs.actions.warning(msg) : deps.logs.actions[level](msg)),
+        log: deps.logs.actions,
         isIgnored: (ip) => this.ignore.isIgnored(ip),
         ignoredAmong: (ips) => this.ignore.ignoredAmong(ips),
       },

@@ -15,6 +15,7 @@ import { tcpApiConfig } from "./api-config.ts";
 import { ActionFactory } from "./build-actions.ts";
 import { ServerController } from "./controller.ts";
 import { getLog, setupLogging } from "./log.ts";
+import { discardLog } from "../system/log.ts";
 import { F2bServer } from "./server.ts";
 import { filterOptions, type JailSettings } from "./settings.ts";
 import { checkSources } from "./source-check.ts";
@@ -61,7 +62,8 @@ export function testConfig(fs: ConfigFS, system: SystemDeps): { conf: Fail2banCo
   // Compiling each filter checks every regex and the datepattern, as starting the jail would.
   for (const s of settings) {
     try {
-      new Filter(s.filter, { now: () => system.clock.now(), dns: system.resolver }, filterOptions(s));
+      // its warnings are logged by the jail when it starts, not by the check
+      new Filter(s.filter, { now: () => system.clock.now(), dns: system.resolver, log: discardLog }, filterOptions(s));
     } catch (e) {
       throw new ConfigError(`jail [${s.name}] (${s.where}): filter '${s.filter.name}': ${(e as Error).message}`);
     }

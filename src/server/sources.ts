@@ -6,6 +6,7 @@ import type { Clock } from "../system/clock.ts";
 import { FileTailer } from "../source/file-tailer.ts";
 import { JournalSource } from "../source/journal.ts";
 import type { LogLine } from "../source/types.ts";
+import { prefixedLog } from "../system/log.ts";
 import { getLog } from "./log.ts";
 import type { JailSettings } from "./settings.ts";
 import { journalOptions, planSource, systemSourceCheck, type SourceCheckDeps } from "./source-check.ts";
@@ -30,8 +31,7 @@ export function makeSource(s: JailSettings, ctx: SourceContext): JailSource {
   const deps = {
     onLines: ctx.onLines,
     onError: (path: string, err: Error) => log.error(`[${s.name}] ${path}: ${err.message}`),
-    onWarning: (path: string, msg: string) => log.warning(`[${s.name}] ${path}: ${msg}`),
-    onInfo: (_source: string, msg: string) => log.info(`[${s.name}] ${msg}`),
+    log: prefixedLog(log, `[${s.name}] `),
     clock: ctx.clock,
   };
   if (plan.kind === "journal") {

@@ -70,7 +70,7 @@ export class FileTailer implements LogSource {
       buffer: Buffer.allocUnsafe(Math.max(opts.chunkBytes ?? 1 << 20, 64 * 1024)),
       now: () => clock.now(),
       emit: (lines) => this.emit(lines),
-      warn: (path, msg) => deps.onWarning?.(path, msg),
+      warn: (path, msg) => deps.log.warning(`${path}: ${msg}`),
       error: (path, err) => deps.onError(path, err),
       yieldTurn: () => this.nextTurn(),
       claim: (dev, ino, by) => this.open.claim(dev, ino, by),
@@ -171,7 +171,7 @@ export class FileTailer implements LogSource {
       const r = p.watchDir ? this.watchers.ensure(p.watchDir) : "ok";
       if (r === "failed") {
         failed = true;
-        if (!this.degraded) this.deps.onWarning?.(p.watchDir!, "cannot watch this directory with inotify; polling it");
+        if (!this.degraded) this.deps.log.warning(`${p.watchDir!}: cannot watch this directory with inotify; polling it`);
       }
       missing ||= r === "missing";
     }

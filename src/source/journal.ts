@@ -100,7 +100,7 @@ export class JournalSource implements LogSource {
       );
       if (/cursor/i.test(stderr) && entries === 0 && this.cursor) {
         // The saved cursor is gone (journal vacuumed/rotated): fall back to time.
-        this.deps.onWarning?.("journal", "saved journal cursor is no longer valid; continuing by time");
+        this.deps.log.warning("journal: saved journal cursor is no longer valid; continuing by time");
         this.cursor = null;
       }
       if (Date.now() - startedAt > 60_000) delay = this.opts.restartMs ?? 1000;
@@ -193,7 +193,7 @@ export class JournalSource implements LogSource {
       source: "journal",
       encoding: resolveEncoding("utf-8"),
       maxLineBytes: 1 << 20, // one JSON entry; messages themselves are capped by journald
-      warn: (m) => this.deps.onWarning?.("journal", m),
+      warn: (m) => this.deps.log.warning(`journal: ${m}`),
     });
     let entries = 0;
     const reader = proc.stdout.getReader();
@@ -227,7 +227,7 @@ export class JournalSource implements LogSource {
     try {
       entry = JSON.parse(json) as JournalEntry;
     } catch {
-      this.deps.onWarning?.("journal", `unparsable journalctl output: ${json.slice(0, 200)}`);
+      this.deps.log.warning(`journal: unparsable journalctl output: ${json.slice(0, 200)}`);
       return null;
     }
     const f = formatEntry(entry, this.enc);
@@ -247,7 +247,7 @@ export class JournalSource implements LogSource {
 
   private inOperation(): void {
     this.historyEnd = null;
-    this.deps.onInfo?.("journal", "Jail is in operation now (process new journal entries)");
+    this.deps.log.info("Jail is in operation now (process new journal entries)");
   }
 
   private now(): number {

@@ -31,7 +31,7 @@ export class StreamSource implements LogSource {
       source: name,
       encoding: resolveEncoding(opts.encoding),
       maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-      warn: (m) => deps.onWarning?.(name, m),
+      warn: (m) => deps.log.warning(`${name}: ${m}`),
     });
   }
 

@@ -2,6 +2,7 @@
  * Contracts shared by every log source (file tailer, stream/stdin, systemd journal).
  * A source turns an external byte stream into batches of text lines for the filter stage.
  */
+import type { Log } from "../system/log.ts";
 
 /** One complete log line (no trailing newline). */
 export interface LogLine {
@@ -50,10 +51,13 @@ export interface SourceDeps {
   onLines(lines: LogLine[]): void | Promise<void>;
   /** Something the source could not do (unreadable file, watcher failure...); it keeps running. */
   onError(source: string, err: Error): void;
-  /** Progress worth an INFO line (the journal: "in operation now", as fail2ban logs it). */
-  onInfo?(source: string, message: string): void;
-  /** Notable but harmless conditions: truncated long line, undecodable bytes, rotation, missing file. */
-  onWarning?(source: string, message: string): void;
+  /**
+   * Warnings for notable but harmless conditions ("<source>: <message>": truncated long line,
+   * undecodable bytes, rotation, missing file) and progress worth an INFO line (the journal:
+   * "in operation now", as fail2ban logs it). The server passes its "filter" logger with the
+   * jail's "[name] " prefix.
+   */
+  log: Log;
   /** Epoch seconds; only used for grace periods, so the default wall clock is fine in production. */
   clock?: { now(): number };
 }

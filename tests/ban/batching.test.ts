@@ -3,6 +3,7 @@
 // prolonged ban's kernel timeout follows once in the next batch. Batched and one-at-a-time
 // application give the same bans and history (bantime.increment stays exact).
 import { describe, expect, test } from "bun:test";
+import { memoryLog } from "../../src/system/log.ts";
 import { BanManager } from "../../src/ban/ban-manager.ts";
 import type { BanResult } from "../../src/ban/ban-manager.ts";
 import { SqliteBanStore } from "../../src/db/ban-store.ts";
@@ -139,7 +140,7 @@ describe("ban batching", () => {
       const clock = new FakeClock(T0);
       const db = F2bDatabase.open(":memory:");
       const store = new SqliteBanStore(db);
-      const bm = new BanManager({ jail: "sshd", bantime: 600, increment: inc }, { clock, store, effector: new SetEffector() });
+      const bm = new BanManager({ jail: "sshd", bantime: 600, increment: inc }, { clock, store, effector: new SetEffector(), log: memoryLog() });
       const results: BanResult[] = [];
       for (const [k, round] of rounds.entries()) {
         const ts = round.map((x) => ticket(x.ip, clock.now() + x.dt));

@@ -1,4 +1,6 @@
 import { mkdtempSync } from "node:fs";
+import { logFrom } from "../../src/system/log.ts";
+import { levelName } from "../../src/server/log-format.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BanManager, type BanManagerConfig } from "../../src/ban/ban-manager.ts";
@@ -41,7 +43,7 @@ export function rig(cfg: Partial<BanManagerConfig> = {}, file = join(mkdtempSync
   const eff = new SetEffector();
   const logs: string[] = [];
   const bm = new BanManager({ jail: "sshd", bantime: 600, ...cfg }, {
-    clock, store: store as BanStore, effector: eff, log: (l, m) => logs.push(`${l.toUpperCase()} ${m}`),
+    clock, store: store as BanStore, effector: eff, log: logFrom((l, m) => logs.push(`${levelName(l)} ${m}`)),
   });
   return { clock, db, store, eff, bm, logs, file };
 }

@@ -1,6 +1,7 @@
 // `f2b` client commands run as real subprocesses against the real API on a Unix socket,
 // with a fake Controller behind it. Output is compared with fail2ban-client's shapes.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { memoryLog } from "../../src/system/log.ts";
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +19,7 @@ let server: ApiServer;
 
 beforeAll(async () => {
   chmodSync(dir, 0o755); // so the non-root test reaches the socket's own 0600 mode
-  server = await serveApi({ controller: ctl, socketPath: sock });
+  server = await serveApi({ controller: ctl, socketPath: sock, log: memoryLog() });
 });
 afterAll(async () => {
   await server.stop();

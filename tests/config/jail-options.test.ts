@@ -67,7 +67,7 @@ const PROBES: Record<JailOptionName, Probe> = {
   // Through to the jail's Filter: a zone-less date read as UTC+02:00.
   logtimezone: {
     value: "UTC+0200",
-    get: one((s) => new Filter(s.filter, { now: () => 1.7e9, tz: TimeZone.utc(), dns: tableResolver({}) }, { ...filterOptions(s), checkFindTime: false }).processLine("2023-11-14 12:00:00 fail from 192.0.2.1")[0]?.time),
+    get: one((s) => new Filter(s.filter, { now: () => 1.7e9, tz: TimeZone.utc(), dns: tableResolver({}), log: memoryLog() }, { ...filterOptions(s), checkFindTime: false }).processLine("2023-11-14 12:00:00 fail from 192.0.2.1")[0]?.time),
     want: Date.UTC(2023, 10, 14, 10) / 1000,
   },
   logencoding: { value: "latin-1", get: one((s) => s.logencoding), want: "latin-1" },
@@ -314,7 +314,7 @@ describe("logtimezone: accepted values and effect as fail2ban's Filter.setLogTim
       } catch {
         return "error";
       }
-      const f = new Filter(s.filter, { now: () => now, tz, dns: tableResolver({}) }, { ...filterOptions(s), checkFindTime: false });
+      const f = new Filter(s.filter, { now: () => now, tz, dns: tableResolver({}), log: memoryLog() }, { ...filterOptions(s), checkFindTime: false });
       return lines.map((l) => f.processLine(l)[0]?.time ?? null);
     });
     const refused = theirs.filter((t) => t === "error").length;

@@ -4,6 +4,7 @@
 // operation: too old → ignored) and partly in operation (odd dates → now). Failures (id, time)
 // and the warnings (text, once a day) are compared line by line. Seeded (F2B_SEED to replay).
 import { expect, test } from "bun:test";
+import { logFrom } from "../../src/system/log.ts";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { TimeZone } from "../../src/filter/date/tz.ts";
@@ -99,7 +100,7 @@ test.skipIf(!have)("history and operation mode: the same failures, times and war
     const def: FilterDefinition = { name: "testd", file: "testd.conf", failregex: [FAILREGEX], ignoreregex: [] } as unknown as FilterDefinition;
     const warnings: [number, string][] = [];
     const got: [string, number][][] = [];
-    const f = new Filter(def, { now: () => NOW, tz: TimeZone.fromEnv("UTC"), dns: tableResolver({}), warn: (m) => warnings.push([got.length, `[~jailless~] ${m}`]) }, { findTime: findtime });
+    const f = new Filter(def, { now: () => NOW, tz: TimeZone.fromEnv("UTC"), dns: tableResolver({}), log: logFrom((_level, m) => warnings.push([got.length, `[~jailless~] ${m}`])) }, { findTime: findtime });
     for (const [line, history] of lines) {
       f.inOperation = !history;
       got.push(f.processLine(line).map((x) => [x.fid!, x.time]));

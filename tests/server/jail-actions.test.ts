@@ -2,6 +2,7 @@
 // a shell action succeeded; a failing shell action beside a native backend is only logged; with
 // shell actions only, all of them failing is a failed ban.
 import { afterAll, expect, test } from "bun:test";
+import { memoryLog } from "../../src/system/log.ts";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,7 +35,7 @@ function errorLog(): Log & { errors: string[] } {
 
 const runner = createCommandRunner();
 function shell(name: string, actionban: string): JailActionRuntime {
-  const a = shellAction({ name, actionban, init: {} }, { run: runner });
+  const a = shellAction({ name, actionban, init: {} }, { run: runner, log: memoryLog() });
   return {
     name,
     start: () => a.start(),
@@ -51,7 +52,7 @@ test("remaining kernel timeout: what is left of the ban, null when permanent", (
 
 test("native backends get the remaining time (plus slack) in one batch; shell actions get ticket tags", async () => {
   const clock = new FakeClock(1100);
-  const fw = recording(dummyBackend());
+  const fw = recording(dummyBackend(memoryLog()));
   await fw.start(spec);
   const out = join(dir, "mail.txt");
   const eff = new JailEffector("a", [nativeAction("nft", fw, spec, clock), shell("mail", `echo "<ip> <failures> <bantime>" >> ${out}`)], errorLog());
@@ -64,7 +65,7 @@ test("native backends get the remaining time (plus slack) in one batch; shell ac
 
 test("a refused native ban fails even if a shell action succeeded; a failing shell action beside it is only logged", async () => {
   const clock = new FakeClock(1000);
-  const fw = dummyBackend();
+  const fw = dummyBackend(memoryLog());
   await fw.start(spec);
   const log = errorLog();
   const withFailingShell = new JailEffector("a", [nativeAction("nft", fw, spec, clock), shell("broken", "exit 3")], log);

@@ -2,6 +2,7 @@
 // further chunk until it settles (journalctl then blocks on its full pipe), and every line still
 // arrives, in order, afterwards. (The file tailer's pause is covered in tests/server/wave.test.ts.)
 import { expect, test } from "bun:test";
+import { memoryLog } from "../../src/system/log.ts";
 import { JournalSource, type SpawnedProcess } from "../../src/source/journal.ts";
 import { StreamSource } from "../../src/source/stream-source.ts";
 import type { LogLine } from "../../src/source/types.ts";
@@ -40,7 +41,7 @@ function holder(): { onLines(l: LogLine[]): void | Promise<void>; lines: string[
 test("stream source: no chunk is read while onLines holds it; all lines arrive after", async () => {
   const h = holder();
   const { stream, pulls } = counted(50, (i) => `line ${i}`);
-  const src = new StreamSource({ input: stream, encoding: "utf-8" }, { onLines: h.onLines, onError: (_s, e) => { throw e; } });
+  const src = new StreamSource({ input: stream, encoding: "utf-8" }, { onLines: h.onLines, onError: (_s, e) => { throw e; }, log: memoryLog() });
   await src.start();
   await until(() => h.lines.length > 0, "first batch");
   await Bun.sleep(100);
@@ -58,7 +59,7 @@ test("journal source: journalctl's output is not read while onLines holds it; th
   let exit!: (code: number) => void;
   const exited = new Promise<number>((r) => { exit = r; });
   const proc: SpawnedProcess = { stdout: stream, stderr: new ReadableStream({ start: (c) => c.close() }), exited, kill: () => exit(0) };
-  const src = new JournalSource({ matches: [], start: "head" }, { onLines: h.onLines, onError: () => {}, spawn: () => proc });
+  const src = new JournalSource({ matches: [], start: "head" }, { onLines: h.onLines, onError: () => {}, log: memoryLog(), spawn: () => proc });
   await src.start();
   await until(() => h.lines.length > 0, "first batch");
   await Bun.sleep(100);

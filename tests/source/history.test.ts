@@ -126,9 +126,8 @@ test.skipIf(!HAVE_JOURNAL_TOOLS)("journal, journalflags=1: every boot's entries 
   ]);
   const oracle = pythonReader(dir, since);
   const c = new Collector();
-  const info: string[] = [];
-  const s = new JournalSource({ matches: [], start: "tail", flags: 1, localJournalDir: dir, since, restartMs: 50, catchUpMs: 300 },
-    { ...c.deps, onInfo: (_p, m) => info.push(m) });
+  const info = c.infos;
+  const s = new JournalSource({ matches: [], start: "tail", flags: 1, localJournalDir: dir, since, restartMs: 50, catchUpMs: 300 }, c.deps);
   cleanups.push(() => s.stop());
   await s.start();
   await c.waitLines(2);
