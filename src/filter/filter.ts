@@ -24,6 +24,25 @@ export interface FilterFailure {
   data: FailData;
 }
 
+/**
+ * What a filter carries from one line to the next (multi-line buffer, last date, F-MLFID
+ * sessions): structured-clone-able, so a filter rebuilt in a new worker continues where the old
+ * one stopped (src/filter-worker).
+ */
+export interface FilterState {
+  buffer: TupleLine[];
+  lastDate: number | null;
+  lastTimeText: string;
+  mlfids: [string, FailData, number][];
+}
+
+/** Probe slots: what the filter is running (written to `Filter.probe[PROBE_SLOT]`). */
+export const PROBE_DATE = 1;
+export const PROBE_PREFREGEX = 2;
+/** failregex i is PROBE_FAILREGEX + i; ignoreregex j is PROBE_FAILREGEX + failregex count + j. */
+export const PROBE_FAILREGEX = 3;
+export const PROBE_SLOT = 2;
+
 export interface FilterDeps {
   now: () => number;
   tz?: TimeZone;
@@ -69,6 +88,11 @@ export class Filter {
   findTime: number;
   /** Whether the prefregex matched the last processed line (fail2ban-regex statistics). */
   prefMatched = false;
+  /**
+   * Shared memory a watchdog on another thread reads: [PROBE_SLOT] = the step running now
+   * (PROBE_*), so a line abandoned mid-match can name its regex. One store per step, no clock.
+   */
+  probe: Int32Array<ArrayBufferLike> = new Int32Array(PROBE_SLOT + 1);
 
   private readonly now: () => number;
   private readonly warn: (msg: string) => void;
@@ -118,6 +142,27 @@ export class Filter {
     this.mlfids = new MlfidCache(deps.now);
   }
 
+  snapshot(): FilterState {
+    return { buffer: this.buffer, lastDate: this.clock.lastDate, lastTimeText: this.clock.lastTimeText, mlfids: this.mlfids.dump() };
+  }
+
+  restore(s: FilterState): void {
+    this.buffer = s.buffer;
+    this.clock.lastDate = s.lastDate;
+    this.clock.lastTimeText = s.lastTimeText;
+    this.mlfids.load(s.mlfids);
+  }
+
+  /** Which regex a probe slot stands for ("failregex 2", "date pattern"), for warnings. */
+  probeName(slot: number): { kind: string; index: number; pattern: string } {
+    const nf = this.failRegexes.length;
+    if (slot === PROBE_PREFREGEX && this.prefRegex) return { kind: "prefregex", index: 0, pattern: this.prefRegex.regex.pattern };
+    if (slot >= PROBE_FAILREGEX && slot < PROBE_FAILREGEX + nf) return { kind: "failregex", index: slot - PROBE_FAILREGEX, pattern: this.failRegexes[slot - PROBE_FAILREGEX]!.regex.pattern };
+    const j = slot - PROBE_FAILREGEX - nf;
+    if (j >= 0 && j < this.ignoreRegexes.length) return { kind: "ignoreregex", index: j, pattern: this.ignoreRegexes[j]!.regex.pattern };
+    return { kind: "date pattern", index: 0, pattern: this.dateDetector.templates[0]?.name ?? "" };
+  }
+
   /** Lines still buffered for multi-line matching (oldest first). */
   get lineBuffer(): readonly TupleLine[] {
     return this.buffer;
@@ -140,6 +185,7 @@ export class Filter {
   processLine(line: string, opts?: { time?: number; timeText?: string }): FilterFailure[] {
     this.prefMatched = false;
     this.lastLineTime = null;
+    this.probe[PROBE_SLOT] = PROBE_DATE;
     const timed = opts?.time !== undefined ? this.clock.known(line, opts.time, opts.timeText ?? "") : this.clock.detect(line, this.checkFindTime && this.inOperation);
     const { tuple, noDate } = timed;
     let date = timed.date;
@@ -184,6 +230,7 @@ export class Filter {
     }
     let preGroups: FailData | null = null;
     if (this.prefRegex) {
+      this.probe[PROBE_SLOT] = PROBE_PREFREGEX;
       const m = searchIn(this.prefRegex, buf);
       if (!m) return failures;
       this.prefMatched = true;
@@ -218,6 +265,7 @@ export class Filter {
         mask = this.startMasks.get(buf.charCodeAt(0));
       }
       if (mask![i] === 0) continue;
+      this.probe[PROBE_SLOT] = PROBE_FAILREGEX + i;
       const m = searchIn(fr, buf);
       if (!m) continue;
       let fail = groupsOf(fr, m);
@@ -273,6 +321,7 @@ export class Filter {
     }
     let found: number | null = null;
     for (let j = 0; j < this.ignoreRegexes.length; j++) {
+      this.probe[PROBE_SLOT] = PROBE_FAILREGEX + this.failRegexes.length + j;
       if (!searchIn(this.ignoreRegexes[j]!, buf)) continue;
       found = j;
       this.onIgnoreRegex?.(j);

@@ -1,10 +1,12 @@
 // One running jail: log lines → filter → ignore check → fail counting → ban manager → actions.
-// Filtering is synchronous and cheap; only failures enter the (ordered) asynchronous queue.
+// Filtering runs on the jail's filter worker (src/filter-worker), in order; failures then enter
+// the (ordered) asynchronous queue.
 import { Histogram } from "../api/metrics.ts";
 import { BanManager } from "../ban/ban-manager.ts";
 import type { BanEffector, BanStore } from "../ban/types.ts";
 import type { TimeZone } from "../filter/date/tz.ts";
 import { Filter, type FilterFailure } from "../filter/filter.ts";
+import { FilterStage, type LineResult } from "../filter-worker/filter-stage.ts";
 import type { Clock } from "../system/clock.ts";
 import { FailManager } from "../jail/fail-manager.ts";
 import { IgnoreList } from "../jail/ignore.ts";
@@ -48,6 +50,9 @@ export class JailRuntime {
   readonly banLatency: Histogram;
   private source: (LogSource & { describe?(): SourceDescription }) | null = null;
   private queue: Promise<void> = Promise.resolve();
+  /** Matches the jail's lines off the main thread; `this.filter` stays for settings and checks. */
+  private readonly filterStage: FilterStage;
+  private filtering: Promise<void> = Promise.resolve();
 
   constructor(
     readonly settings: JailSettings,
@@ -61,6 +66,15 @@ export class JailRuntime {
     for (const c of compiled) {
       for (const w of c?.regex.warnings ?? []) deps.logs.filter.warning(`[${s.name}] ${s.filter.name}: ${w}: ${c!.regex.pattern}`);
     }
+    this.filterStage = new FilterStage({
+      def: s.filter,
+      opts: filterOptions(s),
+      tz: process.env.TZ,
+      budgetMs: 100,
+      now,
+      warn: (m) => deps.logs.filter.warning(`[${s.name}] ${m}`),
+      onAbandoned: () => {},
+    });
     const failOpts = { maxretry: s.maxretry, findtime: s.findtime, maxmatches: s.maxmatches, bantime: s.bantime };
     // A reload keeps the failures counted so far (fail2ban keeps its jail objects on reload).
     this.failManager = previous?.failManager ?? new FailManager(failOpts, deps.clock, {
@@ -106,6 +120,8 @@ export class JailRuntime {
   /** Stops reading; bans stay in the database (and are restored by the next start). */
   async stop(): Promise<void> {
     await this.source?.stop();
+    await this.filtering;
+    this.filterStage.stop();
     await this.queue;
     this.bans.stop();
     this.deps.logs.jail.info(`Jail '${this.name}' stopped`);
@@ -121,21 +137,31 @@ export class JailRuntime {
   }
 
   /** Waits until every failure queued so far has been counted and acted on. */
-  idle(): Promise<void> {
-    return this.queue;
+  async idle(): Promise<void> {
+    await this.filtering;
+    await this.queue;
   }
 
+  // ---- filter stage hand-over (issue 11): lines go to the worker, results come back in order ----
   onLines(lines: LogLine[]): void {
     const readAt = performance.now();
-    for (const line of lines) {
-      this.counters.linesRead++;
-      let fails: FilterFailure[];
-      try {
-        fails = this.filter.processLine(line.text, line.time !== undefined ? { time: line.time } : undefined);
-      } catch (e) {
-        this.deps.logs.filter.error(`[${this.name}] cannot process line from ${line.source}: ${(e as Error).message}`);
+    this.counters.linesRead += lines.length;
+    const results = this.filterStage.process(lines);
+    this.filtering = this.filtering
+      .then(async () => this.onFiltered(lines, await results, readAt))
+      .catch((e: unknown) => this.deps.logs.filter.error(`[${this.name}] filtering failed: ${(e as Error).message}`));
+  }
+
+  private onFiltered(lines: LogLine[], results: LineResult[], readAt: number): void {
+    for (let n = 0; n < lines.length; n++) {
+      const line = lines[n]!;
+      const r = results[n]!;
+      if (r.error !== undefined) {
+        this.deps.logs.filter.error(`[${this.name}] cannot process line from ${line.source}: ${r.error}`);
         continue;
       }
+      const fails = r.failures;
+      // ---- end of the hand-over; below, the per-failure code as before ----
       if (fails.length === 0) continue;
       this.counters.linesMatched++;
       for (const f of fails) {

@@ -1,0 +1,208 @@
+// A jail's filter stage on the main thread: hands its lines to the jail's filter worker in
+// batches, in order, and answers each process() call with one result per line. A watchdog
+// abandons a line that runs over the line budget: the worker is terminated and restarted from
+// the filter state after the last completed range, the lines before the stuck one are sent
+// again, and the jail moves on with the next line.
+import type { FilterDefinition } from "../config/filter-reader.ts";
+import type { FilterFailure, FilterState } from "../filter/filter.ts";
+import { PROBE_SLOT } from "../filter/filter.ts";
+import type { LogLine } from "../source/types.ts";
+import { PROGRESS_LENGTH, PROGRESS_LINE, PROGRESS_RANGE, type RangeResult, type ToWorker, type WorkerFilterOptions } from "./protocol.ts";
+
+export interface LineResult {
+  failures: readonly FilterFailure[];
+  /** The filter threw on the line (logged by the caller). */
+  error?: string;
+  /** The line ran over the budget and was abandoned (already logged and counted). */
+  abandoned?: true;
+}
+
+export interface AbandonedLine {
+  line: LogLine;
+  /** Probe slot of the step that was running (Filter.probeName turns it into a regex). */
+  slot: number;
+  budgetMs: number;
+}
+
+export interface FilterStageOptions {
+  def: FilterDefinition;
+  opts: WorkerFilterOptions;
+  /** The daemon's TZ (the worker builds the same TimeZone). */
+  tz: string | undefined;
+  budgetMs: number;
+  /** The daemon clock (epoch seconds): the filter's "now" for each batch. */
+  now: () => number;
+  warn: (msg: string) => void;
+  onAbandoned: (a: AbandonedLine) => void;
+}
+
+const NO_FAILURES: LineResult = Object.freeze({ failures: Object.freeze([]) as readonly FilterFailure[] });
+const ABANDONED: LineResult = Object.freeze({ failures: NO_FAILURES.failures, abandoned: true as const });
+/** Large enough that message overhead vanishes under load, small enough to keep replays cheap. */
+const MAX_BATCH = 4096;
+
+interface Part { lines: LogLine[]; resolve: (r: LineResult[]) => void }
+interface Batch { parts: Part[]; lines: LogLine[]; results: LineResult[]; ranges: [number, number][] }
+
+/**
+ * Where the worker's code is: next to this file in the source tree; in the compiled binary,
+ * scripts/build.ts bundles it as a second entry point, stored under its path below src/.
+ */
+const WORKER_URL = import.meta.url.includes("/$bunfs/")
+  ? new URL("./filter-worker/worker.js", import.meta.url)
+  : new URL("./worker.ts", import.meta.url);
+
+export class FilterStage {
+  private worker: Worker | null = null;
+  private readonly progress = new Int32Array(new SharedArrayBuffer(PROGRESS_LENGTH * 4));
+  private state: FilterState | null = null;
+  private pending: Part[] = [];
+  private batch: Batch | null = null;
+  private rangeId = 0;
+  private sent: { id: number; from: number; to: number } | null = null;
+  private watchdog: ReturnType<typeof setInterval> | null = null;
+  private stuck = { range: 0, line: -1, since: 0 };
+  private stopped = false;
+
+  constructor(private readonly o: FilterStageOptions) {}
+
+  /** Failures per line, in the order given; calls are answered in call order. */
+  process(lines: LogLine[]): Promise<LineResult[]> {
+    if (this.stopped || lines.length === 0) return Promise.resolve(lines.map(() => NO_FAILURES));
+    return new Promise((resolve) => {
+      this.pending.push({ lines, resolve });
+      if (!this.batch) this.next();
+    });
+  }
+
+  /** Ends the worker; calls still waiting are answered with no failures. */
+  stop(): void {
+    this.stopped = true;
+    this.stopWatchdog();
+    this.worker?.terminate();
+    this.worker = null;
+    for (const p of [...(this.batch?.parts ?? []), ...this.pending]) p.resolve(p.lines.map(() => NO_FAILURES));
+    this.batch = null;
+    this.pending = [];
+  }
+
+  private start(): Worker {
+    const w = new Worker(WORKER_URL);
+    w.unref();
+    w.onmessage = (ev: MessageEvent<RangeResult>) => this.onResult(w, ev.data);
+    w.onerror = (ev) => this.onCrash(w, ev.message);
+    const init: ToWorker = { type: "init", def: this.o.def, opts: this.o.opts, tz: this.o.tz, progress: this.progress.buffer as SharedArrayBuffer, state: this.state };
+    w.postMessage(init);
+    this.worker = w;
+    return w;
+  }
+
+  /** Takes the waiting calls (up to MAX_BATCH lines, whole calls) as the next batch. */
+  private next(): void {
+    if (this.pending.length === 0) {
+      this.batch = null;
+      this.stopWatchdog();
+      return;
+    }
+    const parts: Part[] = [];
+    let n = 0;
+    while (this.pending.length && (parts.length === 0 || n + this.pending[0]!.lines.length <= MAX_BATCH)) {
+      const p = this.pending.shift()!;
+      parts.push(p);
+      n += p.lines.length;
+    }
+    const lines = parts.length === 1 ? parts[0]!.lines : parts.flatMap((p) => p.lines);
+    this.batch = { parts, lines, results: new Array<LineResult>(lines.length).fill(NO_FAILURES), ranges: [[0, lines.length]] };
+    this.sendRange();
+  }
+
+  private sendRange(): void {
+    const b = this.batch!;
+    const r = b.ranges.shift();
+    if (!r) return this.finish(b);
+    const [from, to] = r;
+    if (from >= to) return this.sendRange();
+    const id = ++this.rangeId;
+    const texts = new Array<string>(to - from);
+    const times = new Array<number | undefined>(to - from);
+    for (let i = from; i < to; i++) {
+      texts[i - from] = b.lines[i]!.text;
+      times[i - from] = b.lines[i]!.time;
+    }
+    this.sent = { id, from, to };
+    const msg: ToWorker = { type: "range", id, now: this.o.now(), texts, times };
+    (this.worker ?? this.start()).postMessage(msg);
+    this.startWatchdog();
+  }
+
+  private onResult(w: Worker, r: RangeResult): void {
+    if (w !== this.worker || !this.sent || r.id !== this.sent.id) return; // a terminated worker's late answer
+    const b = this.batch!;
+    const from = this.sent.from;
+    this.sent = null;
+    this.state = r.state;
+    for (const [i, failures] of r.hits) b.results[from + i] = { failures };
+    for (const [i, error] of r.errors) b.results[from + i] = { failures: [], error };
+    for (const w of r.warnings) this.o.warn(w);
+    this.sendRange();
+  }
+
+  private finish(b: Batch): void {
+    let at = 0;
+    for (const p of b.parts) {
+      p.resolve(b.parts.length === 1 ? b.results : b.results.slice(at, at + p.lines.length));
+      at += p.lines.length;
+    }
+    this.next();
+  }
+
+  private startWatchdog(): void {
+    if (this.watchdog) return;
+    // a quarter of the budget: a line is abandoned between 1 and 1.25 budgets after it started
+    this.watchdog = setInterval(() => this.check(), Math.max(5, this.o.budgetMs / 4));
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
+  }
+
+  private check(): void {
+    const range = Atomics.load(this.progress, PROGRESS_RANGE);
+    const line = this.progress[PROGRESS_LINE]!;
+    const t = performance.now();
+    if (!this.sent || range !== this.sent.id) {
+      this.stuck = { range: 0, line: -1, since: t };
+      return;
+    }
+    if (range !== this.stuck.range || line !== this.stuck.line) {
+      this.stuck = { range, line, since: t };
+      return;
+    }
+    if (t - this.stuck.since < this.o.budgetMs) return;
+    this.abandon(line, this.progress[PROBE_SLOT]!);
+  }
+
+  /** Terminates the worker stuck on line `index` of the range in flight and goes on without it. */
+  private abandon(index: number, slot: number): void {
+    const b = this.batch!;
+    const { from, to } = this.sent!;
+    const k = from + index;
+    this.worker?.terminate();
+    this.worker = null;
+    this.sent = null;
+    this.stuck = { range: 0, line: -1, since: 0 };
+    Atomics.store(this.progress, PROGRESS_RANGE, 0);
+    b.results[k] = ABANDONED;
+    // the lines before it are processed again from the state before the range: same results
+    b.ranges.unshift([from, k], [k + 1, to]);
+    this.o.onAbandoned({ line: b.lines[k]!, slot, budgetMs: this.o.budgetMs });
+    this.sendRange();
+  }
+
+  private onCrash(w: Worker, message: string): void {
+    if (w !== this.worker || !this.sent) return;
+    this.o.warn(`filter worker failed: ${message}`);
+    this.abandon(this.progress[PROGRESS_LINE]!, this.progress[PROBE_SLOT]!);
+  }
+}

@@ -1,0 +1,54 @@
+// The filter worker: one jail's Filter on its own thread. It processes ranges of lines in the
+// order they arrive and answers each with the failures found and the filter's state after it;
+// progress (which line, which regex) goes to shared memory for the main thread's watchdog.
+/// <reference lib="webworker" />
+import { TimeZone } from "../filter/date/tz.ts";
+import { Filter, PROBE_SLOT, type FilterFailure } from "../filter/filter.ts";
+import { createSystemDeps } from "../system/deps.ts";
+import { discardLog } from "../system/log.ts";
+import { PROGRESS_LINE, PROGRESS_RANGE, type InitMessage, type RangeMessage, type RangeResult, type ToWorker } from "./protocol.ts";
+
+declare const self: Worker;
+
+let filter: Filter | null = null;
+let progress: Int32Array<ArrayBufferLike> = new Int32Array(3);
+let now = 0;
+let warnings: string[] = [];
+
+function init(m: InitMessage): void {
+  progress = new Int32Array(m.progress);
+  // the filter's usedns lookups: the same getent resolver as the daemon's (own cache per thread)
+  const { resolver } = createSystemDeps({ logger: () => discardLog });
+  filter = new Filter(m.def, { now: () => now, tz: TimeZone.fromEnv(m.tz), dns: resolver, warn: (w) => warnings.push(w) }, m.opts);
+  // the probe slot lives in the shared progress array (the same index by construction)
+  filter.probe = progress;
+  if (m.state) filter.restore(m.state);
+}
+
+function range(m: RangeMessage): RangeResult {
+  const f = filter!;
+  now = m.now;
+  warnings = [];
+  const hits: [number, FilterFailure[]][] = [];
+  const errors: [number, string][] = [];
+  Atomics.store(progress, PROGRESS_RANGE, m.id);
+  for (let i = 0; i < m.texts.length; i++) {
+    progress[PROGRESS_LINE] = i;
+    const time = m.times[i];
+    try {
+      const found = f.processLine(m.texts[i]!, time !== undefined ? { time } : undefined);
+      if (found.length) hits.push([i, found]);
+    } catch (e) {
+      errors.push([i, (e as Error).message]);
+    }
+  }
+  progress[PROBE_SLOT] = 0;
+  Atomics.store(progress, PROGRESS_RANGE, 0);
+  return { type: "result", id: m.id, hits, errors, warnings, state: f.snapshot() };
+}
+
+self.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const m = ev.data;
+  if (m.type === "init") init(m);
+  else self.postMessage(range(m));
+};
