@@ -31,6 +31,8 @@ export interface JailDeps {
   tz?: TimeZone;
   /** Resolver (usedns, ignoreip names), own addresses (ignoreself), command runner (ignorecommand). */
   system: SystemDeps;
+  /** fail2ban.conf's linebudget (ms), for jails that do not set their own. */
+  lineBudgetMs: number;
   /** Builds the jail's log source; given the line handler. */
   makeSource(onLines: (lines: LogLine[]) => void): LogSource & { describe?(): SourceDescription };
 }
@@ -70,7 +72,7 @@ export class JailRuntime {
       def: s.filter,
       opts: filterOptions(s),
       tz: process.env.TZ,
-      budgetMs: 100,
+      budgetMs: s.linebudget ?? deps.lineBudgetMs,
       now,
       warn: (m) => deps.logs.filter.warning(`[${s.name}] ${m}`),
       onAbandoned: () => {},
