@@ -59,6 +59,7 @@ export class ServerController implements Controller {
         currentlyFailed: j.failManager.size(),
         totalFailed: j.failManager.getFailTotal(),
         ...sourceStatus(j.settings, j.sourceDescription()),
+        ...(j.counters.linesAbandoned ? { linesAbandoned: j.counters.linesAbandoned } : {}),
       },
       actions: {
         currentlyBanned: bans.length,
@@ -173,6 +174,7 @@ export class ServerController implements Controller {
       totalBanned: j.bans.totalBanned(),
       linesRead: j.counters.linesRead,
       linesMatched: j.counters.linesMatched,
+      linesAbandoned: j.counters.linesAbandoned,
     }));
   }
 

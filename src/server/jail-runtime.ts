@@ -6,7 +6,7 @@ import { BanManager } from "../ban/ban-manager.ts";
 import type { BanEffector, BanStore } from "../ban/types.ts";
 import type { TimeZone } from "../filter/date/tz.ts";
 import { Filter, type FilterFailure } from "../filter/filter.ts";
-import { FilterStage, type LineResult } from "../filter-worker/filter-stage.ts";
+import { FilterStage, type AbandonedLine, type LineResult } from "../filter-worker/filter-stage.ts";
 import type { Clock } from "../system/clock.ts";
 import { FailManager } from "../jail/fail-manager.ts";
 import { IgnoreList } from "../jail/ignore.ts";
@@ -40,6 +40,8 @@ export interface JailDeps {
 export interface JailCounters {
   linesRead: number;
   linesMatched: number;
+  /** Lines given up on: over the line budget (issue 11); each one logged as a WARNING. */
+  linesAbandoned: number;
 }
 
 export class JailRuntime {
@@ -47,7 +49,7 @@ export class JailRuntime {
   readonly failManager: FailManager;
   readonly ignore: IgnoreList;
   readonly bans: BanManager;
-  readonly counters: JailCounters = { linesRead: 0, linesMatched: 0 };
+  readonly counters: JailCounters = { linesRead: 0, linesMatched: 0, linesAbandoned: 0 };
   /** Seconds from reading the line that completed a ban to the firewall confirming it. */
   readonly banLatency: Histogram;
   private source: (LogSource & { describe?(): SourceDescription }) | null = null;
@@ -75,7 +77,10 @@ export class JailRuntime {
       budgetMs: s.linebudget ?? deps.lineBudgetMs,
       now,
       warn: (m) => deps.logs.filter.warning(`[${s.name}] ${m}`),
-      onAbandoned: () => {},
+      onAbandoned: (a) => {
+        this.counters.linesAbandoned++;
+        deps.logs.filter.warning(`[${s.name}] ${describeAbandoned(a, this.filter)}`);
+      },
     });
     const failOpts = { maxretry: s.maxretry, findtime: s.findtime, maxmatches: s.maxmatches, bantime: s.bantime };
     // A reload keeps the failures counted so far (fail2ban keeps its jail objects on reload).
@@ -189,4 +194,14 @@ export class JailRuntime {
     const ticket = this.failManager.addFailure({ jail: this.name, id, time, matches, data: f.data });
     if (ticket && (await this.bans.ban(ticket)) === "banned") this.banLatency.observe((performance.now() - readAt) / 1000);
   }
+}
+
+/** The warning for a line over the budget: which regex, where the line is, the line (clipped). */
+export function describeAbandoned(a: AbandonedLine, filter: Filter): string {
+  const r = filter.probeName(a.slot);
+  const which = r.kind === "date pattern" ? "the date detector" : `${r.kind} ${r.index}`;
+  const at = a.line.cursor !== undefined ? `journal cursor ${a.line.cursor}` : a.line.pos > 0 ? `line ending at byte ${a.line.pos}` : "";
+  const text = a.line.text.length > 300 ? `${a.line.text.slice(0, 300)}… (${a.line.text.length} chars)` : a.line.text;
+  return `Line abandoned after ${a.budgetMs} ms (linebudget) in ${which}: ${r.pattern} — not matched, not counted; ` +
+    `source ${a.line.source}${at ? `, ${at}` : ""}: ${text}`;
 }

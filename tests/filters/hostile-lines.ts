@@ -14,6 +14,8 @@ export interface HostileCase {
   why: string;
   /** A line that must not match (and takes long to say so); `size` scales the cost. */
   line(size: number): string;
+  /** The regex that is slow, as `f2b regex` names it. */
+  slowRegex: string;
   /** A size that costs roughly 0.3–3 s per line in JavaScriptCore on the test machine. */
   slowSize: number;
   /** A real failure line of the same filter and the address it yields. */
@@ -25,6 +27,7 @@ export const HOSTILE: readonly HostileCase[] = [
     filter: "grafana",
     why: "(?: uname=…|…| \\S+=(?:\\S*|…))* — every ' uname=x' token matches two alternatives",
     line: (n) => `t=2026-11-22T10:00:00+0000 lvl=eror msg="Invalid username or password"${" uname=x".repeat(n)} remote_addr=203.0.113.7 x`,
+    slowRegex: "failregex 1",
     slowSize: 20,
     failure: { line: 't=2026-11-22T10:00:00+0000 lvl=eror msg="Invalid username or password" uname=admin error="invalid username or password" remote_addr=203.0.113.8', ip: "203.0.113.8" },
   },
@@ -32,6 +35,7 @@ export const HOSTILE: readonly HostileCase[] = [
     filter: "dovecot",
     why: "_bypass_reject_reason (?:: (?:…|[^\\(]+))* — GHSA-33wh-ccjc-p397: [^\\(]+ also eats the next ': '",
     line: (n) => `Nov 22 10:00:00 host dovecot: imap-login: Disconnected${": a".repeat(n)} (auth failed, 1 attempts in 2 secs) rip=203.0.113.7`,
+    slowRegex: "failregex 2",
     slowSize: 21,
     failure: { line: "Nov 22 10:00:00 host dovecot: imap-login: Disconnected (auth failed, 1 attempts in 2 secs): user=<a>, method=PLAIN, rip=203.0.113.9, lip=10.0.0.1, session=<abc>", ip: "203.0.113.9" },
   },
@@ -39,6 +43,7 @@ export const HOSTILE: readonly HostileCase[] = [
     filter: "pam-generic",
     why: "common.conf's __prefix_line: (?:\\S+\\s+)? then _daemon \\S+ and (?:\\(\\S+\\))? overlap on '(((…' (quadratic per start)",
     line: (n) => `Nov 22 10:00:00 host ${"(".repeat(n)}\u0001`,
+    slowRegex: "prefregex",
     slowSize: 12000,
     failure: { line: "Nov 22 10:00:00 host sshd[1]: (pam_unix) authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.10  user=root", ip: "203.0.113.10" },
   },

@@ -41,7 +41,7 @@ describe.skipIf(!haveStock)("stock filters on hostile lines", () => {
     });
   }
 
-  test("f2b regex on a log with the three hostile lines: counts them as missed", async () => {
+  test("f2b regex: the hostile line is missed, reported over the line budget and attributed to its regex", async () => {
     const dir = mkdtempSync(join(tmpdir(), "f2b-hostile-"));
     try {
       for (const c of HOSTILE) {
@@ -53,6 +53,8 @@ describe.skipIf(!haveStock)("stock filters on hostile lines", () => {
         console.log(`${c.filter}: f2b regex took ${(performance.now() - t).toFixed(0)} ms for the hostile line and one failure`);
         expect(rc).toBe(0);
         expect(out).toMatch(/Lines: 2 lines, 0 ignored, 1 matched, 1 missed/);
+        expect(out).toContain("Lines over linebudget (100 ms): 1 ");
+        expect(out).toMatch(new RegExp(`\\|  \\[1, \\d+ ms\\] ${c.slowRegex}: `));
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
