@@ -14,6 +14,7 @@ import { jsonRecord } from "./regex-json.ts";
 import { FilterNotFound, locatePattern, resolveFilter, shorten } from "./regex-load.ts";
 import { RegexStats, renderReport, type ReportOptions } from "./regex-report.ts";
 import { SlowLines } from "./regex-budget.ts";
+import { describeExponential, exponentialRegexes } from "../filter/backtrack-check.ts";
 import { DEFAULT_LINE_BUDGET, parseLineBudget } from "../config/line-budget.ts";
 
 export const REGEX_USAGE = `usage: f2b regex [-c DIR] [options] LOG FILTER [IGNOREREGEX]
@@ -223,6 +224,10 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
     noDateDetector: jin !== null && (v.datepattern ?? def.datepattern) === undefined,
   };
   const head = ["", "Running tests", "=============", "", ...notes];
+  for (const x of exponentialRegexes(filter)) {
+    const where = def.file === "command line" ? "" : `${locatePattern(def.file, x.pattern)}: `;
+    head.push(`WARNING: ${where}${describeExponential(x)}`);
+  }
   if (maxLines !== undefined || def.maxlines !== undefined) head.push(`Use         maxlines : ${filter.maxLines}`);
   const dp = v.datepattern ?? def.datepattern;
   if (dp !== undefined) {
