@@ -4,9 +4,10 @@
 // the filter state after the last completed range, the lines before the stuck one are sent
 // again, and the jail moves on with the next line.
 import type { FilterDefinition } from "../config/filter-reader.ts";
-import type { FilterFailure, FilterState } from "../filter/filter.ts";
-import { PROBE_SLOT } from "../filter/filter.ts";
+import { TimeZone } from "../filter/date/tz.ts";
+import { Filter, PROBE_SLOT, type FilterFailure, type FilterState } from "../filter/filter.ts";
 import type { LogLine } from "../source/types.ts";
+import type { Resolver } from "../system/resolver.ts";
 import { PROGRESS_LENGTH, PROGRESS_LINE, PROGRESS_RANGE, type RangeResult, type ToWorker, type WorkerFilterOptions } from "./protocol.ts";
 
 export interface LineResult {
@@ -32,14 +33,21 @@ export interface FilterStageOptions {
   budgetMs: number;
   /** The daemon clock (epoch seconds): the filter's "now" for each batch. */
   now: () => number;
+  /** The daemon's resolver, for matching on the main thread when workers cannot run. */
+  dns: Resolver;
   warn: (msg: string) => void;
+  error: (msg: string) => void;
   onAbandoned: (a: AbandonedLine) => void;
+  /** The worker's code (tests give a broken one). */
+  workerUrl?: URL;
 }
 
 const NO_FAILURES: LineResult = Object.freeze({ failures: Object.freeze([]) as readonly FilterFailure[] });
 const ABANDONED: LineResult = Object.freeze({ failures: NO_FAILURES.failures, abandoned: true as const });
 /** Large enough that message overhead vanishes under load, small enough to keep replays cheap. */
 const MAX_BATCH = 4096;
+/** Worker failures in a row (no range completed in between) before matching moves to the main thread. */
+const MAX_CRASHES = 3;
 
 interface Part { lines: LogLine[]; resolve: (r: LineResult[]) => void }
 interface Batch { parts: Part[]; lines: LogLine[]; results: LineResult[]; ranges: [number, number][] }
@@ -63,12 +71,16 @@ export class FilterStage {
   private watchdog: ReturnType<typeof setInterval> | null = null;
   private stuck = { range: 0, line: -1, since: 0 };
   private stopped = false;
+  private crashes = 0;
+  /** Set when workers keep failing: the jail's lines are matched here, on the main thread. */
+  private local: Filter | null = null;
 
   constructor(private readonly o: FilterStageOptions) {}
 
   /** Failures per line, in the order given; calls are answered in call order. */
   process(lines: LogLine[]): Promise<LineResult[]> {
     if (this.stopped || lines.length === 0) return Promise.resolve(lines.map(() => NO_FAILURES));
+    if (this.local && !this.batch) return Promise.resolve(this.matchHere(lines));
     return new Promise((resolve) => {
       this.pending.push({ lines, resolve });
       if (!this.batch) this.next();
@@ -87,7 +99,7 @@ export class FilterStage {
   }
 
   private start(): Worker {
-    const w = new Worker(WORKER_URL);
+    const w = new Worker(this.o.workerUrl ?? WORKER_URL);
     w.unref();
     w.onmessage = (ev: MessageEvent<RangeResult>) => this.onResult(w, ev.data);
     w.onerror = (ev) => this.onCrash(w, ev.message);
@@ -122,6 +134,10 @@ export class FilterStage {
     if (!r) return this.finish(b);
     const [from, to] = r;
     if (from >= to) return this.sendRange();
+    if (this.local) {
+      this.matchHere(b.lines.slice(from, to)).forEach((res, i) => (b.results[from + i] = res));
+      return this.sendRange();
+    }
     const id = ++this.rangeId;
     const texts = new Array<string>(to - from);
     const times = new Array<number | undefined>(to - from);
@@ -140,6 +156,7 @@ export class FilterStage {
     const b = this.batch!;
     const from = this.sent.from;
     this.sent = null;
+    this.crashes = 0;
     this.state = r.state;
     for (const [i, failures] of r.hits) b.results[from + i] = { failures };
     for (const [i, error] of r.errors) b.results[from + i] = { failures: [], error };
@@ -203,6 +220,41 @@ export class FilterStage {
   private onCrash(w: Worker, message: string): void {
     if (w !== this.worker || !this.sent) return;
     this.o.warn(`filter worker failed: ${message}`);
+    const started = Atomics.load(this.progress, PROGRESS_RANGE) === this.sent.id;
+    if (++this.crashes >= MAX_CRASHES) {
+      this.o.error(`filter worker failed ${this.crashes} times in a row (${message}); matching this jail's lines on the main thread, without a line budget`);
+      this.local = new Filter(this.o.def, { now: this.o.now, tz: TimeZone.fromEnv(this.o.tz), dns: this.o.dns, warn: this.o.warn }, this.o.opts);
+      if (this.state) this.local.restore(this.state);
+      this.worker?.terminate();
+      this.worker = null;
+      this.stopWatchdog();
+      const { from, to } = this.sent;
+      this.sent = null;
+      this.batch!.ranges.unshift([from, to]);
+      return this.sendRange();
+    }
+    // a worker that died before it began the range (e.g. while loading) has no line to blame
+    if (!started) {
+      this.worker?.terminate();
+      this.worker = null;
+      const { from, to } = this.sent;
+      this.sent = null;
+      this.batch!.ranges.unshift([from, to]);
+      return this.sendRange();
+    }
     this.abandon(this.progress[PROGRESS_LINE]!, this.progress[PROBE_SLOT]!);
+  }
+
+  /** The main-thread fallback: the same Filter, in the same order. */
+  private matchHere(lines: LogLine[]): LineResult[] {
+    const f = this.local!;
+    return lines.map((line) => {
+      try {
+        const failures = f.processLine(line.text, line.time !== undefined ? { time: line.time } : undefined);
+        return failures.length ? { failures } : NO_FAILURES;
+      } catch (e) {
+        return { failures: [], error: (e as Error).message };
+      }
+    });
   }
 }

@@ -76,7 +76,9 @@ export class JailRuntime {
       tz: process.env.TZ,
       budgetMs: s.linebudget ?? deps.lineBudgetMs,
       now,
+      dns: deps.system.resolver,
       warn: (m) => deps.logs.filter.warning(`[${s.name}] ${m}`),
+      error: (m) => deps.logs.filter.error(`[${s.name}] ${m}`),
       onAbandoned: (a) => {
         this.counters.linesAbandoned++;
         deps.logs.filter.warning(`[${s.name}] ${describeAbandoned(a, this.filter)}`);

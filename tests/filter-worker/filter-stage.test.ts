@@ -3,7 +3,7 @@
 // regex that was running, and the jail goes on with its multi-line state intact.
 import { afterEach, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { embeddedFS } from "../../src/config/fs.ts";
@@ -18,7 +18,7 @@ const stages: FilterStage[] = [];
 afterEach(() => stages.splice(0).forEach((s) => s.stop()));
 
 function stage(def: FilterDefinition, o: Partial<FilterStageOptions> = {}): FilterStage {
-  const s = new FilterStage({ def, opts: { findTime: 600 }, tz: "UTC", budgetMs: 100, now: () => NOW, warn: () => {}, onAbandoned: () => {}, ...o });
+  const s = new FilterStage({ def, opts: { findTime: 600 }, tz: "UTC", budgetMs: 100, now: () => NOW, dns: tableResolver({}), warn: () => {}, error: () => {}, onAbandoned: () => {}, ...o });
   stages.push(s);
   return s;
 }
@@ -78,4 +78,22 @@ test("a line over the budget is abandoned and named; the lines around it are dec
   const after = await s.process(asLines([hostile, "session 8 failed from 192.0.2.8", "x a from 192.0.2.3"]));
   expect(after.map((r) => r.failures.map((x) => x.fid))).toEqual([[], ["192.0.2.8"], ["192.0.2.3"]]);
   expect(abandoned.length).toBe(2);
+});
+
+test("a worker that cannot run: after three failures the jail matches on the main thread, loudly", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "f2b-broken-"));
+  try {
+    const broken = join(dir, "worker.ts");
+    writeFileSync(broken, 'throw new Error("this worker is broken");\n');
+    const errors: string[] = [];
+    const s = stage(twoLine, { workerUrl: new URL(`file://${broken}`), error: (m) => errors.push(m) });
+    const results = await s.process(asLines(["x a from 192.0.2.4", "user bob session 9", "session 9 failed from 192.0.2.9"]));
+    expect(results.map((r) => r.failures.map((x) => x.fid))).toEqual([["192.0.2.4"], [], ["192.0.2.9"]]);
+    expect(results.some((r) => r.abandoned)).toBe(false);
+    expect(errors.length).toBe(1);
+    expect(errors[0]).toContain("matching this jail's lines on the main thread");
+    expect((await s.process(asLines(["x a from 192.0.2.5"])))[0]!.failures.map((x) => x.fid)).toEqual(["192.0.2.5"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
