@@ -39,7 +39,13 @@ class Nfa {
       case "set":
         this.edges[s]!.push({ set: n.set, to: t });
         return;
+      case "group":
+        this.wire(n.body, s, t);
+        return;
       case "empty":
+      case "assert":
+      case "look":
+      case "unsupported":
         this.eps[s]!.push(t);
         return;
       case "seq": {
@@ -194,8 +200,9 @@ function outermost(spans: ([number, number] | null)[]): [number, number] | null 
  */
 function nullableStarOfStar(n: Node): [number, number] | null {
   const hasStar = (x: Node): boolean =>
-    x.type === "repeat" ? x.max > 16 || hasStar(x.body) : x.type === "seq" ? x.items.some(hasStar) : x.type === "alt" ? x.alts.some(hasStar) : false;
+    x.type === "repeat" ? x.max > 16 || hasStar(x.body) : x.type === "seq" ? x.items.some(hasStar) : x.type === "alt" ? x.alts.some(hasStar) : x.type === "group" ? hasStar(x.body) : false;
   switch (n.type) {
+    case "group": return nullableStarOfStar(n.body);
     case "seq": for (const i of n.items) { const r = nullableStarOfStar(i); if (r) return r; } return null;
     case "alt": for (const a of n.alts) { const r = nullableStarOfStar(a); if (r) return r; } return null;
     case "repeat":

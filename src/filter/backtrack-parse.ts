@@ -1,31 +1,38 @@
-// A lenient reader of Python `re` syntax into the small tree the backtracking check needs:
-// character sets, sequences, alternations and repeats. The real compiler (pyre-parser.ts)
-// validates patterns; this one only has to see their shape, so zero-width things (anchors,
-// lookarounds, backreferences, conditionals' conditions) become "empty".
+// A lenient reader of Python `re` syntax into a small tree: character sets, sequences,
+// alternations, repeats, groups, anchors and lookarounds. The real compiler (pyre-parser.ts)
+// validates patterns; this tree serves the backtracking check (which looks at its shape only)
+// and the linear-time engine (pike.ts), which gives up on what it marks "unsupported"
+// (backreferences, conditionals, atomic groups, possessive repeats).
 import { ANY, caseless, category, complement, NOT_NEWLINE, range, union, type CharSet } from "./backtrack-charset.ts";
 
 export type Node =
-  | { type: "set"; set: CharSet }
+  /** `src`: the atom as Python source with its flags, e.g. "(?i:[a-z])", for exact tests. */
+  | { type: "set"; set: CharSet; src: string }
   | { type: "empty" }
   | { type: "seq"; items: Node[] }
   | { type: "alt"; alts: Node[] }
-  | { type: "repeat"; body: Node; min: number; max: number; span: [number, number] };
+  | { type: "repeat"; body: Node; min: number; max: number; lazy: boolean; span: [number, number] }
+  | { type: "group"; index: number; name?: string; body: Node }
+  | { type: "assert"; kind: "bol" | "eol" | "start" | "end" | "word" | "nonword"; multiline: boolean }
+  | { type: "look"; behind: boolean; negate: boolean; body: Node }
+  | { type: "unsupported"; what: string };
 
 const EMPTY: Node = { type: "empty" };
 
-export function parsePyRegex(src: string): Node {
+export function parsePyRegex(src: string, multiline = false): Node {
   const p = new Reader(src);
   // flags set for the whole pattern (fail2ban moves them to the front)
   const global = /^\(\?([aiLmsux]+)\)/u.exec(src)?.[1] ?? "";
-  const n = p.alternation({ i: global.includes("i"), x: global.includes("x") });
+  const n = p.alternation({ i: global.includes("i"), x: global.includes("x"), m: global.includes("m") || multiline, s: global.includes("s"), a: global.includes("a") });
   if (p.pos < src.length) throw new Error(`unbalanced ) at ${p.pos}`);
   return n;
 }
 
-interface Mode { i: boolean; x: boolean }
+interface Mode { i: boolean; x: boolean; m: boolean; s: boolean; a: boolean }
 
 class Reader {
   pos = 0;
+  private groups = 0;
   constructor(private readonly s: string) {}
 
   alternation(m: Mode): Node {
@@ -65,15 +72,30 @@ class Reader {
       } else return atom;
       this.pos++;
       let possessive = false;
-      if (this.s[this.pos] === "?") this.pos++;
+      let lazy = false;
+      if (this.s[this.pos] === "?") (lazy = true), this.pos++;
       else if (this.s[this.pos] === "+") (possessive = true), this.pos++;
-      // a possessive repeat never gives back what it took: no backtracking into it
-      atom = possessive ? atom : { type: "repeat", body: atom, min, max, span: [start, this.pos] };
+      // a possessive repeat never gives back what it took: no backtracking into it (and no
+      // linear-time equivalent here)
+      const repeat: Node = { type: "repeat", body: atom, min, max, lazy, span: [start, this.pos] };
+      atom = possessive ? { type: "seq", items: [{ type: "unsupported", what: "possessive repeat" }, atom] } : repeat;
     }
   }
 
   /** One atom; null for things that match nothing and cannot be repeated meaningfully (comments). */
   private atom(m: Mode): Node | null {
+    const start = this.pos;
+    const n = this.atomNode(m);
+    // sets carry their own source with the flags in force, for exact character tests
+    if (n?.type === "set" && n.src === "") {
+      const flags = `${m.i ? "i" : ""}${m.s ? "s" : ""}${m.a ? "a" : ""}`;
+      const raw = this.s.slice(start, this.pos);
+      return { ...n, src: flags ? `(?${flags}:${raw})` : raw };
+    }
+    return n;
+  }
+
+  private atomNode(m: Mode): Node | null {
     const c = this.s[this.pos++]!;
     if (m.x && /\s/u.test(c)) return null;
     if (m.x && c === "#") {
@@ -81,9 +103,10 @@ class Reader {
       return null;
     }
     switch (c) {
-      case ".": return { type: "set", set: NOT_NEWLINE };
-      case "^": case "$": return EMPTY;
-      case "[": return { type: "set", set: this.klass(m) };
+      case ".": return { type: "set", set: m.s ? ANY : NOT_NEWLINE, src: "" };
+      case "^": return { type: "assert", kind: "bol", multiline: m.m };
+      case "$": return { type: "assert", kind: "eol", multiline: m.m };
+      case "[": return { type: "set", set: this.klass(m), src: "" };
       case "\\": return this.escape(m, false) ?? EMPTY;
       case "(": return this.group(m);
       default: return this.literal(c.codePointAt(0)!, m);
@@ -93,55 +116,78 @@ class Reader {
   private literal(cp: number, m: Mode): Node {
     if (cp > 0xffff) this.pos++;
     const set = range(cp, cp);
-    return { type: "set", set: m.i ? caseless(set) : set };
+    return { type: "set", set: m.i ? caseless(set) : set, src: "" };
   }
 
   private group(m: Mode): Node {
-    let zeroWidth = false;
     let inner = m;
-    if (this.s[this.pos] === "?") {
-      const rest = this.s.slice(this.pos);
-      let h: RegExpExecArray | null;
-      if ((h = /^\?P<[^>]*>|^\?:|^\?>|^\?P=[^)]*|^\?#[^)]*/u.exec(rest))) {
-        this.pos += h[0].length;
-        if (h[0].startsWith("?P=") || h[0].startsWith("?#")) zeroWidth = true;
-      } else if ((h = /^\?(?:=|!|<=|<!)/u.exec(rest))) {
-        this.pos += h[0].length;
-        zeroWidth = true;
-      } else if ((h = /^\?\((?:[^)]*)\)/u.exec(rest))) {
-        this.pos += h[0].length; // conditional: both branches are alternatives
-      } else if ((h = /^\?([aiLmsux]*)(?:-([imsx]*))?(:|\))/u.exec(rest))) {
-        this.pos += h[0].length;
-        inner = { i: (m.i || h[1]!.includes("i")) && !h[2]?.includes("i"), x: (m.x || h[1]!.includes("x")) && !h[2]?.includes("x") };
-        if (h[3] === ")") return EMPTY;
-      }
+    let wrap: (body: Node) => Node;
+    const rest = this.s.slice(this.pos);
+    let h: RegExpExecArray | null;
+    if (this.s[this.pos] !== "?") {
+      const index = ++this.groups;
+      wrap = (body) => ({ type: "group", index, body });
+    } else if ((h = /^\?P<([^>]*)>/u.exec(rest))) {
+      this.pos += h[0].length;
+      const index = ++this.groups;
+      const name = h[1]!;
+      wrap = (body) => ({ type: "group", index, name, body });
+    } else if ((h = /^\?:/u.exec(rest))) {
+      this.pos += h[0].length;
+      wrap = (body) => body;
+    } else if ((h = /^\?P=[^)]*|^\?#[^)]*/u.exec(rest))) {
+      this.pos += h[0].length;
+      const what = h[0].startsWith("?#") ? null : "backreference";
+      wrap = () => (what ? { type: "unsupported", what } : EMPTY);
+    } else if ((h = /^\?>/u.exec(rest))) {
+      this.pos += h[0].length;
+      wrap = (body) => ({ type: "seq", items: [{ type: "unsupported", what: "atomic group" }, body] });
+    } else if ((h = /^\?(=|!|<=|<!)/u.exec(rest))) {
+      this.pos += h[0].length;
+      const behind = h[1]!.startsWith("<");
+      const negate = h[1]!.endsWith("!");
+      wrap = (body) => ({ type: "look", behind, negate, body });
+    } else if ((h = /^\?\((?:[^)]*)\)/u.exec(rest))) {
+      this.pos += h[0].length; // conditional: both branches are alternatives here
+      wrap = (body) => ({ type: "seq", items: [{ type: "unsupported", what: "conditional" }, body] });
+    } else if ((h = /^\?([aiLmsux]*)(?:-([imsx]*))?(:|\))/u.exec(rest))) {
+      this.pos += h[0].length;
+      const on = (f: string, was: boolean): boolean => (was || h![1]!.includes(f)) && !h![2]?.includes(f);
+      inner = { i: on("i", m.i), x: on("x", m.x), m: on("m", m.m), s: on("s", m.s), a: on("a", m.a) };
+      if (h[3] === ")") return EMPTY;
+      wrap = (body) => body;
+    } else {
+      wrap = (body) => body;
     }
     const body = this.alternation(inner);
     if (this.s[this.pos] !== ")") throw new Error(`missing ) at ${this.pos}`);
     this.pos++;
-    return zeroWidth ? EMPTY : body;
+    return wrap(body);
   }
 
   /** After a backslash. In a class, anchors and backreferences are not possible. */
   private escape(m: Mode, inClass: boolean): Node | null {
     const c = this.s[this.pos++]!;
     const cat = category(c);
-    if (cat) return { type: "set", set: cat };
-    if (!inClass && "AbBZ".includes(c)) return null;
+    if (cat) return { type: "set", set: cat, src: "" };
+    if (!inClass && "AbBZ".includes(c)) {
+      const kind = ({ A: "start", Z: "end", b: "word", B: "nonword" } as const)[c as "A" | "Z" | "b" | "B"];
+      return { type: "assert", kind, multiline: m.m };
+    }
     if (!inClass && /[1-9]/u.test(c)) {
       while (/\d/u.test(this.s[this.pos] ?? "")) this.pos++;
-      return null; // backreference
+      return { type: "unsupported", what: "backreference" };
     }
     const simple: Record<string, number> = { n: 10, t: 9, r: 13, f: 12, v: 11, a: 7, b: 8, "0": 0 };
     if (c in simple) return this.literal(simple[c]!, m);
     const hex = /^(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))/u.exec(this.s.slice(this.pos - 1));
     if (hex) {
       this.pos += hex[0].length - 1;
-      return { type: "set", set: range(...twice(parseInt(hex[1] ?? hex[2] ?? hex[3]!, 16))) };
+      return { type: "set", set: range(...twice(parseInt(hex[1] ?? hex[2] ?? hex[3]!, 16))), src: "" };
     }
     if (c === "N" && this.s[this.pos] === "{") {
       this.pos = this.s.indexOf("}", this.pos) + 1;
-      return { type: "set", set: ANY };
+      return { type: "set", set: ANY, src: "" };
     }
     this.pos--;
     const lit = this.s.codePointAt(this.pos)!;
@@ -190,5 +236,7 @@ export function nullable(n: Node): boolean {
     case "seq": return n.items.every(nullable);
     case "alt": return n.alts.some(nullable);
     case "repeat": return n.min === 0 || nullable(n.body);
+    case "group": return nullable(n.body);
+    default: return true;
   }
 }

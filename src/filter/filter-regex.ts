@@ -27,6 +27,13 @@ export function searchIn(c: CompiledRegex, buf: string): RegexMatch | null {
   return c.regex.search(buf);
 }
 
+/** searchIn on the linear-time engine; the caller checked that every regex has one. */
+export function searchLinearIn(c: CompiledRegex, buf: string): RegexMatch | null {
+  if (c.prefix !== "" && !buf.startsWith(c.prefix)) return null;
+  if (c.first !== null && !c.first.has(buf.charCodeAt(0))) return null;
+  return c.regex.linear()!.search(buf);
+}
+
 /**
  * fail2ban's getGroups(): every named group (undefined when it did not participate — readers treat
  * it like fail2ban's None), alt_/tuple_ folded.

@@ -10,7 +10,7 @@ import { resolveIds, type IdContext, type UseDns } from "./filter-ids.ts";
 import { contentBuffer, fullLine, splitByMatch, tupleLinesBuf, type TupleLine } from "./filter-lines.ts";
 import { MlfidCache, joinLists, type FailData } from "./filter-mlfid.ts";
 import { LineClock } from "./filter-time.ts";
-import { describeRegex, groupsOf, searchIn, StartMasks, type CompiledRegex } from "./filter-regex.ts";
+import { describeRegex, groupsOf, searchIn, searchLinearIn, StartMasks, type CompiledRegex } from "./filter-regex.ts";
 
 export type { FailData } from "./filter-mlfid.ts";
 export type { TupleLine } from "./filter-lines.ts";
@@ -142,6 +142,21 @@ export class Filter {
     this.mlfids = new MlfidCache(deps.now);
   }
 
+  /**
+   * Match on the linear-time engine (pike.ts) instead of the backtracking one: for lines the
+   * backtracking engine was abandoned on. Only when linearSupported().
+   */
+  linear = false;
+
+  /** Every regex of the filter has a linear-time form. */
+  linearSupported(): boolean {
+    return [this.prefRegex, ...this.failRegexes, ...this.ignoreRegexes].every((c) => c === null || c.regex.linear() !== null);
+  }
+
+  private search(c: CompiledRegex, buf: string): ReturnType<typeof searchIn> {
+    return this.linear ? searchLinearIn(c, buf) : searchIn(c, buf);
+  }
+
   snapshot(): FilterState {
     return { buffer: this.buffer, lastDate: this.clock.lastDate, lastTimeText: this.clock.lastTimeText, mlfids: this.mlfids.dump() };
   }
@@ -231,7 +246,7 @@ export class Filter {
     let preGroups: FailData | null = null;
     if (this.prefRegex) {
       this.probe[PROBE_SLOT] = PROBE_PREFREGEX;
-      const m = searchIn(this.prefRegex, buf);
+      const m = this.search(this.prefRegex, buf);
       if (!m) return failures;
       this.prefMatched = true;
       let content: unknown;
@@ -266,7 +281,7 @@ export class Filter {
       }
       if (mask![i] === 0) continue;
       this.probe[PROBE_SLOT] = PROBE_FAILREGEX + i;
-      const m = searchIn(fr, buf);
+      const m = this.search(fr, buf);
       if (!m) continue;
       let fail = groupsOf(fr, m);
       const split = splitByMatch(buf, m.start, m.end, m.groups, orgBuffer);
@@ -322,7 +337,7 @@ export class Filter {
     let found: number | null = null;
     for (let j = 0; j < this.ignoreRegexes.length; j++) {
       this.probe[PROBE_SLOT] = PROBE_FAILREGEX + this.failRegexes.length + j;
-      if (!searchIn(this.ignoreRegexes[j]!, buf)) continue;
+      if (!this.search(this.ignoreRegexes[j]!, buf)) continue;
       found = j;
       this.onIgnoreRegex?.(j);
       if ((!this.checkAllRegex || this.maxLines > 1) && split) this.buffer = split.unmatched;
