@@ -2,7 +2,8 @@
 // batches, in order, and answers each process() call with one result per line. A watchdog
 // abandons a line that runs over the line budget: the worker is terminated and restarted from
 // the filter state after the last completed range, the lines before the stuck one are sent
-// again, and the jail moves on with the next line.
+// again, the stuck line is decided on the linear-time engine (src/filter/pike.ts) when the
+// filter's regexes allow it, and the jail moves on with the next line.
 import type { FilterDefinition } from "../config/filter-reader.ts";
 import { TimeZone } from "../filter/date/tz.ts";
 import { Filter, PROBE_SLOT, type FilterFailure, type FilterState } from "../filter/filter.ts";
@@ -23,6 +24,8 @@ export interface AbandonedLine {
   /** Probe slot of the step that was running (Filter.probeName turns it into a regex). */
   slot: number;
   budgetMs: number;
+  /** What the linear-time engine made of it. */
+  outcome: { decided: true; failures: readonly FilterFailure[] } | { decided: false; why: string };
 }
 
 export interface FilterStageOptions {
@@ -48,9 +51,13 @@ const ABANDONED: LineResult = Object.freeze({ failures: NO_FAILURES.failures, ab
 const MAX_BATCH = 4096;
 /** Worker failures in a row (no range completed in between) before matching moves to the main thread. */
 const MAX_CRASHES = 3;
+/** Budget of the linear-time retry, in line budgets: it is linear, but in a 64 KiB line. */
+const LINEAR_BUDGETS = 20;
 
 interface Part { lines: LogLine[]; resolve: (r: LineResult[]) => void }
-interface Batch { parts: Part[]; lines: LogLine[]; results: LineResult[]; ranges: [number, number][] }
+/** `linear`: the one abandoned line at `from`, retried on the linear engine; `slot` of its abandon. */
+interface Range { from: number; to: number; linear?: { slot: number } }
+interface Batch { parts: Part[]; lines: LogLine[]; results: LineResult[]; ranges: Range[] }
 
 /**
  * Where the worker's code is: next to this file in the source tree; in the compiled binary,
@@ -67,7 +74,7 @@ export class FilterStage {
   private pending: Part[] = [];
   private batch: Batch | null = null;
   private rangeId = 0;
-  private sent: { id: number; from: number; to: number } | null = null;
+  private sent: ({ id: number } & Range) | null = null;
   private watchdog: ReturnType<typeof setInterval> | null = null;
   private stuck = { range: 0, line: -1, since: 0 };
   private stopped = false;
@@ -124,7 +131,7 @@ export class FilterStage {
       n += p.lines.length;
     }
     const lines = parts.length === 1 ? parts[0]!.lines : parts.flatMap((p) => p.lines);
-    this.batch = { parts, lines, results: new Array<LineResult>(lines.length).fill(NO_FAILURES), ranges: [[0, lines.length]] };
+    this.batch = { parts, lines, results: new Array<LineResult>(lines.length).fill(NO_FAILURES), ranges: [{ from: 0, to: lines.length }] };
     this.sendRange();
   }
 
@@ -132,10 +139,11 @@ export class FilterStage {
     const b = this.batch!;
     const r = b.ranges.shift();
     if (!r) return this.finish(b);
-    const [from, to] = r;
+    const { from, to } = r;
     if (from >= to) return this.sendRange();
     if (this.local) {
-      this.matchHere(b.lines.slice(from, to)).forEach((res, i) => (b.results[from + i] = res));
+      if (r.linear) this.o.onAbandoned({ line: b.lines[from]!, slot: r.linear.slot, budgetMs: this.o.budgetMs, outcome: { decided: false, why: "the filter worker failed" } });
+      else this.matchHere(b.lines.slice(from, to)).forEach((res, i) => (b.results[from + i] = res));
       return this.sendRange();
     }
     const id = ++this.rangeId;
@@ -145,8 +153,8 @@ export class FilterStage {
       texts[i - from] = b.lines[i]!.text;
       times[i - from] = b.lines[i]!.time;
     }
-    this.sent = { id, from, to };
-    const msg: ToWorker = { type: "range", id, now: this.o.now(), texts, times };
+    this.sent = { id, ...r };
+    const msg: ToWorker = { type: "range", id, now: this.o.now(), texts, times, linear: r.linear !== undefined };
     (this.worker ?? this.start()).postMessage(msg);
     this.startWatchdog();
   }
@@ -154,13 +162,19 @@ export class FilterStage {
   private onResult(w: Worker, r: RangeResult): void {
     if (w !== this.worker || !this.sent || r.id !== this.sent.id) return; // a terminated worker's late answer
     const b = this.batch!;
-    const from = this.sent.from;
+    const { from, linear } = this.sent;
     this.sent = null;
     this.crashes = 0;
     this.state = r.state;
-    for (const [i, failures] of r.hits) b.results[from + i] = { failures };
+    for (const [i, failures] of r.hits) b.results[from + i] = { failures, ...(linear ? { abandoned: true as const } : {}) };
     for (const [i, error] of r.errors) b.results[from + i] = { failures: [], error };
     for (const w of r.warnings) this.o.warn(w);
+    if (linear) {
+      const outcome = r.undecided
+        ? { decided: false as const, why: "a regex of the filter has no linear-time form (backreference, conditional, atomic group or wide lookbehind)" }
+        : { decided: true as const, failures: b.results[from]!.failures };
+      this.o.onAbandoned({ line: b.lines[from]!, slot: linear.slot, budgetMs: this.o.budgetMs, outcome });
+    }
     this.sendRange();
   }
 
@@ -177,6 +191,7 @@ export class FilterStage {
     if (this.watchdog) return;
     // a quarter of the budget: a line is abandoned between 1 and 1.25 budgets after it started
     this.watchdog = setInterval(() => this.check(), Math.max(5, this.o.budgetMs / 4));
+    this.watchdog.unref?.();
   }
 
   private stopWatchdog(): void {
@@ -196,14 +211,14 @@ export class FilterStage {
       this.stuck = { range, line, since: t };
       return;
     }
-    if (t - this.stuck.since < this.o.budgetMs) return;
+    if (t - this.stuck.since < this.o.budgetMs * (this.sent.linear ? LINEAR_BUDGETS : 1)) return;
     this.abandon(line, this.progress[PROBE_SLOT]!);
   }
 
   /** Terminates the worker stuck on line `index` of the range in flight and goes on without it. */
   private abandon(index: number, slot: number): void {
     const b = this.batch!;
-    const { from, to } = this.sent!;
+    const { from, to, linear } = this.sent!;
     const k = from + index;
     this.worker?.terminate();
     this.worker = null;
@@ -211,9 +226,14 @@ export class FilterStage {
     this.stuck = { range: 0, line: -1, since: 0 };
     Atomics.store(this.progress, PROGRESS_RANGE, 0);
     b.results[k] = ABANDONED;
-    // the lines before it are processed again from the state before the range: same results
-    b.ranges.unshift([from, k], [k + 1, to]);
-    this.o.onAbandoned({ line: b.lines[k]!, slot, budgetMs: this.o.budgetMs });
+    if (linear) {
+      const why = `the linear-time engine took longer than ${LINEAR_BUDGETS} line budgets too`;
+      this.o.onAbandoned({ line: b.lines[k]!, slot: linear.slot, budgetMs: this.o.budgetMs, outcome: { decided: false, why } });
+    } else {
+      // the lines before it are processed again from the state before the range (same
+      // results); the line itself once more on the linear-time engine; then the rest
+      b.ranges.unshift({ from, to: k }, { from: k, to: k + 1, linear: { slot } }, { from: k + 1, to });
+    }
     this.sendRange();
   }
 
@@ -228,18 +248,18 @@ export class FilterStage {
       this.worker?.terminate();
       this.worker = null;
       this.stopWatchdog();
-      const { from, to } = this.sent;
+      const { id: _id, ...range } = this.sent;
       this.sent = null;
-      this.batch!.ranges.unshift([from, to]);
+      this.batch!.ranges.unshift(range);
       return this.sendRange();
     }
     // a worker that died before it began the range (e.g. while loading) has no line to blame
     if (!started) {
       this.worker?.terminate();
       this.worker = null;
-      const { from, to } = this.sent;
+      const { id: _id, ...range } = this.sent;
       this.sent = null;
-      this.batch!.ranges.unshift([from, to]);
+      this.batch!.ranges.unshift(range);
       return this.sendRange();
     }
     this.abandon(this.progress[PROGRESS_LINE]!, this.progress[PROBE_SLOT]!);

@@ -32,6 +32,8 @@ export interface RangeMessage {
   texts: string[];
   /** Known times (journal), undefined for file lines. */
   times: (number | undefined)[];
+  /** Match on the linear-time engine (a line the backtracking engine was abandoned on). */
+  linear: boolean;
 }
 
 export interface RangeResult {
@@ -45,6 +47,8 @@ export interface RangeResult {
   warnings: string[];
   /** The filter's state after the range's last line. */
   state: FilterState;
+  /** A linear range the filter cannot run (a regex the linear engine cannot express). */
+  undecided: boolean;
 }
 
 export type ToWorker = InitMessage | RangeMessage;

@@ -31,6 +31,8 @@ function range(m: RangeMessage): RangeResult {
   warnings = [];
   const hits: [number, FilterFailure[]][] = [];
   const errors: [number, string][] = [];
+  if (m.linear && !f.linearSupported()) return { type: "result", id: m.id, hits, errors, warnings, state: f.snapshot(), undecided: true };
+  f.linear = m.linear;
   Atomics.store(progress, PROGRESS_RANGE, m.id);
   for (let i = 0; i < m.texts.length; i++) {
     progress[PROGRESS_LINE] = i;
@@ -42,9 +44,10 @@ function range(m: RangeMessage): RangeResult {
       errors.push([i, (e as Error).message]);
     }
   }
+  f.linear = false;
   progress[PROBE_SLOT] = 0;
   Atomics.store(progress, PROGRESS_RANGE, 0);
-  return { type: "result", id: m.id, hits, errors, warnings, state: f.snapshot() };
+  return { type: "result", id: m.id, hits, errors, warnings, state: f.snapshot(), undecided: false };
 }
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {

@@ -204,6 +204,11 @@ export function describeAbandoned(a: AbandonedLine, filter: Filter): string {
   const which = r.kind === "date pattern" ? "the date detector" : `${r.kind} ${r.index}`;
   const at = a.line.cursor !== undefined ? `journal cursor ${a.line.cursor}` : a.line.pos > 0 ? `line ending at byte ${a.line.pos}` : "";
   const text = a.line.text.length > 300 ? `${a.line.text.slice(0, 300)}… (${a.line.text.length} chars)` : a.line.text;
-  return `Line abandoned after ${a.budgetMs} ms (linebudget) in ${which}: ${r.pattern} — not matched, not counted; ` +
+  const o = a.outcome;
+  const ids = o.decided ? o.failures.filter((f) => f.fid !== null && !f.data["nofail"]).map((f) => f.fid) : [];
+  const outcome = !o.decided
+    ? `not decided (${o.why}): not matched, not counted`
+    : ids.length ? `decided on the linear-time engine: failure of ${ids.join(", ")} (counted)` : "decided on the linear-time engine: no failure";
+  return `Line abandoned after ${a.budgetMs} ms (linebudget) in ${which}: ${r.pattern} — ${outcome}; ` +
     `source ${a.line.source}${at ? `, ${at}` : ""}: ${text}`;
 }

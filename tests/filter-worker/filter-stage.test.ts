@@ -80,6 +80,32 @@ test("a line over the budget is abandoned and named; the lines around it are dec
   expect(abandoned.length).toBe(2);
 });
 
+// The first alternative backtracks exponentially and fails; the second matches. JavaScriptCore
+// gives up after seconds and answers "no match" — the linear-time engine finds the failure.
+const slowMatch: FilterDefinition = {
+  name: "slowmatch",
+  file: "slowmatch.conf",
+  failregex: [String.raw`^(?:(?:a+)+c|a+b) from <HOST>$`],
+  ignoreregex: [],
+  datepattern: "{NONE}",
+  options: {},
+};
+
+test("an abandoned line is decided on the linear-time engine: a failure the backtracking engine would drop", async () => {
+  const abandoned: AbandonedLine[] = [];
+  const s = stage(slowMatch, { onAbandoned: (a) => abandoned.push(a) });
+  const results = await s.process(asLines(["ab from 192.0.2.20", "a".repeat(40) + "b from 192.0.2.21", "ab from 192.0.2.22"]));
+  expect(results.map((r) => r.failures.map((x) => x.fid))).toEqual([["192.0.2.20"], ["192.0.2.21"], ["192.0.2.22"]]);
+  expect(results.map((r) => r.abandoned ?? false)).toEqual([false, true, false]);
+  expect(abandoned.length).toBe(1);
+  expect(abandoned[0]!.outcome.decided).toBe(true);
+  // a filter with a backreference has no linear form: the line stays undecided, and says so
+  const other: AbandonedLine[] = [];
+  const t = stage(twoLine, { onAbandoned: (a) => other.push(a) });
+  await t.process(asLines(["x " + "a".repeat(40)]));
+  expect(other.map((a) => a.outcome)).toEqual([{ decided: false, why: expect.stringContaining("no linear-time form") }]);
+});
+
 test("a worker that cannot run: after three failures the jail matches on the main thread, loudly", async () => {
   const dir = mkdtempSync(join(tmpdir(), "f2b-broken-"));
   try {

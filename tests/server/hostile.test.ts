@@ -3,7 +3,8 @@
 // hostile line is still being matched — shown by order of events, not by timing thresholds:
 // the grafana jail's line budget (1 s) is far longer than a ban or a ping takes, and every
 // observation is made before that jail has given up its first hostile line. Then: each hostile
-// line is abandoned with a WARNING, counted (status, /metrics), and the jail goes on.
+// line is abandoned with a WARNING, decided on the linear-time engine, counted (status,
+// /metrics), and the jail goes on.
 import { afterEach, expect, test } from "bun:test";
 import { appendFileSync, copyFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -73,6 +74,8 @@ test.skipIf(!haveStock)("a jail stuck on hostile lines stalls neither the other 
   const warnings = sink.lines.filter((l) => l.includes("WARNING") && l.includes("[grafana] Line abandoned"));
   expect(warnings.length).toBe(HOSTILE_LINES);
   expect(warnings[0]).toContain("Line abandoned after 1000 ms (linebudget) in failregex 0: ^(?: lvl=err?or)?");
+  // and then decided anyway on the linear-time engine (these lines are not failures)
+  expect(warnings.every((w) => w.includes("— decided on the linear-time engine: no failure;"))).toBe(true);
   expect(warnings[0]).toContain(`source ${glog}, line ending at byte `);
   const metrics = await api.text("/metrics");
   expect(metrics).toContain(`f2b_filter_lines_abandoned_total{jail="grafana"} ${HOSTILE_LINES}`);
