@@ -245,6 +245,7 @@ export class FilterStage {
       this.o.error(`filter worker failed ${this.crashes} times in a row (${message}); matching this jail's lines on the main thread, without a line budget`);
       this.local = new Filter(this.o.def, { now: this.o.now, tz: TimeZone.fromEnv(this.o.tz), dns: this.o.dns, warn: this.o.warn }, this.o.opts);
       if (this.state) this.local.restore(this.state);
+      this.local.linearForExponential();
       this.worker?.terminate();
       this.worker = null;
       this.stopWatchdog();

@@ -23,15 +23,22 @@ function init(m: InitMessage): void {
   // the probe slot lives in the shared progress array (the same index by construction)
   filter.probe = progress;
   if (m.state) filter.restore(m.state);
+  // said once per jail, by the first worker (a restarted one continues from a state)
+  for (const x of filter.linearForExponential()) {
+    if (!m.state) warnings.push(`${x.kind} ${x.number} can backtrack exponentially (the repeat ${x.loop.slice(0, 120)}); it runs on the linear-time engine`);
+  }
 }
 
 function range(m: RangeMessage): RangeResult {
   const f = filter!;
   now = m.now;
-  warnings = [];
   const hits: [number, FilterFailure[]][] = [];
   const errors: [number, string][] = [];
-  if (m.linear && !f.linearSupported()) return { type: "result", id: m.id, hits, errors, warnings, state: f.snapshot(), undecided: true };
+  if (m.linear && !f.linearSupported()) {
+    const said = warnings;
+    warnings = [];
+    return { type: "result", id: m.id, hits, errors, warnings: said, state: f.snapshot(), undecided: true };
+  }
   f.linear = m.linear;
   Atomics.store(progress, PROGRESS_RANGE, m.id);
   for (let i = 0; i < m.texts.length; i++) {
@@ -47,7 +54,9 @@ function range(m: RangeMessage): RangeResult {
   f.linear = false;
   progress[PROBE_SLOT] = 0;
   Atomics.store(progress, PROGRESS_RANGE, 0);
-  return { type: "result", id: m.id, hits, errors, warnings, state: f.snapshot(), undecided: false };
+  const said = warnings;
+  warnings = [];
+  return { type: "result", id: m.id, hits, errors, warnings: said, state: f.snapshot(), undecided: false };
 }
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {

@@ -12,6 +12,8 @@ export interface CompiledRegex {
   first: ReadonlySet<number> | null;
   /** Has alt_/tuple_ groups that fail2ban folds into their base name. */
   folds: boolean;
+  /** Always matched on the linear-time engine (it can backtrack exponentially): Filter.linearForExponential. */
+  linear?: boolean;
 }
 
 export function describeRegex(regex: Regex, multiline: boolean): CompiledRegex {

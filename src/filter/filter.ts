@@ -11,6 +11,7 @@ import { contentBuffer, fullLine, splitByMatch, tupleLinesBuf, type TupleLine } 
 import { MlfidCache, joinLists, type FailData } from "./filter-mlfid.ts";
 import { LineClock } from "./filter-time.ts";
 import { describeRegex, groupsOf, searchIn, searchLinearIn, StartMasks, type CompiledRegex } from "./filter-regex.ts";
+import { exponentialRegexes, type ExponentialRegex } from "./backtrack-check.ts";
 
 export type { FailData } from "./filter-mlfid.ts";
 export type { TupleLine } from "./filter-lines.ts";
@@ -154,7 +155,24 @@ export class Filter {
   }
 
   private search(c: CompiledRegex, buf: string): ReturnType<typeof searchIn> {
-    return this.linear ? searchLinearIn(c, buf) : searchIn(c, buf);
+    return this.linear || c.linear ? searchLinearIn(c, buf) : searchIn(c, buf);
+  }
+
+  /**
+   * Regexes the static check flags (backtrack-check.ts) are matched on the linear-time engine
+   * from now on, when it can express them: slower per line, but no line can make them
+   * backtrack. Returns what was switched ("failregex 1"), for the log.
+   */
+  linearForExponential(): ExponentialRegex[] {
+    const switched: ExponentialRegex[] = [];
+    const byKind = { prefregex: this.prefRegex ? [this.prefRegex] : [], failregex: this.failRegexes, ignoreregex: this.ignoreRegexes };
+    for (const x of exponentialRegexes(this)) {
+      const c = byKind[x.kind][x.number - 1]!;
+      if (c.regex.linear() === null) continue;
+      c.linear = true;
+      switched.push(x);
+    }
+    return switched;
   }
 
   snapshot(): FilterState {

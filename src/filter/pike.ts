@@ -75,12 +75,19 @@ export function compilePike(pattern: string, multiline: boolean): PikeRegex | nu
 function charTest(src: string): (cp: number) => boolean {
   const t = translatePythonRegex(src);
   const re = new RegExp(`^(?:${t.source})$`, t.flags.replace(/[gy]/gu, ""));
-  const cache = new Map<number, boolean>();
+  // Latin-1 in an array (0 = not known yet, 1 = no, 2 = yes), the rest in a bounded map
+  const low = new Uint8Array(256);
+  const high = new Map<number, boolean>();
   return (cp) => {
-    let v = cache.get(cp);
+    if (cp < 256) {
+      let v = low[cp]!;
+      if (v === 0) low[cp] = v = re.test(String.fromCharCode(cp)) ? 2 : 1;
+      return v === 2;
+    }
+    let v = high.get(cp);
     if (v === undefined) {
       v = re.test(String.fromCodePoint(cp));
-      if (cache.size < 4096) cache.set(cp, v);
+      if (high.size < 4096) high.set(cp, v);
     }
     return v;
   };
@@ -95,7 +102,13 @@ function compile(root: Node, slots: number): Program {
   };
   const gen = (n: Node): void => {
     switch (n.type) {
-      case "set": emit({ op: "char", test: charTest(n.src) }); return;
+      case "set": {
+        // a plain literal (no flags, no escape): compare the code point
+        const cp = n.src.codePointAt(0)!;
+        const plain = n.src.length === (cp > 0xffff ? 2 : 1) && !"\\[.".includes(n.src);
+        emit({ op: "char", test: plain ? (c) => c === cp : charTest(n.src) });
+        return;
+      }
       case "empty": return;
       case "unsupported": throw new Unsupported(n.what);
       case "seq": n.items.forEach(gen); return;

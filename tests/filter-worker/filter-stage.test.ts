@@ -3,7 +3,7 @@
 // regex that was running, and the jail goes on with its multi-line state intact.
 import { afterEach, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { embeddedFS } from "../../src/config/fs.ts";
@@ -12,6 +12,7 @@ import { Filter } from "../../src/filter/filter.ts";
 import { FilterStage, type AbandonedLine, type FilterStageOptions } from "../../src/filter-worker/filter-stage.ts";
 import type { LogLine } from "../../src/source/types.ts";
 import { tableResolver } from "../../src/system/resolver.ts";
+import { HOSTILE, stockFilter } from "../filters/hostile-lines.ts";
 
 const NOW = 1_763_800_000;
 const stages: FilterStage[] = [];
@@ -52,11 +53,12 @@ test("the worker finds what the in-process filter finds, for any batching (seede
 });
 
 // A two-line failure ("session N user U" then "session N failed from HOST") and a failregex
-// that backtracks exponentially on "x aaaa…".
+// that backtracks polynomially (O(n⁵), seconds on "x " + 200 "a"; the static check flags only
+// exponential ones, which the worker runs on the linear-time engine anyway).
 const twoLine: FilterDefinition = {
   name: "twoline",
   file: "twoline.conf",
-  failregex: [String.raw`^user \S+ session (\d+)\n(?:.*\n)*?session \1 failed from <HOST>$`, String.raw`^x (?:a+)+ from <HOST>$`],
+  failregex: [String.raw`^user \S+ session (\d+)\n(?:.*\n)*?session \1 failed from <HOST>$`, String.raw`^x a*a*a*a*a* from <HOST>$`],
   ignoreregex: [],
   maxlines: 3,
   datepattern: "{NONE}",
@@ -66,7 +68,7 @@ const twoLine: FilterDefinition = {
 test("a line over the budget is abandoned and named; the lines around it are decided; the buffer survives", async () => {
   const abandoned: AbandonedLine[] = [];
   const s = stage(twoLine, { onAbandoned: (a) => abandoned.push(a) });
-  const hostile = "x " + "a".repeat(40);
+  const hostile = "x " + "a".repeat(200);
   const results = await s.process(asLines(["user bob session 7", "x a from 192.0.2.1", hostile, "session 7 failed from 192.0.2.7", "x a from 192.0.2.2"]));
   expect(results.map((r) => r.failures.map((x) => x.fid))).toEqual([[], ["192.0.2.1"], [], ["192.0.2.7"], ["192.0.2.2"]]);
   expect(results.map((r) => r.abandoned ?? false)).toEqual([false, false, true, false, false]);
@@ -80,12 +82,12 @@ test("a line over the budget is abandoned and named; the lines around it are dec
   expect(abandoned.length).toBe(2);
 });
 
-// The first alternative backtracks exponentially and fails; the second matches. JavaScriptCore
-// gives up after seconds and answers "no match" — the linear-time engine finds the failure.
+// The first alternative backtracks for seconds (O(n⁵)) and fails; the second matches: over the
+// budget, abandoned, and the linear-time engine finds the failure.
 const slowMatch: FilterDefinition = {
   name: "slowmatch",
   file: "slowmatch.conf",
-  failregex: [String.raw`^(?:(?:a+)+c|a+b) from <HOST>$`],
+  failregex: [String.raw`^(?:a*a*a*a*a*c|a+b) from <HOST>$`],
   ignoreregex: [],
   datepattern: "{NONE}",
   options: {},
@@ -94,7 +96,7 @@ const slowMatch: FilterDefinition = {
 test("an abandoned line is decided on the linear-time engine: a failure the backtracking engine would drop", async () => {
   const abandoned: AbandonedLine[] = [];
   const s = stage(slowMatch, { onAbandoned: (a) => abandoned.push(a) });
-  const results = await s.process(asLines(["ab from 192.0.2.20", "a".repeat(40) + "b from 192.0.2.21", "ab from 192.0.2.22"]));
+  const results = await s.process(asLines(["ab from 192.0.2.20", "a".repeat(200) + "b from 192.0.2.21", "ab from 192.0.2.22"]));
   expect(results.map((r) => r.failures.map((x) => x.fid))).toEqual([["192.0.2.20"], ["192.0.2.21"], ["192.0.2.22"]]);
   expect(results.map((r) => r.abandoned ?? false)).toEqual([false, true, false]);
   expect(abandoned.length).toBe(1);
@@ -102,8 +104,20 @@ test("an abandoned line is decided on the linear-time engine: a failure the back
   // a filter with a backreference has no linear form: the line stays undecided, and says so
   const other: AbandonedLine[] = [];
   const t = stage(twoLine, { onAbandoned: (a) => other.push(a) });
-  await t.process(asLines(["x " + "a".repeat(40)]));
+  await t.process(asLines(["x " + "a".repeat(200)]));
   expect(other.map((a) => a.outcome)).toEqual([{ decided: false, why: expect.stringContaining("no linear-time form") }]);
+});
+
+test.skipIf(!existsSync("/etc/fail2ban/filter.d/grafana.conf"))("a regex the static check flags runs on the linear-time engine in the worker: stock grafana's hostile lines need no abandoning", async () => {
+  const abandoned: AbandonedLine[] = [];
+  const warnings: string[] = [];
+  const s = stage(stockFilter("grafana"), { onAbandoned: (a) => abandoned.push(a), warn: (w) => warnings.push(w) });
+  const grafana = HOSTILE.find((c) => c.filter === "grafana")!;
+  // 300 tokens: seconds in JavaScriptCore for each line, far over the 100 ms budget
+  const results = await s.process(asLines([grafana.line(300), grafana.line(300), grafana.failure.line]));
+  expect(results.map((r) => r.failures.map((x) => x.fid))).toEqual([[], [], [grafana.failure.ip]]);
+  expect(abandoned).toEqual([]);
+  expect(warnings.filter((w) => w.includes("backtrack"))).toEqual([expect.stringMatching(/^failregex 1 can backtrack exponentially \(the repeat .*\); it runs on the linear-time engine$/u)]);
 });
 
 test("a worker that cannot run: after three failures the jail matches on the main thread, loudly", async () => {
