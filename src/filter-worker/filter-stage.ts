@@ -6,6 +6,7 @@
 // filter's regexes allow it, and the jail moves on with the next line.
 import type { FilterDefinition } from "../config/filter-reader.ts";
 import { TimeZone } from "../filter/date/tz.ts";
+import type { ExponentialRegex } from "../filter/backtrack-check.ts";
 import { Filter, PROBE_SLOT, type FilterFailure, type FilterState } from "../filter/filter.ts";
 import type { LogLine } from "../source/types.ts";
 import type { Resolver } from "../system/resolver.ts";
@@ -71,6 +72,8 @@ export class FilterStage {
   private worker: Worker | null = null;
   private readonly progress = new Int32Array(new SharedArrayBuffer(PROGRESS_LENGTH * 4));
   private state: FilterState | null = null;
+  /** What the first worker's static check switched to the linear engine (null: not known yet). */
+  private linear: ExponentialRegex[] | null = null;
   private pending: Part[] = [];
   private batch: Batch | null = null;
   private rangeId = 0;
@@ -110,7 +113,7 @@ export class FilterStage {
     w.unref();
     w.onmessage = (ev: MessageEvent<RangeResult>) => this.onResult(w, ev.data);
     w.onerror = (ev) => this.onCrash(w, ev.message);
-    const init: ToWorker = { type: "init", def: this.o.def, opts: this.o.opts, tz: this.o.tz, progress: this.progress.buffer as SharedArrayBuffer, state: this.state };
+    const init: ToWorker = { type: "init", def: this.o.def, opts: this.o.opts, tz: this.o.tz, progress: this.progress.buffer as SharedArrayBuffer, state: this.state, linear: this.linear };
     w.postMessage(init);
     this.worker = w;
     return w;
@@ -166,6 +169,7 @@ export class FilterStage {
     this.sent = null;
     this.crashes = 0;
     this.state = r.state;
+    this.linear = r.linear;
     for (const [i, failures] of r.hits) b.results[from + i] = { failures, ...(linear ? { abandoned: true as const } : {}) };
     for (const [i, error] of r.errors) b.results[from + i] = { failures: [], error };
     for (const w of r.warnings) this.o.warn(w);
@@ -245,7 +249,7 @@ export class FilterStage {
       this.o.error(`filter worker failed ${this.crashes} times in a row (${message}); matching this jail's lines on the main thread, without a line budget`);
       this.local = new Filter(this.o.def, { now: this.o.now, tz: TimeZone.fromEnv(this.o.tz), dns: this.o.dns, warn: this.o.warn }, this.o.opts);
       if (this.state) this.local.restore(this.state);
-      this.local.linearForExponential();
+      this.local.linearForExponential(this.linear ?? undefined);
       this.worker?.terminate();
       this.worker = null;
       this.stopWatchdog();

@@ -1,6 +1,7 @@
 // Messages between a jail's FilterStage (main thread) and its filter worker. Everything here
 // is structured-clone-able: the worker rebuilds the Filter from the same data the jail has.
 import type { FilterDefinition } from "../config/filter-reader.ts";
+import type { ExponentialRegex } from "../filter/backtrack-check.ts";
 import type { FilterFailure, FilterOptions, FilterState } from "../filter/filter.ts";
 
 /** Indices into the progress array the worker writes and the watchdog reads. */
@@ -22,6 +23,8 @@ export interface InitMessage {
   progress: SharedArrayBuffer;
   /** Filter state to continue from (a restarted worker), null for a fresh filter. */
   state: FilterState | null;
+  /** Regexes an earlier worker switched to the linear-time engine; null: check them here. */
+  linear: ExponentialRegex[] | null;
 }
 
 export interface RangeMessage {
@@ -49,6 +52,8 @@ export interface RangeResult {
   state: FilterState;
   /** A linear range the filter cannot run (a regex the linear engine cannot express). */
   undecided: boolean;
+  /** Regexes this worker runs on the linear-time engine (for the next worker's init). */
+  linear: ExponentialRegex[];
 }
 
 export type ToWorker = InitMessage | RangeMessage;

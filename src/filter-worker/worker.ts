@@ -6,6 +6,7 @@ import { TimeZone } from "../filter/date/tz.ts";
 import { Filter, PROBE_SLOT, type FilterFailure } from "../filter/filter.ts";
 import { createSystemDeps } from "../system/deps.ts";
 import { discardLog } from "../system/log.ts";
+import type { ExponentialRegex } from "../filter/backtrack-check.ts";
 import { PROGRESS_LINE, PROGRESS_RANGE, type InitMessage, type RangeMessage, type RangeResult, type ToWorker } from "./protocol.ts";
 
 declare const self: Worker;
@@ -14,6 +15,7 @@ let filter: Filter | null = null;
 let progress: Int32Array<ArrayBufferLike> = new Int32Array(3);
 let now = 0;
 let warnings: string[] = [];
+let linear: ExponentialRegex[] = [];
 
 function init(m: InitMessage): void {
   progress = new Int32Array(m.progress);
@@ -23,9 +25,10 @@ function init(m: InitMessage): void {
   // the probe slot lives in the shared progress array (the same index by construction)
   filter.probe = progress;
   if (m.state) filter.restore(m.state);
-  // said once per jail, by the first worker (a restarted one continues from a state)
-  for (const x of filter.linearForExponential()) {
-    if (!m.state) warnings.push(`${x.kind} ${x.number} can backtrack exponentially (the repeat ${x.loop.slice(0, 120)}); it runs on the linear-time engine`);
+  linear = filter.linearForExponential(m.linear ?? undefined);
+  // said once per jail, by the worker that ran the check
+  if (m.linear === null) {
+    for (const x of linear) warnings.push(`${x.kind} ${x.number} can backtrack exponentially (the repeat ${x.loop.slice(0, 120)}); it runs on the linear-time engine`);
   }
 }
 
@@ -37,7 +40,7 @@ function range(m: RangeMessage): RangeResult {
   if (m.linear && !f.linearSupported()) {
     const said = warnings;
     warnings = [];
-    return { type: "result", id: m.id, hits, errors, warnings: said, state: f.snapshot(), undecided: true };
+    return { type: "result", id: m.id, hits, errors, warnings: said, state: f.snapshot(), undecided: true, linear };
   }
   f.linear = m.linear;
   Atomics.store(progress, PROGRESS_RANGE, m.id);
@@ -56,7 +59,7 @@ function range(m: RangeMessage): RangeResult {
   Atomics.store(progress, PROGRESS_RANGE, 0);
   const said = warnings;
   warnings = [];
-  return { type: "result", id: m.id, hits, errors, warnings: said, state: f.snapshot(), undecided: false };
+  return { type: "result", id: m.id, hits, errors, warnings: said, state: f.snapshot(), undecided: false, linear };
 }
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {

@@ -163,10 +163,11 @@ export class Filter {
    * from now on, when it can express them: slower per line, but no line can make them
    * backtrack. Returns what was switched ("failregex 1"), for the log.
    */
-  linearForExponential(): ExponentialRegex[] {
+  linearForExponential(known?: readonly ExponentialRegex[]): ExponentialRegex[] {
     const switched: ExponentialRegex[] = [];
     const byKind = { prefregex: this.prefRegex ? [this.prefRegex] : [], failregex: this.failRegexes, ignoreregex: this.ignoreRegexes };
-    for (const x of exponentialRegexes(this)) {
+    // `known`: the answer of an earlier check on the same filter (a restarted worker)
+    for (const x of known ?? exponentialRegexes(this)) {
       const c = byKind[x.kind][x.number - 1]!;
       if (c.regex.linear() === null) continue;
       c.linear = true;
