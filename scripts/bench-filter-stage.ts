@@ -43,7 +43,8 @@ await measure("in-process Filter.processLine", async () => {
   for (const l of lines) n += f.processLine(l.text).length;
   return n;
 });
-const stage = new FilterStage({ def, opts: { findTime: 600 }, tz: process.env.TZ, budgetMs: 100, now, dns: tableResolver({}), warn: () => {}, error: console.error, onAbandoned: () => {} });
+let abandoned = 0;
+const stage = new FilterStage({ def, opts: { findTime: 600 }, tz: process.env.TZ, budgetMs: 100, now, dns: tableResolver({}), warn: () => {}, error: console.error, onAbandoned: () => abandoned++ });
 await measure("FilterStage start-up (worker, filter compiled, one line)", async () => (await stage.process(lines.slice(0, 1)))[0]!.failures.length);
 await measure(`FilterStage (worker), ${chunk}-line chunks`, async () => {
   const calls: Promise<number>[] = [];
@@ -54,3 +55,4 @@ await measure(`FilterStage (worker), ${chunk}-line chunks`, async () => {
   stage.stop();
   return n;
 });
+console.log(`abandoned lines: ${abandoned}`);

@@ -10,7 +10,8 @@ import type { ExponentialRegex } from "../filter/backtrack-check.ts";
 import { Filter, PROBE_SLOT, type FilterFailure, type FilterState } from "../filter/filter.ts";
 import type { LogLine } from "../source/types.ts";
 import type { Resolver } from "../system/resolver.ts";
-import { PROGRESS_LENGTH, PROGRESS_LINE, PROGRESS_RANGE, type RangeResult, type ToWorker, type WorkerFilterOptions } from "./protocol.ts";
+import { readFileSync } from "node:fs";
+import { PROGRESS_LENGTH, PROGRESS_LINE, PROGRESS_RANGE, PROGRESS_TID, type RangeResult, type ToWorker, type WorkerFilterOptions } from "./protocol.ts";
 
 export interface LineResult {
   failures: readonly FilterFailure[];
@@ -79,7 +80,7 @@ export class FilterStage {
   private rangeId = 0;
   private sent: ({ id: number } & Range) | null = null;
   private watchdog: ReturnType<typeof setInterval> | null = null;
-  private stuck = { range: 0, line: -1, since: 0 };
+  private stuck = { range: 0, line: -1, since: 0, cpu: 0 };
   private stopped = false;
   private crashes = 0;
   /** Set when workers keep failing: the jail's lines are matched here, on the main thread. */
@@ -208,14 +209,20 @@ export class FilterStage {
     const line = this.progress[PROGRESS_LINE]!;
     const t = performance.now();
     if (!this.sent || range !== this.sent.id) {
-      this.stuck = { range: 0, line: -1, since: t };
+      this.stuck = { range: 0, line: -1, since: t, cpu: 0 };
       return;
     }
+    const tid = this.progress[PROGRESS_TID]!;
     if (range !== this.stuck.range || line !== this.stuck.line) {
-      this.stuck = { range, line, since: t };
+      this.stuck = { range, line, since: t, cpu: threadCpuMs(tid) };
       return;
     }
-    if (t - this.stuck.since < this.o.budgetMs * (this.sent.linear ? LINEAR_BUDGETS : 1)) return;
+    const budget = this.o.budgetMs * (this.sent.linear ? LINEAR_BUDGETS : 1);
+    if (t - this.stuck.since < budget) return;
+    // a starved machine (or a GC pause) is not the line's fault: the worker's own CPU time must
+    // have reached the budget too (10 ms clock ticks), when the kernel tells it
+    const cpu = threadCpuMs(tid);
+    if (!Number.isNaN(cpu) && !Number.isNaN(this.stuck.cpu) && cpu - this.stuck.cpu + 10 < budget) return;
     this.abandon(line, this.progress[PROBE_SLOT]!);
   }
 
@@ -227,7 +234,7 @@ export class FilterStage {
     this.worker?.terminate();
     this.worker = null;
     this.sent = null;
-    this.stuck = { range: 0, line: -1, since: 0 };
+    this.stuck = { range: 0, line: -1, since: 0, cpu: 0 };
     Atomics.store(this.progress, PROGRESS_RANGE, 0);
     b.results[k] = ABANDONED;
     if (linear) {
@@ -281,5 +288,18 @@ export class FilterStage {
         return { failures: [], error: (e as Error).message };
       }
     });
+  }
+}
+
+/** CPU time (user + system) of a thread of this process in ms, from /proc; NaN when unknown. */
+function threadCpuMs(tid: number): number {
+  if (tid <= 0) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, "latin1");
+    // fields after the parenthesised command name: state is the 3rd field, utime the 14th
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10; // USER_HZ = 100 on Linux
+  } catch {
+    return Number.NaN;
   }
 }

@@ -7,7 +7,8 @@ import { Filter, PROBE_SLOT, type FilterFailure } from "../filter/filter.ts";
 import { createSystemDeps } from "../system/deps.ts";
 import { discardLog } from "../system/log.ts";
 import type { ExponentialRegex } from "../filter/backtrack-check.ts";
-import { PROGRESS_LINE, PROGRESS_RANGE, type InitMessage, type RangeMessage, type RangeResult, type ToWorker } from "./protocol.ts";
+import { readlinkSync } from "node:fs";
+import { PROGRESS_LINE, PROGRESS_RANGE, PROGRESS_TID, type InitMessage, type RangeMessage, type RangeResult, type ToWorker } from "./protocol.ts";
 
 declare const self: Worker;
 
@@ -19,6 +20,12 @@ let linear: ExponentialRegex[] = [];
 
 function init(m: InitMessage): void {
   progress = new Int32Array(m.progress);
+  // the watchdog reads this thread's CPU time from /proc/self/task/TID/stat
+  try {
+    progress[PROGRESS_TID] = Number(readlinkSync("/proc/thread-self").split("/").pop()) || 0;
+  } catch {
+    progress[PROGRESS_TID] = 0;
+  }
   // the filter's usedns lookups: the same getent resolver as the daemon's (own cache per thread)
   const { resolver } = createSystemDeps({ logger: () => discardLog });
   filter = new Filter(m.def, { now: () => now, tz: TimeZone.fromEnv(m.tz), dns: resolver, warn: (w) => warnings.push(w) }, m.opts);
