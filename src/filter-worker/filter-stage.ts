@@ -7,7 +7,8 @@
 import type { FilterDefinition } from "../config/filter-reader.ts";
 import { TimeZone } from "../filter/date/tz.ts";
 import type { ExponentialRegex } from "../filter/backtrack-check.ts";
-import { Filter, PROBE_SLOT, type FilterFailure, type FilterState } from "../filter/filter.ts";
+import { Filter, type FilterFailure, type FilterState } from "../filter/filter.ts";
+import { linearForExponential, PROBE_SLOT } from "../filter/filter-probe.ts";
 import type { LogLine } from "../source/types.ts";
 import type { Resolver } from "../system/resolver.ts";
 import { readFileSync } from "node:fs";
@@ -23,7 +24,7 @@ export interface LineResult {
 
 export interface AbandonedLine {
   line: LogLine;
-  /** Probe slot of the step that was running (Filter.probeName turns it into a regex). */
+  /** Probe slot of the step that was running (probeName in filter-probe.ts turns it into a regex). */
   slot: number;
   budgetMs: number;
   /** What the linear-time engine made of it. */
@@ -256,7 +257,7 @@ export class FilterStage {
       this.o.error(`filter worker failed ${this.crashes} times in a row (${message}); matching this jail's lines on the main thread, without a line budget`);
       this.local = new Filter(this.o.def, { now: this.o.now, tz: TimeZone.fromEnv(this.o.tz), dns: this.o.dns, warn: this.o.warn }, this.o.opts);
       if (this.state) this.local.restore(this.state);
-      this.local.linearForExponential(this.linear ?? undefined);
+      linearForExponential(this.local, this.linear ?? undefined);
       this.worker?.terminate();
       this.worker = null;
       this.stopWatchdog();

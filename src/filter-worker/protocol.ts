@@ -7,7 +7,7 @@ import type { FilterFailure, FilterOptions, FilterState } from "../filter/filter
 /** Indices into the progress array the worker writes and the watchdog reads. */
 export const PROGRESS_RANGE = 0; // id of the range being processed (0: idle)
 export const PROGRESS_LINE = 1; // index of the line being processed, within the range
-// [2] is the filter's probe slot (PROBE_SLOT in filter.ts): the step running now
+// [2] is the filter's probe slot (PROBE_SLOT in filter-probe.ts): the step running now
 export const PROGRESS_TID = 3; // the worker thread's Linux thread id (0: unknown)
 export const PROGRESS_LENGTH = 4;
 

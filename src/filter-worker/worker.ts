@@ -3,7 +3,8 @@
 // progress (which line, which regex) goes to shared memory for the main thread's watchdog.
 /// <reference lib="webworker" />
 import { TimeZone } from "../filter/date/tz.ts";
-import { Filter, PROBE_SLOT, type FilterFailure } from "../filter/filter.ts";
+import { Filter, type FilterFailure } from "../filter/filter.ts";
+import { linearForExponential, PROBE_SLOT } from "../filter/filter-probe.ts";
 import { createSystemDeps } from "../system/deps.ts";
 import { discardLog } from "../system/log.ts";
 import type { ExponentialRegex } from "../filter/backtrack-check.ts";
@@ -32,7 +33,7 @@ function init(m: InitMessage): void {
   // the probe slot lives in the shared progress array (the same index by construction)
   filter.probe = progress;
   if (m.state) filter.restore(m.state);
-  linear = filter.linearForExponential(m.linear ?? undefined);
+  linear = linearForExponential(filter, m.linear ?? undefined);
   // said once per jail, by the worker that ran the check
   if (m.linear === null) {
     for (const x of linear) warnings.push(`${x.kind} ${x.number} can backtrack exponentially (the repeat ${x.loop.slice(0, 120)}); it runs on the linear-time engine`);

@@ -12,7 +12,7 @@ export interface CompiledRegex {
   first: ReadonlySet<number> | null;
   /** Has alt_/tuple_ groups that fail2ban folds into their base name. */
   folds: boolean;
-  /** Always matched on the linear-time engine (it can backtrack exponentially): Filter.linearForExponential. */
+  /** Always matched on the linear-time engine (it can backtrack exponentially): linearForExponential in filter-probe.ts. */
   linear?: boolean;
 }
 

@@ -11,7 +11,7 @@ import { contentBuffer, fullLine, splitByMatch, tupleLinesBuf, type TupleLine } 
 import { MlfidCache, joinLists, type FailData } from "./filter-mlfid.ts";
 import { LineClock } from "./filter-time.ts";
 import { describeRegex, groupsOf, searchIn, searchLinearIn, StartMasks, type CompiledRegex } from "./filter-regex.ts";
-import { exponentialRegexes, type ExponentialRegex } from "./backtrack-check.ts";
+import { PROBE_DATE, PROBE_FAILREGEX, PROBE_PREFREGEX, PROBE_SLOT } from "./filter-probe.ts";
 
 export type { FailData } from "./filter-mlfid.ts";
 export type { TupleLine } from "./filter-lines.ts";
@@ -36,13 +36,6 @@ export interface FilterState {
   lastTimeText: string;
   mlfids: [string, FailData, number][];
 }
-
-/** Probe slots: what the filter is running (written to `Filter.probe[PROBE_SLOT]`). */
-export const PROBE_DATE = 1;
-export const PROBE_PREFREGEX = 2;
-/** failregex i is PROBE_FAILREGEX + i; ignoreregex j is PROBE_FAILREGEX + failregex count + j. */
-export const PROBE_FAILREGEX = 3;
-export const PROBE_SLOT = 2;
 
 export interface FilterDeps {
   now: () => number;
@@ -158,24 +151,6 @@ export class Filter {
     return this.linear || c.linear ? searchLinearIn(c, buf) : searchIn(c, buf);
   }
 
-  /**
-   * Regexes the static check flags (backtrack-check.ts) are matched on the linear-time engine
-   * from now on, when it can express them: slower per line, but no line can make them
-   * backtrack. Returns what was switched ("failregex 1"), for the log.
-   */
-  linearForExponential(known?: readonly ExponentialRegex[]): ExponentialRegex[] {
-    const switched: ExponentialRegex[] = [];
-    const byKind = { prefregex: this.prefRegex ? [this.prefRegex] : [], failregex: this.failRegexes, ignoreregex: this.ignoreRegexes };
-    // `known`: the answer of an earlier check on the same filter (a restarted worker)
-    for (const x of known ?? exponentialRegexes(this)) {
-      const c = byKind[x.kind][x.number - 1]!;
-      if (c.regex.linear() === null) continue;
-      c.linear = true;
-      switched.push(x);
-    }
-    return switched;
-  }
-
   snapshot(): FilterState {
     return { buffer: this.buffer, lastDate: this.clock.lastDate, lastTimeText: this.clock.lastTimeText, mlfids: this.mlfids.dump() };
   }
@@ -185,16 +160,6 @@ export class Filter {
     this.clock.lastDate = s.lastDate;
     this.clock.lastTimeText = s.lastTimeText;
     this.mlfids.load(s.mlfids);
-  }
-
-  /** Which regex a probe slot stands for ("failregex 2", "date pattern"), for warnings. */
-  probeName(slot: number): { kind: string; index: number; pattern: string } {
-    const nf = this.failRegexes.length;
-    if (slot === PROBE_PREFREGEX && this.prefRegex) return { kind: "prefregex", index: 0, pattern: this.prefRegex.regex.pattern };
-    if (slot >= PROBE_FAILREGEX && slot < PROBE_FAILREGEX + nf) return { kind: "failregex", index: slot - PROBE_FAILREGEX, pattern: this.failRegexes[slot - PROBE_FAILREGEX]!.regex.pattern };
-    const j = slot - PROBE_FAILREGEX - nf;
-    if (j >= 0 && j < this.ignoreRegexes.length) return { kind: "ignoreregex", index: j, pattern: this.ignoreRegexes[j]!.regex.pattern };
-    return { kind: "date pattern", index: 0, pattern: this.dateDetector.templates[0]?.name ?? "" };
   }
 
   /** Lines still buffered for multi-line matching (oldest first). */

@@ -6,6 +6,7 @@ import { BanManager } from "../ban/ban-manager.ts";
 import type { BanEffector, BanStore } from "../ban/types.ts";
 import type { TimeZone } from "../filter/date/tz.ts";
 import { Filter, type FilterFailure } from "../filter/filter.ts";
+import { probeName } from "../filter/filter-probe.ts";
 import { FilterStage, type AbandonedLine, type LineResult } from "../filter-worker/filter-stage.ts";
 import type { Clock } from "../system/clock.ts";
 import { FailManager } from "../jail/fail-manager.ts";
@@ -200,7 +201,7 @@ export class JailRuntime {
 
 /** The warning for a line over the budget: which regex, where the line is, the line (clipped). */
 export function describeAbandoned(a: AbandonedLine, filter: Filter): string {
-  const r = filter.probeName(a.slot);
+  const r = probeName(filter, a.slot);
   const which = r.kind === "date pattern" ? "the date detector" : `${r.kind} ${r.index}`;
   const at = a.line.cursor !== undefined ? `journal cursor ${a.line.cursor}` : a.line.pos > 0 ? `line ending at byte ${a.line.pos}` : "";
   const text = a.line.text.length > 300 ? `${a.line.text.slice(0, 300)}… (${a.line.text.length} chars)` : a.line.text;

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { embeddedFS } from "../../src/config/fs.ts";
 import { loadFilter, type FilterDefinition } from "../../src/config/filter-reader.ts";
 import { Filter } from "../../src/filter/filter.ts";
+import { probeName } from "../../src/filter/filter-probe.ts";
 import { FilterStage, type AbandonedLine, type FilterStageOptions } from "../../src/filter-worker/filter-stage.ts";
 import type { LogLine } from "../../src/source/types.ts";
 import { tableResolver } from "../../src/system/resolver.ts";
@@ -74,7 +75,7 @@ test("a line over the budget is abandoned and named; the lines around it are dec
   expect(results.map((r) => r.abandoned ?? false)).toEqual([false, false, true, false, false]);
   expect(abandoned.map((a) => a.line.text)).toEqual([hostile]);
   const f = new Filter(twoLine, { now: () => NOW, dns: tableResolver({}) });
-  expect(f.probeName(abandoned[0]!.slot)).toMatchObject({ kind: "failregex", index: 1 });
+  expect(probeName(f, abandoned[0]!.slot)).toMatchObject({ kind: "failregex", index: 1 });
   // the state from an earlier batch (the restarted worker gets the snapshot) survives an abandon
   expect((await s.process(asLines(["user eve session 8"])))[0]!.failures).toEqual([]);
   const after = await s.process(asLines([hostile, "session 8 failed from 192.0.2.8", "x a from 192.0.2.3"]));
