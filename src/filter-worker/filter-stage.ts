@@ -83,6 +83,8 @@ export class FilterStage {
   private watchdog: ReturnType<typeof setInterval> | null = null;
   private stuck = { range: 0, line: -1, since: 0, cpu: 0 };
   private stopped = false;
+  private abandons = 0;
+  private spare: Worker | null = null;
   private crashes = 0;
   /** Set when workers keep failing: the jail's lines are matched here, on the main thread. */
   private local: Filter | null = null;
@@ -105,19 +107,34 @@ export class FilterStage {
     this.stopWatchdog();
     this.worker?.terminate();
     this.worker = null;
+    this.spare?.terminate();
+    this.spare = null;
     for (const p of [...(this.batch?.parts ?? []), ...this.pending]) p.resolve(p.lines.map(() => NO_FAILURES));
     this.batch = null;
     this.pending = [];
   }
 
   private start(): Worker {
-    const w = new Worker(this.o.workerUrl ?? WORKER_URL);
-    w.unref();
-    w.onmessage = (ev: MessageEvent<RangeResult>) => this.onResult(w, ev.data);
-    w.onerror = (ev) => this.onCrash(w, ev.message);
+    const w = this.spare ?? this.spawn();
+    this.spare = null;
+    // a jail that had to abandon a line keeps a loaded worker ready for the next time: the
+    // thread and its modules are the slow part of a restart
+    if (this.abandons > 0 && !this.stopped) this.spare = this.spawn();
     const init: ToWorker = { type: "init", def: this.o.def, opts: this.o.opts, tz: this.o.tz, progress: this.progress.buffer as SharedArrayBuffer, state: this.state, linear: this.linear };
     w.postMessage(init);
     this.worker = w;
+    return w;
+  }
+
+  /** A new worker thread, loaded but not initialised (the init message makes it a jail's filter). */
+  private spawn(): Worker {
+    const w = new Worker(this.o.workerUrl ?? WORKER_URL);
+    w.unref();
+    w.onmessage = (ev: MessageEvent<RangeResult>) => this.onResult(w, ev.data);
+    w.onerror = (ev) => {
+      if (w === this.spare) this.spare = null; // a spare that failed to load is simply dropped
+      else this.onCrash(w, ev.message);
+    };
     return w;
   }
 
@@ -232,6 +249,7 @@ export class FilterStage {
     const b = this.batch!;
     const { from, to, linear } = this.sent!;
     const k = from + index;
+    this.abandons++;
     this.worker?.terminate();
     this.worker = null;
     this.sent = null;
