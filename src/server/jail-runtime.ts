@@ -6,8 +6,8 @@ import { BanManager } from "../ban/ban-manager.ts";
 import type { BanEffector, BanStore } from "../ban/types.ts";
 import type { TimeZone } from "../filter/date/tz.ts";
 import { Filter, type FilterFailure } from "../filter/filter.ts";
-import { probeName } from "../filter/filter-probe.ts";
-import { FilterStage, type AbandonedLine, type LineResult } from "../filter-worker/filter-stage.ts";
+import { describeAbandoned } from "../filter-worker/abandoned.ts";
+import { FilterStage, type LineResult } from "../filter-worker/filter-stage.ts";
 import type { Clock } from "../system/clock.ts";
 import { FailManager } from "../jail/fail-manager.ts";
 import { IgnoreList } from "../jail/ignore.ts";
@@ -199,18 +199,3 @@ export class JailRuntime {
   }
 }
 
-/** The warning for a line over the budget: which regex, where the line is, the line (clipped). */
-export function describeAbandoned(a: AbandonedLine, filter: Filter): string {
-  const r = probeName(filter, a.slot);
-  const which = r.kind === "date pattern" ? "the date detector" : `${r.kind} ${r.index}`;
-  const at = a.line.cursor !== undefined ? `journal cursor ${a.line.cursor}` : a.line.pos > 0 ? `line ending at byte ${a.line.pos}` : "";
-  const text = a.line.text.length > 300 ? `${a.line.text.slice(0, 300)}… (${a.line.text.length} chars)` : a.line.text;
-  const o = a.outcome;
-  const ids = o.decided ? o.failures.filter((f) => f.fid !== null && !f.data["nofail"]).map((f) => f.fid) : [];
-  const outcome = !o.decided
-    ? `not decided (${o.why}): not matched, not counted`
-    : ids.length ? `decided on the linear-time engine: failure of ${ids.join(", ")} (counted)` : "decided on the linear-time engine: no failure";
-  const pattern = r.pattern.length > 300 ? `${r.pattern.slice(0, 300)}…` : r.pattern;
-  return `Line abandoned after ${a.budgetMs} ms (linebudget) in ${which}: ${pattern} — ${outcome}; ` +
-    `source ${a.line.source}${at ? `, ${at}` : ""}: ${text}`;
-}

@@ -76,7 +76,7 @@ test.skipIf(!haveStock)("a jail stuck on hostile lines stalls neither the other 
   expect(g().linesAbandoned).toBe(HOSTILE_LINES);
   const warnings = sink.lines.filter((l) => l.includes("WARNING") && l.includes("[pam] Line abandoned"));
   expect(warnings.length).toBe(HOSTILE_LINES);
-  expect(warnings[0]).toContain("Line abandoned after 1000 ms (linebudget) in prefregex 0: ^(?:\\[\\])?\\s*(?:<[^.]+");
+  expect(warnings[0]).toContain("Line abandoned after 1000 ms (linebudget) in prefregex: ^(?:\\[\\])?\\s*(?:<[^.]+");
   // and then decided anyway on the linear-time engine (these lines are not failures)
   expect(warnings.every((w) => w.includes("— decided on the linear-time engine: no failure;"))).toBe(true);
   expect(warnings[0]).toContain(`source ${glog}, line ending at byte `);
