@@ -15,6 +15,8 @@ export interface JailStatus {
     journalMatches?: string;
     /** What keeps the jail from reading ("PATH: why", "journal: why"); empty or absent: healthy. */
     problems?: string[];
+    /** Lines abandoned over the line budget (shown only when there are any). */
+    linesAbandoned?: number;
   };
   actions: {
     currentlyBanned: number;
@@ -53,6 +55,8 @@ export interface JailCounters {
   totalBanned: number;
   linesRead: number;
   linesMatched: number;
+  /** Lines over the line budget, abandoned (each logged as a WARNING). */
+  linesAbandoned: number;
 }
 
 /** One jail's ban-latency histogram (see Histogram in metrics.ts, which makes these). */

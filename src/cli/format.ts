@@ -22,6 +22,8 @@ export function formatStatus(jails: string[]): string {
 function sourceRows(f: JailStatus["filter"]): Row[] {
   const rows: Row[] = [f.journalMatches !== undefined ? ["Journal matches", [f.journalMatches]] : ["File list", f.fileList ?? []]];
   if (f.problems?.length) rows.push(["Problems", f.problems.join("; ")]);
+  // like Problems: a row only when there is something to say (issue 11)
+  if (f.linesAbandoned) rows.push(["Lines abandoned (over linebudget)", f.linesAbandoned]);
   return rows;
 }
 

@@ -13,6 +13,9 @@ import { isJournalLog, journalInput, JournalInputError, type JournalInput, type 
 import { jsonRecord } from "./regex-json.ts";
 import { FilterNotFound, locatePattern, resolveFilter, shorten } from "./regex-load.ts";
 import { RegexStats, renderReport, type ReportOptions } from "./regex-report.ts";
+import { SlowLines } from "./regex-budget.ts";
+import { describeExponential, exponentialRegexes } from "../filter/backtrack-check.ts";
+import { DEFAULT_LINE_BUDGET, parseLineBudget } from "../config/line-budget.ts";
 
 export const REGEX_USAGE = `usage: f2b regex [-c DIR] [options] LOG FILTER [IGNOREREGEX]
 
@@ -38,6 +41,7 @@ options:
       --now EPOCH         reference time (year inference, journal time); default: the clock
       --opts JSON         filter options as a JSON object, like NAME[opt=val]
       --journal           each line is a journal message whose time is --now
+      --linebudget TIME   report lines slower than this, per regex (default ${DEFAULT_LINE_BUDGET})
 `;
 
 export interface RegexIO {
@@ -94,6 +98,7 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
         opts: { type: "string" },
         journal: { type: "boolean" },
         journalmatch: { type: "string", short: "m" },
+        linebudget: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -123,6 +128,12 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
     } catch (e) {
       return fail(io, `--opts: ${e instanceof Error ? e.message : String(e)}: ${v.opts}`);
     }
+  }
+  let budgetMs: number;
+  try {
+    budgetMs = parseLineBudget(v.linebudget ?? DEFAULT_LINE_BUDGET);
+  } catch (e) {
+    return fail(io, `--linebudget ${(e as Error).message}: ${v.linebudget}`);
   }
   let maxLines: number | undefined;
   if (v.maxlines !== undefined) {
@@ -214,6 +225,10 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
     noDateDetector: jin !== null && (v.datepattern ?? def.datepattern) === undefined,
   };
   const head = ["", "Running tests", "=============", "", ...notes];
+  for (const x of exponentialRegexes(filter)) {
+    const where = def.file === "command line" ? "" : `${locatePattern(def.file, x.pattern)}: `;
+    head.push(`WARNING: ${where}${describeExponential(x)}`);
+  }
   if (maxLines !== undefined || def.maxlines !== undefined) head.push(`Use         maxlines : ${filter.maxLines}`);
   const dp = v.datepattern ?? def.datepattern;
   if (dp !== undefined) {
@@ -226,13 +241,16 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
   io.out(head.join("\n") + "\n\n");
 
   const stats = new RegexStats(def.failregex.length, def.ignoreregex.length, ro);
+  const slow = new SlowLines(budgetMs);
   const t0 = performance.now();
   const failed = await eachLine((line, at) => {
     // journal entries are never skipped as comments (fail2ban-regex skips only file lines)
     if (!at && (line === "" || line.startsWith("#"))) return;
     const before = filter.maxLines > 1 ? filter.lineBuffer.slice() : null;
     ignoredByRegex.hit = false;
+    const lineStart = performance.now();
     const found = filter.processLine(line, at ?? processOpts);
+    slow.check(filter, performance.now() - lineStart);
     // fail2ban-regex shows a journal line with its ISO time in front
     stats.add(at ? at.timeText + line : line, found, ignoredByRegex.hit, filter.prefMatched);
     if (before) {
@@ -247,6 +265,6 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
   if (failed instanceof JournalInputError) return fail(io, failed.message);
   ignoreHits.forEach((h, i) => (stats.ignoreHits[i] = h));
   const seconds = (performance.now() - t0) / 1000;
-  io.out(renderReport(filter, def.failregex, def.ignoreregex, stats, ro, seconds));
+  io.out(renderReport(filter, def.failregex, def.ignoreregex, stats, ro, seconds, slow.render()));
   return 0;
 }

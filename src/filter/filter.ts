@@ -12,7 +12,8 @@ import { contentBuffer, fullLine, splitByMatch, tupleLinesBuf, type TupleLine } 
 import { MlfidCache, joinLists, type FailData } from "./filter-mlfid.ts";
 import { LineClock } from "./filter-time.ts";
 import { secondsToStr } from "../jail/time.ts";
-import { describeRegex, groupsOf, searchIn, StartMasks, type CompiledRegex } from "./filter-regex.ts";
+import { describeRegex, groupsOf, searchIn, searchLinearIn, StartMasks, type CompiledRegex } from "./filter-regex.ts";
+import { PROBE_DATE, PROBE_FAILREGEX, PROBE_PREFREGEX, PROBE_SLOT } from "./filter-probe.ts";
 
 export type { FailData } from "./filter-mlfid.ts";
 export type { TupleLine } from "./filter-lines.ts";
@@ -24,6 +25,18 @@ export interface FilterFailure {
   /** Epoch seconds; NaN only when no date was found and checkFindTime is off (tools). */
   time: number;
   data: FailData;
+}
+
+/**
+ * What a filter carries from one line to the next (multi-line buffer, last date, F-MLFID
+ * sessions): structured-clone-able, so a filter rebuilt in a new worker continues where the old
+ * one stopped (src/filter-worker).
+ */
+export interface FilterState {
+  buffer: TupleLine[];
+  lastDate: number | null;
+  lastTimeText: string;
+  mlfids: [string, FailData, number][];
 }
 
 export interface FilterDeps {
@@ -72,6 +85,11 @@ export class Filter {
   findTime: number;
   /** Whether the prefregex matched the last processed line (fail2ban-regex statistics). */
   prefMatched = false;
+  /**
+   * Shared memory a watchdog on another thread reads: [PROBE_SLOT] = the step running now
+   * (PROBE_*), so a line abandoned mid-match can name its regex. One store per step, no clock.
+   */
+  probe: Int32Array<ArrayBufferLike> = new Int32Array(PROBE_SLOT + 1);
 
   private readonly now: () => number;
   private readonly warn: (msg: string) => void;
@@ -121,6 +139,32 @@ export class Filter {
     this.mlfids = new MlfidCache(deps.now);
   }
 
+  /**
+   * Match on the linear-time engine (pike.ts) instead of the backtracking one: for lines the
+   * backtracking engine was abandoned on. Only when linearSupported().
+   */
+  linear = false;
+
+  /** Every regex of the filter has a linear-time form. */
+  linearSupported(): boolean {
+    return [this.prefRegex, ...this.failRegexes, ...this.ignoreRegexes].every((c) => c === null || c.regex.linear() !== null);
+  }
+
+  private search(c: CompiledRegex, buf: string): ReturnType<typeof searchIn> {
+    return this.linear || c.linear ? searchLinearIn(c, buf) : searchIn(c, buf);
+  }
+
+  snapshot(): FilterState {
+    return { buffer: this.buffer, lastDate: this.clock.lastDate, lastTimeText: this.clock.lastTimeText, mlfids: this.mlfids.dump() };
+  }
+
+  restore(s: FilterState): void {
+    this.buffer = s.buffer;
+    this.clock.lastDate = s.lastDate;
+    this.clock.lastTimeText = s.lastTimeText;
+    this.mlfids.load(s.mlfids);
+  }
+
   /** Lines still buffered for multi-line matching (oldest first). */
   get lineBuffer(): readonly TupleLine[] {
     return this.buffer;
@@ -143,6 +187,7 @@ export class Filter {
   processLine(line: string, opts?: { time?: number; timeText?: string }): FilterFailure[] {
     this.prefMatched = false;
     this.lastLineTime = null;
+    this.probe[PROBE_SLOT] = PROBE_DATE;
     const timed = opts?.time !== undefined ? this.clock.known(line, opts.time, opts.timeText ?? "") : this.clock.detect(line, this.checkFindTime && this.inOperation);
     const { tuple, noDate } = timed;
     let date = timed.date;
@@ -189,7 +234,8 @@ export class Filter {
     }
     let preGroups: FailData | null = null;
     if (this.prefRegex) {
-      const m = searchIn(this.prefRegex, buf);
+      this.probe[PROBE_SLOT] = PROBE_PREFREGEX;
+      const m = this.search(this.prefRegex, buf);
       if (!m) return failures;
       this.prefMatched = true;
       let content: unknown;
@@ -223,7 +269,8 @@ export class Filter {
         mask = this.startMasks.get(buf.charCodeAt(0));
       }
       if (mask![i] === 0) continue;
-      const m = searchIn(fr, buf);
+      this.probe[PROBE_SLOT] = PROBE_FAILREGEX + i;
+      const m = this.search(fr, buf);
       if (!m) continue;
       let fail = groupsOf(fr, m);
       const split = splitByMatch(buf, m.start, m.end, m.groups, orgBuffer);
@@ -282,7 +329,8 @@ export class Filter {
     }
     let found: number | null = null;
     for (let j = 0; j < this.ignoreRegexes.length; j++) {
-      if (!searchIn(this.ignoreRegexes[j]!, buf)) continue;
+      this.probe[PROBE_SLOT] = PROBE_FAILREGEX + this.failRegexes.length + j;
+      if (!this.search(this.ignoreRegexes[j]!, buf)) continue;
       found = j;
       this.onIgnoreRegex?.(j);
       if ((!this.checkAllRegex || this.maxLines > 1) && split) this.buffer = split.unmatched;

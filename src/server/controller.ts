@@ -85,6 +85,7 @@ export class ServerController implements Controller {
         currentlyFailed: j.failManager.size(),
         totalFailed: j.failManager.getFailTotal(),
         ...sourceStatus(j.settings, j.sourceDescription()),
+        ...(j.counters.linesAbandoned ? { linesAbandoned: j.counters.linesAbandoned } : {}),
       },
       actions: {
         currentlyBanned: bans.length,
@@ -261,6 +262,7 @@ export class ServerController implements Controller {
       totalBanned: j.bans.totalBanned(),
       linesRead: j.counters.linesRead,
       linesMatched: j.counters.linesMatched,
+      linesAbandoned: j.counters.linesAbandoned,
     }));
   }
 

@@ -1,12 +1,15 @@
 // One running jail: log lines → filter → ignore check → fail counting → ban manager → actions.
-// Filtering is synchronous and cheap; only failures enter the (ordered) asynchronous queue, and
-// counting them never waits for the firewall: the ban manager applies its bans in batches. The
-// queue is bounded: when it is full the source stops reading until it has drained (nothing dropped).
+// Filtering runs on the jail's filter worker (src/filter-worker), in order; only failures enter
+// the (ordered) asynchronous queue, and counting them never waits for the firewall: the ban
+// manager applies its bans in batches. Lines in the filter stage and queued failures are bounded:
+// past a limit the source stops reading until they have drained (nothing dropped).
 import { Histogram } from "../api/metrics.ts";
 import { BanManager } from "../ban/ban-manager.ts";
 import type { BanEffector, BanStore } from "../ban/types.ts";
 import type { TimeZone } from "../filter/date/tz.ts";
 import { Filter, type FilterFailure } from "../filter/filter.ts";
+import { describeAbandoned } from "../filter-worker/abandoned.ts";
+import { FilterStage, type LineResult } from "../filter-worker/filter-stage.ts";
 import type { Clock } from "../system/clock.ts";
 import { FailManager } from "../jail/fail-manager.ts";
 import { IgnoreList } from "../jail/ignore.ts";
@@ -31,8 +34,10 @@ export interface JailDeps {
   tz?: TimeZone;
   /** Resolver (usedns, ignoreip names), own addresses (ignoreself), command runner (ignorecommand). */
   system: SystemDeps;
-  /** Queue limits; default MAX_QUEUED_FAILURES and MAX_BAN_BACKLOG (tests use small ones). */
-  limits?: { queuedFailures: number; banBacklog: number };
+  /** Queue limits; default MAX_QUEUED_FAILURES, MAX_BAN_BACKLOG and MAX_LINES_IN_FILTER (tests use small ones). */
+  limits?: Limits;
+  /** fail2ban.conf's linebudget (ms), for jails that do not set their own. */
+  lineBudgetMs: number;
   /** Builds the jail's log source; given the line handler (a returned promise: read no more until it settles). */
   makeSource(onLines: (lines: LogLine[]) => void | Promise<void>): LogSource & { describe?(): SourceDescription };
 }
@@ -41,14 +46,20 @@ export interface JailDeps {
 export const MAX_QUEUED_FAILURES = 10_000;
 /** Bans waiting for the firewall; at this many counting waits (and so, in turn, the source). */
 export const MAX_BAN_BACKLOG = 10_000;
+/** Lines read but not yet back from the filter stage; at this many the source pauses. */
+export const MAX_LINES_IN_FILTER = 20_000;
 /** Failures handled before other work (ban batches, the API) gets a turn. */
 const FAILURES_PER_TURN = 1000;
+
+interface Limits { queuedFailures: number; banBacklog: number; linesInFilter: number }
 
 interface QueuedFailure { id: string; f: FilterFailure; text: string; readAt: number }
 
 export interface JailCounters {
   linesRead: number;
   linesMatched: number;
+  /** Lines given up on: over the line budget (issue 11); each one logged as a WARNING. */
+  linesAbandoned: number;
 }
 
 export class JailRuntime {
@@ -56,7 +67,7 @@ export class JailRuntime {
   readonly failManager: FailManager;
   readonly ignore: IgnoreList;
   readonly bans: BanManager;
-  readonly counters: JailCounters = { linesRead: 0, linesMatched: 0 };
+  readonly counters: JailCounters = { linesRead: 0, linesMatched: 0, linesAbandoned: 0 };
   /** Seconds from reading the line that completed a ban to the firewall confirming it. */
   readonly banLatency: Histogram;
   private source: (LogSource & { describe?(): SourceDescription }) | null = null;
@@ -65,7 +76,13 @@ export class JailRuntime {
   private worker: Promise<void> | null = null;
   /** Set while the source waits for the queue to drain. */
   private paused: { promise: Promise<void>; resume(): void } | null = null;
-  private readonly limits: { queuedFailures: number; banBacklog: number };
+  private readonly limits: Limits;
+  /** Matches the jail's lines off the main thread; `this.filter` stays for settings and checks. */
+  private readonly filterStage: FilterStage;
+  /** The filter stage's results, handed on in order. */
+  private filtering: Promise<void> = Promise.resolve();
+  /** Lines sent to the filter stage whose results have not been handed on yet. */
+  private linesInFilter = 0;
 
   constructor(
     readonly settings: JailSettings,
@@ -73,13 +90,27 @@ export class JailRuntime {
     previous?: JailRuntime,
   ) {
     const s = settings;
-    this.limits = deps.limits ?? { queuedFailures: MAX_QUEUED_FAILURES, banBacklog: MAX_BAN_BACKLOG };
+    this.limits = deps.limits ?? { queuedFailures: MAX_QUEUED_FAILURES, banBacklog: MAX_BAN_BACKLOG, linesInFilter: MAX_LINES_IN_FILTER };
     const now = (): number => deps.clock.now();
     this.filter = new Filter(s.filter, { now, tz: deps.tz, dns: deps.system.resolver, log: prefixedLog(deps.logs.filter, `[${s.name}] `) }, filterOptions(s));
     const compiled = [this.filter.prefRegex, ...this.filter.failRegexes, ...this.filter.ignoreRegexes];
     for (const c of compiled) {
       for (const w of c?.regex.warnings ?? []) deps.logs.filter.warning(`[${s.name}] ${s.filter.name}: ${w}: ${c!.regex.pattern}`);
     }
+    this.filterStage = new FilterStage({
+      def: s.filter,
+      opts: filterOptions(s),
+      tz: process.env.TZ,
+      budgetMs: s.linebudget ?? deps.lineBudgetMs,
+      now,
+      dns: deps.system.resolver,
+      warn: (m) => deps.logs.filter.warning(`[${s.name}] ${m}`),
+      error: (m) => deps.logs.filter.error(`[${s.name}] ${m}`),
+      onAbandoned: (a) => {
+        this.counters.linesAbandoned++;
+        deps.logs.filter.warning(`[${s.name}] ${describeAbandoned(a, this.filter)}`);
+      },
+    });
     const failOpts = { maxretry: s.maxretry, findtime: s.findtime, maxmatches: s.maxmatches, bantime: s.bantime };
     // A reload keeps the failures counted so far (fail2ban keeps its jail objects on reload).
     this.failManager = previous?.failManager ?? new FailManager(failOpts, deps.clock, {
@@ -135,6 +166,7 @@ export class JailRuntime {
   async stop(): Promise<void> {
     await this.source?.stop();
     await this.idle();
+    this.filterStage.stop();
     this.bans.stop();
     this.deps.logs.jail.info(`Jail '${this.name}' stopped`);
   }
@@ -148,28 +180,46 @@ export class JailRuntime {
     return this.source?.describe?.() ?? null;
   }
 
-  /** Waits until every failure queued so far has been counted and its bans applied. */
+  /** Waits until every line read so far is filtered, its failures counted and its bans applied. */
   async idle(): Promise<void> {
-    while (this.worker) await this.worker;
+    for (;;) {
+      const filtering = this.filtering;
+      await filtering;
+      while (this.worker) await this.worker;
+      if (filtering === this.filtering) break;
+    }
     await this.bans.settled();
   }
 
   /** Failures read but not yet counted. */
   get queuedFailures(): number { return this.queued.length - this.head; }
 
+  // ---- filter stage hand-over (issue 11): lines go to the worker, results come back in order ----
   onLines(lines: LogLine[]): void | Promise<void> {
     const readAt = performance.now();
-    for (const line of lines) {
-      this.counters.linesRead++;
-      let fails: FilterFailure[];
-      try {
-        // fail2ban's inOperation: history lines older than findtime are dropped, not timed now
-        this.filter.inOperation = line.history !== true;
-        fails = this.filter.processLine(line.text, line.time !== undefined ? { time: line.time } : undefined);
-      } catch (e) {
-        this.deps.logs.filter.error(`[${this.name}] cannot process line from ${line.source}: ${(e as Error).message}`);
+    this.counters.linesRead += lines.length;
+    this.linesInFilter += lines.length;
+    const results = this.filterStage.process(lines);
+    const step = this.filtering
+      .then(async () => this.onFiltered(lines, await results, readAt))
+      .catch((e: unknown) => this.deps.logs.filter.error(`[${this.name}] filtering failed: ${(e as Error).message}`));
+    this.filtering = step;
+    // Bounded: the source reads on once the filter stage has caught up (and the failure queue below its limit).
+    if (this.paused || this.linesInFilter >= this.limits.linesInFilter) return step;
+  }
+
+  /** Queues a batch's failures; a promise while the failure queue is full (the hand-over waits). */
+  private onFiltered(lines: LogLine[], results: LineResult[], readAt: number): void | Promise<void> {
+    this.linesInFilter -= lines.length;
+    for (let n = 0; n < lines.length; n++) {
+      const line = lines[n]!;
+      const r = results[n]!;
+      if (r.error !== undefined) {
+        this.deps.logs.filter.error(`[${this.name}] cannot process line from ${line.source}: ${r.error}`);
         continue;
       }
+      const fails = r.failures;
+      // ---- end of the hand-over; below, the per-failure code as before ----
       if (fails.length === 0) continue;
       this.counters.linesMatched++;
       for (const f of fails) {
@@ -242,3 +292,4 @@ export class JailRuntime {
     );
   }
 }
+

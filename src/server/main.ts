@@ -9,6 +9,8 @@ import { ConfigError } from "../config/errors.ts";
 import { loadFail2banConf, type Fail2banConf } from "../config/fail2ban-conf.ts";
 import { diskFS, embeddedFS, type ConfigFS } from "../config/fs.ts";
 import { Filter } from "../filter/filter.ts";
+import { describeExponential, exponentialRegexes } from "../filter/backtrack-check.ts";
+import { locatePattern } from "../cli/regex-load.ts";
 import { createSystemDeps, type SystemDeps } from "../system/deps.ts";
 import { VERSION } from "../version.ts";
 import { tcpApiConfig } from "./api-config.ts";
@@ -55,21 +57,33 @@ function parse(argv: string[]) {
 }
 
 /** Checks the whole configuration (fail2ban.conf + every enabled jail, filters and actions). */
-export function testConfig(fs: ConfigFS, system: SystemDeps): { conf: Fail2banConf; settings: JailSettings[] } {
+export function testConfig(fs: ConfigFS, system: SystemDeps): { conf: Fail2banConf; settings: JailSettings[]; regexWarnings: string[] } {
   const conf = loadFail2banConf(fs);
   tcpApiConfig(conf);
   const settings = F2bServer.loadSettings(fs);
   // Compiling each filter checks every regex and the datepattern, as starting the jail would.
+  const regexWarnings: string[] = [];
+  const checked = new Set<string>();
   for (const s of settings) {
+    let filter: Filter;
     try {
       // its warnings are logged by the jail when it starts, not by the check
-      new Filter(s.filter, { now: () => system.clock.now(), dns: system.resolver, log: discardLog }, filterOptions(s));
+      filter = new Filter(s.filter, { now: () => system.clock.now(), dns: system.resolver, log: discardLog }, filterOptions(s));
     } catch (e) {
       throw new ConfigError(`jail [${s.name}] (${s.where}): filter '${s.filter.name}': ${(e as Error).message}`);
     }
+    for (const x of exponentialRegexes(filter)) {
+      const at = s.filter.where?.[x.kind];
+      const file = at?.file ?? s.filter.file;
+      const located = locatePattern(file, x.pattern);
+      const where = located !== file ? located : at?.line ? `${file}:${at.line}` : file;
+      const w = `${where}: filter '${s.filter.name}' (jail [${s.name}]): ${describeExponential(x)}`;
+      if (!checked.has(w)) regexWarnings.push(w);
+      checked.add(w);
+    }
   }
   new ActionFactory({ system, dryRun: true }).check(settings);
-  return { conf, settings };
+  return { conf, settings, regexWarnings };
 }
 
 /**
@@ -120,9 +134,10 @@ export async function runServer(argv: string[]): Promise<number> {
   try {
     fs = configRoot(opts.conf);
     if (opts.test) {
-      const { settings: checked } = testConfig(fs, system);
+      const { settings: checked, regexWarnings } = testConfig(fs, system);
       // Like fail2ban, options nothing reads do not fail the test; unlike it, they are shown.
       for (const w of checked.flatMap((s) => s.warnings)) process.stderr.write(`WARNING: ${w}\n`);
+      for (const w of regexWarnings) process.stderr.write(`WARNING: ${w}\n`);
       if (!reportSources(checked)) return 2;
       const jails = checked.map((s) => s.name);
       console.log(`OK: configuration test is successful (${fs.label}; jails: ${jails.join(", ") || "none"})`);

@@ -109,6 +109,7 @@ export class F2bServer {
       store: this.store,
       effector,
       tz: this.tz,
+      lineBudgetMs: this.deps.conf.linebudget,
       system: this.deps.system,
       logs: { jail: logger("jail"), filter: logger("filter"), actions: logger("actions") },
       makeSource: (onLines) => makeSource(s, { db: this.db, tz: this.tz, clock: this.deps.system.clock, onLines }),

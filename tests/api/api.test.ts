@@ -143,6 +143,7 @@ describe("unix socket", () => {
     expect(r.json).toContain('f2b_bans_current{jail="recidive"} 1');
     expect(r.json).toContain('f2b_failures_total{jail="sshd"} 7');
     expect(r.json).toContain("# TYPE f2b_lines_read_total counter");
+    expect(r.json).toContain('f2b_filter_lines_abandoned_total{jail="sshd"} 0');
     expect(r.json).toContain("f2b_jails 2");
   });
 });

@@ -162,6 +162,7 @@ export class FakeController implements Controller {
       totalBanned: j.totalBanned,
       linesRead: 100,
       linesMatched: j.totalFailed,
+      linesAbandoned: 0,
     }));
   }
 }

@@ -71,10 +71,10 @@ test.skipIf(!haveActions)("an attack wave: few firewall transactions; a stalled 
   const clock = systemClock;
   const tz = TimeZone.fromEnv();
   const logs = { jail: getLog("jail"), filter: getLog("filter"), actions: getLog("actions") };
-  const limits = { queuedFailures: 1000, banBacklog: 1000 };
+  const limits = { queuedFailures: 1000, banBacklog: 1000, linesInFilter: 1000 };
   const fdb = db;
   jail = new JailRuntime(settings, {
-    clock, system, store: new SqliteBanStore(fdb), effector, logs, tz, limits,
+    clock, system, store: new SqliteBanStore(fdb), effector, logs, tz, limits, lineBudgetMs: 100,
     makeSource: (onLines) => makeSource(settings, { db: fdb, tz, clock, onLines }),
   });
   await jail.start();
