@@ -118,7 +118,7 @@ export interface Fail2banJailStatus {
   text: string;
 }
 
-export function parseJailStatus(text: string): Fail2banJailStatus {
+function parseJailStatus(text: string): Fail2banJailStatus {
   const field = (name: string): string => {
     const m = new RegExp(`${name}:\\t?(.*)$`, "mu").exec(text);
     if (!m) throw new Error(`no "${name}" in fail2ban-client status output:\n${text}`);
@@ -141,7 +141,7 @@ export interface RunResult {
   err: string;
 }
 
-export async function run(cmd: string[], env: Record<string, string> = {}): Promise<RunResult> {
+async function run(cmd: string[], env: Record<string, string> = {}): Promise<RunResult> {
   const p = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   return { code, out, err };
