@@ -8,13 +8,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  Fail2banServer,
+  fail2banConf,
   fail2banMissing,
   ServerProcess,
-  serverRoot,
-  startFail2ban,
   type RunResult,
-  type ServerRoot,
-} from "../helpers/fail2ban-server-pair.ts";
+  type ServerLayout,
+} from "../helpers/fail2ban-server.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const BUN = join(ROOT, "node_modules/.bin/bun");
@@ -57,7 +57,7 @@ interface Case {
   args: string[];
   check: Check;
   /** Run before the command on both roots. */
-  before?: (root: ServerRoot) => void;
+  before?: (root: ServerLayout) => void;
 }
 
 interface Step {
@@ -237,19 +237,23 @@ function fail2banText(r: RunResult): string {
 
 const f2bText = (r: RunResult): string => (r.code === 0 ? r.out : r.err);
 
-let fail2ban: ServerProcess;
+let fail2ban: Fail2banServer;
 let f2b: ServerProcess;
-const roots: { fail2ban?: ServerRoot; f2b?: ServerRoot } = {};
+const roots: { fail2ban?: ServerLayout; f2b?: ServerLayout } = {};
 
 beforeAll(async () => {
   if (missing) return;
   const f2bDir = join(base, "f2b");
   const oracleDir = join(base, "fail2ban");
   for (const d of [f2bDir, oracleDir]) Bun.spawnSync(["mkdir", "-p", d]);
-  roots.fail2ban = serverRoot(oracleDir, jailLocal(oracleDir));
-  roots.f2b = serverRoot(f2bDir, jailLocal(f2bDir));
-  fail2ban = await startFail2ban(roots.fail2ban);
-  f2b = await ServerProcess.start([BUN, MAIN, "server", "-c", roots.f2b.conf, "-f"], [BUN, MAIN, "-c", roots.f2b.conf], roots.f2b, "f2b server");
+  roots.fail2ban = fail2banConf(oracleDir, { name: "server", jailLocal: jailLocal(oracleDir) });
+  roots.f2b = fail2banConf(f2bDir, { name: "server", jailLocal: jailLocal(f2bDir) });
+  fail2ban = await Fail2banServer.start(roots.fail2ban);
+  f2b = await ServerProcess.start([BUN, MAIN, "server", "-c", roots.f2b.conf, "-f"], {
+    what: "f2b server",
+    logFile: roots.f2b.logtarget,
+    client: [BUN, MAIN, "-c", roots.f2b.conf],
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -268,7 +272,7 @@ test.skipIf(missing !== null)("each client command: fail2ban-client and f2b answ
     }
     c.before?.(roots.fail2ban!);
     c.before?.(roots.f2b!);
-    const norm = (s: string, root: ServerRoot): string => s.replaceAll(root.dir, "<ROOT>");
+    const norm = (s: string, root: ServerLayout): string => s.replaceAll(root.dir, "<ROOT>");
     const words = (t: string): string => t.split(/\s+/u).filter(Boolean).sort().join(" ");
     const ask = async () => {
       const [a, b] = [await fail2ban.client(c.args), await f2b.client(c.args)];

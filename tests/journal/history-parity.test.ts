@@ -6,7 +6,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { captureSink, setupLogging } from "../../src/server/log.ts";
-import { Fail2banServer, fail2banConfCopy, fail2banJournalMissing, fail2banMissing } from "../helpers/fail2ban-server.ts";
+import { Fail2banServer, fail2banConf, fail2banJournalMissing, fail2banMissing } from "../helpers/fail2ban-server.ts";
 import { until } from "../helpers/wait.ts";
 import { ServerPool, type Running } from "../server/in-process.ts";
 import { appendJournal, journalToolsMissing, type ExportEntry } from "./journal-files.ts";
@@ -78,8 +78,8 @@ function fromF2b(r: Running): Observed {
   return { banned: [...st.actions.bannedIPs].sort(), currentlyFailed: st.filter.currentlyFailed, totalFailed: st.filter.totalFailed, totalBanned: st.actions.totalBanned };
 }
 
-function fromFail2ban(s: Fail2banServer): Observed {
-  const st = s.status("jtest");
+async function fromFail2ban(s: Fail2banServer): Promise<Observed> {
+  const st = await s.status("jtest");
   return { banned: st.bannedIPs, currentlyFailed: st.currentlyFailed, totalFailed: st.totalFailed, totalBanned: st.totalBanned };
 }
 
@@ -88,7 +88,7 @@ async function settle(f2b: Running, f2ban: Fail2banServer, sentinel: string, ban
   await until(() => sink.lines.slice(mark).some((l) => found.test(l)), `f2b reads up to ${sentinel}`, 30_000);
   await f2b.server.jails.get("jtest")?.runtime.idle();
   await f2ban.waitForLog(found, `reads up to ${sentinel}`);
-  await until(() => fromFail2ban(f2ban).totalBanned >= bans, `fail2ban bans ${bans}`, 10_000, 200).catch(() => {});
+  await until(async () => (await fromFail2ban(f2ban)).totalBanned >= bans, `fail2ban bans ${bans}`, 10_000, 200).catch(() => {});
   await Bun.sleep(1200);
 }
 
@@ -102,7 +102,7 @@ for (let k = 0; k < SCENARIOS; k++) {
       `[jtest]\nenabled = true\nfilter = jtest\nfindtime = ${findtime}\nmaxretry = ${maxretry}\nbantime = 2h\nbackend = systemd[journalfiles=${r.jdir}/a.journal]\n`);
     roots.push(root);
     const file = join(root.jdir, "a.journal");
-    const { conf, run } = fail2banConfCopy(root.conf, root.dir);
+    const oracleConf = fail2banConf(join(root.dir, "fail2ban"), { from: root.conf });
     const what = `seed ${seed} (F2B_SEED=${seed} F2B_HISTORY_SCENARIOS=1 to replay): findtime ${findtime}, maxretry ${maxretry}`;
     const compare = (phase: string, a: Observed, b: Observed, model: string[]): void => {
       expect({ phase, ...a }, `${what}, ${phase}: f2b vs fail2ban`).toEqual({ phase, ...b });
@@ -113,10 +113,10 @@ for (let k = 0; k < SCENARIOS; k++) {
     const first = genFailures(rand, findtime, maxretry, `10.${k}.1`);
     write(file, first, "192.0.2.201");
     let mark = sink.lines.length;
-    let [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(conf, run)]);
+    let [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(oracleConf)]);
     let model = expectedBans(first, findtime, maxretry, false);
     await settle(f2b, f2ban, "192.0.2.201", model.length, mark);
-    compare("start", fromF2b(f2b), fromFail2ban(f2ban), model);
+    compare("start", fromF2b(f2b), await fromFail2ban(f2ban), model);
 
     // 2. old-dated entries (and another boot's) appended while running: counted as now
     const live = genFailures(rand, findtime, maxretry, `10.${k}.2`);
@@ -124,7 +124,7 @@ for (let k = 0; k < SCENARIOS; k++) {
     write(file, live, "192.0.2.202");
     model = [...model, ...expectedBans(live, findtime, maxretry, true)].sort();
     await settle(f2b, f2ban, "192.0.2.202", model.length, mark);
-    compare("live", fromF2b(f2b), fromFail2ban(f2ban), model);
+    compare("live", fromF2b(f2b), await fromFail2ban(f2ban), model);
     await Promise.all([pool.stop(f2b.server), f2ban.stop()]);
   }, 180_000);
 }
@@ -144,13 +144,13 @@ for (let k = 0; k < SCENARIOS; k++) {
       `[jtest]\nenabled = true\nfilter = jtest\nfindtime = ${findtime}\nmaxretry = ${maxretry}\nbantime = 2h\nbackend = systemd[journalfiles=${r.jdir}/a.journal]\n`);
     roots.push(root);
     const file = join(root.jdir, "a.journal");
-    const { conf, run } = fail2banConfCopy(root.conf, root.dir);
+    const oracleConf = fail2banConf(join(root.dir, "fail2ban"), { from: root.conf });
     const what = `seed ${seed} (F2B_SEED=${seed - 100} F2B_HISTORY_SCENARIOS=1 to replay): findtime ${findtime}, maxretry ${maxretry}`;
     const stopAge = findtime + 300;
     // an entry of the jail's journal match that is no failure: fail2ban's reader starts on it
     appendJournal(file, [{ ...jfail("192.0.2.200"), MESSAGE: "session opened for admin" }]);
     let mark = sink.lines.length;
-    let [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(conf, run)]);
+    let [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(oracleConf)]);
     const operating = /\[jtest\] Jail is in operation now/u;
     await until(() => sink.lines.slice(mark).some((l) => operating.test(l)), "f2b in operation", 30_000);
     await f2ban.waitForLog(operating, "in operation");
@@ -163,11 +163,11 @@ for (let k = 0; k < SCENARIOS; k++) {
     const stopped = genFailures(rand, findtime, maxretry, `10.${k}.3`, stopAge - 60);
     write(file, stopped, "192.0.2.203");
     mark = sink.lines.length;
-    [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(conf, run)]);
+    [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(oracleConf)]);
     const model = expectedBans(stopped, findtime, maxretry, false);
     await settle(f2b, f2ban, "192.0.2.203", model.length, mark);
     const a = fromF2b(f2b);
-    expect(a, `${what}: f2b vs fail2ban`).toEqual(fromFail2ban(f2ban));
+    expect(a, `${what}: f2b vs fail2ban`).toEqual(await fromFail2ban(f2ban));
     expect(a.banned, `${what}: f2b vs the model`).toEqual(model);
     await Promise.all([pool.stop(f2b.server), f2ban.stop()]);
   }, 180_000);

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CliError, unixClient } from "../../src/cli/client.ts";
 import { COMMANDS } from "../../src/cli/commands.ts";
-import { Fail2banClient, Fail2banServer, type ClientResult } from "./fail2ban.ts";
+import { Fail2banServer, serverLayout, type ClientResult } from "../helpers/fail2ban-server.ts";
 
 export const F2B_BIN = join(import.meta.dir, "../../dist/f2b");
 
@@ -26,25 +26,15 @@ export interface Daemon {
   start(dir: string, tz: string): Promise<Running>;
 }
 
-export const paths = (dir: string, name: DaemonName) => ({
-  conf: join(dir, "conf"),
-  socket: join(dir, `${name}.sock`),
-  pidfile: join(dir, `${name}.pid`),
-  logtarget: join(dir, `${name}.log`),
-  db: join(dir, `${name}.sqlite3`),
-});
-
-export function fail2banDaemon(client: Fail2banClient): Daemon {
-  return {
-    name: "fail2ban",
-    settleMs: 1500,
-    async start(dir, tz) {
-      // fail2ban-server has no --dbfile: the batch's fail2ban.local names fail2ban.sqlite3.
-      const server = await Fail2banServer.start(paths(dir, "fail2ban"), client, { TZ: tz });
-      return { cmd: (a) => server.cmd(a), logText: () => server.logText(), stop: () => server.stop() };
-    },
-  };
-}
+export const fail2banDaemon: Daemon = {
+  name: "fail2ban",
+  settleMs: 1500,
+  async start(dir, tz) {
+    // the batch's config (prepareBatch) names this layout's files
+    const server = await Fail2banServer.start(serverLayout(dir, "fail2ban"), { env: { TZ: tz } });
+    return { cmd: (a) => server.cmd(a), logText: () => server.logText(), stop: () => server.stop() };
+  },
+};
 
 /** `f2b -s SOCK ARGS` run in this process with the CLI's own command code (what the binary
  * prints; spawning the 100 MB binary per poll would cost more than the daemons under test). */
@@ -64,7 +54,7 @@ export const f2bDaemon: Daemon = {
   name: "f2b",
   settleMs: 500,
   async start(dir, tz) {
-    const p = paths(dir, "f2b");
+    const p = serverLayout(dir, "f2b");
     const args = ["server", "-f", "-c", p.conf, "-s", p.socket, "-p", p.pidfile, "--logtarget", p.logtarget, "--dbfile", p.db];
     const proc = Bun.spawn([F2B_BIN, ...args], { stdout: "ignore", stderr: "pipe", env: { ...process.env, TZ: tz } });
     const stderr = new Response(proc.stderr).text(); // drained from the start: a full pipe would block the daemon

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Fail2banClient, fail2banMissing } from "./fail2ban.ts";
+import { fail2banMissing } from "../helpers/fail2ban-server.ts";
 import { F2B_BIN, f2bDaemon, fail2banDaemon } from "./daemons.ts";
 import { KINDS, generate } from "./kinds.ts";
 import { PENDING } from "./pending.ts";
@@ -38,14 +38,13 @@ for (const template of Object.keys(TEMPLATES) as (keyof typeof TEMPLATES)[]) {
 }
 
 const root = mkdtempSync(join(tmpdir(), "f2b-parity-"));
-const client = missing ? undefined : new Fail2banClient();
 
 /** Runs a batch on fail2ban, then on f2b (once; every scenario of the batch awaits the same run). */
 function results(b: Batch): NonNullable<Batch["result"]> {
   b.result ??= (async () => {
     const dir = join(root, `batch${batches.indexOf(b)}`);
     prepareBatch(dir, b.scenarios);
-    const fail2ban = await new BatchRun(fail2banDaemon(client!), dir, TZ, TEMPLATES[b.template], b.scenarios).run();
+    const fail2ban = await new BatchRun(fail2banDaemon, dir, TZ, TEMPLATES[b.template], b.scenarios).run();
     const f2b = await new BatchRun(f2bDaemon, dir, TZ, TEMPLATES[b.template], b.scenarios).run();
     return { fail2ban, f2b };
   })();
@@ -112,7 +111,6 @@ describe.skipIf(missing !== undefined)(`daemon parity with fail2ban-server (PARI
 if (missing) console.log(`daemon parity skipped: ${missing}`);
 
 afterAll(() => {
-  client?.close();
   if (process.env.PARITY_KEEP) console.log(`parity: batch directories kept in ${root}`);
   else rmSync(root, { recursive: true, force: true });
   if (tally.run > 0) {

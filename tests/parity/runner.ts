@@ -5,8 +5,8 @@
 import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { until } from "../helpers/wait.ts";
-import { copyFail2banConfig } from "./fail2ban.ts";
-import { paths, type Daemon, type Running } from "./daemons.ts";
+import { fail2banConf } from "../helpers/fail2ban-server.ts";
+import type { Daemon, Running } from "./daemons.ts";
 import { fail2banBanLine, fail2banLogNoise, sshdFailure, sshdNoise } from "./log-lines.ts";
 import { sentinelIp, type Event, type Scenario, type Template } from "./scenario.ts";
 
@@ -57,9 +57,7 @@ function jailLocal(dir: string, scenarios: Scenario[]): string {
 export function prepareBatch(dir: string, scenarios: Scenario[]): void {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, "logs"), { recursive: true });
-  copyFail2banConfig(join(dir, "conf"));
-  writeFileSync(join(dir, "conf", "fail2ban.local"), `[Definition]\nloglevel = INFO\ndbfile = ${paths(dir, "fail2ban").db}\n`);
-  writeFileSync(join(dir, "conf", "jail.local"), jailLocal(dir, scenarios));
+  fail2banConf(dir, { name: "fail2ban", jailLocal: jailLocal(dir, scenarios) });
 }
 
 export class BatchRun {

@@ -5,8 +5,9 @@
 // maxretry, findtime, address counts and log padding come from a seed (F2B_SEED to replay).
 import { afterAll, expect, test } from "bun:test";
 import { appendFileSync } from "node:fs";
+import { join } from "node:path";
 import { captureSink, setupLogging } from "../../src/server/log.ts";
-import { Fail2banServer, fail2banConfCopy, fail2banMissing } from "../helpers/fail2ban-server.ts";
+import { Fail2banServer, fail2banConf, fail2banMissing } from "../helpers/fail2ban-server.ts";
 import { makeRoot, until, type TestRoot } from "./helpers.ts";
 import { ServerPool, type Running } from "./in-process.ts";
 
@@ -90,8 +91,8 @@ function fromF2b(r: Running): Observed {
   };
 }
 
-function fromFail2ban(s: Fail2banServer): Observed {
-  const st = s.status("testd");
+async function fromFail2ban(s: Fail2banServer): Promise<Observed> {
+  const st = await s.status("testd");
   return { banned: st.bannedIPs, currentlyFailed: st.currentlyFailed, totalFailed: st.totalFailed, totalBanned: st.totalBanned };
 }
 
@@ -110,7 +111,7 @@ async function settle(f2b: Running, f2ban: Fail2banServer, sentinel: string, ban
   await f2b.server.jails.get("testd")?.runtime.idle();
   await f2ban.waitForLog(found, `reads up to ${sentinel}`);
   // fail2ban bans in its actions thread: wait for the expected number, then a moment for any extra
-  await until(() => fromFail2ban(f2ban).totalBanned >= bans, `fail2ban bans ${bans}`, 10_000, 200).catch(() => {});
+  await until(async () => (await fromFail2ban(f2ban)).totalBanned >= bans, `fail2ban bans ${bans}`, 10_000, 200).catch(() => {});
   await Bun.sleep(1200);
 }
 
@@ -123,7 +124,7 @@ for (let k = 0; k < SCENARIOS; k++) {
     const padding = rand(2) === 0 ? 0 : 1500 + rand(1500);
     const root = makeRoot(`[testd]\nfindtime = ${findtime}\nmaxretry = ${maxretry}\nbantime = 2h\n`);
     roots.push(root);
-    const { conf, run } = fail2banConfCopy(root.conf, root.dir);
+    const oracleConf = fail2banConf(join(root.dir, "fail2ban"), { from: root.conf });
     const what = `seed ${seed} (F2B_SEED=${seed} F2B_HISTORY_SCENARIOS=1 to replay): findtime ${findtime}, maxretry ${maxretry}, padding ${padding}`;
     const compare = (phase: string, a: Observed, b: Observed, model: string[]): void => {
       expect({ phase, ...a }, `${what}, ${phase}: f2b vs fail2ban`).toEqual({ phase, ...b });
@@ -134,10 +135,10 @@ for (let k = 0; k < SCENARIOS; k++) {
     const first = genFailures(rand, findtime, maxretry, `10.${k}.1`, false);
     writeFailures(root.log, first, padding, "192.0.2.201");
     let mark = sink.lines.length;
-    let [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(conf, run)]);
+    let [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(oracleConf)]);
     let model = expectedBans(first, findtime, maxretry, false);
     await settle(f2b, f2ban, "192.0.2.201", model.length, mark);
-    compare("start", fromF2b(f2b), fromFail2ban(f2ban), model);
+    compare("start", fromF2b(f2b), await fromFail2ban(f2ban), model);
     expect(fromF2b(f2b).banned, `${what}: start, f2b vs the model`).toEqual(model);
 
     // 2. old-dated lines appended while running: counted as now by both
@@ -147,17 +148,17 @@ for (let k = 0; k < SCENARIOS; k++) {
     const liveModel = expectedBans(live, findtime, maxretry, true);
     model = [...model, ...liveModel].sort();
     await settle(f2b, f2ban, "192.0.2.202", model.length, mark);
-    compare("live", fromF2b(f2b), fromFail2ban(f2ban), model);
+    compare("live", fromF2b(f2b), await fromFail2ban(f2ban), model);
 
     // 3. written while both are stopped: read from the saved position as history
     await Promise.all([pool.stop(f2b.server), f2ban.stop()]);
     const stopped = genFailures(rand, findtime, maxretry, `10.${k}.3`, false);
     writeFailures(root.log, stopped, 0, "192.0.2.203");
     mark = sink.lines.length;
-    [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(conf, run)]);
+    [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(oracleConf)]);
     model = [...model, ...expectedBans(stopped, findtime, maxretry, false)].sort();
     await settle(f2b, f2ban, "192.0.2.203", model.length, mark);
-    compare("restart", fromF2b(f2b), fromFail2ban(f2ban), model);
+    compare("restart", fromF2b(f2b), await fromFail2ban(f2ban), model);
     await Promise.all([pool.stop(f2b.server), f2ban.stop()]);
   }, 180_000);
 }
