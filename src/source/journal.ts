@@ -194,7 +194,9 @@ export class JournalSource implements LogSource {
     const reader = proc.stdout.getReader();
     let pending = reader.read().catch(() => ({ done: true as const, value: undefined }));
     for (;;) {
-      const got = this.historyEnd === null ? await pending : await Promise.race([pending, this.quiet()]);
+      const quiet = this.historyEnd === null ? null : this.quiet();
+      const got = quiet ? await Promise.race([pending, quiet.promise]) : await pending;
+      quiet?.cancel(); // one timer at a time, not one left pending per chunk of a long backlog
       if (got === "quiet") {
         this.inOperation(); // nothing more to read: the backlog is done (fail2ban: get_next() is None)
         continue;
@@ -239,8 +241,10 @@ export class JournalSource implements LogSource {
     return this.deps.clock?.now() ?? Date.now() / 1000;
   }
 
-  private quiet(): Promise<"quiet"> {
-    return new Promise((r) => setTimeout(() => r("quiet"), this.opts.catchUpMs ?? 1000));
+  private quiet(): { promise: Promise<"quiet">; cancel(): void } {
+    let timer!: ReturnType<typeof setTimeout>;
+    const promise = new Promise<"quiet">((r) => { timer = setTimeout(() => r("quiet"), this.opts.catchUpMs ?? 1000); });
+    return { promise, cancel: () => clearTimeout(timer) };
   }
 
   private async deliver(lines: LogLine[]): Promise<void> {
