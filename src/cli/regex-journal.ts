@@ -7,9 +7,9 @@ import { extractOptions } from "../config/options.ts";
 import type { TimeZone } from "../filter/date/tz.ts";
 import { resolveEncoding } from "../source/encoding.ts";
 import { formatEntry, type JournalEntry } from "../source/journal-entry.ts";
+import { ExportParser } from "../source/journal-export.ts";
 import { parseJournalMatch } from "../source/journal-match.ts";
 import { journalctlArgs, type JournalOptions } from "../source/journal.ts";
-import { LineSplitter } from "../source/line-splitter.ts";
 
 /** The time fail2ban knows for a journal line: epoch seconds and the ISO text it prefixes. */
 export interface EntryTime {
@@ -97,25 +97,17 @@ async function readEntries(opts: JournalOptions, tz: TimeZone, each: LineFn): Pr
   const stderr = new Response(proc.stderr).text();
   const enc = resolveEncoding("utf-8");
   const nowOffset = tz.offsetAt(Date.now() / 1000);
-  let bad = 0;
   const warnings: string[] = [];
-  const splitter = new LineSplitter({ source: "journal", encoding: enc, maxLineBytes: 1 << 24, warn: (m) => warnings.push(m) });
-  const handle = (json: string): void => {
-    let entry: JournalEntry;
-    try {
-      entry = JSON.parse(json) as JournalEntry;
-    } catch {
-      bad++;
-      return;
-    }
+  const parser = new ExportParser((m) => warnings.push(m));
+  const handle = (entry: JournalEntry): void => {
     const f = formatEntry(entry, enc);
     each(f.text, { time: f.time, timeText: `${isoTime(f.time, nowOffset)} ` });
   };
   for await (const chunk of proc.stdout) {
-    for (const l of splitter.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))) handle(l.text);
+    for (const e of parser.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))) handle(e);
   }
-  for (const l of splitter.flush()) handle(l.text);
   const code = await proc.exited;
   if (code !== 0) throw new JournalInputError(`${argv[0]} exited with code ${code}: ${(await stderr).trim().split("\n")[0] || "no message"}`);
-  if (bad > 0) throw new JournalInputError(`${bad} unparsable line(s) in journalctl output${warnings.length ? `: ${warnings[0]}` : ""}`);
+  if (parser.incomplete()) throw new JournalInputError(`${argv[0]}'s output ended inside an entry`);
+  if (warnings.length > 0) throw new JournalInputError(warnings[0]!);
 }

@@ -50,7 +50,7 @@ export function makeSource(s: JailSettings, ctx: SourceContext): JailSource {
         ...deps,
         onLines: (lines) => {
           health.delivered();
-          deps.onLines(lines);
+          return deps.onLines(lines); // its promise is the backpressure: journalctl waits
         },
         onError: (path, err) => {
           health.error(err.message);

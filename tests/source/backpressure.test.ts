@@ -54,7 +54,8 @@ test("stream source: no chunk is read while onLines holds it; all lines arrive a
 
 test("journal source: journalctl's output is not read while onLines holds it; the cursor waits; all entries arrive after", async () => {
   const h = holder();
-  const entry = (i: number): string => JSON.stringify({ __CURSOR: `c${i}`, __REALTIME_TIMESTAMP: String(1_700_000_000_000_000 + i), _HOSTNAME: "h", SYSLOG_IDENTIFIER: "t", MESSAGE: `m ${i}` });
+  // journalctl -o export: one "NAME=value" line per field, a blank line after each entry
+  const entry = (i: number): string => `__CURSOR=c${i}\n__REALTIME_TIMESTAMP=${1_700_000_000_000_000 + i}\n_HOSTNAME=h\nSYSLOG_IDENTIFIER=t\nMESSAGE=m ${i}\n`;
   const { stream, pulls } = counted(50, entry);
   let exit!: (code: number) => void;
   const exited = new Promise<number>((r) => { exit = r; });
