@@ -152,13 +152,17 @@ export function makeRoot(dir: string, o: RootOptions): BenchRoot {
   return root;
 }
 
-/** Syslog-style sshd failure line as sshd writes it, dated now (local time, as both daemons read it). */
-export function sshdFailure(ip: string, n: number): string {
+/** A syslog timestamp for now (local time, as both daemons read it). */
+export function syslogStamp(): string {
   const d = new Date();
   const mon = d.toLocaleString("en-US", { month: "short" });
   const p2 = (x: number): string => String(x).padStart(2, "0");
-  const stamp = `${mon} ${String(d.getDate()).padStart(2, " ")} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
-  return `${stamp} benchhost sshd[${4000 + (n % 1000)}]: Failed password for invalid user bench${n} from ${ip} port ${40000 + (n % 20000)} ssh2\n`;
+  return `${mon} ${String(d.getDate()).padStart(2, " ")} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
+}
+
+/** Syslog-style sshd failure line as sshd writes it, dated now. */
+export function sshdFailure(ip: string, n: number): string {
+  return `${syslogStamp()} benchhost sshd[${4000 + (n % 1000)}]: Failed password for invalid user bench${n} from ${ip} port ${40000 + (n % 20000)} ssh2\n`;
 }
 
 /** The i-th distinct benchmark address (10.x, used only as set elements inside the namespaces). */

@@ -20,7 +20,13 @@ export interface Ctx {
 export const MAXRETRY = 5;
 export const BANTIME = 3600;
 
-export interface LatencyResult { samples: number[]; missed: number; warmup: number }
+export interface LatencyResult {
+  samples: number[];
+  missed: number;
+  warmup: number;
+  /** addresses not started because the deadline passed */
+  notMeasured?: number;
+}
 
 /**
  * (1) Ban latency: per address, maxretry-1 failure lines, a short pause, then the maxretry-th
@@ -37,32 +43,54 @@ export async function banLatency(kind: DaemonKind, ctx: Ctx, ips: number, warmup
   try {
     await waitReady(d, root, ctx.f2bBin);
     await Bun.sleep(1000); // let the file watchers settle
-    const samples: number[] = [];
-    let missed = 0;
-    let line = 0;
-    for (let i = 0; i < warmup + ips; i++) {
-      const ip = benchIp(i, 200);
-      for (let k = 1; k < MAXRETRY; k++) writeSync(fd, sshdFailure(ip, line++));
-      await Bun.sleep(40);
-      const text = sshdFailure(ip, line++);
-      const t0 = performance.now();
-      writeSync(fd, text);
-      const t = await monitor.waitFor(ip, i < warmup ? 15_000 : 5_000);
-      if (i >= warmup) {
-        if (t === null) missed++;
-        else samples.push(t - t0);
-      } else if (t === null) {
-        throw new Error(`${kind}: warm-up address ${ip} was never banned\n${tail(root.daemonLog)}`);
-      }
-      await Bun.sleep(20);
-    }
-    return { samples, missed, warmup };
+    return await measureBans(kind, monitor, fd, { ips, warmup, base: 200, maxretry: MAXRETRY, waitMs: 5000, daemonLog: root.daemonLog });
   } finally {
     closeSync(fd);
     monitor.stop();
     await d.stop();
     netns.destroy();
   }
+}
+
+export interface BanLoopOptions {
+  ips: number;
+  warmup: number;
+  /** benchIp base: each loop in one namespace needs its own addresses */
+  base: number;
+  maxretry: number;
+  /** how long one measured address may take before it counts as missed */
+  waitMs: number;
+  daemonLog: string;
+  /** performance.now() after which no further address is started (the rest count as not measured) */
+  deadline?: number;
+}
+
+/**
+ * The ban latency loop on an open log fd (see banLatency): maxretry-1 lines, 40 ms, the
+ * maxretry-th line, wait for its add event in the monitor.
+ */
+export async function measureBans(kind: DaemonKind, monitor: NftMonitor, fd: number, o: BanLoopOptions): Promise<LatencyResult> {
+  const samples: number[] = [];
+  let missed = 0;
+  let line = 0;
+  for (let i = 0; i < o.warmup + o.ips; i++) {
+    if (o.deadline !== undefined && performance.now() > o.deadline) return { samples, missed, warmup: o.warmup, notMeasured: o.warmup + o.ips - i };
+    const ip = benchIp(i, o.base);
+    for (let k = 1; k < o.maxretry; k++) writeSync(fd, sshdFailure(ip, line++));
+    await Bun.sleep(40);
+    const text = sshdFailure(ip, line++);
+    const t0 = performance.now();
+    writeSync(fd, text);
+    const t = await monitor.waitFor(ip, i < o.warmup ? Math.max(15_000, o.waitMs) : o.waitMs);
+    if (i >= o.warmup) {
+      if (t === null) missed++;
+      else samples.push(t - t0);
+    } else if (t === null) {
+      throw new Error(`${kind}: warm-up address ${ip} was never banned\n${tail(o.daemonLog)}`);
+    }
+    await Bun.sleep(20);
+  }
+  return { samples, missed, warmup: o.warmup };
 }
 
 export interface StartupResult {

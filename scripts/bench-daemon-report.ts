@@ -3,6 +3,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { sh } from "./bench-daemon-env.ts";
+import type { HostileOptions, HostileResult, Phase } from "./bench-daemon-hostile.ts";
 import type { IdleResult, LatencyResult, StartupResult } from "./bench-daemon-measure.ts";
 import {
   fmtN, JOURNAL_NOTE, LIVE_NOTE, liveRows, mib, ratio, WAVE_NOTE, waveGoals, waveRows, type WaveRun,
@@ -22,6 +23,7 @@ export interface Results {
   attack?: WaveRun[];
   botnet?: WaveRun;
   journal?: WaveRun;
+  hostile?: { o: HostileOptions; f2b: HostileResult; fail2ban: HostileResult };
 }
 
 export function pct(xs: number[], p: number): number {
@@ -105,6 +107,7 @@ export function report(r: Results): string {
     goals.push(...waveGoals(r.journal, "journal"));
     notes.push(JOURNAL_NOTE);
   }
+  if (r.hostile) hostileRows(r.hostile, rows, notes, goals);
   const cpuModel = readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.+)/)?.[1] ?? "unknown CPU";
   return [
     `## Daemon benchmark — f2b vs fail2ban-server${r.quick ? " (--quick)" : ""}`,
@@ -136,4 +139,46 @@ export function cpuPressure(): string {
   } catch {
     return "?";
   }
+}
+
+/** The hostile part: quiet and hostile phase side by side, then f2b's abandoned-lines counter. */
+function hostileRows(h: NonNullable<Results["hostile"]>, rows: string[][], notes: string[], goals: string[]): void {
+  const { o, f2b, fail2ban } = h;
+  const lost = (p: Phase): number => p.bans.missed + (p.bans.notMeasured ?? 0);
+  const cell = (xs: number[], q: number, p: Phase, what: "bans" | "pings"): string => {
+    const short = what === "bans" ? lost(p) : p.pingsFailed;
+    return `${ms(pct(xs, q))}${short > 0 ? ` (${short} ${what === "bans" ? "not banned/measured" : "failed"})` : ""}`;
+  };
+  for (const [phase, label] of [["quiet", "other jail quiet"], ["hostile", `other jail ${o.rate} hostile lines/s`]] as const) {
+    const a = f2b[phase];
+    const b = fail2ban[phase];
+    for (const [q, ql] of [[0.5, "p50"], [0.99, "p99"]] as const) {
+      rows.push([`sshd ban latency ${ql}, ${label}`, cell(a.bans.samples, q, a, "bans"), cell(b.bans.samples, q, b, "bans"), ratio(pct(b.bans.samples, q), pct(a.bans.samples, q))]);
+    }
+    for (const [q, ql] of [[0.5, "p50"], [0.99, "p99"]] as const) {
+      rows.push([`ping ${ql} (raw control socket), ${label}`, cell(a.pings, q, a, "pings"), cell(b.pings, q, b, "pings"), ratio(pct(b.pings, q), pct(a.pings, q))]);
+    }
+  }
+  rows.push([
+    "hostile lines abandoned (f2b status pam-generic: Lines abandoned)",
+    `${f2b.abandoned === null ? "?" : fmtN(f2b.abandoned)} of ${fmtN(f2b.hostileWritten)} written`,
+    `no such counter (${fmtN(fail2ban.hostileWritten)} written)`, "—",
+  ]);
+  const hb = f2b.hostile;
+  goals.push(`sshd ban p99 < 100 ms with hostile lines: ${lost(hb) === 0 && pct(hb.bans.samples, 0.99) < 100 ? "met" : "**missed**"}`);
+  goals.push(`ping p99 < 50 ms with hostile lines: ${hb.pingsFailed === 0 && pct(hb.pings, 0.99) < 50 ? "met" : "**missed**"}`);
+  const addrs = (r: HostileResult, p: "quiet" | "hostile"): string => `${r[p].bans.samples.length}`;
+  notes.push(
+    `Hostile lines: one daemon run each, two jails (sshd and stock pam-generic, maxretry 3, nftables-multiport/allports); ` +
+      `${o.ips} sshd addresses per phase, one at a time (2 failure lines, 40 ms, the 3rd; time to its "add element" event), ` +
+      `first with pam-generic's log quiet, then while it receives ${o.rate} lines/s of "Mon DD hh:mm:ss host " + ` +
+      `${fmtN(o.size)} × "(" + \\x01 (tests/filters/hostile-lines.ts; common.conf's __prefix_line is quadratic on it in both ` +
+      `engines and f2b's static check does not flag it, so f2b matches it on the backtracking engine under its 100 ms linebudget). ` +
+      `Each phase capped at ${o.capMs / 60_000} min, a ban waited for up to 30 s. Addresses banned: f2b ${addrs(f2b, "quiet")}/${addrs(f2b, "hostile")}, ` +
+      `fail2ban ${addrs(fail2ban, "quiet")}/${addrs(fail2ban, "hostile")} (quiet/hostile). Ping: every 200 ms during the phase, one at a time, ` +
+      `on the raw control socket (f2b GET /api/v1/ping over its unix socket, what \`f2b ping\` sends; fail2ban ["ping"] through its ` +
+      `CSocket from one resident Python helper, pipe hop included) — a CLI process per ping would measure the CLI's start-up. ` +
+      `Hostile lines start 3 s before the hostile phase; "abandoned" is f2b's counter when the phase ended (lines still ` +
+      `queued for the jail's worker are not in it).`,
+  );
 }

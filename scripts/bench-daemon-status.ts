@@ -60,7 +60,11 @@ function f2bProbe(socket: string): JailProbe {
   };
 }
 
-function fail2banProbe(socket: string): JailProbe {
+/**
+ * One resident Python helper sending commands through fail2ban's CSocket: each answer flattened to
+ * its (name, number) pairs ({} for a reply without any, e.g. ping's "pong"), null on an error.
+ */
+function fail2banHelper(socket: string): { send(cmd: string): Promise<Record<string, number> | null>; stop(): void } {
   const proc = Bun.spawn(["/usr/bin/python3", "-c", FAIL2BAN_PROBE, socket], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
   const stop = (): void => {
     if (proc.exitCode === null) proc.kill("SIGKILL");
@@ -68,16 +72,56 @@ function fail2banProbe(socket: string): JailProbe {
   onCleanup(stop);
   const lines = splitLines(proc.stdout as ReadableStream<Uint8Array>);
   return {
-    async counts() {
-      proc.stdin.write("status sshd short\n");
+    async send(cmd) {
+      proc.stdin.write(`${cmd}\n`);
       await proc.stdin.flush();
       const r = await lines.next();
-      if (r.done) throw new Error("fail2ban status helper exited");
-      const st = JSON.parse(r.value) as Record<string, number> | null;
-      return st && { totalFailed: st["Total failed"] ?? 0, totalBanned: st["Total banned"] ?? 0 };
+      if (r.done) throw new Error("fail2ban helper exited");
+      return JSON.parse(r.value) as Record<string, number> | null;
     },
     stop,
   };
+}
+
+function fail2banProbe(socket: string): JailProbe {
+  const helper = fail2banHelper(socket);
+  return {
+    async counts() {
+      const st = await helper.send("status sshd short");
+      return st && { totalFailed: st["Total failed"] ?? 0, totalBanned: st["Total banned"] ?? 0 };
+    },
+    stop: helper.stop,
+  };
+}
+
+export interface ControlPing {
+  /** ms for one ping round trip on the raw control socket, null when it failed */
+  ping(): Promise<number | null>;
+  stop(): void;
+}
+
+/**
+ * A ping on the daemon's control socket without a process spawn per ping (a CLI start-up would
+ * dominate the figure): f2b GET /api/v1/ping (what `f2b ping` sends), fail2ban ["ping"] through
+ * CSocket from the resident helper (timed here, so its pipe hop is included).
+ */
+export function controlPing(kind: DaemonKind, root: BenchRoot): ControlPing {
+  const timed = async (call: () => Promise<boolean>): Promise<number | null> => {
+    const t0 = performance.now();
+    return (await call()) ? performance.now() - t0 : null;
+  };
+  if (kind === "f2b") {
+    const call = async (): Promise<boolean> => {
+      try {
+        return (await fetch("http://localhost/api/v1/ping", { unix: root.socket, signal: AbortSignal.timeout(60_000) })).ok;
+      } catch {
+        return false;
+      }
+    };
+    return { ping: () => timed(call), stop() {} };
+  }
+  const helper = fail2banHelper(root.socket);
+  return { ping: () => timed(async () => (await helper.send("ping")) !== null), stop: helper.stop };
 }
 
 export interface CommandTiming {

@@ -8,12 +8,14 @@
 //   wave     attack wave: a realistic auth.log of N lines appended at once → all bans in the kernel
 //   botnet   botnet wave: many addresses, a few failures each
 //   journal  journal ingestion: the auth.log as journal entries, a backend = systemd jail
+//   hostile  sshd ban latency and ping while a second jail (stock pam-generic) gets hostile lines
 // Prints a Markdown table (metric | f2b | fail2ban | ratio) and writes it to .bench/daemon.md.
 //   bun scripts/bench-daemon.ts [PART[,PART...]] [--quick] [--only PART,...] [--keep]
 //     [--ips N] [--bans N] [--fail2ban-bans N] [--cap-min M]          latency, startup, live
 //     [--idle-sec S]                                                  idle
 //     [--lines N[,N...]] [--fail2ban-max-lines N] [--wave-cap-min M]  wave (1M: --lines 100000,1000000)
 //     [--botnet-ips N] [--botnet-lines N] [--journal-entries N]       botnet, journal
+//     [--hostile-ips N] [--hostile-rate N] [--hostile-size N] [--hostile-cap-min M]  hostile
 //     [--f2b-bin PATH (another build of f2b; default dist/f2b)]
 // Without PART or --only: every part (the attack wave at 100,000 lines only).
 import { spawnSync } from "node:child_process";
@@ -25,10 +27,11 @@ import { cleanupAll, onCleanup, sh } from "./bench-daemon-env.ts";
 import { banLatency, idle, startup, type Ctx } from "./bench-daemon-measure.ts";
 import { cpuPressure, report, type Results } from "./bench-daemon-report.ts";
 import { loadScenarios, type LoadOptions } from "./bench-daemon-load.ts";
+import { hostileRun, type HostileOptions } from "./bench-daemon-hostile.ts";
 
 const repo = join(import.meta.dir, "..");
 
-const PARTS = ["latency", "startup", "live", "idle", "wave", "botnet", "journal"];
+const PARTS = ["latency", "startup", "live", "idle", "wave", "botnet", "journal", "hostile"];
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -47,6 +50,10 @@ const { values: args, positionals } = parseArgs({
     "botnet-lines": { type: "string" },
     "journal-entries": { type: "string" },
     "f2b-bin": { type: "string" },
+    "hostile-ips": { type: "string" },
+    "hostile-rate": { type: "string" },
+    "hostile-size": { type: "string" },
+    "hostile-cap-min": { type: "string" },
   },
 });
 const f2bBin = resolve(args["f2b-bin"] ?? join(repo, "dist", "f2b"));
@@ -67,6 +74,12 @@ const load: LoadOptions = {
   botnetLines: Number(args["botnet-lines"] ?? (quick ? 6000 : 60_000)),
   journalEntries: Number(args["journal-entries"] ?? (quick ? 5000 : 100_000)),
 };
+const hostile: HostileOptions = {
+  ips: Number(args["hostile-ips"] ?? (quick ? 20 : 100)),
+  rate: Number(args["hostile-rate"] ?? 10),
+  size: Number(args["hostile-size"] ?? 8000),
+  capMs: Number(args["hostile-cap-min"] ?? (quick ? 1 : 4)) * 60_000,
+};
 
 function die(msg: string): never {
   console.error(`bench daemon: ${msg}`);
@@ -78,7 +91,8 @@ const whole: Array<readonly [string, number, number]> = [
   ["--ips", ips, 1], ["--bans", bans, 1], ["--fail2ban-bans", refBans, 0], ["--cap-min", capMs, 1], ["--idle-sec", idleSample, 1],
   ...load.attackLines.map((n) => ["--lines", n, 1] as const), ["--fail2ban-max-lines", load.fail2banMaxLines, 0],
   ["--wave-cap-min", load.capMs, 1], ["--botnet-ips", load.botnetIps, 1], ["--botnet-lines", load.botnetLines, 1],
-  ["--journal-entries", load.journalEntries, 1],
+  ["--journal-entries", load.journalEntries, 1], ["--hostile-ips", hostile.ips, 1], ["--hostile-rate", hostile.rate, 1],
+  ["--hostile-size", hostile.size, 1], ["--hostile-cap-min", hostile.capMs, 1],
 ];
 for (const [name, v, min] of whole) if (!Number.isInteger(v) || v < min) die(`${name} must be a whole number >= ${min}`);
 for (const part of only) if (!PARTS.includes(part)) die(`unknown part '${part}' (${PARTS.join(", ")})`);
@@ -121,6 +135,11 @@ async function main(): Promise<void> {
     res.idle = { warmSec: idleWarm, f2b, fail2ban };
   }
   await loadScenarios(ctx, only, load, res, step);
+  if (only.has("hostile")) {
+    step(`hostile lines: ${hostile.ips} sshd bans quiet, then ${hostile.ips} while pam-generic gets ${hostile.rate} lines/s of ${fmtN(hostile.size)} '(' (f2b, then fail2ban; each phase capped at ${hostile.capMs / 60_000} min)`);
+    const f2b = await hostileRun("f2b", ctx, hostile);
+    res.hostile = { o: hostile, f2b, fail2ban: await hostileRun("fail2ban", ctx, hostile) };
+  }
   res.seconds = (Date.now() - started) / 1000;
   res.psi[1] = cpuPressure();
   const md = report(res);
