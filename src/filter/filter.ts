@@ -235,7 +235,7 @@ export class Filter {
         this.buffer = split.unmatched;
         buf = null;
       }
-      if (preGroups) fail = Object.assign({}, preGroups, fail);
+      if (preGroups) fail = mergePrefGroups(preGroups, fail);
       const matched = split.matched.map(fullLine);
       const mlfid = fail["mlfid"];
       const hasMlfid = mlfid !== null && mlfid !== undefined;
@@ -291,6 +291,20 @@ export class Filter {
     this.warnedUntil.set(key, now + DAY);
     this.warn(msg());
   }
+}
+
+/**
+ * fail2ban 1.1.1's merge (gh-4196): the prefregex's groups, then the failregex's groups that matched.
+ * 1.0.2 let a failregex group that did not participate (None) hide the prefregex's value, so an
+ * address captured by the prefix was lost when the failregex has an optional <ADDR> of its own.
+ */
+function mergePrefGroups(preGroups: FailData, fail: FailData): FailData {
+  const merged: FailData = { ...preGroups };
+  for (const k in fail) {
+    const v = fail[k];
+    if (v !== null && v !== undefined) merged[k] = v;
+  }
+  return merged;
 }
 
 function parseUseDns(value: string, warn: (msg: string) => void): UseDns {
