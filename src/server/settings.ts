@@ -25,6 +25,8 @@ export interface JailSettings {
   logpaths: LogPath[];
   logencoding: string;
   journalmatch: string[][];
+  /** fail2ban 1.1: a file jail none of whose log files exists (skip_if_nologs, systemd_if_nologs). */
+  noLogs: { skip: boolean; systemd: boolean; ownJournalmatch: boolean };
   filter: FilterDefinition;
   maxretry: number;
   maxmatches: number;
@@ -173,6 +175,8 @@ export function jailSettings(jail: JailConfig): JailSettings {
     logpaths: jail.logpaths,
     logencoding: r.str("logencoding", "auto"),
     journalmatch: r.journalmatch(jail.filterDef.journalmatch ?? jail.options["journalmatch"]),
+    // the jail's own journalmatch (or [DEFAULT]'s), not its filter's: 1.1.1's JailReader looks only there
+    noLogs: { skip: r.bool("skip_if_nologs", false), systemd: r.bool("systemd_if_nologs", true), ownJournalmatch: jail.options["journalmatch"] !== undefined },
     filter: jail.filterDef,
     maxretry,
     maxmatches: r.int("maxmatches", maxretry),
