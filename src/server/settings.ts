@@ -10,6 +10,7 @@ import type { IncrementOptions } from "../ban/increment.ts";
 import { zoneOffsetMinutes } from "../filter/date/strptime.ts";
 import type { FilterOptions } from "../filter/filter.ts";
 import type { IgnoreCacheOptions, IgnoreOptions } from "../jail/ignore.ts";
+import { unreadableIgnoreFiles } from "../jail/ignore-file.ts";
 import { parseTime } from "../jail/time.ts";
 import { parseJournalMatch } from "../source/journal-match.ts";
 
@@ -165,6 +166,11 @@ export function jailSettings(jail: JailConfig): JailSettings {
   const where = `${jail.file}:${jail.line}`;
   if (!jail.filterDef) throw new ConfigError(`jail [${jail.name}] has no filter`, { file: jail.file, line: jail.line });
   const maxretry = r.int("maxretry", 5);
+  const ignoreip = r.str("ignoreip").split(/[\s,]+/u).filter((s) => s !== "");
+  // An allow-list that cannot be read protects nobody: say so at the ignoreip line (fail2ban is silent).
+  const ignoreFileWarnings = unreadableIgnoreFiles(ignoreip).map(({ fileName, why }) =>
+    formatWarning({ message: `jail [${jail.name}] option 'ignoreip': file ${fileName} cannot be read, nothing in it is ignored until it can: ${why}`, ...r.at("ignoreip") }),
+  );
   const logtimezone = r.timezone();
   return {
     name: jail.name,
@@ -191,7 +197,7 @@ export function jailSettings(jail: JailConfig): JailSettings {
       rndtime: r.str("bantime.rndtime") || undefined,
       overalljails: r.bool("bantime.overalljails", false),
     },
-    ignoreip: r.str("ignoreip").split(/[\s,]+/u).filter((s) => s !== ""),
+    ignoreip,
     ignoreself: r.bool("ignoreself", true),
     ignorecommand: r.str("ignorecommand") || undefined,
     ignorecache: r.ignorecache(),
@@ -199,6 +205,6 @@ export function jailSettings(jail: JailConfig): JailSettings {
     usedns: r.str("usedns", "warn"),
     actions: jail.actions,
     options: jail.options,
-    warnings: jail.warnings.map(formatWarning),
+    warnings: [...jail.warnings.map(formatWarning), ...ignoreFileWarnings],
   };
 }

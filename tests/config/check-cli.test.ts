@@ -55,6 +55,16 @@ describe("f2b -t", () => {
     expect(f2bTest(viaDefault).err).toStartWith(`ERROR: ${viaDefault}/jail.local:3: jail [demo] option 'maxretry'`);
   });
 
+  test("ignoreip = file:/path that cannot be read: a warning at the ignoreip line, exit 0", () => {
+    const missing = join(tmp, "no-such-allow.txt");
+    const dir = confDir(`[demo]\nmaxretry = 3\nignoreip = 127.0.0.1 file:${missing}\n`);
+    const r = f2bTest(dir);
+    expect(r.err).toBe(`WARNING: ${dir}/jail.local:3: jail [demo] option 'ignoreip': file ${missing} cannot be read, nothing in it is ignored until it can: ENOENT: no such file or directory, open '${missing}'\n`);
+    expect(r.code).toBe(0);
+    writeFileSync(missing, "192.0.2.1\n");
+    expect(f2bTest(dir)).toMatchObject({ code: 0, err: "" });
+  });
+
   test("a bad logtimezone or ignorecache is an error at its line", () => {
     const tz = confDir("[demo]\nignoreip = 10.0.0.1\nlogtimezone = Europe/Paris\n");
     expect(f2bTest(tz)).toMatchObject({ code: 2, err: expect.stringContaining(`${tz}/jail.local:3: jail [demo] option 'logtimezone'`) });
