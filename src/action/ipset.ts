@@ -7,6 +7,9 @@ import { CommandFailedError, runChecked, type CommandRunner } from "../system/co
 import { fitName, normaliseSpec, parseAddr, type BlockKind, type Family, type NormalisedSpec, type ServiceResolver } from "./spec.ts";
 import { silentLog, type ActionLog, type BanEntry, type FirewallBackend, type FirewallJailSpec } from "./types.ts";
 
+/** The size f2b creates its ipsets with (ipset's own default is 65,536). */
+export const IPSET_MAXELEM = 1_048_576;
+
 export interface IpsetDeps {
   run: CommandRunner;
   log?: ActionLog;
@@ -73,7 +76,7 @@ export function chainRules(spec: NormalisedSpec, fam: Family): string[] {
 export function ipsetBackend(deps: IpsetDeps): FirewallBackend {
   const log = deps.log ?? silentLog;
   const timeoutMs = deps.timeoutMs ?? 30_000;
-  const maxelem = deps.maxelem ?? 1_048_576;
+  const maxelem = deps.maxelem ?? IPSET_MAXELEM;
   const run = (argv: string[], input?: string) => deps.run.run(argv, { input, timeoutMs });
   const must = (argv: string[], input?: string) => runChecked(deps.run, argv, { input, timeoutMs });
   const ipsetRestore = async (lines: string[]): Promise<void> => {

@@ -11,6 +11,7 @@ import { zoneOffsetMinutes } from "../filter/date/strptime.ts";
 import type { FilterOptions } from "../filter/filter.ts";
 import type { IgnoreCacheOptions, IgnoreOptions } from "../jail/ignore.ts";
 import { unreadableIgnoreFiles } from "../jail/ignore-file.ts";
+import { planBanaction, unappliedNativeOptions } from "../action/banaction.ts";
 import { parseTime } from "../jail/time.ts";
 import { parseJournalMatch } from "../source/journal-match.ts";
 
@@ -168,6 +169,11 @@ export function jailSettings(jail: JailConfig): JailSettings {
   const maxretry = r.int("maxretry", 5);
   const ignoreip = r.str("ignoreip").split(/[\s,]+/u).filter((s) => s !== "");
   // An allow-list that cannot be read protects nobody: say so at the ignoreip line (fail2ban is silent).
+  const actionWarnings = jail.actions.flatMap((a) => {
+    const plan = a.python ? null : planBanaction(a.options["type"] ? `${a.name}[type=${a.options["type"]}]` : a.name);
+    const options = { ...a.options, ...(a.definition?.options ?? {}) };
+    return plan ? unappliedNativeOptions(plan, options).map((m) => formatWarning({ message: `jail [${jail.name}] action '${a.name}': ${m}`, ...r.at("action") })) : [];
+  });
   const ignoreFileWarnings = unreadableIgnoreFiles(ignoreip).map(({ fileName, why }) =>
     formatWarning({ message: `jail [${jail.name}] option 'ignoreip': file ${fileName} cannot be read, nothing in it is ignored until it can: ${why}`, ...r.at("ignoreip") }),
   );
@@ -205,6 +211,6 @@ export function jailSettings(jail: JailConfig): JailSettings {
     usedns: r.str("usedns", "warn"),
     actions: jail.actions,
     options: jail.options,
-    warnings: [...jail.warnings.map(formatWarning), ...ignoreFileWarnings],
+    warnings: [...jail.warnings.map(formatWarning), ...ignoreFileWarnings, ...actionWarnings],
   };
 }

@@ -98,6 +98,27 @@ for (const o of oracles("check-cli stock config")) {
       expect(r.out).toContain(`jails: ${names[0]}, `);
     }, 60_000);
 
+    test("1.1 set options the native firewall backends do not apply: a warning at the action line; stock values: none", () => {
+      const dir = join(tmp, `setopts-${o.version}`);
+      cpSync(o.configDir, dir, { recursive: true });
+      rmSync(join(dir, "jail.d"), { recursive: true, force: true });
+      const log = join(dir, "any.log");
+      writeFileSync(log, "");
+      const jail = (name: string, action: string): string => `[${name}]\nenabled = true\nfilter = sshd\nbackend = polling\nlogpath = ${log}\naction = ${action}\n`;
+      writeFileSync(join(dir, "jail.local"), [
+        jail("a", `nftables[addr_options="<sp>flags constant\\;"]`),
+        jail("b", `iptables-ipset[ipsettype="hash:ip,port", maxelem=5000000]`),
+        jail("c", `nftables[addr_options=""]\n         iptables-ipset[ipsettype=hash:net, maxelem=1000]`),
+      ].join("\n"));
+      const r = f2bTest(dir);
+      expect(r.code).toBe(0);
+      expect(r.err.split("\n").filter((l) => l !== "")).toEqual([
+        `WARNING: ${dir}/jail.local:6: jail [a] action 'nftables': addr_options = <sp>flags constant\\; is not applied: f2b's nftables sets are fixed (addresses with timeouts, networks in an interval set)`,
+        `WARNING: ${dir}/jail.local:13: jail [b] action 'iptables-ipset': ipsettype = hash:ip,port is not applied: f2b's ipset sets are hash:net (addresses and networks)`,
+        `WARNING: ${dir}/jail.local:13: jail [b] action 'iptables-ipset': maxelem = 5000000 is not applied: f2b's ipset sets hold 1048576`,
+      ]);
+    }, 60_000);
+
     test("every jail enabled as shipped (its backends, banactions, log paths): only missing-log warnings", () => {
       const { dir, names } = stockTree("shipped", () => "");
       const r = f2bTest(dir);
