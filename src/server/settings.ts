@@ -149,6 +149,8 @@ class OptionReader {
   }
 }
 
+const JOURNAL_BACKEND_OPTIONS = ["journalpath", "journalfiles", "files", "journalflags", "namespace", "rotated"];
+
 /** fail2ban's backends: the inotify/gamin ones are all served by f2b's file tailer. */
 const BACKENDS = new Set(["auto", "pyinotify", "inotify", "gamin", "polling", "systemd"]);
 
@@ -164,6 +166,12 @@ export function jailSettings(jail: JailConfig): JailSettings {
   if (flags !== undefined && !/^\s*\d+\s*$/u.test(flags)) {
     throw new ConfigError(`jail [${jail.name}] option 'backend': journalflags must be a number`, at, jail.backend);
   }
+  // journal options (fail2ban 1.1.1's FilterSystemd; `files` is f2b's short form of journalfiles).
+  // `rotated` needs nothing: journalctl reads rotated journal files too, as rotated = on does.
+  const known = backendName === "systemd" || backendName === "auto" ? JOURNAL_BACKEND_OPTIONS : [];
+  const backendWarnings = Object.keys(backendOptions)
+    .filter((k) => !known.includes(k))
+    .map((k) => formatWarning({ message: `jail [${jail.name}] option 'backend': ${backendName} has no option '${k}'; it is ignored`, ...at }));
   const where = `${jail.file}:${jail.line}`;
   if (!jail.filterDef) throw new ConfigError(`jail [${jail.name}] has no filter`, { file: jail.file, line: jail.line });
   const maxretry = r.int("maxretry", 5);
@@ -211,6 +219,6 @@ export function jailSettings(jail: JailConfig): JailSettings {
     usedns: r.str("usedns", "warn"),
     actions: jail.actions,
     options: jail.options,
-    warnings: [...jail.warnings.map(formatWarning), ...ignoreFileWarnings, ...actionWarnings],
+    warnings: [...jail.warnings.map(formatWarning), ...backendWarnings, ...ignoreFileWarnings, ...actionWarnings],
   };
 }

@@ -65,6 +65,15 @@ describe("f2b -t", () => {
     expect(f2bTest(dir)).toMatchObject({ code: 0, err: "" });
   });
 
+  test("backend options: systemd[rotated=on] is accepted; an option the backend does not have is a warning at its line", () => {
+    const ok = confDir("[demo]\nbackend = systemd[rotated=on, journalflags=1]\n");
+    expect(f2bTest(ok)).toMatchObject({ code: 0, err: "" });
+    const typo = confDir("[demo]\n\nbackend = systemd[rotate=on]\n");
+    expect(f2bTest(typo)).toMatchObject({ code: 0, err: `WARNING: ${typo}/jail.local:3: jail [demo] option 'backend': systemd has no option 'rotate'; it is ignored\n` });
+    const polling = confDir("[demo]\nbackend = polling[journalpath=/x]\n");
+    expect(f2bTest(polling).err).toBe(`WARNING: ${polling}/jail.local:2: jail [demo] option 'backend': polling has no option 'journalpath'; it is ignored\n`);
+  });
+
   test("a bad logtimezone or ignorecache is an error at its line", () => {
     const tz = confDir("[demo]\nignoreip = 10.0.0.1\nlogtimezone = Europe/Paris\n");
     expect(f2bTest(tz)).toMatchObject({ code: 2, err: expect.stringContaining(`${tz}/jail.local:3: jail [demo] option 'logtimezone'`) });
