@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { makeRoot, type TestRoot } from "../server/helpers.ts";
 import { entry, HAVE_JOURNAL_TOOLS, writeJournal } from "../source/journal-helpers.ts";
+import { oracles } from "../helpers/oracle.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const BUN = join(ROOT, "node_modules/.bin/bun");
@@ -18,8 +19,8 @@ afterAll(() => {
   for (const r of roots) r.cleanup();
 });
 
-function run(argv: string[]): { code: number; out: string; err: string } {
-  const r = Bun.spawnSync(argv, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+function run(argv: string[], env: Record<string, string> = {}): { code: number; out: string; err: string } {
+  const r = Bun.spawnSync(argv, { cwd: ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
   return { code: r.exitCode ?? -1, out: r.stdout.toString(), err: r.stderr.toString() };
 }
 const f2bTest = (conf: string) => run([BUN, "src/cli/main.ts", "-t", "-c", conf]);
@@ -67,6 +68,10 @@ describe("f2b -t and logpaths", () => {
     const ours = f2bTest(r.conf);
     expect(ours.code).toBe(0);
     expect(ours.err).toContain(`${join(r.dir, "none.log")} does not exist): backend = auto reads the systemd journal (SYSLOG_IDENTIFIER=other), which has no entry for it yet`);
+    for (const o of oracles("check-sources systemd_if_nologs", ["1.1.1"])) {
+      const theirs = run([...o.command("fail2ban-client"), "-c", r.conf, "-t"], o.env);
+      expect([theirs.code, theirs.err.includes("Have not found any log file for 'auto' jail. Jail will monitor systemd journal.")]).toEqual([0, true]);
+    }
     r.writeJailLocal(jail("SYSLOG_IDENTIFIER=testd", "systemd_if_nologs = false\n"));
     const off = f2bTest(r.conf);
     expect(off.code).toBe(0);
@@ -79,6 +84,11 @@ describe("f2b -t and logpaths", () => {
     expect(ours.code).toBe(0);
     expect(ours.err).toBe(`WARNING: Jail 'nolog' (${r.conf}/jail.local:1) skipped, because of missing log files (skip_if_nologs): ${join(r.dir, "missing.log")} does not exist\n`);
     expect(ours.out).toContain("jails: testd, haslog)");
+    for (const o of oracles("check-sources skip_if_nologs", ["1.1.1"])) {
+      const theirs = run([...o.command("fail2ban-client"), "-c", r.conf, "-t"], o.env);
+      expect(theirs.code).toBe(0);
+      expect(theirs.err).toContain("Jail 'nolog' skipped, because of missing log files.");
+    }
   });
 
   test.each([
