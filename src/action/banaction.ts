@@ -4,7 +4,7 @@
 // ufw, xt_recent, route, mail ...) return null and run as action.d shell actions instead.
 import { IPSET_MAXELEM, ipsetBackend, type IpsetDeps } from "./ipset.ts";
 import { nftablesBackend, type NftablesDeps } from "./nftables.ts";
-import { parseAddr } from "./spec.ts";
+import { parseAddr, parseBlocktype } from "./spec.ts";
 import { silentLog, type ActionLog, type BanEntry, type FirewallBackend, type FirewallJailSpec } from "./types.ts";
 
 export type NativeBackendName = "nftables" | "iptables-ipset";
@@ -63,8 +63,16 @@ export function planBanaction(ref: string): BanactionPlan | null {
  * (or none: f2b keeps an address set and an interval set), ipset `ipsettype = hash:ip|hash:net`
  * (f2b's hash:net holds both), `maxelem` up to f2b's own.
  */
-export function unappliedNativeOptions(plan: BanactionPlan, options: Record<string, string>): string[] {
+export function unappliedNativeOptions(plan: BanactionPlan, options: Record<string, string>, passed: Record<string, string> = {}): string[] {
   const out: string[] = [];
+  // 1.1's conditional arguments (`blocktype?family=inet6=DROP`): the native backends block both
+  // families alike, so only a value that blocks as the plain one does is honoured
+  for (const [k, v] of Object.entries(passed)) {
+    const base = /^([^?]+)\?/u.exec(k)?.[1];
+    if (base === undefined) continue;
+    const same = base === "blocktype" && sameBlock(v, options["blocktype"] ?? "reject");
+    if (!same) out.push(`${k} = ${v} is not applied: f2b's native ${plan.backend} backend treats both address families alike`);
+  }
   const addr = options["addr_options"];
   if (plan.backend === "nftables" && addr !== undefined) {
     const norm = addr.replace(/<sp>/g, " ").replace(/\\;/g, ";").replace(/\s+/g, " ").trim();
@@ -77,6 +85,14 @@ export function unappliedNativeOptions(plan: BanactionPlan, options: Record<stri
     if (max !== undefined && /^\d+$/.test(max) && Number(max) > IPSET_MAXELEM) out.push(`maxelem = ${max} is not applied: f2b's ipset sets hold ${IPSET_MAXELEM}`);
   }
   return out;
+}
+
+function sameBlock(a: string, b: string): boolean {
+  try {
+    return parseBlocktype(a) === parseBlocktype(b);
+  } catch {
+    return false;
+  }
 }
 
 /** Contract: fail2ban banaction name → native backend, null when there is none (dummy included:

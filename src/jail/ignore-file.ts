@@ -5,11 +5,14 @@
 import { readFileSync, statSync } from "node:fs";
 import type { Clock } from "../system/clock.ts";
 import type { Log } from "../system/log.ts";
+import { splitWords } from "../config/options.ts";
+import { UNI_SPACE } from "../filter/pyre-charset.ts";
 import { IPAddr, parseIP } from "./ipaddr.ts";
 
 /** fail2ban's RE_FILE_IGN_IP: `file:` then an absolute (any number of leading slashes) or relative path. */
 const FILE_ENTRY = /^file:(?:\/{0,2}(?=\/(?!\/|.{1,2}\/))|\/{0,2})(.*)$/su;
-const COMMENT = /(?:^|\s)[#;].*/gmu;
+/** fail2ban's RE_REM_COMMENTS `(?m)(?:^|\s)[\#;].*` with Python's `^`, `\s` and `.`. */
+const COMMENT = new RegExp(`(?:(?<![^\\n])|[${UNI_SPACE}])[#;][^\\n]*`, "gu");
 const CHECK_EVERY_SEC = 1;
 const RETRY_AFTER_ERROR_SEC = 60;
 
@@ -36,7 +39,7 @@ export function unreadableIgnoreFiles(entries: readonly string[]): { fileName: s
 
 /** The entries of an allow-list file's text (fail2ban's splitwords(..., ignoreComments=True)). */
 export function parseIgnoreFileText(text: string): string[] {
-  return text.replace(COMMENT, "").split(/[\s,]+/u).filter((w) => w !== "");
+  return splitWords(text.replace(COMMENT, ""));
 }
 
 export interface IgnoreFileContent {

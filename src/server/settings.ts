@@ -4,7 +4,7 @@ import type { FilterDefinition } from "../config/filter-reader.ts";
 import { parseIntOption } from "../config/definition-init.ts";
 import { ConfigError } from "../config/errors.ts";
 import { formatWarning } from "../config/jail-options.ts";
-import { extractOptions } from "../config/options.ts";
+import { extractOptions, splitWords } from "../config/options.ts";
 import type { JailAction, JailConfig, LogPath } from "../config/jail-reader.ts";
 import type { IncrementOptions } from "../ban/increment.ts";
 import { zoneOffsetMinutes } from "../filter/date/strptime.ts";
@@ -175,12 +175,12 @@ export function jailSettings(jail: JailConfig): JailSettings {
   const where = `${jail.file}:${jail.line}`;
   if (!jail.filterDef) throw new ConfigError(`jail [${jail.name}] has no filter`, { file: jail.file, line: jail.line });
   const maxretry = r.int("maxretry", 5);
-  const ignoreip = r.str("ignoreip").split(/[\s,]+/u).filter((s) => s !== "");
+  const ignoreip = splitWords(r.str("ignoreip"));
   // An allow-list that cannot be read protects nobody: say so at the ignoreip line (fail2ban is silent).
   const actionWarnings = jail.actions.flatMap((a) => {
     const plan = a.python ? null : planBanaction(a.options["type"] ? `${a.name}[type=${a.options["type"]}]` : a.name);
     const options = { ...a.options, ...(a.definition?.options ?? {}) };
-    return plan ? unappliedNativeOptions(plan, options).map((m) => formatWarning({ message: `jail [${jail.name}] action '${a.name}': ${m}`, ...r.at("action") })) : [];
+    return plan ? unappliedNativeOptions(plan, options, a.options).map((m) => formatWarning({ message: `jail [${jail.name}] action '${a.name}': ${m}`, ...r.at("action") })) : [];
   });
   const ignoreFileWarnings = unreadableIgnoreFiles(ignoreip).map(({ fileName, why }) =>
     formatWarning({ message: `jail [${jail.name}] option 'ignoreip': file ${fileName} cannot be read, nothing in it is ignored until it can: ${why}`, ...r.at("ignoreip") }),

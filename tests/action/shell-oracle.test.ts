@@ -38,7 +38,8 @@ print(json.dumps(out))
 const BASE_ARGS: Record<string, string> = { port: "ssh,2222", protocol: "tcp" };
 const cases: { o: Oracle; args: Record<string, string> }[] = oracles("shell-oracle").flatMap((o) => [
   { o, args: BASE_ARGS },
-  ...(o.version === "1.0.2" ? [] : [{ o, args: { ...BASE_ARGS, blocktype: "DROP" } }]),
+  // 1.1: a plain argument also sets the conditional variants; a conditional one sets only its own
+  ...(o.version === "1.0.2" ? [] : [{ o, args: { ...BASE_ARGS, blocktype: "DROP" } }, { o, args: { ...BASE_ARGS, "blocktype?family=inet6": "DROP" } }]),
 ]);
 for (const { o, args } of cases) test(`action.d commands render exactly as fail2ban ${o.version} renders them, arguments ${JSON.stringify(args)}`, () => {
   // *-common.conf files are include fragments, not actions (fail2ban would run "<actionban>" literally)

@@ -118,6 +118,7 @@ for (const o of oracles("check-cli stock config")) {
         jail("a", `nftables[addr_options="<sp>flags constant\\;"]`),
         jail("b", `iptables-ipset[ipsettype="hash:ip,port", maxelem=5000000]`),
         jail("c", `nftables[addr_options=""]\n         iptables-ipset[ipsettype=hash:net, maxelem=1000]`),
+        ...(o.version === "1.0.2" ? [] : [jail("d", `iptables-multiport[blocktype=DROP, blocktype?family=inet6=DROP]\n         iptables-allports[blocktype?family=inet6=DROP]`)]),
       ].join("\n"));
       const r = f2bTest(dir);
       expect(r.code).toBe(0);
@@ -125,6 +126,7 @@ for (const o of oracles("check-cli stock config")) {
         `WARNING: ${dir}/jail.local:6: jail [a] action 'nftables': addr_options = <sp>flags constant\\; is not applied: f2b's nftables sets are fixed (addresses with timeouts, networks in an interval set)`,
         `WARNING: ${dir}/jail.local:13: jail [b] action 'iptables-ipset': ipsettype = hash:ip,port is not applied: f2b's ipset sets are hash:net (addresses and networks)`,
         `WARNING: ${dir}/jail.local:13: jail [b] action 'iptables-ipset': maxelem = 5000000 is not applied: f2b's ipset sets hold 1048576`,
+        ...(o.version === "1.0.2" ? [] : [`WARNING: ${dir}/jail.local:28: jail [d] action 'iptables-allports': blocktype?family=inet6 = DROP is not applied: f2b's native iptables-ipset backend treats both address families alike`]),
       ]);
     }, 60_000);
 

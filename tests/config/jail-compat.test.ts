@@ -106,6 +106,10 @@ logpath = ${logs}/auth.log
 `,
   );
   writeFileSync(join(conf, "jail.d", "zz-custom.local"), "[sshd]\nfindtime = 1h\nusedns = no\n");
+  // 1.1's option lists take conditional names (1.0.2 rejects the jail)
+  if (o.version !== "1.0.2") {
+    writeFileSync(join(conf, "jail.d", "zz-cond.local"), `[pure-ftpd]\nenabled = true\nbackend = polling\nlogpath = ${logs}/f2b.log\naction = iptables-multiport[name=ftp, port="ftp", blocktype?family=inet6=DROP]\n\t iptables-allports[name=all,\tblocktype=DROP]\n`);
+  }
   writeFileSync(join(conf, "filter.d", "nginx-http-auth.local"), "[Definition]\nignoreregex = ^never <HOST>$\n");
   writeFileSync(join(conf, "fail2ban.local"), "[Definition]\nloglevel = NOTICE\ndbpurgeage = 2d\n\n[api]\nlisten = 127.0.0.1:9191\n");
 }
