@@ -20,10 +20,13 @@ const enc = encodeURIComponent;
 const json = (v: unknown): string => JSON.stringify(v, null, 2);
 
 async function status(api: ApiClient, args: string[], flags: Flags): Promise<string> {
-  if (args.length > 1) throw usage("usage: f2b status [JAIL] [--json]");
+  if (args.length > 1 || (flags.all && args.length > 0)) throw usage("usage: f2b status [JAIL | --all] [--json]");
   if (args.length === 0) {
     const res = (await api.call("GET", "/api/v1/status")) as { jails: string[] };
-    return flags.json ? json(res) : formatStatus(res.jails);
+    if (!flags.all) return flags.json ? json(res) : formatStatus(res.jails);
+    // fail2ban 1.1's `status --all`: every jail's status too
+    const all = await Promise.all(res.jails.map(async (j) => (await api.call("GET", `/api/v1/jails/${enc(j)}`)) as JailStatus));
+    return flags.json ? json({ ...res, status: all }) : formatStatus(res.jails, all);
   }
   const st = (await api.call("GET", `/api/v1/jails/${enc(args[0]!)}`)) as JailStatus;
   return flags.json ? json(st) : formatJailStatus(st);

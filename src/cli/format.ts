@@ -5,13 +5,25 @@ import type { BanInfo, JailStatus, JailValue } from "../api/controller.ts";
 type Row = [string, string | number | string[]];
 const val = (v: Row[1]): string => (Array.isArray(v) ? v.join(" ") : String(v));
 
-/** `status`: "Status\n|- Number of jail:\t2\n`- Jail list:\ta, b". */
-export function formatStatus(jails: string[]): string {
+/**
+ * `status`: "Status\n|- Number of jail:\t2\n`- Jail list:\ta, b"; with every jail's status
+ * (`status --all`, fail2ban 1.1) a "Status for the jails" branch holding each jail's tree.
+ */
+export function formatStatus(jails: string[], all?: JailStatus[]): string {
   const rows: Row[] = [
     ["Number of jail", jails.length],
     ["Jail list", jails.join(", ")],
   ];
-  return ["Status", ...rows.map(([k, v], i) => `${i === rows.length - 1 ? "`-" : "|-"} ${k}:\t${val(v)}`)].join("\n");
+  const out = ["Status", ...rows.map(([k, v], i) => `${i === rows.length - 1 && !all?.length ? "`-" : "|-"} ${k}:\t${val(v)}`)];
+  if (all?.length) {
+    out.push("`- Status for the jails:");
+    all.forEach((st, i) => {
+      const last = i === all.length - 1;
+      out.push(`   ${last ? "`-" : "|-"} Jail: ${st.name}`);
+      out.push(...jailTree(st, last ? "      " : "   |  "));
+    });
+  }
+  return out.join("\n");
 }
 
 /**
@@ -27,6 +39,11 @@ function sourceRows(f: JailStatus["filter"]): Row[] {
 
 /** `status JAIL`: the Filter / Actions tree. */
 export function formatJailStatus(st: JailStatus): string {
+  return [`Status for the jail: ${st.name}`, ...jailTree(st, "")].join("\n");
+}
+
+/** The Filter / Actions groups of a jail, each line after `pref`. */
+function jailTree(st: JailStatus, pref: string): string[] {
   const filter: Row[] = [
     ["Currently failed", st.filter.currentlyFailed],
     ["Total failed", st.filter.totalFailed],
@@ -38,14 +55,14 @@ export function formatJailStatus(st: JailStatus): string {
     ["Banned IP list", st.actions.bannedIPs],
   ];
   const groups: [string, Row[]][] = [["Filter", filter], ["Actions", actions]];
-  const out = [`Status for the jail: ${st.name}`];
+  const out: string[] = [];
   groups.forEach(([title, rows], n) => {
     const lastGroup = n === groups.length - 1;
-    out.push(`${lastGroup ? "`-" : "|-"} ${title}`);
-    const indent = lastGroup ? "   " : "|  ";
+    out.push(`${pref}${lastGroup ? "`-" : "|-"} ${title}`);
+    const indent = pref + (lastGroup ? "   " : "|  ");
     rows.forEach(([k, v], m) => out.push(`${indent}${m === rows.length - 1 ? "`-" : "|-"} ${k}:\t${val(v)}`));
   });
-  return out.join("\n");
+  return out;
 }
 
 /** Python's repr() for the values fail2ban-client prints unbeautified (lists, numbers, None). */

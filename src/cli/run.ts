@@ -10,7 +10,7 @@ import { resolveSocket } from "./socket-path.ts";
 export const CLIENT_COMMANDS = Object.keys(COMMANDS);
 
 export const CLIENT_USAGE = `client commands (talk to a running server over its socket):
-  status [JAIL] [--json]            jails, or one jail's failures and bans
+  status [JAIL | --all] [--json]    jails, one jail's failures and bans, or every jail's
   set JAIL banip|unbanip IP...      ban / unban addresses in a jail (unbanip --all)
   set JAIL addignoreip|delignoreip IP
   get JAIL KEY [--json]             banned, banip [--with-time], maxretry, findtime, bantime,

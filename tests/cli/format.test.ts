@@ -4,6 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { formatGet, formatJailStatus, formatRemaining, formatStatus, pyRepr } from "../../src/cli/format.ts";
 import type { JailStatus } from "../../src/api/controller.ts";
+import { oracles } from "../helpers/oracle.ts";
 
 const PY = "/usr/bin/python3";
 const haveFail2ban = existsSync(PY) && Bun.spawnSync([PY, "-c", "import fail2ban"]).exitCode === 0;
@@ -87,6 +88,34 @@ describe.skipIf(!haveFail2ban)("same text as fail2ban-client's Beautifier", () =
     expect(values.map(pyRepr)).toEqual(JSON.parse(res.stdout.toString()));
   });
 });
+
+// fail2ban 1.1's `status --all`: the jail list, then every jail's tree
+for (const o of oracles("format status --all", ["1.1.1"])) {
+  test(`status --all: same text as fail2ban ${o.version}'s Beautifier`, () => {
+    const script = `
+import json, sys
+from fail2ban.client.beautifier import Beautifier
+def jail(v): return [(k, [tuple(x) for x in rows]) for k, rows in v]
+out = []
+for names, jails in json.load(sys.stdin):
+    resp = [("Number of jail", len(names)), ("Jail list", ", ".join(names))]
+    if jails: resp.append({n: jail(j) for n, j in zip(names, jails)})
+    out.append(Beautifier(["status", "--all"] if jails else ["status"]).beautify(resp))
+print(json.dumps(out))`;
+    const py = (j: JailStatus): unknown => [
+      ["Filter", [["Currently failed", j.filter.currentlyFailed], ["Total failed", j.filter.totalFailed], ["File list", j.filter.fileList ?? []]]],
+      ["Actions", [["Currently banned", j.actions.currentlyBanned], ["Total banned", j.actions.totalBanned], ["Banned IP list", j.actions.bannedIPs]]],
+    ];
+    const a = { ...jail({ fileList: ["/var/log/auth.log"] }, ["192.0.2.1", "2001:db8::1"]), name: "sshd" };
+    const b = { ...jail({ fileList: [] }, []), name: "recidive" };
+    const c = { ...jail({ fileList: ["/a", "/b"] }, ["192.0.2.9"]), name: "nginx" };
+    const sets: JailStatus[][] = [[a], [b, a], [c, b, a], []];
+    const res = Bun.spawnSync([PY, "-c", script], { stdin: new TextEncoder().encode(JSON.stringify(sets.map((js) => [js.map((j) => j.name), js.map(py)]))), env: { ...process.env, ...o.env } });
+    if (res.exitCode !== 0) throw new Error(res.stderr.toString());
+    const ours = sets.map((js) => formatStatus(js.map((j) => j.name), js));
+    expect(ours).toEqual(JSON.parse(res.stdout.toString()) as string[]);
+  });
+}
 
 test("formatRemaining", () => {
   expect(formatRemaining(null)).toBe("permanent");
