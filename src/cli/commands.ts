@@ -3,7 +3,7 @@
 import type { BanInfo, JailStatus, JailValue } from "../api/controller.ts";
 import type { ApiClient } from "./client.ts";
 import { CliError } from "./client.ts";
-import { formatBanTable, formatBanWithTime, formatGet, formatJailStatus, formatStatus, pyRepr } from "./format.ts";
+import { formatBanTable, formatBanWithTime, formatGet, formatJailStatus, formatStats, formatStatus, pyRepr, type StatsRow } from "./format.ts";
 
 export interface Flags {
   all: boolean;
@@ -122,4 +122,18 @@ async function metrics(api: ApiClient): Promise<string> {
   return (await api.text("/metrics")).trimEnd();
 }
 
-export const COMMANDS: Record<string, Command> = { status, set, get, unban, banned, reload, stop, ping, flushlogs, metrics };
+/** fail2ban 1.1's `stats`: per jail its backend, failures and bans (current, total) in one table. */
+async function stats(api: ApiClient, args: string[], flags: Flags): Promise<string> {
+  if (args.length > 0) throw usage("usage: f2b stats [--json]");
+  const { jails } = (await api.call("GET", "/api/v1/status")) as { jails: string[] };
+  const rows = await Promise.all(jails.map(async (jail): Promise<StatsRow> => {
+    const st = (await api.call("GET", `/api/v1/jails/${enc(jail)}`)) as JailStatus;
+    const { value } = (await api.call("GET", `/api/v1/jails/${enc(jail)}/backend`)) as { value: JailValue };
+    // the backend that runs, in fail2ban's names: `auto` reading files is the inotify one
+    const backend = st.filter.journalMatches !== undefined ? "systemd" : String(value).startsWith("polling") ? "polling" : "pyinotify";
+    return { jail, backend, failed: [st.filter.currentlyFailed, st.filter.totalFailed], banned: [st.actions.currentlyBanned, st.actions.totalBanned] };
+  }));
+  return flags.json ? json(rows) : formatStats(rows);
+}
+
+export const COMMANDS: Record<string, Command> = { status, stats, statistics: stats, set, get, unban, banned, reload, stop, ping, flushlogs, metrics };

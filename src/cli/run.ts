@@ -11,6 +11,7 @@ export const CLIENT_COMMANDS = Object.keys(COMMANDS);
 
 export const CLIENT_USAGE = `client commands (talk to a running server over its socket):
   status [JAIL | --all] [--json]    jails, one jail's failures and bans, or every jail's
+  stats [--json]                    per jail: backend, failures and bans (current/total)
   set JAIL banip|unbanip IP...      ban / unban addresses in a jail (unbanip --all)
   set JAIL addignoreip|delignoreip IP
   get JAIL KEY [--json]             banned, banip [--with-time], maxretry, findtime, bantime,

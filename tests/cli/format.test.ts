@@ -2,7 +2,7 @@
 // system Python), for the same answers.
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { formatGet, formatJailStatus, formatRemaining, formatStatus, pyRepr } from "../../src/cli/format.ts";
+import { formatGet, formatJailStatus, formatRemaining, formatStats, formatStatus, pyRepr, type StatsRow } from "../../src/cli/format.ts";
 import type { JailStatus } from "../../src/api/controller.ts";
 import { oracles } from "../helpers/oracle.ts";
 
@@ -114,6 +114,35 @@ print(json.dumps(out))`;
     if (res.exitCode !== 0) throw new Error(res.stderr.toString());
     const ours = sets.map((js) => formatStatus(js.map((j) => j.name), js));
     expect(ours).toEqual(JSON.parse(res.stdout.toString()) as string[]);
+  });
+}
+
+// fail2ban 1.1's `stats` table, UTF-8 and ASCII, generated widths
+for (const o of oracles("format stats", ["1.1.1"])) {
+  test(`stats: same table as fail2ban ${o.version}'s Beautifier`, () => {
+    const script = `
+import json, sys
+from fail2ban.client.beautifier import Beautifier
+out = []
+for rows in json.load(sys.stdin):
+    out.append(Beautifier(["stats"]).beautify({r["jail"]: [r["backend"], tuple(r["failed"]), tuple(r["banned"])] for r in rows}))
+print(json.dumps(out))`;
+    let seed = 7;
+    const rnd = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const sets: StatsRow[][] = [[], [{ jail: "sshd", backend: "systemd", failed: [0, 0], banned: [0, 0] }]];
+    for (let k = 0; k < 6; k++) {
+      sets.push(Array.from({ length: 1 + rnd(4) }, (_, i) => ({
+        jail: `${["sshd", "nginx-http-auth", "recidive", "a"][rnd(4)]}${i}`,
+        backend: ["pyinotify", "polling", "systemd"][rnd(3)]!,
+        failed: [rnd(10 ** rnd(6)), rnd(10 ** rnd(8))] as [number, number],
+        banned: [rnd(10 ** rnd(5)), rnd(10 ** rnd(9))] as [number, number],
+      })));
+    }
+    for (const [enc, utf8] of [["utf-8", true], ["ascii", false]] as const) {
+      const res = Bun.spawnSync([PY, "-c", script], { stdin: new TextEncoder().encode(JSON.stringify(sets)), env: { ...process.env, ...o.env, PYTHONIOENCODING: enc } });
+      if (res.exitCode !== 0) throw new Error(res.stderr.toString());
+      expect(sets.map((r) => formatStats(r, utf8))).toEqual(JSON.parse(res.stdout.toString()) as string[]);
+    }
   });
 }
 
