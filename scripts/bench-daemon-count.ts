@@ -108,7 +108,7 @@ export class SetCounter {
   }
 }
 
-async function* splitLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+export async function* splitLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
   const dec = new TextDecoder();
   let buf = "";
   for await (const chunk of stream) {

@@ -95,10 +95,14 @@ export interface RootOptions {
   jails: number;
   bantime: number;
   maxretry: number;
+  /** seconds; 600 when not given */
+  findtime?: number;
+  /** a journal file: the jails read it (backend = systemd[journalfiles=...]) instead of log files */
+  journalFile?: string;
 }
 
 /**
- * A copy of /etc/fail2ban plus jail.local (sshd-filter jails on files in dir, banaction
+ * A copy of /etc/fail2ban plus jail.local (sshd-filter jails on files in dir or on a journal file, banaction
  * nftables-multiport) and fail2ban.local (socket, pidfile, dbfile, logtarget in dir). The same
  * kind of root serves both daemons; each gets its own copy.
  */
@@ -120,7 +124,7 @@ export function makeRoot(dir: string, o: RootOptions): BenchRoot {
     "banaction = nftables-multiport",
     "banaction_allports = nftables-allports",
     `bantime = ${o.bantime}`,
-    "findtime = 600",
+    `findtime = ${o.findtime ?? 600}`,
     `maxretry = ${o.maxretry}`,
     "backend = auto",
     "usedns = no",
@@ -128,11 +132,16 @@ export function makeRoot(dir: string, o: RootOptions): BenchRoot {
   ];
   for (let i = 0; i < o.jails; i++) {
     const name = i === 0 ? "sshd" : `sshd${i + 1}`;
+    root.jails.push(name);
+    sections.push(`[${name}]`, "enabled = true", "filter = sshd", "port = ssh");
+    if (o.journalFile) {
+      sections.push(`backend = systemd[journalfiles=${o.journalFile}]`, "");
+      continue;
+    }
     const log = join(dir, `${name}.log`);
     writeFileSync(log, "");
     root.logs.push(log);
-    root.jails.push(name);
-    sections.push(`[${name}]`, "enabled = true", "filter = sshd", "port = ssh", `logpath = ${log}`, "");
+    sections.push(`logpath = ${log}`, "");
   }
   writeFileSync(join(conf, "jail.local"), sections.join("\n"));
   writeFileSync(

@@ -1,10 +1,15 @@
-// The three daemon measurements, each run for one daemon in a fresh namespace and config root.
+// The daemon measurements one event at a time (ban latency, startup with N bans and the daemon
+// holding them, idle), each run for one daemon in a fresh namespace and config root; the load
+// scenarios are in bench-daemon-wave.ts.
 import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { writeBanDb } from "./bench-daemon-db.ts";
-import { benchIp, createNetns, makeRoot, sshdFailure } from "./bench-daemon-env.ts";
+import { benchIp, createNetns, makeRoot, sshdFailure, type BenchRoot } from "./bench-daemon-env.ts";
 import { SetCounter } from "./bench-daemon-count.ts";
-import { FIREWALL, NftMonitor, startDaemon, tail, treeCpuSeconds, treeRss, waitReady, type DaemonKind } from "./bench-daemon-proc.ts";
+import {
+  FIREWALL, NftMonitor, startDaemon, tail, treeContextSwitches, treeCpuSeconds, treeRss, waitReady, type Daemon, type DaemonKind,
+} from "./bench-daemon-proc.ts";
+import { cliArgv, timeCommand, type CommandTiming } from "./bench-daemon-status.ts";
 
 export interface Ctx {
   /** scratch directory (removed at the end) */
@@ -12,8 +17,8 @@ export interface Ctx {
   f2bBin: string;
 }
 
-const MAXRETRY = 5;
-const BANTIME = 3600;
+export const MAXRETRY = 5;
+export const BANTIME = 3600;
 
 export interface LatencyResult { samples: number[]; missed: number; warmup: number }
 
@@ -71,6 +76,25 @@ export interface StartupResult {
   /** elements present at the end */
   reached: number;
   capMs: number;
+  /** the daemon right after: memory and the admin's commands (with `live`) */
+  live?: LiveResult;
+}
+
+export interface LiveResult {
+  /** bans in the set when measured */
+  bans: number;
+  rssKiB: number;
+  anonKiB: number;
+  status: CommandTiming;
+  banned: CommandTiming;
+}
+
+/** (5) N bans live: memory of the process tree and the wall time of `status sshd` and `banned` (median of 3). */
+function liveState(d: Daemon, root: BenchRoot, f2bBin: string, bans: number): LiveResult {
+  const { rssKiB, anonKiB } = treeRss(d.pid);
+  const status = timeCommand(cliArgv(d.kind, root, f2bBin, ["status", "sshd"]), 3);
+  const banned = timeCommand(cliArgv(d.kind, root, f2bBin, ["banned"]), 3);
+  return { bans, rssKiB, anonKiB, status, banned };
 }
 
 const SENTINELS = 64;
@@ -84,7 +108,7 @@ const SENTINELS = 64;
  * count is polled and its time is used. (An `nft monitor` would slow a 100,000-element
  * transaction down several times, and a full listing takes about a second.)
  */
-export async function startup(kind: DaemonKind, ctx: Ctx, bans: number, capMs: number): Promise<StartupResult> {
+export async function startup(kind: DaemonKind, ctx: Ctx, bans: number, capMs: number, live = false): Promise<StartupResult> {
   const netns = createNetns(`${kind}-start`);
   const ns = netns.name;
   const root = makeRoot(join(ctx.tmp, `${kind}-startup-${bans}`), { jails: 1, bantime: BANTIME, maxretry: MAXRETRY });
@@ -97,7 +121,7 @@ export async function startup(kind: DaemonKind, ctx: Ctx, bans: number, capMs: n
   let reached = -1;
   let low = d.spawnedAt;
   let seenAll: number | null = null;
-  try {
+  const allIn = async (): Promise<StartupResult> => {
     for (;;) {
       const p0 = performance.now();
       if (since(p0) > capMs) return { bans, ms: null, low: null, high: null, reached: await counter.count(), capMs };
@@ -117,6 +141,11 @@ export async function startup(kind: DaemonKind, ctx: Ctx, bans: number, capMs: n
       seenAll = -Infinity;
       await Bun.sleep(20);
     }
+  };
+  try {
+    const res = await allIn();
+    if (live) res.live = liveState(d, root, ctx.f2bBin, res.reached);
+    return res;
   } finally {
     counter.stop();
     await d.stop();
@@ -124,9 +153,20 @@ export async function startup(kind: DaemonKind, ctx: Ctx, bans: number, capMs: n
   }
 }
 
-export interface IdleResult { rssKiB: number; anonKiB: number; cpuSec: number; sampleSec: number; jails: number }
+export interface IdleResult {
+  rssKiB: number;
+  anonKiB: number;
+  cpuSec: number;
+  /** context switches (voluntary + involuntary) of all threads over the sample */
+  switches: number;
+  sampleSec: number;
+  jails: number;
+}
 
-/** (3) Idle: 5 jails on empty logs; after warmSec, peak tree RSS (and its anonymous part) and CPU seconds over sampleSec. */
+/**
+ * (4) Idle: 5 jails on empty logs; after warmSec, over sampleSec: peak tree RSS (and its anonymous
+ * part), CPU seconds, and context switches of every thread (the wake-ups).
+ */
 export async function idle(kind: DaemonKind, ctx: Ctx, warmSec: number, sampleSec: number): Promise<IdleResult> {
   const jails = 5;
   const netns = createNetns(`${kind}-idle`);
@@ -138,6 +178,7 @@ export async function idle(kind: DaemonKind, ctx: Ctx, warmSec: number, sampleSe
     await Bun.sleep(warmSec * 1000);
     const peak = treeRss(d.pid);
     const c0 = treeCpuSeconds(d.pid);
+    const s0 = treeContextSwitches(d.pid);
     for (let s = 0; s < sampleSec; s++) {
       await Bun.sleep(1000);
       const now = treeRss(d.pid);
@@ -145,7 +186,8 @@ export async function idle(kind: DaemonKind, ctx: Ctx, warmSec: number, sampleSe
       peak.anonKiB = Math.max(peak.anonKiB, now.anonKiB);
     }
     const cpuSec = treeCpuSeconds(d.pid) - c0;
-    return { ...peak, cpuSec, sampleSec, jails };
+    const switches = treeContextSwitches(d.pid) - s0;
+    return { ...peak, cpuSec, switches, sampleSec, jails };
   } finally {
     await d.stop();
     netns.destroy();

@@ -11,11 +11,13 @@ export interface Firewall {
   table: string;
   /** the IPv4 set of jail `sshd` */
   set: string;
+  /** its IPv6 set */
+  set6: string;
 }
 
 export const FIREWALL: Record<DaemonKind, Firewall> = {
-  f2b: { table: "f2b", set: "addr-sshd-v4" },
-  fail2ban: { table: "f2b-table", set: "addr-set-sshd" },
+  f2b: { table: "f2b", set: "addr-sshd-v4", set6: "addr-sshd-v6" },
+  fail2ban: { table: "f2b-table", set: "addr-set-sshd", set6: "addr6-set-sshd" },
 };
 
 export interface Daemon {
@@ -186,4 +188,40 @@ export function treeCpuSeconds(pid: number): number {
   const self = t.find((s) => s.pid === pid);
   const ticks = t.reduce((n, s) => n + s.ticks, 0) + (self?.childTicks ?? 0);
   return ticks / TICKS;
+}
+
+/** Peak resident set of the daemon process itself (VmHWM, KiB; children not included). */
+export function vmHwmKiB(pid: number): number {
+  try {
+    return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Context switches so far, voluntary + involuntary, summed over every thread of the daemon and
+ * of its live children (/proc/PID/task/TID/status): each is one time a thread went to sleep or
+ * was put off the CPU, so the growth over an idle minute counts its wake-ups. Threads that exit
+ * take their counts with them.
+ */
+export function treeContextSwitches(pid: number): number {
+  let n = 0;
+  for (const s of tree(pid)) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${s.pid}/task`);
+    } catch {
+      continue; // exited meanwhile
+    }
+    for (const tid of tids) {
+      try {
+        const st = readFileSync(`/proc/${s.pid}/task/${tid}/status`, "utf8");
+        n += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(st)?.[1] ?? 0) + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(st)?.[1] ?? 0);
+      } catch {
+        // thread exited meanwhile
+      }
+    }
+  }
+  return n;
 }

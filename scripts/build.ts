@@ -1,4 +1,5 @@
 // Compiles the CLI (with filters/ and jails/ inlined by the embedded-config macro) into dist/f2b.
+// The filter worker is a second entry point: `new Worker(...)` finds it inside the binary.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
@@ -6,7 +7,7 @@ const repo = join(import.meta.dir, "..");
 const out = join(repo, "dist", "f2b");
 const res = spawnSync(
   process.execPath,
-  ["build", "--compile", "--minify-syntax", "--sourcemap=none", join(repo, "src/cli/main.ts"), "--outfile", out],
+  ["build", "--compile", "--minify-syntax", "--sourcemap=none", join(repo, "src/cli/main.ts"), join(repo, "src/filter-worker/worker.ts"), "--outfile", out],
   { stdio: "inherit" },
 );
 if (res.status !== 0) process.exit(res.status ?? 1);

@@ -1,17 +1,20 @@
 // Writes a realistic N-line auth.log for benchmarks: sshd failures of several kinds (bad password,
 // invalid user, PAM, preauth disconnects, too many auth attempts), accepted logins, CRON sessions,
 // systemd-logind and kernel lines; many IPv4 and some IPv6 sources; monotonic syslog timestamps.
-// Deterministic (seeded PRNG), streamed to the file.
-//   bun scripts/gen-authlog.ts OUT [LINES=1000000] [START_EPOCH=1763769600]
+// Deterministic (seeded PRNG), streamed to the file. With SPAN_SECONDS the timestamps are spread
+// evenly over that many seconds from START_EPOCH instead (an attack wave: every line recent).
+//   bun scripts/gen-authlog.ts OUT [LINES=1000000] [START_EPOCH=1763769600] [SPAN_SECONDS]
 import { closeSync, openSync, writeSync } from "node:fs";
 
-const [out, linesArg, startArg] = process.argv.slice(2);
+const [out, linesArg, startArg, spanArg] = process.argv.slice(2);
 if (!out) {
-  console.error("usage: bun scripts/gen-authlog.ts OUT [LINES] [START_EPOCH]");
+  console.error("usage: bun scripts/gen-authlog.ts OUT [LINES] [START_EPOCH] [SPAN_SECONDS]");
   process.exit(2);
 }
 const total = Number(linesArg ?? 1_000_000);
-let t = Number(startArg ?? 1_763_769_600); // 2025-11-22 00:00:00 UTC
+const start = Number(startArg ?? 1_763_769_600); // 2025-11-22 00:00:00 UTC
+const span = spanArg === undefined ? null : Number(spanArg);
+let t = start;
 
 let seed = 0x2f6b1d3;
 function rnd(): number {
@@ -91,7 +94,8 @@ const fd = openSync(out, "w");
 let buf = "";
 let written = 0;
 while (written < total) {
-  t += rnd() < 0.6 ? 0 : int(1, 2);
+  const step = rnd() < 0.6 ? 0 : int(1, 2); // drawn either way: the same lines with or without a span
+  t = span === null ? t + step : start + Math.floor((written * span) / total);
   const ts = stamp(t);
   for (const l of entry()) {
     if (written >= total) break;

@@ -5,7 +5,8 @@
 import { IPSET_MAXELEM, ipsetBackend, type IpsetDeps } from "./ipset.ts";
 import { nftablesBackend, type NftablesDeps } from "./nftables.ts";
 import { parseAddr, parseBlocktype } from "./spec.ts";
-import { silentLog, type ActionLog, type BanEntry, type FirewallBackend, type FirewallJailSpec } from "./types.ts";
+import type { Log } from "../system/log.ts";
+import type { BanEntry, FirewallBackend, FirewallJailSpec } from "./types.ts";
 
 export type NativeBackendName = "nftables" | "iptables-ipset";
 
@@ -103,7 +104,7 @@ export function resolveBanaction(name: string): NativeBackendName | null {
 }
 
 /** Dry run: validates and logs what would be done, touches nothing. */
-export function dummyBackend(log: ActionLog = silentLog): FirewallBackend {
+export function dummyBackend(log: Log): FirewallBackend {
   const banned = new Map<string, Map<string, number | null>>();
   const jailSet = (jail: string): Map<string, number | null> => {
     let s = banned.get(jail);

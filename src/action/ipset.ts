@@ -5,14 +5,15 @@
 // written with one `iptables-restore --noflush` per family.
 import { CommandFailedError, runChecked, type CommandRunner } from "../system/command.ts";
 import { fitName, normaliseSpec, parseAddr, type BlockKind, type Family, type NormalisedSpec, type ServiceResolver } from "./spec.ts";
-import { silentLog, type ActionLog, type BanEntry, type FirewallBackend, type FirewallJailSpec } from "./types.ts";
+import type { Log } from "../system/log.ts";
+import type { BanEntry, FirewallBackend, FirewallJailSpec } from "./types.ts";
 
 /** The size f2b creates its ipsets with (ipset's own default is 65,536). */
 export const IPSET_MAXELEM = 1_048_576;
 
 export interface IpsetDeps {
   run: CommandRunner;
-  log?: ActionLog;
+  log: Log;
   resolveService?: ServiceResolver;
   /** ipset maxelem (default 1,048,576; the hash grows on demand) */
   maxelem?: number;
@@ -74,7 +75,7 @@ export function chainRules(spec: NormalisedSpec, fam: Family): string[] {
 }
 
 export function ipsetBackend(deps: IpsetDeps): FirewallBackend {
-  const log = deps.log ?? silentLog;
+  const log = deps.log;
   const timeoutMs = deps.timeoutMs ?? 30_000;
   const maxelem = deps.maxelem ?? IPSET_MAXELEM;
   const run = (argv: string[], input?: string) => deps.run.run(argv, { input, timeoutMs });
@@ -94,7 +95,7 @@ export function ipsetBackend(deps: IpsetDeps): FirewallBackend {
     for (const raw of spec.chains.flatMap((c) => c.split(/[,\s]+/)).filter(Boolean)) {
       const c = raw.toUpperCase();
       if (c === "DOCKER-USER" && !(await chainExists(fam, "DOCKER-USER"))) {
-        log.warn(`jail ${spec.jail}: no DOCKER-USER chain in ${TOOLS[fam].tables}, using FORWARD`);
+        log.warning(`jail ${spec.jail}: no DOCKER-USER chain in ${TOOLS[fam].tables}, using FORWARD`);
         out.add("FORWARD");
       } else out.add(c === "F2B-INPUT" ? "INPUT" : c);
     }

@@ -15,7 +15,8 @@ import {
 } from "./nft-json.ts";
 import { normaliseSpec, parseAddr, type Family, type ParsedAddr, type ServiceResolver } from "./spec.ts";
 import { normalizeIP } from "../jail/ipaddr.ts";
-import { silentLog, type ActionLog, type BanEntry, type FirewallBackend, type FirewallJailSpec } from "./types.ts";
+import type { Log } from "../system/log.ts";
+import type { BanEntry, FirewallBackend, FirewallJailSpec } from "./types.ts";
 
 export interface NftablesDeps {
   run: CommandRunner;
@@ -24,7 +25,7 @@ export interface NftablesDeps {
   /** base chain priority, default -1 like fail2ban's nftables action (before the filter at 0) */
   priority?: number;
   nft?: string;
-  log?: ActionLog;
+  log: Log;
   resolveService?: ServiceResolver;
   timeoutMs?: number;
 }
@@ -41,7 +42,7 @@ export function nftablesBackend(deps: NftablesDeps): FirewallBackend {
   const names: NftNames = { family: "inet", table: deps.table ?? "f2b" };
   const prio = deps.priority ?? -1;
   const nft = deps.nft ?? "nft";
-  const log = deps.log ?? silentLog;
+  const log = deps.log;
   const timeoutMs = deps.timeoutMs ?? 30_000;
 
   const apply = async (cmds: NftCmd[]): Promise<void> => {
@@ -78,7 +79,7 @@ export function nftablesBackend(deps: NftablesDeps): FirewallBackend {
           await apply(g);
         } catch (err) {
           refused.add(i);
-          log.warn(`nftables ${what}: ${(err as Error).message}`);
+          log.warning(`nftables ${what}: ${(err as Error).message}`);
         }
       }
     }

@@ -5,7 +5,7 @@
 // positional parameters (see shell-tags.ts).
 import { parseTime } from "../jail/time.ts";
 import { replaceDynamicTags, replaceStaticTags, substituteRecursive } from "./shell-tags.ts";
-import { silentLog, type ActionLog } from "./types.ts";
+import type { Log } from "../system/log.ts";
 import type { CommandRunner } from "../system/command.ts";
 
 const COMMANDS = ["actionstart", "actionstop", "actionflush", "actionreload", "actioncheck", "actionrepair",
@@ -61,7 +61,7 @@ export interface Action {
 
 export interface ShellActionDeps {
   run: CommandRunner;
-  log?: ActionLog;
+  log: Log;
   now?: () => number;
   shell?: string;
 }
@@ -72,7 +72,7 @@ const asBool = (v: string | boolean | undefined): boolean | undefined =>
   v === undefined ? undefined : typeof v === "boolean" ? v : /^(1|yes|true|on)$/i.test(v.trim());
 
 /** fail2ban's action `timeout` option (str2seconds), 60 s when absent or unusable. */
-function actionTimeout(v: string | undefined, log: ActionLog, name: string): number {
+function actionTimeout(v: string | undefined, log: Log, name: string): number {
   if (v === undefined || v.trim() === "") return 60;
   try {
     const t = parseTime(v);
@@ -80,7 +80,7 @@ function actionTimeout(v: string | undefined, log: ActionLog, name: string): num
   } catch {
     // reported below
   }
-  log.warn(`[${name}] timeout = ${v}: not a positive duration, using 60 s`);
+  log.warning(`[${name}] timeout = ${v}: not a positive duration, using 60 s`);
   return 60;
 }
 
@@ -110,7 +110,7 @@ export function shellAction(input: ShellActionDef | LoadedActionLike, deps: Shel
   const loaded = isLoaded(input);
   const props = actionProperties(input);
   const name = input.name ?? props["actname"] ?? props["name"] ?? "action";
-  const log = deps.log ?? silentLog;
+  const log = deps.log;
   const now = deps.now ?? (() => Date.now() / 1000);
   const shell = deps.shell ?? "/bin/sh";
   const timeoutSec = actionTimeout(props["timeout"], log, name);

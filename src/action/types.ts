@@ -31,12 +31,3 @@ export interface FirewallBackend {
   check(spec: FirewallJailSpec): Promise<boolean>;
   stop(spec: FirewallJailSpec): Promise<void>;
 }
-
-/** Minimal logger the actions layer writes to (the server passes its logtape logger adaptor). */
-export interface ActionLog {
-  info(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string): void;
-}
-
-export const silentLog: ActionLog = { info() {}, warn() {}, error() {} };

@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import { bearerAuth } from "./auth.ts";
 import type { Controller } from "./controller.ts";
 import { errorResponse } from "./errors.ts";
-import type { ErrorLog } from "./errors.ts";
+import type { Log } from "../system/log.ts";
 import { renderMetrics } from "./metrics.ts";
 import { pageRoutes } from "./page.ts";
 import { readRoutes } from "./routes-read.ts";
@@ -18,8 +18,8 @@ export interface ApiOptions {
   mode: ApiMode;
   /** Required in tcp mode. */
   token?: string;
-  /** Where unexpected errors are logged (e.g. getLog("server")). */
-  log?: ErrorLog;
+  /** Where unexpected errors are logged (the server's "server" logger). */
+  log: Log;
   /** Epoch seconds for the status page; injectable for tests. */
   now?: () => number;
 }

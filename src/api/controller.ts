@@ -15,6 +15,8 @@ export interface JailStatus {
     journalMatches?: string;
     /** What keeps the jail from reading ("PATH: why", "journal: why"); empty or absent: healthy. */
     problems?: string[];
+    /** Lines abandoned over the line budget (shown only when there are any). */
+    linesAbandoned?: number;
   };
   actions: {
     currentlyBanned: number;
@@ -53,6 +55,8 @@ export interface JailCounters {
   totalBanned: number;
   linesRead: number;
   linesMatched: number;
+  /** Lines over the line budget, abandoned (each logged as a WARNING). */
+  linesAbandoned: number;
 }
 
 /** One jail's ban-latency histogram (see Histogram in metrics.ts, which makes these). */
@@ -71,9 +75,34 @@ export const JAIL_KEYS = [
   "banned", "banip", "maxretry", "findtime", "bantime", "logpath", "ignoreip", "ignoreself",
   "ignorecommand", "maxmatches", "maxlines", "usedns", "logencoding", "journalmatch",
   "datepattern", "failregex", "ignoreregex", "prefregex", "actions", "backend",
+  "bantime.increment", "bantime.factor", "bantime.formula", "bantime.multipliers", "bantime.maxtime",
+  "bantime.rndtime", "bantime.overalljails",
 ] as const;
 export type JailKey = (typeof JAIL_KEYS)[number];
 export type JailValue = string | number | boolean | null | string[];
+
+/** `f2b set JAIL KEY VALUE`: the settings that change in the running jail (a reload or restart
+ *  goes back to the configuration, as in fail2ban). */
+export const SETTABLE_KEYS = [
+  "bantime", "findtime", "maxretry", "maxmatches", "bantime.increment", "bantime.factor", "bantime.formula",
+  "bantime.multipliers", "bantime.maxtime", "bantime.rndtime", "bantime.overalljails",
+] as const satisfies readonly JailKey[];
+export type SettableKey = (typeof SETTABLE_KEYS)[number];
+
+/** `f2b get logtarget|dbfile|dbpurgeage|dbmaxmatches`: the server's settings fail2ban-client reads. */
+export const SERVER_KEYS = ["logtarget", "dbfile", "dbpurgeage", "dbmaxmatches"] as const;
+export type ServerKey = (typeof SERVER_KEYS)[number];
+
+/** fail2ban-client's `reload` options. */
+export interface ReloadOptions {
+  /** Stop the jail(s) completely before starting them again (`--restart`). */
+  restart?: boolean;
+  /** Lift every ban of the jail(s) first, database included (`--unban`). */
+  unban?: boolean;
+  /** A named jail that is not running is started (when the config enables it) instead of
+   *  being an UnknownJailError (`--if-exists`). */
+  ifExists?: boolean;
+}
 
 export interface Controller {
   version(): Awaitable<string>;
@@ -85,8 +114,10 @@ export interface Controller {
   jailStatus(jail: string): Awaitable<JailStatus>;
   /** IPs are already validated and normalised; returns how many were newly banned. */
   banIp(jail: string, ips: string[]): Awaitable<number>;
-  /** Unban in one jail or (jail undefined) in all; returns how many bans were removed. */
-  unbanIp(ips: string[], jail?: string): Awaitable<number>;
+  /** Unban in one jail or (jail undefined) in all; returns how many bans were removed. With
+   *  `reportAbsent` (one jail only) an address that was not banned is a CommandFailedError after
+   *  the others are unbanned, as fail2ban's `unbanip --report-absent`. */
+  unbanIp(ips: string[], jail?: string, opts?: { reportAbsent?: boolean }): Awaitable<number>;
   /** Unban everything (in one jail or all); returns the number removed. */
   unbanAll(jail?: string): Awaitable<number>;
   get(jail: string, key: JailKey): Awaitable<JailValue>;
@@ -95,8 +126,24 @@ export interface Controller {
   delIgnoreIp(jail: string, ip: string): Awaitable<string[]>;
   /** All current bans across jails. */
   banned(): Awaitable<BanInfo[]>;
-  /** Reload the configuration (one jail or all) without losing bans. */
-  reload(jail?: string): Awaitable<void>;
+  /** Reload the configuration (one jail or all); bans are kept unless `opts` say otherwise.
+   *  A broken config throws (ConfigError, naming file and line) and changes nothing. */
+  reload(jail?: string, opts?: ReloadOptions): Awaitable<void>;
+  /** Starts a jail of the configuration that is not running (no-op when it runs). */
+  startJail(jail: string): Awaitable<void>;
+  /** Stops one jail (its bans leave the firewall, stay in the database); the server runs on. */
+  stopJail(jail: string): Awaitable<void>;
+  /** Stops every jail; the server runs on (fail2ban's `stop --all`). */
+  stopAllJails(): Awaitable<void>;
+  /** Changes a setting of the running jail; returns the value now in force (what `get` answers).
+   *  A bad value is an InvalidInputError. */
+  setJail(jail: string, key: SettableKey, value: string): Awaitable<JailValue>;
+  /** The log level as fail2ban prints it ('INFO', or the number it was set to). */
+  logLevel(): Awaitable<string>;
+  /** logtarget and dbfile as configured, dbpurgeage in seconds, dbmaxmatches. */
+  serverSetting(key: ServerKey): Awaitable<string | number | null>;
+  /** Throws InvalidInputError for an unknown level; returns the level now in force. */
+  setLogLevel(level: string): Awaitable<string>;
   /** Shut the server down. Called after the HTTP reply has been sent. */
   stop(): Awaitable<void>;
   metrics(): Awaitable<JailCounters[]>;
@@ -115,6 +162,14 @@ export class UnknownJailError extends Error {
   constructor(readonly jail: string) {
     super(`Sorry but the jail '${jail}' does not exist`);
     this.name = "UnknownJailError";
+  }
+}
+
+/** A command that could not be carried out for a reason the user must read (→ 409 with the message). */
+export class CommandFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CommandFailedError";
   }
 }
 

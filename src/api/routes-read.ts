@@ -1,7 +1,7 @@
 // Read-only endpoints under /api/v1 (served in both unix and tcp mode).
 import { Hono } from "hono";
-import { InvalidInputError, JAIL_KEYS } from "./controller.ts";
-import type { Controller, JailKey } from "./controller.ts";
+import { InvalidInputError, JAIL_KEYS, SERVER_KEYS } from "./controller.ts";
+import type { Controller, JailKey, ServerKey } from "./controller.ts";
 import { parseIpField, requireJail } from "./validate.ts";
 
 export function readRoutes(ctl: Controller): Hono {
@@ -13,6 +13,16 @@ export function readRoutes(ctl: Controller): Hono {
   });
 
   r.get("/version", async (c) => c.json({ version: await ctl.version() }));
+
+  r.get("/loglevel", async (c) => c.json({ loglevel: await ctl.logLevel() }));
+
+  r.get("/server/:key", async (c) => {
+    const key = c.req.param("key");
+    if (!(SERVER_KEYS as readonly string[]).includes(key)) {
+      throw new InvalidInputError(`key: unknown server setting '${key}' (known: loglevel, ${SERVER_KEYS.join(", ")})`, "key");
+    }
+    return c.json({ key, value: await ctl.serverSetting(key as ServerKey) });
+  });
 
   r.get("/status", async (c) => {
     const { jails } = await ctl.status();

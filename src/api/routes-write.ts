@@ -1,10 +1,10 @@
 // Mutating endpoints under /api/v1: only mounted on the Unix socket (root only),
 // never on TCP.
 import { Hono } from "hono";
-import { InvalidInputError } from "./controller.ts";
-import type { Controller } from "./controller.ts";
-import type { ErrorLog } from "./errors.ts";
-import { optionalString, parseIgnoreEntry, parseIpList, readJson, requireJail } from "./validate.ts";
+import { InvalidInputError, SETTABLE_KEYS } from "./controller.ts";
+import type { Controller, SettableKey } from "./controller.ts";
+import type { Log } from "../system/log.ts";
+import { optionalBool, optionalString, parseBanTargets, parseIgnoreEntry, parseIpList, readJson, requireJail } from "./validate.ts";
 
 /** `{"ips": [...]}` or `{"all": true}` → a list or "all". */
 function ipsOrAll(body: Record<string, unknown>): string[] | "all" {
@@ -16,19 +16,21 @@ function ipsOrAll(body: Record<string, unknown>): string[] | "all" {
   return parseIpList(body.ips, "ips");
 }
 
-export function writeRoutes(ctl: Controller, log?: ErrorLog): Hono {
+export function writeRoutes(ctl: Controller, log: Log): Hono {
   const r = new Hono();
 
   r.post("/jails/:name/bans", async (c) => {
     const jail = await requireJail(ctl, c.req.param("name"));
-    const ips = parseIpList((await readJson(c)).ips, "ips");
+    const ips = parseBanTargets((await readJson(c)).ips, "ips");
     return c.json({ jail, banned: await ctl.banIp(jail, ips) });
   });
 
   r.delete("/jails/:name/bans", async (c) => {
     const jail = await requireJail(ctl, c.req.param("name"));
-    const what = ipsOrAll(await readJson(c));
-    const n = what === "all" ? await ctl.unbanAll(jail) : await ctl.unbanIp(what, jail);
+    const body = await readJson(c);
+    const what = ipsOrAll(body);
+    const reportAbsent = optionalBool(body.reportAbsent, "reportAbsent") ?? false;
+    const n = what === "all" ? await ctl.unbanAll(jail) : await ctl.unbanIp(what, jail, { reportAbsent });
     return c.json({ jail, unbanned: n });
   });
 
@@ -49,11 +51,48 @@ export function writeRoutes(ctl: Controller, log?: ErrorLog): Hono {
     return c.json({ jail, ignoreip: await ctl.delIgnoreIp(jail, ip) });
   });
 
+  r.put("/jails/:name/:key", async (c) => {
+    const jail = await requireJail(ctl, c.req.param("name"));
+    const key = c.req.param("key");
+    if (!(SETTABLE_KEYS as readonly string[]).includes(key)) {
+      throw new InvalidInputError(`key: '${key}' cannot be set at run time (settable: ${SETTABLE_KEYS.join(", ")})`, "key");
+    }
+    const value = optionalString((await readJson(c)).value, "value");
+    if (value === undefined) throw new InvalidInputError("value: missing", "value");
+    return c.json({ jail, key, value: await ctl.setJail(jail, key as SettableKey, value) });
+  });
+
+  // fail2ban-client's `reload [--restart] [--unban] [--if-exists] [JAIL]`.
   r.post("/reload", async (c) => {
-    const jail = optionalString((await readJson(c)).jail, "jail");
-    if (jail !== undefined) await requireJail(ctl, jail);
-    await ctl.reload(jail);
+    const body = await readJson(c);
+    const jail = optionalString(body.jail, "jail");
+    const restart = optionalBool(body.restart, "restart") ?? false;
+    const unban = optionalBool(body.unban, "unban") ?? false;
+    const ifExists = optionalBool(body.ifExists, "ifExists") ?? false;
+    await ctl.reload(jail, { restart, unban, ifExists });
     return c.json({ status: "OK" });
+  });
+
+  r.post("/jails/:name/start", async (c) => {
+    await ctl.startJail(c.req.param("name"));
+    return c.json({ status: "Jail started" });
+  });
+
+  r.post("/jails/:name/stop", async (c) => {
+    const jail = await requireJail(ctl, c.req.param("name"));
+    await ctl.stopJail(jail);
+    return c.json({ status: "Jail stopped" });
+  });
+
+  r.post("/jails/stop", async (c) => {
+    await ctl.stopAllJails();
+    return c.json({ status: "Jail stopped" });
+  });
+
+  r.put("/loglevel", async (c) => {
+    const level = optionalString((await readJson(c)).level, "level");
+    if (level === undefined || level.trim() === "") throw new InvalidInputError("level: missing", "level");
+    return c.json({ loglevel: await ctl.setLogLevel(level) });
   });
 
   r.post("/stop", (c) => {
@@ -61,7 +100,7 @@ export function writeRoutes(ctl: Controller, log?: ErrorLog): Hono {
     setTimeout(() => {
       Promise.resolve()
         .then(() => ctl.stop())
-        .catch((e: unknown) => log?.error(`stop failed: ${(e as Error).message}`));
+        .catch((e: unknown) => log.error(`stop failed: ${(e as Error).message}`));
     }, 20);
     return c.json({ status: "Shutdown successful" });
   });

@@ -4,13 +4,14 @@ import { chmodSync, lstatSync, mkdirSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { createApi } from "./app.ts";
 import type { Controller } from "./controller.ts";
-import type { ErrorLog } from "./errors.ts";
+import type { Log } from "../system/log.ts";
 
 export interface ServeApiOptions {
   controller: Controller;
   socketPath: string;
   tcp?: { hostname: string; port: number; token: string };
-  log?: ErrorLog;
+  /** Where unexpected errors are logged (the server's "server" logger). */
+  log: Log;
 }
 
 export interface ApiServer {
@@ -26,7 +27,7 @@ export class SocketInUseError extends Error {}
 const MAX_BODY = 1 << 20;
 
 /** Whether something accepts connections on the Unix socket at `path`. */
-async function socketAnswers(path: string): Promise<boolean> {
+export async function socketAnswers(path: string): Promise<boolean> {
   try {
     const sock = await Bun.connect({ unix: path, socket: { data() {} } });
     sock.end();

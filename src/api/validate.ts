@@ -61,6 +61,36 @@ export function parseIpList(value: unknown, field: string): string[] {
   return list.map((v, i) => parseIpField(v, `${field}[${i}]`));
 }
 
+/**
+ * Shortest prefix `banip` accepts per family: a shorter one would block a large part of the
+ * internet (0.0.0.0/0 everything), almost always a typo. Refused, never narrowed.
+ */
+export const MIN_BAN_PREFIX = { 4: 8, 6: 32 } as const;
+
+/** `banip` targets: like parseIpList, and networks no wider than MIN_BAN_PREFIX. The prefix is
+ *  read from the input: the normalised text of a /0 network has none ("0.0.0.0"). */
+export function parseBanTargets(value: unknown, field: string): string[] {
+  const ips = parseIpList(value, field);
+  const given = (Array.isArray(value) ? value : [value]) as string[];
+  given.forEach((text, i) => {
+    const ip = parseIP(text)!;
+    const min = MIN_BAN_PREFIX[ip.family];
+    if (ip.plen < min) {
+      throw new InvalidInputError(
+        `${field}[${i}]: refusing to ban '${text}': prefix /${ip.plen} is shorter than /${min}, the shortest allowed for IPv${ip.family}`,
+        `${field}[${i}]`,
+      );
+    }
+  });
+  return ips;
+}
+
+export function optionalBool(value: unknown, field: string): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "boolean") throw new InvalidInputError(`${field}: expected true or false`, field);
+  return value;
+}
+
 export function optionalString(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string") throw new InvalidInputError(`${field}: expected a string`, field);

@@ -2,10 +2,12 @@ import type { Clock, Timer } from "../system/clock.ts";
 import { normalizeIP } from "../jail/ipaddr.ts";
 import { secondsToStr, time2str } from "../jail/time.ts";
 import type { BanTicket } from "../jail/types.ts";
+import { BatchQueue, type Batch } from "./ban-batch.ts";
 import { ExpiryQueue } from "./expiry-queue.ts";
-import { applyRestored, restorableTickets } from "./restore.ts";
+import { applyRestored, restorableTickets, RestoreLog } from "./restore.ts";
 import { makeBanTimeCalculator, type IncrementOptions } from "./increment.ts";
-import type { BanEffector, BanLog, BanStore } from "./types.ts";
+import type { Log } from "../system/log.ts";
+import type { BanEffector, BanReceipt, BanStore } from "./types.ts";
 
 export interface BanManagerConfig {
   jail: string;
@@ -20,7 +22,8 @@ export interface BanManagerDeps {
   clock: Clock;
   store: BanStore;
   effector: BanEffector;
-  log?: BanLog;
+  /** The server's "actions" logger (fail2ban logs bans as fail2ban.actions). */
+  log: Log;
   /** ignoreip check applied to restored bans (fail2ban skips ignored ips on restore). */
   isIgnored?: (ip: string) => Promise<boolean>;
   /** The same check for all restored ips at once (IgnoreList.ignoredAmong); used instead of
@@ -39,14 +42,16 @@ export interface ExpectedBan { ip: string; timeout: number | null; ticket: BanTi
 
 type State = "applying" | "active" | "removing";
 interface Entry extends BanInfo { state: State; retryAt?: number; removal?: Promise<boolean> }
+/** A new ban waiting for its batch; `restored`: logged as "Restore Ban". */
+interface NewBan { entry: Entry; restored: boolean; done(r: BanResult): void }
 
 const UNBAN_RETRY = 30;
-/** "Restore Ban" lines written in one go (~5-20 ms) before other work gets a turn. */
-const RESTORE_LOG_CHUNK = 1000;
 
 /**
  * Current bans of one jail. A ban is written to the store before the effector applies it and
  * withdrawn if the effector refuses; a manual unban's record stays until the effector confirms.
+ * Bans and prolonged bans decided in one turn of the event loop reach store and effector as one
+ * batch (ban-batch.ts); expired bans leave the firewall as one batch too.
  */
 export class BanManager {
   private bans = new Map<string, Entry>();
@@ -55,7 +60,8 @@ export class BanManager {
   private timerAt = Infinity;
   private readonly queue = new ExpiryQueue();
   private calc: (banTime: number, banCount: number) => number;
-  private restoreLogging: Promise<void> | null = null;
+  private readonly restoreLog = new RestoreLog((ip) => this.log("notice", `Restore Ban ${ip}`));
+  private readonly batch = new BatchQueue<NewBan, Entry>((b) => this.applyBatch(b));
 
   constructor(private cfg: BanManagerConfig, private readonly deps: BanManagerDeps) {
     this.calc = makeBanTimeCalculator(cfg.increment ?? {}, deps.random);
@@ -73,7 +79,7 @@ export class BanManager {
   /** fail2ban's evformula for (base bantime, previous ban count). */
   calcBanTime(banTime: number, banCount: number): number { return this.calc(banTime, banCount); }
 
-  private log(level: Parameters<BanLog>[0], msg: string): void { this.deps.log?.(level, `[${this.cfg.jail}] ${msg}`); }
+  private log(level: "debug" | "info" | "notice" | "warning" | "error", msg: string): void { this.deps.log[level](`[${this.cfg.jail}] ${msg}`); }
   private endOf(time: number, bantime: number): number { return bantime === -1 ? Infinity : time + bantime; }
 
   async ban(input: BanTicket): Promise<BanResult> {
@@ -101,28 +107,52 @@ export class BanManager {
     }
     const entry: Entry = { ip, time: t.time, bantime: t.bantime, banCount: t.banCount, end, ticket: t, state: "applying" };
     this.bans.set(ip, entry);
-    let receipt: { withdraw(): void } | null = null;
+    // A replayed failure (t.restored set by applyIncrement) is not stored again but logged as a plain Ban.
+    return new Promise((done) => this.batch.add({ entry, restored: !!input.restored, done }));
+  }
+
+  /** Changes decided but not yet confirmed by the effector (the backlog the reader waits on). */
+  get backlog(): number { return this.batch.pending; }
+  /** Resolves once the backlog is at most `limit`. */
+  backlogBelow(limit: number): Promise<void> { return this.batch.below(limit); }
+  /** Resolves once every decided ban and prolongation reached the effector (or failed). */
+  settled(): Promise<void> { return this.batch.idle(); }
+
+  /** One store transaction, then one effector call, for everything decided since the last batch. */
+  private async applyBatch({ added, prolonged }: Batch<NewBan, Entry>): Promise<void> {
+    const live = prolonged.filter((e) => e.state === "active");
+    const fail = (n: NewBan, receipt: BanReceipt | null, msg: string): void => {
+      if (this.bans.get(n.entry.ip) === n.entry) this.bans.delete(n.entry.ip);
+      try { receipt?.withdraw(); } catch (we) { this.log("error", `Failed to withdraw stored ban of ${n.entry.ip}: ${(we as Error).message}`); }
+      this.log("error", msg);
+      n.done("failed");
+    };
+    const toStore = added.filter((n) => !n.entry.ticket.restored);
+    let receipts: BanReceipt[];
     try {
-      if (!t.restored) receipt = this.deps.store.addBan(t);
+      receipts = this.deps.store.saveBans(toStore.map((n) => n.entry.ticket), live.map((e) => e.ticket));
     } catch (e) {
-      this.bans.delete(ip);
-      this.log("error", `Failed to store ban of ${ip}, not banned: ${(e as Error).message}`);
-      return "failed";
+      for (const n of added) fail(n, null, `Failed to store ban of ${n.entry.ip}, not banned: ${(e as Error).message}`);
+      for (const p of live) this.log("error", `Failed to store prolonged ban of ${p.ip}: ${(e as Error).message}`);
+      return;
     }
+    const receiptOf = new Map(toStore.map((n, i) => [n, receipts[i] ?? null]));
     try {
-      await this.deps.effector.ban(t);
+      await this.deps.effector.ban([...added.map((n) => n.entry.ticket), ...live.map((e) => e.ticket)]);
     } catch (e) {
-      this.bans.delete(ip);
-      try { receipt?.withdraw(); } catch (we) { this.log("error", `Failed to withdraw stored ban of ${ip}: ${(we as Error).message}`); }
-      this.log("error", `Failed to execute ban jail '${this.cfg.jail}' ip ${ip}: ${(e as Error).message}`);
-      return "failed";
+      const why = (e as Error).message;
+      for (const n of added) fail(n, receiptOf.get(n) ?? null, `Failed to execute ban jail '${this.cfg.jail}' ip ${n.entry.ip}: ${why}`);
+      // The longer ban stays known here and in the store; reconcile re-adds it if the kernel drops it early.
+      for (const p of live) this.log("error", `Failed to prolong ban of ${p.ip}: ${why}`);
+      return;
     }
-    entry.state = "active";
-    this.total++;
-    // A replayed failure (t.restored set by applyIncrement) is logged as a plain Ban, like fail2ban.
-    this.log("notice", `${input.restored ? "Restore " : ""}Ban ${ip}`);
-    this.schedule(entry);
-    return "banned";
+    for (const n of added) {
+      n.entry.state = "active";
+      this.total++;
+      this.log("notice", `${n.restored ? "Restore " : ""}Ban ${n.entry.ip}`);
+      this.schedule(n.entry);
+      n.done("banned");
+    }
   }
 
   /** fail2ban observer.incrBanTime: raise count and bantime from the ip's ban history. */
@@ -145,31 +175,24 @@ export class BanManager {
     }
   }
 
-  private async already(old: Entry, t: BanTicket, base: number, now: number): Promise<BanResult> {
+  /** fail2ban Actions.__checkBan for a banned ip: "already banned" (level by the time since the
+   *  ban); a later end of ban prolongs it, and the kernel timeout follows in the next batch. */
+  private already(old: Entry, t: BanTicket, base: number, now: number): BanResult {
+    const dif = t.time - old.time;
+    this.log(dif < 3 ? "debug" : dif < 60 ? "notice" : "warning", `${t.ip} already banned`);
     const end = this.endOf(t.time, base);
-    if (old.state !== "active" || end <= old.end) {
-      const dif = t.time - old.time;
-      this.log(dif < 3 ? "debug" : dif < 60 ? "notice" : "warning", `${t.ip} already banned`);
-      return "already";
-    }
-    // fail2ban BanManager prolong: keep the original start, stretch the bantime.
+    if (end <= old.end) return "already";
+    // An entry still on its way to the firewall is prolonged too: if its batch has not gone out it
+    // carries the new bantime itself, else the prolongation follows in the next batch.
+    // fail2ban BanManager.addBanTicket: keep the original start, stretch the bantime.
     let btm = base;
     if (btm !== -1 && t.time - old.time > 0) btm += t.time - old.time;
-    const prev = { bantime: old.bantime, end: old.end };
     old.bantime = btm;
     old.end = this.endOf(old.time, btm);
     old.ticket = { ...old.ticket, bantime: btm, fixedBantime: true };
-    try {
-      this.deps.store.addBan(old.ticket);
-      await this.deps.effector.ban(old.ticket);
-    } catch (e) {
-      this.log("error", `Failed to prolong ban of ${t.ip}: ${(e as Error).message}`);
-      Object.assign(old, prev);
-      old.ticket = { ...old.ticket, bantime: prev.bantime };
-      return "already";
-    }
-    this.log("info", `Prolong ban ${t.ip} to ${btm === -1 ? "permanent" : secondsToStr(btm)} (${Math.round(old.end - now)}s left)`);
+    this.log("debug", `Prolong ban ${t.ip} to ${btm === -1 ? "permanent" : secondsToStr(btm)} (${Math.round(old.end - now)}s left)`);
     this.schedule(old);
+    this.batch.prolong(old);
     return "prolonged";
   }
 
@@ -181,37 +204,45 @@ export class BanManager {
       if (!e) this.deps.store.removeBan(this.cfg.jail, ip);
       return "not-banned";
     }
-    if (!(await this.removeFromFirewall(e))) return "failed";
+    if (!(await this.removeFromFirewall([e]))) return "failed";
     this.deps.store.removeBan(this.cfg.jail, ip);
     return "unbanned";
   }
 
-  /** Unbans every ip (fail2ban unban --all); returns how many were unbanned. */
+  /** Unbans every ip (fail2ban unban --all) in one firewall change; returns how many were unbanned. */
   async unbanAll(): Promise<number> {
-    let n = 0;
-    for (const ip of [...this.bans.keys()]) if ((await this.unban(ip)) === "unbanned") n++;
-    return n;
+    const active = [...this.bans.values()].filter((e) => e.state === "active");
+    if (!active.length || !(await this.removeFromFirewall(active))) return 0;
+    this.deps.store.removeBan(this.cfg.jail, active.map((e) => e.ip));
+    return active.length;
   }
 
-  private removeFromFirewall(e: Entry): Promise<boolean> {
-    e.removal = this.doRemove(e).finally(() => { delete e.removal; });
-    return e.removal;
+  private removeFromFirewall(es: Entry[]): Promise<boolean> {
+    const removal = this.doRemove(es).finally(() => { for (const e of es) if (e.removal === removal) delete e.removal; });
+    for (const e of es) e.removal = removal;
+    return removal;
   }
 
-  private async doRemove(e: Entry): Promise<boolean> {
-    e.state = "removing";
+  private async doRemove(es: Entry[]): Promise<boolean> {
+    for (const e of es) e.state = "removing";
     try {
-      await this.deps.effector.unban(this.cfg.jail, e.ip);
+      await this.deps.effector.unban(this.cfg.jail, es.map((e) => e.ip));
     } catch (err) {
-      e.state = "active";
-      e.retryAt = this.deps.clock.now() + UNBAN_RETRY;
-      this.log("error", `Failed to execute unban jail '${this.cfg.jail}' ip ${e.ip}: ${(err as Error).message}`);
-      this.schedule(e);
+      const retryAt = this.deps.clock.now() + UNBAN_RETRY;
+      const what = es.length === 1 ? `ip ${es[0]!.ip}` : `${es.length} ips`;
+      this.log("error", `Failed to execute unban jail '${this.cfg.jail}' ${what}: ${(err as Error).message}`);
+      for (const e of es) {
+        e.state = "active";
+        e.retryAt = retryAt;
+        this.schedule(e);
+      }
       return false;
     }
     await this.restoreLogged();
-    this.bans.delete(e.ip);
-    this.log("notice", `Unban ${e.ip}`);
+    for (const e of es) {
+      this.bans.delete(e.ip);
+      this.log("notice", `Unban ${e.ip}`);
+    }
     return true;
   }
 
@@ -247,9 +278,8 @@ export class BanManager {
       due.push(e);
     }
     this.armTimer();
-    let n = 0;
-    for (const e of due) if (await this.removeFromFirewall(e)) n++;
-    return n;
+    if (!due.length) return 0;
+    return (await this.removeFromFirewall(due)) ? due.length : 0;
   }
 
   /**
@@ -284,35 +314,12 @@ export class BanManager {
     this.total += restored.length;
     for (const e of restored) this.queue.push(e.end, e.ip);
     this.armTimer();
-    this.logRestored(restored.map((e) => e.ip));
+    this.restoreLog.add(restored.map((e) => e.ip));
     return restored.length;
   }
 
-  /**
-   * fail2ban's "Restore Ban <ip>" line per restored ban (tools read them). 100,000 lines take
-   * 0.5-2 s to write, so past the first chunk they follow in chunks with a pause for other work in
-   * between: the server comes up meanwhile (fail2ban, too, logs them from its actions thread after
-   * the jail started). An unban waits for them, so a "Restore Ban" never follows its "Unban".
-   */
-  private logRestored(ips: string[]): void {
-    const logChunk = (from: number): void => {
-      for (const ip of ips.slice(from, from + RESTORE_LOG_CHUNK)) this.log("notice", `Restore Ban ${ip}`);
-    };
-    if (!this.restoreLogging) logChunk(0);
-    if (ips.length <= RESTORE_LOG_CHUNK && !this.restoreLogging) return;
-    const prev = this.restoreLogging;
-    const done: Promise<void> = (async () => {
-      await prev;
-      for (let i = prev ? 0 : RESTORE_LOG_CHUNK; i < ips.length; i += RESTORE_LOG_CHUNK) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        logChunk(i);
-      }
-    })().finally(() => { if (this.restoreLogging === done) this.restoreLogging = null; });
-    this.restoreLogging = done;
-  }
-
   /** Resolves once every "Restore Ban" line of restore() is logged. */
-  async restoreLogged(): Promise<void> { while (this.restoreLogging) await this.restoreLogging; }
+  restoreLogged(): Promise<void> { return this.restoreLog.done(); }
 
   /** Cancels timers; bans stay in the store and the firewall (lead decides about stop policy). */
   stop(): void { this.timer?.cancel(); this.timer = null; this.timerAt = Infinity; this.queue.clear(); }

@@ -29,17 +29,46 @@ function maxTimeOf(cfg: BanManagerConfig): number | null {
   return typeof m === "number" ? m : parseTime(m);
 }
 
-/** Hands restored bans to the firewall, batched when it can. A refusal is logged; the bans stay
- *  stored and listed so the periodic reconcile re-applies them. */
+/** Hands restored bans to the firewall as one batch. A refusal is logged; the bans stay stored
+ *  and listed so the periodic reconcile re-applies them. */
 export async function applyRestored(eff: BanEffector, tickets: BanTicket[], logError: (msg: string) => void): Promise<void> {
   if (!tickets.length) return;
-  if (eff.banMany) {
-    try { await eff.banMany(tickets); } catch (err) {
-      logError(`Failed to restore ${tickets.length} bans into the firewall: ${(err as Error).message}`);
-    }
-    return;
+  try { await eff.ban(tickets); } catch (err) {
+    logError(`Failed to restore ${tickets.length} bans into the firewall: ${(err as Error).message}`);
   }
-  for (const t of tickets) {
-    try { await eff.ban(t); } catch (err) { logError(`Failed to restore ban of ${t.ip}: ${(err as Error).message}`); }
+}
+
+/** "Restore Ban" lines written in one go (~5-20 ms) before other work gets a turn. */
+const RESTORE_LOG_CHUNK = 1000;
+
+/**
+ * fail2ban's "Restore Ban <ip>" line per restored ban (tools read them). 100,000 lines take
+ * 0.5-2 s to write, so past the first chunk they follow in chunks with a pause for other work in
+ * between: the server comes up meanwhile (fail2ban, too, logs them from its actions thread after
+ * the jail started). An unban waits for them (done()), so a "Restore Ban" never follows its "Unban".
+ */
+export class RestoreLog {
+  private pending: Promise<void> | null = null;
+
+  constructor(private readonly line: (ip: string) => void) {}
+
+  add(ips: string[]): void {
+    const logChunk = (from: number): void => {
+      for (const ip of ips.slice(from, from + RESTORE_LOG_CHUNK)) this.line(ip);
+    };
+    if (!this.pending) logChunk(0);
+    if (ips.length <= RESTORE_LOG_CHUNK && !this.pending) return;
+    const prev = this.pending;
+    const done: Promise<void> = (async () => {
+      await prev;
+      for (let i = prev ? 0 : RESTORE_LOG_CHUNK; i < ips.length; i += RESTORE_LOG_CHUNK) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        logChunk(i);
+      }
+    })().finally(() => { if (this.pending === done) this.pending = null; });
+    this.pending = done;
   }
+
+  /** Resolves once every line added so far is logged. */
+  async done(): Promise<void> { while (this.pending) await this.pending; }
 }

@@ -24,21 +24,22 @@ export interface BanReceipt { withdraw(): void }
  */
 export interface BanStore extends BanHistory {
   addJail(jail: string): void;
-  /** Writes the ban and the per-ip history row in one transaction. */
-  addBan(t: BanTicket): BanReceipt;
-  /** Deletes ban + history rows of one ip, or of the whole jail when ip is omitted (fail2ban delBan). */
-  removeBan(jail: string, ip?: string): void;
+  /** Writes new bans (ban + per-ip history row each) and prolonged bantimes in one transaction;
+   *  one undo handle per new ban. */
+  saveBans(added: BanTicket[], prolonged: BanTicket[]): BanReceipt[];
+  /** Deletes ban + history rows of one ip or several (one transaction), or of the whole jail when
+   *  ip is omitted (fail2ban delBan). */
+  removeBan(jail: string, ip?: string | string[]): void;
   /** Bans of a jail still in force at `now` (fail2ban getCurrentBans), newest per ip. */
   currentBans(jail: string, now: number, opts: { forbantime?: number | null; correctBanTime?: number | null; maxmatches?: number }): StoredBan[];
 }
 
-/** The actions layer behind the ban manager. A rejected promise means the firewall did not change. */
+/**
+ * The actions layer behind the ban manager. Every call is one batch (one firewall transaction
+ * for the native backends); a rejected promise means the firewall did not change.
+ */
 export interface BanEffector {
-  ban(t: BanTicket): Promise<void>;
-  unban(jail: string, ip: string): Promise<void>;
-  /** Optional batch form used on restore (one firewall transaction for many bans). */
-  banMany?(ts: BanTicket[]): Promise<void>;
+  /** New bans and bans whose kernel timeout must grow (prolonged): each ticket's end applies. */
+  ban(ts: BanTicket[]): Promise<void>;
+  unban(jail: string, ips: string[]): Promise<void>;
 }
-
-export type BanLogLevel = "debug" | "info" | "notice" | "warning" | "error";
-export type BanLog = (level: BanLogLevel, msg: string) => void;

@@ -10,7 +10,7 @@ export class CliError extends Error {
 export interface ApiClient {
   readonly socket: string;
   /** The JSON answer of a 2xx reply; a CliError with a readable message otherwise. */
-  call(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<unknown>;
+  call(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<unknown>;
   /** The raw text of a GET (for /metrics). */
   text(path: string): Promise<string>;
 }
@@ -28,14 +28,14 @@ function unreachable(socket: string, err: unknown): CliError {
   return new CliError(`f2b: cannot reach the server at ${socket}: is it running? (f2b server)`);
 }
 
-/** Turns an API error body into the line fail2ban-client users expect. */
+/** Turns an API error body into the line fail2ban-client users expect: the server's message as
+ *  it is (fail2ban-client prints the server's answer), without the API's field prefix. */
 function apiError(status: number, body: unknown): CliError {
   const b = (typeof body === "object" && body !== null ? body : {}) as { error?: unknown; field?: unknown };
   let msg = typeof b.error === "string" ? b.error : `server answered HTTP ${status}`;
-  if (status === 404 && typeof (body as { jail?: unknown }).jail === "string") return new CliError(msg);
   // "ips[1]: '1.2.3.999' is not a valid IP address" → drop the API field prefix.
   if (typeof b.field === "string" && msg.startsWith(`${b.field}: `)) msg = msg.slice(b.field.length + 2);
-  return new CliError(`f2b: ${msg}`);
+  return new CliError(msg);
 }
 
 export function unixClient(socket: string): ApiClient {

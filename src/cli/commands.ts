@@ -1,26 +1,34 @@
 // The client commands: each turns positional words into API calls and returns the text
 // to print (fail2ban-client's wording), or throws CliError.
-import type { BanInfo, JailStatus, JailValue } from "../api/controller.ts";
+import { SERVER_KEYS, SETTABLE_KEYS, type BanInfo, type JailStatus, type JailValue, type ServerKey } from "../api/controller.ts";
 import type { ApiClient } from "./client.ts";
 import { CliError } from "./client.ts";
-import { formatBanTable, formatBanWithTime, formatGet, formatJailStatus, formatStats, formatStatus, pyRepr, type StatsRow } from "./format.ts";
+import { formatBanTable, formatBanWithTime, formatGet, formatJailStatus, formatServerSetting, formatStats, formatStatus, pyRepr, type StatsRow } from "./format.ts";
 
 export interface Flags {
   all: boolean;
   json: boolean;
   withTime: boolean;
   reportAbsent: boolean;
+  /** reload/restart options, as fail2ban-client's `--restart`, `--unban`, `--if-exists`. */
+  restart: boolean;
+  unban: boolean;
+  ifExists: boolean;
 }
 
 export type Command = (api: ApiClient, args: string[], flags: Flags) => Promise<string>;
 
-const usage = (msg: string): CliError => new CliError(`f2b: ${msg}`, 2);
+// fail2ban-client exits 255 on every failure, usage errors included.
+const usage = (msg: string): CliError => new CliError(`f2b: ${msg}`);
 const enc = encodeURIComponent;
 
 const json = (v: unknown): string => JSON.stringify(v, null, 2);
 
 async function status(api: ApiClient, args: string[], flags: Flags): Promise<string> {
-  if (args.length > 1 || (flags.all && args.length > 0)) throw usage("usage: f2b status [JAIL | --all] [--json]");
+  // fail2ban's `status JAIL [FLAVOR]`: f2b has the basic one; 1.1's `status --all` takes no jail.
+  if (args.length > 2 || (args.length === 2 && args[1] !== "basic") || (flags.all && args.length > 0)) {
+    throw usage("usage: f2b status [JAIL [basic] | --all] [--json]");
+  }
   if (args.length === 0) {
     const res = (await api.call("GET", "/api/v1/status")) as { jails: string[] };
     if (!flags.all) return flags.json ? json(res) : formatStatus(res.jails);
@@ -34,7 +42,11 @@ async function status(api: ApiClient, args: string[], flags: Flags): Promise<str
 
 async function set(api: ApiClient, args: string[], flags: Flags): Promise<string> {
   const [jail, what, ...rest] = args;
-  if (!jail || !what) throw usage("usage: f2b set JAIL banip|unbanip|addignoreip|delignoreip IP...");
+  if (jail === "loglevel") {
+    if (what === undefined || rest.length) throw usage("usage: f2b set loglevel LEVEL");
+    return formatLogLevel(((await api.call("PUT", "/api/v1/loglevel", { level: what })) as { loglevel: string }).loglevel);
+  }
+  if (!jail || !what) throw usage(`usage: f2b set JAIL banip|unbanip|addignoreip|delignoreip|${SETTABLE_KEYS.join("|")} ...`);
   const base = `/api/v1/jails/${enc(jail)}`;
   switch (what) {
     case "banip": {
@@ -45,8 +57,7 @@ async function set(api: ApiClient, args: string[], flags: Flags): Promise<string
     case "unbanip": {
       if (flags.all) return String(((await api.call("DELETE", `${base}/bans`, { all: true })) as { unbanned: number }).unbanned);
       if (rest.length === 0) throw usage("set JAIL unbanip needs at least one IP (or --all)");
-      const r = (await api.call("DELETE", `${base}/bans`, { ips: rest })) as { unbanned: number };
-      if (flags.reportAbsent && r.unbanned < rest.length) throw new CliError(`f2b: not all of ${rest.join(" ")} were banned in ${jail}`);
+      const r = (await api.call("DELETE", `${base}/bans`, { ips: rest, reportAbsent: flags.reportAbsent })) as { unbanned: number };
       return String(r.unbanned);
     }
     case "addignoreip":
@@ -56,13 +67,30 @@ async function set(api: ApiClient, args: string[], flags: Flags): Promise<string
       const r = (await api.call(method, `${base}/ignoreip`, { ip: rest[0] })) as { ignoreip: string[] };
       return formatGet(jail, what, r.ignoreip);
     }
-    default:
-      throw usage(`unsupported 'set' property '${what}' (supported: banip, unbanip, addignoreip, delignoreip)`);
+    default: {
+      if (!(SETTABLE_KEYS as readonly string[]).includes(what)) {
+        throw usage(`unsupported 'set' property '${what}' (supported: banip, unbanip, addignoreip, delignoreip, ${SETTABLE_KEYS.join(", ")})`);
+      }
+      // fail2ban joins the rest of the words (`set JAIL bantime.multipliers 1 2 4`).
+      if (rest.length === 0) throw usage(`set JAIL ${what} needs a value`);
+      const r = (await api.call("PUT", `${base}/${enc(what)}`, { value: rest.join(" ") })) as { value: JailValue };
+      return formatGet(jail, what, r.value);
+    }
   }
 }
 
+/** fail2ban's "Current logging level is 'INFO'". */
+const formatLogLevel = (level: string): string => `Current logging level is ${pyRepr(level)}`;
+
 async function get(api: ApiClient, args: string[], flags: Flags): Promise<string> {
   const [jail, key, ...rest] = args;
+  if (jail === "loglevel" && key === undefined) {
+    return formatLogLevel(((await api.call("GET", "/api/v1/loglevel")) as { loglevel: string }).loglevel);
+  }
+  if (jail !== undefined && (SERVER_KEYS as readonly string[]).includes(jail) && key === undefined) {
+    const { value } = (await api.call("GET", `/api/v1/server/${jail}`)) as { value: string | number | null };
+    return formatServerSetting(jail as ServerKey, value);
+  }
   if (!jail || !key) throw usage("usage: f2b get JAIL banned|banip|maxretry|findtime|bantime|logpath|ignoreip|...");
   if (key === "banip" && flags.withTime) {
     await api.call("GET", `/api/v1/jails/${enc(jail)}`); // 404 for an unknown jail
@@ -78,6 +106,8 @@ async function get(api: ApiClient, args: string[], flags: Flags): Promise<string
     const flags01 = ips.map((ip) => (banned.has(ip) ? 1 : 0));
     return pyRepr(flags01.length === 1 ? flags01[0] : flags01);
   }
+  // fail2ban: `get JAIL banip SEP` joins the addresses with SEP.
+  if (key === "banip" && rest.length === 1 && Array.isArray(value)) return value.join(rest[0]);
   return formatGet(jail, key, value);
 }
 
@@ -100,14 +130,34 @@ async function banned(api: ApiClient, args: string[], flags: Flags): Promise<str
   return flags.json ? json(bans) : formatBanTable(bans);
 }
 
-async function reload(api: ApiClient, args: string[]): Promise<string> {
-  if (args.length > 1) throw usage("usage: f2b reload [JAIL]");
-  await api.call("POST", "/api/v1/reload", args[0] === undefined ? {} : { jail: args[0] });
+/** fail2ban-client's `reload [--restart] [--unban] [--if-exists] [--all|JAIL]`. */
+async function reload(api: ApiClient, args: string[], flags: Flags): Promise<string> {
+  if (args.length > 1 || (flags.all && args.length > 0)) {
+    throw new CliError(`Unexpected argument(s) for reload: ${pyRepr(flags.all ? ["--all", ...args] : args)}`);
+  }
+  const body = { restart: flags.restart, unban: flags.unban, ifExists: flags.ifExists, ...(args[0] === undefined ? {} : { jail: args[0] }) };
+  await api.call("POST", "/api/v1/reload", body);
   return "OK";
 }
 
-async function stop(api: ApiClient): Promise<string> {
+/** `restart [--unban] [--if-exists] JAIL`: fail2ban-client's alias of `reload --restart`. (A bare
+ *  `restart`, which restarts the server, never reaches the API: see run.ts.) */
+async function restart(api: ApiClient, args: string[], flags: Flags): Promise<string> {
+  return reload(api, args, { ...flags, restart: true });
+}
+
+/** `stop` stops the server; `stop JAIL` only that jail, `stop --all` every jail. */
+async function stop(api: ApiClient, args: string[], flags: Flags): Promise<string> {
+  if (args.length > 1 || (flags.all && args.length > 0)) throw usage("usage: f2b stop [JAIL|--all]");
+  if (flags.all) return ((await api.call("POST", "/api/v1/jails/stop")) as { status: string }).status;
+  if (args.length === 1) return ((await api.call("POST", `/api/v1/jails/${enc(args[0]!)}/stop`)) as { status: string }).status;
   return ((await api.call("POST", "/api/v1/stop")) as { status: string }).status;
+}
+
+/** `start JAIL` (a bare `start`, which starts the server, never reaches the API: see run.ts). */
+async function start(api: ApiClient, args: string[]): Promise<string> {
+  if (args.length !== 1) throw usage("usage: f2b start [JAIL]");
+  return ((await api.call("POST", `/api/v1/jails/${enc(args[0]!)}/start`)) as { status: string }).status;
 }
 
 async function ping(api: ApiClient): Promise<string> {
@@ -136,4 +186,6 @@ async function stats(api: ApiClient, args: string[], flags: Flags): Promise<stri
   return flags.json ? json(rows) : formatStats(rows);
 }
 
-export const COMMANDS: Record<string, Command> = { status, stats, statistics: stats, set, get, unban, banned, reload, stop, ping, flushlogs, metrics };
+export const COMMANDS: Record<string, Command> = {
+  status, stats, statistics: stats, set, get, unban, banned, reload, restart, start, stop, ping, flushlogs, metrics,
+};

@@ -34,6 +34,8 @@ export function formatStatus(jails: string[], all?: JailStatus[]): string {
 function sourceRows(f: JailStatus["filter"]): Row[] {
   const rows: Row[] = [f.journalMatches !== undefined ? ["Journal matches", [f.journalMatches]] : ["File list", f.fileList ?? []]];
   if (f.problems?.length) rows.push(["Problems", f.problems.join("; ")]);
+  // like Problems: a row only when there is something to say (issue 11)
+  if (f.linesAbandoned) rows.push(["Lines abandoned (over linebudget)", f.linesAbandoned]);
   return rows;
 }
 
@@ -116,6 +118,20 @@ export function formatGet(jail: string, key: string, value: JailValue): string {
   }
 }
 
+/** `get logtarget|dbfile|dbpurgeage|dbmaxmatches`, worded as fail2ban-client's beautifier. */
+export function formatServerSetting(key: "logtarget" | "dbfile" | "dbpurgeage" | "dbmaxmatches", value: string | number | null): string {
+  switch (key) {
+    case "logtarget":
+      return `Current logging target is:\n\`- ${String(value)}`;
+    case "dbfile":
+      return value === null ? "Database currently disabled" : `Current database file is:\n\`- ${String(value)}`;
+    case "dbpurgeage":
+      return value === null ? "Database currently disabled" : `Current database purge age is:\n\`- ${Math.trunc(Number(value))}seconds`;
+    case "dbmaxmatches":
+      return pyRepr(value);
+  }
+}
+
 const pad2 = (n: number): string => String(n).padStart(2, "0");
 
 /** Local "YYYY-MM-DD HH:MM:SS" (fail2ban's ban-time display). */
@@ -142,7 +158,7 @@ export function formatRemaining(sec: number | null): string {
 /** `get JAIL banip --with-time`: fail2ban's "IP \tSTART + BANTIME = END" lines. */
 export function formatBanWithTime(b: BanInfo): string {
   if (b.bantime < 0) return `${b.ip} \t${formatTime(b.timeOfBan)} + -1 = 9999-12-31 23:59:59`;
-  return `${b.ip} \t${formatTime(b.timeOfBan)} + ${b.bantime} = ${formatTime(b.timeOfBan + b.bantime)}`;
+  return `${b.ip} \t${formatTime(b.timeOfBan)} + ${Math.trunc(b.bantime)} = ${formatTime(b.timeOfBan + b.bantime)}`;
 }
 
 /** `banned`: one row per current ban, aligned columns. */

@@ -7,6 +7,7 @@ import { CLIENT_COMMANDS, CLIENT_USAGE, runClient } from "./run.ts";
 const USAGE = `f2b ${VERSION} — fail2ban-compatible intrusion prevention
 
 usage: f2b [-c DIR] [-s SOCKET] COMMAND [ARGS]
+       f2b -h | --help | -V | --version
 
 commands:
   server                  run the daemon (all jails) in the foreground
@@ -24,6 +25,20 @@ async function runServerCommand(argv: string[]): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   const cmd = findCommand(argv);
+  // Options before the command word, as fail2ban-client reads them (getopt stops at the command).
+  const before = cmd === undefined ? argv : argv.slice(0, argv.indexOf(cmd));
+  if (before.includes("-h") || before.includes("--help")) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (before.includes("-V")) {
+    console.log(VERSION); // fail2ban-client -V: the short, machine-readable form
+    return 0;
+  }
+  if (before.includes("--version")) {
+    console.log(`f2b v${VERSION}`);
+    return 0;
+  }
   // `f2b -t` (fail2ban-client -t): check the configuration and exit.
   if (cmd === undefined && (argv.includes("-t") || argv.includes("--test"))) return runServerCommand(argv);
   if (cmd !== undefined && CLIENT_COMMANDS.includes(cmd)) return runClient(argv);
@@ -42,13 +57,15 @@ async function main(argv: string[]): Promise<number> {
     case "version":
       console.log(VERSION);
       return 0;
-    case undefined:
     case "help":
       process.stdout.write(USAGE);
-      return cmd ? 0 : 2;
+      return 0;
+    case undefined: // fail2ban-client without a command: the usage, and failure
+      process.stdout.write(USAGE);
+      return 255;
     default:
       process.stderr.write(`f2b: unknown command '${cmd}'\n\n${USAGE}`);
-      return 2;
+      return 255;
   }
 }
 

@@ -6,6 +6,7 @@ import { diskFS, embeddedFS, type ConfigFS } from "../config/fs.ts";
 import { ConfigError } from "../config/errors.ts";
 import { loadFilter, readFilter, toFilterDefinition, type FilterDefinition } from "../config/filter-reader.ts";
 import { extractOptions } from "../config/options.ts";
+import { installedConfDir } from "./socket-path.ts";
 
 export interface LoadedFilter {
   def: FilterDefinition;
@@ -19,10 +20,16 @@ const NAME_RE = /^\/{0,3}[\w/\-.]+(?:\[.*\])?$/s;
 const FALLBACK_ROOT = "/etc/fail2ban";
 
 /**
- * `configDir` undefined means the embedded config, falling back to /etc/fail2ban for names it
- * does not have.
+ * `configDir` undefined means the installed root (/etc/f2b, as `f2b server` uses it) or, without
+ * one, the embedded config; /etc/fail2ban serves names neither has.
  */
-export function resolveFilter(value: string, configDir: string | undefined, opts: Record<string, string>, backend = "auto"): LoadedFilter {
+export function resolveFilter(
+  value: string,
+  configDir: string | undefined,
+  opts: Record<string, string>,
+  backend = "auto",
+  installedDir: string | undefined = installedConfDir(),
+): LoadedFilter {
   if (NAME_RE.test(value)) {
     const { name, options } = extractOptions(value);
     const allOpts = { ...options, ...opts };
@@ -39,7 +46,7 @@ export function resolveFilter(value: string, configDir: string | undefined, opts
     const roots: { fs: ConfigFS; label: string }[] = [];
     if (configDir !== undefined) roots.push({ fs: diskFS(configDir), label: configDir });
     else {
-      roots.push({ fs: embeddedFS(), label: "embedded config" });
+      roots.push(installedDir !== undefined ? { fs: diskFS(installedDir), label: installedDir } : { fs: embeddedFS(), label: "embedded config" });
       if (existsSync(FALLBACK_ROOT)) roots.push({ fs: diskFS(FALLBACK_ROOT), label: FALLBACK_ROOT });
     }
     const looked: string[] = [];
@@ -50,7 +57,7 @@ export function resolveFilter(value: string, configDir: string | undefined, opts
         continue;
       }
       const notes = [`Use   failregex filter file : ${name}, basedir: ${root.label}`, ...optNote];
-      if (i > 0) notes.unshift(`Note: filter '${name}' is not in the embedded config; using ${root.label}`);
+      if (i > 0) notes.unshift(`Note: filter '${name}' is not in the ${roots[0]!.label}; using ${root.label}`);
       return { def: loadForBackend(root.fs, name, allOpts, backend), notes };
     }
     throw new FilterNotFound(`unknown filter '${name}'; looked for ${looked.join(", ")}`);

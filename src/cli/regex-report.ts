@@ -87,7 +87,7 @@ function localTimeString(t: number): string {
   return `${day} ${mon} ${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${d.getFullYear()}`;
 }
 
-export function renderReport(filter: Filter, failRegexes: readonly string[], ignoreRegexes: readonly string[], s: RegexStats, o: ReportOptions, seconds: number): string {
+export function renderReport(filter: Filter, failRegexes: readonly string[], ignoreRegexes: readonly string[], s: RegexStats, o: ReportOptions, seconds: number, slowBlock: readonly string[] = []): string {
   const out: string[] = ["", "Results", "======="];
   if (filter.prefRegex) {
     out.push("", `Prefregex: ${s.prefMatched} total`);
@@ -113,7 +113,7 @@ export function renderReport(filter: Filter, failRegexes: readonly string[], ign
     list(out, dates, "[# of hits] date format");
   }
   out.push("", `Lines: ${s.tested} lines, ${s.ignored} ignored, ${s.matched} matched, ${s.missed} missed`);
-  out.push(`[processed in ${seconds.toFixed(2)} sec]`, "");
+  out.push(`[processed in ${seconds.toFixed(2)} sec]`, ...slowBlock, "");
   const lineBlock = (kind: string, count: number, lines: string[], all: boolean): void => {
     if (!count) return;
     const header = `${kind[0]!.toUpperCase()}${kind.slice(1)} line(s):`;

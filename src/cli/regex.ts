@@ -14,14 +14,18 @@ import { jsonRecord } from "./regex-json.ts";
 import { FilterNotFound, locatePattern, resolveFilter, shorten } from "./regex-load.ts";
 import { invertedFailure, outFunction } from "./regex-out.ts";
 import { RegexStats, renderReport, type ReportOptions } from "./regex-report.ts";
+import { SlowLines } from "./regex-budget.ts";
+import { describeExponential, exponentialRegexes } from "../filter/backtrack-check.ts";
+import { DEFAULT_LINE_BUDGET, parseLineBudget } from "../config/line-budget.ts";
 
 export const REGEX_USAGE = `usage: f2b regex [-c DIR] [options] LOG FILTER [IGNOREREGEX]
 
 LOG      a log file path, a literal log line ("\\n" separates several lines), or the
          systemd journal: systemd-journal[journalpath=DIR, journalfiles=GLOBS, journalflags=N,
          namespace=NS] (entries matching --journalmatch, else the filter's journalmatch)
-FILTER   a filter name (sshd, sshd[mode=aggressive]) from DIR/filter.d (default: the embedded
-         config, then /etc/fail2ban), a filter file path, or a literal failregex
+FILTER   a filter name (sshd, sshd[mode=aggressive]) from DIR/filter.d (default: /etc/f2b when
+         it exists, else the embedded config; then /etc/fail2ban), a filter file path, or a
+         literal failregex
 
 options:
   -c, --config DIR        config root (fail2ban layout: DIR/filter.d/NAME.conf)
@@ -40,6 +44,7 @@ options:
       --now EPOCH         reference time (year inference, journal time); default: the clock
       --opts JSON         filter options as a JSON object, like NAME[opt=val]
       --journal           each line is a journal message whose time is --now
+      --linebudget TIME   report lines slower than this, per regex (default ${DEFAULT_LINE_BUDGET})
 `;
 
 export interface RegexIO {
@@ -98,6 +103,7 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
         journalmatch: { type: "string", short: "m" },
         out: { type: "string", short: "o" },
         invert: { type: "boolean", short: "i" },
+        linebudget: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -127,6 +133,12 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
     } catch (e) {
       return fail(io, `--opts: ${e instanceof Error ? e.message : String(e)}: ${v.opts}`);
     }
+  }
+  let budgetMs: number;
+  try {
+    budgetMs = parseLineBudget(v.linebudget ?? DEFAULT_LINE_BUDGET);
+  } catch (e) {
+    return fail(io, `--linebudget ${(e as Error).message}: ${v.linebudget}`);
   }
   let maxLines: number | undefined;
   if (v.maxlines !== undefined) {
@@ -168,9 +180,9 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
   if (v.datepattern !== undefined) options.datePattern = v.datepattern;
   let filter: Filter;
   try {
-    // fail2ban-regex prints no resolver warnings at its default log level; neither do we
+    // fail2ban-regex prints no resolver or filter warnings at its default log level; neither do we
     const { resolver } = createSystemDeps({ logger: () => discardLog });
-    filter = new Filter(def, { now: clock, tz: TimeZone.fromEnv(), dns: resolver }, options);
+    filter = new Filter(def, { now: clock, tz: TimeZone.fromEnv(), dns: resolver, log: discardLog }, options);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const bad = [...def.failregex, ...def.ignoreregex, def.prefregex ?? ""].find((p) => p && msg.includes(p));
@@ -238,6 +250,10 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
     noDateDetector: jin !== null && (v.datepattern ?? def.datepattern) === undefined,
   };
   const head = ["", "Running tests", "=============", "", ...notes];
+  for (const x of exponentialRegexes(filter)) {
+    const where = def.file === "command line" ? "" : `${locatePattern(def.file, x.pattern)}: `;
+    head.push(`WARNING: ${where}${describeExponential(x)}`);
+  }
   if (maxLines !== undefined || def.maxlines !== undefined) head.push(`Use         maxlines : ${filter.maxLines}`);
   const dp = v.datepattern ?? def.datepattern;
   if (dp !== undefined) {
@@ -250,13 +266,16 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
   io.out(head.join("\n") + "\n\n");
 
   const stats = new RegexStats(def.failregex.length, def.ignoreregex.length, ro);
+  const slow = new SlowLines(budgetMs);
   const t0 = performance.now();
   const failed = await eachLine((line, at) => {
     // journal entries are never skipped as comments (fail2ban-regex skips only file lines)
     if (!at && (line === "" || line.startsWith("#"))) return;
     const before = filter.maxLines > 1 ? filter.lineBuffer.slice() : null;
     ignoredByRegex.hit = false;
+    const lineStart = performance.now();
     const found = filter.processLine(line, at ?? processOpts);
+    slow.check(filter, performance.now() - lineStart);
     // fail2ban-regex shows a journal line with its ISO time in front
     stats.add(at ? at.timeText + line : line, found, ignoredByRegex.hit, filter.prefMatched);
     if (before) {
@@ -271,6 +290,6 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
   if (failed instanceof JournalInputError) return fail(io, failed.message);
   ignoreHits.forEach((h, i) => (stats.ignoreHits[i] = h));
   const seconds = (performance.now() - t0) / 1000;
-  io.out(renderReport(filter, def.failregex, def.ignoreregex, stats, ro, seconds));
+  io.out(renderReport(filter, def.failregex, def.ignoreregex, stats, ro, seconds, slow.render()));
   return 0;
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from "./errors.ts";
+import { DEFAULT_LINE_BUDGET, parseLineBudget } from "./line-budget.ts";
 import type { ConfigFS } from "./fs.ts";
 import { DEFAULT_SECTION } from "./ini-parse.ts";
 import { IniConfig } from "./ini.ts";
@@ -14,6 +15,8 @@ export interface Fail2banConf {
   dbfile: string;
   dbmaxmatches?: number;
   dbpurgeage: string;
+  /** f2b's own: milliseconds a log line may take in a filter (jails may override). */
+  linebudget: number;
   /** [Thread] stacksize (KiB), when set. */
   stacksize?: number;
   /** Every section (DEFAULT included) with its options resolved, e.g. f2b's own [api]. */
@@ -31,6 +34,7 @@ const MAIN: OptionTemplate = [
   ["dbfile", "string", "/var/lib/fail2ban/fail2ban.sqlite3"],
   ["dbmaxmatches", "int"],
   ["dbpurgeage", "string", "1d"],
+  ["linebudget", "string", DEFAULT_LINE_BUDGET],
 ];
 const EARLY: OptionTemplate = [
   ["socket", "string", "/var/run/fail2ban/fail2ban.sock"],
@@ -53,12 +57,18 @@ export function loadFail2banConf(fs: ConfigFS): Fail2banConf {
     allowipv6: main.get("allowipv6")!,
     dbfile: main.get("dbfile")!,
     dbpurgeage: main.get("dbpurgeage")!,
+    linebudget: 0,
     sections: {},
     files: cfg.files,
   };
   const entry = (opt: string) => cfg.sections.get("Definition")?.get(opt) ?? cfg.defaults.get(opt);
   if (!LOG_LEVELS.test(conf.loglevel)) {
     throw new ConfigError("invalid loglevel (expected CRITICAL, ERROR, WARNING, NOTICE, INFO, DEBUG or a number)", entry("loglevel"), conf.loglevel);
+  }
+  try {
+    conf.linebudget = parseLineBudget(main.get("linebudget")!);
+  } catch (e) {
+    throw new ConfigError(`linebudget ${(e as Error).message}`, entry("linebudget"), main.get("linebudget"));
   }
   const mm = pyValues["dbmaxmatches"];
   if (mm !== undefined) conf.dbmaxmatches = Number(mm);

@@ -12,6 +12,8 @@ export interface JailOptionSpec {
    * tests/config/jail-options.test.ts checks every other option reaches JailSettings.
    */
   unsupported?: string;
+  /** f2b's own option: fail2ban has none of this name (its reader ignores the key). */
+  own?: true;
 }
 
 /** In fail2ban's order; the filter options at the end are sent after the filter file's own. */
@@ -48,6 +50,7 @@ export const JAIL_OPTIONS = {
   maxlines: { type: "int" },
   datepattern: { type: "string" },
   journalmatch: { type: "string" },
+  linebudget: { type: "string", own: true },
 } as const satisfies Record<string, JailOptionSpec>;
 
 export type JailOptionName = keyof typeof JAIL_OPTIONS;

@@ -55,13 +55,28 @@ export class SqliteBanStore implements BanStore {
     return Number(r.lastInsertRowid);
   }
 
-  addBan(t: BanTicket): BanReceipt {
-    const { rowid, prev } = this.fdb.tx(() => {
-      this.ensureJail(t.jail);
-      const prev = this.db.query("SELECT * FROM bips WHERE ip = ? AND jail = ?").get(t.ip, t.jail) as BipsRow | null;
-      return { rowid: this.insert(t), prev };
+  /**
+   * New bans (a bans row + the history row each) and the new bantime of prolonged ones in ONE
+   * transaction: a wave of bans costs one commit, not one per address.
+   */
+  saveBans(added: BanTicket[], prolonged: BanTicket[] = []): BanReceipt[] {
+    const written = this.fdb.tx(() => {
+      for (const jail of new Set([...added, ...prolonged].map((t) => t.jail))) this.ensureJail(jail);
+      const prevOf = this.db.query("SELECT * FROM bips WHERE ip = ? AND jail = ?");
+      const out = added.map((t) => {
+        const prev = prevOf.get(t.ip, t.jail) as BipsRow | null;
+        return { t, prev, rowid: this.insert(t) };
+      });
+      // A prolonged ban keeps its start and count; only its length grows (as fail2ban's ticket).
+      const bip = this.db.query("UPDATE bips SET bantime = ? WHERE ip = ? AND jail = ? AND timeofban = ?");
+      const ban = this.db.query("UPDATE bans SET bantime = ? WHERE ip = ? AND jail = ? AND timeofban = ?");
+      for (const t of prolonged) {
+        bip.run(t.bantime, t.ip, t.jail, t.time);
+        ban.run(t.bantime, t.ip, t.jail, t.time);
+      }
+      return out;
     });
-    return {
+    return written.map(({ t, prev, rowid }) => ({
       withdraw: () => this.fdb.tx(() => {
         this.db.query("DELETE FROM bans WHERE rowid = ?").run(rowid);
         if (prev) {
@@ -71,8 +86,11 @@ export class SqliteBanStore implements BanStore {
           this.db.query("DELETE FROM bips WHERE ip = ? AND jail = ?").run(t.ip, t.jail);
         }
       }),
-    };
+    }));
   }
+
+  /** One ban (tools and tests). */
+  addBan(t: BanTicket): BanReceipt { return this.saveBans([t])[0]!; }
 
   /** Many bans in one transaction (imports, tests). */
   addBans(ts: BanTicket[]): void {
@@ -82,14 +100,18 @@ export class SqliteBanStore implements BanStore {
     });
   }
 
-  removeBan(jail: string, ip?: string): void {
+  removeBan(jail: string, ip?: string | string[]): void {
     this.fdb.tx(() => {
       if (ip === undefined) {
         this.db.query("DELETE FROM bips WHERE jail = ?").run(jail);
         this.db.query("DELETE FROM bans WHERE jail = ?").run(jail);
-      } else {
-        this.db.query("DELETE FROM bips WHERE jail = ? AND ip = ?").run(jail, ip);
-        this.db.query("DELETE FROM bans WHERE jail = ? AND ip = ?").run(jail, ip);
+        return;
+      }
+      const bip = this.db.query("DELETE FROM bips WHERE jail = ? AND ip = ?");
+      const ban = this.db.query("DELETE FROM bans WHERE jail = ? AND ip = ?");
+      for (const one of typeof ip === "string" ? [ip] : ip) {
+        bip.run(jail, one);
+        ban.run(jail, one);
       }
     });
   }

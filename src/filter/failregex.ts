@@ -3,6 +3,7 @@
 import { RegexError } from "./pyre-error.ts";
 import { searchNamed, searcherFor, translatePythonRegex, type Translation } from "./pyre.ts";
 import { globalToLocalFlags, resolveTags, tagToGroupName } from "./failregex-tags.ts";
+import { compilePike, type PikeRegex } from "./pike.ts";
 
 export { RegexError } from "./pyre-error.ts";
 
@@ -35,10 +36,13 @@ export class Regex {
   private readonly searcher: RegExp;
   private readonly translation: Translation;
   private readonly altValues: [string, string][];
+  private readonly multiline: boolean;
+  private pike: PikeRegex | null | undefined;
   private readonly tupleValues: [string, string][];
 
   constructor(pattern: string, opts: RegexOptions = {}) {
     this.pattern = pattern;
+    this.multiline = !!opts.multiline;
     let regex = resolveTags(pattern, opts.useDns ?? "yes");
     if (regex.trimStart() === "") throw new RegexError("Cannot add empty regex");
     regex = globalToLocalFlags(regex);
@@ -81,6 +85,15 @@ export class Regex {
     } catch {
       return null; // engine resource limits on pathological input: treat as no match
     }
+  }
+
+  /**
+   * The linear-time engine (pike.ts) for this regex, compiled on first use; null when it cannot
+   * express it (backreferences, conditionals, ...).
+   */
+  linear(): PikeRegex | null {
+    if (this.pike === undefined) this.pike = compilePike(this.resolved, this.multiline);
+    return this.pike;
   }
 
   /** fail2ban's getGroups(): the group dict with alt_* merged into their base and tuple_* combined. */

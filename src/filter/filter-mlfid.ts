@@ -55,6 +55,15 @@ export class MlfidCache {
     this.cache = new TtlCache(100, 5 * 60, now);
   }
 
+  /** The open sessions (structured-clone-able), for moving the filter to a new thread. */
+  dump(): [string, FailData, number][] {
+    return this.cache.dump();
+  }
+
+  load(entries: readonly [string, FailData, number][]): void {
+    this.cache.load(entries);
+  }
+
   /** Merges a new match of session `mlfid` into its pending state; returns the merged failure. */
   merge(mlfid: string, fail: FailData, matchedLines: readonly string[]): FailData {
     const cached = this.cache.get(mlfid);

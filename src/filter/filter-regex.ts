@@ -12,6 +12,8 @@ export interface CompiledRegex {
   first: ReadonlySet<number> | null;
   /** Has alt_/tuple_ groups that fail2ban folds into their base name. */
   folds: boolean;
+  /** Always matched on the linear-time engine (it can backtrack exponentially): linearForExponential in filter-probe.ts. */
+  linear?: boolean;
 }
 
 export function describeRegex(regex: Regex, multiline: boolean): CompiledRegex {
@@ -25,6 +27,13 @@ export function searchIn(c: CompiledRegex, buf: string): RegexMatch | null {
   if (c.prefix !== "" && !buf.startsWith(c.prefix)) return null;
   if (c.first !== null && !c.first.has(buf.charCodeAt(0))) return null;
   return c.regex.search(buf);
+}
+
+/** searchIn on the linear-time engine; the caller checked that every regex has one. */
+export function searchLinearIn(c: CompiledRegex, buf: string): RegexMatch | null {
+  if (c.prefix !== "" && !buf.startsWith(c.prefix)) return null;
+  if (c.first !== null && !c.first.has(buf.charCodeAt(0))) return null;
+  return c.regex.linear()!.search(buf);
 }
 
 /**

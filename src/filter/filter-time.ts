@@ -14,7 +14,7 @@ export interface TimedLine {
 
 export class LineClock {
   lastDate: number | null = null;
-  private lastTimeText = "";
+  lastTimeText = "";
 
   constructor(
     private readonly detector: DateDetector,

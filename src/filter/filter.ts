@@ -4,13 +4,16 @@
 import type { FilterDefinition } from "../config/filter-reader.ts";
 import { DateDetector } from "./date/detector.ts";
 import type { TimeZone } from "./date/tz.ts";
+import type { Log } from "../system/log.ts";
 import type { Resolver } from "../system/resolver.ts";
 import { FailRegex, Regex, RegexError } from "./failregex.ts";
 import { resolveIds, type IdContext, type UseDns } from "./filter-ids.ts";
 import { contentBuffer, fullLine, splitByMatch, tupleLinesBuf, type TupleLine } from "./filter-lines.ts";
 import { MlfidCache, joinLists, type FailData } from "./filter-mlfid.ts";
 import { LineClock } from "./filter-time.ts";
-import { describeRegex, groupsOf, searchIn, StartMasks, type CompiledRegex } from "./filter-regex.ts";
+import { secondsToStr } from "../jail/time.ts";
+import { describeRegex, groupsOf, searchIn, searchLinearIn, StartMasks, type CompiledRegex } from "./filter-regex.ts";
+import { PROBE_DATE, PROBE_FAILREGEX, PROBE_PREFREGEX, PROBE_SLOT } from "./filter-probe.ts";
 
 export type { FailData } from "./filter-mlfid.ts";
 export type { TupleLine } from "./filter-lines.ts";
@@ -24,13 +27,26 @@ export interface FilterFailure {
   data: FailData;
 }
 
+/**
+ * What a filter carries from one line to the next (multi-line buffer, last date, F-MLFID
+ * sessions): structured-clone-able, so a filter rebuilt in a new worker continues where the old
+ * one stopped (src/filter-worker).
+ */
+export interface FilterState {
+  buffer: TupleLine[];
+  lastDate: number | null;
+  lastTimeText: string;
+  mlfids: [string, FailData, number][];
+}
+
 export interface FilterDeps {
   now: () => number;
   tz?: TimeZone;
   /** The system resolver (usedns = yes|warn); blocks on a cache miss, as fail2ban does. */
   dns: Resolver;
-  /** Warnings fail2ban logs (once a day for timing issues); default: ignored. */
-  warn?: (msg: string) => void;
+  /** Where the warnings fail2ban logs go (once a day for timing issues); the server passes
+   *  its "filter" logger with the jail's "[name] " prefix. */
+  log: Log;
 }
 
 export interface FilterOptions {
@@ -69,6 +85,11 @@ export class Filter {
   findTime: number;
   /** Whether the prefregex matched the last processed line (fail2ban-regex statistics). */
   prefMatched = false;
+  /**
+   * Shared memory a watchdog on another thread reads: [PROBE_SLOT] = the step running now
+   * (PROBE_*), so a line abandoned mid-match can name its regex. One store per step, no clock.
+   */
+  probe: Int32Array<ArrayBufferLike> = new Int32Array(PROBE_SLOT + 1);
 
   private readonly now: () => number;
   private readonly warn: (msg: string) => void;
@@ -85,7 +106,7 @@ export class Filter {
 
   constructor(def: FilterDefinition, deps: FilterDeps, opts: FilterOptions = {}) {
     this.now = deps.now;
-    this.warn = deps.warn ?? (() => {});
+    this.warn = (msg) => deps.log.warning(msg);
     this.onIgnoreRegex = opts.onIgnoreRegex;
     this.checkAllRegex = opts.checkAllRegex ?? false;
     this.checkFindTime = opts.checkFindTime ?? true;
@@ -118,6 +139,32 @@ export class Filter {
     this.mlfids = new MlfidCache(deps.now);
   }
 
+  /**
+   * Match on the linear-time engine (pike.ts) instead of the backtracking one: for lines the
+   * backtracking engine was abandoned on. Only when linearSupported().
+   */
+  linear = false;
+
+  /** Every regex of the filter has a linear-time form. */
+  linearSupported(): boolean {
+    return [this.prefRegex, ...this.failRegexes, ...this.ignoreRegexes].every((c) => c === null || c.regex.linear() !== null);
+  }
+
+  private search(c: CompiledRegex, buf: string): ReturnType<typeof searchIn> {
+    return this.linear || c.linear ? searchLinearIn(c, buf) : searchIn(c, buf);
+  }
+
+  snapshot(): FilterState {
+    return { buffer: this.buffer, lastDate: this.clock.lastDate, lastTimeText: this.clock.lastTimeText, mlfids: this.mlfids.dump() };
+  }
+
+  restore(s: FilterState): void {
+    this.buffer = s.buffer;
+    this.clock.lastDate = s.lastDate;
+    this.clock.lastTimeText = s.lastTimeText;
+    this.mlfids.load(s.mlfids);
+  }
+
   /** Lines still buffered for multi-line matching (oldest first). */
   get lineBuffer(): readonly TupleLine[] {
     return this.buffer;
@@ -140,6 +187,7 @@ export class Filter {
   processLine(line: string, opts?: { time?: number; timeText?: string }): FilterFailure[] {
     this.prefMatched = false;
     this.lastLineTime = null;
+    this.probe[PROBE_SLOT] = PROBE_DATE;
     const timed = opts?.time !== undefined ? this.clock.known(line, opts.time, opts.timeText ?? "") : this.clock.detect(line, this.checkFindTime && this.inOperation);
     const { tuple, noDate } = timed;
     let date = timed.date;
@@ -148,18 +196,20 @@ export class Filter {
       if (this.inOperation) {
         const delta = Math.trunc(date - now);
         if (Math.abs(delta) > 60) {
-          this.warnOnce(
-            "simByTime",
-            now,
-            () => `Detected a log entry ${Math.abs(delta)}s ${delta < 0 ? "before" : "after"} the current time in operation mode. ` +
-              `This looks like a ${-3300 <= delta && delta < 0 ? "latency" : "timezone"} problem. ` +
-              `Treating such entries as if they just happened. Line with odd timestamp: ${line}`,
-          );
+          this.warnOnce("simByTime", now, () => [
+            `Detected a log entry ${secondsToStr(Math.abs(delta))} ${delta < 0 ? "before" : "after"} the current time in operation mode. ` +
+              `This looks like a ${-3300 <= delta && delta < 0 ? "latency" : "timezone"} problem. Treating such entries as if they just happened.`,
+            `Please check a jail for a timing issue. Line with odd timestamp: ${line}`,
+          ]);
           date = now;
           this.clock.lastDate = date;
         }
       } else if (date < now - this.findTime) {
-        this.warnOnce("ignByTime", now, () => `Ignoring all log entries older than ${this.findTime}s; line: ${line}`);
+        // reading history (lines written before we started): too old to count
+        this.warnOnce("ignByTime", now, () => [
+          `Ignoring all log entries older than ${this.findTime}s; these are probably messages generated while fail2ban was not running.`,
+          `Please check a jail for a timing issue. Line with odd timestamp: ${line}`,
+        ]);
         return [];
       }
     }
@@ -184,7 +234,8 @@ export class Filter {
     }
     let preGroups: FailData | null = null;
     if (this.prefRegex) {
-      const m = searchIn(this.prefRegex, buf);
+      this.probe[PROBE_SLOT] = PROBE_PREFREGEX;
+      const m = this.search(this.prefRegex, buf);
       if (!m) return failures;
       this.prefMatched = true;
       let content: unknown;
@@ -218,7 +269,8 @@ export class Filter {
         mask = this.startMasks.get(buf.charCodeAt(0));
       }
       if (mask![i] === 0) continue;
-      const m = searchIn(fr, buf);
+      this.probe[PROBE_SLOT] = PROBE_FAILREGEX + i;
+      const m = this.search(fr, buf);
       if (!m) continue;
       let fail = groupsOf(fr, m);
       const split = splitByMatch(buf, m.start, m.end, m.groups, orgBuffer);
@@ -228,7 +280,11 @@ export class Filter {
         continue;
       }
       if (noDate) {
-        this.warnOnce("noTime", this.now(), () => `Found a match but no valid date/time found for ${JSON.stringify(tuple[1])}.`);
+        this.warnOnce("noTime", this.now(), () => [
+          `Found a match but no valid date/time found for ${pyStrRepr(tuple[1])}.`,
+          `Match without a timestamp: ${split.matched.map(fullLine).join("\n")}`,
+          "Please try setting a custom date pattern (see man page jail.conf(5)).",
+        ]);
         if (date === null && this.checkFindTime) continue;
       }
       if (!this.checkAllRegex || this.maxLines > 1) {
@@ -273,7 +329,8 @@ export class Filter {
     }
     let found: number | null = null;
     for (let j = 0; j < this.ignoreRegexes.length; j++) {
-      if (!searchIn(this.ignoreRegexes[j]!, buf)) continue;
+      this.probe[PROBE_SLOT] = PROBE_FAILREGEX + this.failRegexes.length + j;
+      if (!this.search(this.ignoreRegexes[j]!, buf)) continue;
       found = j;
       this.onIgnoreRegex?.(j);
       if ((!this.checkAllRegex || this.maxLines > 1) && split) this.buffer = split.unmatched;
@@ -283,13 +340,14 @@ export class Filter {
   }
 
   /**
-   * The message is built only when it is logged: in a flood of odd lines that is once a day. `now`
-   * is the caller's clock reading (processLine already has one: no second clock call per line).
+   * fail2ban's _logWarnOnce: the warnings once a day, otherwise nothing (fail2ban logs them at its
+   * level 7, below DEBUG). The messages are built only when logged. `now` is the caller's clock
+   * reading (processLine already has one: no second clock call per line).
    */
-  private warnOnce(key: string, now: number, msg: () => string): void {
+  private warnOnce(key: string, now: number, msgs: () => string[]): void {
     if (now < (this.warnedUntil.get(key) ?? 0)) return;
     this.warnedUntil.set(key, now + DAY);
-    this.warn(msg());
+    for (const m of msgs()) this.warn(m);
   }
 }
 
@@ -305,6 +363,13 @@ function mergePrefGroups(preGroups: FailData, fail: FailData): FailData {
     if (v !== null && v !== undefined) merged[k] = v;
   }
   return merged;
+}
+
+/** Python's repr() of a str, as fail2ban's %r puts it into messages. */
+function pyStrRepr(v: string): string {
+  const q = v.includes("'") && !v.includes('"') ? '"' : "'";
+  const body = v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\t/g, "\\t").replace(/\r/g, "\\r");
+  return q + (q === "'" ? body.replace(/'/g, "\\'") : body) + q;
 }
 
 function parseUseDns(value: string, warn: (msg: string) => void): UseDns {

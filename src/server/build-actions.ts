@@ -7,7 +7,7 @@ import { createBackend, planBanaction, type NativeBackendName } from "../action/
 import { ticketInfo } from "../action/effector.ts";
 import type { CommandRunner } from "../system/command.ts";
 import { shellAction } from "../action/shell-action.ts";
-import type { ActionLog, FirewallBackend, FirewallJailSpec } from "../action/types.ts";
+import type { FirewallBackend, FirewallJailSpec } from "../action/types.ts";
 import type { Clock } from "../system/clock.ts";
 import type { SystemDeps } from "../system/deps.ts";
 import { nativeAction, type JailActionRuntime } from "./jail-actions.ts";
@@ -21,10 +21,6 @@ export interface ActionFactoryOptions {
   dryRun?: boolean;
   /** nftables table name (tests use their own). */
   table?: string;
-}
-
-function actionLog(log: Log): ActionLog {
-  return { info: (m) => log.info(m), warn: (m) => log.warning(m), error: (m) => log.error(m) };
 }
 
 /** The jail's firewall spec from the action's options (its [Init] plus what the jail passed). */
@@ -64,7 +60,7 @@ export class ActionFactory {
   private backend(kind: NativeBackendName | "dummy"): FirewallBackend {
     let b = this.backends.get(kind);
     if (!b) {
-      b = createBackend({ backend: kind, allports: false }, { run: this.runner, log: actionLog(this.log), table: this.opts.table });
+      b = createBackend({ backend: kind, allports: false }, { run: this.runner, log: this.log, table: this.opts.table });
       this.backends.set(kind, b);
     }
     return b;
@@ -93,7 +89,7 @@ export class ActionFactory {
       if (!a.definition) throw new ConfigError(`${where}: action '${a.name}' has no action.d definition`);
       const def = a.definition;
       if (checkOnly) continue;
-      const action = shellAction(def, { run: this.runner, log: actionLog(this.log), now: () => this.clock.now() });
+      const action = shellAction(def, { run: this.runner, log: this.log, now: () => this.clock.now() });
       out.push({
         name: def.name,
         start: () => action.start(),

@@ -1,5 +1,6 @@
 // The control API's view of the running server (see src/api/controller.ts).
 import {
+  CommandFailedError,
   InvalidInputError,
   UnknownJailError,
   type BanEvent,
@@ -10,8 +11,16 @@ import {
   type JailStatus,
   type JailValue,
   type LatencySnapshot,
+  type ReloadOptions,
+  type ServerKey,
+  type SettableKey,
 } from "../api/controller.ts";
+import { ConfigError } from "../config/errors.ts";
 import type { Clock } from "../system/clock.ts";
+import { parseIP } from "../jail/ipaddr.ts";
+import { parseTime } from "../jail/time.ts";
+import { DEFAULT_DB_MAX_MATCHES } from "./server.ts";
+import { parseJailSetting } from "./jail-set.ts";
 import { VERSION } from "../version.ts";
 import type { JailRuntime } from "./jail-runtime.ts";
 import type { F2bServer } from "./server.ts";
@@ -21,6 +30,23 @@ export interface ControllerHooks {
   /** Shuts the whole process down (after the reply went out). */
   shutdown(): void;
   flushLogs?(): "rolled over" | "flushed";
+  /** The log level as last set ('INFO', '10' ...); setLogLevel throws on an unknown level. */
+  logLevel?(): string;
+  setLogLevel?(level: string): void;
+}
+
+/** fail2ban's removeBannedIP: the address itself or, for a network that is not itself banned,
+ *  every ban inside it. Returns how many bans were lifted. */
+async function unbanOne(j: JailRuntime, ip: string): Promise<number> {
+  if ((await j.bans.unban(ip)) === "unbanned") return 1;
+  const net = parseIP(ip);
+  if (!net || net.isSingle) return 0;
+  let n = 0;
+  for (const b of j.bans.list()) {
+    const inside = parseIP(b.ip);
+    if (inside && net.contains(inside) && (await j.bans.unban(b.ip)) === "unbanned") n++;
+  }
+  return n;
 }
 
 export class ServerController implements Controller {
@@ -59,6 +85,7 @@ export class ServerController implements Controller {
         currentlyFailed: j.failManager.size(),
         totalFailed: j.failManager.getFailTotal(),
         ...sourceStatus(j.settings, j.sourceDescription()),
+        ...(j.counters.linesAbandoned ? { linesAbandoned: j.counters.linesAbandoned } : {}),
       },
       actions: {
         currentlyBanned: bans.length,
@@ -71,19 +98,27 @@ export class ServerController implements Controller {
   async banIp(jail: string, ips: string[]): Promise<number> {
     const j = this.jail(jail);
     const now = this.clock.now();
-    let n = 0;
-    for (const ip of ips) {
-      const r = await j.bans.ban({ jail, ip, time: now, failures: j.settings.maxretry, matches: [], banCount: 0, bantime: j.settings.bantime });
-      if (r === "banned") n++;
-      else if (r === "failed") throw new Error(`the firewall refused to ban ${ip} in jail '${jail}' (see the server log)`);
-    }
-    return n;
+    // All at once: the ban manager applies them as one batch (one firewall transaction).
+    const results = await Promise.all(ips.map((ip) =>
+      j.bans.ban({ jail, ip, time: now, failures: j.settings.maxretry, matches: [], banCount: 0, bantime: j.settings.bantime })));
+    const refused = ips.filter((_, i) => results[i] === "failed");
+    if (refused.length) throw new Error(`the firewall refused to ban ${refused.join(", ")} in jail '${jail}' (see the server log)`);
+    return results.filter((r) => r === "banned").length;
   }
 
-  async unbanIp(ips: string[], jail?: string): Promise<number> {
+  async unbanIp(ips: string[], jail?: string, opts: { reportAbsent?: boolean } = {}): Promise<number> {
     let n = 0;
+    const missed: string[] = [];
     for (const j of this.targets(jail)) {
-      for (const ip of ips) if ((await j.bans.unban(ip)) === "unbanned") n++;
+      for (const ip of ips) {
+        const lifted = await unbanOne(j, ip);
+        n += lifted;
+        if (lifted === 0) missed.push(ip);
+      }
+    }
+    // fail2ban's removeBannedIP(ifexists=False) message.
+    if (opts.reportAbsent && jail !== undefined && missed.length) {
+      throw new CommandFailedError(`not banned: [${missed.map((ip) => `'${ip}'`).join(", ")}]`);
     }
     return n;
   }
@@ -122,7 +157,44 @@ export class ServerController implements Controller {
       case "ignoreregex": return s.filter.ignoreregex;
       case "prefregex": return s.filter.prefregex ?? "";
       case "actions": return this.server.jails.get(jail)!.effector.actions.map((a) => a.name);
+      case "bantime.increment": return s.increment.increment ?? false;
+      case "bantime.overalljails": return s.increment.overalljails ?? false;
+      case "bantime.factor": return String(s.increment.factor ?? "1");
+      case "bantime.formula": return s.increment.formula ?? "";
+      case "bantime.multipliers": return s.increment.multipliers ?? "";
+      case "bantime.maxtime": return s.increment.maxtime ?? null;
+      case "bantime.rndtime": return s.increment.rndtime ?? null;
     }
+  }
+
+  setJail(jail: string, key: SettableKey, value: string): JailValue {
+    const j = this.jail(jail);
+    j.updateSettings(parseJailSetting(j.settings, key, value));
+    return this.get(jail, key);
+  }
+
+  logLevel(): string {
+    return this.hooks.logLevel?.() ?? "INFO";
+  }
+
+  serverSetting(key: ServerKey): string | number | null {
+    const conf = this.server.conf;
+    switch (key) {
+      case "logtarget": return conf.logtarget;
+      case "dbfile": return conf.dbfile;
+      case "dbpurgeage": return parseTime(conf.dbpurgeage);
+      case "dbmaxmatches": return conf.dbmaxmatches ?? DEFAULT_DB_MAX_MATCHES;
+    }
+  }
+
+  setLogLevel(level: string): string {
+    if (!this.hooks.setLogLevel) throw new CommandFailedError("this server cannot change its log level");
+    try {
+      this.hooks.setLogLevel(level);
+    } catch (e) {
+      throw new InvalidInputError((e as Error).message);
+    }
+    return this.logLevel();
   }
 
   addIgnoreIp(jail: string, ip: string): string[] {
@@ -155,9 +227,26 @@ export class ServerController implements Controller {
     return out;
   }
 
-  async reload(jail?: string): Promise<void> {
-    if (jail) this.jail(jail);
-    await this.server.reload(jail);
+  async reload(jail?: string, opts: ReloadOptions = {}): Promise<void> {
+    try {
+      await this.server.reload(jail, opts);
+    } catch (e) {
+      // fail2ban-client's wording; the message names the file and line.
+      if (e instanceof ConfigError) throw new CommandFailedError(`Failed during configuration: ${e.message}`);
+      throw e;
+    }
+  }
+
+  async startJail(jail: string): Promise<void> {
+    await this.server.startJailNamed(jail);
+  }
+
+  async stopJail(jail: string): Promise<void> {
+    await this.server.stopJailNamed(jail);
+  }
+
+  async stopAllJails(): Promise<void> {
+    await this.server.stopAllJails();
   }
 
   stop(): void {
@@ -173,6 +262,7 @@ export class ServerController implements Controller {
       totalBanned: j.bans.totalBanned(),
       linesRead: j.counters.linesRead,
       linesMatched: j.counters.linesMatched,
+      linesAbandoned: j.counters.linesAbandoned,
     }));
   }
 

@@ -52,7 +52,8 @@ export class JailEffector implements BanEffector {
     private readonly log: Log,
   ) {}
 
-  private async all(what: string, ip: string, run: (a: JailActionRuntime) => Promise<void>): Promise<void> {
+  private async all(what: string, ips: string[], run: (a: JailActionRuntime) => Promise<void>): Promise<void> {
+    const ip = ips.length === 1 ? ips[0]! : `${ips.length} addresses`;
     if (this.actions.length === 0) return;
     const results = await Promise.allSettled(this.actions.map(run));
     const native = this.actions.some((a) => a.list);
@@ -76,16 +77,13 @@ export class JailEffector implements BanEffector {
     return run;
   }
 
-  ban(t: BanTicket): Promise<void> {
-    return this.serial(() => this.all("ban", t.ip, (a) => a.ban([t])));
+  /** One batch: each native backend gets all tickets in one firewall transaction. */
+  ban(ts: BanTicket[]): Promise<void> {
+    return this.serial(() => this.all("ban", ts.map((t) => t.ip), (a) => a.ban(ts)));
   }
 
-  banMany(ts: BanTicket[]): Promise<void> {
-    return this.serial(() => this.all("ban", `${ts.length} addresses`, (a) => a.ban(ts)));
-  }
-
-  unban(_jail: string, ip: string): Promise<void> {
-    return this.serial(() => this.all("unban", ip, (a) => a.unban([ip])));
+  unban(_jail: string, ips: string[]): Promise<void> {
+    return this.serial(() => this.all("unban", ips, (a) => a.unban(ips)));
   }
 
   /** Reconcile: in turn with other changes, lets `fn` compare and repair each action. */

@@ -1,17 +1,22 @@
 // One running jail: log lines → filter → ignore check → fail counting → ban manager → actions.
-// Filtering is synchronous and cheap; only failures enter the (ordered) asynchronous queue.
+// Filtering runs on the jail's filter worker (src/filter-worker), in order; only failures enter
+// the (ordered) asynchronous queue, and counting them never waits for the firewall: the ban
+// manager applies its bans in batches. Lines in the filter stage and queued failures are bounded:
+// past a limit the source stops reading until they have drained (nothing dropped).
 import { Histogram } from "../api/metrics.ts";
 import { BanManager } from "../ban/ban-manager.ts";
 import type { BanEffector, BanStore } from "../ban/types.ts";
 import type { TimeZone } from "../filter/date/tz.ts";
 import { Filter, type FilterFailure } from "../filter/filter.ts";
+import { describeAbandoned } from "../filter-worker/abandoned.ts";
+import { FilterStage, type LineResult } from "../filter-worker/filter-stage.ts";
 import type { Clock } from "../system/clock.ts";
 import { FailManager } from "../jail/fail-manager.ts";
 import { IgnoreList } from "../jail/ignore.ts";
 import { time2str } from "../jail/time.ts";
 import type { LogLine, LogSource } from "../source/types.ts";
 import type { SystemDeps } from "../system/deps.ts";
-import type { Log } from "../system/log.ts";
+import { prefixedLog, type Log } from "../system/log.ts";
 import { filterOptions, ignoreOptions, type JailSettings } from "./settings.ts";
 import type { SourceDescription } from "./source-status.ts";
 
@@ -29,13 +34,32 @@ export interface JailDeps {
   tz?: TimeZone;
   /** Resolver (usedns, ignoreip names), own addresses (ignoreself), command runner (ignorecommand). */
   system: SystemDeps;
-  /** Builds the jail's log source; given the line handler. */
-  makeSource(onLines: (lines: LogLine[]) => void): LogSource & { describe?(): SourceDescription };
+  /** Queue limits; default MAX_QUEUED_FAILURES, MAX_BAN_BACKLOG and MAX_LINES_IN_FILTER (tests use small ones). */
+  limits?: Limits;
+  /** fail2ban.conf's linebudget (ms), for jails that do not set their own. */
+  lineBudgetMs: number;
+  /** Builds the jail's log source; given the line handler (a returned promise: read no more until it settles). */
+  makeSource(onLines: (lines: LogLine[]) => void | Promise<void>): LogSource & { describe?(): SourceDescription };
 }
+
+/** Failures waiting for their ignore check and count; at this many the source pauses. */
+export const MAX_QUEUED_FAILURES = 10_000;
+/** Bans waiting for the firewall; at this many counting waits (and so, in turn, the source). */
+export const MAX_BAN_BACKLOG = 10_000;
+/** Lines read but not yet back from the filter stage; at this many the source pauses. */
+export const MAX_LINES_IN_FILTER = 20_000;
+/** Failures handled before other work (ban batches, the API) gets a turn. */
+const FAILURES_PER_TURN = 1000;
+
+interface Limits { queuedFailures: number; banBacklog: number; linesInFilter: number }
+
+interface QueuedFailure { id: string; f: FilterFailure; text: string; readAt: number }
 
 export interface JailCounters {
   linesRead: number;
   linesMatched: number;
+  /** Lines given up on: over the line budget (issue 11); each one logged as a WARNING. */
+  linesAbandoned: number;
 }
 
 export class JailRuntime {
@@ -43,11 +67,22 @@ export class JailRuntime {
   readonly failManager: FailManager;
   readonly ignore: IgnoreList;
   readonly bans: BanManager;
-  readonly counters: JailCounters = { linesRead: 0, linesMatched: 0 };
+  readonly counters: JailCounters = { linesRead: 0, linesMatched: 0, linesAbandoned: 0 };
   /** Seconds from reading the line that completed a ban to the firewall confirming it. */
   readonly banLatency: Histogram;
   private source: (LogSource & { describe?(): SourceDescription }) | null = null;
-  private queue: Promise<void> = Promise.resolve();
+  private queued: Array<QueuedFailure | undefined> = [];
+  private head = 0;
+  private worker: Promise<void> | null = null;
+  /** Set while the source waits for the queue to drain. */
+  private paused: { promise: Promise<void>; resume(): void } | null = null;
+  private readonly limits: Limits;
+  /** Matches the jail's lines off the main thread; `this.filter` stays for settings and checks. */
+  private readonly filterStage: FilterStage;
+  /** The filter stage's results, handed on in order. */
+  private filtering: Promise<void> = Promise.resolve();
+  /** Lines sent to the filter stage whose results have not been handed on yet. */
+  private linesInFilter = 0;
 
   constructor(
     readonly settings: JailSettings,
@@ -55,12 +90,27 @@ export class JailRuntime {
     previous?: JailRuntime,
   ) {
     const s = settings;
+    this.limits = deps.limits ?? { queuedFailures: MAX_QUEUED_FAILURES, banBacklog: MAX_BAN_BACKLOG, linesInFilter: MAX_LINES_IN_FILTER };
     const now = (): number => deps.clock.now();
-    this.filter = new Filter(s.filter, { now, tz: deps.tz, dns: deps.system.resolver, warn: (m) => deps.logs.filter.warning(`[${s.name}] ${m}`) }, filterOptions(s));
+    this.filter = new Filter(s.filter, { now, tz: deps.tz, dns: deps.system.resolver, log: prefixedLog(deps.logs.filter, `[${s.name}] `) }, filterOptions(s));
     const compiled = [this.filter.prefRegex, ...this.filter.failRegexes, ...this.filter.ignoreRegexes];
     for (const c of compiled) {
       for (const w of c?.regex.warnings ?? []) deps.logs.filter.warning(`[${s.name}] ${s.filter.name}: ${w}: ${c!.regex.pattern}`);
     }
+    this.filterStage = new FilterStage({
+      def: s.filter,
+      opts: filterOptions(s),
+      tz: process.env.TZ,
+      budgetMs: s.linebudget ?? deps.lineBudgetMs,
+      now,
+      dns: deps.system.resolver,
+      warn: (m) => deps.logs.filter.warning(`[${s.name}] ${m}`),
+      error: (m) => deps.logs.filter.error(`[${s.name}] ${m}`),
+      onAbandoned: (a) => {
+        this.counters.linesAbandoned++;
+        deps.logs.filter.warning(`[${s.name}] ${describeAbandoned(a, this.filter)}`);
+      },
+    });
     const failOpts = { maxretry: s.maxretry, findtime: s.findtime, maxmatches: s.maxmatches, bantime: s.bantime };
     // A reload keeps the failures counted so far (fail2ban keeps its jail objects on reload).
     this.failManager = previous?.failManager ?? new FailManager(failOpts, deps.clock, {
@@ -80,7 +130,7 @@ export class JailRuntime {
         clock: deps.clock,
         store: deps.store,
         effector: deps.effector,
-        log: (level, msg) => (level === "warning" ? deps.logs.actions.warning(msg) : deps.logs.actions[level](msg)),
+        log: deps.logs.actions,
         isIgnored: (ip) => this.ignore.isIgnored(ip),
         ignoredAmong: (ips) => this.ignore.ignoredAmong(ips),
       },
@@ -89,6 +139,15 @@ export class JailRuntime {
 
   get name(): string {
     return this.settings.name;
+  }
+
+  /** `set JAIL bantime|findtime|maxretry|maxmatches|bantime.*` at run time: the settings object
+   *  and the stages that copied from it change together (a reload returns to the config). */
+  updateSettings(patch: Partial<Pick<JailSettings, "bantime" | "findtime" | "maxretry" | "maxmatches" | "increment">>): void {
+    const s = Object.assign(this.settings, patch);
+    this.filter.findTime = s.findtime;
+    this.failManager.setOptions({ maxretry: s.maxretry, findtime: s.findtime, maxmatches: s.maxmatches, bantime: s.bantime });
+    this.bans.configure({ bantime: s.bantime, increment: s.increment, maxmatches: s.maxmatches });
   }
 
   /**
@@ -106,7 +165,8 @@ export class JailRuntime {
   /** Stops reading; bans stay in the database (and are restored by the next start). */
   async stop(): Promise<void> {
     await this.source?.stop();
-    await this.queue;
+    await this.idle();
+    this.filterStage.stop();
     this.bans.stop();
     this.deps.logs.jail.info(`Jail '${this.name}' stopped`);
   }
@@ -120,35 +180,101 @@ export class JailRuntime {
     return this.source?.describe?.() ?? null;
   }
 
-  /** Waits until every failure queued so far has been counted and acted on. */
-  idle(): Promise<void> {
-    return this.queue;
+  /** Waits until every line read so far is filtered, its failures counted and its bans applied. */
+  async idle(): Promise<void> {
+    for (;;) {
+      const filtering = this.filtering;
+      await filtering;
+      while (this.worker) await this.worker;
+      if (filtering === this.filtering) break;
+    }
+    await this.bans.settled();
   }
 
-  onLines(lines: LogLine[]): void {
+  /** Failures read but not yet counted. */
+  get queuedFailures(): number { return this.queued.length - this.head; }
+
+  // ---- filter stage hand-over (issue 11): lines go to the worker, results come back in order ----
+  onLines(lines: LogLine[]): void | Promise<void> {
     const readAt = performance.now();
-    for (const line of lines) {
-      this.counters.linesRead++;
-      let fails: FilterFailure[];
-      try {
-        fails = this.filter.processLine(line.text, line.time !== undefined ? { time: line.time } : undefined);
-      } catch (e) {
-        this.deps.logs.filter.error(`[${this.name}] cannot process line from ${line.source}: ${(e as Error).message}`);
+    this.counters.linesRead += lines.length;
+    this.linesInFilter += lines.length;
+    const results = this.filterStage.process(lines);
+    const step = this.filtering
+      .then(async () => this.onFiltered(lines, await results, readAt))
+      .catch((e: unknown) => this.deps.logs.filter.error(`[${this.name}] filtering failed: ${(e as Error).message}`));
+    this.filtering = step;
+    // Bounded: the source reads on once the filter stage has caught up (and the failure queue below its limit).
+    if (this.paused || this.linesInFilter >= this.limits.linesInFilter) return step;
+  }
+
+  /** Queues a batch's failures; a promise while the failure queue is full (the hand-over waits). */
+  private onFiltered(lines: LogLine[], results: LineResult[], readAt: number): void | Promise<void> {
+    this.linesInFilter -= lines.length;
+    for (let n = 0; n < lines.length; n++) {
+      const line = lines[n]!;
+      const r = results[n]!;
+      if (r.error !== undefined) {
+        this.deps.logs.filter.error(`[${this.name}] cannot process line from ${line.source}: ${r.error}`);
         continue;
       }
+      const fails = r.failures;
+      // ---- end of the hand-over; below, the per-failure code as before ----
       if (fails.length === 0) continue;
       this.counters.linesMatched++;
       for (const f of fails) {
         if (f.fid === null || f.data["nofail"]) continue;
-        const fid = f.fid;
-        this.queue = this.queue.then(() => this.onFailure(fid, f, line.text, readAt)).catch((e: unknown) => {
-          this.deps.logs.jail.error(`[${this.name}] failure handling of ${fid} failed: ${(e as Error).message}`);
-        });
+        this.queued.push({ id: f.fid, f, text: line.text, readAt });
       }
+    }
+    if (this.queuedFailures === 0) return;
+    this.worker ??= this.work();
+    if (this.queuedFailures < this.limits.queuedFailures) return;
+    if (!this.paused) {
+      let resume!: () => void;
+      const promise = new Promise<void>((r) => { resume = r; });
+      this.paused = { promise, resume };
+    }
+    return this.paused.promise;
+  }
+
+  /** Counts the queued failures in order; bans go to the ban manager without waiting for them. */
+  private async work(): Promise<void> {
+    let turn = 0;
+    try {
+      while (this.head < this.queued.length) {
+        const q = this.queued[this.head]!;
+        this.queued[this.head++] = undefined;
+        if (this.head >= 4096 && this.head * 2 >= this.queued.length) {
+          this.queued = this.queued.slice(this.head);
+          this.head = 0;
+        }
+        try {
+          await this.onFailure(q);
+        } catch (e) {
+          this.deps.logs.jail.error(`[${this.name}] failure handling of ${q.id} failed: ${(e as Error).message}`);
+        }
+        const { banBacklog, queuedFailures } = this.limits;
+        if (this.bans.backlog >= banBacklog) await this.bans.backlogBelow(banBacklog / 2);
+        if (++turn % FAILURES_PER_TURN === 0) await new Promise<void>((r) => setImmediate(r));
+        if (this.paused && this.queuedFailures <= queuedFailures / 2) this.resumeSource();
+      }
+    } finally {
+      // Runs right as the loop ends (no await between): failures queued later start a new worker.
+      this.worker = null;
+      this.queued = [];
+      this.head = 0;
+      this.resumeSource();
     }
   }
 
-  private async onFailure(id: string, f: FilterFailure, text: string, readAt: number): Promise<void> {
+  private resumeSource(): void {
+    const p = this.paused;
+    this.paused = null;
+    p?.resume();
+  }
+
+  private async onFailure({ id, f, text, readAt }: QueuedFailure): Promise<void> {
     const reason = await this.ignore.check({ id, data: f.data });
     if (reason) {
       this.deps.logs.filter.info(`[${this.name}] Ignore ${id} by ${reason}`);
@@ -159,6 +285,11 @@ export class JailRuntime {
     const raw = f.data["matches"];
     const matches = Array.isArray(raw) ? raw.map(String) : [text];
     const ticket = this.failManager.addFailure({ jail: this.name, id, time, matches, data: f.data });
-    if (ticket && (await this.bans.ban(ticket)) === "banned") this.banLatency.observe((performance.now() - readAt) / 1000);
+    if (!ticket) return;
+    this.bans.ban(ticket).then(
+      (r) => { if (r === "banned") this.banLatency.observe((performance.now() - readAt) / 1000); },
+      (e: unknown) => this.deps.logs.actions.error(`[${this.name}] ban of ${ticket.ip} failed: ${(e as Error).message}`),
+    );
   }
 }
+

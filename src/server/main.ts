@@ -4,17 +4,20 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { serveApi, type ApiServer } from "../api/serve.ts";
+import { serveApi, socketAnswers, type ApiServer } from "../api/serve.ts";
 import { ConfigError } from "../config/errors.ts";
 import { loadFail2banConf, type Fail2banConf } from "../config/fail2ban-conf.ts";
 import { diskFS, embeddedFS, type ConfigFS } from "../config/fs.ts";
 import { Filter } from "../filter/filter.ts";
+import { describeExponential, exponentialRegexes } from "../filter/backtrack-check.ts";
+import { locatePattern } from "../cli/regex-load.ts";
 import { createSystemDeps, type SystemDeps } from "../system/deps.ts";
 import { VERSION } from "../version.ts";
 import { tcpApiConfig } from "./api-config.ts";
 import { ActionFactory } from "./build-actions.ts";
 import { ServerController } from "./controller.ts";
 import { getLog, setupLogging } from "./log.ts";
+import { discardLog } from "../system/log.ts";
 import { F2bServer } from "./server.ts";
 import { filterOptions, type JailSettings } from "./settings.ts";
 import { checkSources } from "./source-check.ts";
@@ -54,21 +57,34 @@ function parse(argv: string[]) {
 }
 
 /** Checks the whole configuration (fail2ban.conf + every enabled jail, filters and actions). */
-export function testConfig(fs: ConfigFS, system: SystemDeps): { conf: Fail2banConf; settings: JailSettings[]; skipped: string[] } {
+export function testConfig(fs: ConfigFS, system: SystemDeps): { conf: Fail2banConf; settings: JailSettings[]; skipped: string[]; regexWarnings: string[] } {
   const conf = loadFail2banConf(fs);
   tcpApiConfig(conf);
   const skipped: string[] = [];
   const settings = F2bServer.loadSettings(fs, undefined, (why) => skipped.push(why));
   // Compiling each filter checks every regex and the datepattern, as starting the jail would.
+  const regexWarnings: string[] = [];
+  const checked = new Set<string>();
   for (const s of settings) {
+    let filter: Filter;
     try {
-      new Filter(s.filter, { now: () => system.clock.now(), dns: system.resolver }, filterOptions(s));
+      // its warnings are logged by the jail when it starts, not by the check
+      filter = new Filter(s.filter, { now: () => system.clock.now(), dns: system.resolver, log: discardLog }, filterOptions(s));
     } catch (e) {
       throw new ConfigError(`jail [${s.name}] (${s.where}): filter '${s.filter.name}': ${(e as Error).message}`);
     }
+    for (const x of exponentialRegexes(filter)) {
+      const at = s.filter.where?.[x.kind];
+      const file = at?.file ?? s.filter.file;
+      const located = locatePattern(file, x.pattern);
+      const where = located !== file ? located : at?.line ? `${file}:${at.line}` : file;
+      const w = `${where}: filter '${s.filter.name}' (jail [${s.name}]): ${describeExponential(x)}`;
+      if (!checked.has(w)) regexWarnings.push(w);
+      checked.add(w);
+    }
   }
   new ActionFactory({ system, dryRun: true }).check(settings);
-  return { conf, settings, skipped };
+  return { conf, settings, skipped, regexWarnings };
 }
 
 /**
@@ -93,7 +109,8 @@ async function daemonize(argv: string[], socket: string): Promise<number> {
       process.stderr.write(`f2b server exited with code ${child.exitCode} while starting (see its log)\n`);
       return 1;
     }
-    if (existsSync(socket)) return 0;
+    // A stale socket file of a server that died is there before the child replaces it.
+    if (existsSync(socket) && (await socketAnswers(socket))) return 0;
   }
   process.stderr.write(`f2b server did not open ${socket} within 10 s (see its log)\n`);
   return 1;
@@ -119,9 +136,10 @@ export async function runServer(argv: string[]): Promise<number> {
   try {
     fs = configRoot(opts.conf);
     if (opts.test) {
-      const { settings: checked, skipped } = testConfig(fs, system);
+      const { settings: checked, skipped, regexWarnings } = testConfig(fs, system);
       // Like fail2ban, options nothing reads do not fail the test; unlike it, they are shown.
       for (const w of [...checked.flatMap((s) => s.warnings), ...skipped]) process.stderr.write(`WARNING: ${w}\n`);
+      for (const w of regexWarnings) process.stderr.write(`WARNING: ${w}\n`);
       if (!reportSources(checked)) return 2;
       const jails = checked.map((s) => s.name);
       console.log(`OK: configuration test is successful (${fs.label}; jails: ${jails.join(", ") || "none"})`);
@@ -169,7 +187,16 @@ async function runForeground(fs: ConfigFS, conf: Fail2banConf, settings: JailSet
     server = new F2bServer({ fs, conf, system, actions: new ActionFactory({ system }) });
     writeFileSync(conf.pidfile, `${process.pid}\n`);
     await server.start(settings);
-    const controller = new ServerController(server, system.clock, { shutdown: () => shutdown(0), flushLogs: () => logHandle.flush() });
+    let levelText = String(conf.loglevel).trim().toUpperCase(); // printed as set, like fail2ban
+    const controller = new ServerController(server, system.clock, {
+      shutdown: () => shutdown(0),
+      flushLogs: () => logHandle.flush(),
+      logLevel: () => levelText,
+      setLogLevel: (level) => {
+        logHandle.setLevel(level);
+        levelText = level.trim().toUpperCase();
+      },
+    });
     api = await serveApi({ controller, socketPath: conf.socket, tcp: tcpApiConfig(conf), log });
     if (api.tcpUrl) log.info(`Status endpoint on ${api.tcpUrl} (token required)`);
   } catch (e) {

@@ -1,6 +1,7 @@
 // The f2b server: reads the config root, opens the database, runs every enabled jail and serves
 // the control API. Reload re-reads the config and swaps jails without losing bans or log
 // positions; a broken config on reload keeps the running jails as they are.
+import { CommandFailedError, UnknownJailError, type ReloadOptions } from "../api/controller.ts";
 import { ConfigError } from "../config/errors.ts";
 import type { Fail2banConf } from "../config/fail2ban-conf.ts";
 import type { ConfigFS } from "../config/fs.ts";
@@ -34,6 +35,8 @@ interface RunningJail {
   actionKey: string;
 }
 
+/** fail2ban's dbmaxmatches default. */
+export const DEFAULT_DB_MAX_MATCHES = 10;
 const SAVE_POSITIONS_SEC = 5;
 /** Default of f2b's own fail2ban.conf option `reconcileinterval` (seconds; 0 turns it off). */
 const RECONCILE_SEC = 60;
@@ -47,12 +50,18 @@ export class F2bServer {
   readonly store: SqliteBanStore;
   private readonly tz = TimeZone.fromEnv();
   private timers: Timer[] = [];
-  private reloading: Promise<void> = Promise.resolve();
+  /** Lifecycle commands (reload, start/stop of a jail) run one after the other. */
+  private busy: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: ServerDeps) {
     const purgeAge = parseTime(deps.conf.dbpurgeage);
     this.db = F2bDatabase.open(deps.conf.dbfile, { purgeAge });
-    this.store = new SqliteBanStore(this.db, deps.conf.dbmaxmatches ?? 10);
+    this.store = new SqliteBanStore(this.db, deps.conf.dbmaxmatches ?? DEFAULT_DB_MAX_MATCHES);
+  }
+
+  /** fail2ban.conf as the server runs it (command-line overrides applied). */
+  get conf(): Fail2banConf {
+    return this.deps.conf;
   }
 
   /** Reads and checks every enabled jail; throws the first ConfigError (file and line). */
@@ -106,6 +115,7 @@ export class F2bServer {
       store: this.store,
       effector,
       tz: this.tz,
+      lineBudgetMs: this.deps.conf.linebudget,
       system: this.deps.system,
       logs: { jail: logger("jail"), filter: logger("filter"), actions: logger("actions") },
       makeSource: (onLines) => makeSource(s, { db: this.db, tz: this.tz, clock: this.deps.system.clock, onLines }),
@@ -131,14 +141,23 @@ export class F2bServer {
     this.jails.delete(j.runtime.name);
   }
 
-  /** Re-reads the config. A config error leaves everything running as it was. */
-  reload(only?: string): Promise<void> {
-    const run = this.reloading.catch(() => {}).then(() => this.doReload(only));
-    this.reloading = run;
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.busy.catch(() => {}).then(fn);
+    this.busy = run;
     return run;
   }
 
-  private async doReload(only?: string): Promise<void> {
+  /**
+   * Re-reads the config (fail2ban-client's `reload [--restart] [--unban] [JAIL]`). A config error
+   * leaves everything running as it was. `unban` first lifts every ban of the affected jails
+   * (database too); `restart` builds them from nothing (no failures carried over) and replaces
+   * the old ones completely (firewall objects removed), so the bans come back from the database.
+   */
+  reload(only?: string, opts: ReloadOptions = {}): Promise<void> {
+    return this.serial(() => this.doReload(only, opts));
+  }
+
+  private async doReload(only: string | undefined, opts: ReloadOptions): Promise<void> {
     let settings: JailSettings[];
     try {
       settings = F2bServer.loadSettings(this.deps.fs, only ? [only] : undefined);
@@ -147,33 +166,76 @@ export class F2bServer {
       log.error(`Reload failed, keeping the running configuration: ${msg}`);
       throw e;
     }
+    // After reading the config, as fail2ban-client does: a jail missing from it is a config error.
+    if (only && !opts.ifExists && !this.jails.has(only)) throw new UnknownJailError(only);
     log.info(`Reload ${only ? `jail '${only}'` : "all jails"}`);
+    if (opts.unban) {
+      for (const j of this.jails.values()) if (!only || j.runtime.name === only) await j.runtime.bans.unbanAll();
+    }
     const wanted = new Map(settings.map((s) => [s.name, s]));
     for (const [name, j] of [...this.jails]) {
       if (only && name !== only) continue;
       if (!wanted.has(name)) await this.stopJail(j, { keepFirewall: false });
     }
-    let failed: unknown = null;
+    const failures: string[] = [];
     for (const s of settings) {
       const old = this.jails.get(s.name);
+      // A restart starts from nothing: no failures carried over, bans restored from the database.
+      const carried = opts.restart ? undefined : old;
       let next: RunningJail;
       try {
-        next = this.prepareJail(s, old);
+        next = this.prepareJail(s, carried);
       } catch (e) {
         log.error(`Reload of jail '${s.name}' failed, it keeps running as it was: ${(e as Error).message}`);
-        failed ??= e;
+        failures.push(`jail '${s.name}': ${(e as Error).message}`);
         continue;
       }
       // Changed actions: the old firewall objects go first (they may share names with the new).
-      if (old) await this.stopJail(old, { keepFirewall: old.actionKey === next.actionKey });
+      if (old) await this.stopJail(old, { keepFirewall: carried !== undefined && old.actionKey === next.actionKey });
       try {
-        await this.activate(next, old);
+        await this.activate(next, carried);
       } catch (e) {
         log.error(`Jail '${s.name}' failed to start after the reload: ${(e as Error).message}`);
-        failed ??= e;
+        failures.push(`jail '${s.name}' failed to start: ${(e as Error).message}`);
       }
     }
-    if (failed) throw failed;
+    if (failures.length) throw new CommandFailedError(`Reload failed: ${failures.join("; ")}`);
+  }
+
+  /** fail2ban-client's `stop JAIL`: the jail stops and its bans leave the firewall (they stay in
+   *  the database and come back when it starts again). */
+  stopJailNamed(name: string): Promise<void> {
+    return this.serial(async () => {
+      const j = this.jails.get(name);
+      if (!j) throw new UnknownJailError(name);
+      await this.stopJail(j, { keepFirewall: false });
+    });
+  }
+
+  /** fail2ban-client's `stop --all`: every jail stops, the server keeps running. */
+  stopAllJails(): Promise<void> {
+    return this.serial(async () => {
+      log.info("Stopping all jails");
+      for (const j of [...this.jails.values()].reverse()) await this.stopJail(j, { keepFirewall: false });
+    });
+  }
+
+  /** `start JAIL`: a running jail is left as it is; a stopped one is read from the config and started. */
+  startJailNamed(name: string): Promise<void> {
+    return this.serial(async () => {
+      if (this.jails.has(name)) return;
+      let settings: JailSettings[];
+      try {
+        settings = F2bServer.loadSettings(this.deps.fs, [name]);
+      } catch (e) {
+        // The config has no such section: fail2ban's answer for a jail it does not know.
+        if (e instanceof ConfigError && e.message === `jail [${name}] not found`) throw new UnknownJailError(name);
+        throw e;
+      }
+      const s = settings[0];
+      if (!s) throw new CommandFailedError(`the jail '${name}' is not enabled in the configuration (enabled = false)`);
+      await this.activate(this.prepareJail(s));
+    });
   }
 
   private saveJailPositions(j: RunningJail): void {
@@ -202,7 +264,7 @@ export class F2bServer {
   async stop(): Promise<void> {
     for (const t of this.timers) t.cancel();
     this.timers = [];
-    await this.reloading.catch(() => {});
+    await this.busy.catch(() => {});
     for (const j of [...this.jails.values()].reverse()) await this.stopJail(j, { keepFirewall: false });
     this.db.close();
   }

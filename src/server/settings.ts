@@ -4,6 +4,7 @@ import type { FilterDefinition } from "../config/filter-reader.ts";
 import { parseIntOption } from "../config/definition-init.ts";
 import { ConfigError } from "../config/errors.ts";
 import { formatWarning } from "../config/jail-options.ts";
+import { parseLineBudget } from "../config/line-budget.ts";
 import { extractOptions, splitWords } from "../config/options.ts";
 import type { JailAction, JailConfig, LogPath } from "../config/jail-reader.ts";
 import type { IncrementOptions } from "../ban/increment.ts";
@@ -45,6 +46,8 @@ export interface JailSettings {
   actions: JailAction[];
   /** Every resolved option, for `f2b get` and action tags. */
   options: Record<string, string>;
+  /** f2b's own linebudget in ms when the jail sets it (else fail2ban.conf's applies). */
+  linebudget?: number;
   /** "FILE:LINE: …" for options nothing reads; printed by `f2b -t` and logged at start. */
   warnings: string[];
 }
@@ -139,6 +142,17 @@ class OptionReader {
     }
   }
 
+  /** Milliseconds, when the jail sets it. */
+  lineBudget(): number | undefined {
+    const v = this.jail.options["linebudget"];
+    if (v === undefined || v.trim() === "") return undefined;
+    try {
+      return parseLineBudget(v);
+    } catch (e) {
+      return this.fail("linebudget", (e as Error).message, v);
+    }
+  }
+
   /** fail2ban's validateTimeZone: UTC/GMT/Z, an offset (+0200, -05:30) and/or a zone abbreviation. */
   timezone(): string | undefined {
     // fail2ban sends even an empty `logtimezone =`, which its parser reads as UTC.
@@ -186,6 +200,7 @@ export function jailSettings(jail: JailConfig): JailSettings {
     formatWarning({ message: `jail [${jail.name}] option 'ignoreip': file ${fileName} cannot be read, nothing in it is ignored until it can: ${why}`, ...r.at("ignoreip") }),
   );
   const logtimezone = r.timezone();
+  const linebudget = r.lineBudget();
   return {
     name: jail.name,
     where,
@@ -217,6 +232,7 @@ export function jailSettings(jail: JailConfig): JailSettings {
     ignorecache: r.ignorecache(),
     ...(logtimezone !== undefined ? { logtimezone } : {}),
     usedns: r.str("usedns", "warn"),
+    ...(linebudget !== undefined ? { linebudget } : {}),
     actions: jail.actions,
     options: jail.options,
     warnings: [...jail.warnings.map(formatWarning), ...backendWarnings, ...ignoreFileWarnings, ...actionWarnings],

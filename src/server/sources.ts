@@ -6,6 +6,7 @@ import type { Clock } from "../system/clock.ts";
 import { FileTailer } from "../source/file-tailer.ts";
 import { JournalSource } from "../source/journal.ts";
 import type { LogLine } from "../source/types.ts";
+import { prefixedLog } from "../system/log.ts";
 import { getLog } from "./log.ts";
 import type { JailSettings } from "./settings.ts";
 import { journalOptions, planSource, systemSourceCheck, type SourceCheckDeps } from "./source-check.ts";
@@ -15,7 +16,8 @@ export interface SourceContext {
   db: F2bDatabase;
   tz: TimeZone;
   clock: Clock;
-  onLines(lines: LogLine[]): void;
+  /** A returned promise pauses reading until it settles (backpressure). */
+  onLines(lines: LogLine[]): void | Promise<void>;
   /** How `backend = auto` looks at the journal (default: runs journalctl). */
   check?: SourceCheckDeps;
 }
@@ -29,7 +31,7 @@ export function makeSource(s: JailSettings, ctx: SourceContext): JailSource {
   const deps = {
     onLines: ctx.onLines,
     onError: (path: string, err: Error) => log.error(`[${s.name}] ${path}: ${err.message}`),
-    onWarning: (path: string, msg: string) => log.warning(`[${s.name}] ${path}: ${msg}`),
+    log: prefixedLog(log, `[${s.name}] `),
     clock: ctx.clock,
   };
   if (plan.kind === "journal") {

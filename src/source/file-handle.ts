@@ -66,6 +66,11 @@ export class FileHandle {
   /** Epoch seconds of the last time the file grew, for the rotated-file grace period. */
   lastGrowth: number;
   private closed = false;
+  /**
+   * False while the content that was there when the file was opened is being read (history);
+   * true once the end was reached (fail2ban's FileContainer.inOperation).
+   */
+  inOperation = true;
   private watcher: { close(): void } | null = null;
 
   private constructor(
@@ -126,12 +131,14 @@ export class FileHandle {
     if (size !== this.seenSize) this.checkReplaced(size);
     this.seenSize = size;
     const buf = this.env.buffer;
+    const hadContent = this.splitter.consumed < size;
     while (this.splitter.consumed < size) {
       const at = this.splitter.consumed;
       const n = readSync(this.fd, buf, 0, Math.min(buf.length, size - at), at);
       if (n <= 0) break;
       this.lastGrowth = this.env.now();
       const lines = this.splitter.push(buf.subarray(0, n));
+      if (!this.inOperation) for (const l of lines) l.history = true;
       if (lines.length > 0) this.env.emit(lines);
       if (this.splitter.consumed >= size) {
         // The writer may have appended while we read; pick that up in the same pass.
@@ -140,6 +147,9 @@ export class FileHandle {
       }
       if (!(await this.env.yieldTurn())) return false;
     }
+    // At the end of a pass that read something, what comes from now on is new (fail2ban switches
+    // a log to operation here; a file with nothing to read, e.g. empty at start, stays in catch-up).
+    if (hadContent) this.inOperation = true;
     return true;
   }
 

@@ -52,6 +52,8 @@ export class FileTailer implements LogSource {
   /** Some inotify watch failed: poll at the full rate. */
   private degraded = false;
   private dirMissing = false;
+  /** The consumer asked to wait (backpressure): no chunk is read until this settles. */
+  private backpressure: Promise<void> | null = null;
 
   constructor(
     private readonly opts: FileTailerOptions,
@@ -68,9 +70,9 @@ export class FileTailer implements LogSource {
       buffer: Buffer.allocUnsafe(Math.max(opts.chunkBytes ?? 1 << 20, 64 * 1024)),
       now: () => clock.now(),
       emit: (lines) => this.emit(lines),
-      warn: (path, msg) => deps.onWarning?.(path, msg),
+      warn: (path, msg) => deps.log.warning(`${path}: ${msg}`),
       error: (path, err) => deps.onError(path, err),
-      yieldTurn: () => new Promise<boolean>((r) => setImmediate(() => r(!this.stopped))),
+      yieldTurn: () => this.nextTurn(),
       claim: (dev, ino, by) => this.open.claim(dev, ino, by),
       retire: (h) => this.open.draining.push(h),
       rememberReplaced: (hash, pos) => this.open.rememberReplaced(hash, pos),
@@ -169,7 +171,7 @@ export class FileTailer implements LogSource {
       const r = p.watchDir ? this.watchers.ensure(p.watchDir) : "ok";
       if (r === "failed") {
         failed = true;
-        if (!this.degraded) this.deps.onWarning?.(p.watchDir!, "cannot watch this directory with inotify; polling it");
+        if (!this.degraded) this.deps.log.warning(`${p.watchDir!}: cannot watch this directory with inotify; polling it`);
       }
       missing ||= r === "missing";
     }
@@ -274,9 +276,20 @@ export class FileTailer implements LogSource {
     }
   }
 
+  /** Between two chunks: waits for the consumer if it asked to, else lets other work run. */
+  private async nextTurn(): Promise<boolean> {
+    const wait = this.backpressure;
+    if (wait) {
+      this.backpressure = null;
+      await wait.catch(() => {});
+    }
+    return new Promise<boolean>((r) => setImmediate(() => r(!this.stopped)));
+  }
+
   private emit(lines: LogLine[]): void {
     try {
-      this.deps.onLines(lines);
+      const wait = this.deps.onLines(lines);
+      if (wait) this.backpressure = wait;
     } catch (err) {
       this.deps.onError(lines[0]?.source ?? "(tailer)", err instanceof Error ? err : new Error(String(err)));
     }

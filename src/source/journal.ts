@@ -4,26 +4,20 @@
  * Resumes after the last cursor; restarts journalctl with a growing delay if it exits.
  */
 import { resolveEncoding, type LogEncoding } from "./encoding.ts";
-import { formatEntry, JOURNAL_FIELDS, type JournalEntry } from "./journal-entry.ts";
+import { firstEntryArgs, journalctlArgs, lastEntryArgs, type JournalArgsOptions } from "./journal-args.ts";
+import { formatEntry, type JournalEntry } from "./journal-entry.ts";
 import { LineSplitter } from "./line-splitter.ts";
-import type { JournalSourceOptions, LogLine, LogSource, SourceDeps, SourceState } from "./types.ts";
+import type { LogLine, LogSource, SourceDeps, SourceState } from "./types.ts";
 
-export interface JournalOptions extends JournalSourceOptions {
+export interface JournalOptions extends JournalArgsOptions {
   /** logencoding for binary journal fields (default utf-8). */
   encoding?: string;
   /** Without a cursor: start at this epoch time (fail2ban: max(saved time, now - findtime)). */
   since?: number | null;
-  /** journalpath / journalfiles / namespace / journalflags of fail2ban's systemd backend. */
-  directory?: string;
-  files?: string[];
-  namespace?: string;
-  flags?: number;
-  /** journalctl binary (default "journalctl"). */
-  journalctl?: string;
   /** First delay before restarting an exited journalctl; doubles up to 30 s (default 1000). */
   restartMs?: number;
-  /** Keep waiting for new entries (default true); false reads what is there and exits (f2b regex). */
-  follow?: boolean;
+  /** Quiet time after which the backlog counts as read (default 1000 ms). */
+  catchUpMs?: number;
 }
 
 export interface SpawnedProcess {
@@ -39,34 +33,7 @@ const bunSpawner: Spawner = (argv) => {
   return { stdout: p.stdout, stderr: p.stderr, exited: p.exited, kill: () => p.kill() };
 };
 
-const JOURNAL_LOCAL_ONLY = 1;
-const JOURNAL_SYSTEM = 4;
-const JOURNAL_CURRENT_USER = 8;
-
-/** The journalctl command line (argv, never a shell string: match values are data). */
-export function journalctlArgs(o: JournalOptions, cursor: string | null, since: number | null): string[] {
-  // --all: without it journalctl prints fields over 4 KiB as null (a long MESSAGE would vanish).
-  const args = [o.journalctl ?? "journalctl", "--output=json", "--no-pager", "--quiet", "--all"];
-  if (o.follow !== false) args.push("--follow");
-  // fail2ban: SYSTEM_ONLY unless a path/files are given or journalflags says otherwise.
-  const flags = o.flags ?? (o.directory || (o.files?.length ?? 0) > 0 ? 0 : JOURNAL_SYSTEM);
-  // --follow alone implies the current boot; fail2ban's reader sees all boots and, unless
-  // journalflags has LOCAL_ONLY, all machines' files.
-  if (!(flags & JOURNAL_LOCAL_ONLY)) args.push("--merge");
-  args.push(`--output-fields=${JOURNAL_FIELDS.join(",")}`);
-  if (o.directory) args.push(`--directory=${o.directory}`);
-  for (const f of o.files ?? []) args.push(`--file=${f}`);
-  if (o.namespace) args.push(`--namespace=${o.namespace}`);
-  if (flags & JOURNAL_SYSTEM) args.push("--system");
-  if (flags & JOURNAL_CURRENT_USER) args.push("--user");
-  if (cursor) args.push(`--after-cursor=${cursor}`, "--no-tail");
-  else if (since !== null) args.push(`--since=@${since.toFixed(6)}`, "--no-tail");
-  else if (o.start === "head") args.push("--no-tail");
-  else args.push("--lines=0");
-  const groups = o.matches.filter((g) => g.length > 0);
-  if (groups.length > 0) args.push("--", ...groups.flatMap((g, i) => (i === 0 ? g : ["+", ...g])));
-  return args;
-}
+export { journalctlArgs } from "./journal-args.ts";
 
 export class JournalSource implements LogSource {
   private readonly enc: LogEncoding;
@@ -76,6 +43,16 @@ export class JournalSource implements LogSource {
   private loop: Promise<void> | null = null;
   private stopped = false;
   private wake: (() => void) | null = null;
+  /**
+   * While the backlog is read (fail2ban: not in operation): the cursor of the newest entry that
+   * was there at start; "" = until the first quiet moment; null = in operation.
+   */
+  private historyEnd: string | null = null;
+  /** First run without a saved cursor: start at this entry (inclusive) / after this one. */
+  private startAt: string | null = null;
+  private startAfter: string | null = null;
+  /** First run: nothing matched at start; read from this time on (fail2ban: seeks to now). */
+  private startTime: number | null = null;
 
   constructor(
     private readonly opts: JournalOptions,
@@ -106,6 +83,10 @@ export class JournalSource implements LogSource {
   }
 
   private async run(): Promise<void> {
+    if (this.opts.follow !== false) {
+      await this.startPosition();
+      if (this.historyEnd === null) this.inOperation();
+    }
     let delay = this.opts.restartMs ?? 1000;
     while (!this.stopped) {
       const startedAt = Date.now();
@@ -119,7 +100,7 @@ export class JournalSource implements LogSource {
       );
       if (/cursor/i.test(stderr) && entries === 0 && this.cursor) {
         // The saved cursor is gone (journal vacuumed/rotated): fall back to time.
-        this.deps.onWarning?.("journal", "saved journal cursor is no longer valid; continuing by time");
+        this.deps.log.warning("journal: saved journal cursor is no longer valid; continuing by time");
         this.cursor = null;
       }
       if (Date.now() - startedAt > 60_000) delay = this.opts.restartMs ?? 1000;
@@ -132,13 +113,77 @@ export class JournalSource implements LogSource {
     }
   }
 
-  /** One journalctl run: returns when it exits. */
-  private async once(): Promise<{ code: number; stderr: string; entries: number; spawnError?: string }> {
-    const since = this.lastTime ?? this.opts.since ?? null;
-    const spawn = this.deps.spawn ?? bunSpawner;
+  /** The first entry `argv` prints (a one-shot journalctl; killed after its first line), or null. */
+  private async firstEntry(argv: string[]): Promise<JournalEntry | null> {
     let proc: SpawnedProcess;
     try {
-      proc = spawn(journalctlArgs(this.opts, this.cursor, since));
+      proc = (this.deps.spawn ?? bunSpawner)(argv);
+    } catch {
+      return null; // the follow run reports why journalctl cannot run
+    }
+    void new Response(proc.stderr).text().catch(() => "");
+    const reader = proc.stdout.getReader();
+    let text = "";
+    for (;;) {
+      const { done, value } = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+      if (done) break;
+      text += Buffer.from(value).toString("utf8");
+      if (text.includes("\n")) break;
+    }
+    proc.kill();
+    await proc.exited;
+    try {
+      const e = JSON.parse(text.split("\n")[0] || "null") as JournalEntry | null;
+      return e && typeof e["__CURSOR"] === "string" ? e : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Where the first run starts, as fail2ban's reader: it seeks to now - findtime (a position, not
+   * a filter: entries appended later with older dates are still read) and is not in operation up
+   * to the newest matching entry there was at start. journalctl's --since would also filter.
+   */
+  private async startPosition(): Promise<void> {
+    if (this.cursor) {
+      const last = await this.firstEntry(lastEntryArgs(this.opts));
+      const end = last?.["__CURSOR"] as string | undefined;
+      if (end && end !== this.cursor) this.historyEnd = end;
+      return;
+    }
+    const since = this.opts.since;
+    if (since === null || since === undefined) return;
+    const startedAt = this.now();
+    const last = await this.firstEntry(lastEntryArgs(this.opts));
+    if (!last) {
+      // nothing matches yet: in operation from now on (by time, not journalctl's tail: entries
+      // written before journalctl has found the end are not lost)
+      this.startTime = startedAt;
+      return;
+    }
+    const end = last["__CURSOR"] as string;
+    if (Number(last["__REALTIME_TIMESTAMP"]) / 1e6 < since) {
+      this.startAfter = end; // nothing recent to read back
+      return;
+    }
+    const first = await this.firstEntry(firstEntryArgs(this.opts, since));
+    this.startAt = (first?.["__CURSOR"] as string | undefined) ?? null;
+    if (!this.startAt) this.startAfter = end;
+    else this.historyEnd = end;
+  }
+
+  /** One journalctl run: returns when it exits. */
+  private async once(): Promise<{ code: number; stderr: string; entries: number; spawnError?: string }> {
+    const since = this.lastTime ?? this.startTime ?? this.opts.since ?? null;
+    const spawn = this.deps.spawn ?? bunSpawner;
+    const argv = this.cursor ? journalctlArgs(this.opts, this.cursor, null)
+      : this.startAt ? journalctlArgs(this.opts, this.startAt, null, true)
+      : this.startAfter ? journalctlArgs(this.opts, this.startAfter, null)
+      : journalctlArgs(this.opts, null, since);
+    let proc: SpawnedProcess;
+    try {
+      proc = spawn(argv);
     } catch (err) {
       return { code: -1, stderr: "", entries: 0, spawnError: err instanceof Error ? err.message : String(err) };
     }
@@ -148,20 +193,28 @@ export class JournalSource implements LogSource {
       source: "journal",
       encoding: resolveEncoding("utf-8"),
       maxLineBytes: 1 << 20, // one JSON entry; messages themselves are capped by journald
-      warn: (m) => this.deps.onWarning?.("journal", m),
+      warn: (m) => this.deps.log.warning(`journal: ${m}`),
     });
     let entries = 0;
     const reader = proc.stdout.getReader();
+    let pending = reader.read().catch(() => ({ done: true as const, value: undefined }));
     for (;;) {
-      const { done, value } = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+      const got = this.historyEnd === null ? await pending : await Promise.race([pending, this.quiet()]);
+      if (got === "quiet") {
+        this.inOperation(); // nothing more to read: the backlog is done (fail2ban: get_next() is None)
+        continue;
+      }
+      const { done, value } = got;
       if (done || this.stopped) break;
+      pending = reader.read().catch(() => ({ done: true as const, value: undefined }));
       const out: LogLine[] = [];
       for (const l of splitter.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength))) {
         const line = this.toLine(l.text);
         if (line) out.push(line);
       }
       entries += out.length;
-      if (out.length > 0) this.deliver(out);
+      // Backpressure: stdout is not read meanwhile, so journalctl blocks on the full pipe.
+      if (out.length > 0) await this.deliver(out);
     }
     if (this.stopped) proc.kill();
     const code = await proc.exited;
@@ -174,18 +227,40 @@ export class JournalSource implements LogSource {
     try {
       entry = JSON.parse(json) as JournalEntry;
     } catch {
-      this.deps.onWarning?.("journal", `unparsable journalctl output: ${json.slice(0, 200)}`);
+      this.deps.log.warning(`journal: unparsable journalctl output: ${json.slice(0, 200)}`);
       return null;
     }
     const f = formatEntry(entry, this.enc);
     if (f.cursor) this.cursor = f.cursor;
     this.lastTime = f.time;
-    return { source: "journal", text: f.text, pos: 0, time: f.time, ...(f.cursor ? { cursor: f.cursor } : {}) };
+    const line: LogLine = { source: "journal", text: f.text, pos: 0, time: f.time, ...(f.cursor ? { cursor: f.cursor } : {}) };
+    if (this.historyEnd !== null) {
+      // fail2ban's switch to operation mode: an entry of about now, or the newest one at start
+      if (f.time >= this.now() - 1) this.inOperation();
+      else {
+        line.history = true;
+        if (f.cursor === this.historyEnd) this.inOperation();
+      }
+    }
+    return line;
   }
 
-  private deliver(lines: LogLine[]): void {
+  private inOperation(): void {
+    this.historyEnd = null;
+    this.deps.log.info("Jail is in operation now (process new journal entries)");
+  }
+
+  private now(): number {
+    return this.deps.clock?.now() ?? Date.now() / 1000;
+  }
+
+  private quiet(): Promise<"quiet"> {
+    return new Promise((r) => setTimeout(() => r("quiet"), this.opts.catchUpMs ?? 1000));
+  }
+
+  private async deliver(lines: LogLine[]): Promise<void> {
     try {
-      this.deps.onLines(lines);
+      await this.deps.onLines(lines);
     } catch (err) {
       this.deps.onError("journal", err instanceof Error ? err : new Error(String(err)));
     }

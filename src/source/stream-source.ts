@@ -31,7 +31,7 @@ export class StreamSource implements LogSource {
       source: name,
       encoding: resolveEncoding(opts.encoding),
       maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-      warn: (m) => deps.onWarning?.(name, m),
+      warn: (m) => deps.log.warning(`${name}: ${m}`),
     });
   }
 
@@ -60,9 +60,9 @@ export class StreamSource implements LogSource {
     try {
       for await (const chunk of this.chunks()) {
         if (this.stopped) return;
-        this.deliver(this.splitter.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+        await this.deliver(this.splitter.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
       }
-      if (!this.stopped) this.deliver(this.splitter.flush());
+      if (!this.stopped) await this.deliver(this.splitter.flush());
     } catch (err) {
       if (!this.stopped) this.deps.onError(this.splitter.source, err instanceof Error ? err : new Error(String(err)));
     }
@@ -88,10 +88,11 @@ export class StreamSource implements LogSource {
     }
   }
 
-  private deliver(lines: ReturnType<LineSplitter["push"]>): void {
+  /** A promise from onLines (backpressure) is waited for before the next chunk is read. */
+  private async deliver(lines: ReturnType<LineSplitter["push"]>): Promise<void> {
     if (lines.length === 0) return;
     try {
-      this.deps.onLines(lines);
+      await this.deps.onLines(lines);
     } catch (err) {
       this.deps.onError(this.splitter.source, err instanceof Error ? err : new Error(String(err)));
     }

@@ -36,6 +36,8 @@ export class TrackedFile {
   private skippedIno = -1;
   /** Why nothing is read from this path right now (for status), null while it is read. */
   private why: string | null = null;
+  /** A file was open at this path before: its successor (rotation) is read as new lines, as fail2ban does. */
+  private rotated = false;
 
   constructor(
     readonly path: string,
@@ -74,6 +76,7 @@ export class TrackedFile {
       if (!st || st.ino !== cur.ino || st.dev !== cur.dev) {
         this.env.warn(this.path, st ? "log rotation detected (new file at this path)" : "file removed or renamed");
         this.current = null;
+        this.rotated = true;
         this.missingWarned = true; // the rotation message said it; no second one while waiting
         this.env.retire(cur);
       }
@@ -121,11 +124,17 @@ export class TrackedFile {
         return;
       }
       const initial = this.startMode !== null;
+      // tail start without a saved position: only lines written from now on are read, all new
+      // (fail2ban's FileContainer(tail=True) is in operation at once).
+      const fromTail = copyAt === null && this.startMode === "tail" && this.saved === null;
       let offset = copyAt ?? this.startOffset(h);
       if (initial && this.startMode === "head" && this.env.seek) {
         offset = seekToTime(h.fd, offset, h.size(), this.env.buffer, this.env.encoding, this.env.seek);
       }
       h.seek(offset);
+      // What a newly opened file already holds is history (dropped when older than findtime)
+      // until a read reaches its end; a rotated log's successor and a tail start are in operation at once.
+      h.inOperation = this.rotated || fromTail;
       this.current = h;
     }
     this.missingWarned = false;

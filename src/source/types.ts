@@ -2,6 +2,7 @@
  * Contracts shared by every log source (file tailer, stream/stdin, systemd journal).
  * A source turns an external byte stream into batches of text lines for the filter stage.
  */
+import type { Log } from "../system/log.ts";
 
 /** One complete log line (no trailing newline). */
 export interface LogLine {
@@ -14,6 +15,12 @@ export interface LogLine {
   time?: number;
   /** Journal cursor of this entry, so a consumer can persist exactly how far it got. */
   cursor?: string;
+  /**
+   * Read while catching up on what was written before the source started (fail2ban's "not in
+   * operation" phase): the filter drops such lines older than findtime instead of treating
+   * their time as now.
+   */
+  history?: true;
 }
 
 /**
@@ -36,12 +43,21 @@ export type SourceState =
 
 /** Callbacks a source reports to. Sources never throw into the caller's event loop. */
 export interface SourceDeps {
-  /** Called with lines in file order; one call per read chunk, never with an empty array. */
-  onLines(lines: LogLine[]): void;
+  /**
+   * Called with lines in file order; one call per read chunk, never with an empty array. A
+   * returned promise is backpressure: the source reads nothing more (file position, journal
+   * cursor and pipe wait) until it settles. Lines are never dropped.
+   */
+  onLines(lines: LogLine[]): void | Promise<void>;
   /** Something the source could not do (unreadable file, watcher failure...); it keeps running. */
   onError(source: string, err: Error): void;
-  /** Notable but harmless conditions: truncated long line, undecodable bytes, rotation, missing file. */
-  onWarning?(source: string, message: string): void;
+  /**
+   * Warnings for notable but harmless conditions ("<source>: <message>": truncated long line,
+   * undecodable bytes, rotation, missing file) and progress worth an INFO line (the journal:
+   * "in operation now", as fail2ban logs it). The server passes its "filter" logger with the
+   * jail's "[name] " prefix.
+   */
+  log: Log;
   /** Epoch seconds; only used for grace periods, so the default wall clock is fine in production. */
   clock?: { now(): number };
 }

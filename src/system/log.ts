@@ -36,6 +36,12 @@ export function logFrom(write: (level: number, msg: string) => void, enabled: (l
   };
 }
 
+/** The same log with `prefix` before every message: a jail's "[sshd] " for a stage that
+ *  does not know its jail (filter, source). */
+export function prefixedLog(log: Log, prefix: string): Log {
+  return logFrom((level, msg) => log.log(level, prefix + msg), (level) => log.isEnabled(level));
+}
+
 /** Keeps every record (tests and tools that show messages later). */
 export function memoryLog(): Log & { records: { level: number; msg: string }[] } {
   const records: { level: number; msg: string }[] = [];

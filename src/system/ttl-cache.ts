@@ -38,6 +38,17 @@ export class TtlCache<K, V> {
     this.entries.delete(key);
   }
 
+  /** Every entry with its expiry, oldest first (a filter worker's state travels between threads). */
+  dump(): [K, V, number][] {
+    return [...this.entries].map(([k, e]) => [k, e.value, e.expires]);
+  }
+
+  /** Replaces the contents with a dump(). */
+  load(entries: readonly [K, V, number][]): void {
+    this.entries.clear();
+    for (const [k, value, expires] of entries) this.entries.set(k, { value, expires });
+  }
+
   get size(): number {
     return this.entries.size;
   }

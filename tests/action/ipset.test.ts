@@ -1,9 +1,10 @@
 import { ipsetBackend } from "../../src/action/ipset.ts";
+import { memoryLog } from "../../src/system/log.ts";
 import { backendSuite } from "./backend-suite.ts";
 
 backendSuite({
   name: "iptables-ipset",
-  make: (run) => ipsetBackend({ run }),
+  make: (run) => ipsetBackend({ run, log: memoryLog() }),
   async dumpJail(pair, jail) {
     const parts: string[] = [];
     for (const tool of ["iptables-save", "ip6tables-save"]) {

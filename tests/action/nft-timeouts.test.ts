@@ -2,6 +2,7 @@
 // an element already in the set (prolong, shorter re-ban, restart with changed bantime): read back
 // from the kernel with `nft -j list set` in a network namespace.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { memoryLog } from "../../src/system/log.ts";
 import { nftablesBackend } from "../../src/action/nftables.ts";
 import type { FirewallJailSpec } from "../../src/action/types.ts";
 import { create, netnsUnavailableReason, type NetnsPair } from "../helpers/netns.ts";
@@ -42,7 +43,7 @@ describe.skipIf(skipReason !== null)("nftables element timeouts in a network nam
   test("fresh bans are plain adds; a re-ban replaces the timeout, longer or shorter; unban forgets", async () => {
     const inner = pair.runner(pair.server);
     const inputs: (string | undefined)[] = [];
-    const fw = nftablesBackend({ run: { run: (argv, opts) => (inputs.push(opts?.input), inner.run(argv, opts)) } });
+    const fw = nftablesBackend({ run: { run: (argv, opts) => (inputs.push(opts?.input), inner.run(argv, opts)) }, log: memoryLog() });
     const s = spec("tmo");
     await fw.start(s);
     const all = (t: number | null) => [{ ip: "10.9.0.1", timeout: t }, { ip: "2001:db8::1", timeout: t }, { ip: "10.8.0.0/16", timeout: t }];
@@ -74,12 +75,12 @@ describe.skipIf(skipReason !== null)("nftables element timeouts in a network nam
 
   test("after a restart the set is listed once, so a changed ban time still reaches the kernel", async () => {
     const s = spec("restart");
-    const before = nftablesBackend({ run: pair.runner(pair.server) });
+    const before = nftablesBackend({ run: pair.runner(pair.server), log: memoryLog() });
     await before.start(s);
     await before.ban(s, [{ ip: "10.9.1.1", timeout: 100 }, { ip: "10.7.0.0/16", timeout: 100 }]);
 
     const counting = countingRunner(pair.runner(pair.server));
-    const after = nftablesBackend({ run: counting }); // a new process: knows nothing of the old elements
+    const after = nftablesBackend({ run: counting, log: memoryLog() }); // a new process: knows nothing of the old elements
     await after.start(s);
     await after.ban(s, [{ ip: "10.9.1.1", timeout: 3000 }, { ip: "10.9.1.2", timeout: 3000 }, { ip: "10.7.0.0/16", timeout: 3000 }]);
     const t = await timeouts("restart");

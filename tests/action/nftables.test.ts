@@ -1,10 +1,11 @@
 import { createCommandRunner } from "../../src/system/command.ts";
+import { memoryLog } from "../../src/system/log.ts";
 import { nftablesBackend } from "../../src/action/nftables.ts";
 import { backendSuite } from "./backend-suite.ts";
 
 backendSuite({
   name: "nftables",
-  make: (run) => nftablesBackend({ run }),
+  make: (run) => nftablesBackend({ run, log: memoryLog() }),
   async dumpJail(pair, jail) {
     const r = await pair.exec(pair.server, ["nft", "list", "table", "inet", "f2b"]);
     // element expiry countdowns change between two dumps; the structure must not

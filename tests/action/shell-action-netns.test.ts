@@ -1,8 +1,10 @@
 // fail2ban's own action.d files (from /etc/fail2ban, read with our config reader) run by
 // shellAction against the real firewall in a network namespace.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { memoryLog } from "../../src/system/log.ts";
 import { existsSync } from "node:fs";
-import { diskFS, loadAction } from "../../src/config/index.ts";
+import { loadAction } from "../../src/config/action-reader.ts";
+import { diskFS } from "../../src/config/fs.ts";
 import { shellAction } from "../../src/action/shell-action.ts";
 import { create, netnsUnavailableReason, probe, startListener, type Listener, type NetnsPair } from "../helpers/netns.ts";
 
@@ -24,7 +26,7 @@ describe.skipIf(reason !== null)("fail2ban action.d files through shellAction in
   for (const file of ["iptables-multiport", "nftables-multiport", "iptables-allports"]) {
     test(`${file}: ban blocks v4 and v6, unban and stop restore access`, async () => {
       const def = loadAction(diskFS("/etc/fail2ban"), file, { port: "ssh", protocol: "tcp" }, { name: "sshd", options: {} });
-      const act = shellAction(def, { run: pair.runner(pair.server) });
+      const act = shellAction(def, { run: pair.runner(pair.server), log: memoryLog() });
       await act.start();
       await act.ban({ ip: pair.attackerIp4, matches: ["$(touch /tmp/f2b-pwned)"], failures: 3 });
       await act.ban({ ip: pair.attackerIp6, failures: 3 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { memoryLog } from "../../src/system/log.ts";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,7 +73,7 @@ describe("shell actions run through /bin/sh", () => {
         `printf '%s\\n' "user=<F-USER> fid=<fid>" >> ${out}`,
       ].join("\n"),
       init: {},
-    }, { run });
+    }, { run, log: memoryLog() });
     for (const v of HOSTILE) {
       writeFileSync(out, "");
       const info: ActionInfo = { ip: "10.0.0.9", fid: v, matches: [v], data: { user: v } };
@@ -91,7 +92,7 @@ describe("shell actions run through /bin/sh", () => {
   });
 
   test("a command exceeding the action timeout is killed with a clear error", async () => {
-    const act = shellAction({ name: "slow", actionban: "sleep 30", init: { timeout: "1" } }, { run });
+    const act = shellAction({ name: "slow", actionban: "sleep 30", init: { timeout: "1" } }, { run, log: memoryLog() });
     const t0 = performance.now();
     await expect(act.ban({ ip: "10.0.0.1" })).rejects.toThrow(/ban of 10.0.0.1 failed/);
     expect(performance.now() - t0).toBeLessThan(5000);
@@ -103,7 +104,7 @@ describe("shell actions run through /bin/sh", () => {
       name: "tags",
       actionban: `echo "<name> <port> <protocol> <ip> <family> <failures> <bantime> <time> <F-ID> <F-MISSING>|<ipmatches>" > ${out}`,
       init: { name: "sshd", port: "ssh", protocol: "tcp" },
-    }, { run, now: () => 1700000000 });
+    }, { run, log: memoryLog(), now: () => 1700000000 });
     await act.ban({ ip: "2001:db8::1", failures: 5, bantime: 600, matches: ["l1", "l2"], fid: "2001:db8::1" });
     expect(readFileSync(out, "utf8")).toBe("sshd ssh tcp 2001:db8::1 inet6 5 600 1700000000 2001:db8::1 |l1\nl2\n");
   });
@@ -116,7 +117,7 @@ describe("shell actions run through /bin/sh", () => {
       actionstop: `echo stop <set> >> ${out}`,
       actionban: `echo ban <set> <ip> >> ${out}`,
       init: { name: "j", set: "s4-<name>", "set?family=inet6": "s6-<name>" },
-    }, { run });
+    }, { run, log: memoryLog() });
     await act.start(); // on demand: nothing yet
     expect(readFileSync(out, "utf8")).toBe("");
     await act.ban({ ip: "10.1.1.1" });
@@ -138,7 +139,7 @@ describe("shell actions run through /bin/sh", () => {
       actionrepair: `echo repair >> ${out}; touch ${state}`,
       actionunban: `false`,
       init: {},
-    }, { run });
+    }, { run, log: memoryLog() });
     await act.start();
     await act.ban({ ip: "10.2.2.2" });
     expect(readFileSync(out, "utf8")).toBe("repair\nban 10.2.2.2\n");
@@ -156,7 +157,7 @@ describe("shell actions run through /bin/sh", () => {
       actioncheck: `test -f ${state}`,
       actionban: `test -f ${state}`,
       init: {},
-    }, { run });
+    }, { run, log: memoryLog() });
     await act.start();
     rmSync(state);
     await act.ban({ ip: "10.3.3.3" });
@@ -170,7 +171,7 @@ describe("shell actions run through /bin/sh", () => {
       name: "x",
       commands: { actionban: `echo <blocktype> <ip> > ${out}` },
       properties: { blocktype: "REJECT", "blocktype?family=inet6": "REJECT6" },
-    }, { run });
+    }, { run, log: memoryLog() });
     await act.ban({ ip: "fd00::5" });
     expect(readFileSync(out, "utf8")).toBe("REJECT6 fd00::5\n");
   });

@@ -6,7 +6,8 @@
 import { expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { diskFS, loadAction } from "../../src/config/index.ts";
+import { loadAction } from "../../src/config/action-reader.ts";
+import { diskFS } from "../../src/config/fs.ts";
 import { renderOperation } from "../../src/action/shell-action.ts";
 import { oracles, PYTHON as PY, type Oracle } from "../helpers/oracle.ts";
 

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { logFrom, memoryLog } from "../../src/system/log.ts";
 import { createBackend, dummyBackend, planBanaction, resolveBanaction } from "../../src/action/banaction.ts";
 import { chainRules } from "../../src/action/ipset.ts";
 import { fitName, normaliseSpec, parseAddr, parseBlocktype, parseHooks, parsePorts, parseProtocols } from "../../src/action/spec.ts";
@@ -99,7 +100,7 @@ describe("banaction names", () => {
     const lines: string[] = [];
     const calls: string[][] = [];
     const run: CommandRunner = { run: async (argv) => (calls.push(argv), { code: 0, stdout: "", stderr: "" }) };
-    const log = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+    const log = logFrom((_level, m) => lines.push(m));
     const fw = createBackend(planBanaction("dummy")!, { run, log });
     const spec = { jail: "sshd", ports: "ssh", protocol: "tcp", allports: false, chains: ["INPUT"], blocktype: "reject" };
     await fw.start(spec);
@@ -111,6 +112,6 @@ describe("banaction names", () => {
     expect(lines).toContain("[sshd] dummy: ban 192.0.2.7 for 600 s");
     expect(lines).toContain("[sshd] dummy: ban 2001:db8::/64 permanently");
     expect(lines).toContain("[sshd] dummy: unban 192.0.2.7");
-    await expect(dummyBackend().ban(spec, [{ ip: "not-an-ip", timeout: 1 }])).rejects.toThrow(/not an IP/);
+    await expect(dummyBackend(memoryLog()).ban(spec, [{ ip: "not-an-ip", timeout: 1 }])).rejects.toThrow(/not an IP/);
   });
 });

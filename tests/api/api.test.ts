@@ -1,5 +1,6 @@
 // The real Hono app on a real Unix socket (and TCP on 127.0.0.1), over a fake Controller.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { memoryLog } from "../../src/system/log.ts";
 import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +15,7 @@ const ctl = new FakeController();
 let server: ApiServer;
 
 beforeAll(async () => {
-  server = await serveApi({ controller: ctl, socketPath: sock, tcp: { hostname: "127.0.0.1", port: 0, token: TOKEN } });
+  server = await serveApi({ controller: ctl, socketPath: sock, tcp: { hostname: "127.0.0.1", port: 0, token: TOKEN }, log: memoryLog() });
 });
 afterAll(async () => {
   await server.stop();
@@ -145,6 +146,7 @@ describe("unix socket", () => {
     expect(r.json).toContain('f2b_bans_current{jail="recidive"} 1');
     expect(r.json).toContain('f2b_failures_total{jail="sshd"} 7');
     expect(r.json).toContain("# TYPE f2b_lines_read_total counter");
+    expect(r.json).toContain('f2b_filter_lines_abandoned_total{jail="sshd"} 0');
     expect(r.json).toContain("f2b_jails 2");
   });
 });
@@ -177,7 +179,7 @@ describe("tcp listener", () => {
 
 describe("socket lifecycle", () => {
   test("refuses to start on a socket another server answers; replaces a stale one; refuses a regular file", async () => {
-    await expect(serveApi({ controller: ctl, socketPath: sock })).rejects.toThrow(/already answering/);
+    await expect(serveApi({ controller: ctl, socketPath: sock, log: memoryLog() })).rejects.toThrow(/already answering/);
     // simulate a crash: a listener went away but its socket file stayed behind
     const stalePath = join(dir, "stale.sock");
     const listener = Bun.listen({ unix: stalePath, socket: { data() {} } });
@@ -188,12 +190,12 @@ describe("socket lifecycle", () => {
       spawnSync("/usr/bin/python3", ["-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", stalePath]);
     }
     expect(statSync(stalePath).isSocket()).toBe(true);
-    const stale = await serveApi({ controller: ctl, socketPath: stalePath });
+    const stale = await serveApi({ controller: ctl, socketPath: stalePath, log: memoryLog() });
     expect((await fetch("http://localhost/api/v1/ping", { unix: stalePath })).status).toBe(200);
     await stale.stop();
     const file = join(dir, "regular");
     writeFileSync(file, "x");
-    await expect(serveApi({ controller: ctl, socketPath: file })).rejects.toThrow(/not a socket/);
+    await expect(serveApi({ controller: ctl, socketPath: file, log: memoryLog() })).rejects.toThrow(/not a socket/);
   });
 });
 

@@ -1,6 +1,6 @@
 // A small in-memory Controller: the injected dependency of the API under test.
 import { UnknownJailError } from "../../src/api/controller.ts";
-import type { BanInfo, Controller, JailCounters, JailKey, JailStatus, JailValue } from "../../src/api/controller.ts";
+import type { BanInfo, Controller, JailCounters, JailKey, JailStatus, JailValue, ReloadOptions, ServerKey, SettableKey } from "../../src/api/controller.ts";
 
 interface FakeJail {
   files: string[];
@@ -16,6 +16,11 @@ export class FakeController implements Controller {
   readonly calls: string[] = [];
   stopped = false;
   reloaded: (string | undefined)[] = [];
+  reloadOpts: ReloadOptions[] = [];
+  level = "INFO";
+  /** Thrown by the next reload (then cleared). */
+  reloadError: Error | null = null;
+  readonly settings = new Map<string, string>();
   now = 1_763_805_600;
   readonly jails = new Map<string, FakeJail>([
     ["sshd", { files: ["/var/log/auth.log"], ignoreip: ["127.0.0.1/8", "::1"], bans: new Map(), totalBanned: 0, totalFailed: 7, failed: 2 }],
@@ -111,8 +116,39 @@ export class FakeController implements Controller {
   banned(): BanInfo[] {
     return [...this.jails.values()].flatMap((j) => [...j.bans.values()]);
   }
-  reload(jail?: string): void {
+  reload(jail?: string, opts: ReloadOptions = {}): void {
+    const err = this.reloadError;
+    this.reloadError = null;
+    if (err) throw err;
+    if (jail !== undefined && !opts.ifExists) this.jail(jail);
     this.reloaded.push(jail);
+    this.reloadOpts.push(opts);
+  }
+  startJail(jail: string): void {
+    this.calls.push(`startJail ${jail}`);
+    this.jail(jail);
+  }
+  stopJail(jail: string): void {
+    this.calls.push(`stopJail ${jail}`);
+    this.jail(jail);
+  }
+  stopAllJails(): void {
+    this.calls.push("stopAllJails");
+  }
+  setJail(jail: string, key: SettableKey, value: string): JailValue {
+    this.jail(jail);
+    this.settings.set(`${jail} ${key}`, value);
+    return value;
+  }
+  logLevel(): string {
+    return this.level;
+  }
+  serverSetting(key: ServerKey): string | number | null {
+    return { logtarget: "/var/log/f2b.log", dbfile: "/var/lib/f2b/f2b.sqlite3", dbpurgeage: 86400, dbmaxmatches: 10 }[key];
+  }
+  setLogLevel(level: string): string {
+    this.level = level.toUpperCase();
+    return this.level;
   }
   stop(): void {
     this.stopped = true;
@@ -126,6 +162,7 @@ export class FakeController implements Controller {
       totalBanned: j.totalBanned,
       linesRead: 100,
       linesMatched: j.totalFailed,
+      linesAbandoned: 0,
     }));
   }
 }

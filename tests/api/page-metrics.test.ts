@@ -1,6 +1,7 @@
 // /metrics: the ban-latency histogram (f2b_ban_latency_seconds), served over real HTTP by the
 // API app from a Controller that offers banLatency(), and absent when it does not.
 import { expect, test } from "bun:test";
+import { memoryLog } from "../../src/system/log.ts";
 import { createApi } from "../../src/api/app.ts";
 import type { LatencySnapshot } from "../../src/api/controller.ts";
 import { BAN_LATENCY_BUCKETS, Histogram } from "../../src/api/metrics.ts";
@@ -14,7 +15,7 @@ class LatencyController extends FakeController {
 }
 
 const metricsOf = async (ctl: FakeController): Promise<string[]> => {
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: createApi({ controller: ctl, mode: "unix" }).fetch });
+  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: createApi({ controller: ctl, mode: "unix", log: memoryLog() }).fetch });
   try {
     const res = await fetch(`http://127.0.0.1:${server.port}/metrics`);
     expect(res.status).toBe(200);

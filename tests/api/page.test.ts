@@ -2,6 +2,7 @@
 // fake Controller that also keeps a ban history. Checks content, escaping, the chart's numbers,
 // the browser token flow (query → cookie) and the security headers.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { memoryLog } from "../../src/system/log.ts";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
@@ -47,8 +48,8 @@ beforeAll(async () => {
     { jail: "sshd", ip: "192.0.2.250", time: NOW - 30 * HOUR },
   ];
   const opts = { controller: ctl, now: () => NOW };
-  unixServer = Bun.serve({ unix: sock, fetch: createApi({ ...opts, mode: "unix" }).fetch });
-  tcpServer = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: createApi({ ...opts, mode: "tcp", token: TOKEN }).fetch });
+  unixServer = Bun.serve({ unix: sock, fetch: createApi({ ...opts, mode: "unix", log: memoryLog() }).fetch });
+  tcpServer = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: createApi({ ...opts, mode: "tcp", token: TOKEN, log: memoryLog() }).fetch });
   base = `http://127.0.0.1:${tcpServer.port}`;
 });
 
@@ -119,7 +120,7 @@ describe("page content (Unix socket)", () => {
   test("without a ban history the chart shows the current bans and says so", async () => {
     const plain = new FakeController();
     await plain.banIp("sshd", ["192.0.2.1"]);
-    const app = createApi({ controller: plain, mode: "unix", now: () => plain.now + 10 });
+    const app = createApi({ controller: plain, mode: "unix", log: memoryLog(), now: () => plain.now + 10 });
     const body = await (await app.request("/")).text();
     expect(body).toContain("bans still in force only");
     expect(body).toMatch(/· sshd: 1 ban<\/title>/u);
@@ -132,11 +133,11 @@ describe("page content (Unix socket)", () => {
         return { jails: ["gone", ...super.status().jails] };
       }
     }
-    const flaky = await (await createApi({ controller: new Flaky(), mode: "unix" }).request("/")).text();
+    const flaky = await (await createApi({ controller: new Flaky(), mode: "unix", log: memoryLog() }).request("/")).text();
     expect(flaky).toContain("bans still in force only");
     expect(flaky).toContain('<tr data-jail="sshd">');
     expect(flaky).not.toContain('data-jail="gone"');
-    const empty = createApi({ controller: new FakeController(), mode: "unix" });
+    const empty = createApi({ controller: new FakeController(), mode: "unix", log: memoryLog() });
     expect(await (await empty.request("/")).text()).toContain("No bans in the last 24 hours");
   });
 });

@@ -7,7 +7,8 @@ import { F2bDatabase } from "../../src/db/database.ts";
 import { FakeClock } from "../../src/system/clock.ts";
 import { IgnoreList } from "../../src/jail/ignore.ts";
 import { createCommandRunner } from "../../src/system/command.ts";
-import { memoryLog } from "../../src/system/log.ts";
+import { memoryLog, logFrom } from "../../src/system/log.ts";
+import { levelName } from "../../src/server/log-format.ts";
 import { tableResolver } from "../../src/system/resolver.ts";
 import { rig, settle, SetEffector, T0, ticket } from "./helpers.ts";
 
@@ -123,7 +124,7 @@ describe("BanManager", () => {
     let release!: () => void;
     const gate = new Promise<void>((res) => { release = res; });
     const unban = r.eff.unban.bind(r.eff);
-    r.eff.unban = async (j, ip) => { await gate; await unban(j, ip); };
+    r.eff.unban = async (j, ips) => { await gate; await unban(j, ips); };
     const unbanning = r.bm.unban("192.0.2.1");
     const banning = r.bm.ban(ticket("192.0.2.1", T0 + 5));
     release();
@@ -165,7 +166,7 @@ describe("BanManager", () => {
     const clock = new FakeClock(T0 + 100);
     const db = F2bDatabase.open(r.file);
     const eff = new SetEffector();
-    const bm = new BanManager({ jail: "sshd", bantime: 600 }, { clock, store: new SqliteBanStore(db), effector: eff, isIgnored: async (ip) => ip === "192.0.2.3" });
+    const bm = new BanManager({ jail: "sshd", bantime: 600 }, { clock, store: new SqliteBanStore(db), effector: eff, isIgnored: async (ip) => ip === "192.0.2.3", log: memoryLog() });
     expect(await bm.restore()).toBe(1);
     expect(bm.expectedBans().map((b) => [b.ip, b.timeout])).toEqual([["192.0.2.1", 500]]);
     expect([...eff.set.keys()]).toEqual(["192.0.2.1"]);
@@ -191,7 +192,7 @@ describe("BanManager", () => {
     const asked: string[][] = [];
     const logs: string[] = [];
     const bm = new BanManager({ jail: "sshd", bantime: 600 }, {
-      clock, store: new SqliteBanStore(db), effector: eff, log: (l, m) => logs.push(`${l} ${m}`),
+      clock, store: new SqliteBanStore(db), effector: eff, log: logFrom((l, m) => logs.push(`${levelName(l).toLowerCase()} ${m}`)),
       isIgnored: () => { throw new Error("isIgnored must not be asked when ignoredAmong is given"); },
       ignoredAmong: (ips) => (asked.push(ips), ignore.ignoredAmong(ips)),
     });
@@ -212,7 +213,7 @@ describe("BanManager", () => {
     r.db.db.run("COMMIT");
     r.bm.stop();
     const logs: string[] = [];
-    const bm = new BanManager({ jail: "sshd", bantime: 600 }, { clock: r.clock, store: r.store, effector: new SetEffector(), log: (l, m) => logs.push(`${l} ${m}`) });
+    const bm = new BanManager({ jail: "sshd", bantime: 600 }, { clock: r.clock, store: r.store, effector: new SetEffector(), log: logFrom((l, m) => logs.push(`${levelName(l).toLowerCase()} ${m}`)) });
     const storeOrder = restorableTickets({ jail: "sshd", bantime: 600 }, r.store, r.clock.now()).map((t) => t.ip);
     expect(await bm.restore()).toBe(2500);
     let linesWhenOtherWorkRan = -1;
@@ -232,7 +233,7 @@ describe("BanManager", () => {
     const r = rig();
     await r.bm.ban(ticket("192.0.2.1", T0));
     const calls = r.eff.calls.length;
-    const bm2 = new BanManager({ jail: "sshd", bantime: 1200 }, { clock: r.clock, store: r.store, effector: r.eff });
+    const bm2 = new BanManager({ jail: "sshd", bantime: 1200 }, { clock: r.clock, store: r.store, effector: r.eff, log: memoryLog() });
     bm2.adoptFrom(r.bm);
     expect(bm2.list().map((b) => [b.ip, b.bantime])).toEqual([["192.0.2.1", 600]]);
     expect(bm2.totalBanned()).toBe(1);
@@ -259,12 +260,12 @@ describe("BanManager at scale", () => {
     const clock = new FakeClock(T0);
     const db = F2bDatabase.open(":memory:");
     const eff = new SetEffector();
-    const bm = new BanManager({ jail: "sshd", bantime: 600 }, { clock, store: new SqliteBanStore(db), effector: eff });
+    const bm = new BanManager({ jail: "sshd", bantime: 600 }, { clock, store: new SqliteBanStore(db), effector: eff, log: memoryLog() });
     for (let i = 0; i < 10_000; i++) await bm.ban(ticket(`10.0.${i >> 8}.${i & 255}`, T0 - 599 + (i % 599) * 0.5));
     expect(bm.size()).toBe(10_000);
     const order: string[] = [];
     const unban = eff.unban.bind(eff);
-    eff.unban = async (j, ip) => { order.push(ip); await unban(j, ip); };
+    eff.unban = async (j, ips) => { order.push(...ips); await unban(j, ips); };
     const c0 = process.cpuUsage();
     for (let s = 0; s < 300; s++) { clock.advance(1); await settle(); }
     const c = process.cpuUsage(c0);

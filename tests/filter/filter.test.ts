@@ -2,6 +2,7 @@
 // date layers and a fake clock. Journal-style calls (known time) keep date detection out of the
 // way where a test is about something else.
 import { describe, expect, test } from "bun:test";
+import { logFrom, memoryLog } from "../../src/system/log.ts";
 import type { FilterDefinition } from "../../src/config/filter-reader.ts";
 import { TimeZone } from "../../src/filter/date/tz.ts";
 import { tableResolver } from "../../src/system/resolver.ts";
@@ -14,7 +15,7 @@ function def(failregex: string[], extra: Partial<FilterDefinition> = {}): Filter
   return { name: "t", file: "test.conf", failregex, ignoreregex: [], options: {}, ...extra };
 }
 function make(d: FilterDefinition, opts: FilterOptions = {}, dns?: Record<string, string[]>): Filter {
-  return new Filter(d, { now: () => NOW, tz, dns: tableResolver(dns ?? {}) }, { checkFindTime: false, ...opts });
+  return new Filter(d, { now: () => NOW, tz, dns: tableResolver(dns ?? {}), log: memoryLog() }, { checkFindTime: false, ...opts });
 }
 const at = { time: NOW };
 
@@ -170,7 +171,7 @@ describe("usedns", () => {
   const d = def(["from <HOST>$"]);
   test("yes/warn resolve names through the injected resolver", () => {
     const warnings: string[] = [];
-    const f = new Filter(d, { now: () => NOW, tz, dns: tableResolver({ "bad.example": ["192.0.2.50", "2001:db8::50"] }), warn: (m) => warnings.push(m) }, { checkFindTime: false, useDns: "warn" });
+    const f = new Filter(d, { now: () => NOW, tz, dns: tableResolver({ "bad.example": ["192.0.2.50", "2001:db8::50"] }), log: logFrom((_level, m) => warnings.push(m)) }, { checkFindTime: false, useDns: "warn" });
     expect(f.processLine("from bad.example", at).map((r) => r.fid)).toEqual(["192.0.2.50", "2001:db8::50"]);
     expect(warnings.some((w) => w.includes("DNS Lookup"))).toBe(true);
     expect(make(d, { useDns: "yes" }, {}).processLine("from unknown.example", at)).toEqual([]);
@@ -188,7 +189,7 @@ describe("usedns", () => {
 
 describe("time handling", () => {
   test("operation mode treats a date far from now as now", () => {
-    const f = new Filter(def(["from <HOST>"]), { now: () => NOW, tz, dns: tableResolver({}) }, {});
+    const f = new Filter(def(["from <HOST>"]), { now: () => NOW, tz, dns: tableResolver({}), log: memoryLog() }, {});
     const [r] = f.processLine("2001-01-01 00:00:00 from 192.0.2.1");
     expect(r!.time).toBe(NOW);
   });

@@ -7,6 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { TimeZone } from "../../src/filter/date/tz.ts";
 import { Filter } from "../../src/filter/filter.ts";
 import type { FilterDefinition } from "../../src/config/filter-reader.ts";
+import { memoryLog } from "../../src/system/log.ts";
 import { tableResolver } from "../../src/system/resolver.ts";
 import { oracles, PYTHON } from "../helpers/oracle.ts";
 
@@ -74,7 +75,7 @@ function generate(seed: number, n: number): Case[] {
 function ours(c: Case): unknown[] {
   const def: FilterDefinition = { name: "generated", file: "generated", failregex: c.fail, ignoreregex: [], prefregex: c.pref, datepattern: "{^LN-BEG}Epoch", options: {} };
   const opts = { checkAllRegex: true, ignorePending: false, checkFindTime: false, returnRawHost: true };
-  const f = new Filter(def, { now: () => NOW, tz: TimeZone.fromEnv("UTC"), dns: tableResolver({}) }, opts);
+  const f = new Filter(def, { now: () => NOW, tz: TimeZone.fromEnv("UTC"), dns: tableResolver({}), log: memoryLog() }, opts);
   return c.lines.map((l) => f.processLine(l).map((x) => [x.regexIndex, x.fid, x.data["user"] ?? null]));
 }
 

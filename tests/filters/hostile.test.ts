@@ -2,6 +2,7 @@
 // its own trigger words in linear-ish time (a quadratic or exponential regex takes seconds on
 // 20 KB; these take a few ms).
 import { expect, test } from "bun:test";
+import { memoryLog } from "../../src/system/log.ts";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { embeddedFS } from "../../src/config/fs.ts";
@@ -21,7 +22,7 @@ const BUDGET_MS = 250;
 
 for (const name of names) {
   test(`${name}: 20 KB hostile lines stay fast and do not match`, () => {
-    const f = new Filter(loadFilter(embeddedFS(), name), { now: () => NOW, dns: tableResolver({}) }, { checkFindTime: false });
+    const f = new Filter(loadFilter(embeddedFS(), name), { now: () => NOW, dns: tableResolver({}), log: memoryLog() }, { checkFindTime: false });
     let worst = 0;
     let worstLine = "";
     for (const lead of LEADS) {

@@ -2,6 +2,7 @@
 // jail.d example and recidive force-enabled; each enabled jail's filter compiles with the
 // options its jail passes (mode=..., logtype=journal for systemd backends).
 import { afterAll, expect, test } from "bun:test";
+import { memoryLog } from "../../src/system/log.ts";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,7 +45,7 @@ function configRoot(jailLocal: string): string {
 
 function compileAll(root: string): string[] {
   return F2bServer.loadSettings(diskFS(root)).map((s) => {
-    new Filter(s.filter, { now: () => 0, dns: tableResolver({}) });
+    new Filter(s.filter, { now: () => 0, dns: tableResolver({}), log: memoryLog() });
     return s.name;
   });
 }

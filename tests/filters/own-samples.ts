@@ -10,6 +10,7 @@
 //   #@ file                        back to log file lines
 // Other lines starting with "#" are comments. Times are wall-clock times in TEST_TZ.
 import { readFileSync } from "node:fs";
+import { memoryLog } from "../../src/system/log.ts";
 import { embeddedFS } from "../../src/config/fs.ts";
 import { loadFilter } from "../../src/config/filter-reader.ts";
 import { extractOptions } from "../../src/config/options.ts";
@@ -88,7 +89,7 @@ export function runOwnSample(path: string, defaultFilter: string): LineResult[] 
     if (!expect) throw new Error(`${where}: log line without an expectation: ${text}`);
     if (!filter) {
       const { name: fname, options } = extractOptions(spec);
-      filter = new Filter(loadFilter(fs, fname, options), { now: () => NOW, tz, dns: tableResolver({}) }, { checkFindTime: false, useDns: "no" });
+      filter = new Filter(loadFilter(fs, fname, options), { now: () => NOW, tz, dns: tableResolver({}), log: memoryLog() }, { checkFindTime: false, useDns: "no" });
     }
     const found = filter.processLine(text, journal ? { time: NOW } : undefined);
     const hit = found.find((f) => f.fid !== null && !f.data["nofail"]);

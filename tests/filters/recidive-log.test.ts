@@ -1,6 +1,7 @@
 // The recidive filter against lines written by f2b's own log formatter (src/server/log-format.ts),
 // so a change to either side of that contract shows up here.
 import { expect, test } from "bun:test";
+import { memoryLog } from "../../src/system/log.ts";
 import { embeddedFS } from "../../src/config/fs.ts";
 import { loadFilter } from "../../src/config/filter-reader.ts";
 import { TimeZone } from "../../src/filter/date/tz.ts";
@@ -18,7 +19,7 @@ function hostOf(filter: Filter, line: string): string | null {
 
 test("recidive counts f2b's Ban lines, not its own bans, unbans or quoted attacker text", () => {
   const tz = TimeZone.fromEnv(TEST_TZ);
-  const filter = new Filter(loadFilter(embeddedFS(), "recidive"), { now: () => NOW, tz, dns: tableResolver({}) }, { checkFindTime: false });
+  const filter = new Filter(loadFilter(embeddedFS(), "recidive"), { now: () => NOW, tz, dns: tableResolver({}), log: memoryLog() }, { checkFindTime: false });
   const line = (name: string, level: number, message: string, padding = true): string =>
     formatLine({ timeMs: T0, name, pid: 812, level, message }, { addtime: true, padding });
   const cases: [string, string | null][] = [

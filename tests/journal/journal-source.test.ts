@@ -1,6 +1,7 @@
 // JournalSource against the real journalctl on real journal files: the exact lines and times it
 // delivers (long, binary, multi-line and repeated MESSAGE fields), journal matches, cursors.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { memoryLog } from "../../src/system/log.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,7 +36,7 @@ async function read(opts: Partial<JournalOptions>, want: number): Promise<{ line
   const errors: string[] = [];
   const src = new JournalSource(
     { matches: [["SYSLOG_IDENTIFIER=jtest"]], start: "head", files: [file], ...opts },
-    { onLines: (l) => lines.push(...l), onError: (_s, e) => errors.push(e.message) },
+    { onLines: (l) => { lines.push(...l); }, onError: (_s, e) => errors.push(e.message), log: memoryLog() },
   );
   await src.start();
   try {

@@ -2,6 +2,7 @@
 // a shell action succeeded; a failing shell action beside a native backend is only logged; with
 // shell actions only, all of them failing is a failed ban.
 import { afterAll, expect, test } from "bun:test";
+import { memoryLog } from "../../src/system/log.ts";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,7 +35,7 @@ function errorLog(): Log & { errors: string[] } {
 
 const runner = createCommandRunner();
 function shell(name: string, actionban: string): JailActionRuntime {
-  const a = shellAction({ name, actionban, init: {} }, { run: runner });
+  const a = shellAction({ name, actionban, init: {} }, { run: runner, log: memoryLog() });
   return {
     name,
     start: () => a.start(),
@@ -51,31 +52,31 @@ test("remaining kernel timeout: what is left of the ban, null when permanent", (
 
 test("native backends get the remaining time (plus slack) in one batch; shell actions get ticket tags", async () => {
   const clock = new FakeClock(1100);
-  const fw = recording(dummyBackend());
+  const fw = recording(dummyBackend(memoryLog()));
   await fw.start(spec);
   const out = join(dir, "mail.txt");
   const eff = new JailEffector("a", [nativeAction("nft", fw, spec, clock), shell("mail", `echo "<ip> <failures> <bantime>" >> ${out}`)], errorLog());
-  await eff.banMany([ticket("192.0.2.1"), ticket("2001:db8::1", { bantime: -1 })]);
+  await eff.ban([ticket("192.0.2.1"), ticket("2001:db8::1", { bantime: -1 })]);
   expect(fw.batches).toEqual([[{ ip: "192.0.2.1", timeout: 505 }, { ip: "2001:db8::1", timeout: null }]]);
   expect(readFileSync(out, "utf8")).toBe("192.0.2.1 3 600\n2001:db8::1 3 -1\n");
-  await eff.unban("a", "192.0.2.1");
+  await eff.unban("a", ["192.0.2.1"]);
   expect(await fw.list(spec)).toEqual(["2001:db8::1"]);
 });
 
 test("a refused native ban fails even if a shell action succeeded; a failing shell action beside it is only logged", async () => {
   const clock = new FakeClock(1000);
-  const fw = dummyBackend();
+  const fw = dummyBackend(memoryLog());
   await fw.start(spec);
   const log = errorLog();
   const withFailingShell = new JailEffector("a", [nativeAction("nft", fw, spec, clock), shell("broken", "exit 3")], log);
-  await withFailingShell.ban(ticket("192.0.2.1"));
+  await withFailingShell.ban([ticket("192.0.2.1")]);
   expect(log.errors.some((e) => e.includes("action 'broken' failed to ban 192.0.2.1"))).toBe(true);
 
   const refusing = new JailEffector("a", [nativeAction("nft", fw, spec, clock), shell("ok", "true")], errorLog());
-  await expect(refusing.ban(ticket("not-an-address"))).rejects.toThrow(/action 'nft' failed to ban/);
+  await expect(refusing.ban([ticket("not-an-address")])).rejects.toThrow(/action 'nft' failed to ban/);
 
   const shellOnly = new JailEffector("a", [shell("broken", "exit 3")], errorLog());
-  await expect(shellOnly.ban(ticket("192.0.2.1"))).rejects.toThrow(/every action failed to ban 192\.0\.2\.1/);
+  await expect(shellOnly.ban([ticket("192.0.2.1")])).rejects.toThrow(/every action failed to ban 192\.0\.2\.1/);
   const shellOneOk = new JailEffector("a", [shell("broken", "exit 3"), shell("ok", "true")], errorLog());
-  await shellOneOk.ban(ticket("192.0.2.1"));
+  await shellOneOk.ban([ticket("192.0.2.1")]);
 });

@@ -1,5 +1,6 @@
 /** Shared test helpers: temp dirs, a line collector and a bounded wait. */
 import { mkdtempSync, rmSync } from "node:fs";
+import { logFrom } from "../../src/system/log.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileTailer, type FileTailerOptions } from "../../src/source/file-tailer.ts";
@@ -24,6 +25,7 @@ export class Collector {
   batches = 0;
   errors: string[] = [];
   warnings: string[] = [];
+  infos: string[] = [];
   deps = {
     onLines: (l: LogLine[]) => {
       this.batches++;
@@ -32,9 +34,11 @@ export class Collector {
     onError: (p: string, e: Error) => {
       this.errors.push(`${p}: ${e.message}`);
     },
-    onWarning: (p: string, m: string) => {
-      this.warnings.push(`${p}: ${m}`);
-    },
+    // the source writes "<path>: <message>" warnings and INFO progress lines
+    log: logFrom((level, m) => {
+      if (level === 30) this.warnings.push(m);
+      else if (level === 20) this.infos.push(m);
+    }),
   };
   texts(): string[] {
     return this.lines.map((l) => l.text);
