@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { loadAction } from "../../src/config/action-reader.ts";
 import { diskFS } from "../../src/config/fs.ts";
 import { renderOperation } from "../../src/action/shell-action.ts";
-import { oracles, PYTHON as PY, type Oracle } from "../helpers/oracle.ts";
+import { oracles, PYTHON as PY, type Oracle } from "../helpers/fail2ban-server.ts";
 
 const ORACLE = String.raw`
 import sys, json
@@ -44,11 +44,11 @@ const cases: { o: Oracle; args: Record<string, string> }[] = oracles("shell-orac
 ]);
 for (const { o, args } of cases) test(`action.d commands render exactly as fail2ban ${o.version} renders them, arguments ${JSON.stringify(args)}`, () => {
   // *-common.conf files are include fragments, not actions (fail2ban would run "<actionban>" literally)
-  const files = readdirSync(`${o.configDir}/action.d`)
+  const files = readdirSync(`${o.etc}/action.d`)
     .filter((f) => f.endsWith(".conf") && !f.endsWith("-common.conf"))
     .map((f) => f.slice(0, -5))
     .sort();
-  const res = spawnSync(PY, ["-c", ORACLE, o.configDir, JSON.stringify(args), ...files], { encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, ...o.env } });
+  const res = spawnSync(PY, ["-c", ORACLE, o.etc, JSON.stringify(args), ...files], { encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, ...o.env } });
   expect(res.status).toBe(0);
   const oracle = JSON.parse(res.stdout) as Record<string, Record<string, string>>;
   let same = 0;
@@ -63,7 +63,7 @@ for (const { o, args } of cases) test(`action.d commands render exactly as fail2
     }
     let def;
     try {
-      def = loadAction(diskFS(o.configDir), file, { ...args }, { name: "sshd", options: {} });
+      def = loadAction(diskFS(o.etc), file, { ...args }, { name: "sshd", options: {} });
     } catch (e) {
       diffs.push(`${file}: our reader failed: ${(e as Error).message}`);
       continue;

@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { formatGet, formatJailStatus, formatRemaining, formatStats, formatStatus, pyRepr, type StatsRow } from "../../src/cli/format.ts";
 import type { JailStatus } from "../../src/api/controller.ts";
-import { oracles } from "../helpers/oracle.ts";
+import { oracles } from "../helpers/fail2ban-server.ts";
 
 const PY = "/usr/bin/python3";
 const haveFail2ban = existsSync(PY) && Bun.spawnSync([PY, "-c", "import fail2ban"]).exitCode === 0;

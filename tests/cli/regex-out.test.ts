@@ -3,7 +3,7 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { runRegex } from "../../src/cli/regex.ts";
-import { oracles } from "../helpers/oracle.ts";
+import { oracles } from "../helpers/fail2ban-server.ts";
 
 async function ours(args: string[]): Promise<{ rc: number; out: string; err: string }> {
   let out = "";
@@ -27,10 +27,10 @@ for (const o of oracles("regex --out")) {
   const cases = o.version === "1.0.2" ? CASES.map((c) => [...c, false] as const) : CASES.flatMap((c) => [[...c, false] as const, [...c, true] as const]);
   for (const [filter, log, token, invert] of cases) {
     test(`fail2ban ${o.version}: ${filter} on its ${log} sample, -o ${token}${invert ? " --invert" : ""}`, async () => {
-      const args = [join(o.logsDir, log), filter, "-o", token, ...(invert ? ["-i"] : [])];
-      const ref = Bun.spawnSync([...o.command("fail2ban-regex"), "-c", o.configDir, ...args], { env: { ...process.env, ...o.env, TZ: "UTC" } });
+      const args = [join(o.logs, log), filter, "-o", token, ...(invert ? ["-i"] : [])];
+      const ref = Bun.spawnSync([...o.python, o.regex, "-c", o.etc, ...args], { env: { ...process.env, ...o.env, TZ: "UTC" } });
       expect(ref.exitCode).toBe(0);
-      const mine = await ours(["-c", o.configDir, ...args]);
+      const mine = await ours(["-c", o.etc, ...args]);
       expect(mine.err).toBe("");
       expect(mine.rc).toBe(0);
       const want = ref.stdout.toString();

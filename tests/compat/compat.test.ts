@@ -1,7 +1,7 @@
 // Compatibility suite: every stock fail2ban filter against its own sample log, with fail2ban's
 // sample-test semantics (see samples.ts). Fails on any failing case not listed in
 // known-failures.json, and on any listed case that now passes (so the list stays true).
-// Runs for each fail2ban oracle (tests/helpers/oracle.ts): 1.0.2 and 1.1.1 ship different filters
+// Runs for each fail2ban oracle (tests/helpers/fail2ban-server.ts): 1.0.2 and 1.1.1 ship different filters
 // and sample logs.
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import knownList from "./known-failures.json";
 import { runSamples, type CaseResult } from "./samples.ts";
-import { oracles, type Oracle } from "../helpers/oracle.ts";
+import { oracles, type Oracle } from "../helpers/fail2ban-server.ts";
 
 interface Known {
   filter: string;
@@ -52,29 +52,29 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
  */
 function sourceTreeLayout(o: Oracle, names: string[]): string {
   const root = join(tmp, o.version);
-  const include = /^before\s*=\s*((?:\.\.\/)+)([^/\s]+)\/filter\.d\/common\.conf\s*$/m.exec(readFileSync(join(o.testConfigDir, "filter.d", names[0]!), "utf8"));
-  if (!include) throw new Error(`${o.testConfigDir}/filter.d/${names[0]}: no relative before = .../filter.d/common.conf`);
+  const include = /^before\s*=\s*((?:\.\.\/)+)([^/\s]+)\/filter\.d\/common\.conf\s*$/m.exec(readFileSync(join(o.testConfig, "filter.d", names[0]!), "utf8"));
+  if (!include) throw new Error(`${o.testConfig}/filter.d/${names[0]}: no relative before = .../filter.d/common.conf`);
   const levels = include[1]!.length / 3;
   const fillers = Array.from({ length: levels - 4 }, (_, i) => `build-${i}`); // Debian's build-dir depth
   const testConfig = join(root, ...fillers, "fail2ban", "tests", "config");
   mkdirSync(join(testConfig, "filter.d"), { recursive: true });
-  for (const f of names) symlinkSync(join(o.testConfigDir, "filter.d", f), join(testConfig, "filter.d", f));
-  symlinkSync(o.configDir, join(root, include[2]!));
+  for (const f of names) symlinkSync(join(o.testConfig, "filter.d", f), join(testConfig, "filter.d", f));
+  symlinkSync(o.etc, join(root, include[2]!));
   return testConfig;
 }
 
 for (const o of oracles("compat")) {
   describe(`fail2ban ${o.version}`, () => {
-    const available = existsSync(join(o.configDir, "filter.d")) && existsSync(o.logsDir);
-    if (!available) console.warn(`compat ${o.version}: skipped, no filters in ${o.configDir} or sample logs in ${o.logsDir}`);
+    const available = existsSync(join(o.etc, "filter.d")) && existsSync(o.logs);
+    if (!available) console.warn(`compat ${o.version}: skipped, no filters in ${o.etc} or sample logs in ${o.logs}`);
 
     test.skipIf(!available)("stock filters pass their fail2ban sample logs", () => {
       const all: CaseResult[] = [];
       const lines: string[] = [];
-      for (const name of filterNames(o.configDir)) {
+      for (const name of filterNames(o.etc)) {
         let res: CaseResult[];
-        if (!existsSync(join(o.logsDir, name))) res = [{ filter: name, line: "sample", ok: false, reason: `No sample log file available for '${name}' filter` }];
-        else res = runSamples(name, o.configDir, o.logsDir);
+        if (!existsSync(join(o.logs, name))) res = [{ filter: name, line: "sample", ok: false, reason: `No sample log file available for '${name}' filter` }];
+        else res = runSamples(name, o.etc, o.logs);
         const bad = res.filter((r) => !r.ok).length;
         lines.push(`  ${name}: ${res.length - bad} passed, ${bad} failed`);
         all.push(...res);
@@ -85,12 +85,12 @@ for (const o of oracles("compat")) {
       check(all);
     });
 
-    const zzzAvailable = available && existsSync(join(o.testConfigDir, "filter.d"));
+    const zzzAvailable = available && existsSync(join(o.testConfig, "filter.d"));
     test.skipIf(!zzzAvailable)("fail2ban's test-config filters (zzz-*) pass their sample logs", () => {
-      const names = readdirSync(join(o.testConfigDir, "filter.d")).filter((f) => f.startsWith("zzz-") && f.endsWith(".conf"));
+      const names = readdirSync(join(o.testConfig, "filter.d")).filter((f) => f.startsWith("zzz-") && f.endsWith(".conf"));
       const dir = sourceTreeLayout(o, names);
       const all: CaseResult[] = [];
-      for (const f of names) all.push(...runSamples(f.slice(0, -".conf".length), dir, o.logsDir));
+      for (const f of names) all.push(...runSamples(f.slice(0, -".conf".length), dir, o.logs));
       const failed = all.filter((r) => !r.ok).length;
       console.log(`compat ${o.version} (fail2ban test-config filters ${names.join(", ")}): ${all.length - failed} passed, ${failed} failed`);
       expect(all.length).toBeGreaterThan(100);

@@ -6,7 +6,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeRoot, until } from "../server/helpers.ts";
-import { oracles } from "../helpers/oracle.ts";
+import { oracles } from "../helpers/fail2ban-server.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const BUN = join(ROOT, "node_modules/.bin/bun");
@@ -90,7 +90,7 @@ describe("f2b -t", () => {
 for (const o of oracles("check-cli stock config")) {
   const stockTree = (label: string, perJail: (log: string) => string): { dir: string; names: string[] } => {
     const dir = join(tmp, `stock-${o.version}-${label}`);
-    cpSync(o.configDir, dir, { recursive: true });
+    cpSync(o.etc, dir, { recursive: true });
     const log = join(dir, "any.log");
     writeFileSync(log, "");
     const names = [...readFileSync(join(dir, "jail.conf"), "utf8").matchAll(/^\[([^\]]+)\]/gmu)].map((m) => m[1]!).filter((s) => s !== "DEFAULT" && s !== "INCLUDES");
@@ -120,7 +120,7 @@ for (const o of oracles("check-cli stock config")) {
 
     test("1.1 set options the native firewall backends do not apply: a warning at the action line; stock values: none", () => {
       const dir = join(tmp, `setopts-${o.version}`);
-      cpSync(o.configDir, dir, { recursive: true });
+      cpSync(o.etc, dir, { recursive: true });
       rmSync(join(dir, "jail.d"), { recursive: true, force: true });
       const log = join(dir, "any.log");
       writeFileSync(log, "");

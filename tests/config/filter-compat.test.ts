@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { diskFS } from "../../src/config/fs.ts";
 import { loadFilter, readFilter, splitJournalMatch } from "../../src/config/filter-reader.ts";
-import { oracles, PYTHON, type Oracle } from "../helpers/oracle.ts";
+import { oracles, PYTHON, type Oracle } from "../helpers/fail2ban-server.ts";
 
 interface OracleRecord {
   filter: string;
@@ -15,7 +15,7 @@ interface OracleRecord {
 }
 
 function oracle(o: Oracle): OracleRecord[] {
-  const proc = Bun.spawnSync([PYTHON, join(import.meta.dir, "oracle", "filters.py"), o.configDir, o.logsDir], { env: { ...process.env, ...o.env } });
+  const proc = Bun.spawnSync([PYTHON, join(import.meta.dir, "oracle", "filters.py"), o.etc, o.logs], { env: { ...process.env, ...o.env } });
   if (proc.exitCode !== 0) throw new Error(`oracle failed: ${proc.stderr.toString()}`);
   return JSON.parse(proc.stdout.toString()) as OracleRecord[];
 }
@@ -23,7 +23,7 @@ function oracle(o: Oracle): OracleRecord[] {
 for (const o of oracles("filter-compat")) describe(`loadFilter vs fail2ban ${o.version} FilterReader`, () => {
   test("same prefregex/failregex/ignoreregex/maxlines/datepattern/journalmatch (and known/ keys) for every filter and option set", () => {
     const records = oracle(o);
-    const fs = diskFS(o.configDir);
+    const fs = diskFS(o.etc);
     const mismatches: string[] = [];
     let same = 0;
     for (const rec of records) {

@@ -9,7 +9,7 @@ import { diskFS } from "../../src/config/fs.ts";
 import { FAIL2BAN_VERSION, loadJails, type JailConfig } from "../../src/config/jail-reader.ts";
 import { loadFail2banConf } from "../../src/config/fail2ban-conf.ts";
 import { viewOfJail as viewOfOurJail, viewOfStream, type View } from "./stream-view.ts";
-import { oracles, PYTHON, type Oracle } from "../helpers/oracle.ts";
+import { oracles, PYTHON, type Oracle } from "../helpers/fail2ban-server.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "f2b-jailcompat-"));
 afterAll(() => (process.env["KEEP_TMP"] ? undefined : rmSync(tmp, { recursive: true, force: true })));
@@ -41,7 +41,7 @@ function as102(ours: View, theirs: View | undefined): number {
 }
 
 function setup(o: Oracle, dir: string): void {
-  cpSync(o.configDir, join(dir, "conf"), { recursive: true });
+  cpSync(o.etc, join(dir, "conf"), { recursive: true });
   const logs = join(dir, "logs");
   mkdirSync(logs);
   for (const f of ["auth.log", "mail.log", "web-1.log", "web-2.log", "f2b.log"]) writeFileSync(join(logs, f), "");
@@ -121,7 +121,7 @@ mkdirSync(dir);
 describe(`loadJails vs fail2ban-client -d of ${o.version}`, () => {
   test("same jails, filters, options, log paths and actions as fail2ban's parsed stream", () => {
     setup(o, dir);
-    const proc = Bun.spawnSync([PYTHON, join(import.meta.dir, "oracle", "client-d.py"), join(dir, "conf"), ...o.command("fail2ban-client")], { env: { ...process.env, ...o.env } });
+    const proc = Bun.spawnSync([PYTHON, join(import.meta.dir, "oracle", "client-d.py"), join(dir, "conf"), ...o.python, o.client], { env: { ...process.env, ...o.env } });
     const out = JSON.parse(proc.stdout.toString()) as { rc: number; stderr: string; stream: unknown[][] };
     expect(out.rc).toBe(0);
     expect(out.stream.length).toBeGreaterThan(20);
@@ -170,7 +170,7 @@ describe(`loadJails({forceEnable}) vs fail2ban ${o.version} JailsReader, every s
   let streams: { stream: unknown[][] }[] = [];
   beforeAll(() => {
     for (const { local, conf } of confs) {
-      cpSync(o.configDir, conf, { recursive: true });
+      cpSync(o.etc, conf, { recursive: true });
       if (local) writeFileSync(join(conf, "jail.local"), local);
     }
     const proc = Bun.spawnSync([PYTHON, join(import.meta.dir, "oracle", "jails.py"), ...confs.map((c) => c.conf)], { env: { ...process.env, ...o.env } });

@@ -15,7 +15,7 @@ import { tableResolver } from "../../src/system/resolver.ts";
 import { IgnoreList } from "../../src/jail/ignore.ts";
 import { filterOptions, ignoreOptions, jailSettings, type JailSettings } from "../../src/server/settings.ts";
 import { skippedForMissingLogs } from "../../src/server/source-check.ts";
-import { oracles } from "../helpers/oracle.ts";
+import { oracles } from "../helpers/fail2ban-server.ts";
 
 const PY = "/usr/bin/python3";
 const hasFail2ban = Bun.spawnSync([PY, "-c", "import fail2ban"]).exitCode === 0;

@@ -12,7 +12,7 @@ import { diskFS } from "../../src/config/fs.ts";
 import { loadJails } from "../../src/config/jail-reader.ts";
 import { jailSettings } from "../../src/server/settings.ts";
 import { planSource, skippedForMissingLogs } from "../../src/server/source-check.ts";
-import { oracles, PYTHON } from "../helpers/oracle.ts";
+import { oracles, PYTHON } from "../helpers/fail2ban-server.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "f2b-nologs-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { ConfigError } from "../../src/config/errors.ts";
 import { extractOptions, splitWithOptions, splitWords } from "../../src/config/options.ts";
 import { substituteRecursiveTags } from "../../src/config/tags.ts";
 
-import { oracles, PYTHON } from "../helpers/oracle.ts";
+import { oracles, PYTHON } from "../helpers/fail2ban-server.ts";
 
 const hasFail2ban = Bun.spawnSync(["/usr/bin/python3", "-c", "import fail2ban"]).exitCode === 0;
 if (!hasFail2ban) console.warn("options: differential cases skipped, /usr/bin/python3 cannot import fail2ban");

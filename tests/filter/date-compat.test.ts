@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, statSync } from "node:fs";
 import { DateDetector, TimeZone } from "../../src/filter/date/detector.ts";
-import { oracles, PYTHON as PY, type Oracle } from "../helpers/oracle.ts";
+import { oracles, PYTHON as PY, type Oracle } from "../helpers/fail2ban-server.ts";
 
 const TEST_TZ = "CET-01CEST-02,M3.5.0,M10.5.0";
 const TEST_NOW = 1124013600;
@@ -28,9 +28,9 @@ function runPython(o: Oracle, script: string, arg?: string): string {
 }
 
 for (const o of oracles("date-compat")) describe(`date detection matches fail2ban ${o.version} on its sample logs`, () => {
-  const LOGS = o.logsDir;
+  const LOGS = o.logs;
   test("default templates and each filter's datepattern", () => {
-    const patterns = JSON.parse(runPython(o, "date-filters.py", o.configDir)) as Record<string, string>;
+    const patterns = JSON.parse(runPython(o, "date-filters.py", o.etc)) as Record<string, string>;
     const jobs: [string, string | null][] = [];
     for (const f of logFiles(LOGS)) {
       jobs.push([f, null]);

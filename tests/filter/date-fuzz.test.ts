@@ -4,7 +4,7 @@
 // The oracle is fail2ban 1.1.1, whose default templates f2b follows (1.0.2 lacks 20050123-21:59:59).
 import { describe, expect, test } from "bun:test";
 import { DateDetector, TimeZone } from "../../src/filter/date/detector.ts";
-import { oracles, PYTHON as PY } from "../helpers/oracle.ts";
+import { oracles, PYTHON as PY } from "../helpers/fail2ban-server.ts";
 
 const FRAGMENTS = [
   "Aug 14 12:00:00", "aug 14 12:00:00", "AUG 14 12:0:5", "Sun Aug 14 12:00:00", "Aug  4 09:05:01", "Dec 31 23:59:59", "Jan  1 00:00:01",

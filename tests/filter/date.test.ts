@@ -7,7 +7,7 @@ import { DateDetector, DatePatternError, TimeZone } from "../../src/filter/date/
 import { CODE_NAMES, TIME_RE } from "../../src/filter/date/strptime.ts";
 import { zoneAbbrOffset } from "../../src/filter/date/zone-abbr.ts";
 
-import { oracles, PYTHON as PY } from "../helpers/oracle.ts";
+import { oracles, PYTHON as PY } from "../helpers/fail2ban-server.ts";
 
 const TZ = TimeZone.fromEnv("CET-01CEST-02,M3.5.0,M10.5.0");
 const NOW = 1124013600; // 2005-08-14 12:00:00 CEST

@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { FailRegex, Regex, RegexError, matchedLineRange, partitionLines, splitLinesPy } from "../../src/filter/failregex.ts";
 import { IP6 } from "../../src/filter/failregex-tags.ts";
-import { oracles } from "../helpers/oracle.ts";
+import { oracles } from "../helpers/fail2ban-server.ts";
 
 const PY = "/usr/bin/python3";
 const haveOracle = existsSync(PY) && Bun.spawnSync([PY, "-c", "import fail2ban"]).exitCode === 0;

@@ -9,7 +9,7 @@ import { Filter } from "../../src/filter/filter.ts";
 import type { FilterDefinition } from "../../src/config/filter-reader.ts";
 import { memoryLog } from "../../src/system/log.ts";
 import { tableResolver } from "../../src/system/resolver.ts";
-import { oracles, PYTHON } from "../helpers/oracle.ts";
+import { oracles, PYTHON } from "../helpers/fail2ban-server.ts";
 
 const NOW = 1763942400;
 const SEED = Number(process.env["SEED"] ?? Date.now() % 1e9);

@@ -6,7 +6,7 @@ import { expect, test } from "bun:test";
 import { FailRegex, Regex, RegexError } from "../../src/filter/failregex.ts";
 import { IP6 } from "../../src/filter/failregex-tags.ts";
 import { translatePythonRegex } from "../../src/filter/pyre.ts";
-import { oracles, PYTHON as PY } from "../helpers/oracle.ts";
+import { oracles, PYTHON as PY } from "../helpers/fail2ban-server.ts";
 
 // Python side: resolves each regex with fail2ban's own classes and records re.search results.
 const ORACLE = String.raw`
@@ -132,7 +132,7 @@ function ours(text: string, m: { start: number; end: number; groups: Record<stri
 
 for (const o of oracles("pyre-fail2ban")) test(`fail2ban ${o.version} filters: Python re and our translation agree on every sample line`, () => {
   const ip6 = o.version === "1.0.2" ? { F2B_IP6_RE: IP6 } : {};
-  const proc = Bun.spawnSync([PY, "-c", ORACLE, o.configDir, o.logsDir], { env: { ...process.env, ...o.env, ...ip6, TZ: "UTC" } });
+  const proc = Bun.spawnSync([PY, "-c", ORACLE, o.etc, o.logs], { env: { ...process.env, ...o.env, ...ip6, TZ: "UTC" } });
   const err = proc.stderr.toString();
   if (err.trim()) console.warn(err.trim());
   expect(proc.exitCode).toBe(0);

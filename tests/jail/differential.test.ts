@@ -3,7 +3,7 @@ import { compileExpr } from "../../src/jail/expr.ts";
 import { parseIP } from "../../src/jail/ipaddr.ts";
 import { parseTime } from "../../src/jail/time.ts";
 import { haveFail2ban, runOracle } from "./oracle.ts";
-import { oracles } from "../helpers/oracle.ts";
+import { oracles } from "../helpers/fail2ban-server.ts";
 
 /** Seeded generator so a failure is reproducible. */
 function rng(seed: number): (n: number) => number {

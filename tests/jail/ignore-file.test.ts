@@ -11,7 +11,7 @@ import { FakeClock } from "../../src/system/clock.ts";
 import { createCommandRunner } from "../../src/system/command.ts";
 import { memoryLog } from "../../src/system/log.ts";
 import { tableResolver } from "../../src/system/resolver.ts";
-import { oracles, PYTHON } from "../helpers/oracle.ts";
+import { oracles, PYTHON } from "../helpers/fail2ban-server.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "f2b-ignorefile-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
