@@ -69,7 +69,7 @@ describe("f2b -t and logpaths", () => {
     expect(ours.code).toBe(0);
     expect(ours.err).toContain(`${join(r.dir, "none.log")} does not exist): backend = auto reads the systemd journal (SYSLOG_IDENTIFIER=other), which has no entry for it yet`);
     for (const o of oracles("check-sources systemd_if_nologs", ["1.1.1"])) {
-      const theirs = run([...o.python, o.client, "-c", r.conf, "-t"], o.env);
+      const theirs = run([o.python, o.client, "-c", r.conf, "-t"], o.env);
       expect([theirs.code, theirs.err.includes("Have not found any log file for 'auto' jail. Jail will monitor systemd journal.")]).toEqual([0, true]);
     }
     r.writeJailLocal(jail("SYSLOG_IDENTIFIER=testd", "systemd_if_nologs = false\n"));
@@ -85,7 +85,7 @@ describe("f2b -t and logpaths", () => {
     expect(ours.err).toBe(`WARNING: Jail 'nolog' (${r.conf}/jail.local:1) skipped, because of missing log files (skip_if_nologs): ${join(r.dir, "missing.log")} does not exist\n`);
     expect(ours.out).toContain("jails: testd, haslog)");
     for (const o of oracles("check-sources skip_if_nologs", ["1.1.1"])) {
-      const theirs = run([...o.python, o.client, "-c", r.conf, "-t"], o.env);
+      const theirs = run([o.python, o.client, "-c", r.conf, "-t"], o.env);
       expect(theirs.code).toBe(0);
       expect(theirs.err).toContain("Jail 'nolog' skipped, because of missing log files.");
     }

@@ -28,7 +28,7 @@ for (const o of oracles("regex --out")) {
   for (const [filter, log, token, invert] of cases) {
     test(`fail2ban ${o.version}: ${filter} on its ${log} sample, -o ${token}${invert ? " --invert" : ""}`, async () => {
       const args = [join(o.logs, log), filter, "-o", token, ...(invert ? ["-i"] : [])];
-      const ref = Bun.spawnSync([...o.python, o.regex, "-c", o.etc, ...args], { env: { ...process.env, ...o.env, TZ: "UTC" } });
+      const ref = Bun.spawnSync([o.python, o.regex, "-c", o.etc, ...args], { env: { ...process.env, ...o.env, TZ: "UTC" } });
       expect(ref.exitCode).toBe(0);
       const mine = await ours(["-c", o.etc, ...args]);
       expect(mine.err).toBe("");

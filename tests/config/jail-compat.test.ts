@@ -121,7 +121,7 @@ mkdirSync(dir);
 describe(`loadJails vs fail2ban-client -d of ${o.version}`, () => {
   test("same jails, filters, options, log paths and actions as fail2ban's parsed stream", () => {
     setup(o, dir);
-    const proc = Bun.spawnSync([PYTHON, join(import.meta.dir, "oracle", "client-d.py"), join(dir, "conf"), ...o.python, o.client], { env: { ...process.env, ...o.env } });
+    const proc = Bun.spawnSync([PYTHON, join(import.meta.dir, "oracle", "client-d.py"), join(dir, "conf"), o.python, o.client], { env: { ...process.env, ...o.env } });
     const out = JSON.parse(proc.stdout.toString()) as { rc: number; stderr: string; stream: unknown[][] };
     expect(out.rc).toBe(0);
     expect(out.stream.length).toBeGreaterThan(20);
