@@ -2,9 +2,9 @@
 // `banaction = iptables-multiport` (or nftables[type=allports], iptables-ipset-proto6 ...) gets the
 // same blocking from one batched native backend; banactions with no native equivalent (firewalld,
 // ufw, xt_recent, route, mail ...) return null and run as action.d shell actions instead.
-import { ipsetBackend, type IpsetDeps } from "./ipset.ts";
+import { IPSET_MAXELEM, ipsetBackend, type IpsetDeps } from "./ipset.ts";
 import { nftablesBackend, type NftablesDeps } from "./nftables.ts";
-import { parseAddr } from "./spec.ts";
+import { parseAddr, parseBlocktype } from "./spec.ts";
 import type { Log } from "../system/log.ts";
 import type { BanEntry, FirewallBackend, FirewallJailSpec } from "./types.ts";
 
@@ -55,6 +55,45 @@ export function planBanaction(ref: string): BanactionPlan | null {
   if (type === "multiport" || type === "oneport") return { ...base, allports: false };
   if (type !== undefined && base.backend !== "dummy") return null; // an unknown type: let the action.d file decide
   return base;
+}
+
+/**
+ * fail2ban 1.1's set options on actions the native backends run instead, where a value asks for
+ * something they do not do (`options`: the action's resolved [Init] with the jail's arguments).
+ * The stock values are what the native sets already are: nftables `addr_options = flags interval;`
+ * (or none: f2b keeps an address set and an interval set), ipset `ipsettype = hash:ip|hash:net`
+ * (f2b's hash:net holds both), `maxelem` up to f2b's own.
+ */
+export function unappliedNativeOptions(plan: BanactionPlan, options: Record<string, string>, passed: Record<string, string> = {}): string[] {
+  const out: string[] = [];
+  // 1.1's conditional arguments (`blocktype?family=inet6=DROP`): the native backends block both
+  // families alike, so only a value that blocks as the plain one does is honoured
+  for (const [k, v] of Object.entries(passed)) {
+    const base = /^([^?]+)\?/u.exec(k)?.[1];
+    if (base === undefined) continue;
+    const same = base === "blocktype" && sameBlock(v, options["blocktype"] ?? "reject");
+    if (!same) out.push(`${k} = ${v} is not applied: f2b's native ${plan.backend} backend treats both address families alike`);
+  }
+  const addr = options["addr_options"];
+  if (plan.backend === "nftables" && addr !== undefined) {
+    const norm = addr.replace(/<sp>/g, " ").replace(/\\;/g, ";").replace(/\s+/g, " ").trim();
+    if (norm !== "" && norm !== "flags interval;") out.push(`addr_options = ${addr} is not applied: f2b's nftables sets are fixed (addresses with timeouts, networks in an interval set)`);
+  }
+  if (plan.backend === "iptables-ipset") {
+    const type = options["ipsettype"]?.trim();
+    if (type !== undefined && type !== "hash:ip" && type !== "hash:net") out.push(`ipsettype = ${type} is not applied: f2b's ipset sets are hash:net (addresses and networks)`);
+    const max = options["maxelem"]?.trim();
+    if (max !== undefined && /^\d+$/.test(max) && Number(max) > IPSET_MAXELEM) out.push(`maxelem = ${max} is not applied: f2b's ipset sets hold ${IPSET_MAXELEM}`);
+  }
+  return out;
+}
+
+function sameBlock(a: string, b: string): boolean {
+  try {
+    return parseBlocktype(a) === parseBlocktype(b);
+  } catch {
+    return false;
+  }
 }
 
 /** Contract: fail2ban banaction name → native backend, null when there is none (dummy included:

@@ -8,6 +8,9 @@ import { fitName, normaliseSpec, parseAddr, type BlockKind, type Family, type No
 import type { Log } from "../system/log.ts";
 import type { BanEntry, FirewallBackend, FirewallJailSpec } from "./types.ts";
 
+/** The size f2b creates its ipsets with (ipset's own default is 65,536). */
+export const IPSET_MAXELEM = 1_048_576;
+
 export interface IpsetDeps {
   run: CommandRunner;
   log: Log;
@@ -74,7 +77,7 @@ export function chainRules(spec: NormalisedSpec, fam: Family): string[] {
 export function ipsetBackend(deps: IpsetDeps): FirewallBackend {
   const log = deps.log;
   const timeoutMs = deps.timeoutMs ?? 30_000;
-  const maxelem = deps.maxelem ?? 1_048_576;
+  const maxelem = deps.maxelem ?? IPSET_MAXELEM;
   const run = (argv: string[], input?: string) => deps.run.run(argv, { input, timeoutMs });
   const must = (argv: string[], input?: string) => runChecked(deps.run, argv, { input, timeoutMs });
   const ipsetRestore = async (lines: string[]): Promise<void> => {

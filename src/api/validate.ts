@@ -2,6 +2,7 @@
 // UnknownJailError, which errors.ts turns into a 400/404 JSON answer.
 import type { Context } from "hono";
 import { parseIP } from "../jail/ipaddr.ts";
+import { ignoreFileName } from "../jail/ignore-file.ts";
 import { InvalidInputError, UnknownJailError } from "./controller.ts";
 import type { Controller } from "./controller.ts";
 
@@ -38,10 +39,12 @@ export function parseIpField(value: unknown, field: string): string {
 const HOSTNAME_RE = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 
 /**
- * An ignoreip entry: an IP/CIDR (normalised) or, as fail2ban allows, a DNS host name.
+ * An ignoreip entry: an IP/CIDR (normalised), `file:/path`, or, as fail2ban allows, a DNS host name.
  * A name whose last label is all digits is rejected: that is a mistyped address ("1.2.3.999").
  */
 export function parseIgnoreEntry(value: unknown, field: string): string {
+  // fail2ban 1.1's allow-list file, `file:/path` (src/jail/ignore-file.ts)
+  if (typeof value === "string" && value.length <= 4096 && !value.includes("\0") && ignoreFileName(value)) return value.trim();
   if (typeof value === "string" && parseIP(value) === null && HOSTNAME_RE.test(value) && !/(^|\.)\d+$/.test(value)) {
     return value.toLowerCase();
   }

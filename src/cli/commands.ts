@@ -3,7 +3,7 @@
 import { SERVER_KEYS, SETTABLE_KEYS, type BanInfo, type JailStatus, type JailValue, type ServerKey } from "../api/controller.ts";
 import type { ApiClient } from "./client.ts";
 import { CliError } from "./client.ts";
-import { formatBanTable, formatBanWithTime, formatGet, formatJailStatus, formatServerSetting, formatStatus, pyRepr } from "./format.ts";
+import { formatBanTable, formatBanWithTime, formatGet, formatJailStatus, formatServerSetting, formatStats, formatStatus, pyRepr, type StatsRow } from "./format.ts";
 
 export interface Flags {
   all: boolean;
@@ -25,11 +25,16 @@ const enc = encodeURIComponent;
 const json = (v: unknown): string => JSON.stringify(v, null, 2);
 
 async function status(api: ApiClient, args: string[], flags: Flags): Promise<string> {
-  // fail2ban's `status JAIL [FLAVOR]`: f2b has the basic one.
-  if (args.length > 2 || (args.length === 2 && args[1] !== "basic")) throw usage("usage: f2b status [JAIL [basic]] [--json]");
+  // fail2ban's `status JAIL [FLAVOR]`: f2b has the basic one; 1.1's `status --all` takes no jail.
+  if (args.length > 2 || (args.length === 2 && args[1] !== "basic") || (flags.all && args.length > 0)) {
+    throw usage("usage: f2b status [JAIL [basic] | --all] [--json]");
+  }
   if (args.length === 0) {
     const res = (await api.call("GET", "/api/v1/status")) as { jails: string[] };
-    return flags.json ? json(res) : formatStatus(res.jails);
+    if (!flags.all) return flags.json ? json(res) : formatStatus(res.jails);
+    // fail2ban 1.1's `status --all`: every jail's status too
+    const all = await Promise.all(res.jails.map(async (j) => (await api.call("GET", `/api/v1/jails/${enc(j)}`)) as JailStatus));
+    return flags.json ? json({ ...res, status: all }) : formatStatus(res.jails, all);
   }
   const st = (await api.call("GET", `/api/v1/jails/${enc(args[0]!)}`)) as JailStatus;
   return flags.json ? json(st) : formatJailStatus(st);
@@ -167,6 +172,20 @@ async function metrics(api: ApiClient): Promise<string> {
   return (await api.text("/metrics")).trimEnd();
 }
 
+/** fail2ban 1.1's `stats`: per jail its backend, failures and bans (current, total) in one table. */
+async function stats(api: ApiClient, args: string[], flags: Flags): Promise<string> {
+  if (args.length > 0) throw usage("usage: f2b stats [--json]");
+  const { jails } = (await api.call("GET", "/api/v1/status")) as { jails: string[] };
+  const rows = await Promise.all(jails.map(async (jail): Promise<StatsRow> => {
+    const st = (await api.call("GET", `/api/v1/jails/${enc(jail)}`)) as JailStatus;
+    const { value } = (await api.call("GET", `/api/v1/jails/${enc(jail)}/backend`)) as { value: JailValue };
+    // the backend that runs, in fail2ban's names: `auto` reading files is the inotify one
+    const backend = st.filter.journalMatches !== undefined ? "systemd" : String(value).startsWith("polling") ? "polling" : "pyinotify";
+    return { jail, backend, failed: [st.filter.currentlyFailed, st.filter.totalFailed], banned: [st.actions.currentlyBanned, st.actions.totalBanned] };
+  }));
+  return flags.json ? json(rows) : formatStats(rows);
+}
+
 export const COMMANDS: Record<string, Command> = {
-  status, set, get, unban, banned, reload, restart, start, stop, ping, flushlogs, metrics,
+  status, stats, statistics: stats, set, get, unban, banned, reload, restart, start, stop, ping, flushlogs, metrics,
 };

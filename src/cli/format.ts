@@ -5,13 +5,25 @@ import type { BanInfo, JailStatus, JailValue } from "../api/controller.ts";
 type Row = [string, string | number | string[]];
 const val = (v: Row[1]): string => (Array.isArray(v) ? v.join(" ") : String(v));
 
-/** `status`: "Status\n|- Number of jail:\t2\n`- Jail list:\ta, b". */
-export function formatStatus(jails: string[]): string {
+/**
+ * `status`: "Status\n|- Number of jail:\t2\n`- Jail list:\ta, b"; with every jail's status
+ * (`status --all`, fail2ban 1.1) a "Status for the jails" branch holding each jail's tree.
+ */
+export function formatStatus(jails: string[], all?: JailStatus[]): string {
   const rows: Row[] = [
     ["Number of jail", jails.length],
     ["Jail list", jails.join(", ")],
   ];
-  return ["Status", ...rows.map(([k, v], i) => `${i === rows.length - 1 ? "`-" : "|-"} ${k}:\t${val(v)}`)].join("\n");
+  const out = ["Status", ...rows.map(([k, v], i) => `${i === rows.length - 1 && !all?.length ? "`-" : "|-"} ${k}:\t${val(v)}`)];
+  if (all?.length) {
+    out.push("`- Status for the jails:");
+    all.forEach((st, i) => {
+      const last = i === all.length - 1;
+      out.push(`   ${last ? "`-" : "|-"} Jail: ${st.name}`);
+      out.push(...jailTree(st, last ? "      " : "   |  "));
+    });
+  }
+  return out.join("\n");
 }
 
 /**
@@ -29,6 +41,11 @@ function sourceRows(f: JailStatus["filter"]): Row[] {
 
 /** `status JAIL`: the Filter / Actions tree. */
 export function formatJailStatus(st: JailStatus): string {
+  return [`Status for the jail: ${st.name}`, ...jailTree(st, "")].join("\n");
+}
+
+/** The Filter / Actions groups of a jail, each line after `pref`. */
+function jailTree(st: JailStatus, pref: string): string[] {
   const filter: Row[] = [
     ["Currently failed", st.filter.currentlyFailed],
     ["Total failed", st.filter.totalFailed],
@@ -40,14 +57,14 @@ export function formatJailStatus(st: JailStatus): string {
     ["Banned IP list", st.actions.bannedIPs],
   ];
   const groups: [string, Row[]][] = [["Filter", filter], ["Actions", actions]];
-  const out = [`Status for the jail: ${st.name}`];
+  const out: string[] = [];
   groups.forEach(([title, rows], n) => {
     const lastGroup = n === groups.length - 1;
-    out.push(`${lastGroup ? "`-" : "|-"} ${title}`);
-    const indent = lastGroup ? "   " : "|  ";
+    out.push(`${pref}${lastGroup ? "`-" : "|-"} ${title}`);
+    const indent = pref + (lastGroup ? "   " : "|  ");
     rows.forEach(([k, v], m) => out.push(`${indent}${m === rows.length - 1 ? "`-" : "|-"} ${k}:\t${val(v)}`));
   });
-  return out.join("\n");
+  return out;
 }
 
 /** Python's repr() for the values fail2ban-client prints unbeautified (lists, numbers, None). */
@@ -153,4 +170,39 @@ export function formatBanTable(bans: BanInfo[]): string {
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n");
+}
+
+/** One row of `stats`: the jail, the backend it runs, failures and bans (current, total). */
+export interface StatsRow {
+  jail: string;
+  backend: string;
+  failed: [number, number];
+  banned: [number, number];
+}
+
+// fail2ban 1.1's Beautifier table characters: ASCII, and box drawing for a UTF-8 terminal
+const STATS_CHARS = [
+  ["|", "-", "|", "x", "x", "-", "|", "-"],
+  ["\u2551", "\u2550", "\u255F", "\u256B", "\u256C", "\u2569", "\u2502", "\u2500"],
+] as const;
+
+/** `stats` (fail2ban 1.1): one table row per jail, column widths as its Beautifier computes them. */
+export function formatStats(rows: StatsRow[], utf8 = true): string {
+  if (rows.length === 0) return "No jails found.";
+  const ct = STATS_CHARS[utf8 ? 1 : 0];
+  const cells = rows.map((r) => [r.jail, r.backend, ...r.failed.map(String), ...r.banned.map(String)]);
+  const lens = [8, 8, 3, 3, 3, 3].map((min, i) => Math.max(min, ...cells.map((c) => c[i]!.length)));
+  const cell = (v: string, i: number): string => (i < 2 ? v.padEnd(lens[i]!) : v.padStart(lens[i]!));
+  const sep = ` ${ct[0]} `;
+  const line = (c: string[]): string => [cell(c[0]!, 0), cell(c[1]!, 1), `${cell(c[2]!, 2)} ${ct[6]} ${cell(c[3]!, 3)}`, `${cell(c[4]!, 4)} ${ct[6]} ${cell(c[5]!, 5)}`].join(sep);
+  const tlens = [lens[0]!, lens[1]!, 3 + lens[2]! + lens[3]!, 3 + lens[4]! + lens[5]!];
+  const rule = (mid: string): string => ct[1] + tlens.map((n) => ct[1].repeat(n)).join(ct[1] + mid + ct[1]) + ct[1];
+  return [
+    " " + ["", "", "Filter", "Actions"].map((v, i) => v.padEnd(tlens[i]!)).join(sep),
+    " " + ["Jail".padEnd(lens[0]!), "Backend".padEnd(lens[1]!)].join(sep) + ` ${ct[2]}${ct[7]}` + tlens.slice(2).map((n) => ct[7].repeat(n)).join(ct[7] + ct[3] + ct[7]) + ct[7],
+    " " + line(["", "", "cur", "tot", "cur", "tot"]),
+    rule(ct[4]),
+    ...cells.map((c) => " " + line(c)),
+    rule(ct[5]),
+  ].join("\n");
 }

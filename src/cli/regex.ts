@@ -12,6 +12,7 @@ import { forEachFileLine, literalLines } from "./regex-input.ts";
 import { isJournalLog, journalInput, JournalInputError, type JournalInput, type LineFn } from "./regex-journal.ts";
 import { jsonRecord } from "./regex-json.ts";
 import { FilterNotFound, locatePattern, resolveFilter, shorten } from "./regex-load.ts";
+import { invertedFailure, outFunction } from "./regex-out.ts";
 import { RegexStats, renderReport, type ReportOptions } from "./regex-report.ts";
 import { SlowLines } from "./regex-budget.ts";
 import { describeExponential, exponentialRegexes } from "../filter/backtrack-check.ts";
@@ -37,6 +38,8 @@ options:
   -v, --verbose           more detail (repeatable)
       --print-all-matched / --print-all-missed / --print-all-ignored
       --print-no-missed / --print-no-ignored
+  -o, --out TOKEN         print only this of each failure: id, ip, msg, or a group (user ...)
+  -i, --invert            with --out: the lines that did not match instead (fail2ban 1.1)
   --json                  one JSON object per input line (with --now, --opts, --journal)
       --now EPOCH         reference time (year inference, journal time); default: the clock
       --opts JSON         filter options as a JSON object, like NAME[opt=val]
@@ -98,6 +101,8 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
         opts: { type: "string" },
         journal: { type: "boolean" },
         journalmatch: { type: "string", short: "m" },
+        out: { type: "string", short: "o" },
+        invert: { type: "boolean", short: "i" },
         linebudget: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -153,15 +158,18 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
   }
 
   const json = v.json ?? false;
+  const out = v.out === undefined ? null : outFunction(v.out);
+  if (out && "error" in out) return fail(io, out.error);
+  if (v.invert && !out) return fail(io, "--invert needs --out TOKEN (as in fail2ban-regex)");
   const clock = now ?? (() => Date.now() / 1000);
   const ignoredByRegex = { hit: false };
   const ignoreHits: number[] = new Array<number>(def.ignoreregex.length).fill(0);
   const options: FilterOptions = {
-    checkAllRegex: !json && !v["no-check-all"],
+    checkAllRegex: !json && !out && !v["no-check-all"],
     returnRawHost: json || (v.raw ?? false),
     checkFindTime: false,
     // like fail2ban-regex --out, the machine interface reports what a jail would count
-    ignorePending: json,
+    ignorePending: json || out !== null,
     onIgnoreRegex: (i) => {
       ignoredByRegex.hit = true;
       ignoreHits[i]!++;
@@ -204,6 +212,23 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
       const skip = !at && (line === "" || line.startsWith("#"));
       const found = skip ? [] : filter.processLine(line, at ?? processOpts);
       chunk += JSON.stringify(jsonRecord(n, found, skip ? null : filter.lastTime)) + "\n";
+      if (chunk.length > 65536) {
+        io.out(chunk);
+        chunk = "";
+      }
+    }).catch((e: unknown) => e);
+    io.out(chunk);
+    return done instanceof JournalInputError ? fail(io, done.message) : 0;
+  }
+
+  if (out) {
+    // fail2ban-regex --out: one value per failure, nothing else; with --invert the unmatched lines
+    let chunk = "";
+    const done = await eachLine((line, at) => {
+      if (!at && (line === "" || line.startsWith("#"))) return;
+      const found = filter.processLine(line, at ?? processOpts).filter((f) => !f.data["nofail"]);
+      const shown = v.invert ? (found.length ? [] : [invertedFailure(at ? at.timeText + line : line, filter.lastTime)]) : found;
+      for (const s of out(shown)) chunk += s + "\n";
       if (chunk.length > 65536) {
         io.out(chunk);
         chunk = "";

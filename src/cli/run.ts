@@ -20,7 +20,8 @@ export const CLIENT_USAGE = `client commands (talk to a running server over its 
   reload [--restart] [--unban] [--if-exists] [--all|JAIL]
                                     re-read the configuration, keeping bans (--unban lifts them,
                                     --restart restarts the jails completely)
-  status [JAIL] [--json]            jails, or one jail's failures and bans
+  status [JAIL | --all] [--json]    jails, one jail's failures and bans, or every jail's
+  stats [--json]                    per jail: backend, failures and bans (current/total)
   set JAIL banip|unbanip IP...      ban / unban addresses in a jail (unbanip --all, --report-absent)
   set JAIL addignoreip|delignoreip IP
   set JAIL bantime|findtime|maxretry|maxmatches|bantime.* VALUE

@@ -47,7 +47,12 @@ export class DefinitionInit {
           v = this.cfg.get("Init", opt);
           this.initOpts.set(`known/${opt}`, v);
         }
-        if (!this.initOpts.has(opt)) this.initOpts.set(opt, v ?? this.cfg.get("Init", opt));
+        if (!this.initOpts.has(opt)) {
+          // fail2ban 1.1: a value given for `opt` also overrides its conditional variants (opt?family=inet6)
+          const cond = CONDITIONAL_RE.exec(opt);
+          if (cond && Object.hasOwn(pOpts, cond[1]!)) v = pOpts[cond[1]!];
+          this.initOpts.set(opt, v ?? this.cfg.get("Init", opt));
+        }
       }
     }
     if (all && this.cfg.hasSection("Definition")) {

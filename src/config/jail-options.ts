@@ -5,7 +5,7 @@ import type { OptionTemplate, OptionType } from "./read-options.ts";
 
 export interface JailOptionSpec {
   type: OptionType;
-  /** fail2ban's template default (only the first-pass options have one). */
+  /** fail2ban's template default (the first-pass options and 1.1's *_if_nologs have one). */
   fallback?: string | boolean;
   /**
    * Set when f2b reads the option but does not apply it: reading it warns with this reason.
@@ -39,6 +39,9 @@ export const JAIL_OPTIONS = {
   logtimezone: { type: "string" },
   logencoding: { type: "string" },
   logpath: { type: "string" },
+  // fail2ban 1.1: what a file jail does when none of its log files exists (src/server/source-check.ts)
+  skip_if_nologs: { type: "bool", fallback: false },
+  systemd_if_nologs: { type: "bool", fallback: true },
   action: { type: "string", fallback: "" },
   usedns: { type: "string" },
   prefregex: { type: "string" },

@@ -8,7 +8,8 @@ import { extractOptions, splitWithOptions, type NamedOptions } from "./options.t
 import { FIRST_PASS_TEMPLATE, JAIL_OPTION_SPECS, JAIL_TEMPLATE, unknownOptionWarnings, type ConfigWarning } from "./jail-options.ts";
 import { readOptions } from "./read-options.ts";
 
-export const FAIL2BAN_VERSION = "1.0.2";
+/** The fail2ban release whose configuration semantics f2b follows (`%(fail2ban_version)s`, e.g. the Fail2Ban/x user agent). */
+export const FAIL2BAN_VERSION = "1.1.1";
 
 export interface LogPath {
   path: string;

@@ -1,4 +1,5 @@
 import { ConfigError } from "./errors.ts";
+import { UNI_SPACE } from "../filter/pyre-charset.ts";
 
 /** A `name[opt=val, ...]` reference, as in `filter = sshd[mode=aggressive]` or jail actions. */
 export interface NamedOptions {
@@ -8,16 +9,21 @@ export interface NamedOptions {
 
 // Python's `$` without MULTILINE also matches before one final newline.
 const END = String.raw`(?=\n?$)`;
+// Python's \s and \S (str patterns: any str.isspace() character), which JavaScript's differ from
+const S = `[${UNI_SPACE}]`;
+const NS = `[^${UNI_SPACE}]`;
 const W = String.raw`[\p{L}\p{N}_\-.]`;
-const OPTION_RE = new RegExp(String.raw`^([^\[]+)(?:\[(.*)\])?\s*${END}`, "su");
+// fail2ban 1.1's OPTION_NAME_CRE: also a conditional name, `blocktype?family=inet6`
+const NAME = String.raw`${W}+(?:\?${W}+=${W}+)?`;
+const OPTION_RE = new RegExp(String.raw`^([^\[]+)(?:\[(.*)\])?${S}*${END}`, "su");
 // One `key=value` of the list: value "quoted", 'quoted', or bare up to `,` / `]`;
 // `][` separates option groups (`act[a=1][b=2]`).
 const EXTRACT_RE = new RegExp(
-  String.raw`\s*(${W}+)=(?:"([^"]*)"|'([^']*)'|([^,\]]*))(?:,|\]\s*\[|${END}|(?<wrngA>.+))|,?\s*${END}|(?<wrngB>.+)`,
+  String.raw`${S}*(${NAME})=(?:"([^"]*)"|'([^']*)'|([^,\]]*))(?:,|\]${S}*\[|${END}|(?<wrngA>.+))|,?${S}*${END}|(?<wrngB>.+)`,
   "gsu",
 );
 const SPLIT_RE = new RegExp(
-  String.raw`(?:[^\[\s]+(?:\s*\[\s*(?:${W}+=(?:"[^"]*"|'[^']*'|[^,\]]*)\s*(?:,|\]\s*\[)?\s*)*\])?\s*|\S+)(?=\n\s*|\s+|${END})`,
+  String.raw`(?:[^\[${UNI_SPACE}]+(?:${S}*\[${S}*(?:${NAME}=(?:"[^"]*"|'[^']*'|[^,\]]*)${S}*(?:,|\]${S}*\[)?${S}*)*\])?${S}*|${NS}+)(?=\n${S}*|${S}+|${END})`,
   "gsu",
 );
 
@@ -51,8 +57,11 @@ export function splitWithOptions(text: string): string[] {
   return [...text.matchAll(SPLIT_RE)].map((m) => m[0]);
 }
 
-/** fail2ban's splitwords: split on commas, spaces and new lines, dropping empties. */
+/** Python's \s (any str.isspace() character) or a comma: fail2ban 1.1's splitwords separators (1.0.2: space, comma, new line). */
+const WORD_SEPARATORS = new RegExp(`[${UNI_SPACE},]+`, "u");
+
+/** fail2ban's splitwords: split on commas and white space, dropping empties. */
 export function splitWords(text: string | undefined): string[] {
   if (!text) return [];
-  return text.split(/[ ,\n]+/u).map((w) => w.trim()).filter(Boolean);
+  return text.split(WORD_SEPARATORS).filter(Boolean);
 }

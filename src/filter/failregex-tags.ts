@@ -1,8 +1,9 @@
 // fail2ban's regex tags (<HOST>, <F-USER>...</F-USER>, <SKIPLINES>, ...) → Python regex text,
-// with fail2ban 1.0.2's exact replacement expressions and rules (server/failregex.py).
+// with fail2ban's exact replacement expressions and rules (server/failregex.py, 1.1.1).
 
 const IP4 = String.raw`(?:\d{1,3}\.){3}\d{1,3}`;
-const IP6 = String.raw`(?:[0-9a-fA-F]{1,4}::?|::){1,7}(?:[0-9a-fA-F]{1,4}|(?<=:):)`;
+// fail2ban 1.1's IP_6_RE (1.0.2 had `|::` for the second alternative): f2b follows 1.1 (README)
+export const IP6 = String.raw`(?:[0-9a-fA-F]{1,4}::?|:){1,7}(?:[0-9a-fA-F]{1,4}|(?<=:):)`;
 
 const R_IP4 = String.raw`(?:::f{4,6}:)?(?P<ip4>${IP4})`;
 const R_IP6 = `(?P<ip6>${IP6})`;

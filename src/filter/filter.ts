@@ -291,7 +291,7 @@ export class Filter {
         this.buffer = split.unmatched;
         buf = null;
       }
-      if (preGroups) fail = Object.assign({}, preGroups, fail);
+      if (preGroups) fail = mergePrefGroups(preGroups, fail);
       const matched = split.matched.map(fullLine);
       const mlfid = fail["mlfid"];
       const hasMlfid = mlfid !== null && mlfid !== undefined;
@@ -349,6 +349,20 @@ export class Filter {
     this.warnedUntil.set(key, now + DAY);
     for (const m of msgs()) this.warn(m);
   }
+}
+
+/**
+ * fail2ban 1.1.1's merge (gh-4196): the prefregex's groups, then the failregex's groups that matched.
+ * 1.0.2 let a failregex group that did not participate (None) hide the prefregex's value, so an
+ * address captured by the prefix was lost when the failregex has an optional <ADDR> of its own.
+ */
+function mergePrefGroups(preGroups: FailData, fail: FailData): FailData {
+  const merged: FailData = { ...preGroups };
+  for (const k in fail) {
+    const v = fail[k];
+    if (v !== null && v !== undefined) merged[k] = v;
+  }
+  return merged;
 }
 
 /** Python's repr() of a str, as fail2ban's %r puts it into messages. */

@@ -3,7 +3,7 @@
 // Verified code point by code point against Python in tests/filter/pyre-unicode.test.ts.
 
 /** Python \s (str pattern): Unicode whitespace per str.isspace(); JS \s differs (\x1c-\x1f, \x85, \ufeff). */
-const UNI_SPACE = "\\t\\n\\v\\f\\r\\x1C-\\x20\\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";
+export const UNI_SPACE = "\\t\\n\\v\\f\\r\\x1C-\\x20\\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";
 const ASCII_SPACE = "\\t\\n\\v\\f\\r\\x20";
 /** Python \w: str.isalnum() or "_", which is exactly categories L* and N* plus "_". */
 const UNI_WORD = "\\p{L}\\p{N}_";

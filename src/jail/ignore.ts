@@ -3,6 +3,7 @@ import type { CommandRunner } from "../system/command.ts";
 import type { LocalAddresses } from "../system/local-addresses.ts";
 import type { Log } from "../system/log.ts";
 import type { Resolver } from "../system/resolver.ts";
+import { IgnoreFile, ignoreFileName } from "./ignore-file.ts";
 import { IPAddr, parseIP } from "./ipaddr.ts";
 import { parseTime } from "./time.ts";
 
@@ -43,7 +44,8 @@ export interface IgnoreDeps {
 /** What a check is about: the id plus the failure's captured fields for F-* tags. */
 export interface IgnoreSubject { id: string; failures?: number; data?: Record<string, unknown> }
 
-export type IgnoreReason = "ignoreself rule" | "ip" | "dns" | "command";
+/** As fail2ban logs it ("Ignore 192.0.2.1 by ip"); an allow-list file by its name ("by file://etc/f2b/allow.txt"). */
+export type IgnoreReason = "ignoreself rule" | "ip" | "dns" | "command" | `file:${string}`;
 
 const SAFE_ARG = /^[\w.:/@%+=,-]+$/;
 /** Single-quotes anything not plainly safe, so log-derived values never reach the shell raw. */
@@ -56,6 +58,8 @@ export class IgnoreList {
   private singles = new Set<string>();
   private nets: IPAddr[] = [];
   private names: string[] = [];
+  /** `file:/path` entries (fail2ban 1.1): read lazily, re-read when the file changes. */
+  private files: IgnoreFile[] = [];
   /** Parsed answers, kept while the resolver hands out the same (cached) array. */
   private parsedNames = new WeakMap<readonly string[], IPAddr[]>();
   private parsedSelf: { from: readonly string[]; ips: Set<string> } | null = null;
@@ -72,10 +76,17 @@ export class IgnoreList {
   get ignorecache(): IgnoreCacheOptions | null { return this.opts.ignorecache ?? null; }
   get ignorecommand(): string | undefined { return this.opts.ignorecommand; }
 
-  /** Adds an IP, CIDR or DNS name; returns false for an exact duplicate. */
+  /** Adds an IP, CIDR, DNS name or `file:/path`; returns false for an exact duplicate. */
   add(entry: string): boolean {
     const e = entry.trim();
     if (e === "") return false;
+    const fileName = ignoreFileName(e);
+    if (fileName !== null) {
+      if (this.files.some((f) => f.fileName === fileName)) return false;
+      this.files.push(new IgnoreFile(fileName, { clock: this.deps.clock, log: this.deps.log, jail: this.opts.jail }));
+      this.changed();
+      return true;
+    }
     const ip = parseIP(e);
     if (ip?.isSingle) {
       const k = ip.toString();
@@ -99,7 +110,13 @@ export class IgnoreList {
   /** Removes one entry (as listed) or, without argument, all. Returns whether something was removed. */
   del(entry?: string): boolean {
     this.changed();
-    if (entry === undefined) { this.singles.clear(); this.nets = []; this.names = []; return true; }
+    if (entry === undefined) { this.singles.clear(); this.nets = []; this.names = []; this.files = []; return true; }
+    const fileName = ignoreFileName(entry);
+    if (fileName !== null) {
+      const before = this.files.length;
+      this.files = this.files.filter((f) => f.fileName !== fileName);
+      return before !== this.files.length;
+    }
     const ip = parseIP(entry.trim());
     const k = ip ? ip.toString() : entry.trim();
     if (this.singles.delete(k)) return true;
@@ -109,7 +126,7 @@ export class IgnoreList {
     return before !== this.nets.length + this.names.length;
   }
 
-  entries(): string[] { return [...this.nets.map(String), ...this.names, ...this.singles]; }
+  entries(): string[] { return [...this.nets.map(String), ...this.names, ...this.files.map((f) => f.label), ...this.singles]; }
 
   /** The reason the id is ignored ("ip", "dns", "ignoreself rule", "command"), or null. Never throws: failures of DNS/commands mean "not ignored". */
   async check(subject: IgnoreSubject): Promise<IgnoreReason | null> {
@@ -141,20 +158,33 @@ export class IgnoreList {
     if (self?.has(key)) return this.found(key, "ignoreself rule");
     if (this.singles.has(key)) return this.found(key, "ip");
     if (ip && this.nets.some((n) => n.contains(ip))) return this.found(key, "ip");
+    for (const f of this.files) {
+      const c = f.current();
+      if (c.singles.has(key) || (ip && c.nets.some((n) => n.contains(ip)))) return this.found(key, f.label);
+    }
     return null;
   }
 
-  private remoteChecks(): boolean { return this.names.length > 0 || !!this.opts.ignorecommand; }
+  private remoteChecks(): boolean { return this.names.length > 0 || !!this.opts.ignorecommand || this.files.some((f) => f.current().names.length > 0); }
 
   private async matchRemote(subject: IgnoreSubject, ip: IPAddr | null, key: string): Promise<IgnoreReason | null> {
     for (const name of this.names) {
-      if (name === subject.id) return this.found(key, "dns");
-      if (ip && (await this.resolve(name)).some((r) => r.equals(ip))) return this.found(key, "dns");
+      if (await this.nameMatches(name, subject.id, ip)) return this.found(key, "dns");
+    }
+    for (const f of this.files) {
+      for (const name of f.current().names) {
+        if (await this.nameMatches(name, subject.id, ip)) return this.found(key, f.label);
+      }
     }
     if (this.opts.ignorecommand) {
       if (await this.runCommand(this.opts.ignorecommand, key, subject)) return this.found(key, "command");
     }
     return null;
+  }
+
+  /** A host name entry covers the id: the same text (a raw failure id), or one of its addresses. */
+  private async nameMatches(name: string, id: string, ip: IPAddr | null): Promise<boolean> {
+    return name === id || (ip !== null && (await this.resolve(name)).some((r) => r.equals(ip)));
   }
 
   async isIgnored(subject: IgnoreSubject | string): Promise<boolean> {
@@ -177,7 +207,8 @@ export class IgnoreList {
       return out;
     }
     const remote = this.remoteChecks();
-    if (ids.length === 0 || (!this.opts.ignoreself && this.singles.size === 0 && this.nets.length === 0 && !remote)) return out;
+    const files = this.files.length > 0;
+    if (ids.length === 0 || (!this.opts.ignoreself && this.singles.size === 0 && this.nets.length === 0 && !files && !remote)) return out;
     const self = this.opts.ignoreself ? await this.selfIPs() : null;
     // Canonical dotted quads (what the ban database holds) skip parseIP's BigInt work: their text
     // is already the key, and an IPv4 address can only fall into an IPv4 network.
@@ -189,7 +220,7 @@ export class IgnoreList {
     const rest: { id: string; ip: IPAddr | null; key: string }[] = [];
     for (const id of ids) {
       let r: IgnoreReason | null;
-      if (CANONICAL_V4.test(id)) r = self?.has(id) ? "ignoreself rule" : this.singles.has(id) || inV4Nets(id) ? "ip" : null;
+      if (!files && CANONICAL_V4.test(id)) r = self?.has(id) ? "ignoreself rule" : this.singles.has(id) || inV4Nets(id) ? "ip" : null;
       else {
         const ip = parseIP(id);
         r = this.matchLocal(ip, ip ? ip.toString() : id, ip ? self : null);

@@ -57,10 +57,11 @@ function parse(argv: string[]) {
 }
 
 /** Checks the whole configuration (fail2ban.conf + every enabled jail, filters and actions). */
-export function testConfig(fs: ConfigFS, system: SystemDeps): { conf: Fail2banConf; settings: JailSettings[]; regexWarnings: string[] } {
+export function testConfig(fs: ConfigFS, system: SystemDeps): { conf: Fail2banConf; settings: JailSettings[]; skipped: string[]; regexWarnings: string[] } {
   const conf = loadFail2banConf(fs);
   tcpApiConfig(conf);
-  const settings = F2bServer.loadSettings(fs);
+  const skipped: string[] = [];
+  const settings = F2bServer.loadSettings(fs, undefined, (why) => skipped.push(why));
   // Compiling each filter checks every regex and the datepattern, as starting the jail would.
   const regexWarnings: string[] = [];
   const checked = new Set<string>();
@@ -83,7 +84,7 @@ export function testConfig(fs: ConfigFS, system: SystemDeps): { conf: Fail2banCo
     }
   }
   new ActionFactory({ system, dryRun: true }).check(settings);
-  return { conf, settings, regexWarnings };
+  return { conf, settings, skipped, regexWarnings };
 }
 
 /**
@@ -130,20 +131,21 @@ export async function runServer(argv: string[]): Promise<number> {
   let fs: ConfigFS;
   let conf: Fail2banConf;
   let settings: JailSettings[];
+  let skipped: string[];
   const system = createSystemDeps({ logger: getLog });
   try {
     fs = configRoot(opts.conf);
     if (opts.test) {
-      const { settings: checked, regexWarnings } = testConfig(fs, system);
+      const { settings: checked, skipped, regexWarnings } = testConfig(fs, system);
       // Like fail2ban, options nothing reads do not fail the test; unlike it, they are shown.
-      for (const w of checked.flatMap((s) => s.warnings)) process.stderr.write(`WARNING: ${w}\n`);
+      for (const w of [...checked.flatMap((s) => s.warnings), ...skipped]) process.stderr.write(`WARNING: ${w}\n`);
       for (const w of regexWarnings) process.stderr.write(`WARNING: ${w}\n`);
       if (!reportSources(checked)) return 2;
       const jails = checked.map((s) => s.name);
       console.log(`OK: configuration test is successful (${fs.label}; jails: ${jails.join(", ") || "none"})`);
       return 0;
     }
-    ({ conf, settings } = testConfig(fs, system)); // refuse to start on a broken config, before daemonizing
+    ({ conf, settings, skipped } = testConfig(fs, system)); // refuse to start on a broken config, before daemonizing
   } catch (e) {
     process.stderr.write(`ERROR: ${(e as Error).message}\n`);
     return 2;
@@ -154,13 +156,14 @@ export async function runServer(argv: string[]): Promise<number> {
   conf.logtarget = opts.logtarget ?? conf.logtarget;
   conf.loglevel = opts.loglevel ?? conf.loglevel;
   if (!opts.foreground) return daemonize(argv, conf.socket);
-  return runForeground(fs, conf, settings, system);
+  return runForeground(fs, conf, settings, skipped, system);
 }
 
-async function runForeground(fs: ConfigFS, conf: Fail2banConf, settings: JailSettings[], system: SystemDeps): Promise<number> {
+async function runForeground(fs: ConfigFS, conf: Fail2banConf, settings: JailSettings[], skipped: string[], system: SystemDeps): Promise<number> {
   const logHandle = setupLogging({ target: conf.logtarget, level: conf.loglevel });
   const log = getLog("server");
   log.info(`Starting f2b v${VERSION} (fail2ban-compatible) with config ${fs.label}`);
+  for (const why of skipped) log.warning(why);
   for (const p of [conf.dbfile, conf.pidfile]) mkdirSync(dirname(p), { recursive: true });
   let server: F2bServer;
   let api: ApiServer | null = null;

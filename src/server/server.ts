@@ -18,6 +18,7 @@ import { JailRuntime } from "./jail-runtime.ts";
 import { getLog } from "./log.ts";
 import { jailSettings, type JailSettings } from "./settings.ts";
 import { makeSource } from "./sources.ts";
+import { skippedForMissingLogs } from "./source-check.ts";
 
 export interface ServerDeps {
   fs: ConfigFS;
@@ -64,10 +65,15 @@ export class F2bServer {
   }
 
   /** Reads and checks every enabled jail; throws the first ConfigError (file and line). */
-  static loadSettings(fs: ConfigFS, only?: string[]): JailSettings[] {
+  static loadSettings(fs: ConfigFS, only?: string[], onSkip: (why: string) => void = (why) => log.warning(why)): JailSettings[] {
     return loadJails(fs, only ? { only } : {})
       .filter((j) => j.enabled)
-      .map((j) => jailSettings(j));
+      .map((j) => jailSettings(j))
+      .filter((s) => {
+        const why = skippedForMissingLogs(s);
+        if (why) onSkip(why);
+        return !why;
+      });
   }
 
   /** Starts every enabled jail; `settings` when the caller has already loaded and checked them. */

@@ -5,12 +5,14 @@ import { parseIntOption } from "../config/definition-init.ts";
 import { ConfigError } from "../config/errors.ts";
 import { formatWarning } from "../config/jail-options.ts";
 import { parseLineBudget } from "../config/line-budget.ts";
-import { extractOptions } from "../config/options.ts";
+import { extractOptions, splitWords } from "../config/options.ts";
 import type { JailAction, JailConfig, LogPath } from "../config/jail-reader.ts";
 import type { IncrementOptions } from "../ban/increment.ts";
 import { zoneOffsetMinutes } from "../filter/date/strptime.ts";
 import type { FilterOptions } from "../filter/filter.ts";
 import type { IgnoreCacheOptions, IgnoreOptions } from "../jail/ignore.ts";
+import { unreadableIgnoreFiles } from "../jail/ignore-file.ts";
+import { planBanaction, unappliedNativeOptions } from "../action/banaction.ts";
 import { parseTime } from "../jail/time.ts";
 import { parseJournalMatch } from "../source/journal-match.ts";
 
@@ -26,6 +28,8 @@ export interface JailSettings {
   logpaths: LogPath[];
   logencoding: string;
   journalmatch: string[][];
+  /** fail2ban 1.1: a file jail none of whose log files exists (skip_if_nologs, systemd_if_nologs). */
+  noLogs: { skip: boolean; systemd: boolean; ownJournalmatch: boolean };
   filter: FilterDefinition;
   maxretry: number;
   maxmatches: number;
@@ -159,6 +163,8 @@ class OptionReader {
   }
 }
 
+const JOURNAL_BACKEND_OPTIONS = ["journalpath", "journalfiles", "files", "journalflags", "namespace", "rotated"];
+
 /** fail2ban's backends: the inotify/gamin ones are all served by f2b's file tailer. */
 const BACKENDS = new Set(["auto", "pyinotify", "inotify", "gamin", "polling", "systemd"]);
 
@@ -174,9 +180,25 @@ export function jailSettings(jail: JailConfig): JailSettings {
   if (flags !== undefined && !/^\s*\d+\s*$/u.test(flags)) {
     throw new ConfigError(`jail [${jail.name}] option 'backend': journalflags must be a number`, at, jail.backend);
   }
+  // journal options (fail2ban 1.1.1's FilterSystemd; `files` is f2b's short form of journalfiles).
+  // `rotated` needs nothing: journalctl reads rotated journal files too, as rotated = on does.
+  const known = backendName === "systemd" || backendName === "auto" ? JOURNAL_BACKEND_OPTIONS : [];
+  const backendWarnings = Object.keys(backendOptions)
+    .filter((k) => !known.includes(k))
+    .map((k) => formatWarning({ message: `jail [${jail.name}] option 'backend': ${backendName} has no option '${k}'; it is ignored`, ...at }));
   const where = `${jail.file}:${jail.line}`;
   if (!jail.filterDef) throw new ConfigError(`jail [${jail.name}] has no filter`, { file: jail.file, line: jail.line });
   const maxretry = r.int("maxretry", 5);
+  const ignoreip = splitWords(r.str("ignoreip"));
+  // An allow-list that cannot be read protects nobody: say so at the ignoreip line (fail2ban is silent).
+  const actionWarnings = jail.actions.flatMap((a) => {
+    const plan = a.python ? null : planBanaction(a.options["type"] ? `${a.name}[type=${a.options["type"]}]` : a.name);
+    const options = { ...a.options, ...(a.definition?.options ?? {}) };
+    return plan ? unappliedNativeOptions(plan, options, a.options).map((m) => formatWarning({ message: `jail [${jail.name}] action '${a.name}': ${m}`, ...r.at("action") })) : [];
+  });
+  const ignoreFileWarnings = unreadableIgnoreFiles(ignoreip).map(({ fileName, why }) =>
+    formatWarning({ message: `jail [${jail.name}] option 'ignoreip': file ${fileName} cannot be read, nothing in it is ignored until it can: ${why}`, ...r.at("ignoreip") }),
+  );
   const logtimezone = r.timezone();
   const linebudget = r.lineBudget();
   return {
@@ -188,6 +210,8 @@ export function jailSettings(jail: JailConfig): JailSettings {
     logpaths: jail.logpaths,
     logencoding: r.str("logencoding", "auto"),
     journalmatch: r.journalmatch(jail.filterDef.journalmatch ?? jail.options["journalmatch"]),
+    // the jail's own journalmatch (or [DEFAULT]'s), not its filter's: 1.1.1's JailReader looks only there
+    noLogs: { skip: r.bool("skip_if_nologs", false), systemd: r.bool("systemd_if_nologs", true), ownJournalmatch: jail.options["journalmatch"] !== undefined },
     filter: jail.filterDef,
     maxretry,
     maxmatches: r.int("maxmatches", maxretry),
@@ -202,7 +226,7 @@ export function jailSettings(jail: JailConfig): JailSettings {
       rndtime: r.str("bantime.rndtime") || undefined,
       overalljails: r.bool("bantime.overalljails", false),
     },
-    ignoreip: r.str("ignoreip").split(/[\s,]+/u).filter((s) => s !== ""),
+    ignoreip,
     ignoreself: r.bool("ignoreself", true),
     ignorecommand: r.str("ignorecommand") || undefined,
     ignorecache: r.ignorecache(),
@@ -211,6 +235,6 @@ export function jailSettings(jail: JailConfig): JailSettings {
     ...(linebudget !== undefined ? { linebudget } : {}),
     actions: jail.actions,
     options: jail.options,
-    warnings: jail.warnings.map(formatWarning),
+    warnings: [...jail.warnings.map(formatWarning), ...backendWarnings, ...ignoreFileWarnings, ...actionWarnings],
   };
 }

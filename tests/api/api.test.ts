@@ -71,6 +71,9 @@ describe("unix socket", () => {
       field: "ip",
     });
     expect((await call("POST", "/api/v1/jails/sshd/ignoreip", { ip: "a b" })).status).toBe(400);
+    // fail2ban 1.1's allow-list file
+    expect((await call("POST", "/api/v1/jails/sshd/ignoreip", { ip: "file:/etc/f2b/allow.txt" })).json.ignoreip).toContain("file:/etc/f2b/allow.txt");
+    expect((await call("DELETE", "/api/v1/jails/sshd/ignoreip", { ip: "file:/etc/f2b/allow.txt" })).status).toBe(200);
     expect((await call("POST", "/api/v1/reload", { jail: "sshd" })).json).toEqual({ status: "OK" });
     expect((await call("POST", "/api/v1/reload")).json).toEqual({ status: "OK" });
     expect(ctl.reloaded).toEqual(["sshd", undefined]);

@@ -49,6 +49,18 @@ describe("read commands", () => {
     expect((await f2b("-s", sock, "ping")).out).toBe("Server replied: pong\n");
     expect(JSON.parse((await f2b("-s", sock, "status", "sshd", "--json")).out).actions.bannedIPs).toEqual(["1.2.3.4", "5.6.7.8"]);
     expect(JSON.parse((await f2b("-s", sock, "status", "--json")).out)).toEqual({ count: 2, jails: ["recidive", "sshd"] });
+    // fail2ban 1.1's status --all: every jail's tree under the list (text checked against its Beautifier in format.test.ts)
+    const all = (await f2b("-s", sock, "status", "--all")).out;
+    expect(all).toStartWith("Status\n|- Number of jail:\t2\n|- Jail list:\trecidive, sshd\n`- Status for the jails:\n   |- Jail: recidive\n   |  |- Filter\n");
+    expect(all).toContain("   `- Jail: sshd\n      |- Filter\n      |  |- Currently failed:\t2\n");
+    expect(JSON.parse((await f2b("-s", sock, "status", "--all", "--json")).out).status.map((j: { name: string }) => j.name)).toEqual(["recidive", "sshd"]);
+    expect((await f2b("-s", sock, "status", "sshd", "--all")).code).toBe(255);
+    // fail2ban 1.1's stats: the table's text is checked against its Beautifier in format.test.ts
+    const rows = JSON.parse((await f2b("-s", sock, "stats", "--json")).out) as { jail: string; backend: string; failed: number[]; banned: number[] }[];
+    expect(rows.map((r) => [r.jail, r.backend, r.failed, r.banned])).toEqual([["recidive", "systemd", [0, 0], [0, 0]], ["sshd", "pyinotify", [2, 7], [2, 2]]]);
+    const table = (await f2b("-s", sock, "stats")).out.split("\n");
+    expect(table[0]).toMatch(/^ {10}\u2551 {11}\u2551 Filter +\u2551 Actions/u);
+    expect(table.find((l) => l.startsWith(" sshd "))).toMatch(/^ sshd +\u2551 pyinotify \u2551 +2 \u2502 +7 \u2551 +2 \u2502 +2$/u);
     expect(JSON.parse((await f2b("-s", sock, "get", "sshd", "ignoreip", "--json")).out)).toEqual(["127.0.0.1/8", "::1"]);
     expect((await f2b("version")).out).toMatch(/^\d+\.\d+\.\d+\n$/);
   });

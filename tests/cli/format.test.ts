@@ -2,8 +2,9 @@
 // system Python), for the same answers.
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { formatGet, formatJailStatus, formatRemaining, formatStatus, pyRepr } from "../../src/cli/format.ts";
+import { formatGet, formatJailStatus, formatRemaining, formatStats, formatStatus, pyRepr, type StatsRow } from "../../src/cli/format.ts";
 import type { JailStatus } from "../../src/api/controller.ts";
+import { oracles } from "../helpers/fail2ban-server.ts";
 
 const PY = "/usr/bin/python3";
 const haveFail2ban = existsSync(PY) && Bun.spawnSync([PY, "-c", "import fail2ban"]).exitCode === 0;
@@ -92,6 +93,63 @@ describe.skipIf(!haveFail2ban)("same text as fail2ban-client's Beautifier", () =
     expect(values.map(pyRepr)).toEqual(JSON.parse(res.stdout.toString()));
   });
 });
+
+// fail2ban 1.1's `status --all`: the jail list, then every jail's tree
+for (const o of oracles("format status --all", ["1.1.1"])) {
+  test(`status --all: same text as fail2ban ${o.version}'s Beautifier`, () => {
+    const script = `
+import json, sys
+from fail2ban.client.beautifier import Beautifier
+def jail(v): return [(k, [tuple(x) for x in rows]) for k, rows in v]
+out = []
+for names, jails in json.load(sys.stdin):
+    resp = [("Number of jail", len(names)), ("Jail list", ", ".join(names))]
+    if jails: resp.append({n: jail(j) for n, j in zip(names, jails)})
+    out.append(Beautifier(["status", "--all"] if jails else ["status"]).beautify(resp))
+print(json.dumps(out))`;
+    const py = (j: JailStatus): unknown => [
+      ["Filter", [["Currently failed", j.filter.currentlyFailed], ["Total failed", j.filter.totalFailed], ["File list", j.filter.fileList ?? []]]],
+      ["Actions", [["Currently banned", j.actions.currentlyBanned], ["Total banned", j.actions.totalBanned], ["Banned IP list", j.actions.bannedIPs]]],
+    ];
+    const a = { ...jail({ fileList: ["/var/log/auth.log"] }, ["192.0.2.1", "2001:db8::1"]), name: "sshd" };
+    const b = { ...jail({ fileList: [] }, []), name: "recidive" };
+    const c = { ...jail({ fileList: ["/a", "/b"] }, ["192.0.2.9"]), name: "nginx" };
+    const sets: JailStatus[][] = [[a], [b, a], [c, b, a], []];
+    const res = Bun.spawnSync([PY, "-c", script], { stdin: new TextEncoder().encode(JSON.stringify(sets.map((js) => [js.map((j) => j.name), js.map(py)]))), env: { ...process.env, ...o.env } });
+    if (res.exitCode !== 0) throw new Error(res.stderr.toString());
+    const ours = sets.map((js) => formatStatus(js.map((j) => j.name), js));
+    expect(ours).toEqual(JSON.parse(res.stdout.toString()) as string[]);
+  });
+}
+
+// fail2ban 1.1's `stats` table, UTF-8 and ASCII, generated widths
+for (const o of oracles("format stats", ["1.1.1"])) {
+  test(`stats: same table as fail2ban ${o.version}'s Beautifier`, () => {
+    const script = `
+import json, sys
+from fail2ban.client.beautifier import Beautifier
+out = []
+for rows in json.load(sys.stdin):
+    out.append(Beautifier(["stats"]).beautify({r["jail"]: [r["backend"], tuple(r["failed"]), tuple(r["banned"])] for r in rows}))
+print(json.dumps(out))`;
+    let seed = 7;
+    const rnd = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const sets: StatsRow[][] = [[], [{ jail: "sshd", backend: "systemd", failed: [0, 0], banned: [0, 0] }]];
+    for (let k = 0; k < 6; k++) {
+      sets.push(Array.from({ length: 1 + rnd(4) }, (_, i) => ({
+        jail: `${["sshd", "nginx-http-auth", "recidive", "a"][rnd(4)]}${i}`,
+        backend: ["pyinotify", "polling", "systemd"][rnd(3)]!,
+        failed: [rnd(10 ** rnd(6)), rnd(10 ** rnd(8))] as [number, number],
+        banned: [rnd(10 ** rnd(5)), rnd(10 ** rnd(9))] as [number, number],
+      })));
+    }
+    for (const [enc, utf8] of [["utf-8", true], ["ascii", false]] as const) {
+      const res = Bun.spawnSync([PY, "-c", script], { stdin: new TextEncoder().encode(JSON.stringify(sets)), env: { ...process.env, ...o.env, PYTHONIOENCODING: enc } });
+      if (res.exitCode !== 0) throw new Error(res.stderr.toString());
+      expect(sets.map((r) => formatStats(r, utf8))).toEqual(JSON.parse(res.stdout.toString()) as string[]);
+    }
+  });
+}
 
 test("formatRemaining", () => {
   expect(formatRemaining(null)).toBe("permanent");

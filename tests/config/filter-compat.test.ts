@@ -1,15 +1,10 @@
-// Differential test: every stock filter in /etc/fail2ban/filter.d, with every option set its
-// sample log uses, loaded by fail2ban's own FilterReader (/usr/bin/python3) and by loadFilter.
+// Differential test: every stock filter of each fail2ban oracle (1.0.2, 1.1.1), with every option
+// set its sample log uses, loaded by that version's own FilterReader and by loadFilter.
 import { describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { diskFS } from "../../src/config/fs.ts";
 import { loadFilter, readFilter, splitJournalMatch } from "../../src/config/filter-reader.ts";
-
-const CONF = "/etc/fail2ban";
-const LOGS = "/usr/lib/python3/dist-packages/fail2ban/tests/files/logs";
-const available = existsSync("/usr/bin/python3") && existsSync(join(CONF, "filter.d")) && existsSync(LOGS);
-if (!available) console.warn("filter-compat: skipped, needs /usr/bin/python3 with fail2ban and /etc/fail2ban");
+import { oracles, PYTHON, type Oracle } from "../helpers/fail2ban-server.ts";
 
 interface OracleRecord {
   filter: string;
@@ -19,16 +14,16 @@ interface OracleRecord {
   error?: string;
 }
 
-function oracle(): OracleRecord[] {
-  const proc = Bun.spawnSync(["/usr/bin/python3", join(import.meta.dir, "oracle", "filters.py"), CONF, LOGS]);
+function oracle(o: Oracle): OracleRecord[] {
+  const proc = Bun.spawnSync([PYTHON, join(import.meta.dir, "oracle", "filters.py"), o.etc, o.logs], { env: { ...process.env, ...o.env } });
   if (proc.exitCode !== 0) throw new Error(`oracle failed: ${proc.stderr.toString()}`);
   return JSON.parse(proc.stdout.toString()) as OracleRecord[];
 }
 
-describe.skipIf(!available)("loadFilter vs fail2ban FilterReader", () => {
+for (const o of oracles("filter-compat")) describe(`loadFilter vs fail2ban ${o.version} FilterReader`, () => {
   test("same prefregex/failregex/ignoreregex/maxlines/datepattern/journalmatch (and known/ keys) for every filter and option set", () => {
-    const records = oracle();
-    const fs = diskFS(CONF);
+    const records = oracle(o);
+    const fs = diskFS(o.etc);
     const mismatches: string[] = [];
     let same = 0;
     for (const rec of records) {
@@ -57,7 +52,7 @@ describe.skipIf(!available)("loadFilter vs fail2ban FilterReader", () => {
         if (JSON.stringify(keys) !== JSON.stringify(rec.combinedAll)) mismatches.push(`${label}: known/ keys differ: ${keys} vs ${rec.combinedAll}`);
       }
     }
-    console.log(`filter-compat: ${same}/${records.length} filter+option combinations identical to fail2ban`);
+    console.log(`filter-compat ${o.version}: ${same}/${records.length} filter+option combinations identical to fail2ban`);
     expect(mismatches).toEqual([]);
     expect(records.length).toBeGreaterThan(100);
   }, 60_000);

@@ -1,63 +1,128 @@
 // The real fail2ban-server as a test oracle, and the one way tests start a server process.
-// `oracle(version)` says where a fail2ban version lives; `fail2banConf` lays out a config dir with
+// `oracle(version)` says where a fail2ban version lives (Debian 12's installed 1.0.2, upstream's 1.1.1
+// unpacked by .ci/fetch-oracle), `oracles(what)` gives the ones a test can run against (a missing one
+// is skipped with the reason, or fails when $F2B_REQUIRE_ORACLES names it); `fail2banConf` lays out a config dir with
 // the server's own socket, pid file, database and log target; `Fail2banServer` runs the server in
 // the foreground and talks to it through fail2ban's own Python classes in one long-lived process
 // (CSocket + Beautifier: exactly what fail2ban-client prints, without ~0.1 s of start-up per poll)
 // or through the real fail2ban-client (when its exact output is under test).
 // Every server runs in its own process group; stop/kill end the group, and process exit (or a
 // SIGKILL of the test runner, via the parent-death signal) ends any still running.
+import { test } from "bun:test";
 import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { until } from "./wait.ts";
 
+/** Debian 12's interpreter: both versions run on it (a python3 earlier in PATH, e.g. pyenv's, lacks fail2ban). */
+export const PYTHON = "/usr/bin/python3";
+
 /** Where one fail2ban version lives. */
 export interface Oracle {
-  version: string;
-  /** The interpreter fail2ban runs on (a python3 earlier in PATH, e.g. pyenv's, lacks fail2ban). */
+  version: OracleVersion;
+  /** The interpreter fail2ban runs on. */
   python: string;
   /** Extra PYTHONPATH for a version unpacked privately; undefined: `python` finds it itself. */
   pythonPath?: string;
+  /** Environment for `python` (and fail2ban's programs) so `import fail2ban` loads this version. */
+  env: Record<string, string>;
   /** The directory holding the `fail2ban` package. */
   lib: string;
   server: string;
   client: string;
-  /** Its stock configuration (jail.conf, filter.d, action.d). */
+  regex: string;
+  /** Its stock configuration (jail.conf, filter.d, action.d, paths-*.conf). */
   etc: string;
+  /** fail2ban/tests/files/logs: the sample logs of the stock filters. */
+  logs: string;
+  /** fail2ban/tests/config: the test-only configuration (zzz-* filters). */
+  testConfig: string;
+}
+
+/** 1.1.1 is upstream's release from Debian unstable's .deb, unpacked (never installed) by
+ *  .ci/fetch-oracle under $F2B_ORACLE_DIR (default /opt/f2b-oracle). */
+const ORACLE_DIR = process.env["F2B_ORACLE_DIR"] || "/opt/f2b-oracle";
+
+function installedAt(version: string, root: string, etc: string): Oracle {
+  const lib = join(root, "usr/lib/python3/dist-packages");
+  const pythonPath = root === "/" ? undefined : lib;
+  return {
+    version: version as OracleVersion,
+    python: PYTHON,
+    ...(pythonPath ? { pythonPath } : {}),
+    env: pythonPath ? { PYTHONPATH: pythonPath } : {},
+    lib,
+    server: join(root, "usr/bin/fail2ban-server"),
+    client: join(root, "usr/bin/fail2ban-client"),
+    regex: join(root, "usr/bin/fail2ban-regex"),
+    etc,
+    logs: join(lib, "fail2ban/tests/files/logs"),
+    testConfig: join(lib, "fail2ban/tests/config"),
+  };
 }
 
 const ORACLES = {
-  "1.0.2": {
-    version: "1.0.2",
-    python: "/usr/bin/python3",
-    lib: "/usr/lib/python3/dist-packages",
-    server: "/usr/bin/fail2ban-server",
-    client: "/usr/bin/fail2ban-client",
-    etc: "/etc/fail2ban",
-  },
-} satisfies Record<string, Oracle>;
+  "1.0.2": installedAt("1.0.2", "/", "/etc/fail2ban"),
+  "1.1.1": installedAt("1.1.1", join(ORACLE_DIR, "fail2ban-1.1.1"), join(ORACLE_DIR, "fail2ban-1.1.1/etc/fail2ban")),
+};
 
-export type OracleVersion = keyof typeof ORACLES;
+export type OracleVersion = "1.0.2" | "1.1.1";
+export const ORACLE_VERSIONS = Object.keys(ORACLES) as OracleVersion[];
 
-/** Where `version` lives (Debian 12's package for 1.0.2); another version plugs in with a pythonPath. */
+/** Where `version` lives (Debian 12's package for 1.0.2, the unpacked .deb for 1.1.1). */
 export function oracle(version: OracleVersion = "1.0.2"): Oracle {
   return ORACLES[version];
 }
 
-const oracleEnv = (o: Oracle): Record<string, string> => (o.pythonPath ? { PYTHONPATH: o.pythonPath } : {});
+const missing = new Map<OracleVersion, string | null>();
 
-/** Why the oracle cannot run here, or null. */
+/** Why the oracle cannot run here, or null (checked once per version: it runs Python). */
 export function fail2banMissing(o: Oracle = oracle()): string | null {
-  for (const p of [o.python, o.server, o.client, join(o.lib, "fail2ban"), join(o.etc, "jail.conf")]) {
-    if (!existsSync(p)) return `${p} is missing (fail2ban ${o.version} is the oracle; Debian's package fail2ban)`;
+  const hit = missing.get(o.version);
+  if (hit !== undefined) return hit;
+  let why: string | null = null;
+  const hint = o.version === "1.0.2" ? "Debian's package fail2ban" : `run .ci/fetch-oracle to unpack it into ${ORACLE_DIR}`;
+  for (const p of [o.python, o.server, o.client, o.regex, join(o.lib, "fail2ban"), join(o.etc, "jail.conf")]) {
+    if (!existsSync(p)) {
+      why = `${p} is missing (fail2ban ${o.version} is an oracle; ${hint})`;
+      break;
+    }
   }
-  return null;
+  if (why === null) {
+    const run = Bun.spawnSync([o.python, o.regex, "--version"], { env: { ...process.env, ...o.env } });
+    const reported = run.stdout.toString().trim().split("\n")[0] ?? "";
+    if (!reported.endsWith(` ${o.version}`)) why = `fail2ban ${o.version} (${o.regex}) does not run: ${reported || run.stderr.toString().trim().slice(-300)}`;
+  }
+  missing.set(o.version, why);
+  return why;
+}
+
+/** Whether CI ($F2B_REQUIRE_ORACLES, set by .ci/run) requires that version. */
+function required(version: OracleVersion): boolean {
+  return (process.env["F2B_REQUIRE_ORACLES"] ?? "").split(/[\s,]+/u).includes(version);
+}
+
+/**
+ * The usable oracles among `versions` (default: all), for tests that run against each. For each
+ * missing one, prints `${what}: skipped for fail2ban X: reason`, or, when CI requires it, registers
+ * a failing test with that reason, so CI never passes without it.
+ */
+export function oracles(what: string, versions: readonly OracleVersion[] = ORACLE_VERSIONS): Oracle[] {
+  const out: Oracle[] = [];
+  for (const v of versions) {
+    const o = oracle(v);
+    const why = fail2banMissing(o);
+    if (why === null) out.push(o);
+    else if (required(v)) test(`${what}: oracle fail2ban ${v} is present`, () => { throw new Error(why); });
+    else console.warn(`${what}: skipped for fail2ban ${v}: ${why}`);
+  }
+  return out;
 }
 
 /** Why the oracle cannot read the journal here (python3-systemd missing), or null. */
 export function fail2banJournalMissing(o: Oracle = oracle()): string | null {
-  const r = Bun.spawnSync([o.python, "-c", "import systemd.journal"], { stderr: "pipe", env: { ...process.env, ...oracleEnv(o) } });
+  const r = Bun.spawnSync([o.python, "-c", "import systemd.journal"], { stderr: "pipe", env: { ...process.env, ...o.env } });
   return r.exitCode === 0 ? null : "python3-systemd is not installed (fail2ban's journal backend needs it)";
 }
 
@@ -303,7 +368,7 @@ class Fail2banBridge {
   private dead?: string;
 
   constructor(o: Oracle) {
-    this.proc = spawn(o.python, ["-u", "-c", BRIDGE], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...oracleEnv(o) } });
+    this.proc = spawn(o.python, ["-u", "-c", BRIDGE], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...o.env } });
     let stderr = "";
     this.proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     createInterface({ input: this.proc.stdout! }).on("line", (l) => this.waiting.shift()?.(JSON.parse(l) as ClientResult));
@@ -348,7 +413,7 @@ export class Fail2banServer {
         what: `fail2ban-server ${o.version}`,
         logFile: layout.logtarget,
         client: [o.python, o.client, "-c", layout.conf, "-s", layout.socket],
-        env: { ...oracleEnv(o), ...opts.env },
+        env: { ...o.env, ...opts.env },
         ready: async () => existsSync(layout.socket) && (await bridge.send(layout.socket, ["ping"])).code === 0,
       });
       return new Fail2banServer(proc, layout, bridge);

@@ -3,6 +3,7 @@ import { compileExpr } from "../../src/jail/expr.ts";
 import { parseIP } from "../../src/jail/ipaddr.ts";
 import { parseTime } from "../../src/jail/time.ts";
 import { haveFail2ban, runOracle } from "./oracle.ts";
+import { oracles } from "../helpers/fail2ban-server.ts";
 
 /** Seeded generator so a failure is reproducible. */
 function rng(seed: number): (n: number) => number {
@@ -24,10 +25,15 @@ describe.skipIf(!haveFail2ban)("differential against fail2ban / Python", () => {
       if (r(8) === 0) s += `/${r(129)}`;
       inputs.push(s);
     }
-    const theirs = runOracle(`${import.meta.dir}/fixtures/ip_oracle.py`, inputs) as Array<string | null>;
     const ours = inputs.map((s) => parseIP(s)?.toString() ?? null);
-    const diff = inputs.filter((_, i) => ours[i] !== theirs[i] && !/^\d+\.\d+\.\d+\.\d+\/(3[3-9]|[4-9]\d|1\d\d)$/.test(inputs[i] as string));
-    expect(diff).toEqual([]);
+    for (const o of oracles("jail differential (IPAddr)")) {
+      const theirs = runOracle(`${import.meta.dir}/fixtures/ip_oracle.py`, inputs, [], o.env) as Array<string | null>;
+      // 1.1.1 reads an IPv4-mapped network (::ffff:a.b.c.d/N) as a host name: its IP_W_CIDR_CRE
+      // has no dotted-quad IPv6 form. f2b keeps it a network (README, deliberate differences).
+      const mappedNet = (x: string): boolean => o.version !== "1.0.2" && /^::ffff:[\d.]+\/\d+$/i.test(x);
+      const diff = inputs.filter((_, i) => ours[i] !== theirs[i] && !mappedNet(inputs[i]!) && !/^\d+\.\d+\.\d+\.\d+\/(3[3-9]|[4-9]\d|1\d\d)$/.test(inputs[i] as string));
+      expect({ oracle: o.version, diff }).toEqual({ oracle: o.version, diff: [] });
+    }
   });
 
   test("generated time expressions evaluate like str2seconds", () => {
@@ -39,11 +45,13 @@ describe.skipIf(!haveFail2ban)("differential against fail2ban / Python", () => {
       const parts = Array.from({ length: n }, () => `${r(100)}${units[r(units.length)]}`);
       inputs.push(parts.join(r(2) ? " " : r(2) ? "+" : "-"));
     }
-    const theirs = runOracle(`${import.meta.dir}/fixtures/time_oracle.py`, inputs) as Array<number | null>;
     const ours = inputs.map((s) => { try { return parseTime(s); } catch { return null; } });
-    for (let i = 0; i < inputs.length; i++) {
-      if (theirs[i] === null) expect({ input: inputs[i], ours: ours[i] }).toEqual({ input: inputs[i], ours: null });
-      else expect(ours[i]).toBeCloseTo(theirs[i] as number, 6);
+    for (const o of oracles("jail differential (str2seconds)")) {
+      const theirs = runOracle(`${import.meta.dir}/fixtures/time_oracle.py`, inputs, [], o.env) as Array<number | null>;
+      for (let i = 0; i < inputs.length; i++) {
+        if (theirs[i] === null) expect({ oracle: o.version, input: inputs[i], ours: ours[i] }).toEqual({ oracle: o.version, input: inputs[i], ours: null });
+        else expect(ours[i]).toBeCloseTo(theirs[i] as number, 6);
+      }
     }
   });
 

@@ -9,8 +9,9 @@ export const haveFail2ban: boolean = (() => {
 })();
 if (!haveFail2ban) console.warn("fail2ban python package not importable via /usr/bin/python3: oracle comparisons skipped");
 
-export function runOracle(script: string, input: unknown, args: string[] = []): unknown {
-  const r = Bun.spawnSync([PYTHON, script, ...args], { stdin: Buffer.from(JSON.stringify(input)) });
+/** env: e.g. an oracle's PYTHONPATH (tests/helpers/fail2ban-server.ts) to run another fail2ban version. */
+export function runOracle(script: string, input: unknown, args: string[] = [], env: Record<string, string> = {}): unknown {
+  const r = Bun.spawnSync([PYTHON, script, ...args], { stdin: Buffer.from(JSON.stringify(input)), env: { ...process.env, ...env } });
   if (r.exitCode !== 0) throw new Error(`oracle ${script} failed: ${r.stderr.toString()}`);
   return JSON.parse(r.stdout.toString());
 }

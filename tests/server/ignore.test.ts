@@ -107,3 +107,22 @@ test("usedns = yes: a host name in the log is resolved by the same system resolv
   run.server.jails.get("testd")!.runtime.ignore.add("localhost");
   expect(await run.server.jails.get("testd")!.runtime.ignore.check({ id: "127.0.0.1" })).toBe("dns");
 });
+
+test("ignoreip = file:/path (fail2ban 1.1): the addresses in the file are never banned; an address added later is honoured", async () => {
+  const root = newRoot("");
+  const allow = join(root.dir, "allow.txt");
+  writeFileSync(allow, "# office\n192.0.2.50 10.20.0.0/16\n");
+  root.writeJailLocal(`[testd]\nignoreself = false\nignoreip = file:${allow}\n`);
+  const run = await pool.start(root.conf);
+  await failThenControl(root, run, ["192.0.2.50", "10.20.3.4"], "198.51.100.10");
+  expect(ignoredBy("192.0.2.50", `file:/${allow}`)).toBe(true);
+  // edited while running: read again on the next check (the file's mtime/size changed)
+  writeFileSync(allow, "# office\n192.0.2.50 10.20.0.0/16\n198.51.100.11 ; new admin\n");
+  await Bun.sleep(1100);
+  root.fail("198.51.100.11", 5);
+  root.fail("198.51.100.12", 3);
+  await until(() => run.ctl.jailStatus("testd").actions.bannedIPs.includes("198.51.100.12"), "control 198.51.100.12 banned");
+  await run.server.jails.get("testd")!.runtime.idle();
+  expect(run.ctl.jailStatus("testd").actions.bannedIPs.sort()).toEqual(["198.51.100.10", "198.51.100.12"]);
+  expect(run.ctl.get("testd", "ignoreip")).toEqual([`file:/${allow}`]);
+});

@@ -1,6 +1,7 @@
 // What a jail reads, in the running server: a jail with nothing to read is reported (log and
 // status) and waits for its file while the other jails run; backend = auto reads the journal
-// only when it holds entries for the jail's journalmatch; status says when journalctl fails.
+// when the jail has its own journalmatch (fail2ban 1.1.1), or when the journal holds entries for
+// its filter's journalmatch; status says when journalctl fails.
 import { afterEach, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -92,12 +93,14 @@ describe.skipIf(!HAVE_JOURNAL_TOOLS)("backend = auto and the journal", () => {
     expect(st.filter.problems).toEqual([]);
   });
 
-  test("no log file, the journal has no entry for the match (or cannot be read): the same error as without a journal", async () => {
+  test("no log file, the filter's journalmatch, the journal has no entry for it (or cannot be read): the same error as without a journal", async () => {
     const root = newRoot(() => "");
     const journal = writeJournal(root.dir, [entry(Date.now() / 1000 - 30, "login failed for root from 192.0.2.9", { SYSLOG_IDENTIFIER: "other" })]);
     const dir = root.dir;
-    root.writeJailLocal(journalJail(dir, journal) +
-      `\n[brokenjournal]\nenabled = true\nfilter = testd\nbackend = auto[journalfiles=${join(dir, "nothing.journal")}]\nlogpath = ${join(dir, "none2.log")}\njournalmatch = SYSLOG_IDENTIFIER=testd\n`);
+    // in the filter, not the jail: a jail's own journalmatch switches to the journal regardless (fail2ban 1.1)
+    writeFileSync(join(root.conf, "filter.d", "testdj.conf"), "[INCLUDES]\nbefore = testd.conf\n[Definition]\njournalmatch = SYSLOG_IDENTIFIER=testd\n");
+    root.writeJailLocal(journalJail(dir, journal).replace("filter = testd\n", "filter = testdj\n").replace("journalmatch = SYSLOG_IDENTIFIER=testd\n", "") +
+      `\n[brokenjournal]\nenabled = true\nfilter = testdj\nbackend = auto[journalfiles=${join(dir, "nothing.journal")}]\nlogpath = ${join(dir, "none2.log")}\n`);
     const from = sink.lines.length;
     const { ctl } = await pool.start(root.conf);
     const errors = sink.lines.slice(from).filter((l) => /ERROR/u.test(l));
@@ -108,6 +111,17 @@ describe.skipIf(!HAVE_JOURNAL_TOOLS)("backend = auto and the journal", () => {
       expect(st.filter.journalMatches).toBeUndefined();
       expect(st.filter.problems![0]).toContain("does not exist yet (waiting for it)");
     }
+  });
+
+  test("no log file, the jail's own journalmatch, no entry for it yet: reads the journal anyway (fail2ban 1.1.1), with a warning", async () => {
+    const root = newRoot(() => "");
+    const journal = writeJournal(root.dir, [entry(Date.now() / 1000 - 30, "login failed for root from 192.0.2.9", { SYSLOG_IDENTIFIER: "other" })]);
+    root.writeJailLocal(journalJail(root.dir, journal));
+    const from = sink.lines.length;
+    const { ctl } = await pool.start(root.conf);
+    const errors = sink.lines.slice(from).filter((l) => /ERROR/u.test(l));
+    expect(errors.some((l) => l.includes("jail [fromjournal]") && l.includes("reads the systemd journal (SYSLOG_IDENTIFIER=testd), which has no entry for it yet"))).toBe(true);
+    expect(ctl.jailStatus("fromjournal").filter.journalMatches).toBe("SYSLOG_IDENTIFIER=testd");
   });
 
   test("backend = systemd with journalctl failing: status shows the journal's problem", async () => {

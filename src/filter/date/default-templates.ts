@@ -28,8 +28,8 @@ const DEFAULT_PATTERNS = [
   "%b %d, %ExY %I:%M:%S %p",
   // ASSP: Apr-27-13 02:33:06
   "^%b-%d-%Exy %k:%M:%S",
-  // basic ISO 8601: 20050123T215959, 20050123 215959
-  "%ExY%Exm%Exd(?:T|  ?)%ExH%ExM%ExS(?:[.,]%f)?(?:\\s*%z)?",
+  // basic ISO 8601: 20050123T215959, 20050123 215959, 20050123  85959, 20050123-21:59:59 (fail2ban 1.1)
+  "%ExY%Exm%Exd(?:-|T|  ?)%ExH:?%ExM:?%ExS(?:[.,]%f)?(?:\\s*%z)?",
   // zone name first (monit): PDT Apr 16 21:05:29
   "(?:%Z )?(?:%a )?%b %d %k:%M:%S(?:\\.%f)?(?: %ExY)?",
   // zone offset first: +00:00 Jan 23 21:59:59.011 2005

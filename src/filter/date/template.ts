@@ -22,9 +22,10 @@ export const WORD_END = 1;
 export interface DateContext { now: number; tz: TimeZone; defaultTzMinutes?: number }
 
 // fail2ban's regexes over regex source, in JS syntax (none of them relies on Python specifics).
-const RE_GROUPED = /(?<!\(\?)(?<!\\)\((?!\?)/;
+export const RE_GROUPED = /(?<!\(\?)(?<!\\)\((?!\?)/;
 const RE_GROUP = /^((?:\(\?\w+\))?\^?(?:\(\?\w+\))?)(.*?)(\$?)$/s;
-const RE_GLOBALFLAGS = /((?:^|(?!<\\))\(\?[a-z]+\))/;
+// fail2ban 1.1 fixed 1.0.2's `(?!<\\)` (a no-op) into the intended look-behind: `\(?i)` is no flag
+const RE_GLOBALFLAGS = /((?:^|(?<!\\))\(\?[a-z]+\))/;
 const RE_NO_WRD_BOUND_BEG = /^\(*(?:\(\?\w+\))?(?:\^|\(*\*\*|\((?:\?:)?\^)/;
 const RE_NO_WRD_BOUND_END = /(?<!\\)(?:\$\)?|\\b|\\s|\*\*\)*)$/;
 const RE_DEL_WRD_BOUNDS = /^\(*(?:\(\?\w+\))?\(*\*\*|(?<!\\)\*\*\)*$/g;

@@ -3,7 +3,7 @@
 import { asciiDigits } from "./digits.ts";
 import { CODE_NAMES, CODE_RE, fieldsToEpoch, TIME_RE, type Fields } from "./strptime.ts";
 import {
-  DatePatternError, DateTemplate, RE_EXLINE_BOUND_BEG, RE_EXLINE_NO_BOUNDS, WORD_EDGE, type DateContext, type WordBegin,
+  DatePatternError, DateTemplate, RE_EXLINE_BOUND_BEG, RE_EXLINE_NO_BOUNDS, RE_GROUPED, WORD_EDGE, type DateContext, type WordBegin,
 } from "./template.ts";
 
 const RE_ALPHA_PATTERN = /(?<!%)%[aAbBpc]/;
@@ -76,7 +76,9 @@ export class DateEpoch extends DateTemplate {
     this.name = opts.pattern ?? (this.longFrm ? "LongEpoch" : "Epoch");
     if (opts.pattern) {
       this.group = 2;
-      this.setRegex("(" + opts.pattern.replace(new RegExp(RE_EPOCH_PATTERN.source, "gi"), `(${epochPy})`) + ")");
+      // fail2ban 1.1: a pattern with its own group cuts out that group, else the whole match
+      const regex = opts.pattern.replace(new RegExp(RE_EPOCH_PATTERN.source, "gi"), `(${epochPy})`);
+      this.setRegex(RE_GROUPED.test(opts.pattern) ? regex : `(${regex})`);
     } else if (!opts.lineBeginOnly) {
       // fail2ban's version ends in "(?:(?(selinux)...)|(?(square)...))": both branches of that
       // alternation succeed whenever their group did not match, so it never constrains the match.
