@@ -89,8 +89,10 @@ export class F2bServer {
     const arm = (): void => {
       // Aligned to multiples of sec, so the periodic tasks (and the tailers' checks) of an idle
       // daemon share wake-ups.
+      // (Half a period at least, so a timer that fires a hair early does not run twice.)
       const now = this.deps.system.clock.now();
-      const t = this.deps.system.clock.setTimer(now + sec - (now % sec), () => {
+      const gap = sec - (now % sec);
+      const t = this.deps.system.clock.setTimer(now + (gap < sec / 2 ? gap + sec : gap), () => {
         void Promise.resolve()
           .then(fn)
           .catch((e: unknown) => log.error(`periodic task failed: ${(e as Error).message}`))

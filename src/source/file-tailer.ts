@@ -40,6 +40,12 @@ export interface FileTailerOptions {
 /** With inotify working, the full safety check runs every this many pollMs. */
 const SAFETY_TICKS = 60;
 
+/** Until the next multiple of `ms` at least half a period away (a timer may fire a hair early). */
+function alignedDelay(ms: number): number {
+  const gap = ms - (Date.now() % ms);
+  return gap < ms / 2 ? gap + ms : gap;
+}
+
 export class FileTailer implements LogSource {
   private readonly patterns: PathPattern[];
   private readonly open = new OpenFiles();
@@ -114,7 +120,7 @@ export class FileTailer implements LogSource {
     this.timer = setTimeout(() => {
       this.check(++this.ticks % SAFETY_TICKS === 0);
       this.armCheck();
-    }, every - (Date.now() % every));
+    }, alignedDelay(every));
   }
 
   private check(safetyTick: boolean): void {

@@ -23,7 +23,8 @@ afterEach(async () => {
 test("positions are written when the file was read further, not every save period", async () => {
   root = makeRoot("");
   const fs = diskFS(root.conf);
-  const clock = new FakeClock(Math.floor(Date.now() / 1000));
+  // On a whole minute, so the aligned periodic save is due exactly one period later.
+  const clock = new FakeClock(Math.floor(Date.now() / 60_000) * 60);
   const system = createSystemDeps({ logger: getLog, clock });
   server = new F2bServer({ fs, conf: loadFail2banConf(fs), system, actions: new ActionFactory({ system }) });
   await server.start();
