@@ -7,7 +7,7 @@ import { writeBanDb } from "./bench-daemon-db.ts";
 import { benchIp, createNetns, makeRoot, sshdFailure, type BenchRoot } from "./bench-daemon-env.ts";
 import { SetCounter } from "./bench-daemon-count.ts";
 import {
-  FIREWALL, NftMonitor, startDaemon, tail, treeContextSwitches, treeCpuSeconds, treeRss, waitReady, type Daemon, type DaemonKind,
+  FIREWALL, NftMonitor, startDaemon, switchesBetween, tail, treeContextSwitches, treeCpuSeconds, treeRss, waitReady, type Daemon, type DaemonKind,
 } from "./bench-daemon-proc.ts";
 import { cliArgv, timeCommand, type CommandTiming } from "./bench-daemon-status.ts";
 
@@ -206,15 +206,18 @@ export async function idle(kind: DaemonKind, ctx: Ctx, warmSec: number, sampleSe
     await Bun.sleep(warmSec * 1000);
     const peak = treeRss(d.pid);
     const c0 = treeCpuSeconds(d.pid);
-    const s0 = treeContextSwitches(d.pid);
+    let seen = treeContextSwitches(d.pid);
+    let switches = 0;
     for (let s = 0; s < sampleSec; s++) {
       await Bun.sleep(1000);
+      const sw = treeContextSwitches(d.pid);
+      switches += switchesBetween(seen, sw);
+      seen = sw;
       const now = treeRss(d.pid);
       peak.rssKiB = Math.max(peak.rssKiB, now.rssKiB);
       peak.anonKiB = Math.max(peak.anonKiB, now.anonKiB);
     }
     const cpuSec = treeCpuSeconds(d.pid) - c0;
-    const switches = treeContextSwitches(d.pid) - s0;
     return { ...peak, cpuSec, switches, sampleSec, jails };
   } finally {
     await d.stop();

@@ -200,13 +200,12 @@ export function vmHwmKiB(pid: number): number {
 }
 
 /**
- * Context switches so far, voluntary + involuntary, summed over every thread of the daemon and
- * of its live children (/proc/PID/task/TID/status): each is one time a thread went to sleep or
- * was put off the CPU, so the growth over an idle minute counts its wake-ups. Threads that exit
- * take their counts with them.
+ * Context switches so far, voluntary + involuntary, of every thread of the daemon and of its live
+ * children (/proc/PID/task/TID/status), keyed "pid/tid": each is one time a thread went to sleep
+ * or was put off the CPU, so their growth over an idle minute counts its wake-ups.
  */
-export function treeContextSwitches(pid: number): number {
-  let n = 0;
+export function treeContextSwitches(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
   for (const s of tree(pid)) {
     let tids: string[];
     try {
@@ -217,11 +216,22 @@ export function treeContextSwitches(pid: number): number {
     for (const tid of tids) {
       try {
         const st = readFileSync(`/proc/${s.pid}/task/${tid}/status`, "utf8");
-        n += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(st)?.[1] ?? 0) + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(st)?.[1] ?? 0);
+        out.set(`${s.pid}/${tid}`, Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(st)?.[1] ?? 0) + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(st)?.[1] ?? 0));
       } catch {
         // thread exited meanwhile
       }
     }
   }
+  return out;
+}
+
+/**
+ * Switches between two treeContextSwitches() samples: the growth of the threads alive at the
+ * second one (a new thread counts from 0). A thread that exited in between takes its last counts
+ * with it, so sample often (a plain difference of sums went negative when a thread exited).
+ */
+export function switchesBetween(before: Map<string, number>, after: Map<string, number>): number {
+  let n = 0;
+  for (const [k, v] of after) n += v - (before.get(k) ?? 0);
   return n;
 }

@@ -7,7 +7,9 @@ const repo = join(import.meta.dir, "..");
 const out = join(repo, "dist", "f2b");
 const res = spawnSync(
   process.execPath,
-  ["build", "--compile", "--minify-syntax", "--sourcemap=none", join(repo, "src/cli/main.ts"), join(repo, "src/filter-worker/worker.ts"), "--outfile", out],
+  // --bytecode: the parsed code is mapped from the binary instead of built in anonymous memory at
+  // start (idle daemon with 5 jails: 20.5 → 18.6 MiB anonymous RSS, attack-wave speed unchanged).
+  ["build", "--compile", "--bytecode", "--format=esm", "--minify-syntax", "--sourcemap=none", join(repo, "src/cli/main.ts"), join(repo, "src/filter-worker/worker.ts"), "--outfile", out],
   { stdio: "inherit" },
 );
 if (res.status !== 0) process.exit(res.status ?? 1);

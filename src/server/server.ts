@@ -50,6 +50,8 @@ export class F2bServer {
   readonly store: SqliteBanStore;
   private readonly tz = TimeZone.fromEnv();
   private timers: Timer[] = [];
+  /** Per jail, the source state last written to the database (see saveJailPositions). */
+  private readonly savedPositions = new Map<string, string>();
   /** Lifecycle commands (reload, start/stop of a jail) run one after the other. */
   private busy: Promise<unknown> = Promise.resolve();
 
@@ -91,7 +93,12 @@ export class F2bServer {
 
   private every(sec: number, fn: () => void | Promise<void>): void {
     const arm = (): void => {
-      const t = this.deps.system.clock.setTimer(this.deps.system.clock.now() + sec, () => {
+      // Aligned to multiples of sec, so the periodic tasks (and the tailers' checks) of an idle
+      // daemon share wake-ups.
+      // (Half a period at least, so a timer that fires a hair early does not run twice.)
+      const now = this.deps.system.clock.now();
+      const gap = sec - (now % sec);
+      const t = this.deps.system.clock.setTimer(now + (gap < sec / 2 ? gap + sec : gap), () => {
         void Promise.resolve()
           .then(fn)
           .catch((e: unknown) => log.error(`periodic task failed: ${(e as Error).message}`))
@@ -137,6 +144,7 @@ export class F2bServer {
   private async stopJail(j: RunningJail, opts: { keepFirewall: boolean }): Promise<void> {
     await j.runtime.stop();
     this.saveJailPositions(j);
+    this.savedPositions.delete(j.runtime.name);
     if (!opts.keepFirewall) await j.effector.stop();
     this.jails.delete(j.runtime.name);
   }
@@ -238,10 +246,15 @@ export class F2bServer {
     });
   }
 
+  /** Writes a jail's file positions or journal cursor unless they are what was last written
+   * (an idle daemon then writes nothing every SAVE_POSITIONS_SEC). */
   private saveJailPositions(j: RunningJail): void {
     const st = j.runtime.sourceState();
+    const key = JSON.stringify(st);
+    if (this.savedPositions.get(j.runtime.name) === key) return;
     if (st?.kind === "files") this.db.savePositions(j.runtime.name, st.positions);
     else if (st?.kind === "journal" && st.cursor) this.db.saveJournalCursor(j.runtime.name, st.cursor);
+    this.savedPositions.set(j.runtime.name, key);
   }
 
   private savePositions(): void {
@@ -287,6 +300,8 @@ async function reconcileJail(j: RunningJail): Promise<number> {
     try {
       fixed += await j.effector.inTurn(async () => {
         if (!(await a.check!())) await a.start();
+        // Nothing to put back: skip the listing (an idle daemon's reconcile then costs one check).
+        if (!j.runtime.bans.expectedBans().some((e) => j.runtime.bans.isBanned(e.ip))) return 0;
         const present = new Set(await a.list!());
         // Computed after the listing, in turn with bans/unbans: an address being unbanned is not active.
         const missing = j.runtime.bans

@@ -4,7 +4,7 @@
  * the log files, their rotation and new glob matches. Watch failures are not fatal: the
  * tailer's periodic check covers the gap and calls ensure() again.
  */
-import { statSync, watch, type FSWatcher } from "node:fs";
+import { existsSync, statSync, watch, type FSWatcher } from "node:fs";
 import { join } from "node:path";
 
 export class DirWatchers {
@@ -18,6 +18,8 @@ export class DirWatchers {
    */
   ensure(dir: string): "ok" | "missing" | "failed" {
     if (this.watchers.has(dir)) return "ok";
+    // Looked for every second while missing: existsSync allocates no exception.
+    if (!existsSync(dir)) return "missing";
     let w: FSWatcher;
     let ino: number;
     try {

@@ -23,17 +23,27 @@ export interface FileTailerOptions {
   /** fail2ban logencoding: utf-8, latin-1, ascii, auto (= utf-8), or any WHATWG label. */
   encoding: string;
   positions?: FilePosition[];
-  /** Poll interval (polling mode; default 1000). With inotify the safety check runs every 10×. */
+  /** Poll interval (polling mode; default 1000). With inotify the safety check runs every 60×. */
   pollMs?: number;
   usePolling?: boolean;
   /** Longer lines keep only their first bytes (default 64 KiB). */
   maxLineBytes?: number;
   /** A rotated or deleted file is still read until it has not grown for this long (default 5000). */
   rotateGraceMs?: number;
-  /** Read chunk size (default 1 MiB). */
+  /** Read chunk size (default 64 KiB: measured on a 100k-line wave, peak RSS 190 → 170 MiB
+   * against 1 MiB chunks at the same lines/s; fewer lines and strings alive per chunk). */
   chunkBytes?: number;
   /** Head mode: skip lines older than `since` in files existing at start (fail2ban autoSeek). */
   seek?: SeekTime;
+}
+
+/** With inotify working, the full safety check runs every this many pollMs. */
+const SAFETY_TICKS = 60;
+
+/** Until the next multiple of `ms` at least half a period away (a timer may fire a hair early). */
+function alignedDelay(ms: number): number {
+  const gap = ms - (Date.now() % ms);
+  return gap < ms / 2 ? gap + ms : gap;
 }
 
 export class FileTailer implements LogSource {
@@ -47,7 +57,8 @@ export class FileTailer implements LogSource {
   private rescanPending = false;
   private again = false;
   private loop: Promise<void> | null = null;
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private ticks = 0;
   private stopped = false;
   /** Some inotify watch failed: poll at the full rate. */
   private degraded = false;
@@ -67,7 +78,7 @@ export class FileTailer implements LogSource {
     this.env = {
       encoding,
       maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-      buffer: Buffer.allocUnsafe(Math.max(opts.chunkBytes ?? 1 << 20, 64 * 1024)),
+      buffer: Buffer.allocUnsafe(Math.max(opts.chunkBytes ?? 64 * 1024, 64 * 1024)),
       now: () => clock.now(),
       emit: (lines) => this.emit(lines),
       warn: (path, msg) => deps.log.warning(`${path}: ${msg}`),
@@ -87,26 +98,46 @@ export class FileTailer implements LogSource {
     for (const p of this.patterns) {
       for (const path of expandPattern(p)) this.track(path, this.opts.start);
     }
-    const pollMs = this.opts.pollMs ?? 1000;
     if (!this.opts.usePolling) this.ensureWatches();
     this.requestRun(true);
     await this.loop;
     if (this.stopped) return;
-    // Polling mode checks every tick. With inotify a full check every 10th tick is only the
-    // safety net, unless some watch could not be set up: then every tick is the fallback.
-    let tick = 0;
-    this.timer = setInterval(() => {
-      if (this.opts.usePolling) return this.requestRun(true);
-      if (++tick % 10 !== 0 && !this.degraded && !this.dirMissing) return;
-      this.watchers.revalidate();
+    this.armCheck();
+  }
+
+  /**
+   * Polling mode checks every pollMs. With inotify a full check every SAFETY_TICKS × pollMs is
+   * only the safety net; while some watch could not be set up it runs every pollMs, and while a
+   * log's directory is missing only that directory is looked for every pollMs. The timer is
+   * aligned to multiples of its period so every jail's tailer shares one wake-up, and at the
+   * default the safety net runs once a minute: an idle daemon runs no JavaScript for longer
+   * than Bun's 30 s of heap quiet, so the runtime drops its 1 s GC timer for a 30 s one.
+   */
+  private armCheck(): void {
+    if (this.stopped) return;
+    const pollMs = this.opts.pollMs ?? 1000;
+    const every = this.opts.usePolling || this.degraded || this.dirMissing ? pollMs : pollMs * SAFETY_TICKS;
+    this.timer = setTimeout(() => {
+      this.check(++this.ticks % SAFETY_TICKS === 0);
+      this.armCheck();
+    }, alignedDelay(every));
+  }
+
+  private check(safetyTick: boolean): void {
+    if (this.opts.usePolling) return this.requestRun(true);
+    if (this.dirMissing && !this.degraded && !safetyTick) {
+      // Only a missing directory to wait for: cheap until it appears.
       this.ensureWatches();
-      this.requestRun(true);
-    }, pollMs);
+      if (this.dirMissing) return;
+    }
+    this.watchers.revalidate();
+    this.ensureWatches();
+    this.requestRun(true);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.watchers.closeAll();
     await this.loop;
