@@ -312,8 +312,11 @@ export class Filter {
         if (!this.checkAllRegex && this.ignorePending) return failures;
         fids = [null];
       } else fids = ids.ids;
-      // the merged session state lives on in the cache: report a snapshot of it
-      if (this.checkAllRegex && hasMlfid) fail = { ...fail };
+      // The merged session state lives on in the cache and later lines change it (a closing line
+      // sets nofail, a new session drops matches): report a snapshot, since a failure may be
+      // consumed after later lines ran (the filter worker returns a whole range at once, the
+      // jail queues failures).
+      if (hasMlfid) fail = { ...fail };
       for (const fid of fids) failures.push({ regexIndex: i, fid, time: date ?? Number.NaN, data: fail });
       if (!this.checkAllRegex) break;
     }

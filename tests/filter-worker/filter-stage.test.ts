@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { embeddedFS } from "../../src/config/fs.ts";
 import { loadFilter, type FilterDefinition } from "../../src/config/filter-reader.ts";
-import { Filter } from "../../src/filter/filter.ts";
+import { Filter, type FilterFailure } from "../../src/filter/filter.ts";
 import { probeName } from "../../src/filter/filter-probe.ts";
 import { FilterStage, type AbandonedLine, type FilterStageOptions } from "../../src/filter-worker/filter-stage.ts";
 import type { LogLine } from "../../src/source/types.ts";
@@ -35,14 +35,17 @@ test("the worker finds what the in-process filter finds, for any batching (seede
     const texts = readFileSync(join(dir, "auth.log"), "utf8").split("\n").filter((l) => l !== "");
     const def = loadFilter(embeddedFS(), "sshd", { mode: "aggressive" });
     const f = new Filter(def, { now: () => NOW, tz: undefined, dns: tableResolver({}), log: discardLog }, { findTime: 600 });
-    const expected = texts.map((t) => f.processLine(t).map((x) => `${x.fid}@${x.time}`));
+    // what the jail reads of a failure: id, time, nofail and the matched lines (a multi-line
+    // session's state changes with later lines: each failure must keep what it had when found)
+    const key = (x: FilterFailure): string => `${x.fid}@${x.time}${x.data["nofail"] ? " nofail" : ""} ${JSON.stringify(x.data["matches"] ?? null)}`;
+    const expected = texts.map((t) => f.processLine(t).map(key));
     const s = stage(def);
     let rnd = seed;
     const calls: Promise<string[][]>[] = [];
     for (let i = 0; i < texts.length; ) {
       rnd = (rnd * 1103515245 + 12345) % 2147483648;
       const n = 1 + (rnd % 700);
-      calls.push(s.process(asLines(texts.slice(i, i + n))).then((rs) => rs.map((r) => r.failures.map((x) => `${x.fid}@${x.time}`))));
+      calls.push(s.process(asLines(texts.slice(i, i + n))).then((rs) => rs.map((r) => r.failures.map(key))));
       i += n;
     }
     const got = (await Promise.all(calls)).flat();
