@@ -47,6 +47,8 @@ export interface FilterStageOptions {
   onAbandoned: (a: AbandonedLine) => void;
   /** The worker's code (tests give a broken one). */
   workerUrl?: URL;
+  /** How long the worker may sit idle before it is stopped (WORKER_IDLE_MS; tests give a short one). */
+  idleMs?: number;
 }
 
 const NO_FAILURES: LineResult = Object.freeze({ failures: Object.freeze([]) as readonly FilterFailure[] });
@@ -57,6 +59,13 @@ const MAX_BATCH = 4096;
 const MAX_CRASHES = 3;
 /** Budget of the linear-time retry, in line budgets: it is linear, but in a 64 KiB line. */
 const LINEAR_BUDGETS = 20;
+/**
+ * A worker with nothing to do for this long is stopped (~12 MiB each) and started again, from the
+ * filter state after the last range, by the next batch. A restart costs ~0.15–0.4 s of CPU, so a
+ * jail whose lines come more often than once a minute keeps its worker, and one that sees a line
+ * now and then pays at most one restart a minute (< 1 % of a core).
+ */
+const WORKER_IDLE_MS = 60_000;
 
 interface Part { lines: LogLine[]; resolve: (r: LineResult[]) => void }
 /** `linear`: the one abandoned line at `from`, retried on the linear engine; `slot` of its abandon. */
@@ -89,8 +98,16 @@ export class FilterStage {
   private crashes = 0;
   /** Set when workers keep failing: the jail's lines are matched here, on the main thread. */
   private local: Filter | null = null;
+  /** performance.now() when the last batch finished; the idle timer compares against it. */
+  private idleSince = 0;
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly o: FilterStageOptions) {}
+
+  /** A worker thread is up (false before the first batch, after an idle stop, on the main-thread fallback). */
+  get hasWorker(): boolean {
+    return this.worker !== null;
+  }
 
   /** Failures per line, in the order given; calls are answered in call order. */
   process(lines: LogLine[]): Promise<LineResult[]> {
@@ -106,6 +123,8 @@ export class FilterStage {
   stop(): void {
     this.stopped = true;
     this.stopWatchdog();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     this.worker?.terminate();
     this.worker = null;
     this.spare?.terminate();
@@ -144,6 +163,9 @@ export class FilterStage {
     if (this.pending.length === 0) {
       this.batch = null;
       this.stopWatchdog();
+      this.idleSince = performance.now();
+      // armed once, not per batch: when it fires during a busy spell it re-arms for the rest
+      if (this.worker && !this.idleTimer) this.armIdle(this.idleMs);
       return;
     }
     const parts: Part[] = [];
@@ -211,6 +233,28 @@ export class FilterStage {
       at += p.lines.length;
     }
     this.next();
+  }
+
+  private get idleMs(): number {
+    return this.o.idleMs ?? WORKER_IDLE_MS;
+  }
+
+  private armIdle(ms: number): void {
+    this.idleTimer = setTimeout(() => this.onIdle(), ms);
+    this.idleTimer.unref?.();
+  }
+
+  /** Stops a worker that has been idle for idleMs; the next batch starts one from `state`. */
+  private onIdle(): void {
+    this.idleTimer = null;
+    // busy now: the end of this batch arms the timer again
+    if (this.stopped || this.batch || !this.worker) return;
+    const left = this.idleSince + this.idleMs - performance.now();
+    if (left > 0) return this.armIdle(left);
+    this.worker.terminate();
+    this.worker = null;
+    this.spare?.terminate();
+    this.spare = null;
   }
 
   private startWatchdog(): void {

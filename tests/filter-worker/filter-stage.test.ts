@@ -142,3 +142,37 @@ test("a worker that cannot run: after three failures the jail matches on the mai
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("an idle worker is stopped and the next batch restarts it from the filter state: a two-line failure split across the stop (seeded)", async () => {
+  const seed = Number(process.env.SEED ?? Date.now() % 100000);
+  let rnd = seed;
+  const pick = (n: number): number => (rnd = (rnd * 1103515245 + 12345) % 2147483648) % n;
+  const noise = (): string => {
+    const k = pick(3);
+    return k === 0 ? `x a from 192.0.2.${1 + pick(200)}` : k === 1 ? `user u${pick(9)} session ${pick(9)}` : `nothing ${pick(1000)}`;
+  };
+  const s = stage(twoLine, { idleMs: 30 });
+  const f = new Filter(twoLine, { now: () => NOW, dns: tableResolver({}), log: discardLog }, { findTime: 600 });
+  const waitStopped = async (): Promise<void> => {
+    for (let i = 0; i < 500 && s.hasWorker; i++) await Bun.sleep(10);
+  };
+  const show = (fs: readonly FilterFailure[]): string[] => fs.map((x) => `${x.fid}@${x.time}:${JSON.stringify(x.data)}`);
+  let splitFound = 0;
+  for (let round = 0; round < 4; round++) {
+    const session = 100 + round;
+    // the first half of a two-line failure ends the batch before the stop, the second opens the next
+    const before = [...Array.from({ length: pick(6) }, noise), `user bob session ${session}`];
+    const after = [`session ${session} failed from 198.51.100.${round + 1}`, ...Array.from({ length: pick(6) }, noise)];
+    for (const texts of [before, after]) {
+      const got = (await s.process(asLines(texts))).map((r) => show(r.failures));
+      expect(s.hasWorker).toBe(true);
+      const expected = texts.map((t) => show(f.processLine(t)));
+      if (JSON.stringify(got) !== JSON.stringify(expected)) console.log(`seed ${seed}`);
+      expect(got).toEqual(expected);
+      if (texts === after && got[0]!.some((x) => x.startsWith(`198.51.100.${round + 1}@`))) splitFound++;
+      await waitStopped();
+      expect(s.hasWorker).toBe(false);
+    }
+  }
+  expect(splitFound).toBe(4);
+});
