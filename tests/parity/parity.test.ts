@@ -2,9 +2,10 @@
 // one after the other (f2b once, compared with both), and every jail's `status`, ban durations and
 // command answers must equal the newest oracle's (f2b follows 1.1.1 where the versions decide
 // differently; those scenarios are printed) or, for a kind marked deliberate, f2b must do what the
-// README's "Deliberate differences" says. PARITY_SEED=N replays a run (PARITY_KINDS=a,b only those kinds, PARITY_KEEP=1 keeps the
-// batch directories and daemon logs); PARITY_PER_KIND=N scales it (default 3 per kind). Every
-// oracle present runs ($F2B_REQUIRE_ORACLES: a missing one fails, see oracles()).
+// README's "Deliberate differences" says. PARITY_SEED=N replays a run (PARITY_KINDS=a,b only
+// those kinds, PARITY_KEEP=1 keeps the batch directories and daemon logs); PARITY_PER_KIND=N
+// scales it (default 3 per kind). Every oracle present runs ($F2B_REQUIRE_ORACLES: a missing one
+// fails, see oracles()).
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
