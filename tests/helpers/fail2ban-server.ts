@@ -330,6 +330,13 @@ export class ServerProcess {
   async kill(): Promise<void> {
     await this.stop(async () => this.proc.kill("SIGTERM"), 10_000);
   }
+
+  /** SIGKILLs the group now (nothing is saved): for when its state is no longer needed. */
+  async abort(): Promise<void> {
+    if (!this.running) return;
+    killGroup(this.proc.pid!);
+    await this.exit;
+  }
 }
 
 export interface ClientResult {
@@ -462,6 +469,12 @@ export class Fail2banServer {
   /** Ends it if a `stop` command did not. */
   async kill(): Promise<void> {
     await this.process.kill();
+    this.bridge.close();
+  }
+
+  /** SIGKILL, no clean stop: for when its database and bans are no longer needed. */
+  async abort(): Promise<void> {
+    await this.process.abort();
     this.bridge.close();
   }
 }

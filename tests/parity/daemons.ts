@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CliError, unixClient } from "../../src/cli/client.ts";
 import { COMMANDS } from "../../src/cli/commands.ts";
-import { Fail2banServer, serverLayout, type ClientResult } from "../helpers/fail2ban-server.ts";
+import { Fail2banServer, serverLayout, type ClientResult, type Oracle } from "../helpers/fail2ban-server.ts";
 
 export const F2B_BIN = join(import.meta.dir, "../../dist/f2b");
 
@@ -14,11 +14,18 @@ export interface Running {
   /** A client command (fail2ban-client's words); `out` is what the client prints. */
   cmd(args: string[]): Promise<ClientResult>;
   logText(): string;
+  /** A clean stop (bans saved in its database for the next start). */
   stop(): Promise<void>;
+  /** Ends it when nothing reads its database afterwards (the end of a batch). fail2ban 1.1.1
+   * needs ~1 s per polling jail to stop (each log path is removed under the poller's lock, one
+   * jail after another), minutes per suite that decide nothing. */
+  end(): Promise<void>;
 }
 
 export interface Daemon {
   name: DaemonName;
+  /** For messages: "fail2ban 1.1.1", "f2b". */
+  label: string;
   /** How long the jail state must stay unchanged to count as settled: fail2ban's actions thread
    * looks for ban tickets at most 0.8 s apart (Utils.wait_for's backoff inside its 2 s loop);
    * f2b bans in the same task as the failure. */
@@ -26,15 +33,20 @@ export interface Daemon {
   start(dir: string, tz: string): Promise<Running>;
 }
 
-export const fail2banDaemon: Daemon = {
-  name: "fail2ban",
-  settleMs: 1500,
-  async start(dir, tz) {
-    // the batch's config (prepareBatch) names this layout's files
-    const server = await Fail2banServer.start(serverLayout(dir, "fail2ban"), { env: { TZ: tz } });
-    return { cmd: (a) => server.cmd(a), logText: () => server.logText(), stop: () => server.stop() };
-  },
-};
+/** fail2ban-server of one oracle version; every version uses the batch's "fail2ban" layout
+ * (the batch runner moves one version's database and log aside before the next runs). */
+export function fail2banDaemon(o: Oracle): Daemon {
+  return {
+    name: "fail2ban",
+    label: `fail2ban ${o.version}`,
+    settleMs: 1500,
+    async start(dir, tz) {
+      // the batch's config (prepareBatch) names this layout's files
+      const server = await Fail2banServer.start(serverLayout(dir, "fail2ban"), { env: { TZ: tz }, oracle: o });
+      return { cmd: (a) => server.cmd(a), logText: () => server.logText(), stop: () => server.stop(), end: () => server.abort() };
+    },
+  };
+}
 
 /** `f2b -s SOCK ARGS` run in this process with the CLI's own command code (what the binary
  * prints; spawning the 100 MB binary per poll would cost more than the daemons under test). */
@@ -52,6 +64,7 @@ async function f2bCli(socket: string, argv: string[]): Promise<ClientResult> {
 
 export const f2bDaemon: Daemon = {
   name: "f2b",
+  label: "f2b",
   settleMs: 500,
   async start(dir, tz) {
     const p = serverLayout(dir, "f2b");
@@ -69,16 +82,14 @@ export const f2bDaemon: Daemon = {
       }
       await Bun.sleep(30);
     }
-    return {
-      cmd: (a) => f2bCli(p.socket, a),
-      logText,
-      async stop() {
-        if (proc.exitCode !== null) return;
-        await f2bCli(p.socket, ["stop"]);
-        const timer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
-        await proc.exited;
-        clearTimeout(timer);
-      },
+    const stop = async (): Promise<void> => {
+      if (proc.exitCode !== null) return;
+      await f2bCli(p.socket, ["stop"]);
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
+      await proc.exited;
+      clearTimeout(timer);
     };
+    // f2b stops in well under a second: a clean stop at the end too
+    return { cmd: (a) => f2bCli(p.socket, a), logText, stop, end: stop };
   },
 };

@@ -97,7 +97,7 @@ export class BatchRun {
         await this.settle(`phase ${i + 1}${this.template.restartBefore[i] ? " (after restart)" : ""}`, out);
       }
     } finally {
-      await this.running.stop();
+      await this.running.end();
     }
     return out;
   }
@@ -145,7 +145,7 @@ export class BatchRun {
     appendFileSync(j.log, this.failureLine(j, Date.now() / 1000, ip, 0) + "\n");
     const seen = new RegExp(`\\[${j.s.id}\\] Ignore ${ip.replaceAll(".", "\\.")} by `);
     try {
-      await until(() => seen.test(this.running.logText()), `${this.daemon.name} reads ${j.log} up to the sentinel ${ip}`, 15_000, 50);
+      await until(() => seen.test(this.running.logText()), `${this.daemon.label} reads ${j.log} up to the sentinel ${ip}`, 15_000, 50);
     } catch (e) {
       j.stuck = (e as Error).message;
     }
