@@ -54,7 +54,10 @@ export class BatchQueue<A, P> {
     this.running = this.apply(batch).catch(() => {}).finally(() => {
       this.running = null;
       this.flying = 0;
-      this.run(); // what came in meanwhile has waited long enough: no further turn
+      // What came in meanwhile goes at the end of this turn, not right now: a firewall that
+      // answers within microtasks would otherwise start a batch for every ban or two decided
+      // while the jail is still counting the same turn's failures (2-3 element transactions).
+      this.kick();
     });
   }
 }

@@ -64,6 +64,27 @@ describe("ban batching", () => {
     expect(r.bm.backlog).toBe(0);
   });
 
+  test("a firewall answering within microtasks: the bans decided in the rest of that turn still form one batch", async () => {
+    const r = rig();
+    let release!: () => void;
+    const gate = new Promise<void>((res) => { release = res; });
+    const ban = r.eff.ban.bind(r.eff);
+    r.eff.ban = async (ts) => { if (r.eff.batches.length === 0) await gate; await ban(ts); };
+    const first = r.bm.ban(ticket(ipOf(0), T0));
+    await settle(); // the first batch is with the firewall
+    // as the jail's work() loop: one ban after a few awaits each, all in one turn, while the
+    // firewall answers (within microtasks) in between
+    const rest: Array<Promise<BanResult>> = [];
+    for (let i = 1; i <= 300; i++) {
+      if (i === 100) release();
+      for (let k = 0; k < 3; k++) await Promise.resolve();
+      rest.push(r.bm.ban(ticket(ipOf(i), T0)));
+    }
+    expect(await first).toBe("banned");
+    expect((await Promise.all(rest)).every((x) => x === "banned")).toBe(true);
+    expect(r.eff.batches.map((b) => b.length)).toEqual([1, 300]);
+  });
+
   test("already banned: logged at fail2ban's level, counted, not re-applied; a prolonged ban is re-applied once", async () => {
     const r = rig();
     await r.bm.ban(ticket("192.0.2.1", T0));
