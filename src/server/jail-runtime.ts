@@ -73,7 +73,8 @@ export class JailRuntime {
   private source: (LogSource & { describe?(): SourceDescription }) | null = null;
   private queued: Array<QueuedFailure | undefined> = [];
   private head = 0;
-  private worker: Promise<void> | null = null;
+  /** The loop counting queued failures, while it runs. */
+  private counting: Promise<void> | null = null;
   /** Set while the source waits for the queue to drain. */
   private paused: { promise: Promise<void>; resume(): void } | null = null;
   private readonly limits: Limits;
@@ -185,7 +186,7 @@ export class JailRuntime {
     for (;;) {
       const filtering = this.filtering;
       await filtering;
-      while (this.worker) await this.worker;
+      while (this.counting) await this.counting;
       if (filtering === this.filtering) break;
     }
     await this.bans.settled();
@@ -201,7 +202,15 @@ export class JailRuntime {
     this.linesInFilter += lines.length;
     const results = this.filterStage.process(lines);
     const step = this.filtering
-      .then(async () => this.onFiltered(lines, await results, readAt))
+      .then(async () => {
+        let filtered: LineResult[];
+        try {
+          filtered = await results;
+        } finally {
+          this.linesInFilter -= lines.length; // also when the stage failed: the source must not wait on it
+        }
+        return this.onFiltered(lines, filtered, readAt);
+      })
       .catch((e: unknown) => this.deps.logs.filter.error(`[${this.name}] filtering failed: ${(e as Error).message}`));
     this.filtering = step;
     // Bounded: the source reads on once the filter stage has caught up (and the failure queue below its limit).
@@ -210,7 +219,6 @@ export class JailRuntime {
 
   /** Queues a batch's failures; a promise while the failure queue is full (the hand-over waits). */
   private onFiltered(lines: LogLine[], results: LineResult[], readAt: number): void | Promise<void> {
-    this.linesInFilter -= lines.length;
     for (let n = 0; n < lines.length; n++) {
       const line = lines[n]!;
       const r = results[n]!;
@@ -228,7 +236,7 @@ export class JailRuntime {
       }
     }
     if (this.queuedFailures === 0) return;
-    this.worker ??= this.work();
+    this.counting ??= this.countQueued();
     if (this.queuedFailures < this.limits.queuedFailures) return;
     if (!this.paused) {
       let resume!: () => void;
@@ -239,7 +247,7 @@ export class JailRuntime {
   }
 
   /** Counts the queued failures in order; bans go to the ban manager without waiting for them. */
-  private async work(): Promise<void> {
+  private async countQueued(): Promise<void> {
     let turn = 0;
     try {
       while (this.head < this.queued.length) {
@@ -260,8 +268,8 @@ export class JailRuntime {
         if (this.paused && this.queuedFailures <= queuedFailures / 2) this.resumeSource();
       }
     } finally {
-      // Runs right as the loop ends (no await between): failures queued later start a new worker.
-      this.worker = null;
+      // Runs right as the loop ends (no await between): failures queued later start a new loop.
+      this.counting = null;
       this.queued = [];
       this.head = 0;
       this.resumeSource();
