@@ -41,16 +41,7 @@ for line, history in cases["lines"]:
     out.append([[str(fid), t] for _, fid, t, _ in flt.processLine(line)])
 print(json.dumps({"out": out, "warnings": warnings}))
 `;
-
-function rng(seed: number): (n: number) => number {
-  let s = seed >>> 0 || 1;
-  return (n) => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s % n;
-  };
-}
+import { rng } from "../helpers/rng.ts";
 
 const p2 = (x: number): string => String(x).padStart(2, "0");
 function stamp(sec: number): string {

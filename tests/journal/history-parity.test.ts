@@ -11,6 +11,7 @@ import { until } from "../helpers/wait.ts";
 import { ServerPool, type Running } from "../server/in-process.ts";
 import { appendJournal, journalToolsMissing, type ExportEntry } from "./journal-files.ts";
 import { jfail, journalRoot, type JournalRoot } from "./server-root.ts";
+import { rng } from "../helpers/rng.ts";
 
 const missing = journalToolsMissing() ?? fail2banMissing() ?? fail2banJournalMissing();
 if (missing) console.warn(`journal history parity tests skipped: ${missing}`);
@@ -27,16 +28,6 @@ afterAll(async () => {
   await pool.stopAll();
   for (const r of roots) r.cleanup();
 });
-
-function rng(seed: number): (n: number) => number {
-  let s = seed >>> 0 || 1;
-  return (n) => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s % n;
-  };
-}
 
 interface Failure { age: number; ip: string; otherBoot: boolean }
 

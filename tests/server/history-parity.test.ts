@@ -10,6 +10,7 @@ import { captureSink, setupLogging } from "../../src/server/log.ts";
 import { Fail2banServer, fail2banConf, oracles } from "../helpers/fail2ban-server.ts";
 import { makeRoot, until, type TestRoot } from "./helpers.ts";
 import { ServerPool, type Running } from "./in-process.ts";
+import { rng } from "../helpers/rng.ts";
 
 /** oracles(): a missing 1.0.2 is a skip with its reason, or a failure where CI requires it. */
 const missing = oracles("history parity tests", ["1.0.2"]).length === 0 ? "fail2ban 1.0.2 is missing" : null;
@@ -25,16 +26,6 @@ afterAll(async () => {
   await pool.stopAll();
   for (const r of roots) r.cleanup();
 });
-
-function rng(seed: number): (n: number) => number {
-  let s = seed >>> 0 || 1;
-  return (n) => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s % n;
-  };
-}
 
 const p2 = (x: number): string => String(x).padStart(2, "0");
 function stamp(sec: number): string {

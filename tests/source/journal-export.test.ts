@@ -11,22 +11,13 @@ import { resolveEncoding } from "../../src/source/encoding.ts";
 import { formatEntry, JOURNAL_FIELDS, type JournalEntry } from "../../src/source/journal-entry.ts";
 import { ExportParser } from "../../src/source/journal-export.ts";
 import { appendJournal, entry, journalToolsMissing, type ExportEntry } from "../journal/journal-files.ts";
+import { rng } from "../helpers/rng.ts";
 
 const missing = journalToolsMissing();
 if (missing) console.warn(`journal export differential skipped: ${missing}`);
 const SEED = Number(process.env["F2B_SEED"] ?? 20261207);
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function rng(seed: number): (n: number) => number {
-  let s = seed >>> 0 || 1;
-  return (n) => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s % n;
-  };
-}
 
 // Pieces of values: plain text, the characters json and export treat differently, broken UTF-8.
 const PIECES: Buffer[] = [
