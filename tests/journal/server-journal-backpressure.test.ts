@@ -19,6 +19,7 @@ import { getLog } from "../../src/server/log.ts";
 import { F2bServer } from "../../src/server/server.ts";
 import { makeSource } from "../../src/server/sources.ts";
 import { makeRoot, until, type TestRoot } from "../server/helpers.ts";
+import { settled } from "../helpers/wait.ts";
 import { appendJournal, entry, journalToolsMissing } from "./journal-files.ts";
 
 const ACTIONS = "/etc/fail2ban/action.d";
@@ -92,7 +93,7 @@ test.skipIf(!!missing)("a stalled firewall pauses the journal reader (cursor wai
     appendJournal(file, wave);
     // the worker stops at the ban backlog limit, the queue then fills to its limit: the reader pauses
     await until(() => j.bans.backlog >= limits.banBacklog && j.queuedFailures >= limits.queuedFailures, "ban backlog and queue at their limits", 30_000);
-    const readWhilePaused = j.counters.linesRead;
+    const readWhilePaused = await settled(() => j.counters.linesRead, "lines read");
     const cursorWhilePaused = cursor();
     await Bun.sleep(500);
     expect(j.counters.linesRead).toBe(readWhilePaused);

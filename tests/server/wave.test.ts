@@ -19,6 +19,7 @@ import { getLog } from "../../src/server/log.ts";
 import { F2bServer } from "../../src/server/server.ts";
 import { makeSource } from "../../src/server/sources.ts";
 import { makeRoot, until, type TestRoot } from "./helpers.ts";
+import { settled } from "../helpers/wait.ts";
 
 const ACTIONS = "/etc/fail2ban/action.d";
 const haveActions = existsSync(join(ACTIONS, "nftables-multiport.conf"));
@@ -96,7 +97,7 @@ test.skipIf(!haveActions)("an attack wave: few firewall transactions; a stalled 
     // The firewall does not answer: bans pile up to the backlog limit, the queue fills, the reader waits.
     // (The reader pauses when the queue reaches its limit; below it, it still reads on.)
     await until(() => j.bans.backlog >= limits.banBacklog && j.queuedFailures >= limits.queuedFailures, "ban backlog and queue at their limits", 30_000);
-    const readWhilePaused = j.counters.linesRead;
+    const readWhilePaused = await settled(() => j.counters.linesRead, "lines read");
     await Bun.sleep(500);
     expect(j.counters.linesRead).toBe(readWhilePaused);
     expect(readWhilePaused).toBeLessThan(total);
