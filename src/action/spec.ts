@@ -1,7 +1,7 @@
 // Turns fail2ban's jail options (port, protocol, blocktype, chain) and ban addresses into a
 // normalised form both native backends render from. Errors name the offending field.
 import { isIP } from "node:net";
-import { readFileSync } from "node:fs";
+import { etcServices, type ServiceResolver } from "./services.ts";
 import type { FirewallJailSpec } from "./types.ts";
 
 export interface PortRange {
@@ -23,34 +23,7 @@ export interface NormalisedSpec {
   hooks: HookKind[];
 }
 
-/** Service name → port lookup (reads /etc/services by default). */
-export type ServiceResolver = (name: string, protocol: string) => number | null;
-
-let servicesCache: Map<string, number> | null = null;
-
-export function etcServices(name: string, protocol: string): number | null {
-  if (!servicesCache) {
-    servicesCache = new Map();
-    let text = "";
-    try {
-      text = readFileSync("/etc/services", "utf8");
-    } catch {
-      // no services database: only numeric ports will resolve
-    }
-    for (const raw of text.split("\n")) {
-      const line = raw.replace(/#.*/, "").trim();
-      const m = /^(\S+)\s+(\d+)\/(\w+)(.*)$/.exec(line);
-      if (!m) continue;
-      const names = [m[1]!, ...m[4]!.trim().split(/\s+/).filter(Boolean)];
-      for (const n of names) {
-        const key = `${n.toLowerCase()}/${m[3]!.toLowerCase()}`;
-        if (!servicesCache.has(key)) servicesCache.set(key, Number(m[2]));
-      }
-    }
-  }
-  const lower = name.toLowerCase();
-  return servicesCache.get(`${lower}/${protocol}`) ?? servicesCache.get(`${lower}/tcp`) ?? servicesCache.get(`${lower}/udp`) ?? null;
-}
+export type { ServiceResolver } from "./services.ts";
 
 const JAIL_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 const PROTOCOLS = new Set(["tcp", "udp", "sctp", "dccp", "udplite"]);
@@ -69,7 +42,7 @@ function parsePort(token: string, protocol: string, resolve: ServiceResolver, fi
     return n;
   }
   const n = resolve(token, protocol);
-  if (n === null) throw new Error(`${field}: unknown service name ${JSON.stringify(token)}`);
+  if (n === null) throw new Error(`${field}: unknown service name ${JSON.stringify(token)} (not in /etc/services nor f2b's table of well-known names: use the port number)`);
   return n;
 }
 
@@ -81,7 +54,8 @@ export function parsePorts(spec: string, protocol = "tcp", resolve: ServiceResol
   const out: PortRange[] = [];
   for (const t of tokens) {
     if (/^(all|any)$/i.test(t)) return null;
-    const parts = t.split(/[:-]/);
+    // `a:b` is a range; `a-b` only between numbers, since service names have dashes (ftp-data).
+    const parts = t.includes(":") ? t.split(":") : /^\d+-\d+$/.test(t) ? t.split("-") : [t];
     if (parts.length > 2 || parts.some((p) => p === "")) throw new Error(`${field}: bad port token ${JSON.stringify(t)}`);
     const from = parsePort(parts[0]!, protocol, resolve, field);
     const to = parts.length === 2 ? parsePort(parts[1]!, protocol, resolve, field) : from;
