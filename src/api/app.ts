@@ -3,7 +3,7 @@
 // needs `Authorization: Bearer <token>`.
 import { Hono } from "hono";
 import { bearerAuth } from "./auth.ts";
-import type { Controller } from "./controller.ts";
+import type { Controller, UnhealthyJail } from "./controller.ts";
 import { errorResponse } from "./errors.ts";
 import type { Log } from "../system/log.ts";
 import { renderMetrics } from "./metrics.ts";
@@ -31,12 +31,16 @@ export function createApi(opts: ApiOptions): Hono {
   app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 
   app.get("/healthz", async (c) => {
+    let unhealthy: UnhealthyJail[] | undefined;
     try {
       await ctl.ping();
-      return c.json({ status: "ok" });
+      ({ unhealthy } = await ctl.status());
     } catch {
       return c.json({ status: "unavailable" }, 503);
     }
+    // A jail whose action could not start does not protect anything: not healthy.
+    if (unhealthy?.length) return c.json({ status: "unhealthy", unhealthy }, 503);
+    return c.json({ status: "ok" });
   });
 
   // Before the bearer check: the HTML page has its own (browser-friendly) token check, see page.ts.

@@ -22,7 +22,15 @@ export interface JailStatus {
     currentlyBanned: number;
     totalBanned: number;
     bannedIPs: string[];
+    /** Actions that failed to start ("action 'NAME' failed to start: why"): the jail cannot ban. Absent: healthy. */
+    problems?: string[];
   };
+}
+
+/** A jail that cannot ban as configured, and why (its actions' problems). */
+export interface UnhealthyJail {
+  jail: string;
+  problems: string[];
 }
 
 export interface BanInfo {
@@ -57,6 +65,8 @@ export interface JailCounters {
   linesMatched: number;
   /** Lines over the line budget, abandoned (each logged as a WARNING). */
   linesAbandoned: number;
+  /** false while an action of the jail failed to start (f2b_jail_healthy); absent counts as healthy. */
+  healthy?: boolean;
 }
 
 /** One jail's ban-latency histogram (see Histogram in metrics.ts, which makes these). */
@@ -108,8 +118,8 @@ export interface Controller {
   version(): Awaitable<string>;
   /** Resolves when the server is responsive (fail2ban's `ping`). */
   ping(): Awaitable<void>;
-  /** Jail names, sorted. */
-  status(): Awaitable<{ jails: string[] }>;
+  /** Jail names, sorted; `unhealthy` (only when there are any) the jails that cannot ban and why. */
+  status(): Awaitable<{ jails: string[]; unhealthy?: UnhealthyJail[] }>;
   /** Throws UnknownJailError for a jail that does not exist. */
   jailStatus(jail: string): Awaitable<JailStatus>;
   /** IPs are already validated and normalised; returns how many were newly banned. */

@@ -16,6 +16,7 @@ const METRICS: Metric[] = [
   { name: "f2b_bans_current", type: "gauge", help: "IPs banned right now (fail2ban's Currently banned).", pick: (j) => j.currentlyBanned },
   { name: "f2b_lines_read_total", type: "counter", help: "Log lines read by the jail.", pick: (j) => j.linesRead },
   { name: "f2b_lines_matched_total", type: "counter", help: "Log lines that matched a failregex.", pick: (j) => j.linesMatched },
+  { name: "f2b_jail_healthy", type: "gauge", help: "1 when every action of the jail started; 0 while one failed to start and the jail cannot ban (f2b status JAIL says why).", pick: (j) => (j.healthy === false ? 0 : 1) },
   { name: "f2b_filter_lines_abandoned_total", type: "counter", help: "Log lines abandoned over the line budget (linebudget), each logged as a WARNING.", pick: (j) => j.linesAbandoned },
 ];
 

@@ -25,8 +25,8 @@ export function readRoutes(ctl: Controller): Hono {
   });
 
   r.get("/status", async (c) => {
-    const { jails } = await ctl.status();
-    return c.json({ count: jails.length, jails });
+    const { jails, unhealthy } = await ctl.status();
+    return c.json({ count: jails.length, jails, ...(unhealthy?.length ? { unhealthy } : {}) });
   });
 
   r.get("/jails", async (c) => {

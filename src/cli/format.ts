@@ -1,6 +1,6 @@
 // Output shaped like fail2ban-client 1.0.2's beautifier (client/beautifier.py), so scripts
 // that parse `fail2ban-client status` keep working against `f2b status`.
-import type { BanInfo, JailStatus, JailValue } from "../api/controller.ts";
+import type { BanInfo, JailStatus, JailValue, UnhealthyJail } from "../api/controller.ts";
 
 type Row = [string, string | number | string[]];
 const val = (v: Row[1]): string => (Array.isArray(v) ? v.join(" ") : String(v));
@@ -9,11 +9,13 @@ const val = (v: Row[1]): string => (Array.isArray(v) ? v.join(" ") : String(v));
  * `status`: "Status\n|- Number of jail:\t2\n`- Jail list:\ta, b"; with every jail's status
  * (`status --all`, fail2ban 1.1) a "Status for the jails" branch holding each jail's tree.
  */
-export function formatStatus(jails: string[], all?: JailStatus[]): string {
+export function formatStatus(jails: string[], all?: JailStatus[], unhealthy?: UnhealthyJail[]): string {
   const rows: Row[] = [
     ["Number of jail", jails.length],
     ["Jail list", jails.join(", ")],
   ];
+  // Only when there is one (fail2ban's rows stay as they are): a jail that cannot ban, and why.
+  for (const u of unhealthy ?? []) rows.push(["UNHEALTHY jail", `${u.jail}: ${u.problems.join("; ")}`]);
   const out = ["Status", ...rows.map(([k, v], i) => `${i === rows.length - 1 && !all?.length ? "`-" : "|-"} ${k}:\t${val(v)}`)];
   if (all?.length) {
     out.push("`- Status for the jails:");
@@ -56,6 +58,7 @@ function jailTree(st: JailStatus, pref: string): string[] {
     ["Total banned", st.actions.totalBanned],
     ["Banned IP list", st.actions.bannedIPs],
   ];
+  if (st.actions.problems?.length) actions.push(["Problems", `UNHEALTHY: ${st.actions.problems.join("; ")}`]);
   const groups: [string, Row[]][] = [["Filter", filter], ["Actions", actions]];
   const out: string[] = [];
   groups.forEach(([title, rows], n) => {

@@ -14,6 +14,7 @@ import {
   type ReloadOptions,
   type ServerKey,
   type SettableKey,
+  type UnhealthyJail,
 } from "../api/controller.ts";
 import { ConfigError } from "../config/errors.ts";
 import type { Clock } from "../system/clock.ts";
@@ -72,13 +73,21 @@ export class ServerController implements Controller {
 
   ping(): void {}
 
-  status(): { jails: string[] } {
-    return { jails: [...this.server.jails.keys()].sort() };
+  status(): { jails: string[]; unhealthy?: UnhealthyJail[] } {
+    const jails = [...this.server.jails.keys()].sort();
+    const unhealthy = jails.map((jail) => ({ jail, problems: this.actionProblems(jail) })).filter((u) => u.problems.length);
+    return { jails, ...(unhealthy.length ? { unhealthy } : {}) };
+  }
+
+  /** Why the jail's actions cannot ban (an action failed to start); empty when healthy. */
+  private actionProblems(jail: string): string[] {
+    return this.server.jails.get(jail)?.effector.problems() ?? [];
   }
 
   jailStatus(name: string): JailStatus {
     const j = this.jail(name);
     const bans = j.bans.list();
+    const problems = this.actionProblems(name);
     return {
       name,
       filter: {
@@ -91,6 +100,7 @@ export class ServerController implements Controller {
         currentlyBanned: bans.length,
         totalBanned: j.bans.totalBanned(),
         bannedIPs: bans.map((b) => b.ip),
+        ...(problems.length ? { problems } : {}),
       },
     };
   }
@@ -263,6 +273,7 @@ export class ServerController implements Controller {
       linesRead: j.counters.linesRead,
       linesMatched: j.counters.linesMatched,
       linesAbandoned: j.counters.linesAbandoned,
+      healthy: this.actionProblems(j.name).length === 0,
     }));
   }
 

@@ -45,6 +45,8 @@ export function nativeAction(name: string, backend: FirewallBackend, spec: Firew
  * address that an unban is removing at the same moment. */
 export class JailEffector implements BanEffector {
   private chain: Promise<unknown> = Promise.resolve();
+  /** Actions whose last start failed, with the reason. */
+  private readonly notStarted = new Map<JailActionRuntime, string>();
 
   constructor(
     private readonly jail: string,
@@ -79,7 +81,10 @@ export class JailEffector implements BanEffector {
 
   /** One batch: each native backend gets all tickets in one firewall transaction. */
   ban(ts: BanTicket[]): Promise<void> {
-    return this.serial(() => this.all("ban", ts.map((t) => t.ip), (a) => a.ban(ts)));
+    return this.serial(async () => {
+      if (this.notStarted.size) await this.retryStarts();
+      return this.all("ban", ts.map((t) => t.ip), (a) => a.ban(ts));
+    });
   }
 
   unban(_jail: string, ips: string[]): Promise<void> {
@@ -91,14 +96,39 @@ export class JailEffector implements BanEffector {
     return this.serial(fn);
   }
 
+  /** Starts every action; one that fails leaves the jail unhealthy (problems()) until it starts. */
   async start(): Promise<void> {
-    for (const a of this.actions) {
-      try {
-        await a.start();
-      } catch (e) {
-        this.log.error(`[${this.jail}] action '${a.name}' failed to start: ${(e as Error).message}`);
+    for (const a of this.actions) await this.startAction(a);
+  }
+
+  /** Starts one action and records the outcome; false when it failed. */
+  async startAction(a: JailActionRuntime): Promise<boolean> {
+    try {
+      await a.start();
+    } catch (e) {
+      const why = (e as Error).message;
+      // Logged once per reason: a retry before every ban must not flood the log.
+      if (this.notStarted.get(a) !== why) {
+        this.log.error(`[${this.jail}] action '${a.name}' failed to start: ${why}; the jail is UNHEALTHY: ` +
+          "bans are not applied until it starts (retried before each ban and at every reconcile)");
       }
+      this.notStarted.set(a, why);
+      return false;
     }
+    if (this.notStarted.delete(a)) this.log.notice(`[${this.jail}] action '${a.name}' started; the jail is healthy again`);
+    return true;
+  }
+
+  /** Starts again each action whose start failed (fail2ban, too, tries again on each ban); the ones that started now. */
+  async retryStarts(): Promise<JailActionRuntime[]> {
+    const started: JailActionRuntime[] = [];
+    for (const a of [...this.notStarted.keys()]) if (await this.startAction(a)) started.push(a);
+    return started;
+  }
+
+  /** Why the jail cannot ban as configured: "action 'NAME' failed to start: why"; empty when healthy. */
+  problems(): string[] {
+    return [...this.notStarted].map(([a, why]) => `action '${a.name}' failed to start: ${why}`);
   }
 
   async stop(): Promise<void> {

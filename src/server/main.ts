@@ -1,7 +1,7 @@
 // `f2b server`: loads the config root, starts the jails and the control API, handles signals
 // (TERM/INT stop, HUP reload, USR1 reopens the log file) and, without -f, daemonizes.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { serveApi, socketAnswers, type ApiServer } from "../api/serve.ts";
@@ -159,33 +159,69 @@ export async function runServer(argv: string[]): Promise<number> {
   return runForeground(fs, conf, settings, skipped, system);
 }
 
+/** " (DIR is not writable: why)" for the first state directory f2b cannot write, else "". */
+function unwritableHint(paths: string[]): string {
+  for (const dir of new Set(paths.map((p) => dirname(p)))) {
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "EROFS" && code !== "EACCES" && code !== "EPERM") continue; // missing or not a directory: the error itself says so
+      const sandbox = process.env["INVOCATION_ID"] ? "; under systemd, the unit's ReadWritePaths= must include it" : "";
+      return ` (${dir} is not writable: ${code === "EROFS" ? "read-only file system" : code}${sandbox})`;
+    }
+  }
+  return "";
+}
+
 async function runForeground(fs: ConfigFS, conf: Fail2banConf, settings: JailSettings[], skipped: string[], system: SystemDeps): Promise<number> {
   const logHandle = setupLogging({ target: conf.logtarget, level: conf.loglevel });
   const log = getLog("server");
   log.info(`Starting f2b v${VERSION} (fail2ban-compatible) with config ${fs.label}`);
   for (const why of skipped) log.warning(why);
-  for (const p of [conf.dbfile, conf.pidfile]) mkdirSync(dirname(p), { recursive: true });
-  let server: F2bServer;
+  let server: F2bServer | undefined;
   let api: ApiServer | null = null;
   let done!: (code: number) => void;
   const finished = new Promise<number>((r) => (done = r));
   let stopping = false;
+  let pidfileWritten = false;
+  // Each step on its own: a step that fails (e.g. a pidfile on a read-only file system) must not
+  // keep the others from running, nor the process from exiting (issue 12: it spun instead).
+  const step = async (what: string, fn: () => unknown): Promise<void> => {
+    try {
+      await fn();
+    } catch (e) {
+      log.error(`${what}: ${(e as Error).message}`);
+    }
+  };
   const shutdown = (code = 0): void => {
     if (stopping) return;
     stopping = true;
     void (async () => {
       log.info("Shutdown in progress...");
-      await api?.stop().catch(() => {});
-      await server?.stop().catch((e: unknown) => log.error(`stop: ${(e as Error).message}`));
-      rmSync(conf.pidfile, { force: true });
+      await step("stopping the API", () => api?.stop());
+      await step("stop", () => server?.stop());
+      if (pidfileWritten) await step("removing the pidfile", () => rmSync(conf.pidfile, { force: true }));
       log.info("Exiting f2b");
-      await logHandle.close();
-      done(code);
-    })();
+      await step("closing the log", () => logHandle.close());
+    })().finally(() => done(code));
   };
+  // An error nothing caught leaves the daemon in an unknown state: it says why and exits (systemd
+  // restarts it; the bans come back from the database) rather than running on half-broken.
+  const fatal = (e: unknown): void => {
+    const msg = `unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
+    log.critical(msg);
+    process.stderr.write(`f2b server: ${msg}\n`);
+    if (stopping) process.exit(1); // it was the shutdown that failed: nothing more to clean up
+    shutdown(1);
+  };
+  process.on("unhandledRejection", fatal);
+  process.on("uncaughtException", fatal);
   try {
+    for (const p of [conf.dbfile, conf.pidfile]) mkdirSync(dirname(p), { recursive: true });
     server = new F2bServer({ fs, conf, system, actions: new ActionFactory({ system }) });
     writeFileSync(conf.pidfile, `${process.pid}\n`);
+    pidfileWritten = true;
     await server.start(settings);
     let levelText = String(conf.loglevel).trim().toUpperCase(); // printed as set, like fail2ban
     const controller = new ServerController(server, system.clock, {
@@ -200,8 +236,9 @@ async function runForeground(fs: ConfigFS, conf: Fail2banConf, settings: JailSet
     api = await serveApi({ controller, socketPath: conf.socket, tcp: tcpApiConfig(conf), log });
     if (api.tcpUrl) log.info(`Status endpoint on ${api.tcpUrl} (token required)`);
   } catch (e) {
-    log.critical(`Server failed to start: ${(e as Error).message}`);
-    process.stderr.write(`f2b server: ${(e as Error).message}\n`);
+    const why = `${(e as Error).message}${unwritableHint([conf.dbfile, conf.pidfile, conf.socket])}`;
+    log.critical(`Server failed to start: ${why}`);
+    process.stderr.write(`f2b server: ${why}\n`);
     shutdown(1);
     return finished;
   }
@@ -211,6 +248,13 @@ async function runForeground(fs: ConfigFS, conf: Fail2banConf, settings: JailSet
     server.reload().catch(() => {}); // the reload logs its own error and keeps the old config
   });
   log.info(`f2b server ready: ${server.jails.size} jail(s), socket ${conf.socket}`);
+  // Loudly, also on stderr (the journal under systemd, whatever the log target): unprotected.
+  for (const [name, j] of server.jails) {
+    for (const p of j.effector.problems()) {
+      log.error(`Jail '${name}' is UNHEALTHY, it cannot ban: ${p}`);
+      process.stderr.write(`f2b server: ERROR: jail '${name}' is UNHEALTHY, it cannot ban: ${p}\n`);
+    }
+  }
   // Startup garbage (config parsing, filter compilation) goes now rather than when Bun's idle GC
   // gets to it: ~0.7 MiB less anonymous RSS for an idle daemon with 5 jails.
   Bun.gc(true);

@@ -295,11 +295,20 @@ function reconcileInterval(conf: Fail2banConf): number {
 
 async function reconcileJail(j: RunningJail): Promise<number> {
   let fixed = 0;
+  // An action whose start failed gets the bans it missed once it starts (native ones: below).
+  const started = await j.effector.inTurn(() => j.effector.retryStarts());
+  for (const a of started.filter((s) => !s.list)) {
+    const bans = j.runtime.bans.expectedBans();
+    if (!bans.length) continue;
+    await j.effector.inTurn(() => a.ban(bans.map((b) => b.ticket)))
+      .then(() => { fixed += bans.length; })
+      .catch((e: unknown) => log.error(`[${j.runtime.name}] action '${a.name}' failed to ban ${bans.length} address(es) after it started: ${(e as Error).message}`));
+  }
   for (const a of j.effector.actions) {
     if (!a.list || !a.check) continue;
     try {
       fixed += await j.effector.inTurn(async () => {
-        if (!(await a.check!())) await a.start();
+        if (!(await a.check!()) && !(await j.effector.startAction(a))) return 0;
         // Nothing to put back: skip the listing (an idle daemon's reconcile then costs one check).
         if (!j.runtime.bans.expectedBans().some((e) => j.runtime.bans.isBanned(e.ip))) return 0;
         const present = new Set(await a.list!());

@@ -1,0 +1,75 @@
+// A fatal start-up error ends the real binary with a non-zero code and the reason on stderr and in
+// the log (issue 12: with fail2ban's paths read-only under the unit, f2b logged CRITICAL and then
+// spun at 100% CPU, because removing the pidfile on the way out threw and nothing ever exited).
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ensureBinary } from "../e2e/fixtures.ts";
+
+/** A guard against a hang, not a speed claim: the process must end by itself well before it. */
+const HANG_GUARD_MS = 30_000;
+
+let dir: string;
+let bin: string;
+
+beforeAll(() => {
+  bin = ensureBinary();
+  dir = mkdtempSync(join(tmpdir(), "f2b-fatal-"));
+  mkdirSync(join(dir, "etc"));
+  writeFileSync(join(dir, "etc", "jail.conf"), "[DEFAULT]\n");
+  mkdirSync(join(dir, "run"));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Exit { code: number | null; signal: string | null; stderr: string; killed: boolean }
+
+function run(argv: string[]): Promise<Exit> {
+  return new Promise((resolve) => {
+    const p = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    let killed = false;
+    p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const guard = setTimeout(() => { killed = true; p.kill("SIGKILL"); }, HANG_GUARD_MS);
+    p.on("exit", (code, signal) => {
+      clearTimeout(guard);
+      resolve({ code, signal, stderr, killed });
+    });
+  });
+}
+
+const serverArgs = (db: string, pid: string, log: string): string[] =>
+  [bin, "server", "-c", join(dir, "etc"), "-f", "--dbfile", db, "-p", pid, "-s", join(dir, "run", "f2b.sock"), "--logtarget", log];
+
+test("the database's directory cannot be created: exit 1, the path on stderr and in the log", async () => {
+  writeFileSync(join(dir, "a-file"), "");
+  const db = join(dir, "a-file", "sub", "f2b.sqlite3");
+  const log = join(dir, "enotdir.log");
+  const r = await run(serverArgs(db, join(dir, "run", "f2b.pid"), log));
+  expect(r.killed).toBe(false);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain(join(dir, "a-file", "sub"));
+  expect(readFileSync(log, "utf8")).toMatch(new RegExp(`CRITICAL Server failed to start: .*${join(dir, "a-file")}`));
+});
+
+const canMount = process.getuid?.() === 0 && spawnSync("unshare", ["-m", "true"]).status === 0;
+if (!canMount) console.warn("SKIP read-only state directory: needs root and unshare -m (a private read-only bind mount)");
+
+test.skipIf(!canMount)("fail2ban's state directories read-only (the unit's sandbox): exit 1 naming the database, no spinning", async () => {
+  // The issue's case: database and pidfile both in directories that exist but are read-only.
+  const ro = join(dir, "ro");
+  mkdirSync(ro);
+  const log = join(dir, "rofs.log");
+  const db = join(ro, "fail2ban.sqlite3");
+  const script = `mount --bind ${ro} ${ro} && mount -o remount,ro,bind ${ro} && exec "$@"`;
+  const r = await run(["unshare", "-m", "sh", "-c", script, "sh", ...serverArgs(db, join(ro, "fail2ban.pid"), log)]);
+  expect(r.killed).toBe(false);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain(`cannot open database ${db}`);
+  expect(r.stderr).toContain(`${ro} is not writable: read-only file system`);
+  const text = readFileSync(log, "utf8");
+  expect(text).toContain(`CRITICAL Server failed to start: cannot open database ${db}`);
+  expect(text).toContain("Exiting f2b");
+});
