@@ -5,6 +5,7 @@ import { ConfigError } from "../config/errors.ts";
 import type { JailAction } from "../config/jail-reader.ts";
 import { createBackend, planBanaction, type NativeBackendName } from "../action/banaction.ts";
 import { ticketInfo } from "../action/effector.ts";
+import { normaliseSpec } from "../action/spec.ts";
 import type { CommandRunner } from "../system/command.ts";
 import { shellAction } from "../action/shell-action.ts";
 import type { FirewallBackend, FirewallJailSpec } from "../action/types.ts";
@@ -83,6 +84,11 @@ export class ActionFactory {
       const plan = planBanaction(type ? `${a.name}[type=${type}]` : a.name);
       if (plan) {
         const spec = firewallSpec(s.name, a, plan.allports);
+        try {
+          normaliseSpec(spec); // port names, protocol, blocktype, chain: what the backend's start would refuse
+        } catch (e) {
+          throw new ConfigError(`${where}: action '${a.name}' cannot start: ${(e as Error).message}`);
+        }
         if (!checkOnly) out.push(nativeAction(a.name, this.backend(plan.backend), spec, this.clock));
         continue;
       }

@@ -73,3 +73,13 @@ test.skipIf(!canMount)("fail2ban's state directories read-only (the unit's sandb
   expect(text).toContain(`CRITICAL Server failed to start: cannot open database ${db}`);
   expect(text).toContain("Exiting f2b");
 });
+
+test("f2b -t: a port no services database names fails the test, naming jail, action and port", () => {
+  const conf = join(dir, "badport");
+  expect(spawnSync(bin, ["dump-config", conf]).status).toBe(0); // f2b's own defaults, action.d included
+  writeFileSync(join(conf, "x.log"), "");
+  writeFileSync(join(conf, "jail.local"), `[sshd]\nenabled = false\n\n[x]\nenabled = true\nfilter = sshd\nlogpath = ${join(conf, "x.log")}\nbanaction = nftables-multiport\nport = ssh,nosuchservice\n`);
+  const r = spawnSync(bin, ["-c", conf, "-t"], { encoding: "utf8" });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/ERROR: .*jail \[x\].*action 'nftables-multiport' cannot start: port = ssh,nosuchservice: unknown service name "nosuchservice"/);
+});
