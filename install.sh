@@ -468,7 +468,12 @@ install_packaging
 if [ "$START" = 1 ]; then
 	start_f2b
 	echo
-	f2b_cli status || warn "f2b does not answer yet: see $LOGFILE"
+	status=$(f2b_cli status 2>&1) || status=""
+	[ -n "$status" ] && printf '%s\n' "$status" || warn "f2b does not answer yet: see $LOGFILE"
+	# A jail whose ban action cannot start protects nothing: that is a failed install.
+	unhealthy=$(printf '%s\n' "$status" | sed -n 's/^.*UNHEALTHY jail:[[:space:]]*//p')
+	[ -z "$unhealthy" ] || die "f2b runs, but a jail cannot ban: $unhealthy
+  (details: $BIN ${CLI_OPTS:+$CLI_OPTS }status JAIL, and $(use_systemd && echo "journalctl -u f2b" || echo "$LOGFILE")); fix it, then run ./install.sh again"
 else
 	say "not started (--no-start). Start it with: $(use_systemd && echo "systemctl enable --now f2b" || echo "$BIN server")"
 fi

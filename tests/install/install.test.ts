@@ -202,3 +202,20 @@ test.skipIf(!!why)("--uninstall --purge removes the configuration, the database 
   expect(r.code).toBe(0);
   for (const gone of [s.etc, s.db, s.log, join(s.root, "var/lib/f2b")]) expect(existsSync(gone)).toBe(false);
 }, 60_000);
+
+test.skipIf(!!why)("a jail whose action cannot start: install.sh fails and says which jail and why", async () => {
+  const bad = staged(join(dir, "root-unhealthy"));
+  mkdirSync(join(bad.etc, "action.d"), { recursive: true });
+  mkdirSync(join(bad.etc, "filter.d"), { recursive: true });
+  writeFileSync(join(bad.etc, "filter.d", "webapp.conf"), "[Definition]\nfailregex = ^\\s*webapp\\[\\d+\\]: login failed for \\S+ from <HOST>$\n");
+  writeFileSync(join(bad.etc, "action.d", "nofirewall.conf"), "[Definition]\nactionstart = echo 'no firewall here' >&2; exit 1\nactionban = true\nactionunban = true\n");
+  writeFileSync(join(bad.etc, "jail.local"), `[sshd]\nenabled = false\n\n[webapp]\nenabled = true\nfilter = webapp\nlogpath = ${weblog}\naction = nofirewall\n`);
+  try {
+    const r = await installSh(pair.server, ["--root", bad.root, "--binary", binary]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("ERROR: f2b runs, but a jail cannot ban: webapp: action 'nofirewall' failed to start");
+    expect(r.stdout).toContain("UNHEALTHY jail:");
+  } finally {
+    await installSh(pair.server, ["--root", bad.root, "--uninstall", "--purge"]);
+  }
+}, 60_000);
