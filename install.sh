@@ -307,6 +307,12 @@ install_packaging() {
 	sed "s#/usr/local/bin/f2b#$PREFIX/bin/f2b#g" "$pkg/f2b.logrotate" >"$LOGROTATE.tmp" && mv -f "$LOGROTATE.tmp" "$LOGROTATE"
 	chmod 0644 "$UNIT" "$LOGROTATE"
 	say "installed $UNIT and $LOGROTATE"
+	# The drop-in that runs an existing /etc/fail2ban (see fail2ban_notice); not active until copied.
+	if [ -f "$pkg/f2b-fail2ban.conf" ]; then
+		mkdir -p "$SHARE"
+		sed "s#/usr/local/bin/f2b#$PREFIX/bin/f2b#g; s#/usr/local/share/f2b#$PREFIX/share/f2b#g" "$pkg/f2b-fail2ban.conf" >"$SHARE/f2b-fail2ban.conf"
+		chmod 0644 "$SHARE/f2b-fail2ban.conf"
+	fi
 	# A staging root (an image being built) gets the unit enabled offline, as on a real install.
 	if [ -n "$ROOT" ] && command -v systemctl >/dev/null 2>&1; then
 		systemctl --root="$ROOT" enable f2b.service >/dev/null 2>&1 &&
@@ -361,12 +367,10 @@ fail2ban_notice() {
 $ME: Found an existing fail2ban configuration in /etc/fail2ban. f2b can run it unchanged:
     sudo systemctl disable --now fail2ban     # fail2ban must be stopped first: same socket, same chains
     sudo $PREFIX/bin/f2b server -c /etc/fail2ban -f      # try it in the foreground
-  and to keep it, add a drop-in (systemctl edit f2b) with
-    [Service]
-    ExecStartPre=
-    ExecStartPre=$PREFIX/bin/f2b -c /etc/fail2ban -t
-    ExecStart=
-    ExecStart=$PREFIX/bin/f2b server -c /etc/fail2ban -f
+  and to keep it, the drop-in $PREFIX/share/f2b/f2b-fail2ban.conf runs it under the unit (it lets
+  the sandbox write fail2ban's /var/lib/fail2ban and /run/fail2ban):
+    sudo install -D -m 0644 $PREFIX/share/f2b/f2b-fail2ban.conf /etc/systemd/system/f2b.service.d/f2b-fail2ban.conf
+    sudo systemctl daemon-reload && sudo systemctl restart f2b
   What differs: Python actions (action.d/*.py) are skipped with a warning; the common
   iptables/nftables banactions run natively (nftables: one table 'inet f2b'), other action.d
   files run as fail2ban runs them; fail2ban's database is adopted (its bans, ban history and log

@@ -218,6 +218,11 @@ async function runForeground(fs: ConfigFS, conf: Fail2banConf, settings: JailSet
   process.on("unhandledRejection", fatal);
   process.on("uncaughtException", fatal);
   try {
+    // Before the database and the firewall: with fail2ban's config (-c /etc/fail2ban), a fail2ban
+    // still running answers here, and the two must not share its database and chains.
+    if (await socketAnswers(conf.socket)) {
+      throw new Error(`another server (f2b or fail2ban) is answering on ${conf.socket}; stop it first (f2b stop, or systemctl disable --now fail2ban)`);
+    }
     for (const p of [conf.dbfile, conf.pidfile]) mkdirSync(dirname(p), { recursive: true });
     server = new F2bServer({ fs, conf, system, actions: new ActionFactory({ system }) });
     writeFileSync(conf.pidfile, `${process.pid}\n`);

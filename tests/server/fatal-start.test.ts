@@ -3,7 +3,7 @@
 // spun at 100% CPU, because removing the pidfile on the way out threw and nothing ever exited).
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinary } from "../e2e/fixtures.ts";
@@ -82,4 +82,21 @@ test("f2b -t: a port no services database names fails the test, naming jail, act
   const r = spawnSync(bin, ["-c", conf, "-t"], { encoding: "utf8" });
   expect(r.status).toBe(2);
   expect(r.stderr).toMatch(/ERROR: .*jail \[x\].*action 'nftables-multiport' cannot start: port = ssh,nosuchservice: unknown service name "nosuchservice"/);
+});
+
+test("another server answering on the socket (a fail2ban still running): exit 1 before the database is touched", async () => {
+  const sock = join(dir, "run", "other.sock");
+  const other = Bun.listen({ unix: sock, socket: { data() {} } });
+  try {
+    const db = join(dir, "not-created.sqlite3");
+    const args = serverArgs(db, join(dir, "run", "x.pid"), join(dir, "busy.log"));
+    args[args.indexOf("-s") + 1] = sock;
+    const r = await run(args);
+    expect(r.killed).toBe(false);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`another server (f2b or fail2ban) is answering on ${sock}`);
+    expect(existsSync(db)).toBe(false);
+  } finally {
+    other.stop(true);
+  }
 });
