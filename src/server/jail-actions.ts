@@ -126,6 +126,17 @@ export class JailEffector implements BanEffector {
     return started;
   }
 
+  /** A reload kept the firewall objects of `previous` (same actions): its failed starts are ours,
+   *  and the reload is when an admin who fixed the cause expects them to start. */
+  async takeOver(previous: JailEffector): Promise<void> {
+    previous.actions.forEach((a, i) => {
+      const why = previous.notStarted.get(a);
+      const mine = this.actions[i];
+      if (why !== undefined && mine) this.notStarted.set(mine, why);
+    });
+    if (this.notStarted.size) await this.retryStarts();
+  }
+
   /** Why the jail cannot ban as configured: "action 'NAME' failed to start: why"; empty when healthy. */
   problems(): string[] {
     return [...this.notStarted].map(([a, why]) => `action '${a.name}' failed to start: ${why}`);

@@ -137,6 +137,7 @@ export class F2bServer {
     const sameActions = previous?.actionKey === j.actionKey;
     log.info(`Creating new jail '${j.runtime.name}'`);
     if (!sameActions) await j.effector.start();
+    else await j.effector.takeOver(previous!.effector);
     await j.runtime.start(sameActions ? previous!.runtime : undefined);
     this.jails.set(j.runtime.name, j);
   }

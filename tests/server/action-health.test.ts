@@ -90,3 +90,14 @@ test("bans in the database survive a start that fails, stay listed, and reach th
   expect(ctl.status().unhealthy).toBeUndefined();
   expect(readFileSync(bans, "utf8").trim().split("\n").sort()).toEqual(["192.0.2.10", "192.0.2.11"]);
 });
+
+test("a reload keeps an unhealthy jail unhealthy, and starts the action when the cause is gone", async () => {
+  const { root, flag } = flakyRoot();
+  const { ctl } = await pool.start(root.conf);
+  expect(ctl.status().unhealthy?.length).toBe(1);
+  await ctl.reload(); // same actions: the jail keeps its firewall objects, and its failure
+  expect(ctl.status().unhealthy?.map((u) => u.jail)).toEqual(["testd"]);
+  writeFileSync(flag, "");
+  await ctl.reload();
+  expect(ctl.status().unhealthy).toBeUndefined();
+});
