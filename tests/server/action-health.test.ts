@@ -42,7 +42,7 @@ function flakyRoot(): { root: TestRoot; flag: string; bans: string } {
 test("an action that fails to start: the jail is UNHEALTHY in status, metrics and /healthz; it recovers on the next ban", async () => {
   const { root, flag, bans } = flakyRoot();
   const { ctl } = await pool.start(root.conf);
-  const problem = "action 'flaky' failed to start: [flaky] actionstart failed";
+  const problem = "action 'flaky' failed to start: [flaky] actionstart failed (exit 1: no firewall here)";
   expect(ctl.status()).toEqual({ jails: ["testd"], unhealthy: [{ jail: "testd", problems: [problem] }] });
   const st = ctl.jailStatus("testd");
   expect(st.actions.problems).toEqual([problem]);
