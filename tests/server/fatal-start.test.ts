@@ -100,3 +100,17 @@ test("another server answering on the socket (a fail2ban still running): exit 1 
     other.stop(true);
   }
 });
+
+test("f2b server (daemonizing) with another server on the socket: exit 1 at once, not a false success", async () => {
+  const sock = join(dir, "run", "other2.sock");
+  const other = Bun.listen({ unix: sock, socket: { data() {} } });
+  try {
+    const args = serverArgs(join(dir, "x2.sqlite3"), join(dir, "run", "x2.pid"), join(dir, "busy2.log")).filter((a) => a !== "-f");
+    args[args.indexOf("-s") + 1] = sock;
+    const r = await run(args);
+    expect([r.killed, r.code]).toEqual([false, 1]);
+    expect(r.stderr).toContain(`another server (f2b or fail2ban) is answering on ${sock}`);
+  } finally {
+    other.stop(true);
+  }
+});
