@@ -86,7 +86,7 @@ test("bans in the database survive a start that fails, stay listed, and reach th
   await server.reconcile(); // the firewall is still missing: nothing changes, still unhealthy
   expect(ctl.status().unhealthy?.length).toBe(1);
   writeFileSync(flag, "");
-  expect(await server.reconcile()).toBe(2);
+  await server.reconcile(); // starts it, and it gets the jail's current bans
   expect(ctl.status().unhealthy).toBeUndefined();
   expect(readFileSync(bans, "utf8").trim().split("\n").sort()).toEqual(["192.0.2.10", "192.0.2.11"]);
 });
@@ -100,4 +100,20 @@ test("a reload keeps an unhealthy jail unhealthy, and starts the action when the
   writeFileSync(flag, "");
   await ctl.reload();
   expect(ctl.status().unhealthy).toBeUndefined();
+});
+
+test("an action that starts with a new ban gets the stored bans it missed, each once", async () => {
+  const { root, flag, bans } = flakyRoot();
+  writeFileSync(flag, "");
+  const first = await pool.start(root.conf);
+  await first.ctl.banIp("testd", ["192.0.2.20"]);
+  await pool.stop(first.server);
+  rmSync(flag);
+  rmSync(bans);
+  const { server, ctl } = await pool.start(root.conf);
+  writeFileSync(flag, "");
+  expect(await ctl.banIp("testd", ["192.0.2.21"])).toBe(1); // starts the action, which first gets the stored ban
+  expect(readFileSync(bans, "utf8").trim().split("\n")).toEqual(["192.0.2.20", "192.0.2.21"]);
+  await server.reconcile();
+  expect(readFileSync(bans, "utf8").trim().split("\n")).toEqual(["192.0.2.20", "192.0.2.21"]); // nothing twice
 });
