@@ -124,7 +124,10 @@ export class FileTailer implements LogSource {
   }
 
   private check(safetyTick: boolean): void {
-    if (this.opts.usePolling) return this.requestRun(true);
+    if (this.opts.usePolling) {
+      this.requestRun(true);
+      return;
+    }
     if (this.dirMissing && !this.degraded && !safetyTick) {
       // Only a missing directory to wait for: cheap until it appears.
       this.ensureWatches();

@@ -97,7 +97,10 @@ export class TrackedFile {
 
   private attach(st: Stats): void {
     const notLog = notALogFile(st);
-    if (notLog) return this.fail(new Error(notLog));
+    if (notLog) {
+      this.fail(new Error(notLog));
+      return;
+    }
     if (st.ino === this.skippedIno) return;
     const adopted = this.env.claim(st.dev, st.ino, this);
     if (adopted) {

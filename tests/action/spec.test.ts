@@ -99,7 +99,10 @@ describe("banaction names", () => {
   test("dummy is a dry run that only logs", async () => {
     const lines: string[] = [];
     const calls: string[][] = [];
-    const run: CommandRunner = { run: async (argv) => (calls.push(argv), { code: 0, stdout: "", stderr: "" }) };
+    const run: CommandRunner = { run: async (argv) => {
+        calls.push(argv);
+        return { code: 0, stdout: "", stderr: "" };
+      }, };
     const log = logFrom((_level, m) => lines.push(m));
     const fw = createBackend(planBanaction("dummy")!, { run, log });
     const spec = { jail: "sshd", ports: "ssh", protocol: "tcp", allports: false, chains: ["INPUT"], blocktype: "reject" };
