@@ -123,7 +123,7 @@ export function journalWave(ctx: Ctx, kind: string, log: WaveLog, entries: Expor
     },
     arm() {
       const now = Date.now() * 1000;
-      entries.forEach((e, i) => (e.__REALTIME_TIMESTAMP = String(now + i)));
+      for (const [i, e] of entries.entries()) e.__REALTIME_TIMESTAMP = String(now + i);
       exported = exportFormat(entries);
     },
     feed: () => writeJournal(file, exported),

@@ -123,7 +123,7 @@ export function liveRows(big: StartupResult | null, f2b: StartupResult, fail2ban
   const rows: Row[] = [];
   if (big?.live) {
     const a = liveCells(big.live);
-    labels(big.bans).forEach((l, i) => rows.push([l, a[i]!, i === 0 ? `not run (see the ${fmtN(f2b.bans)} rows)` : "", "—"]));
+    for (const [i, l] of labels(big.bans).entries()) rows.push([l, a[i]!, i === 0 ? `not run (see the ${fmtN(f2b.bans)} rows)` : "", "—"]);
   }
   if (f2b.live) {
     const a = liveCells(f2b.live);
@@ -131,7 +131,7 @@ export function liveRows(big: StartupResult | null, f2b: StartupResult, fail2ban
     const num = (l: LiveResult | undefined): number[] | null => (l ? [l.rssKiB, l.anonKiB, l.status.ms, l.banned.ms] : null);
     const na = num(f2b.live)!;
     const nb = num(fail2ban?.live);
-    labels(f2b.bans).forEach((l, i) => rows.push([l, a[i]!, b ? b[i]! : "not run", ratio(nb ? nb[i]! : null, na[i]!)]));
+    for (const [i, l] of labels(f2b.bans).entries()) rows.push([l, a[i]!, b ? b[i]! : "not run", ratio(nb ? nb[i]! : null, na[i]!)]);
   }
   return rows;
 }

@@ -63,10 +63,11 @@ try {
       import { Filter } from ${JSON.stringify(join(repo, "src/filter/filter.ts"))};
       import { TimeZone } from ${JSON.stringify(join(repo, "src/filter/date/tz.ts"))};
       import { tableResolver } from ${JSON.stringify(join(repo, "src/system/resolver.ts"))};
+      import { discardLog } from ${JSON.stringify(join(repo, "src/system/log.ts"))};
       const lines = readFileSync(${JSON.stringify(log)}, "utf8").split("\\n");
       if (lines.at(-1) === "") lines.pop();
       const def = loadFilter(diskFS(${JSON.stringify(FILTER_DIR)}), "sshd");
-      const f = new Filter(def, { now: () => Date.now() / 1000, tz: TimeZone.fromEnv(), dns: tableResolver({}) }, { findTime: 600 });
+      const f = new Filter(def, { now: () => Date.now() / 1000, tz: TimeZone.fromEnv(), dns: tableResolver({}), log: discardLog }, { findTime: 600 });
       let failures = 0;
       const c0 = process.cpuUsage();
       for (const l of lines) failures += f.processLine(l).length;

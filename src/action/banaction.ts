@@ -96,13 +96,6 @@ function sameBlock(a: string, b: string): boolean {
   }
 }
 
-/** Contract: fail2ban banaction name → native backend, null when there is none (dummy included:
- * use planBanaction to get the dry-run backend). */
-export function resolveBanaction(name: string): NativeBackendName | null {
-  const plan = planBanaction(name);
-  return plan && plan.backend !== "dummy" ? plan.backend : null;
-}
-
 /** Dry run: validates and logs what would be done, touches nothing. */
 export function dummyBackend(log: Log): FirewallBackend {
   const banned = new Map<string, Map<string, number | null>>();

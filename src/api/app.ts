@@ -9,9 +9,9 @@ import type { Log } from "../system/log.ts";
 import { renderMetrics } from "./metrics.ts";
 import { pageRoutes } from "./page.ts";
 import { readRoutes } from "./routes-read.ts";
+import type { ApiMode } from "./mode.ts";
 import { writeRoutes } from "./routes-write.ts";
 
-export type ApiMode = "unix" | "tcp";
 
 export interface ApiOptions {
   controller: Controller;

@@ -1,5 +1,5 @@
-// The one dependency of the control API: what the running server exposes. The lead
-// implements it over the jails; tests implement a small fake. Methods may be sync or async.
+// The one dependency of the control API: what the running server exposes. The server
+// implements it over the jails (src/server/controller.ts); tests implement a small fake. Methods may be sync or async.
 
 export type Awaitable<T> = T | Promise<T>;
 

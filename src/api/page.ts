@@ -9,7 +9,7 @@
 // on `/` too. Every page answer forbids caching, framing, referrers, scripts and outside resources.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { Hono, type Context } from "hono";
-import type { ApiMode } from "./app.ts";
+import type { ApiMode } from "./mode.ts";
 import type { Controller } from "./controller.ts";
 import { loadPageModel } from "./page-data.ts";
 import { renderLogin } from "./page-login.ts";

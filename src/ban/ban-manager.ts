@@ -321,7 +321,7 @@ export class BanManager {
   /** Resolves once every "Restore Ban" line of restore() is logged. */
   restoreLogged(): Promise<void> { return this.restoreLog.done(); }
 
-  /** Cancels timers; bans stay in the store and the firewall (lead decides about stop policy). */
+  /** Cancels timers; bans stay in the store and the firewall (whether the firewall keeps them is the server's stopJail decision). */
   stop(): void { this.timer?.cancel(); this.timer = null; this.timerAt = Infinity; this.queue.clear(); }
 
   isBanned(ip: string): boolean { return this.bans.get(normalizeIP(ip))?.state === "active"; }

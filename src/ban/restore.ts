@@ -1,15 +1,23 @@
 import { normalizeIP } from "../jail/ipaddr.ts";
 import { parseTime } from "../jail/time.ts";
 import type { BanTicket } from "../jail/types.ts";
-import type { BanManagerConfig } from "./ban-manager.ts";
+import type { IncrementOptions } from "./increment.ts";
 import type { BanEffector, BanStore } from "./types.ts";
+
+/** The jail's settings restore reads (a part of the ban manager's config; no import back to it). */
+export interface RestoreConfig {
+  jail: string;
+  bantime: number;
+  increment?: IncrementOptions;
+  maxmatches?: number;
+}
 
 /**
  * The stored bans a jail takes back at start, as fail2ban's restoreCurrentBans chooses them:
  * without bantime.increment only bans younger than the jail's bantime, capped to it; with it,
  * all still running bans, capped to bantime.maxtime when set. Permanent stays permanent otherwise.
  */
-export function restorableTickets(cfg: BanManagerConfig, store: BanStore, now: number): BanTicket[] {
+export function restorableTickets(cfg: RestoreConfig, store: BanStore, now: number): BanTicket[] {
   const inc = cfg.increment?.increment;
   const maxtime = inc ? (maxTimeOf(cfg) ?? -1) : cfg.bantime;
   const rows = store.currentBans(cfg.jail, now, {
@@ -23,7 +31,7 @@ export function restorableTickets(cfg: BanManagerConfig, store: BanStore, now: n
   }));
 }
 
-function maxTimeOf(cfg: BanManagerConfig): number | null {
+function maxTimeOf(cfg: RestoreConfig): number | null {
   const m = cfg.increment?.maxtime;
   if (m === undefined || m === "") return null;
   return typeof m === "number" ? m : parseTime(m);

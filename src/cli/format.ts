@@ -65,7 +65,7 @@ function jailTree(st: JailStatus, pref: string): string[] {
     const lastGroup = n === groups.length - 1;
     out.push(`${pref}${lastGroup ? "`-" : "|-"} ${title}`);
     const indent = pref + (lastGroup ? "   " : "|  ");
-    rows.forEach(([k, v], m) => out.push(`${indent}${m === rows.length - 1 ? "`-" : "|-"} ${k}:\t${val(v)}`));
+    for (const [m, [k, v]] of rows.entries()) out.push(`${indent}${m === rows.length - 1 ? "`-" : "|-"} ${k}:\t${val(v)}`);
   });
   return out;
 }

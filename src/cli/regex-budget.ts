@@ -60,7 +60,7 @@ export function slowestRegex(filter: Filter, text: string): { name: string; patt
     const m = time("prefregex", filter.prefRegex, text);
     if (m?.groups["content"] !== undefined) content = m.groups["content"];
   }
-  filter.failRegexes.forEach((c, i) => time(`failregex ${i + 1}`, c, content));
-  filter.ignoreRegexes.forEach((c, i) => time(`ignoreregex ${i + 1}`, c, text));
+  for (const [i, c] of filter.failRegexes.entries()) time(`failregex ${i + 1}`, c, content);
+  for (const [i, c] of filter.ignoreRegexes.entries()) time(`ignoreregex ${i + 1}`, c, text);
   return best;
 }

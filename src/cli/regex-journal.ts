@@ -5,11 +5,10 @@
 import type { FilterDefinition } from "../config/filter-reader.ts";
 import { extractOptions } from "../config/options.ts";
 import type { TimeZone } from "../filter/date/tz.ts";
-import { resolveEncoding } from "../source/encoding.ts";
-import { formatEntry, type JournalEntry } from "../source/journal-entry.ts";
-import { ExportParser } from "../source/journal-export.ts";
+import { JOURNAL_BACKEND_OPTIONS, journalSelection } from "../source/journal-backend.ts";
 import { parseJournalMatch } from "../source/journal-match.ts";
-import { journalctlArgs, type JournalOptions } from "../source/journal.ts";
+import { JournalSource, type JournalOptions } from "../source/journal.ts";
+import { logFrom } from "../system/log.ts";
 
 /** The time fail2ban knows for a journal line: epoch seconds and the ISO text it prefixes. */
 export interface EntryTime {
@@ -42,11 +41,13 @@ export function journalInput(log: string, cliMatch: string | undefined, def: Fil
   } catch (e) {
     throw new JournalInputError(`${log}: ${(e as Error).message}`);
   }
-  const known = new Set(["journalpath", "journalfiles", "journalflags", "namespace"]);
-  const unknown = Object.keys(options).filter((k) => !known.has(k));
-  if (unknown.length > 0) throw new JournalInputError(`${log}: unknown option ${unknown.join(", ")} (known: ${[...known].join(", ")})`);
-  const flags = options["journalflags"] !== undefined ? Number(options["journalflags"]) : undefined;
-  if (flags !== undefined && !Number.isInteger(flags)) throw new JournalInputError(`${log}: journalflags must be an integer: ${options["journalflags"]}`);
+  let journal: ReturnType<typeof journalSelection>;
+  try {
+    journal = journalSelection(options);
+  } catch (e) {
+    throw new JournalInputError(`${log}: ${(e as Error).message}`);
+  }
+  if (journal.unknown.length > 0) throw new JournalInputError(`${log}: unknown option ${journal.unknown.join(", ")} (known: ${JOURNAL_BACKEND_OPTIONS.join(", ")})`);
   const matchText = cliMatch ?? def.journalmatch ?? "";
   let matches: string[][];
   try {
@@ -54,16 +55,7 @@ export function journalInput(log: string, cliMatch: string | undefined, def: Fil
   } catch (e) {
     throw new JournalInputError(`${cliMatch !== undefined ? "--journalmatch" : `${def.file}: journalmatch`}: ${(e as Error).message}`);
   }
-  const opts: JournalOptions = {
-    matches,
-    start: "head",
-    follow: false,
-    ...(options["journalpath"] ? { directory: options["journalpath"] } : {}),
-    files: (options["journalfiles"] ?? "").split(/[\s,]+/u).filter((f) => f !== ""),
-    ...(options["namespace"] ? { namespace: options["namespace"] } : {}),
-    ...(flags !== undefined ? { flags } : {}),
-    ...(journalctl ? { journalctl } : {}),
-  };
+  const opts: JournalOptions = { ...journal.selection, matches, start: "head", follow: false, ...(journalctl ? { journalctl } : {}) };
   const header = ["Use         systemd journal", "Use         encoding : UTF-8"];
   const shown = matches.map((g) => g.join(" ")).join(" + ");
   if (shown) header.push(`Use    journal match : ${shown}`);
@@ -86,28 +78,22 @@ export function isoTime(epoch: number, nowOffset: number): string {
   );
 }
 
+/** Python logging's WARNING level. */
+const PY_WARNING = 30;
+
 async function readEntries(opts: JournalOptions, tz: TimeZone, each: LineFn): Promise<void> {
-  const argv = journalctlArgs(opts, null, null);
-  let proc: ReturnType<typeof Bun.spawn<"ignore", "pipe", "pipe">>;
-  try {
-    proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  } catch (e) {
-    throw new JournalInputError(`cannot run ${argv[0]}: ${(e as Error).message} (the journal needs systemd's journalctl)`);
-  }
-  const stderr = new Response(proc.stderr).text();
-  const enc = resolveEncoding("utf-8");
   const nowOffset = tz.offsetAt(Date.now() / 1000);
+  const errors: string[] = [];
   const warnings: string[] = [];
-  const parser = new ExportParser((m) => warnings.push(m));
-  const handle = (entry: JournalEntry): void => {
-    const f = formatEntry(entry, enc);
-    each(f.text, { time: f.time, timeText: `${isoTime(f.time, nowOffset)} ` });
-  };
-  for await (const chunk of proc.stdout) {
-    for (const e of parser.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))) handle(e);
-  }
-  const code = await proc.exited;
-  if (code !== 0) throw new JournalInputError(`${argv[0]} exited with code ${code}: ${(await stderr).trim().split("\n")[0] || "no message"}`);
-  if (parser.incomplete()) throw new JournalInputError(`${argv[0]}'s output ended inside an entry`);
-  if (warnings.length > 0) throw new JournalInputError(warnings[0]!);
+  const source = new JournalSource(opts, {
+    onLines: (lines) => {
+      for (const l of lines) each(l.text, { time: l.time!, timeText: `${isoTime(l.time!, nowOffset)} ` });
+    },
+    onError: (_source, err) => errors.push(err.message),
+    // a warning (an entry the parser could not read) fails the run: a partial answer must not look whole
+    log: logFrom((_level, msg) => warnings.push(msg), (level) => level >= PY_WARNING),
+  });
+  await source.start(); // follow: false — returns once journalctl has printed every entry
+  const problem = errors[0] ?? warnings[0];
+  if (problem !== undefined) throw new JournalInputError(problem);
 }

@@ -200,7 +200,7 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
     return fail(io, (e as Error).message);
   }
   const eachLine = async (fn: LineFn): Promise<void> =>
-    jin ? jin.each(fn) : isFile ? forEachFileLine(logArg, fn) : literalLines(logArg).forEach((l) => fn(l));
+    jin ? jin.each(fn) : isFile ? forEachFileLine(logArg, fn) : literalLines(logArg).forEach((l) => void fn(l));
   const journal = v.journal ?? false;
   const processOpts = journal ? { time: clock() } : undefined;
 
@@ -288,7 +288,7 @@ export async function runRegex(argv: string[], io: RegexIO = stdIO): Promise<num
     }
   }).catch((e: unknown) => e);
   if (failed instanceof JournalInputError) return fail(io, failed.message);
-  ignoreHits.forEach((h, i) => (stats.ignoreHits[i] = h));
+  for (const [i, h] of ignoreHits.entries()) stats.ignoreHits[i] = h;
   const seconds = (performance.now() - t0) / 1000;
   io.out(renderReport(filter, def.failregex, def.ignoreregex, stats, ro, seconds, slow.render()));
   return 0;

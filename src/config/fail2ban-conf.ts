@@ -17,6 +17,9 @@ export interface Fail2banConf {
   dbpurgeage: string;
   /** f2b's own: milliseconds a log line may take in a filter (jails may override). */
   linebudget: number;
+  /** f2b's own: how often bans missing from the firewall are put back, as written ("60", "5m";
+   *  "0" turns it off); the server parses it with fail2ban's time syntax. */
+  reconcileinterval: string;
   /** [Thread] stacksize (KiB), when set. */
   stacksize?: number;
   /** Every section (DEFAULT included) with its options resolved, e.g. f2b's own [api]. */
@@ -24,6 +27,9 @@ export interface Fail2banConf {
   /** Files read, in order. */
   files: string[];
 }
+
+/** Seconds between reconcile runs when fail2ban.conf does not say. */
+export const DEFAULT_RECONCILE_INTERVAL = "60";
 
 // fail2ban's Fail2banReader: getEarlyOptions (socket, pidfile) and getOptions defaults.
 const MAIN: OptionTemplate = [
@@ -35,6 +41,7 @@ const MAIN: OptionTemplate = [
   ["dbmaxmatches", "int"],
   ["dbpurgeage", "string", "1d"],
   ["linebudget", "string", DEFAULT_LINE_BUDGET],
+  ["reconcileinterval", "string", DEFAULT_RECONCILE_INTERVAL],
 ];
 const EARLY: OptionTemplate = [
   ["socket", "string", "/var/run/fail2ban/fail2ban.sock"],
@@ -58,6 +65,7 @@ export function loadFail2banConf(fs: ConfigFS): Fail2banConf {
     dbfile: main.get("dbfile")!,
     dbpurgeage: main.get("dbpurgeage")!,
     linebudget: 0,
+    reconcileinterval: main.get("reconcileinterval")!.trim() || DEFAULT_RECONCILE_INTERVAL,
     sections: {},
     files: cfg.files,
   };

@@ -183,13 +183,22 @@ export class FilterStage {
   private sendRange(): void {
     const b = this.batch!;
     const r = b.ranges.shift();
-    if (!r) return this.finish(b);
+    if (!r) {
+      this.finish(b);
+      return;
+    }
     const { from, to } = r;
-    if (from >= to) return this.sendRange();
+    if (from >= to) {
+      this.sendRange();
+      return;
+    }
     if (this.local) {
       if (r.linear) this.o.onAbandoned({ line: b.lines[from]!, slot: r.linear.slot, budgetMs: this.o.budgetMs, outcome: { decided: false, why: "the filter worker failed" } });
-      else this.matchHere(b.lines.slice(from, to)).forEach((res, i) => (b.results[from + i] = res));
-      return this.sendRange();
+      else this.matchHere(b.lines.slice(from, to)).forEach((res, i) => {
+          b.results[from + i] = res;
+        });
+      this.sendRange();
+      return;
     }
     const id = ++this.rangeId;
     const texts = new Array<string>(to - from);
@@ -250,7 +259,10 @@ export class FilterStage {
     // busy now: the end of this batch arms the timer again
     if (this.stopped || this.batch || !this.worker) return;
     const left = this.idleSince + this.idleMs - performance.now();
-    if (left > 0) return this.armIdle(left);
+    if (left > 0) {
+      this.armIdle(left);
+      return;
+    }
     this.worker.terminate();
     this.worker = null;
     this.spare?.terminate();
@@ -329,7 +341,8 @@ export class FilterStage {
       const { id: _id, ...range } = this.sent;
       this.sent = null;
       this.batch!.ranges.unshift(range);
-      return this.sendRange();
+      this.sendRange();
+      return;
     }
     // a worker that died before it began the range (e.g. while loading) has no line to blame
     if (!started) {
@@ -338,7 +351,8 @@ export class FilterStage {
       const { id: _id, ...range } = this.sent;
       this.sent = null;
       this.batch!.ranges.unshift(range);
-      return this.sendRange();
+      this.sendRange();
+      return;
     }
     this.abandon(this.progress[PROGRESS_LINE]!, this.progress[PROBE_SLOT]!);
   }

@@ -104,7 +104,11 @@ class Nfa {
       while (stack.length) {
         const q = stack.pop()!;
         edges.push(...this.edges[q]!);
-        for (const r of this.eps[q]!) if (!seen.has(r)) (seen.add(r), stack.push(r));
+        for (const r of this.eps[q]!) {
+          if (seen.has(r)) continue;
+          seen.add(r);
+          stack.push(r);
+        }
       }
       out.push(edges);
     }
@@ -230,8 +234,8 @@ export function exponentialRegexes(f: { prefRegex: CompiledLike | null; failRege
     if (span) out.push({ kind, number: i + 1, pattern: c.regex.pattern, loop: c.regex.resolved.slice(span[0], span[1]) });
   };
   if (f.prefRegex) check("prefregex", f.prefRegex, 0);
-  f.failRegexes.forEach((c, i) => check("failregex", c, i));
-  f.ignoreRegexes.forEach((c, i) => check("ignoreregex", c, i));
+  for (const [i, c] of f.failRegexes.entries()) check("failregex", c, i);
+  for (const [i, c] of f.ignoreRegexes.entries()) check("ignoreregex", c, i);
   return out;
 }
 

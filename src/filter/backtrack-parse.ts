@@ -73,8 +73,13 @@ class Reader {
       this.pos++;
       let possessive = false;
       let lazy = false;
-      if (this.s[this.pos] === "?") (lazy = true), this.pos++;
-      else if (this.s[this.pos] === "+") (possessive = true), this.pos++;
+      if (this.s[this.pos] === "?") {
+        lazy = true;
+        this.pos++;
+      } else if (this.s[this.pos] === "+") {
+        possessive = true;
+        this.pos++;
+      }
       // a possessive repeat never gives back what it took: no backtracking into it (and no
       // linear-time equivalent here)
       const repeat: Node = { type: "repeat", body: atom, min, max, lazy, span: [start, this.pos] };

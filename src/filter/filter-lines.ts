@@ -87,3 +87,69 @@ function skippedText(groups: Readonly<Record<string, string | undefined | null>>
   for (let i = 0; `skiplines${i}` in groups; i++) text += groups[`skiplines${i}`] ?? "";
   return text;
 }
+
+/**
+ * fail2ban's multi-line buffer as one line's search sees it: the lines kept between log lines (at
+ * most maxLines), the lines this search began with (matches are split against them), and their
+ * text as the regexes search it, joined once per change.
+ */
+export class LineWindow {
+  private lines: TupleLine[] = [];
+  private first: TupleLine[] = [];
+  private joined: string | null = null;
+
+  constructor(private readonly maxLines: number) {}
+
+  /** A new log line: kept after the previous ones (up to maxLines); a new search begins. */
+  push(line: TupleLine): void {
+    if (this.maxLines > 1) {
+      this.lines.push(line);
+      if (this.lines.length > this.maxLines) this.lines = this.lines.slice(-this.maxLines);
+    } else this.lines = [line];
+    this.first = this.lines;
+    this.joined = null;
+  }
+
+  /** The text the regexes search. */
+  text(): string {
+    return (this.joined ??= tupleLinesBuf(this.lines));
+  }
+
+  /** The text as it stands, or the search's first text when a match has consumed it (messages). */
+  textForMessage(): string {
+    return this.joined ?? tupleLinesBuf(this.first);
+  }
+
+  /** The prefregex's <F-CONTENT>: from now on the search sees that text alone. */
+  narrowTo(content: string): void {
+    const text = this.text();
+    this.lines = [["", "", content]];
+    this.joined = contentBuffer(text, content);
+  }
+
+  /** The lines of the search's first text a match at [start, end) covers, and the rest. */
+  split(start: number, end: number, groups: Readonly<Record<string, string | undefined | null>>): LineSplit {
+    return splitByMatch(this.text(), start, end, groups, this.first);
+  }
+
+  /** After a match: only these lines (what it did not use) stay for the next search. */
+  keep(lines: TupleLine[]): void {
+    this.lines = lines;
+    this.joined = null;
+  }
+
+  /** The current text is used up: the next search joins the kept lines again. */
+  consumed(): void {
+    this.joined = null;
+  }
+
+  /** The lines kept for the next log line (FilterState). */
+  get kept(): TupleLine[] {
+    return this.lines;
+  }
+
+  set kept(lines: TupleLine[]) {
+    this.lines = lines;
+    this.joined = null;
+  }
+}

@@ -8,7 +8,7 @@ import type { Log } from "../system/log.ts";
 import type { Resolver } from "../system/resolver.ts";
 import { FailRegex, Regex, RegexError } from "./failregex.ts";
 import { resolveIds, type IdContext, type UseDns } from "./filter-ids.ts";
-import { contentBuffer, fullLine, splitByMatch, tupleLinesBuf, type TupleLine } from "./filter-lines.ts";
+import { fullLine, LineWindow, tupleLinesBuf, type LineSplit, type TupleLine } from "./filter-lines.ts";
 import { MlfidCache, joinLists, type FailData } from "./filter-mlfid.ts";
 import { LineClock } from "./filter-time.ts";
 import { secondsToStr } from "../jail/time.ts";
@@ -96,7 +96,7 @@ export class Filter {
   private readonly onIgnoreRegex?: (index: number) => void;
   private readonly ids: IdContext;
   private readonly mlfids: MlfidCache;
-  private buffer: TupleLine[] = [];
+  private readonly window: LineWindow;
   private readonly clock: LineClock;
   private lastLine: TupleLine = ["", "", ""];
   private lastLineTime: number | null = null;
@@ -119,6 +119,7 @@ export class Filter {
       throw new RegexError(`${def.file}: maxlines must be an integer greater than zero: ${maxLines}`);
     }
     this.maxLines = maxLines;
+    this.window = new LineWindow(maxLines);
     const multiline = maxLines > 1;
     const regexOpts = { multiline, useDns: this.useDns };
     // fail2ban compiles the prefregex without MULTILINE whatever maxlines is (Regex(value, useDns=...))
@@ -155,11 +156,11 @@ export class Filter {
   }
 
   snapshot(): FilterState {
-    return { buffer: this.buffer, lastDate: this.clock.lastDate, lastTimeText: this.clock.lastTimeText, mlfids: this.mlfids.dump() };
+    return { buffer: this.window.kept, lastDate: this.clock.lastDate, lastTimeText: this.clock.lastTimeText, mlfids: this.mlfids.dump() };
   }
 
   restore(s: FilterState): void {
-    this.buffer = s.buffer;
+    this.window.kept = s.buffer;
     this.clock.lastDate = s.lastDate;
     this.clock.lastTimeText = s.lastTimeText;
     this.mlfids.load(s.mlfids);
@@ -167,7 +168,7 @@ export class Filter {
 
   /** Lines still buffered for multi-line matching (oldest first). */
   get lineBuffer(): readonly TupleLine[] {
-    return this.buffer;
+    return this.window.kept;
   }
 
   /** Time of the last processed line (its own date, or the one fail2ban assumed); null if none. */
@@ -220,62 +221,36 @@ export class Filter {
 
   private findFailure(tuple: TupleLine, date: number | null, noDate: boolean): FilterFailure[] {
     const failures: FilterFailure[] = [];
-    let orgBuffer: TupleLine[];
-    if (this.maxLines > 1) {
-      this.buffer.push(tuple);
-      if (this.buffer.length > this.maxLines) this.buffer = this.buffer.slice(-this.maxLines);
-      orgBuffer = this.buffer;
-    } else orgBuffer = this.buffer = [tuple];
-    let buf: string | null = tupleLinesBuf(orgBuffer);
-
+    const window = this.window;
+    window.push(tuple);
     // cheap early rejection, as fail2ban does when ignoreregexes are few
     if (this.ignoreRegexes.length && this.ignoreRegexes.length < this.failRegexes.length - 2) {
-      if (this.ignoreLine(buf, orgBuffer, null) !== null) return failures;
+      if (this.ignoreLine(window.text(), null) !== null) return failures;
     }
     let preGroups: FailData | null = null;
     if (this.prefRegex) {
-      this.probe[PROBE_SLOT] = PROBE_PREFREGEX;
-      const m = this.search(this.prefRegex, buf);
-      if (!m) return failures;
-      this.prefMatched = true;
-      let content: unknown;
-      if (this.prefRegex.folds) {
-        preGroups = groupsOf(this.prefRegex, m);
-        content = preGroups["content"];
-        delete preGroups["content"];
-        if (Object.keys(preGroups).length === 0) preGroups = null;
-      } else {
-        // the same dict without "content", built directly from the named groups
-        content = m.groups["content"];
-        const names = this.prefOtherGroups;
-        if (names.length) {
-          preGroups = {};
-          for (const n of names) preGroups[n] = m.groups[n];
-        }
-      }
-      if (content) {
-        this.buffer = [["", "", content as string]];
-        buf = contentBuffer(buf, content as string);
-      }
+      const pre = this.matchPrefRegex(this.prefRegex);
+      if (!pre) return failures;
+      preGroups = pre.groups;
     }
 
     let mask: Uint8Array | null = null;
-    let maskBuf: string | null = null;
+    let maskText: string | null = null;
     for (let i = 0; i < this.failRegexes.length; i++) {
       const fr = this.failRegexes[i]!;
-      if (buf === null) buf = tupleLinesBuf(this.buffer);
-      if (buf !== maskBuf) {
-        maskBuf = buf;
-        mask = this.startMasks.get(buf.charCodeAt(0));
+      const text = window.text();
+      if (text !== maskText) {
+        maskText = text;
+        mask = this.startMasks.get(text.charCodeAt(0));
       }
       if (mask![i] === 0) continue;
       this.probe[PROBE_SLOT] = PROBE_FAILREGEX + i;
-      const m = this.search(fr, buf);
+      const m = this.search(fr, text);
       if (!m) continue;
       let fail = groupsOf(fr, m);
-      const split = splitByMatch(buf, m.start, m.end, m.groups, orgBuffer);
-      if (this.ignoreRegexes.length && this.ignoreLine(buf, orgBuffer, split) !== null) {
-        buf = null;
+      const split = window.split(m.start, m.end, m.groups);
+      if (this.ignoreRegexes.length && this.ignoreLine(text, split) !== null) {
+        window.consumed();
         if (!this.checkAllRegex) break;
         continue;
       }
@@ -287,10 +262,7 @@ export class Filter {
         ]);
         if (date === null && this.checkFindTime) continue;
       }
-      if (!this.checkAllRegex || this.maxLines > 1) {
-        this.buffer = split.unmatched;
-        buf = null;
-      }
+      if (!this.checkAllRegex || this.maxLines > 1) window.keep(split.unmatched);
       if (preGroups) fail = mergePrefGroups(preGroups, fail);
       const matched = split.matched.map(fullLine);
       const mlfid = fail["mlfid"];
@@ -303,7 +275,7 @@ export class Filter {
       }
       const ids = resolveIds(fail, hasMlfid, this.ids);
       if (ids === null) {
-        this.warn(`No group found in ${JSON.stringify(buf ?? tupleLinesBuf(orgBuffer))} using failregex ${i}`);
+        this.warn(`No group found in ${JSON.stringify(window.textForMessage())} using failregex ${i}`);
         continue;
       }
       let fids: (string | null)[];
@@ -323,20 +295,45 @@ export class Filter {
     return failures;
   }
 
-  /** Index of the (first) ignoreregex matching; with a failregex split, only its matched lines count. */
-  private ignoreLine(buf: string, orgBuffer: TupleLine[], split: { matched: TupleLine[]; unmatched: TupleLine[] } | null): number | null {
-    let lines = orgBuffer;
-    if (split && this.maxLines > 1) {
-      lines = split.matched;
-      buf = tupleLinesBuf(lines);
+  /**
+   * The prefregex step: null when it does not match; else its groups other than <F-CONTENT> (null
+   * when there are none), and the search narrowed to the <F-CONTENT> text when it has one.
+   */
+  private matchPrefRegex(pref: CompiledRegex): { groups: FailData | null } | null {
+    this.probe[PROBE_SLOT] = PROBE_PREFREGEX;
+    const m = this.search(pref, this.window.text());
+    if (!m) return null;
+    this.prefMatched = true;
+    let groups: FailData | null = null;
+    let content: unknown;
+    if (pref.folds) {
+      groups = groupsOf(pref, m);
+      content = groups["content"];
+      delete groups["content"];
+      if (Object.keys(groups).length === 0) groups = null;
+    } else {
+      // the same dict without "content", built directly from the named groups
+      content = m.groups["content"];
+      const names = this.prefOtherGroups;
+      if (names.length) {
+        groups = {};
+        for (const n of names) groups[n] = m.groups[n];
+      }
     }
+    if (content) this.window.narrowTo(content as string);
+    return { groups };
+  }
+
+  /** Index of the (first) ignoreregex matching; with a failregex split, only its matched lines count. */
+  private ignoreLine(text: string, split: LineSplit | null): number | null {
+    if (split && this.maxLines > 1) text = tupleLinesBuf(split.matched);
     let found: number | null = null;
     for (let j = 0; j < this.ignoreRegexes.length; j++) {
       this.probe[PROBE_SLOT] = PROBE_FAILREGEX + this.failRegexes.length + j;
-      if (!this.search(this.ignoreRegexes[j]!, buf)) continue;
+      if (!this.search(this.ignoreRegexes[j]!, text)) continue;
       found = j;
       this.onIgnoreRegex?.(j);
-      if ((!this.checkAllRegex || this.maxLines > 1) && split) this.buffer = split.unmatched;
+      if ((!this.checkAllRegex || this.maxLines > 1) && split) this.window.keep(split.unmatched);
       if (!this.checkAllRegex) break;
     }
     return found;

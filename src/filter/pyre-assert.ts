@@ -1,8 +1,8 @@
 // Lookarounds (with Python's fixed-width rule for lookbehinds) and conditionals "(?(g)yes|no)",
 // which JS lacks: they become an alternation guarded by "group g took part" tests (see pyre.ts).
-import { PY_IDENT, type Flags, type Item, type PyParser } from "./pyre-parser.ts";
+import { PY_IDENT, type Flags, type Item, type PyCursor } from "./pyre-cursor.ts";
 
-export function parseLookaround(p: PyParser, ch: string, start: number, flags: Flags, nested: number): Item {
+export function parseLookaround(p: PyCursor, ch: string, start: number, flags: Flags, nested: number): Item {
   let kind = ch;
   let behind = false;
   if (ch === "<") {
@@ -26,7 +26,7 @@ export function parseLookaround(p: PyParser, ch: string, start: number, flags: F
   return { js: `(?${behind ? "<" : ""}${kind}${body.js})`, min: 0, max: 0, kind: "look" };
 }
 
-export function parseConditional(p: PyParser, start: number, flags: Flags, nested: number): Item {
+export function parseConditional(p: PyCursor, start: number, flags: Flags, nested: number): Item {
   const at = p.pos;
   const ref = p.getUntil(")", "group name");
   let g: number | undefined;

@@ -1,7 +1,7 @@
 // Python character sets ("[...]") and numeric escapes, following re/_parser.py: "]" first is literal,
 // "-" at either end is literal, escapes of non-letters are literals, letters without meaning are errors.
 import { categoryClassItem, classLiteral, pythonIClassItems, rangeHasPythonI, type Category } from "./pyre-charset.ts";
-import type { Flags, Item, PyParser } from "./pyre-parser.ts";
+import type { Flags, Item, PyCursor } from "./pyre-cursor.ts";
 
 const HEXD = "0123456789abcdefABCDEF";
 const OCT = "01234567";
@@ -10,7 +10,7 @@ const SIMPLE: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, 
 type Code = { lit: number } | { cat: Category };
 
 /** Reads the digits after \x, \u, \U (the two-character escape was already consumed); returns the code point. */
-export function parseHexEscape(p: PyParser, c: string, here: number): number {
+export function parseHexEscape(p: PyCursor, c: string, here: number): number {
   if (c === "N") {
     if (p.peek() !== "{") throw p.err("missing {", p.pos);
     throw p.err("named Unicode escapes \\N{...} are not supported by f2b; use \\uXXXX", here, p.src.indexOf("}", here) + 1 - here);
@@ -25,7 +25,7 @@ export function parseHexEscape(p: PyParser, c: string, here: number): number {
   return cp;
 }
 
-function takeToken(p: PyParser): string | undefined {
+function takeToken(p: PyCursor): string | undefined {
   if (p.pos >= p.src.length) return undefined;
   const first = String.fromCodePoint(p.src.codePointAt(p.pos)!);
   if (first !== "\\") { p.pos += first.length; return first; }
@@ -35,7 +35,7 @@ function takeToken(p: PyParser): string | undefined {
   return tok;
 }
 
-function classEscape(p: PyParser, tok: string, here: number): Code {
+function classEscape(p: PyCursor, tok: string, here: number): Code {
   const c = tok.slice(1);
   if (c in SIMPLE) return { lit: SIMPLE[c]! };
   if ("dDsSwW".includes(c)) return { cat: c as Category };
@@ -68,7 +68,7 @@ function asciiCaseRanges(lits: [number, number][]): string {
 }
 
 /** Parses a set whose "[" is at `start` (already consumed). */
-export function parseClass(p: PyParser, start: number, flags: Flags): Item {
+export function parseClass(p: PyCursor, start: number, flags: Flags): Item {
   const negate = p.match("^");
   const parts: string[] = [];
   const lits: [number, number][] = [];

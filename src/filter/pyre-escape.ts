@@ -2,13 +2,13 @@
 // \x \u \U, octal, and the "octal or group reference" rule for \1..\99.
 import { boundaryAtom, categoryAtom, type Category } from "./pyre-charset.ts";
 import { parseHexEscape } from "./pyre-class.ts";
-import { asciiCaseless, literalItem, type Flags, type Item, type PyParser } from "./pyre-parser.ts";
+import { asciiCaseless, literalItem, type Flags, type Item, type PyCursor } from "./pyre-cursor.ts";
 
 const DIGITS = "0123456789";
 const OCT = "01234567";
 const ASCII_LETTERS = /^[A-Za-z]$/;
 
-export function parseEscape(p: PyParser, tok: string, here: number, flags: Flags): Item {
+export function parseEscape(p: PyCursor, tok: string, here: number, flags: Flags): Item {
   const c = tok[1]!;
   const lit = (cp: number): Item => literalItem(cp, flags);
   switch (c) {

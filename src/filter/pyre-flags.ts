@@ -1,11 +1,11 @@
 // Python inline flags: "(?aiLmsux)" (global, only at the start) and "(?aiLmsux-imsx:...)" (scoped),
 // with the exact errors of re/_parser.py's _parse_flags.
-import type { Flags, PyParser } from "./pyre-parser.ts";
+import type { Flags, PyCursor } from "./pyre-cursor.ts";
 
 /** Flags inside a scoped group; iChange says whether JS case folding must be switched on/off there. */
 export interface ScopedFlags { flags: Flags; iChange?: boolean }
 
-export function parseFlags(p: PyParser, first: string, start: number, flags: Flags): "global" | ScopedFlags {
+export function parseFlags(p: PyCursor, first: string, start: number, flags: Flags): "global" | ScopedFlags {
   const add = new Set<string>();
   const del = new Set<string>();
   let ch: string | undefined = first;

@@ -2,50 +2,23 @@
 // JavaScript v-flag source. It follows CPython's re/_parser.py decisions (what is a quantifier, what is a
 // literal, which escapes are errors) and rewrites constructs whose meaning differs between engines.
 import { regexErrorAt } from "./pyre-error.ts";
-import { isPythonI, literalAtom, pythonIClassItems } from "./pyre-charset.ts";
+import { literalItem, PY_IDENT, type Flags, type Item, type PyCursor } from "./pyre-cursor.ts";
 import { parseClass } from "./pyre-class.ts";
 import { parseFlags } from "./pyre-flags.ts";
 import { parseEscape } from "./pyre-escape.ts";
 import { parseConditional, parseLookaround } from "./pyre-assert.ts";
 
-export interface Flags { i: boolean; m: boolean; s: boolean; x: boolean; a: boolean }
-
-/** One element of a sequence: its JS text, its width bounds (for Python's lookbehind rule), its role. */
-export interface Item {
-  js: string;
-  min: number;
-  max: number;
-  /** "at": zero-width anchor (not repeatable in Python); "look": lookaround (JS needs a wrapper to repeat). */
-  kind: "char" | "at" | "look" | "repeat" | "group" | "seq";
-  /** First Python group number opened inside this item (groups g0..next-1 belong to it). */
-  g0?: number;
-  /** Where the item starts in the Python source. */
-  at?: number;
-}
-
 const MAXREPEAT = 4294967295;
 const DIGITS = "0123456789";
-export const PY_IDENT = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
 const JS_SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const WS = " \t\n\r\v\f";
-
-export function literalItem(cp: number, flags: Flags): Item {
-  if (flags.i && flags.a) return asciiCaseless(/^[A-Za-z]$/.test(String.fromCodePoint(cp)) ? `[${String.fromCodePoint(cp).toLowerCase()}${String.fromCodePoint(cp).toUpperCase()}]` : literalAtom(cp), 1);
-  const js = flags.i && isPythonI(cp) ? `[${pythonIClassItems()}]` : literalAtom(cp);
-  return { js, min: 1, max: 1, kind: "char" };
-}
-
-/** Under (?ai) Python folds ASCII only: take the atom out of JS's Unicode case folding. */
-export function asciiCaseless(js: string, width: number): Item {
-  return { js: `(?-i:${js})`, min: width, max: width, kind: width ? "group" : "at" };
-}
 
 /** A repeat containing groups: its JS atom, bounds, and the Python groups [from, to) inside. */
 export interface RawLoop { id: number; body: string; min: number; max: number; from: number; to: number }
 
 export interface GroupInfo { index: number; name?: string; jsName: string; min: number; max: number }
 
-export class PyParser {
+export class PyParser implements PyCursor {
   pos = 0;
   readonly groups: GroupInfo[] = [];
   readonly names = new Map<string, number>();

@@ -2,7 +2,8 @@
 // The output uses the `v` flag (Unicode code points, nested classes) and never JS's `m`/`s` flags:
 // ".", "^", "$", \b, \d, \w, \s are spelled out so they mean exactly what Python means.
 import { RegexError } from "./pyre-error.ts";
-import { PyParser, type Flags } from "./pyre-parser.ts";
+import type { Flags } from "./pyre-cursor.ts";
+import { PyParser } from "./pyre-parser.ts";
 import { replayLoop, replayableLoops, type LoopInfo } from "./pyre-loops.ts";
 import { fasterFlags } from "./pyre-uflag.ts";
 

@@ -5,7 +5,6 @@ import type { Log } from "../system/log.ts";
 import type { Resolver } from "../system/resolver.ts";
 import { IgnoreFile, ignoreFileName } from "./ignore-file.ts";
 import { IPAddr, parseIP } from "./ipaddr.ts";
-import { parseTime } from "./time.ts";
 
 export interface IgnoreOptions {
   jail: string;
@@ -18,19 +17,6 @@ export interface IgnoreOptions {
 }
 
 export interface IgnoreCacheOptions { key: string; maxCount: number; maxTime: number }
-
-/** Parses fail2ban's `ignorecache = key="<F-USER>@<ip>", max-count=100, max-time=5m`. */
-export function parseIgnoreCache(value: string): IgnoreCacheOptions | null {
-  if (value.trim() === "") return null;
-  const opts: Record<string, string> = {};
-  const re = /\s*([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^,]*))\s*(?:,|$)/gy;
-  let m: RegExpExecArray | null;
-  while (re.lastIndex < value.length && (m = re.exec(value)) !== null) opts[m[1] as string] = (m[2] ?? m[3] ?? m[4] ?? "").trim();
-  if (!opts["key"]) throw new Error(`ignorecache: missing key in ${JSON.stringify(value)}`);
-  const maxCount = Number(opts["max-count"] ?? 100);
-  if (!Number.isInteger(maxCount) || maxCount <= 0) throw new Error(`ignorecache: invalid max-count ${JSON.stringify(opts["max-count"])}`);
-  return { key: opts["key"], maxCount, maxTime: parseTime(opts["max-time"] ?? "300") };
-}
 
 /** From the system deps (src/system): the resolver and own addresses cache their answers. */
 export interface IgnoreDeps {

@@ -38,6 +38,8 @@ export interface JailDeps {
   limits?: Limits;
   /** fail2ban.conf's linebudget (ms), for jails that do not set their own. */
   lineBudgetMs: number;
+  /** The jail's filter as the start-up check compiled it (so a start compiles it once); else built here. */
+  compiledFilter?: Filter;
   /** Builds the jail's log source; given the line handler (a returned promise: read no more until it settles). */
   makeSource(onLines: (lines: LogLine[]) => void | Promise<void>): LogSource & { describe?(): SourceDescription };
 }
@@ -93,7 +95,8 @@ export class JailRuntime {
     const s = settings;
     this.limits = deps.limits ?? { queuedFailures: MAX_QUEUED_FAILURES, banBacklog: MAX_BAN_BACKLOG, linesInFilter: MAX_LINES_IN_FILTER };
     const now = (): number => deps.clock.now();
-    this.filter = new Filter(s.filter, { now, tz: deps.tz, dns: deps.system.resolver, log: prefixedLog(deps.logs.filter, `[${s.name}] `) }, filterOptions(s));
+    // This Filter describes the jail's regexes (warnings, status, abandoned lines); the filter stage matches.
+    this.filter = deps.compiledFilter ?? new Filter(s.filter, { now, tz: deps.tz, dns: deps.system.resolver, log: prefixedLog(deps.logs.filter, `[${s.name}] `) }, filterOptions(s));
     const compiled = [this.filter.prefRegex, ...this.filter.failRegexes, ...this.filter.ignoreRegexes];
     for (const c of compiled) {
       for (const w of c?.regex.warnings ?? []) deps.logs.filter.warning(`[${s.name}] ${s.filter.name}: ${w}: ${c!.regex.pattern}`);

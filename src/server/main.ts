@@ -57,7 +57,14 @@ function parse(argv: string[]) {
 }
 
 /** Checks the whole configuration (fail2ban.conf + every enabled jail, filters and actions). */
-export function testConfig(fs: ConfigFS, system: SystemDeps): { conf: Fail2banConf; settings: JailSettings[]; skipped: string[]; regexWarnings: string[] } {
+export function testConfig(fs: ConfigFS, system: SystemDeps): {
+  conf: Fail2banConf;
+  settings: JailSettings[];
+  /** Each jail's filter as compiled here, by jail name: the server starts with them (compiled once). */
+  filters: Map<string, Filter>;
+  skipped: string[];
+  regexWarnings: string[];
+} {
   const conf = loadFail2banConf(fs);
   tcpApiConfig(conf);
   const skipped: string[] = [];
@@ -65,6 +72,7 @@ export function testConfig(fs: ConfigFS, system: SystemDeps): { conf: Fail2banCo
   // Compiling each filter checks every regex and the datepattern, as starting the jail would.
   const regexWarnings: string[] = [];
   const checked = new Set<string>();
+  const filters = new Map<string, Filter>();
   for (const s of settings) {
     let filter: Filter;
     try {
@@ -73,6 +81,7 @@ export function testConfig(fs: ConfigFS, system: SystemDeps): { conf: Fail2banCo
     } catch (e) {
       throw new ConfigError(`jail [${s.name}] (${s.where}): filter '${s.filter.name}': ${(e as Error).message}`);
     }
+    filters.set(s.name, filter);
     for (const x of exponentialRegexes(filter)) {
       const at = s.filter.where?.[x.kind];
       const file = at?.file ?? s.filter.file;
@@ -84,7 +93,7 @@ export function testConfig(fs: ConfigFS, system: SystemDeps): { conf: Fail2banCo
     }
   }
   new ActionFactory({ system, dryRun: true }).check(settings);
-  return { conf, settings, skipped, regexWarnings };
+  return { conf, settings, filters, skipped, regexWarnings };
 }
 
 /**
@@ -132,6 +141,7 @@ export async function runServer(argv: string[]): Promise<number> {
   let conf: Fail2banConf;
   let settings: JailSettings[];
   let skipped: string[];
+  let filters: Map<string, Filter>;
   const system = createSystemDeps({ logger: getLog });
   try {
     fs = configRoot(opts.conf);
@@ -145,7 +155,7 @@ export async function runServer(argv: string[]): Promise<number> {
       console.log(`OK: configuration test is successful (${fs.label}; jails: ${jails.join(", ") || "none"})`);
       return 0;
     }
-    ({ conf, settings, skipped } = testConfig(fs, system)); // refuse to start on a broken config, before daemonizing
+    ({ conf, settings, skipped, filters } = testConfig(fs, system)); // refuse to start on a broken config, before daemonizing
   } catch (e) {
     process.stderr.write(`ERROR: ${(e as Error).message}\n`);
     return 2;
@@ -163,7 +173,7 @@ export async function runServer(argv: string[]): Promise<number> {
     }
     return daemonize(argv, conf.socket);
   }
-  return runForeground(fs, conf, settings, skipped, system);
+  return runForeground(fs, conf, settings, skipped, system, filters);
 }
 
 /** " (DIR is not writable: why)" for the first state directory f2b cannot write, else "". */
@@ -181,7 +191,7 @@ function unwritableHint(paths: string[]): string {
   return "";
 }
 
-async function runForeground(fs: ConfigFS, conf: Fail2banConf, settings: JailSettings[], skipped: string[], system: SystemDeps): Promise<number> {
+async function runForeground(fs: ConfigFS, conf: Fail2banConf, settings: JailSettings[], skipped: string[], system: SystemDeps, filters: Map<string, Filter>): Promise<number> {
   const logHandle = setupLogging({ target: conf.logtarget, level: conf.loglevel });
   const log = getLog("server");
   log.info(`Starting f2b v${VERSION} (fail2ban-compatible) with config ${fs.label}`);
@@ -234,7 +244,7 @@ async function runForeground(fs: ConfigFS, conf: Fail2banConf, settings: JailSet
     server = new F2bServer({ fs, conf, system, actions: new ActionFactory({ system }) });
     writeFileSync(conf.pidfile, `${process.pid}\n`);
     pidfileWritten = true;
-    await server.start(settings);
+    await server.start(settings, filters);
     let levelText = String(conf.loglevel).trim().toUpperCase(); // printed as set, like fail2ban
     const controller = new ServerController(server, system.clock, {
       shutdown: () => shutdown(0),

@@ -9,6 +9,7 @@ import { loadJails } from "../config/jail-reader.ts";
 import { F2bDatabase } from "../db/database.ts";
 import { SqliteBanStore } from "../db/ban-store.ts";
 import { TimeZone } from "../filter/date/tz.ts";
+import type { Filter } from "../filter/filter.ts";
 import type { Timer } from "../system/clock.ts";
 import type { SystemDeps } from "../system/deps.ts";
 import { parseTime } from "../jail/time.ts";
@@ -38,8 +39,6 @@ interface RunningJail {
 /** fail2ban's dbmaxmatches default. */
 export const DEFAULT_DB_MAX_MATCHES = 10;
 const SAVE_POSITIONS_SEC = 5;
-/** Default of f2b's own fail2ban.conf option `reconcileinterval` (seconds; 0 turns it off). */
-const RECONCILE_SEC = 60;
 const PURGE_SEC = 3600;
 
 const log = getLog("server");
@@ -78,9 +77,10 @@ export class F2bServer {
       });
   }
 
-  /** Starts every enabled jail; `settings` when the caller has already loaded and checked them. */
-  async start(settings: JailSettings[] = F2bServer.loadSettings(this.deps.fs)): Promise<void> {
-    for (const s of settings) await this.activate(this.prepareJail(s));
+  /** Starts every enabled jail; `settings` (and their compiled filters, by jail name) when the
+   *  caller has already loaded and checked them. */
+  async start(settings: JailSettings[] = F2bServer.loadSettings(this.deps.fs), filters?: ReadonlyMap<string, Filter>): Promise<void> {
+    for (const s of settings) await this.activate(this.prepareJail(s, undefined, filters?.get(s.name)));
     this.every(SAVE_POSITIONS_SEC, () => this.savePositions());
     const reconcileSec = reconcileInterval(this.deps.conf);
     if (reconcileSec > 0) {
@@ -112,7 +112,7 @@ export class F2bServer {
   }
 
   /** Builds a jail (filter compiled, actions resolved) without touching anything yet. */
-  private prepareJail(s: JailSettings, previous?: RunningJail): RunningJail {
+  private prepareJail(s: JailSettings, previous?: RunningJail, compiledFilter?: Filter): RunningJail {
     for (const w of s.warnings) log.warning(w);
     const actions = this.deps.actions.build(s);
     const logger = this.deps.system.logger;
@@ -126,6 +126,7 @@ export class F2bServer {
       system: this.deps.system,
       logs: { jail: logger("jail"), filter: logger("filter"), actions: logger("actions") },
       makeSource: (onLines) => makeSource(s, { db: this.db, tz: this.tz, clock: this.deps.system.clock, onLines }),
+      ...(compiledFilter ? { compiledFilter } : {}),
     }, previous?.runtime);
     // Same actions with the same options: the firewall objects and bans stay as they are.
     const actionKey = JSON.stringify(s.actions.map((a) => [a.name, a.options, a.definition?.options ?? null]));
@@ -286,9 +287,9 @@ export class F2bServer {
   }
 }
 
+/** Seconds between reconcile runs (f2b's own fail2ban.conf option; 0 turns it off). */
 function reconcileInterval(conf: Fail2banConf): number {
-  const raw = conf.sections["Definition"]?.["reconcileinterval"] ?? conf.sections["DEFAULT"]?.["reconcileinterval"];
-  if (raw === undefined || raw.trim() === "") return RECONCILE_SEC;
+  const raw = conf.reconcileinterval;
   try {
     return parseTime(raw);
   } catch (e) {

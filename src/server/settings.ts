@@ -14,6 +14,7 @@ import type { IgnoreCacheOptions, IgnoreOptions } from "../jail/ignore.ts";
 import { unreadableIgnoreFiles } from "../jail/ignore-file.ts";
 import { planBanaction, unappliedNativeOptions } from "../action/banaction.ts";
 import { parseTime } from "../jail/time.ts";
+import { journalSelection, type JournalSelection } from "../source/journal-backend.ts";
 import { parseJournalMatch } from "../source/journal-match.ts";
 
 export interface JailSettings {
@@ -22,9 +23,10 @@ export interface JailSettings {
   where: string;
   /** As configured, e.g. "systemd[journalflags=1]". */
   backend: string;
-  /** The backend's name (auto, polling, pyinotify, systemd ...) and its `[options]`. */
+  /** The backend's name (auto, polling, pyinotify, systemd ...). */
   backendName: string;
-  backendOptions: Record<string, string>;
+  /** Which journal the journal backends read (the backend's `[journalpath=, ...]` options). */
+  journal: JournalSelection;
   logpaths: LogPath[];
   logencoding: string;
   journalmatch: string[][];
@@ -163,8 +165,6 @@ class OptionReader {
   }
 }
 
-const JOURNAL_BACKEND_OPTIONS = ["journalpath", "journalfiles", "files", "journalflags", "namespace", "rotated"];
-
 /** fail2ban's backends: the inotify/gamin ones are all served by f2b's file tailer. */
 const BACKENDS = new Set(["auto", "pyinotify", "inotify", "gamin", "polling", "systemd"]);
 
@@ -176,15 +176,14 @@ export function jailSettings(jail: JailConfig): JailSettings {
   if (!BACKENDS.has(backendName)) {
     throw new ConfigError(`jail [${jail.name}] option 'backend': unknown backend (use auto, polling, pyinotify or systemd)`, at, jail.backend);
   }
-  const flags = backendOptions["journalflags"];
-  if (flags !== undefined && !/^\s*\d+\s*$/u.test(flags)) {
-    throw new ConfigError(`jail [${jail.name}] option 'backend': journalflags must be a number`, at, jail.backend);
+  let journal: ReturnType<typeof journalSelection>;
+  try {
+    journal = journalSelection(backendOptions);
+  } catch (e) {
+    throw new ConfigError(`jail [${jail.name}] option 'backend': ${(e as Error).message}`, at, jail.backend);
   }
-  // journal options (fail2ban 1.1.1's FilterSystemd; `files` is f2b's short form of journalfiles).
-  // `rotated` needs nothing: journalctl reads rotated journal files too, as rotated = on does.
-  const known = backendName === "systemd" || backendName === "auto" ? JOURNAL_BACKEND_OPTIONS : [];
-  const backendWarnings = Object.keys(backendOptions)
-    .filter((k) => !known.includes(k))
+  const readsJournal = backendName === "systemd" || backendName === "auto";
+  const backendWarnings = (readsJournal ? journal.unknown : Object.keys(backendOptions))
     .map((k) => formatWarning({ message: `jail [${jail.name}] option 'backend': ${backendName} has no option '${k}'; it is ignored`, ...at }));
   const where = `${jail.file}:${jail.line}`;
   if (!jail.filterDef) throw new ConfigError(`jail [${jail.name}] has no filter`, { file: jail.file, line: jail.line });
@@ -206,7 +205,7 @@ export function jailSettings(jail: JailConfig): JailSettings {
     where,
     backend: jail.backend,
     backendName,
-    backendOptions,
+    journal: journal.selection,
     logpaths: jail.logpaths,
     logencoding: r.str("logencoding", "auto"),
     journalmatch: r.journalmatch(jail.filterDef.journalmatch ?? jail.options["journalmatch"]),

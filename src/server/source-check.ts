@@ -9,7 +9,7 @@ import { statSync } from "node:fs";
 import { ConfigError } from "../config/errors.ts";
 import { expandPattern, isGlob, parsePattern } from "../source/glob.ts";
 import { notALogFile } from "../source/file-kind.ts";
-import { journalctlArgs, type JournalOptions } from "../source/journal.ts";
+import { journalctlArgs } from "../source/journal-args.ts";
 import type { JailSettings } from "./settings.ts";
 
 export interface JournalProbeResult {
@@ -52,21 +52,9 @@ export interface SourcePlan {
   note?: string;
 }
 
-/** The journal options of a jail (backend `[journalpath=, journalfiles=, namespace=, journalflags=]`). */
-export function journalOptions(s: JailSettings): Pick<JournalOptions, "directory" | "files" | "namespace" | "flags"> {
-  const o = s.backendOptions;
-  const files = [o["journalfiles"], o["files"]].filter((v): v is string => !!v).flatMap((v) => v.split(/[\s,]+/u)).filter((f) => f !== "");
-  return {
-    directory: o["journalpath"],
-    files,
-    namespace: o["namespace"],
-    flags: o["journalflags"] !== undefined ? Number(o["journalflags"]) : undefined,
-  };
-}
-
 /** journalctl printing the newest entry for the jail's journalmatch (the same journal the jail would read). */
 export function journalProbeArgs(s: JailSettings): string[] {
-  const args = journalctlArgs({ ...journalOptions(s), matches: s.journalmatch, start: "tail", follow: false }, null, null);
+  const args = journalctlArgs({ ...s.journal, matches: s.journalmatch, start: "tail", follow: false }, null, null);
   // The reader's own start position (end, cursor, time) is replaced by "the newest entry".
   const kept = args.filter((a) => !/^--(lines|no-tail|since|after-cursor|cursor)\b/u.test(a));
   const end = kept.indexOf("--");

@@ -9,7 +9,7 @@ import type { LogLine } from "../source/types.ts";
 import { prefixedLog } from "../system/log.ts";
 import { getLog } from "./log.ts";
 import type { JailSettings } from "./settings.ts";
-import { journalOptions, planSource, systemSourceCheck, type SourceCheckDeps } from "./source-check.ts";
+import { planSource, systemSourceCheck, type SourceCheckDeps } from "./source-check.ts";
 import { JournalHealth, journalMatchText, type JailSource } from "./source-status.ts";
 
 export interface SourceContext {
@@ -44,7 +44,7 @@ export function makeSource(s: JailSettings, ctx: SourceContext): JailSource {
         start: "tail",
         since: cursor ? null : ctx.clock.now() - s.findtime,
         encoding: s.logencoding === "auto" ? "utf-8" : s.logencoding,
-        ...journalOptions(s),
+        ...s.journal,
       },
       {
         ...deps,

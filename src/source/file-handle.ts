@@ -8,20 +8,29 @@ import { LineSplitter } from "./line-splitter.ts";
 import type { LogEncoding } from "./encoding.ts";
 import type { LogLine } from "./types.ts";
 
-export interface HandleEnv {
+/** How a tailer reads its files (shared by all its handles). */
+export interface ReadSettings {
   encoding: LogEncoding;
   maxLineBytes: number;
   /** Shared read buffer; its size is the chunk size. */
   buffer: Buffer;
+}
+
+/** Contents read again from 0 (truncated/rewritten): what had been read of them. */
+export interface ReplacedContents {
+  rememberReplaced(hash: string, pos: number): void;
+}
+
+export interface HandleEnv {
+  read: ReadSettings;
   emit(lines: LogLine[]): void;
   warn(path: string, message: string): void;
   now(): number;
-  /** A file's content is read again from 0 (truncated/rewritten): note what had been read of it. */
-  rememberReplaced?(hash: string, pos: number): void;
-  /** inotify on the file itself (its inode), for logs whose directory watch cannot see them. */
-  watchFile?(h: FileHandle): { close(): void } | null;
   /** Lets the event loop breathe between chunks; resolves false when the tailer stopped. */
   yieldTurn(): Promise<boolean>;
+  /** inotify on the file itself (its inode), for logs whose directory watch cannot see them. */
+  watchFile?(h: FileHandle): { close(): void } | null;
+  files?: ReplacedContents;
 }
 
 /** md5 hex of the first line including its newline, as fail2ban stores it; "" if incomplete. */
@@ -82,8 +91,8 @@ export class FileHandle {
   ) {
     this.splitter = new LineSplitter({
       source: path,
-      encoding: env.encoding,
-      maxLineBytes: env.maxLineBytes,
+      encoding: env.read.encoding,
+      maxLineBytes: env.read.maxLineBytes,
       warn: (m) => env.warn(this.path, m),
     });
     this.lastGrowth = env.now();
@@ -96,7 +105,7 @@ export class FileHandle {
       const st = fstatSync(fd);
       if (!st.isFile()) throw new Error(`${path} is not a regular file`);
       const h = new FileHandle(path, fd, st.dev, st.ino, env);
-      h.hash = firstLineHash(fd, env.buffer, env.maxLineBytes);
+      h.hash = firstLineHash(fd, env.read.buffer, env.read.maxLineBytes);
       h.watcher = env.watchFile?.(h) ?? null;
       return h;
     } catch (err) {
@@ -130,7 +139,7 @@ export class FileHandle {
     let size = this.size();
     if (size !== this.seenSize) this.checkReplaced(size);
     this.seenSize = size;
-    const buf = this.env.buffer;
+    const buf = this.env.read.buffer;
     const hadContent = this.splitter.consumed < size;
     while (this.splitter.consumed < size) {
       const at = this.splitter.consumed;
@@ -156,15 +165,15 @@ export class FileHandle {
   private checkReplaced(size: number): void {
     const pos = this.splitter.consumed;
     if (size < pos) {
-      if (this.hash !== "") this.env.rememberReplaced?.(this.hash, this.splitter.committed);
+      if (this.hash !== "") this.env.files?.rememberReplaced(this.hash, this.splitter.committed);
       this.env.warn(this.path, `file truncated (size ${size} < position ${pos}), reading it again from the start`);
       this.splitter.reset(0);
-      this.hash = firstLineHash(this.fd, this.env.buffer, this.env.maxLineBytes);
+      this.hash = firstLineHash(this.fd, this.env.read.buffer, this.env.read.maxLineBytes);
       return;
     }
-    const hash = firstLineHash(this.fd, this.env.buffer, this.env.maxLineBytes);
+    const hash = firstLineHash(this.fd, this.env.read.buffer, this.env.read.maxLineBytes);
     if (this.hash !== "" && hash !== this.hash && pos > 0) {
-      this.env.rememberReplaced?.(this.hash, this.splitter.committed);
+      this.env.files?.rememberReplaced(this.hash, this.splitter.committed);
       this.env.warn(this.path, "first line changed (file rewritten in place), reading it again from the start");
       this.splitter.reset(0);
     }

@@ -37,6 +37,20 @@ export interface FileTailerOptions {
   seek?: SeekTime;
 }
 
+/** Work asked for since the current pass began; the next pass takes it whole. */
+interface PendingWork {
+  /** Some event asked for a pass (every pass first reads on in rotated files). */
+  wanted: boolean;
+  /** Check every tracked file and look for new glob matches (start, periodic check). */
+  full: boolean;
+  /** Look for new glob matches (a directory event that may be one). */
+  rescan: boolean;
+  /** Files an event named. */
+  paths: Set<string>;
+}
+
+const noWork = (): PendingWork => ({ wanted: false, full: false, rescan: false, paths: new Set() });
+
 /** With inotify working, the full safety check runs every this many pollMs. */
 const SAFETY_TICKS = 60;
 
@@ -52,17 +66,14 @@ export class FileTailer implements LogSource {
   private readonly watchers: DirWatchers;
   private readonly env: TrackEnv;
   private readonly saved = new Map<string, FilePosition>();
-  private readonly dirty = new Set<string>();
-  private fullPending = false;
-  private rescanPending = false;
-  private again = false;
+  private pending = noWork();
+  /** The pass running now (one at a time); it goes on while work is pending. */
   private loop: Promise<void> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private ticks = 0;
   private stopped = false;
-  /** Some inotify watch failed: poll at the full rate. */
-  private degraded = false;
-  private dirMissing = false;
+  /** What inotify cannot see now: a watch failed (poll at the full rate), a log directory is missing. */
+  private watchGaps = { failed: false, dirMissing: false };
   /** The consumer asked to wait (backpressure): no chunk is read until this settles. */
   private backpressure: Promise<void> | null = null;
 
@@ -76,18 +87,17 @@ export class FileTailer implements LogSource {
     this.watchers = new DirWatchers((dir, path) => this.onFsEvent(dir, path));
     const clock = deps.clock ?? { now: () => Date.now() / 1000 };
     this.env = {
-      encoding,
-      maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-      buffer: Buffer.allocUnsafe(Math.max(opts.chunkBytes ?? 64 * 1024, 64 * 1024)),
+      read: {
+        encoding,
+        maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+        buffer: Buffer.allocUnsafe(Math.max(opts.chunkBytes ?? 64 * 1024, 64 * 1024)),
+      },
+      files: this.open,
       now: () => clock.now(),
       emit: (lines) => this.emit(lines),
       warn: (path, msg) => deps.log.warning(`${path}: ${msg}`),
       error: (path, err) => deps.onError(path, err),
       yieldTurn: () => this.nextTurn(),
-      claim: (dev, ino, by) => this.open.claim(dev, ino, by),
-      retire: (h) => this.open.draining.push(h),
-      rememberReplaced: (hash, pos) => this.open.rememberReplaced(hash, pos),
-      recallContent: (hash, by) => this.open.recallContent(hash, by),
       seek: opts.seek,
       watchFile: opts.usePolling ? undefined : (h) => this.watchFile(h),
     };
@@ -116,7 +126,7 @@ export class FileTailer implements LogSource {
   private armCheck(): void {
     if (this.stopped) return;
     const pollMs = this.opts.pollMs ?? 1000;
-    const every = this.opts.usePolling || this.degraded || this.dirMissing ? pollMs : pollMs * SAFETY_TICKS;
+    const every = this.opts.usePolling || this.watchGaps.failed || this.watchGaps.dirMissing ? pollMs : pollMs * SAFETY_TICKS;
     this.timer = setTimeout(() => {
       this.check(++this.ticks % SAFETY_TICKS === 0);
       this.armCheck();
@@ -124,11 +134,14 @@ export class FileTailer implements LogSource {
   }
 
   private check(safetyTick: boolean): void {
-    if (this.opts.usePolling) return this.requestRun(true);
-    if (this.dirMissing && !this.degraded && !safetyTick) {
+    if (this.opts.usePolling) {
+      this.requestRun(true);
+      return;
+    }
+    if (this.watchGaps.dirMissing && !this.watchGaps.failed && !safetyTick) {
       // Only a missing directory to wait for: cheap until it appears.
       this.ensureWatches();
-      if (this.dirMissing) return;
+      if (this.watchGaps.dirMissing) return;
     }
     this.watchers.revalidate();
     this.ensureWatches();
@@ -202,13 +215,12 @@ export class FileTailer implements LogSource {
       const r = p.watchDir ? this.watchers.ensure(p.watchDir) : "ok";
       if (r === "failed") {
         failed = true;
-        if (!this.degraded) this.deps.log.warning(`${p.watchDir!}: cannot watch this directory with inotify; polling it`);
+        if (!this.watchGaps.failed) this.deps.log.warning(`${p.watchDir!}: cannot watch this directory with inotify; polling it`);
       }
       missing ||= r === "missing";
     }
-    this.degraded = failed;
     // A log's directory that does not exist yet cannot be watched: look for it every tick.
-    this.dirMissing = missing;
+    this.watchGaps = { failed, dirMissing: missing };
   }
 
   /**
@@ -218,7 +230,7 @@ export class FileTailer implements LogSource {
   private watchFile(h: FileHandle): { close(): void } | null {
     try {
       const w = watch(h.path, { persistent: false }, () => {
-        this.dirty.add(h.path);
+        this.pending.paths.add(h.path);
         this.requestRun(false);
       });
       w.on("error", () => w.close());
@@ -229,42 +241,37 @@ export class FileTailer implements LogSource {
   }
 
   private onFsEvent(dir: string, path: string | null): void {
-    if (path && this.open.tracked.has(path)) this.dirty.add(path);
-    else if (path === null) for (const t of this.open.tracked.keys()) this.dirty.add(t);
+    if (path && this.open.tracked.has(path)) this.pending.paths.add(path);
+    else if (path === null) for (const t of this.open.tracked.keys()) this.pending.paths.add(t);
     // Busy unrelated files in a watched directory (syslog next to our logs) cause no rescans.
     const globs = this.patterns.filter((p) => p.glob && p.watchDir === dir);
     if (path === null ? globs.length > 0 : !this.open.tracked.has(path) && globs.some((p) => matchesPattern(p, path))) {
-      this.rescanPending = true;
+      this.pending.rescan = true;
     }
     this.requestRun(false);
   }
 
+  /** Asks for a pass (a full one: every file); a pass already running takes it on when done. */
   private requestRun(full: boolean): void {
     if (this.stopped) return;
-    if (full) this.fullPending = true;
-    if (this.loop) {
-      this.again = true;
-      return;
-    }
-    this.loop = this.runLoop().finally(() => {
+    this.pending.wanted = true;
+    if (full) this.pending.full = true;
+    this.loop ??= this.runLoop().finally(() => {
       this.loop = null;
     });
   }
 
   private async runLoop(): Promise<void> {
-    do {
-      this.again = false;
-      const full = this.fullPending;
-      const rescan = full || this.rescanPending;
-      this.fullPending = this.rescanPending = false;
-      const paths = full ? [...this.open.tracked.keys()] : [...this.dirty];
-      this.dirty.clear();
+    while (this.pending.wanted && !this.stopped) {
+      const work = this.pending;
+      this.pending = noWork();
+      const paths = work.full ? [...this.open.tracked.keys()] : [...work.paths];
       try {
-        await this.pass(paths, rescan);
+        await this.pass(paths, work.full || work.rescan);
       } catch (err) {
         this.deps.onError("(tailer)", err instanceof Error ? err : new Error(String(err)));
       }
-    } while (this.again && !this.stopped);
+    }
   }
 
   private async pass(paths: string[], rescan: boolean): Promise<void> {

@@ -33,8 +33,6 @@ const bunSpawner: Spawner = (argv) => {
   return { stdout: p.stdout, stderr: p.stderr, exited: p.exited, kill: () => p.kill() };
 };
 
-export { journalctlArgs } from "./journal-args.ts";
-
 export class JournalSource implements LogSource {
   private readonly enc: LogEncoding;
   private cursor: string | null;
@@ -62,8 +60,10 @@ export class JournalSource implements LogSource {
     this.cursor = opts.cursor ?? null;
   }
 
+  /** With `follow: false` (`f2b regex`) this resolves once journalctl has printed every entry. */
   async start(): Promise<void> {
     this.loop ??= this.run();
+    if (this.opts.follow === false) await this.loop;
   }
 
   async stop(): Promise<void> {
@@ -90,14 +90,18 @@ export class JournalSource implements LogSource {
     let delay = this.opts.restartMs ?? 1000;
     while (!this.stopped) {
       const startedAt = Date.now();
-      const { code, stderr, entries, spawnError } = await this.once();
+      const { code, stderr, entries, spawnError, cutShort } = await this.once();
       if (this.stopped) return;
       const why = stderr.trim().split("\n")[0] || "no message";
       const bin = this.opts.journalctl ?? "journalctl";
-      this.deps.onError(
-        "journal",
-        new Error(spawnError ? `cannot run ${bin} (the systemd backend needs it): ${spawnError}` : `${bin} exited with code ${code}: ${why}`),
-      );
+      const failed = new Error(spawnError ? `cannot run ${bin} (the systemd backend needs it): ${spawnError}` : `${bin} exited with code ${code}: ${why}`);
+      if (this.opts.follow === false) {
+        // one pass over what is there (f2b regex): done, or say why not
+        if (spawnError || code !== 0) this.deps.onError("journal", failed);
+        else if (cutShort) this.deps.onError("journal", new Error(`${bin}'s output ended inside an entry`));
+        return;
+      }
+      this.deps.onError("journal", failed);
       if (/cursor/i.test(stderr) && entries === 0 && this.cursor) {
         // The saved cursor is gone (journal vacuumed/rotated): fall back to time.
         this.deps.log.warning("journal: saved journal cursor is no longer valid; continuing by time");
@@ -174,7 +178,7 @@ export class JournalSource implements LogSource {
   }
 
   /** One journalctl run: returns when it exits. */
-  private async once(): Promise<{ code: number; stderr: string; entries: number; spawnError?: string }> {
+  private async once(): Promise<{ code: number; stderr: string; entries: number; spawnError?: string; cutShort?: boolean }> {
     const since = this.lastTime ?? this.startTime ?? this.opts.since ?? null;
     const spawn = this.deps.spawn ?? bunSpawner;
     const argv = this.cursor ? journalctlArgs(this.opts, this.cursor, null)
@@ -213,7 +217,7 @@ export class JournalSource implements LogSource {
     if (this.stopped) proc.kill();
     const code = await proc.exited;
     this.proc = null;
-    return { code, stderr: await stderrText, entries };
+    return { code, stderr: await stderrText, entries, cutShort: parser.incomplete() };
   }
 
   private toLine(entry: JournalEntry): LogLine {

@@ -5,16 +5,20 @@
  */
 import { statSync } from "node:fs";
 import type { FileHandle } from "./file-handle.ts";
-import type { TrackedFile } from "./tracked-file.ts";
+import type { FileRegistry, TrackedFile } from "./tracked-file.ts";
 
 const MAX_REPLACED = 100;
 
-export class OpenFiles {
+export class OpenFiles implements FileRegistry {
   readonly tracked = new Map<string, TrackedFile>();
   /** Files that left their path (rotated/deleted), read until their grace period ends. */
   draining: FileHandle[] = [];
   /** First-line hash → bytes read, of contents read again from 0 (most recent last). */
   private readonly replaced = new Map<string, number>();
+
+  retire(h: FileHandle): void {
+    this.draining.push(h);
+  }
 
   rememberReplaced(hash: string, pos: number): void {
     const before = this.replaced.get(hash) ?? 0;

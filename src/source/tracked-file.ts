@@ -4,21 +4,26 @@
  * handed to the tailer to drain for a grace period, and the new file is read from its start.
  */
 import { statSync, type Stats } from "node:fs";
-import { FileHandle, looksCompressed, tailOffset, type HandleEnv } from "./file-handle.ts";
+import { FileHandle, looksCompressed, tailOffset, type HandleEnv, type ReplacedContents } from "./file-handle.ts";
 import { notALogFile } from "./file-kind.ts";
 import { seekToTime, type SeekTime } from "./seek-time.ts";
 import type { FilePosition, StartMode } from "./types.ts";
 
-export interface TrackEnv extends HandleEnv {
-  /** Skip old lines of files that exist at start (fail2ban's seek to now - findtime). */
-  seek?: SeekTime;
-  error(path: string, err: Error): void;
+/** What the tailer has open, as one watched path asks about it (open-files.ts). */
+export interface FileRegistry extends ReplacedContents {
   /** Take over an open handle on this inode (a file renamed onto a watched name), if any. */
   claim(dev: number, ino: number, by: TrackedFile): FileHandle | null;
   /** Read position of content with this first-line hash that another path has (had) open. */
   recallContent(hash: string, by: TrackedFile): number | null;
   /** Keep reading a file that left its path (rotated/deleted) for the grace period. */
   retire(h: FileHandle): void;
+}
+
+export interface TrackEnv extends HandleEnv {
+  files: FileRegistry;
+  /** Skip old lines of files that exist at start (fail2ban's seek to now - findtime). */
+  seek?: SeekTime;
+  error(path: string, err: Error): void;
 }
 
 function isMissing(err: unknown): boolean {
@@ -78,7 +83,7 @@ export class TrackedFile {
         this.current = null;
         this.rotated = true;
         this.missingWarned = true; // the rotation message said it; no second one while waiting
-        this.env.retire(cur);
+        this.env.files.retire(cur);
       }
     }
     if (!this.current && st) this.attach(st);
@@ -97,9 +102,12 @@ export class TrackedFile {
 
   private attach(st: Stats): void {
     const notLog = notALogFile(st);
-    if (notLog) return this.fail(new Error(notLog));
+    if (notLog) {
+      this.fail(new Error(notLog));
+      return;
+    }
     if (st.ino === this.skippedIno) return;
-    const adopted = this.env.claim(st.dev, st.ino, this);
+    const adopted = this.env.files.claim(st.dev, st.ino, this);
     if (adopted) {
       adopted.rename(this.path);
       this.current = adopted;
@@ -111,7 +119,7 @@ export class TrackedFile {
         if (!isMissing(err)) this.fail(err);
         return;
       }
-      if (looksCompressed(h.fd, this.env.buffer)) {
+      if (looksCompressed(h.fd, this.env.read.buffer)) {
         h.close();
         this.skippedIno = st.ino;
         this.why = "compressed file, not read";
@@ -129,7 +137,7 @@ export class TrackedFile {
       const fromTail = copyAt === null && this.startMode === "tail" && this.saved === null;
       let offset = copyAt ?? this.startOffset(h);
       if (initial && this.startMode === "head" && this.env.seek) {
-        offset = seekToTime(h.fd, offset, h.size(), this.env.buffer, this.env.encoding, this.env.seek);
+        offset = seekToTime(h.fd, offset, h.size(), this.env.read.buffer, this.env.read.encoding, this.env.seek);
       }
       h.seek(offset);
       // What a newly opened file already holds is history (dropped when older than findtime)
@@ -157,7 +165,7 @@ export class TrackedFile {
       );
       return 0;
     }
-    if (this.startMode === "tail") return tailOffset(h.fd, size, this.env.buffer);
+    if (this.startMode === "tail") return tailOffset(h.fd, size, this.env.read.buffer);
     return 0;
   }
 
@@ -169,8 +177,8 @@ export class TrackedFile {
   private copyOffset(h: FileHandle): number | "later" | null {
     if (!this.viaGlob || this.saved) return null;
     const size = h.size();
-    if (h.hash === "") return size > 0 && size <= this.env.maxLineBytes ? "later" : null;
-    const known = this.env.recallContent(h.hash, this);
+    if (h.hash === "") return size > 0 && size <= this.env.read.maxLineBytes ? "later" : null;
+    const known = this.env.files.recallContent(h.hash, this);
     if (known === null) return null;
     if (known > size) return "later";
     this.env.warn(this.path, `same first line as a log already read (a copy, e.g. copytruncate); continuing at byte ${known}`);

@@ -69,7 +69,7 @@ export interface LogSource {
   state(): SourceState;
 }
 
-/** Options of the future journal reader (journalctl -o json --follow --after-cursor). */
+/** What every journal read selects: the matches and where to start (journal.ts, journal-args.ts). */
 export interface JournalSourceOptions {
   /** fail2ban journalmatch: groups of FIELD=value terms; groups are OR-ed ("+"), terms AND-ed. */
   matches: string[][];

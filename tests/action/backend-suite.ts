@@ -23,7 +23,10 @@ if (skipReason) console.warn(`tests/action: namespace firewall tests skipped: ${
 /** Wraps a real runner to count how many programs a call sequence started. */
 export function countingRunner(inner: CommandRunner): CommandRunner & { calls: string[][] } {
   const calls: string[][] = [];
-  return { calls, run: (argv, opts) => (calls.push(argv), inner.run(argv, opts)) };
+  return { calls, run: (argv, opts) => {
+      calls.push(argv);
+      return inner.run(argv, opts);
+    }, };
 }
 
 const spec = (jail: string, over: Partial<FirewallJailSpec> = {}): FirewallJailSpec => ({

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { memoryLog } from "../../src/system/log.ts";
 import { nftablesBackend } from "../../src/action/nftables.ts";
 import type { FirewallJailSpec } from "../../src/action/types.ts";
+import type { CommandRunner } from "../../src/system/command.ts";
 import { create, netnsUnavailableReason, type NetnsPair } from "../helpers/netns.ts";
 import { countingRunner } from "./backend-suite.ts";
 
@@ -43,7 +44,13 @@ describe.skipIf(skipReason !== null)("nftables element timeouts in a network nam
   test("fresh bans are plain adds; a re-ban replaces the timeout, longer or shorter; unban forgets", async () => {
     const inner = pair.runner(pair.server);
     const inputs: (string | undefined)[] = [];
-    const fw = nftablesBackend({ run: { run: (argv, opts) => (inputs.push(opts?.input), inner.run(argv, opts)) }, log: memoryLog() });
+    const run: CommandRunner = {
+      run: (argv, opts) => {
+        inputs.push(opts?.input);
+        return inner.run(argv, opts);
+      },
+    };
+    const fw = nftablesBackend({ run, log: memoryLog() });
     const s = spec("tmo");
     await fw.start(s);
     const all = (t: number | null) => [{ ip: "10.9.0.1", timeout: t }, { ip: "2001:db8::1", timeout: t }, { ip: "10.8.0.0/16", timeout: t }];

@@ -21,6 +21,7 @@ const HOSTILE = [
   '"; touch PWNED; echo "',
   "a\ntouch PWNED",
   "x & touch PWNED &",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, the injection attempt under test
   "${IFS}$(touch${IFS}PWNED)",
   "\\'\\\"$(touch PWNED)",
   "*",

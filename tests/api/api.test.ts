@@ -21,6 +21,7 @@ afterAll(async () => {
   await server.stop();
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies of many shapes, each test reads the fields it checks
 const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> => {
   // `any`: response bodies are checked field by field below.
   const res = await fetch(`http://localhost${path}`, {

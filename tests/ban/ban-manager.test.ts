@@ -194,7 +194,10 @@ describe("BanManager", () => {
     const bm = new BanManager({ jail: "sshd", bantime: 600 }, {
       clock, store: new SqliteBanStore(db), effector: eff, log: logFrom((l, m) => logs.push(`${levelName(l).toLowerCase()} ${m}`)),
       isIgnored: () => { throw new Error("isIgnored must not be asked when ignoredAmong is given"); },
-      ignoredAmong: (ips) => (asked.push(ips), ignore.ignoredAmong(ips)),
+      ignoredAmong: (ips) => {
+        asked.push(ips);
+        return ignore.ignoredAmong(ips);
+      },
     });
     expect(await bm.restore()).toBe(1);
     expect(asked.map((a) => [...a].sort())).toEqual([["10.1.2.3", "192.0.2.1", "192.0.2.3", "2001:db8::5"]]);

@@ -3,8 +3,9 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { diskFS } from "../../src/config/fs.ts";
-import { loadFilter, readFilter, splitJournalMatch } from "../../src/config/filter-reader.ts";
+import { loadFilter, readFilter } from "../../src/config/filter-reader.ts";
 import { oracles, PYTHON, type Oracle } from "../helpers/fail2ban-server.ts";
+import { journalMatchWords } from "./stream-view.ts";
 
 interface OracleRecord {
   filter: string;
@@ -31,7 +32,7 @@ for (const o of oracles("filter-compat")) describe(`loadFilter vs fail2ban ${o.v
       let ours: Record<string, unknown>;
       try {
         const def = loadFilter(fs, rec.filter, rec.opts);
-        ours = { failregex: def.failregex, ignoreregex: def.ignoreregex, journalmatch: def.journalmatch ? splitJournalMatch(def.journalmatch) : [] };
+        ours = { failregex: def.failregex, ignoreregex: def.ignoreregex, journalmatch: journalMatchWords(def.journalmatch) };
         for (const k of ["prefregex", "maxlines", "datepattern", "usedns"] as const) if (def[k] !== undefined) ours[k] = def[k];
       } catch (e) {
         if (rec.error) {

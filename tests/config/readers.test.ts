@@ -5,7 +5,8 @@ import { dirname, join } from "node:path";
 import { loadAction } from "../../src/config/action-reader.ts";
 import { ConfigError } from "../../src/config/errors.ts";
 import { loadFail2banConf } from "../../src/config/fail2ban-conf.ts";
-import { loadFilter, splitJournalMatch } from "../../src/config/filter-reader.ts";
+import { loadFilter } from "../../src/config/filter-reader.ts";
+import { journalMatchWords } from "./stream-view.ts";
 import { embeddedFS } from "../../src/config/fs.ts";
 import { loadJails, parseLogpaths } from "../../src/config/jail-reader.ts";
 
@@ -56,7 +57,7 @@ describe("loadFilter", () => {
     const aggr = loadFilter(fs, "demo", { mode: "aggressive", maxlines: "5" });
     expect(aggr.failregex).toEqual(["^(?:demo: )?fail from <HOST>$", "^(?:demo: )?bad user <F-USER>\\S+</F-USER> from <HOST>$"]);
     expect(aggr.maxlines).toBe(5);
-    expect(splitJournalMatch(aggr.journalmatch!)).toEqual([["_SYSTEMD_UNIT=demo.service", "+", "_COMM=demo d"]]);
+    expect(journalMatchWords(aggr.journalmatch)).toEqual([["_SYSTEMD_UNIT=demo.service", "+", "_COMM=demo d"]]);
   });
 
   test("by path: inside a filter.d (root = its parent, .local applies) and a foreign file", () => {

@@ -1,7 +1,7 @@
 // Test helper: folds fail2ban's client command stream and our JailConfig into the same per-jail
 // view, so differential tests compare content rather than command order.
 import { existsSync } from "node:fs";
-import { splitJournalMatch } from "../../src/config/filter-reader.ts";
+import { shlexSplit } from "../../src/source/journal-match.ts";
 import type { JailConfig } from "../../src/config/jail-reader.ts";
 import { splitWords } from "../../src/config/options.ts";
 
@@ -49,7 +49,7 @@ export function viewOfJail(j: JailConfig): View {
   v.backend = j.backend;
   const f = j.filterDef;
   if (f) {
-    v.filter = { failregex: f.failregex, ignoreregex: f.ignoreregex, journalmatch: f.journalmatch ? splitJournalMatch(f.journalmatch) : [] };
+    v.filter = { failregex: f.failregex, ignoreregex: f.ignoreregex, journalmatch: journalMatchWords(f.journalmatch) };
     for (const k of ["usedns", "prefregex", "maxlines", "datepattern"] as const) if (f[k] !== undefined) v.filter[k] = String(f[k]);
   }
   for (const k of STREAMED) {
@@ -85,4 +85,9 @@ function globOrNone(pattern: string): string[] {
   } catch {
     return []; // the pattern's directory does not exist
   }
+}
+
+/** A journalmatch value as fail2ban's reader sends it: one shlex-split word list per line. */
+export function journalMatchWords(value: string | undefined): string[][] {
+  return (value ?? "").split("\n").filter((l) => l !== "").map(shlexSplit);
 }

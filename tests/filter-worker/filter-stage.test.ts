@@ -18,7 +18,9 @@ import { HOSTILE, stockFilter } from "../filters/hostile-lines.ts";
 
 const NOW = 1_763_800_000;
 const stages: FilterStage[] = [];
-afterEach(() => stages.splice(0).forEach((s) => s.stop()));
+afterEach(() => {
+  for (const s of stages.splice(0)) s.stop();
+});
 
 function stage(def: FilterDefinition, o: Partial<FilterStageOptions> = {}): FilterStage {
   const s = new FilterStage({ def, opts: { findTime: 600 }, tz: "UTC", budgetMs: 100, now: () => NOW, dns: tableResolver({}), warn: () => {}, error: () => {}, onAbandoned: () => {}, ...o });

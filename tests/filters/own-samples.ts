@@ -67,7 +67,7 @@ export function runOwnSample(path: string, defaultFilter: string): LineResult[] 
   let filter: Filter | null = null;
   let pending: Expectation | null = null;
   const name = path.split("/").pop()!;
-  lines.forEach((text, i) => {
+  const checkLine = (text: string, i: number): void => {
     const where = `${name}:${i + 1}`;
     if (text.startsWith("#@ ")) {
       const [word, ...rest] = text.slice(3).trim().split(" ");
@@ -95,20 +95,21 @@ export function runOwnSample(path: string, defaultFilter: string): LineResult[] 
     const hit = found.find((f) => f.fid !== null && !f.data["nofail"]);
     const bad = (reason: string): void => void results.push({ where, ok: false, fail: expect.fail, reason: `${reason}\n    ${text}` });
     if (!expect.fail) {
-      if (hit) return bad(`matched (regex ${hit.regexIndex}, host ${hit.fid}) but should not`);
+      if (hit) return void bad(`matched (regex ${hit.regexIndex}, host ${hit.fid}) but should not`);
     } else {
-      if (!hit) return bad("not matched but should be");
+      if (!hit) return void bad("not matched but should be");
       const host = (hit.data["host"] as string | undefined) ?? hit.fid;
-      if (host !== expect.host) return bad(`host ${String(host)} != ${expect.host}`);
-      if (expect.user !== undefined && hit.data["user"] !== expect.user) return bad(`user ${String(hit.data["user"])} != ${expect.user}`);
-      if (expect.time !== undefined && hit.time !== localEpoch(tz, expect.time, where)) return bad(`time ${hit.time} != ${localEpoch(tz, expect.time, where)} (${expect.time})`);
+      if (host !== expect.host) return void bad(`host ${String(host)} != ${expect.host}`);
+      if (expect.user !== undefined && hit.data["user"] !== expect.user) return void bad(`user ${String(hit.data["user"])} != ${expect.user}`);
+      if (expect.time !== undefined && hit.time !== localEpoch(tz, expect.time, where)) return void bad(`time ${hit.time} != ${localEpoch(tz, expect.time, where)} (${expect.time})`);
     }
     if (!expect.fail && expect.time !== undefined) {
       const t = filter.dateDetector.matchTime(text);
-      if (!t || t.time !== localEpoch(tz, expect.time, where)) return bad(`date ${t ? t.time : "none"} != ${expect.time}`);
+      if (!t || t.time !== localEpoch(tz, expect.time, where)) return void bad(`date ${t ? t.time : "none"} != ${expect.time}`);
     }
     results.push({ where, ok: true, fail: expect.fail });
-  });
+  };
+  for (const [i, text] of lines.entries()) checkLine(text, i);
   if (pending) throw new Error(`${name}: expectation at the end without a log line`);
   return results;
 }

@@ -104,7 +104,7 @@ for (let k = 0; k < SCENARIOS; k++) {
     const first = genFailures(rand, findtime, maxretry, `10.${k}.1`);
     write(file, first, "192.0.2.201");
     let mark = sink.lines.length;
-    let [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(oracleConf)]);
+    const [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(oracleConf)]);
     let model = expectedBans(first, findtime, maxretry, false);
     await settle(f2b, f2ban, "192.0.2.201", model.length, mark);
     compare("start", fromF2b(f2b), await fromFail2ban(f2ban), model);

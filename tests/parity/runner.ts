@@ -113,7 +113,7 @@ export class BatchRun {
     };
     for (const e of events) {
       if (e.t === "fail") {
-        e.ages.forEach((age, k) => lines.push({ at: now - age, text: this.failureLine(j, now - age, e.ip, k) }));
+        for (const [k, age] of e.ages.entries()) lines.push({ at: now - age, text: this.failureLine(j, now - age, e.ip, k) });
       } else if (e.t === "noise") {
         for (let k = 0; k < e.n; k++) {
           const at = now - j.s.jail.findtime * 2 + k;

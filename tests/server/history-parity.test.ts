@@ -94,10 +94,10 @@ function expectedBans(fails: Failure[], findtime: number, maxretry: number, live
   return [...n].filter(([, c]) => c >= maxretry).map(([ip]) => ip).sort();
 }
 
-const escape = (s: string): string => s.replace(/\./g, "\\.");
+const escapeDots = (s: string): string => s.replace(/\./g, "\\.");
 
 async function settle(f2b: Running, f2ban: Fail2banServer, sentinel: string, bans: number, mark: number): Promise<void> {
-  const found = new RegExp(`\\[testd\\] Found ${escape(sentinel)} - `, "u");
+  const found = new RegExp(`\\[testd\\] Found ${escapeDots(sentinel)} - `, "u");
   await until(() => sink.lines.slice(mark).some((l) => found.test(l)), `f2b reads up to ${sentinel}`, 30_000);
   await f2b.server.jails.get("testd")?.runtime.idle();
   await f2ban.waitForLog(found, `reads up to ${sentinel}`);

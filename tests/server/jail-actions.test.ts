@@ -24,7 +24,10 @@ const ticket = (ip: string, over: Partial<BanTicket> = {}): BanTicket =>
 
 function recording(inner: FirewallBackend): FirewallBackend & { batches: BanEntry[][] } {
   const batches: BanEntry[][] = [];
-  return { ...inner, batches, ban: (s, e) => (batches.push(e), inner.ban(s, e)) };
+  return { ...inner, batches, ban: (s, e) => {
+      batches.push(e);
+      return inner.ban(s, e);
+    }, };
 }
 
 function errorLog(): Log & { errors: string[] } {

@@ -17,7 +17,9 @@ const missing = journalToolsMissing();
 if (missing) console.warn(`journal export differential skipped: ${missing}`);
 const SEED = Number(process.env["F2B_SEED"] ?? 20261207);
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 // Pieces of values: plain text, the characters json and export treat differently, broken UTF-8.
 const PIECES: Buffer[] = [

@@ -1,6 +1,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
-import { JournalSource, journalctlArgs, type JournalOptions } from "../../src/source/journal.ts";
+import { journalctlArgs } from "../../src/source/journal-args.ts";
+import { JournalSource, type JournalOptions } from "../../src/source/journal.ts";
 import { Collector, tempDir, waitFor } from "./helpers.ts";
 import { entry, HAVE_JOURNAL_TOOLS, writeJournal } from "./journal-helpers.ts";
 

@@ -19,7 +19,10 @@ if (!haveLocalhost) console.warn("system: resolver tests skipped, getent cannot 
 function counting(): CommandRunner & { calls: string[][] } {
   const real = createCommandRunner();
   const calls: string[][] = [];
-  return { calls, run: (argv, o) => (calls.push(argv), real.run(argv, o)) };
+  return { calls, run: (argv, o) => {
+      calls.push(argv);
+      return real.run(argv, o);
+    }, };
 }
 
 describe.skipIf(!haveLocalhost)("systemResolver", () => {
