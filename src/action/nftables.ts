@@ -14,7 +14,7 @@ import {
   type NftCmd, type NftNames,
 } from "./nft-json.ts";
 import { normaliseSpec, parseAddr, type Family, type ParsedAddr, type ServiceResolver } from "./spec.ts";
-import { normalizeIP } from "../jail/ipaddr.ts";
+import { normalizeIP } from "../net/address.ts";
 import type { Log } from "../system/log.ts";
 import type { BanEntry, FirewallBackend, FirewallJailSpec } from "./types.ts";
 

@@ -1,7 +1,7 @@
 // Input checks shared by the routes: every bad input becomes an InvalidInputError or
 // UnknownJailError, which errors.ts turns into a 400/404 JSON answer.
 import type { Context } from "hono";
-import { parseIP } from "../jail/ipaddr.ts";
+import { parseIP } from "../net/address.ts";
 import { ignoreFileName } from "../jail/ignore-file.ts";
 import { InvalidInputError, UnknownJailError } from "./controller.ts";
 import type { Controller } from "./controller.ts";

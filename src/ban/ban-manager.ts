@@ -1,5 +1,5 @@
 import type { Clock, Timer } from "../system/clock.ts";
-import { normalizeIP } from "../jail/ipaddr.ts";
+import { normalizeIP } from "../net/address.ts";
 import { secondsToStr, time2str } from "../jail/time.ts";
 import type { BanTicket } from "../jail/types.ts";
 import { BatchQueue, type Batch } from "./ban-batch.ts";

@@ -4,7 +4,7 @@ import type { LocalAddresses } from "../system/local-addresses.ts";
 import type { Log } from "../system/log.ts";
 import type { Resolver } from "../system/resolver.ts";
 import { IgnoreFile, ignoreFileName } from "./ignore-file.ts";
-import { IPAddr, parseIP } from "./ipaddr.ts";
+import { IPAddr, parseIP } from "../net/address.ts";
 import { parseTime } from "./time.ts";
 
 export interface IgnoreOptions {

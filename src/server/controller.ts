@@ -17,7 +17,7 @@ import {
 } from "../api/controller.ts";
 import { ConfigError } from "../config/errors.ts";
 import type { Clock } from "../system/clock.ts";
-import { parseIP } from "../jail/ipaddr.ts";
+import { parseIP } from "../net/address.ts";
 import { parseTime } from "../jail/time.ts";
 import { DEFAULT_DB_MAX_MATCHES } from "./server.ts";
 import { parseJailSetting } from "./jail-set.ts";
