@@ -5,6 +5,7 @@ import type { Log } from "../system/log.ts";
 import type { Resolver } from "../system/resolver.ts";
 import { IgnoreFile, ignoreFileName } from "./ignore-file.ts";
 import { IPAddr, parseIP } from "../net/address.ts";
+import { parseIPv4 } from "../net/inet.ts";
 import { parseTime } from "./time.ts";
 
 export interface IgnoreOptions {
@@ -213,14 +214,12 @@ export class IgnoreList {
     // Canonical dotted quads (what the ban database holds) skip parseIP's BigInt work: their text
     // is already the key, and an IPv4 address can only fall into an IPv4 network.
     const v4Nets = this.nets.filter((n) => n.family === 4).map((n) => ({ base: Number(n.addr), shift: 32 - n.plen }));
-    const inV4Nets = (id: string): boolean => {
-      const x = v4ToNumber(id);
-      return v4Nets.some((n) => n.shift === 32 || x >>> n.shift === n.base >>> n.shift);
-    };
+    const inV4Nets = (x: number): boolean => v4Nets.some((n) => n.shift === 32 || x >>> n.shift === n.base >>> n.shift);
     const rest: { id: string; ip: IPAddr | null; key: string }[] = [];
     for (const id of ids) {
       let r: IgnoreReason | null;
-      if (!files && CANONICAL_V4.test(id)) r = self?.has(id) ? "ignoreself rule" : this.singles.has(id) || inV4Nets(id) ? "ip" : null;
+      const v4 = files ? null : parseIPv4(id);
+      if (v4 !== null) r = self?.has(id) ? "ignoreself rule" : this.singles.has(id) || inV4Nets(v4) ? "ip" : null;
       else {
         const ip = parseIP(id);
         r = this.matchLocal(ip, ip ? ip.toString() : id, ip ? self : null);
@@ -298,16 +297,6 @@ export function substituteTags(template: string, id: string, subject: IgnoreSubj
     const text = Array.isArray(v) ? v.join("\n") : String(v);
     return quote ? shellQuote(text) : text;
   });
-}
-
-const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
-const CANONICAL_V4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
-
-/** 32-bit value of a canonical dotted quad (checked by CANONICAL_V4 first). */
-function v4ToNumber(s: string): number {
-  let n = 0;
-  for (const part of s.split(".")) n = n * 256 + Number(part);
-  return n;
 }
 
 function normalizeKey(id: string): string { return parseIP(id)?.toString() ?? id; }
