@@ -237,6 +237,25 @@ export class IgnoreList {
     return out;
   }
 
+  /**
+   * An ignored address or network that shares addresses with net ("ignoreip always wins": such a
+   * network is never banned whole), or null. Looks at the ip list, networks, files, own addresses
+   * (ignoreself) and the answers for host names; not at ignorecommand, which judges one id at a time.
+   */
+  async ignoredInside(net: IPAddr): Promise<string | null> {
+    const hit = (ip: IPAddr): boolean => ip.contains(net) || net.contains(ip);
+    const parsed = (keys: Iterable<string>): IPAddr[] => [...keys].flatMap((k) => parseIP(k) ?? []);
+    const lists: IPAddr[][] = [parsed(this.singles), this.nets];
+    for (const f of this.files) lists.push(parsed(f.current().singles), f.current().nets);
+    if (this.opts.ignoreself) lists.push(parsed(await this.selfIPs()));
+    for (const list of lists) for (const ip of list) if (hit(ip)) return ip.toString();
+    for (const name of [...this.names, ...this.files.flatMap((f) => f.current().names)]) {
+      const ip = (await this.resolve(name)).find(hit);
+      if (ip) return `${name} (${ip.toString()})`;
+    }
+    return null;
+  }
+
   // The caller logs "[jail] Ignore <ip> by <reason>" (fail2ban's line) once, with its own logger.
   private found(_id: string, by: IgnoreReason): IgnoreReason { return by; }
 
