@@ -37,11 +37,17 @@ export class PrefixBans {
   /**
    * The id a failure of `id` is counted and banned under: its banprefix network, or the address
    * itself when banprefix is off, the id is no address, or the network holds an ignored address.
+   * null: not counted at all (a network id that holds an ignored address or is below the minimum).
    */
-  async countingId(id: string): Promise<string> {
-    if (!this.active) return id;
-    const ip = parseIP(id);
+  async countingId(id: string): Promise<string | null> {
+    const ip = id.includes("/") || this.active ? parseIP(id) : null;
     if (!ip) return id;
+    if (!ip.isSingle) {
+      // a network found by the filter (recidive counting a network ban, a <SUBNET> failregex)
+      const refused = await this.refusal(ip);
+      if (refused) this.once(ip.toString(), `network ${ip} is not counted: ${refused}`);
+      return refused ? null : ip.toString();
+    }
     const unit = countingUnit(ip, this.policy);
     if (unit === ip) return ip.toString();
     const why = await this.deps.ignoredInside(unit);

@@ -304,6 +304,7 @@ export class JailRuntime {
     const raw = f.data["matches"];
     const matches = Array.isArray(raw) ? raw.map(String) : [text];
     const counted = await this.prefixes.countingId(id);
+    if (counted === null) return;
     const ticket = this.failManager.addFailure({ jail: this.name, id: counted, time, matches, data: f.data });
     if (!ticket) return;
     this.bans.ban(ticket).then(
