@@ -147,12 +147,11 @@ export function nftablesBackend(deps: NftablesDeps): FirewallBackend {
         } else {
           // An interval set refuses overlapping elements: networks inside this one (a subnet
           // escalation over banprefix networks) leave in the same transaction; it covers them.
-          const inner = innerNets(known, key);
+          // A plain delete, of what the kernel lists right now: the add-then-delete used elsewhere
+          // makes nft 1.0's overlap check fail within the transaction.
+          const inner = innerNets(known, key).length ? innerNets(new Set(((await listSet(set)) ?? []).map(elemKey)), key) : [];
           for (const k of inner) known.delete(k);
-          const clear = inner.flatMap((k) => {
-            const v = elemValue(parseAddr(k));
-            return [elementCmd("add", names, set, [v]), elementCmd("delete", names, set, [v])];
-          });
+          const clear = inner.map((k) => elementCmd("delete", names, set, [elemValue(parseAddr(k))]));
           nets.push(reban
             ? [...clear, elementCmd("add", names, set, [val]), elementCmd("delete", names, set, [val]), elementCmd("add", names, set, [elem])]
             : [...clear, elementCmd("add", names, set, [elem])]);
