@@ -14,7 +14,7 @@ import {
   type NftCmd, type NftNames,
 } from "./nft-json.ts";
 import { normaliseSpec, parseAddr, type Family, type ParsedAddr, type ServiceResolver } from "./spec.ts";
-import { normalizeIP } from "../jail/ipaddr.ts";
+import { normalizeIP, parseIP } from "../net/address.ts";
 import type { Log } from "../system/log.ts";
 import type { BanEntry, FirewallBackend, FirewallJailSpec } from "./types.ts";
 
@@ -145,9 +145,16 @@ export function nftablesBackend(deps: NftablesDeps): FirewallBackend {
             h.rebanElems.push(elem);
           } else h.fresh.push(elem);
         } else {
+          // An interval set refuses overlapping elements: networks inside this one (a subnet
+          // escalation over banprefix networks) leave in the same transaction; it covers them.
+          // A plain delete, of what the kernel lists right now: the add-then-delete used elsewhere
+          // makes nft 1.0's overlap check fail within the transaction.
+          const inner = innerNets(known, key).length ? innerNets(new Set(((await listSet(set)) ?? []).map(elemKey)), key) : [];
+          for (const k of inner) known.delete(k);
+          const clear = inner.map((k) => elementCmd("delete", names, set, [elemValue(parseAddr(k))]));
           nets.push(reban
-            ? [elementCmd("add", names, set, [val]), elementCmd("delete", names, set, [val]), elementCmd("add", names, set, [elem])]
-            : [elementCmd("add", names, set, [elem])]);
+            ? [...clear, elementCmd("add", names, set, [val]), elementCmd("delete", names, set, [val]), elementCmd("add", names, set, [elem])]
+            : [...clear, elementCmd("add", names, set, [elem])]);
         }
       }
       const hostCmds = [...hosts].flatMap(([fam, h]) => {
@@ -225,6 +232,16 @@ export function nftablesBackend(deps: NftablesDeps): FirewallBackend {
 
 /** Canonical element text, so "2001:DB8::1" from a log and "2001:db8::1" listed by nft meet. */
 const elemKey = (text: string): string => normalizeIP(text);
+
+/** The known networks strictly inside the network `key`. */
+function innerNets(known: Set<string>, key: string): string[] {
+  const outer = parseIP(key);
+  if (!outer) return [];
+  return [...known].filter((k) => {
+    const n = k !== key ? parseIP(k) : null;
+    return n !== null && outer.contains(n);
+  });
+}
 
 /**
  * The elements each set may hold (a superset: kernel timeouts expire elements silently), so a ban

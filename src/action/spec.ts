@@ -1,6 +1,6 @@
 // Turns fail2ban's jail options (port, protocol, blocktype, chain) and ban addresses into a
 // normalised form both native backends render from. Errors name the offending field.
-import { isIP } from "node:net";
+import { parseIP } from "../net/address.ts";
 import { etcServices, type ServiceResolver } from "./services.ts";
 import type { FirewallJailSpec } from "./types.ts";
 
@@ -119,21 +119,13 @@ export interface ParsedAddr {
   text: string;
 }
 
-/** Validates an IP or CIDR from a ban request; the host bits of a CIDR are cleared by the kernel side. */
+/** An IP or CIDR from a ban request, read by the one parser (src/net); host bits of a CIDR are cleared. */
 export function parseAddr(ip: string): ParsedAddr {
-  const s = ip.trim();
-  const slash = s.indexOf("/");
-  const addr = slash < 0 ? s : s.slice(0, slash);
-  const kind = isIP(addr);
-  if (kind === 0) throw new Error(`not an IP address or CIDR: ${JSON.stringify(ip)}`);
-  const family: Family = kind === 4 ? "v4" : "v6";
-  const max = kind === 4 ? 32 : 128;
-  if (slash < 0) return { family, addr, text: addr };
-  const lenText = s.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(lenText) || Number(lenText) > max) throw new Error(`bad prefix length in ${JSON.stringify(ip)}`);
-  const prefix = Number(lenText);
-  if (prefix === max) return { family, addr, text: addr };
-  return { family, addr, prefix, text: `${addr}/${prefix}` };
+  const a = parseIP(ip);
+  if (a === null || a.zone !== undefined) throw new Error(`not an IP address or CIDR: ${JSON.stringify(ip)}`);
+  const family: Family = a.family === 4 ? "v4" : "v6";
+  if (a.isSingle) return { family, addr: a.base, text: a.base };
+  return { family, addr: a.base, prefix: a.plen, text: a.cidr };
 }
 
 /** Short stable hash so long jail names still fit kernel name limits (ipset: 31, iptables chain: 28). */

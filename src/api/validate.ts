@@ -1,7 +1,7 @@
 // Input checks shared by the routes: every bad input becomes an InvalidInputError or
 // UnknownJailError, which errors.ts turns into a 400/404 JSON answer.
 import type { Context } from "hono";
-import { parseIP } from "../jail/ipaddr.ts";
+import { parseIP } from "../net/address.ts";
 import { ignoreFileName } from "../jail/ignore-file.ts";
 import { InvalidInputError, UnknownJailError } from "./controller.ts";
 import type { Controller } from "./controller.ts";
@@ -61,28 +61,13 @@ export function parseIpList(value: unknown, field: string): string[] {
   return list.map((v, i) => parseIpField(v, `${field}[${i}]`));
 }
 
-/**
- * Shortest prefix `banip` accepts per family: a shorter one would block a large part of the
- * internet (0.0.0.0/0 everything), almost always a typo. Refused, never narrowed.
- */
-export const MIN_BAN_PREFIX = { 4: 8, 6: 32 } as const;
-
-/** `banip` targets: like parseIpList, and networks no wider than MIN_BAN_PREFIX. The prefix is
- *  read from the input: the normalised text of a /0 network has none ("0.0.0.0"). */
+/** `banip` targets: like parseIpList, but networks keep their prefix in the text, /0 included
+ *  ("0.0.0.0/0", where the fail2ban text is "0.0.0.0"), so the jail can refuse what is too wide
+ *  (minprefix4/6, src/ban/prefix-bans.ts) instead of banning one address. */
 export function parseBanTargets(value: unknown, field: string): string[] {
-  const ips = parseIpList(value, field);
+  parseIpList(value, field);
   const given = (Array.isArray(value) ? value : [value]) as string[];
-  given.forEach((text, i) => {
-    const ip = parseIP(text)!;
-    const min = MIN_BAN_PREFIX[ip.family];
-    if (ip.plen < min) {
-      throw new InvalidInputError(
-        `${field}[${i}]: refusing to ban '${text}': prefix /${ip.plen} is shorter than /${min}, the shortest allowed for IPv${ip.family}`,
-        `${field}[${i}]`,
-      );
-    }
-  });
-  return ips;
+  return given.map((text) => parseIP(text)!.cidr);
 }
 
 export function optionalBool(value: unknown, field: string): boolean | undefined {

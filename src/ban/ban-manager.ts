@@ -1,5 +1,5 @@
 import type { Clock, Timer } from "../system/clock.ts";
-import { normalizeIP } from "../jail/ipaddr.ts";
+import { normalizeIP, parseIP } from "../net/address.ts";
 import { secondsToStr, time2str } from "../jail/time.ts";
 import type { BanTicket } from "../jail/types.ts";
 import { BatchQueue, type Batch } from "./ban-batch.ts";
@@ -55,6 +55,8 @@ const UNBAN_RETRY = 30;
  */
 export class BanManager {
   private bans = new Map<string, Entry>();
+  /** Keys of the network bans in `bans` (prefixes), so an address inside one is known to be covered. */
+  private nets = new Set<string>();
   private total = 0;
   private timer: Timer | null = null;
   private timerAt = Infinity;
@@ -93,6 +95,11 @@ export class BanManager {
       return this.ban(input);
     }
     if (old) return this.already(old, { ...input, ip }, base, now);
+    const cover = this.coveringBan(ip);
+    if (cover) {
+      this.log("info", `${ip} already banned by ${cover}`);
+      return "already";
+    }
     const t: BanTicket = { ...input, ip, jail: this.cfg.jail, banCount: input.banCount + 1, bantime: base };
     // As fail2ban's addBanTicket: the expiry test uses the base bantime, before any increment.
     const expired = this.endOf(t.time, base) < now;
@@ -106,7 +113,7 @@ export class BanManager {
       return "expired";
     }
     const entry: Entry = { ip, time: t.time, bantime: t.bantime, banCount: t.banCount, end, ticket: t, state: "applying" };
-    this.bans.set(ip, entry);
+    this.track(entry);
     // A replayed failure (t.restored set by applyIncrement) is not stored again but logged as a plain Ban.
     return new Promise((done) => this.batch.add({ entry, restored: !!input.restored, done }));
   }
@@ -122,7 +129,7 @@ export class BanManager {
   private async applyBatch({ added, prolonged }: Batch<NewBan, Entry>): Promise<void> {
     const live = prolonged.filter((e) => e.state === "active");
     const fail = (n: NewBan, receipt: BanReceipt | null, msg: string): void => {
-      if (this.bans.get(n.entry.ip) === n.entry) this.bans.delete(n.entry.ip);
+      if (this.bans.get(n.entry.ip) === n.entry) this.untrack(n.entry.ip);
       try { receipt?.withdraw(); } catch (we) { this.log("error", `Failed to withdraw stored ban of ${n.entry.ip}: ${(we as Error).message}`); }
       this.log("error", msg);
       n.done("failed");
@@ -240,10 +247,48 @@ export class BanManager {
     }
     await this.restoreLogged();
     for (const e of es) {
-      this.bans.delete(e.ip);
+      this.untrack(e.ip);
       this.log("notice", `Unban ${e.ip}`);
     }
     return true;
+  }
+
+  private track(e: Entry): void {
+    this.bans.set(e.ip, e);
+    if (e.ip.includes("/")) this.nets.add(e.ip);
+  }
+
+  private untrack(ip: string): void {
+    this.bans.delete(ip);
+    this.nets.delete(ip);
+  }
+
+  /** The banned network (not the address itself) that holds ip, or null. */
+  coveringBan(ip: string): string | null {
+    if (this.nets.size === 0) return null;
+    const a = parseIP(ip);
+    if (!a) return null;
+    for (const key of this.nets) {
+      const n = this.bans.get(key);
+      if (key !== ip && n && n.state !== "removing" && parseIP(key)?.contains(a)) return key;
+    }
+    return null;
+  }
+
+  /**
+   * Takes the bans inside net (not net itself) off the firewall and out of the current bans; their
+   * database rows stay as history (subnet escalation: the network ban now covers them).
+   */
+  async retireInside(net: string): Promise<number> {
+    const n = parseIP(net);
+    if (!n) return 0;
+    const inside = [...this.bans.values()].filter((e) => {
+      const a = e.state === "active" && e.ip !== net ? parseIP(e.ip) : null;
+      return a !== null && n.contains(a);
+    });
+    if (!inside.length) return 0;
+    this.log("info", `${inside.length} ban(s) inside ${net} leave the firewall, the network ban covers them: ${inside.map((e) => e.ip).join(", ")}`);
+    return (await this.removeFromFirewall(inside)) ? inside.length : 0;
   }
 
   private dueOf(e: Entry): number { return Math.max(e.end, e.retryAt ?? -Infinity); }
@@ -290,7 +335,7 @@ export class BanManager {
     prev.stop();
     for (const [ip, e] of prev.bans) {
       if (e.state !== "active" || this.bans.has(ip)) continue;
-      this.bans.set(ip, e);
+      this.track(e);
       this.queue.push(this.dueOf(e), ip);
     }
     this.total += prev.total;
@@ -303,11 +348,17 @@ export class BanManager {
     const tickets = restorableTickets(this.cfg, this.deps.store, this.deps.clock.now()).filter((t) => !this.bans.has(t.ip));
     const { ignoredAmong, isIgnored } = this.deps;
     const ignored = ignoredAmong ? await ignoredAmong(tickets.map((t) => t.ip)) : null;
+    // An address ban inside a network ban restored with it was retired by escalation: the network covers it.
+    const restoredNets = tickets.flatMap((t) => (t.ip.includes("/") ? (parseIP(t.ip) ?? []) : []));
+    const covered = (ip: string): boolean => {
+      const a = restoredNets.length && !ip.includes("/") ? parseIP(ip) : null;
+      return !!a && restoredNets.some((n) => n.contains(a));
+    };
     for (const t of tickets) {
-      if (this.bans.has(t.ip)) continue;
+      if (this.bans.has(t.ip) || covered(t.ip)) continue;
       if (ignored ? ignored.has(t.ip) : isIgnored && (await isIgnored(t.ip))) { this.log("info", `Ignore ${t.ip} by restore (ignoreip)`); continue; }
       const e: Entry = { ip: t.ip, time: t.time, bantime: t.bantime, banCount: t.banCount, end: this.endOf(t.time, t.bantime), ticket: t, state: "active" };
-      this.bans.set(t.ip, e);
+      this.track(e);
       restored.push(e);
     }
     await applyRestored(this.deps.effector, restored.map((e) => e.ticket), (m) => this.log("error", m));

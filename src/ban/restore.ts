@@ -1,4 +1,4 @@
-import { normalizeIP } from "../jail/ipaddr.ts";
+import { normalizeIP } from "../net/address.ts";
 import { parseTime } from "../jail/time.ts";
 import type { BanTicket } from "../jail/types.ts";
 import type { IncrementOptions } from "./increment.ts";

@@ -51,6 +51,13 @@ export const JAIL_OPTIONS = {
   datepattern: { type: "string" },
   journalmatch: { type: "string" },
   linebudget: { type: "string", own: true },
+  // src/net/prefix.ts: count and ban networks, escalate to networks, the shortest network banned
+  banprefix4: { type: "string", own: true },
+  banprefix6: { type: "string", own: true },
+  escalate4: { type: "string", own: true },
+  escalate6: { type: "string", own: true },
+  minprefix4: { type: "string", own: true },
+  minprefix6: { type: "string", own: true },
 } as const satisfies Record<string, JailOptionSpec>;
 
 export type JailOptionName = keyof typeof JAIL_OPTIONS;

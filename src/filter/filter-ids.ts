@@ -3,7 +3,7 @@
 // <F-ID>; a separate <F-ID> next to an address makes a "complex id" with the address kept as "ip".
 import type { Resolver } from "../system/resolver.ts";
 import type { FailData } from "./filter-mlfid.ts";
-import { CIDR_RAW, CIDR_UNSPEC, FAM_IPV4, FAM_IPV6, normalizeAddress, plainAddress } from "./filter-ip.ts";
+import { CIDR_RAW, CIDR_UNSPEC, FAM_IPV4, FAM_IPV6, normalizeAddress, plainAddress } from "../net/failure-id.ts";
 
 export type UseDns = "yes" | "warn" | "no" | "raw";
 

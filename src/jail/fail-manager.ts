@@ -1,7 +1,7 @@
 import type { Clock } from "../system/clock.ts";
 import type { Log } from "../system/log.ts";
 import { pyRound } from "./expr.ts";
-import { normalizeIP } from "./ipaddr.ts";
+import { normalizeIP } from "../net/address.ts";
 import { time2str } from "./time.ts";
 import type { BanHistory, BanTicket, FailureEvent } from "./types.ts";
 

@@ -7,7 +7,7 @@ import type { Clock } from "../system/clock.ts";
 import type { Log } from "../system/log.ts";
 import { splitWords } from "../config/options.ts";
 import { UNI_SPACE } from "../filter/pyre-charset.ts";
-import { IPAddr, parseIP } from "./ipaddr.ts";
+import { IPAddr, parseIP } from "../net/address.ts";
 
 /** fail2ban's RE_FILE_IGN_IP: `file:` then an absolute (any number of leading slashes) or relative path. */
 const FILE_ENTRY = /^file:(?:\/{0,2}(?=\/(?!\/|.{1,2}\/))|\/{0,2})(.*)$/su;

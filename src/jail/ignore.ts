@@ -4,7 +4,8 @@ import type { LocalAddresses } from "../system/local-addresses.ts";
 import type { Log } from "../system/log.ts";
 import type { Resolver } from "../system/resolver.ts";
 import { IgnoreFile, ignoreFileName } from "./ignore-file.ts";
-import { IPAddr, parseIP } from "./ipaddr.ts";
+import { IPAddr, parseIP } from "../net/address.ts";
+import { parseIPv4 } from "../net/inet.ts";
 
 export interface IgnoreOptions {
   jail: string;
@@ -199,14 +200,12 @@ export class IgnoreList {
     // Canonical dotted quads (what the ban database holds) skip parseIP's BigInt work: their text
     // is already the key, and an IPv4 address can only fall into an IPv4 network.
     const v4Nets = this.nets.filter((n) => n.family === 4).map((n) => ({ base: Number(n.addr), shift: 32 - n.plen }));
-    const inV4Nets = (id: string): boolean => {
-      const x = v4ToNumber(id);
-      return v4Nets.some((n) => n.shift === 32 || x >>> n.shift === n.base >>> n.shift);
-    };
+    const inV4Nets = (x: number): boolean => v4Nets.some((n) => n.shift === 32 || x >>> n.shift === n.base >>> n.shift);
     const rest: { id: string; ip: IPAddr | null; key: string }[] = [];
     for (const id of ids) {
       let r: IgnoreReason | null;
-      if (!files && CANONICAL_V4.test(id)) r = self?.has(id) ? "ignoreself rule" : this.singles.has(id) || inV4Nets(id) ? "ip" : null;
+      const v4 = files ? null : parseIPv4(id);
+      if (v4 !== null) r = self?.has(id) ? "ignoreself rule" : this.singles.has(id) || inV4Nets(v4) ? "ip" : null;
       else {
         const ip = parseIP(id);
         r = this.matchLocal(ip, ip ? ip.toString() : id, ip ? self : null);
@@ -222,6 +221,25 @@ export class IgnoreList {
       if (r) out.set(id, r);
     }
     return out;
+  }
+
+  /**
+   * An ignored address or network that shares addresses with net ("ignoreip always wins": such a
+   * network is never banned whole), or null. Looks at the ip list, networks, files, own addresses
+   * (ignoreself) and the answers for host names; not at ignorecommand, which judges one id at a time.
+   */
+  async ignoredInside(net: IPAddr): Promise<string | null> {
+    const hit = (ip: IPAddr): boolean => ip.contains(net) || net.contains(ip);
+    const parsed = (keys: Iterable<string>): IPAddr[] => [...keys].flatMap((k) => parseIP(k) ?? []);
+    const lists: IPAddr[][] = [parsed(this.singles), this.nets];
+    for (const f of this.files) lists.push(parsed(f.current().singles), f.current().nets);
+    if (this.opts.ignoreself) lists.push(parsed(await this.selfIPs()));
+    for (const list of lists) for (const ip of list) if (hit(ip)) return ip.toString();
+    for (const name of [...this.names, ...this.files.flatMap((f) => f.current().names)]) {
+      const ip = (await this.resolve(name)).find(hit);
+      if (ip) return `${name} (${ip.toString()})`;
+    }
+    return null;
   }
 
   // The caller logs "[jail] Ignore <ip> by <reason>" (fail2ban's line) once, with its own logger.
@@ -284,16 +302,6 @@ export function substituteTags(template: string, id: string, subject: IgnoreSubj
     const text = Array.isArray(v) ? v.join("\n") : String(v);
     return quote ? shellQuote(text) : text;
   });
-}
-
-const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
-const CANONICAL_V4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
-
-/** 32-bit value of a canonical dotted quad (checked by CANONICAL_V4 first). */
-function v4ToNumber(s: string): number {
-  let n = 0;
-  for (const part of s.split(".")) n = n * 256 + Number(part);
-  return n;
 }
 
 function normalizeKey(id: string): string { return parseIP(id)?.toString() ?? id; }

@@ -18,7 +18,7 @@ import {
 } from "../api/controller.ts";
 import { ConfigError } from "../config/errors.ts";
 import type { Clock } from "../system/clock.ts";
-import { parseIP } from "../jail/ipaddr.ts";
+import { parseIP } from "../net/address.ts";
 import { parseTime } from "../jail/time.ts";
 import { DEFAULT_DB_MAX_MATCHES } from "./server.ts";
 import { parseJailSetting } from "./jail-set.ts";
@@ -108,6 +108,12 @@ export class ServerController implements Controller {
   async banIp(jail: string, ips: string[]): Promise<number> {
     const j = this.jail(jail);
     const now = this.clock.now();
+    // minprefix and ignoreip guard networks banned by hand (a single ignored address is banned, as fail2ban does).
+    for (const ip of ips) {
+      const net = parseIP(ip);
+      const why = net ? await j.prefixes.refusal(net) : null;
+      if (why) throw new CommandFailedError(`refusing to ban '${ip}': ${why}`);
+    }
     // All at once: the ban manager applies them as one batch (one firewall transaction).
     const results = await Promise.all(ips.map((ip) =>
       j.bans.ban({ jail, ip, time: now, failures: j.settings.maxretry, matches: [], banCount: 0, bantime: j.settings.bantime })));
@@ -119,13 +125,18 @@ export class ServerController implements Controller {
   async unbanIp(ips: string[], jail?: string, opts: { reportAbsent?: boolean } = {}): Promise<number> {
     let n = 0;
     const missed: string[] = [];
+    const inside: string[] = [];
     for (const j of this.targets(jail)) {
       for (const ip of ips) {
         const lifted = await unbanOne(j, ip);
         n += lifted;
-        if (lifted === 0) missed.push(ip);
+        if (lifted > 0) continue;
+        missed.push(ip);
+        const cover = j.bans.coveringBan(ip);
+        if (cover) inside.push(`${ip} is inside ${cover}, banned in jail '${j.name}': unban ${cover}`);
       }
     }
+    if (inside.length) throw new CommandFailedError(`${n > 0 ? `unbanned ${n}; ` : ""}${inside.join("; ")}`);
     // fail2ban's removeBannedIP(ifexists=False) message.
     if (opts.reportAbsent && jail !== undefined && missed.length) {
       throw new CommandFailedError(`not banned: [${missed.map((ip) => `'${ip}'`).join(", ")}]`);

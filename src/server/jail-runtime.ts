@@ -5,6 +5,7 @@
 // past a limit the source stops reading until they have drained (nothing dropped).
 import { Histogram } from "../api/metrics.ts";
 import { BanManager } from "../ban/ban-manager.ts";
+import { PrefixBans } from "../ban/prefix-bans.ts";
 import type { BanEffector, BanStore } from "../ban/types.ts";
 import type { TimeZone } from "../filter/date/tz.ts";
 import { Filter, type FilterFailure } from "../filter/filter.ts";
@@ -69,6 +70,10 @@ export class JailRuntime {
   readonly failManager: FailManager;
   readonly ignore: IgnoreList;
   readonly bans: BanManager;
+  /** banprefix4/6, escalate4/6, minprefix4/6 (src/ban/prefix-bans.ts). */
+  readonly prefixes: PrefixBans;
+  /** Escalations started by bans, awaited by idle(). */
+  private escalating: Promise<unknown> = Promise.resolve();
   readonly counters: JailCounters = { linesRead: 0, linesMatched: 0, linesAbandoned: 0 };
   /** Seconds from reading the line that completed a ban to the firewall confirming it. */
   readonly banLatency: Histogram;
@@ -139,6 +144,9 @@ export class JailRuntime {
         ignoredAmong: (ips) => this.ignore.ignoredAmong(ips),
       },
     );
+    this.prefixes = new PrefixBans(s.prefix, {
+      jail: s.name, bans: this.bans, log: deps.logs.actions, ignoredInside: (net) => this.ignore.ignoredInside(net),
+    });
   }
 
   get name(): string {
@@ -161,6 +169,7 @@ export class JailRuntime {
   async start(adopt?: JailRuntime): Promise<void> {
     if (adopt) this.bans.adoptFrom(adopt.bans);
     else await this.bans.restore();
+    for (const b of this.bans.list()) this.prefixes.remember(b.ip, b.time);
     this.source = this.deps.makeSource((lines) => this.onLines(lines));
     await this.source.start();
     this.deps.logs.jail.info(`Jail '${this.name}' started`);
@@ -192,6 +201,8 @@ export class JailRuntime {
       while (this.counting) await this.counting;
       if (filtering === this.filtering) break;
     }
+    await this.bans.settled();
+    await this.escalating;
     await this.bans.settled();
   }
 
@@ -295,10 +306,18 @@ export class JailRuntime {
     this.deps.logs.filter.info(`[${this.name}] Found ${id} - ${time2str(time)}`);
     const raw = f.data["matches"];
     const matches = Array.isArray(raw) ? raw.map(String) : [text];
-    const ticket = this.failManager.addFailure({ jail: this.name, id, time, matches, data: f.data });
+    const counted = await this.prefixes.countingId(id);
+    if (counted === null) return;
+    const ticket = this.failManager.addFailure({ jail: this.name, id: counted, time, matches, data: f.data });
     if (!ticket) return;
     this.bans.ban(ticket).then(
-      (r) => { if (r === "banned") this.banLatency.observe((performance.now() - readAt) / 1000); },
+      (r) => {
+        if (r !== "banned") return;
+        this.banLatency.observe((performance.now() - readAt) / 1000);
+        const escalation = this.prefixes.afterBan(ticket).catch((e: unknown) =>
+          this.deps.logs.actions.error(`[${this.name}] escalation after the ban of ${ticket.ip} failed: ${(e as Error).message}`));
+        this.escalating = Promise.all([this.escalating, escalation]);
+      },
       (e: unknown) => this.deps.logs.actions.error(`[${this.name}] ban of ${ticket.ip} failed: ${(e as Error).message}`),
     );
   }

@@ -16,6 +16,8 @@ import { planBanaction, unappliedNativeOptions } from "../action/banaction.ts";
 import { parseTime } from "../jail/time.ts";
 import { journalSelection, type JournalSelection } from "../source/journal-backend.ts";
 import { parseJournalMatch } from "../source/journal-match.ts";
+import type { Family } from "../net/address.ts";
+import { BANPREFIX_RANGE, defaultPrefixPolicy, parseEscalation, parsePrefixLength, type PrefixPolicy } from "../net/prefix.ts";
 
 export interface JailSettings {
   name: string;
@@ -50,6 +52,8 @@ export interface JailSettings {
   options: Record<string, string>;
   /** f2b's own linebudget in ms when the jail sets it (else fail2ban.conf's applies). */
   linebudget?: number;
+  /** f2b's own banprefix4/6, escalate4/6, minprefix4/6 (all off: per address, as fail2ban). */
+  prefix: PrefixPolicy;
   /** "FILE:LINE: …" for options nothing reads; printed by `f2b -t` and logged at start. */
   warnings: string[];
 }
@@ -155,6 +159,36 @@ class OptionReader {
     }
   }
 
+  /** banprefix4/6, minprefix4/6, escalate4/6 (src/net/prefix.ts); minprefix first, the others are checked against it. */
+  prefixPolicy(): PrefixPolicy {
+    const p = defaultPrefixPolicy();
+    const families: Family[] = [4, 6];
+    const read = <T>(opt: string, parse: (v: string) => T): T | undefined => {
+      const v = this.jail.options[opt];
+      if (v === undefined || v.trim() === "") return undefined;
+      try {
+        return parse(v);
+      } catch (e) {
+        return this.fail(opt, (e as Error).message, v);
+      }
+    };
+    for (const f of families) {
+      const bits = f === 4 ? 32 : 128;
+      p.min[f] = read(`minprefix${f}`, (v) => parsePrefixLength(v, 1, bits)) ?? p.min[f];
+      const [lo, hi] = BANPREFIX_RANGE[f];
+      p.ban[f] = read(`banprefix${f}`, (v) => {
+        const n = parsePrefixLength(v, lo, hi);
+        if (n < p.min[f]) throw new Error(`/${n} is shorter than minprefix${f} (/${p.min[f]})`);
+        return n;
+      }) ?? p.ban[f];
+    }
+    for (const f of families) {
+      const e = read(`escalate${f}`, (v) => parseEscalation(v, f, p, parseTime));
+      if (e) p.escalate[f] = e;
+    }
+    return p;
+  }
+
   /** fail2ban's validateTimeZone: UTC/GMT/Z, an offset (+0200, -05:30) and/or a zone abbreviation. */
   timezone(): string | undefined {
     // fail2ban sends even an empty `logtimezone =`, which its parser reads as UTC.
@@ -200,6 +234,7 @@ export function jailSettings(jail: JailConfig): JailSettings {
   );
   const logtimezone = r.timezone();
   const linebudget = r.lineBudget();
+  const prefix = r.prefixPolicy();
   return {
     name: jail.name,
     where,
@@ -232,6 +267,7 @@ export function jailSettings(jail: JailConfig): JailSettings {
     ...(logtimezone !== undefined ? { logtimezone } : {}),
     usedns: r.str("usedns", "warn"),
     ...(linebudget !== undefined ? { linebudget } : {}),
+    prefix,
     actions: jail.actions,
     options: jail.options,
     warnings: [...jail.warnings.map(formatWarning), ...backendWarnings, ...ignoreFileWarnings, ...actionWarnings],

@@ -4,7 +4,7 @@
 // getaddrinfo; the async face is for the ignore list, the blocking one for the filter's
 // `usedns`, which (as in fail2ban) needs the answer before the line is done.
 import { spawnSync } from "node:child_process";
-import { isIP } from "node:net";
+import { parseIP } from "../net/address.ts";
 import type { Clock } from "./clock.ts";
 import type { CommandRunner } from "./command.ts";
 import type { Log } from "./log.ts";
@@ -73,7 +73,7 @@ function parseAhosts(stdout: string): string[] {
   const out = new Set<string>();
   for (const line of stdout.split("\n")) {
     const addr = line.split(/\s+/, 1)[0] ?? "";
-    if (isIP(addr) !== 0) out.add(addr);
+    if (parseIP(addr) !== null) out.add(addr);
   }
   return [...out];
 }

@@ -108,6 +108,28 @@ export function backendSuite(h: BackendHarness): void {
       await fw.stop(s);
     }, 30_000);
 
+    test("a network and what lies inside it coexist; a wider network over banned ones (escalation) is applied, then they leave", async () => {
+      const s = spec("nested", { ports: "0:65535" });
+      await fw.start(s);
+      const v6in = (n: string, len: number): string => pair.attackerIp6.replace(/::2$/, `::${n}/${len}`);
+      const [a, b, wide] = [v6in("", 126), v6in("100", 126), v6in("", 118)];
+      // an address inside a network banned earlier, and a network over an address: no error
+      await fw.ban(s, [{ ip: a, timeout: 600 }]);
+      await fw.ban(s, [{ ip: pair.attackerIp6, timeout: 600 }, { ip: pair.attackerIp4, timeout: 600 }]);
+      await fw.ban(s, [{ ip: pair.attackerIp4.replace(/\.\d+$/, ".0/30"), timeout: 600 }, { ip: b, timeout: 600 }]);
+      expect(await v6(pair.attacker2Ip6, 8080)).toBe("refused");
+      // the wider network covering both (nftables' interval set would refuse an overlap)
+      await fw.ban(s, [{ ip: wide, timeout: 600 }]);
+      expect((await fw.list(s)).filter((e) => e.endsWith("/118"))).toEqual([wide]);
+      // the ban manager then retires the inner ones; the wider network keeps them out
+      await fw.unban(s, [a, b, pair.attackerIp6]);
+      expect(await v6(pair.attacker2Ip6, 8080)).toBe("refused");
+      expect((await fw.list(s)).filter((e) => e.includes(":"))).toEqual([wide]);
+      await fw.unban(s, [wide]);
+      expect(await v6(pair.attacker2Ip6, 8080)).toBe("ok");
+      await fw.stop(s);
+    }, 30_000);
+
     test("the kernel expires a ban after its timeout", async () => {
       const s = spec("expire");
       await fw.start(s);

@@ -1,5 +1,7 @@
 // A small in-memory Controller: the injected dependency of the API under test.
-import { UnknownJailError } from "../../src/api/controller.ts";
+import { CommandFailedError, UnknownJailError } from "../../src/api/controller.ts";
+import { parseIP } from "../../src/net/address.ts";
+import { belowMinimum, DEFAULT_MIN_PREFIX } from "../../src/net/prefix.ts";
 import type { BanInfo, Controller, JailCounters, JailKey, JailStatus, JailValue, ReloadOptions, ServerKey, SettableKey } from "../../src/api/controller.ts";
 
 interface FakeJail {
@@ -53,6 +55,11 @@ export class FakeController implements Controller {
     };
   }
   async banIp(jail: string, ips: string[]): Promise<number> {
+    // as the server's controller: a network below the jail's minprefix (here the default) is refused, nothing banned
+    for (const ip of ips) {
+      const why = belowMinimum(parseIP(ip)!, DEFAULT_MIN_PREFIX);
+      if (why) throw new CommandFailedError(`refusing to ban '${ip}': ${why}`);
+    }
     this.calls.push(`banIp ${jail} ${ips.join(" ")}`);
     const j = this.jail(jail);
     let n = 0;

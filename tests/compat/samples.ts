@@ -9,7 +9,7 @@ import { diskFS } from "../../src/config/fs.ts";
 import { loadFilter } from "../../src/config/filter-reader.ts";
 import { TimeZone } from "../../src/filter/date/tz.ts";
 import { Filter, type FilterFailure } from "../../src/filter/filter.ts";
-import { CIDR_UNSPEC, normalizeAddress } from "../../src/filter/filter-ip.ts";
+import { CIDR_UNSPEC, normalizeAddress } from "../../src/net/failure-id.ts";
 import { evalCondition } from "./py-cond.ts";
 import { tableResolver } from "../../src/system/resolver.ts";
 

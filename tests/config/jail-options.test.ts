@@ -87,6 +87,12 @@ const PROBES: Record<JailOptionName, Probe> = {
   datepattern: { value: "{^LN-BEG}%%Y-%%m-%%d", get: one((s) => s.filter.datepattern), want: "{^LN-BEG}%Y-%m-%d" },
   journalmatch: { value: "_SYSTEMD_UNIT=demo.service", get: one((s) => s.journalmatch.flat()), want: ["_SYSTEMD_UNIT=demo.service"] },
   linebudget: { value: "250ms", get: one((s) => s.linebudget), want: 250 },
+  banprefix4: { value: "24", get: one((s) => s.prefix.ban[4]), want: 24 },
+  banprefix6: { value: "64", get: one((s) => s.prefix.ban[6]), want: 64 },
+  escalate4: { value: "3 / 24 / 1h", get: one((s) => s.prefix.escalate[4]), want: { count: 3, plen: 24, window: 3600 } },
+  escalate6: { value: "4/48/10m", get: one((s) => s.prefix.escalate[6]), want: { count: 4, plen: 48, window: 600 } },
+  minprefix4: { value: "16", get: one((s) => s.prefix.min[4]), want: 16 },
+  minprefix6: { value: "40", get: one((s) => s.prefix.min[6]), want: 40 },
 };
 
 describe("every option the jail reader accepts reaches a stage", () => {

@@ -25,6 +25,9 @@ test("recidive counts f2b's Ban lines, not its own bans, unbans or quoted attack
   const cases: [string, string | null][] = [
     [line("fail2ban.actions", LEVELS.NOTICE, "[sshd] Ban 203.0.113.5"), "203.0.113.5"],
     [line("fail2ban.actions", LEVELS.NOTICE, "[nginx-http-auth] Ban 2001:db8::5", false), "2001:db8::5"],
+    // a network ban (banprefix6, escalate4) counts as a ban of the network
+    [line("fail2ban.actions", LEVELS.NOTICE, "[sshd] Ban 2001:db8:1::/64"), "2001:db8:1::/64"],
+    [line("fail2ban.actions", LEVELS.NOTICE, "[nginx-http-auth] Ban 198.51.100.0/24"), "198.51.100.0/24"],
     [line("fail2ban.actions", LEVELS.NOTICE, "[recidive] Ban 203.0.113.5"), null],
     [line("fail2ban.actions", LEVELS.NOTICE, "[sshd] Unban 203.0.113.5"), null],
     [line("fail2ban.filter", LEVELS.INFO, "[sshd] Found 198.51.100.1 - NOTICE [sshd] Ban 10.0.0.1"), null],

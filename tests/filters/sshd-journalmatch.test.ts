@@ -5,17 +5,15 @@
 import { expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { diskFS, embeddedFS } from "../../src/config/fs.ts";
-import { loadFilter, splitJournalMatch } from "../../src/config/filter-reader.ts";
+import { loadFilter } from "../../src/config/filter-reader.ts";
+import { parseJournalMatch } from "../../src/source/journal-match.ts";
 
 type Entry = Record<string, string>;
 
 /** journalctl's rule: `+` separates alternatives; inside one, terms of the same field are OR'd,
  *  different fields AND'd. */
 function matches(journalmatch: string, entry: Entry): boolean {
-  const words = splitJournalMatch(journalmatch).flat();
-  const groups: string[][] = [[]];
-  for (const w of words) (w === "+" ? groups.push([]) : groups.at(-1)!.push(w));
-  return groups.some((g) => {
+  return parseJournalMatch(journalmatch).some((g) => {
     const byField = new Map<string, string[]>();
     for (const t of g) {
       const at = t.indexOf("=");

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { compileExpr } from "../../src/jail/expr.ts";
-import { parseIP } from "../../src/jail/ipaddr.ts";
+import { parseIP } from "../../src/net/address.ts";
 import { parseTime, secondsToStr } from "../../src/jail/time.ts";
 import { haveFail2ban, runOracle } from "./oracle.ts";
 

@@ -1,0 +1,17 @@
+import { prefixSuite } from "./prefix-suite.ts";
+
+prefixSuite({
+  name: "iptables+ipset",
+  banaction: "iptables-multiport",
+  elements: async (pair) => {
+    const out: string[] = [];
+    for (const set of ["f2b-webapp-v4", "f2b-webapp-v6"]) {
+      const r = await pair.exec(pair.server, ["ipset", "save", set]);
+      for (const line of r.stdout.split("\n")) {
+        const m = /^add \S+ (\S+)/u.exec(line);
+        if (m) out.push(m[1]!);
+      }
+    }
+    return out.sort();
+  },
+});
