@@ -189,6 +189,12 @@ export interface NewEvent {
   ended?: BanEnd;
 }
 
+/** What the server and the ban managers record events through (deps); the database's event log
+ *  (src/db/event-log.ts) implements it. */
+export interface EventRecorder {
+  record(e: NewEvent): void;
+}
+
 /** `GET /api/v1/events?since=&limit=&jail=&kind=`. */
 export interface EventQuery {
   /** Epoch seconds: only events at or after. */
