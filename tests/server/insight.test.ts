@@ -168,7 +168,7 @@ test("source health and settings per jail: a file read with its size and positio
   const metrics = await (await fetch("http://localhost/metrics", { unix: root.socket })).text();
   expect(metrics).toContain('f2b_source_healthy{jail="blind"} 0');
   expect(metrics).toContain('f2b_source_healthy{jail="testd"} 1');
-  expect(metrics).toMatch(/^f2b_source_silent_seconds\{jail="blind"\} \d+$/mu);
+  expect(metrics).toMatch(/^f2b_source_last_line_age_seconds\{jail="blind"\} \d+$/mu);
   expect(metrics).toContain(`f2b_source_file_healthy{jail="blind",path="${missing}"} 0`);
   expect(metrics).toContain(`f2b_source_file_unread_bytes{jail="testd",path="${root.log}"} 0`);
 
