@@ -296,9 +296,10 @@ export class ServerController implements Controller {
   jailHealth(jail: string): JailHealth {
     const j = this.jail(jail);
     const source = sourceHealth(j.settings, j.sourceDescription(), j.sourceState(), this.clock.now());
-    // The actions' part is what the status tree reports for them (actions that failed to start,
-    // where the effector reports them; read loosely so the field may be absent).
-    const actionProblems = (this.jailStatus(jail).actions as { problems?: string[] }).problems ?? [];
+    // The actions' part: actions that failed to start, where the effector reports them (read
+    // loosely: not every effector does). Not via jailStatus, which lists every ban (/metrics).
+    const effector = this.server.jails.get(jail)!.effector as { problems?: () => string[] };
+    const actionProblems = effector.problems?.() ?? [];
     const action = { ok: actionProblems.length === 0, problems: [...actionProblems] };
     return { ok: source.ok && action.ok, problems: [...source.problems, ...action.problems], source, action };
   }

@@ -183,3 +183,17 @@ test("source health and settings per jail: a file read with its size and positio
   expect((await blindHealth()).source.files[0]).toMatchObject({ state: "ok", size: 25, position: 25 });
   expect((await blindHealth()).source.lastLineAt).not.toBeNull();
 });
+
+test("an action that reports a failed start makes the jail unhealthy, with the action's reason", async () => {
+  // Effectors that report their actions' health have problems() (an action that failed to start).
+  const effector = run.server.jails.get("testd")!.effector;
+  Object.assign(effector, { problems: () => ["action 'dummy' failed to start: nft: Operation not permitted"] });
+  try {
+    const { health } = await get<{ health: JailHealth }>("/api/v1/jails/testd");
+    expect(health).toMatchObject({ ok: false, source: { ok: true }, action: { ok: false, problems: ["action 'dummy' failed to start: nft: Operation not permitted"] } });
+    expect(health.problems).toEqual(["action 'dummy' failed to start: nft: Operation not permitted"]);
+  } finally {
+    Object.assign(effector, { problems: () => [] });
+  }
+  expect((await get<{ health: JailHealth }>("/api/v1/jails/testd")).health).toMatchObject({ ok: true, action: { ok: true, problems: [] } });
+});
