@@ -11,10 +11,13 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { Hono, type Context } from "hono";
 import type { ApiMode } from "./app.ts";
 import type { Controller } from "./controller.ts";
+import { loadBanModel, renderBanPage } from "./page-ban.ts";
 import { loadPageModel } from "./page-data.ts";
+import { banPath, renderNotFound } from "./page-layout.ts";
 import { renderLogin } from "./page-login.ts";
 import { renderPage } from "./page-render.ts";
 import { pageCsp } from "./page-style.ts";
+import { parseIpField } from "./validate.ts";
 
 export const PAGE_COOKIE = "f2b_page";
 const COOKIE_MAX_AGE = 12 * 3600;
@@ -69,27 +72,50 @@ export function pageRoutes(ctl: Controller, opts: PageOptions): Hono {
     return c.html(renderLogin(wrong), 401);
   };
 
-  /** A right token → the cookie and a redirect to the clean `/`. */
-  const signIn = (c: Context, given: string): Response => {
+  /** A right token → the cookie and a redirect to `target` (a path this code built, never the
+   *  request's own: "//host" there would be a redirect off this server). */
+  const signIn = (c: Context, given: string, target: string): Response => {
     if (token === null || !sameSecret(given, token)) return denied(c, true);
     secure(c);
     const https = new URL(c.req.url).protocol === "https:" ? "; Secure" : "";
     c.header("Set-Cookie", `${PAGE_COOKIE}=${cookieValue}; Max-Age=${COOKIE_MAX_AGE}; Path=/; HttpOnly; SameSite=Strict${https}`);
-    return c.redirect("/", 303);
+    return c.redirect(target, 303);
+  };
+
+  /** null: go on and render; a Response: the sign-in answer (login form or redirect). */
+  const gate = (c: Context, target: string): Response | null => {
+    if (token === null) return null;
+    const query = c.req.query("token");
+    if (query !== undefined) return signIn(c, query, target);
+    const bearer = /^Bearer\s+(\S+)\s*$/iu.exec(c.req.header("authorization") ?? "")?.[1];
+    const cookie = readCookie(c.req.header("cookie"), PAGE_COOKIE);
+    const ok = (bearer !== undefined && sameSecret(bearer, token)) || (cookie !== undefined && sameSecret(cookie, cookieValue));
+    return ok ? null : denied(c, false);
   };
 
   r.get("/", async (c) => {
-    if (token !== null) {
-      const query = c.req.query("token");
-      if (query !== undefined) return signIn(c, query);
-      const bearer = /^Bearer\s+(\S+)\s*$/iu.exec(c.req.header("authorization") ?? "")?.[1];
-      const cookie = readCookie(c.req.header("cookie"), PAGE_COOKIE);
-      const ok = (bearer !== undefined && sameSecret(bearer, token)) || (cookie !== undefined && sameSecret(cookie, cookieValue));
-      if (!ok) return denied(c, false);
-    }
+    const stop = gate(c, "/");
+    if (stop) return stop;
     const model = await loadPageModel(ctl, now());
     secure(c);
     return c.html(renderPage(model));
+  });
+
+  r.get("/ban/:addr", async (c) => {
+    // Checked before the sign-in so that a redirect only ever names a valid address.
+    let ip: string;
+    try {
+      ip = parseIpField(c.req.param("addr"), "address");
+    } catch (err) {
+      secure(c);
+      return c.html(renderNotFound(err instanceof Error ? err.message : String(err)), 404);
+    }
+    const path = banPath(ip);
+    const stop = gate(c, path);
+    if (stop) return stop;
+    const model = await loadBanModel(ctl, ip, now());
+    secure(c);
+    return c.html(renderBanPage(model));
   });
 
   if (token !== null) {
@@ -97,7 +123,7 @@ export function pageRoutes(ctl: Controller, opts: PageOptions): Hono {
       const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
       const given = body["token"];
       if (typeof given !== "string" || given.length > MAX_FORM_TOKEN) return denied(c, true);
-      return signIn(c, given.trim());
+      return signIn(c, given.trim(), "/");
     });
   }
   return r;

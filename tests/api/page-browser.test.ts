@@ -70,7 +70,7 @@ test.skipIf(!CHROMIUM)("Chromium renders the jails and bans (token → cookie �
   }
   // 4 bans now; testd's bans last 10 m, sshd-like's 1 h
   expect(dom).toMatch(/id="card-banned"><div class="n">4</u);
-  expect(dom).toMatch(/data-ip="203\.0\.113\.5"[\s\S]*?<td class="num">(59m \d\ds|1h 00m)<\/td>/u);
+  expect(dom).toMatch(/data-ip="203\.0\.113\.5"[\s\S]*?<td class="num" data-label="Remaining"><span>(59m \d\ds|1h 00m)<\/span><\/td>/u);
   // the chart drew this hour's bars (history or current bans, whichever the server offers)
   expect(dom).toMatch(/<title>[^<]*· testd: 3 bans<\/title>/u);
   expect(dom).toMatch(/<title>[^<]*· sshd-like: 1 ban<\/title>/u);

@@ -201,6 +201,55 @@ describe("TCP: the token via query once, then a page-only cookie", () => {
   });
 });
 
+describe("the ban page /ban/ADDR", () => {
+  test("a banned address: its jail, times banned, the way back; history when the server keeps it", async () => {
+    const res = await fetch("http://localhost/ban/192.0.2.7", { unix: sock });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+    const body = await res.text();
+    expect(body).toContain('<span class="mono" id="ip">192.0.2.7</span>');
+    expect(body).toContain('<section class="ban-now" data-jail="sshd">');
+    expect(body).toContain("banned now");
+    expect(body).toContain('<a href="/">');
+    // the overview links every current ban here
+    expect((await getUnix()).body).toContain('<a class="mono" href="/ban/2001%3Adb8%3A%3A42">2001:db8::42</a>');
+  });
+
+  test("an address given in another spelling is normalised; one never banned says so", async () => {
+    const v6 = await (await fetch("http://localhost/ban/2001:DB8:0:0::42", { unix: sock })).text();
+    expect(v6).toContain('id="ip">2001:db8::42<');
+    const clean = await (await fetch("http://localhost/ban/192.0.2.99", { unix: sock })).text();
+    expect(clean).toContain("not banned now");
+    expect(clean).not.toContain('class="ban-now"');
+  });
+
+  test("not an address: 404 page, the input escaped", async () => {
+    for (const bad of ["nope", "%3Cscript%3Ealert(1)%3C%2Fscript%3E", "1.2.3.999", "%22onmouseover%3D%22x"]) {
+      const res = await fetch(`http://localhost/ban/${bad}`, { unix: sock });
+      expect(res.status).toBe(404);
+      const body = await res.text();
+      expect(body).toContain("Not found");
+      expect(body).not.toMatch(/<script|"onmouseover/iu);
+    }
+  });
+
+  test("over TCP it needs the token like the overview; ?token= comes back to the same ban page", async () => {
+    expect((await fetch(`${base}/ban/192.0.2.7`, { redirect: "manual" })).status).toBe(401);
+    const res = await fetch(`${base}/ban/2001:DB8::42?token=${encodeURIComponent(TOKEN)}`, { redirect: "manual" });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/ban/2001%3Adb8%3A%3A42");
+    const cookie = res.headers.get("set-cookie")!.split(";")[0]!;
+    const page = await fetch(`${base}/ban/192.0.2.7`, { headers: { Cookie: cookie } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('id="ip">192.0.2.7<');
+    // no way to make the sign-in redirect elsewhere
+    for (const path of ["//evil.example/", "/ban//evil.example", "/ban/%2F%2Fevil.example"]) {
+      const r = await fetch(`${base}${path}?token=${encodeURIComponent(TOKEN)}`, { redirect: "manual" });
+      expect(r.headers.get("location") ?? "").not.toContain("evil");
+    }
+  });
+});
+
 describe("helpers", () => {
   test("hour buckets: aligned, 24 of them, the edges right", () => {
     const now = 1_000_000 * HOUR + 1234;
