@@ -77,7 +77,7 @@ function currentBlock(b: BanInfo, r: BanRecordView | undefined, m: BanModel): Ht
 <dt>Ban time</dt><dd>${b.bantime < 0 ? "permanent" : duration(b.bantime)}</dd>
 <dt>Times banned</dt><dd>${b.banCount}</dd>
 <dt>Failures</dt><dd>${r?.failures ?? "—"}</dd>
-<dt>User names</dt><dd class="mono">${users.length ? users.map(logText).join(", ") : "—"}</dd>
+<dt>User names</dt><dd class="mono">${users.length ? users.map((u) => logText(u)).join(", ") : "—"}</dd>
 </dl>
 <h3>Matched log lines</h3>${r ? matchLines(r) : html`<p class="none">This server keeps no record of the matches.</p>`}</section>`;
 }
@@ -95,7 +95,7 @@ function historyTable(m: BanModel, earlier: BanRecordView[]): Html {
       r.ended?.at != null ? localTime(r.ended.at) : r.bantime < 0 ? "—" : r.bantime > 0 ? localTime(r.start + r.bantime) : "—",
       r.ended?.how ?? "",
       r.failures ?? "—",
-      r.matches.length ? html`<details><summary>${r.matches.length} line${r.matches.length === 1 ? "" : "s"}${r.users.length ? ` · users: ${r.users.map(logText).join(", ")}` : ""}</summary>${matchLines(r)}</details>` : "—",
+      r.matches.length ? html`<details><summary>${r.matches.length} line${r.matches.length === 1 ? "" : "s"}${r.users.length ? ` · users: ${r.users.map((u) => logText(u)).join(", ")}` : ""}</summary>${matchLines(r)}</details>` : "—",
     ],
   })));
 }
@@ -104,7 +104,7 @@ export function renderBanPage(m: BanModel): string {
   const live = (b: BanInfo): BanRecordView | undefined => m.records?.find((r) => r.ended === null && r.jail === b.jail && r.start === b.timeOfBan);
   const earlier = (m.records ?? []).filter((r) => !m.current.some((b) => live(b) === r));
   const status = m.current.length
-    ? html`<span class="bad">⛔ banned now</span> in ${m.current.map((b, i) => html`${i > 0 ? ", " : ""}<strong>${b.jail}</strong>`)}`
+    ? html`<span class="bad">✗ banned now</span> in ${m.current.map((b, i) => html`${i > 0 ? ", " : ""}<strong>${b.jail}</strong>`)}`
     : html`<span class="ok">✓ not banned now</span>`;
   const failing = m.failing.length
     ? html`<section id="failing-here"><h2>Failing now</h2>${stackTable("failing", [{ label: "Jail" }, { label: "Failures" }, { label: "First seen" }, { label: "Last seen" }], m.failing.map((f) => ({

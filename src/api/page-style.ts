@@ -76,6 +76,7 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px;
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 h3 { font-size: 14px; margin: 14px 0 6px; }
+#address h2 { font-size: 20px; }
 .jail-block { border-top: 1px solid var(--line); padding-top: 6px; margin-top: 10px; }
 .jail-block:first-of-type { border-top: 0; margin-top: 0; }
 @media (max-width: 720px) {
