@@ -1,6 +1,11 @@
 // The one dependency of the control API: what the running server exposes. The lead
 // implements it over the jails; tests implement a small fake. Methods may be sync or async.
 
+import type { BanDetail, EventQuery, FailingEntry, JailHealth, JailSettingsView, ServerEvent, UnbanActor } from "./insight.ts";
+
+export type * from "./insight.ts";
+export { EVENT_KINDS } from "./insight.ts";
+
 export type Awaitable<T> = T | Promise<T>;
 
 /** fail2ban's `status JAIL` tree (Filter / Actions), as data. */
@@ -117,9 +122,9 @@ export interface Controller {
   /** Unban in one jail or (jail undefined) in all; returns how many bans were removed. With
    *  `reportAbsent` (one jail only) an address that was not banned is a CommandFailedError after
    *  the others are unbanned, as fail2ban's `unbanip --report-absent`. */
-  unbanIp(ips: string[], jail?: string, opts?: { reportAbsent?: boolean }): Awaitable<number>;
+  unbanIp(ips: string[], jail?: string, opts?: UnbanOptions): Awaitable<number>;
   /** Unban everything (in one jail or all); returns the number removed. */
-  unbanAll(jail?: string): Awaitable<number>;
+  unbanAll(jail?: string, opts?: UnbanOptions): Awaitable<number>;
   get(jail: string, key: JailKey): Awaitable<JailValue>;
   /** Both return the jail's ignoreip list after the change. */
   addIgnoreIp(jail: string, ip: string): Awaitable<string[]>;
@@ -155,6 +160,24 @@ export interface Controller {
   /** Per jail: seconds from reading the log line that completed a ban to the firewall
    *  confirming it (f2b_ban_latency_seconds on /metrics). */
   banLatency?(): Awaitable<LatencySnapshot[]>;
+  /** Why an address is (or was) banned: its current bans with the matched lines, its earlier
+   *  bans with how they ended, and its failures counted now. An address never seen: all empty. */
+  banDetail(ip: string): Awaitable<BanDetail>;
+  /** Addresses with failures not banned yet (one jail or all), closest to a ban first. */
+  failing(jail?: string): Awaitable<FailingEntry[]>;
+  /** Whether the jail reads its source (and, where known, whether its actions work). */
+  jailHealth(jail: string): Awaitable<JailHealth>;
+  /** The jail's settings in force. */
+  jailSettings(jail: string): Awaitable<JailSettingsView>;
+  /** Recent events, newest first. */
+  events(q: EventQuery): Awaitable<ServerEvent[]>;
+}
+
+export interface UnbanOptions {
+  /** One jail only: an address that was not banned is a CommandFailedError (`--report-absent`). */
+  reportAbsent?: boolean;
+  /** Who asks (kept in the ban history); default "api". */
+  by?: UnbanActor;
 }
 
 /** Thrown by a Controller for a jail name that does not exist (→ 404). */

@@ -7,7 +7,9 @@ import { ExpiryQueue } from "./expiry-queue.ts";
 import { applyRestored, restorableTickets, RestoreLog } from "./restore.ts";
 import { makeBanTimeCalculator, type IncrementOptions } from "./increment.ts";
 import type { Log } from "../system/log.ts";
-import type { BanEffector, BanReceipt, BanStore } from "./types.ts";
+import type { UnbanActor } from "../api/insight.ts";
+import type { EventRecorder } from "../db/event-log.ts";
+import type { BanEffector, BanLifted, BanReceipt, BanStore } from "./types.ts";
 
 export interface BanManagerConfig {
   jail: string;
@@ -30,6 +32,9 @@ export interface BanManagerDeps {
    *  isIgnored by restore(), which then need not wait once per ip (100,000 bans). */
   ignoredAmong?: (ips: string[]) => Promise<{ has(ip: string): boolean }>;
   random?: () => number;
+  /** The event log (bans, unbans, prolongs, restores, errors). Optional only so the ban manager's
+   *  unit tests need none; the server always gives it (JailDeps.events is required). */
+  events?: EventRecorder;
 }
 
 export type BanResult = "banned" | "already" | "prolonged" | "expired" | "failed";
@@ -79,7 +84,14 @@ export class BanManager {
   /** fail2ban's evformula for (base bantime, previous ban count). */
   calcBanTime(banTime: number, banCount: number): number { return this.calc(banTime, banCount); }
 
-  private log(level: "debug" | "info" | "notice" | "warning" | "error", msg: string): void { this.deps.log[level](`[${this.cfg.jail}] ${msg}`); }
+  private log(level: "debug" | "info" | "notice" | "warning" | "error", msg: string): void {
+    this.deps.log[level](`[${this.cfg.jail}] ${msg}`);
+    if (level === "error") this.deps.events?.record({ kind: "error", jail: this.cfg.jail, message: msg });
+  }
+  private event(kind: "ban" | "restore" | "prolong" | "unban", ip: string | null, message: string, lifted?: BanLifted | "expired"): void {
+    const ended = lifted === undefined ? undefined : lifted === "expired" ? { at: this.deps.clock.now(), how: "expired" as const } : { ...lifted, how: "unbanned" as const };
+    this.deps.events?.record({ kind, jail: this.cfg.jail, ip, message, ...(ended ? { ended } : {}) });
+  }
   private endOf(time: number, bantime: number): number { return bantime === -1 ? Infinity : time + bantime; }
 
   async ban(input: BanTicket): Promise<BanResult> {
@@ -150,6 +162,7 @@ export class BanManager {
       n.entry.state = "active";
       this.total++;
       this.log("notice", `${n.restored ? "Restore " : ""}Ban ${n.entry.ip}`);
+      this.event(n.restored ? "restore" : "ban", n.entry.ip, banMessage(n.entry.ticket));
       this.schedule(n.entry);
       n.done("banned");
     }
@@ -191,39 +204,44 @@ export class BanManager {
     old.end = this.endOf(old.time, btm);
     old.ticket = { ...old.ticket, bantime: btm, fixedBantime: true };
     this.log("debug", `Prolong ban ${t.ip} to ${btm === -1 ? "permanent" : secondsToStr(btm)} (${Math.round(old.end - now)}s left)`);
+    this.event("prolong", t.ip, `prolonged to ${btm === -1 ? "permanent" : secondsToStr(btm)} (${t.failures} failures)`);
     this.schedule(old);
     this.batch.prolong(old);
     return "prolonged";
   }
 
-  async unban(ipText: string): Promise<UnbanResult> {
+  /** A manual unban; `by` is kept in the ban history and the event log. */
+  async unban(ipText: string, by: UnbanActor = "server"): Promise<UnbanResult> {
     const ip = normalizeIP(ipText);
     const e = this.bans.get(ip);
+    const lifted = { at: this.deps.clock.now(), by };
     if (!e || e.state !== "active") {
       // fail2ban deletes the ip's records even when it is not banned right now.
-      if (!e) this.deps.store.removeBan(this.cfg.jail, ip);
+      if (!e) this.deps.store.removeBan(this.cfg.jail, ip, lifted);
       return "not-banned";
     }
-    if (!(await this.removeFromFirewall([e]))) return "failed";
-    this.deps.store.removeBan(this.cfg.jail, ip);
+    if (!(await this.removeFromFirewall([e], lifted))) return "failed";
+    this.deps.store.removeBan(this.cfg.jail, ip, lifted);
     return "unbanned";
   }
 
   /** Unbans every ip (fail2ban unban --all) in one firewall change; returns how many were unbanned. */
-  async unbanAll(): Promise<number> {
+  async unbanAll(by: UnbanActor = "server"): Promise<number> {
     const active = [...this.bans.values()].filter((e) => e.state === "active");
-    if (!active.length || !(await this.removeFromFirewall(active))) return 0;
-    this.deps.store.removeBan(this.cfg.jail, active.map((e) => e.ip));
+    const lifted = { at: this.deps.clock.now(), by };
+    if (!active.length || !(await this.removeFromFirewall(active, lifted))) return 0;
+    this.deps.store.removeBan(this.cfg.jail, active.map((e) => e.ip), lifted);
     return active.length;
   }
 
-  private removeFromFirewall(es: Entry[]): Promise<boolean> {
-    const removal = this.doRemove(es).finally(() => { for (const e of es) if (e.removal === removal) delete e.removal; });
+  /** lifted: a manual unban; absent: the bans expired. */
+  private removeFromFirewall(es: Entry[], lifted?: BanLifted): Promise<boolean> {
+    const removal = this.doRemove(es, lifted).finally(() => { for (const e of es) if (e.removal === removal) delete e.removal; });
     for (const e of es) e.removal = removal;
     return removal;
   }
 
-  private async doRemove(es: Entry[]): Promise<boolean> {
+  private async doRemove(es: Entry[], lifted?: BanLifted): Promise<boolean> {
     for (const e of es) e.state = "removing";
     try {
       await this.deps.effector.unban(this.cfg.jail, es.map((e) => e.ip));
@@ -242,6 +260,7 @@ export class BanManager {
     for (const e of es) {
       this.bans.delete(e.ip);
       this.log("notice", `Unban ${e.ip}`);
+      this.event("unban", e.ip, lifted ? `unbanned by ${lifted.by}` : "expired", lifted ?? "expired");
     }
     return true;
   }
@@ -315,6 +334,8 @@ export class BanManager {
     for (const e of restored) this.queue.push(e.end, e.ip);
     this.armTimer();
     this.restoreLog.add(restored.map((e) => e.ip));
+    // One event per start, not one per ban: a restart may restore 100,000 of them.
+    if (restored.length) this.event("restore", null, `restored ${restored.length} ban(s) from the database`);
     return restored.length;
   }
 
@@ -346,4 +367,9 @@ export class BanManager {
     return this.list().filter((b) => b.end > now)
       .map((b) => ({ ip: b.ip, timeout: Number.isFinite(b.end) ? Math.max(1, Math.ceil(b.end - now)) : null, ticket: b.ticket }));
   }
+}
+
+function banMessage(t: BanTicket): string {
+  const length = t.bantime === -1 ? "permanently" : `for ${secondsToStr(t.bantime)}`;
+  return `banned ${length} (${t.failures} failure${t.failures === 1 ? "" : "s"}${t.banCount > 1 ? `, ban #${t.banCount}` : ""})`;
 }

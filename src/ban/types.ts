@@ -1,3 +1,4 @@
+import type { UnbanActor } from "../api/insight.ts";
 import type { BanHistory, BanTicket } from "../jail/types.ts";
 
 export type { BanTicket } from "../jail/types.ts";
@@ -15,6 +16,9 @@ export interface StoredBan {
   data: Record<string, unknown>;
 }
 
+/** A manual unban: when and who asked. */
+export interface BanLifted { at: number; by: UnbanActor }
+
 /** Undo handle for a written ban, used when the firewall refuses it. */
 export interface BanReceipt { withdraw(): void }
 
@@ -27,9 +31,10 @@ export interface BanStore extends BanHistory {
   /** Writes new bans (ban + per-ip history row each) and prolonged bantimes in one transaction;
    *  one undo handle per new ban. */
   saveBans(added: BanTicket[], prolonged: BanTicket[]): BanReceipt[];
-  /** Deletes ban + history rows of one ip or several (one transaction), or of the whole jail when
-   *  ip is omitted (fail2ban delBan). */
-  removeBan(jail: string, ip?: string | string[]): void;
+  /** Forgets one ip or several (one transaction), or the whole jail when ip is omitted (fail2ban
+   *  delBan): nothing is restored or counted for bantime.increment afterwards. `lifted`: the bans
+   *  in force were lifted by hand, at that time by that actor (kept in the ban history). */
+  removeBan(jail: string, ip?: string | string[], lifted?: BanLifted): void;
   /** Bans of a jail still in force at `now` (fail2ban getCurrentBans), newest per ip. */
   currentBans(jail: string, now: number, opts: { forbantime?: number | null; correctBanTime?: number | null; maxmatches?: number }): StoredBan[];
 }

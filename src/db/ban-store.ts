@@ -1,6 +1,7 @@
 import type { Statement } from "bun:sqlite";
 import type { BanHistoryEntry, BanTicket } from "../jail/types.ts";
-import type { BanReceipt, BanStore, StoredBan } from "../ban/types.ts";
+import type { BanRecord, UnbanActor } from "../api/insight.ts";
+import type { BanLifted, BanReceipt, BanStore, StoredBan } from "../ban/types.ts";
 import type { F2bDatabase } from "./database.ts";
 
 interface BipsRow { ip: string; jail: string; timeofban: number; bantime: number; bancount: number; data: unknown }
@@ -21,6 +22,13 @@ function matchesOf(data: Record<string, unknown>): string[] {
   if (!Array.isArray(m)) return [];
   // fail2ban may store a match as a list of line parts.
   return m.map((x) => (Array.isArray(x) ? x.join("") : String(x)));
+}
+
+/** User names the filter captured (`<F-USER>` → data.user; multi-line filters keep data.users). */
+export function usersOf(data: Readonly<Record<string, unknown>> | undefined): string[] {
+  const out = new Set<string>();
+  for (const v of [data?.["user"], data?.["users"]].flat()) if (typeof v === "string" && v !== "") out.add(v);
+  return [...out];
 }
 
 /** BanStore over the f2b database (fail2ban's bans + bips tables). */
@@ -100,19 +108,52 @@ export class SqliteBanStore implements BanStore {
     });
   }
 
-  removeBan(jail: string, ip?: string | string[]): void {
+  /**
+   * Deletes the bips (restore and bantime.increment) rows, as fail2ban's delBan; unlike fail2ban
+   * the bans rows stay, so the ban history (and "bans, last 24 h") keeps bans lifted by hand,
+   * with how they ended in f2b_ban_ends (README, "Deliberate differences").
+   */
+  removeBan(jail: string, ip?: string | string[], lifted?: BanLifted): void {
     this.fdb.tx(() => {
-      if (ip === undefined) {
+      const ips = ip === undefined ? null : typeof ip === "string" ? [ip] : ip;
+      if (lifted) {
+        const inForce = "timeofban <= ? AND (bantime < 0 OR timeofban + bantime > ?)";
+        const end = this.db.query("INSERT OR IGNORE INTO f2b_ban_ends(jail, ip, timeofban, endtime, how, actor) " +
+          `SELECT jail, ip, timeofban, ?, 'unbanned', ? FROM bans WHERE jail = ? AND ip IS NOT NULL AND ${inForce}` + (ips ? " AND ip = ?" : ""));
+        if (ips) for (const one of ips) end.run(lifted.at, lifted.by, jail, lifted.at, lifted.at, one);
+        else end.run(lifted.at, lifted.by, jail, lifted.at, lifted.at);
+      }
+      if (!ips) {
         this.db.query("DELETE FROM bips WHERE jail = ?").run(jail);
-        this.db.query("DELETE FROM bans WHERE jail = ?").run(jail);
         return;
       }
       const bip = this.db.query("DELETE FROM bips WHERE jail = ? AND ip = ?");
-      const ban = this.db.query("DELETE FROM bans WHERE jail = ? AND ip = ?");
-      for (const one of typeof ip === "string" ? [ip] : ip) {
-        bip.run(jail, one);
-        ban.run(jail, one);
-      }
+      for (const one of ips) bip.run(jail, one);
+    });
+  }
+
+  /** Every stored ban of an address (all jails, expired and lifted ones too), newest first. */
+  banRecords(ip: string, now: number): BanRecord[] {
+    const rows = this.fdb.guard(() => this.db.query(
+      "SELECT b.jail, b.ip, b.timeofban, b.bantime, b.bancount, b.data, e.endtime, e.how, e.actor FROM bans b " +
+      "LEFT JOIN f2b_ban_ends e ON e.jail = b.jail AND e.ip = b.ip AND e.timeofban = b.timeofban WHERE b.ip = ? " +
+      "UNION SELECT p.jail, p.ip, p.timeofban, p.bantime, p.bancount, p.data, NULL, NULL, NULL FROM bips p WHERE p.ip = ? " +
+      "AND NOT EXISTS(SELECT 1 FROM bans b WHERE b.jail = p.jail AND b.ip = p.ip AND b.timeofban = p.timeofban) " +
+      "ORDER BY timeofban DESC, jail",
+    ).all(ip, ip)) as Array<BipsRow & { endtime: number | null; how: string | null; actor: string | null }>;
+    return rows.map((r) => {
+      const data = parseData(r.data);
+      const end = r.bantime < 0 ? null : r.timeofban + r.bantime;
+      const lifted = r.endtime !== null && r.how === "unbanned";
+      const expired = !lifted && end !== null && end <= now;
+      return {
+        jail: r.jail, ip: r.ip, timeOfBan: r.timeofban, bantime: r.bantime, end, banCount: r.bancount,
+        failures: typeof data["failures"] === "number" ? data["failures"] : 1,
+        matches: matchesOf(data), users: usersOf(data),
+        active: !lifted && !expired,
+        ...(lifted ? { ended: { at: r.endtime!, how: "unbanned" as const, by: (r.actor ?? "api") as UnbanActor } } : {}),
+        ...(expired ? { ended: { at: end, how: "expired" as const } } : {}),
+      };
     });
   }
 

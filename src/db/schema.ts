@@ -44,6 +44,17 @@ export const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
         "WHERE path LIKE '/%' AND firstlinemd5 IS NOT NULL AND lastfilepos IS NOT NULL");
     }
   },
+  // f2b 0.2 (issue 14): a bounded event log, and how bans lifted by hand ended (their bans row
+  // stays as history; fail2ban deletes it).
+  (db) => {
+    db.exec(`
+CREATE TABLE IF NOT EXISTS f2b_events(id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, kind TEXT NOT NULL,
+  jail TEXT, ip TEXT, message TEXT NOT NULL, ended JSON);
+CREATE INDEX IF NOT EXISTS f2b_events_time ON f2b_events(time);
+CREATE TABLE IF NOT EXISTS f2b_ban_ends(jail TEXT NOT NULL, ip TEXT NOT NULL, timeofban INTEGER NOT NULL,
+  endtime REAL NOT NULL, how TEXT NOT NULL, actor TEXT, PRIMARY KEY(jail, ip, timeofban));
+`);
+  },
 ];
 
 function tableExists(db: Database, name: string): boolean {

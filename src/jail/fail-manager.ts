@@ -34,6 +34,17 @@ interface Entry {
   data: Record<string, unknown>;
 }
 
+/** An id counted but not banned yet (status pages, `f2b failing`). */
+export interface PendingFailure {
+  id: string;
+  /** Attempts counted within findtime. */
+  retry: number;
+  firstTime: number;
+  time: number;
+  matches: string[];
+  data: Readonly<Record<string, unknown>>;
+}
+
 const CLEANUP_EVERY = 5;
 
 /**
@@ -138,6 +149,10 @@ export class FailManager {
   /** All failures ever counted ("Total failed"). */
   getFailTotal(): number { return this.failTotal; }
   setFailTotal(n: number): void { this.failTotal = n; }
+  /** The ids with pending failures: attempts, first and last failure time, matched lines, captured data. */
+  pending(): PendingFailure[] {
+    return [...this.list.values()].map((e) => ({ id: e.id, retry: e.retry, firstTime: e.firstTime, time: e.time, matches: [...e.matches], data: e.data }));
+  }
   /** Pending attempts per id (for status/tests). */
   retries(): Map<string, number> { return new Map([...this.list].map(([id, e]) => [id, e.retry])); }
 }

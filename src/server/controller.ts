@@ -3,9 +3,17 @@ import {
   CommandFailedError,
   InvalidInputError,
   UnknownJailError,
+  type BanDetail,
   type BanEvent,
   type BanInfo,
   type Controller,
+  type EventQuery,
+  type FailingEntry,
+  type JailHealth,
+  type JailSettingsView,
+  type ServerEvent,
+  type UnbanActor,
+  type UnbanOptions,
   type JailCounters,
   type JailKey,
   type JailStatus,
@@ -24,6 +32,8 @@ import { parseJailSetting } from "./jail-set.ts";
 import { VERSION } from "../version.ts";
 import type { JailRuntime } from "./jail-runtime.ts";
 import type { F2bServer } from "./server.ts";
+import { banDetail, byClosestToBan, failingOf, settingsView } from "./insight.ts";
+import { sourceHealth } from "./source-health.ts";
 import { sourceStatus } from "./source-status.ts";
 
 export interface ControllerHooks {
@@ -37,14 +47,14 @@ export interface ControllerHooks {
 
 /** fail2ban's removeBannedIP: the address itself or, for a network that is not itself banned,
  *  every ban inside it. Returns how many bans were lifted. */
-async function unbanOne(j: JailRuntime, ip: string): Promise<number> {
-  if ((await j.bans.unban(ip)) === "unbanned") return 1;
+async function unbanOne(j: JailRuntime, ip: string, by: UnbanActor): Promise<number> {
+  if ((await j.bans.unban(ip, by)) === "unbanned") return 1;
   const net = parseIP(ip);
   if (!net || net.isSingle) return 0;
   let n = 0;
   for (const b of j.bans.list()) {
     const inside = parseIP(b.ip);
-    if (inside && net.contains(inside) && (await j.bans.unban(b.ip)) === "unbanned") n++;
+    if (inside && net.contains(inside) && (await j.bans.unban(b.ip, by)) === "unbanned") n++;
   }
   return n;
 }
@@ -79,12 +89,13 @@ export class ServerController implements Controller {
   jailStatus(name: string): JailStatus {
     const j = this.jail(name);
     const bans = j.bans.list();
+    const { lines: _lines, ...source } = sourceStatus(j.settings, j.sourceDescription());
     return {
       name,
       filter: {
         currentlyFailed: j.failManager.size(),
         totalFailed: j.failManager.getFailTotal(),
-        ...sourceStatus(j.settings, j.sourceDescription()),
+        ...source,
         ...(j.counters.linesAbandoned ? { linesAbandoned: j.counters.linesAbandoned } : {}),
       },
       actions: {
@@ -106,12 +117,12 @@ export class ServerController implements Controller {
     return results.filter((r) => r === "banned").length;
   }
 
-  async unbanIp(ips: string[], jail?: string, opts: { reportAbsent?: boolean } = {}): Promise<number> {
+  async unbanIp(ips: string[], jail?: string, opts: UnbanOptions = {}): Promise<number> {
     let n = 0;
     const missed: string[] = [];
     for (const j of this.targets(jail)) {
       for (const ip of ips) {
-        const lifted = await unbanOne(j, ip);
+        const lifted = await unbanOne(j, ip, opts.by ?? "api");
         n += lifted;
         if (lifted === 0) missed.push(ip);
       }
@@ -123,9 +134,9 @@ export class ServerController implements Controller {
     return n;
   }
 
-  async unbanAll(jail?: string): Promise<number> {
+  async unbanAll(jail?: string, opts: UnbanOptions = {}): Promise<number> {
     let n = 0;
-    for (const j of this.targets(jail)) n += await j.bans.unbanAll();
+    for (const j of this.targets(jail)) n += await j.bans.unbanAll(opts.by ?? "api");
     return n;
   }
 
@@ -272,6 +283,29 @@ export class ServerController implements Controller {
 
   banLatency(): LatencySnapshot[] {
     return this.targets().map((j) => j.banLatency.snapshot(j.name));
+  }
+
+  banDetail(ip: string): BanDetail {
+    return banDetail(ip, this.targets(), this.server.store, this.clock.now());
+  }
+
+  failing(jail?: string): FailingEntry[] {
+    return this.targets(jail).flatMap((j) => failingOf(j)).sort(byClosestToBan);
+  }
+
+  jailHealth(jail: string): JailHealth {
+    const j = this.jail(jail);
+    const source = sourceHealth(j.settings, j.sourceDescription(), j.sourceState(), this.clock.now());
+    return { ok: source.ok, problems: [...source.problems], source };
+  }
+
+  jailSettings(jail: string): JailSettingsView {
+    const j = this.jail(jail);
+    return settingsView(j, this.server.jails.get(jail)!.effector.actions.map((a) => a.name));
+  }
+
+  events(q: EventQuery): ServerEvent[] {
+    return this.server.events.query(q);
   }
 
   flushLogs(): "rolled over" | "flushed" {

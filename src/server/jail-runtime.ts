@@ -6,6 +6,7 @@
 import { Histogram } from "../api/metrics.ts";
 import { BanManager } from "../ban/ban-manager.ts";
 import type { BanEffector, BanStore } from "../ban/types.ts";
+import type { EventRecorder } from "../db/event-log.ts";
 import type { TimeZone } from "../filter/date/tz.ts";
 import { Filter, type FilterFailure } from "../filter/filter.ts";
 import { describeAbandoned } from "../filter-worker/abandoned.ts";
@@ -30,6 +31,8 @@ export interface JailDeps {
   clock: Clock;
   store: BanStore;
   effector: BanEffector;
+  /** The event log: the ban manager's bans, unbans, prolongs, restores and errors. */
+  events: EventRecorder;
   logs: JailLogs;
   tz?: TimeZone;
   /** Resolver (usedns, ignoreip names), own addresses (ignoreself), command runner (ignorecommand). */
@@ -131,6 +134,7 @@ export class JailRuntime {
         clock: deps.clock,
         store: deps.store,
         effector: deps.effector,
+        events: deps.events,
         log: deps.logs.actions,
         isIgnored: (ip) => this.ignore.isIgnored(ip),
         ignoredAmong: (ips) => this.ignore.ignoredAmong(ips),

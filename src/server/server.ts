@@ -8,6 +8,7 @@ import type { ConfigFS } from "../config/fs.ts";
 import { loadJails } from "../config/jail-reader.ts";
 import { F2bDatabase } from "../db/database.ts";
 import { SqliteBanStore } from "../db/ban-store.ts";
+import { EventLog } from "../db/event-log.ts";
 import { TimeZone } from "../filter/date/tz.ts";
 import type { Timer } from "../system/clock.ts";
 import type { SystemDeps } from "../system/deps.ts";
@@ -48,6 +49,8 @@ export class F2bServer {
   readonly jails = new Map<string, RunningJail>();
   readonly db: F2bDatabase;
   readonly store: SqliteBanStore;
+  /** Bans, unbans, reloads... as the API's events answer them (issue 14). */
+  readonly events: EventLog;
   private readonly tz = TimeZone.fromEnv();
   private timers: Timer[] = [];
   /** Per jail, the source state last written to the database (see saveJailPositions). */
@@ -59,6 +62,7 @@ export class F2bServer {
     const purgeAge = parseTime(deps.conf.dbpurgeage);
     this.db = F2bDatabase.open(deps.conf.dbfile, { purgeAge });
     this.store = new SqliteBanStore(this.db, deps.conf.dbmaxmatches ?? DEFAULT_DB_MAX_MATCHES);
+    this.events = new EventLog(this.db, () => deps.system.clock.now(), (m) => log.error(m));
   }
 
   /** fail2ban.conf as the server runs it (command-line overrides applied). */
@@ -120,6 +124,7 @@ export class F2bServer {
     const runtime = new JailRuntime(s, {
       clock: this.deps.system.clock,
       store: this.store,
+      events: this.events,
       effector,
       tz: this.tz,
       lineBudgetMs: this.deps.conf.linebudget,
@@ -162,7 +167,14 @@ export class F2bServer {
    * the old ones completely (firewall objects removed), so the bans come back from the database.
    */
   reload(only?: string, opts: ReloadOptions = {}): Promise<void> {
-    return this.serial(() => this.doReload(only, opts));
+    const what = only ? `jail '${only}'` : "all jails";
+    return this.serial(() => this.doReload(only, opts)).then(
+      () => this.events.record({ kind: "reload", jail: only ?? null, message: `reloaded ${what}` }),
+      (e: unknown) => {
+        this.events.record({ kind: "error", jail: only ?? null, message: `reload of ${what} failed: ${(e as Error).message}` });
+        throw e;
+      },
+    );
   }
 
   private async doReload(only: string | undefined, opts: ReloadOptions): Promise<void> {
@@ -178,7 +190,7 @@ export class F2bServer {
     if (only && !opts.ifExists && !this.jails.has(only)) throw new UnknownJailError(only);
     log.info(`Reload ${only ? `jail '${only}'` : "all jails"}`);
     if (opts.unban) {
-      for (const j of this.jails.values()) if (!only || j.runtime.name === only) await j.runtime.bans.unbanAll();
+      for (const j of this.jails.values()) if (!only || j.runtime.name === only) await j.runtime.bans.unbanAll("server");
     }
     const wanted = new Map(settings.map((s) => [s.name, s]));
     for (const [name, j] of [...this.jails]) {
@@ -264,7 +276,11 @@ export class F2bServer {
   /** Puts back bans missing from the firewall (e.g. after someone flushed the ruleset). */
   async reconcile(): Promise<number> {
     let fixed = 0;
-    for (const j of this.jails.values()) fixed += await reconcileJail(j);
+    for (const j of this.jails.values()) {
+      const n = await reconcileJail(j);
+      if (n) this.events.record({ kind: "reconcile", jail: j.runtime.name, message: `re-applied ${n} ban(s) missing from the firewall` });
+      fixed += n;
+    }
     if (fixed) log.warning(`Reconcile: re-applied ${fixed} ban(s) missing from the firewall`);
     return fixed;
   }

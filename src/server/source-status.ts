@@ -1,7 +1,7 @@
 // What a jail reads and whether it can, for `f2b status JAIL`: the files (fail2ban's
 // "File list") or the journal match (fail2ban's "Journal matches"), plus the problems that keep
 // it from reading (missing or unreadable file, journalctl failing).
-import type { LogSource } from "../source/types.ts";
+import type { LogLine, LogSource } from "../source/types.ts";
 import type { JailSettings } from "./settings.ts";
 
 export interface SourceDescription {
@@ -11,6 +11,31 @@ export interface SourceDescription {
   journalMatches?: string;
   /** "WHAT: why" for everything not being read; empty when the jail reads all it should. */
   problems: string[];
+  /** When the source last delivered lines (absent before it runs). */
+  lines?: LineTimes;
+}
+
+/** When each path of a source last delivered a line: the read time for files, the entry's own
+ *  time for the journal. The source health and /metrics' last-line age come from here. */
+export class LineTimes {
+  private readonly byPath = new Map<string, number>();
+  /** Newest over all paths; null until a line arrives. */
+  latest: number | null = null;
+
+  /** startedAt: when the source was made (a jail that never read a line is blind since then). */
+  constructor(readonly startedAt: number) {}
+
+  seen(lines: readonly LogLine[], now: number): void {
+    for (const l of lines) {
+      const t = l.time ?? now;
+      if (t > (this.byPath.get(l.source) ?? -Infinity)) this.byPath.set(l.source, t);
+      if (this.latest === null || t > this.latest) this.latest = t;
+    }
+  }
+
+  of(path: string): number | null {
+    return this.byPath.get(path) ?? null;
+  }
 }
 
 export interface JailSource extends LogSource {

@@ -10,7 +10,7 @@ import { prefixedLog } from "../system/log.ts";
 import { getLog } from "./log.ts";
 import type { JailSettings } from "./settings.ts";
 import { journalOptions, planSource, systemSourceCheck, type SourceCheckDeps } from "./source-check.ts";
-import { JournalHealth, journalMatchText, type JailSource } from "./source-status.ts";
+import { JournalHealth, journalMatchText, LineTimes, type JailSource } from "./source-status.ts";
 
 export interface SourceContext {
   db: F2bDatabase;
@@ -28,8 +28,12 @@ export function makeSource(s: JailSettings, ctx: SourceContext): JailSource {
   const plan = planSource(s, ctx.check ?? systemSourceCheck);
   for (const problem of [...plan.errors, ...plan.warnings]) log.error(problem);
   if (plan.note) log.info(`[${s.name}] ${plan.note}`);
+  const lines = new LineTimes(ctx.clock.now());
   const deps = {
-    onLines: ctx.onLines,
+    onLines: (batch: LogLine[]) => {
+      lines.seen(batch, ctx.clock.now());
+      return ctx.onLines(batch);
+    },
     onError: (path: string, err: Error) => log.error(`[${s.name}] ${path}: ${err.message}`),
     log: prefixedLog(log, `[${s.name}] `),
     clock: ctx.clock,
@@ -59,7 +63,7 @@ export function makeSource(s: JailSettings, ctx: SourceContext): JailSource {
       },
     );
     const journalMatches = journalMatchText(s.journalmatch);
-    return Object.assign(source, { describe: () => ({ journalMatches, problems: health.problems() }) });
+    return Object.assign(source, { describe: () => ({ journalMatches, problems: health.problems(), lines }) });
   }
 
   const detector = new DateDetector({ datepattern: s.filter.datepattern, now: () => ctx.clock.now(), tz: ctx.tz });
@@ -80,5 +84,5 @@ export function makeSource(s: JailSettings, ctx: SourceContext): JailSource {
     },
     deps,
   );
-  return Object.assign(tailer, { describe: () => ({ fileList: tailer.files(), problems: tailer.problems() }) });
+  return Object.assign(tailer, { describe: () => ({ fileList: tailer.files(), problems: tailer.problems(), lines }) });
 }

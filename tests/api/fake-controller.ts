@@ -1,6 +1,9 @@
 // A small in-memory Controller: the injected dependency of the API under test.
 import { UnknownJailError } from "../../src/api/controller.ts";
-import type { BanInfo, Controller, JailCounters, JailKey, JailStatus, JailValue, ReloadOptions, ServerKey, SettableKey } from "../../src/api/controller.ts";
+import type {
+  BanDetail, BanInfo, BanRecord, Controller, EventQuery, FailingEntry, JailCounters, JailHealth, JailKey, JailSettingsView, JailStatus,
+  JailValue, ReloadOptions, ServerEvent, ServerKey, SettableKey, UnbanOptions,
+} from "../../src/api/controller.ts";
 
 interface FakeJail {
   files: string[];
@@ -10,7 +13,15 @@ interface FakeJail {
   totalFailed: number;
   failed: number;
   journal?: string;
+  /** Source problems ("PATH: why"); absent or empty: healthy. */
+  problems?: string[];
+  /** Epoch seconds of the last line read; absent or null: none yet. */
+  lastLineAt?: number | null;
+  failing?: FailingEntry[];
 }
+
+const SSHD_LINE = (ip: string, user: string): string => `Nov 22 10:00:01 host sshd[1234]: Failed password for ${user} from ${ip} port 22 ssh2`;
+
 
 export class FakeController implements Controller {
   readonly calls: string[] = [];
@@ -23,9 +34,22 @@ export class FakeController implements Controller {
   readonly settings = new Map<string, string>();
   now = 1_763_805_600;
   readonly jails = new Map<string, FakeJail>([
-    ["sshd", { files: ["/var/log/auth.log"], ignoreip: ["127.0.0.1/8", "::1"], bans: new Map(), totalBanned: 0, totalFailed: 7, failed: 2 }],
-    ["recidive", { files: [], journal: "_SYSTEMD_UNIT=f2b.service", ignoreip: [], bans: new Map(), totalBanned: 0, totalFailed: 0, failed: 0 }],
+    ["sshd", {
+      files: ["/var/log/auth.log"], ignoreip: ["127.0.0.1/8", "::1"], bans: new Map(), totalBanned: 0, totalFailed: 7, failed: 2,
+      problems: [], lastLineAt: 1_763_805_590,
+      failing: [
+        { jail: "sshd", ip: "198.51.100.7", failures: 4, maxretry: 5, firstSeen: 1_763_805_300, lastSeen: 1_763_805_580, matches: [SSHD_LINE("198.51.100.7", "admin")], users: ["admin"] },
+        { jail: "sshd", ip: "2001:db8::5", failures: 1, maxretry: 5, firstSeen: 1_763_805_500, lastSeen: 1_763_805_500, matches: [SSHD_LINE("2001:db8::5", "root")], users: ["root"] },
+      ],
+    }],
+    ["recidive", {
+      files: [], journal: "_SYSTEMD_UNIT=f2b.service", ignoreip: [], bans: new Map(), totalBanned: 0, totalFailed: 0, failed: 0,
+      problems: ["journal: journalctl: No journal files were found."], lastLineAt: null, failing: [],
+    }],
   ]);
+  /** Bans lifted or expired, newest last (what banDetail reports as history). */
+  readonly ended: BanRecord[] = [];
+  readonly eventLog: ServerEvent[] = [];
 
   private jail(name: string): FakeJail {
     const j = this.jails.get(name);
@@ -60,28 +84,50 @@ export class FakeController implements Controller {
       if (j.bans.has(ip)) continue;
       j.bans.set(ip, { jail, ip, timeOfBan: this.now, bantime: jail === "recidive" ? -1 : 600, remaining: jail === "recidive" ? null : 600, banCount: 1 });
       j.totalBanned++;
+      this.event({ kind: "ban", jail, ip, message: jail === "recidive" ? "banned permanently" : "banned for 10m (5 failures)" });
       n++;
     }
     return n;
   }
-  unbanIp(ips: string[], jail?: string): number {
-    this.calls.push(`unbanIp ${ips.join(" ")} ${jail ?? "*"}`);
+  unbanIp(ips: string[], jail?: string, opts: UnbanOptions = {}): number {
+    this.calls.push(`unbanIp ${ips.join(" ")} ${jail ?? "*"}${opts.by ? ` by ${opts.by}` : ""}`);
     let n = 0;
     for (const [name, j] of this.jails) {
       if (jail !== undefined && name !== jail) continue;
-      for (const ip of ips) if (j.bans.delete(ip)) n++;
+      for (const ip of ips) if (this.lift(j, ip, opts)) n++;
     }
     return n;
   }
-  unbanAll(jail?: string): number {
-    this.calls.push(`unbanAll ${jail ?? "*"}`);
+  unbanAll(jail?: string, opts: UnbanOptions = {}): number {
+    this.calls.push(`unbanAll ${jail ?? "*"}${opts.by ? ` by ${opts.by}` : ""}`);
     let n = 0;
     for (const [name, j] of this.jails) {
       if (jail !== undefined && name !== jail) continue;
-      n += j.bans.size;
-      j.bans.clear();
+      for (const ip of [...j.bans.keys()]) if (this.lift(j, ip, opts)) n++;
     }
     return n;
+  }
+  private lift(j: FakeJail, ip: string, opts: UnbanOptions): boolean {
+    const b = j.bans.get(ip);
+    if (!b) return false;
+    j.bans.delete(ip);
+    const ended = { at: this.now, how: "unbanned" as const, by: opts.by ?? "api" };
+    this.ended.push({ ...this.record(b), active: false, ended });
+    this.event({ kind: "unban", jail: b.jail, ip, message: `unbanned by ${ended.by}`, ended });
+    return true;
+  }
+  private record(b: BanInfo): BanRecord {
+    const user = b.jail === "sshd" ? "root" : "";
+    return {
+      jail: b.jail, ip: b.ip, timeOfBan: b.timeOfBan, bantime: b.bantime, end: b.bantime === -1 ? null : b.timeOfBan + b.bantime,
+      banCount: b.banCount, failures: 5, matches: b.jail === "sshd" ? [SSHD_LINE(b.ip, user)] : [], users: user ? [user] : [], active: true,
+    };
+  }
+  /** Appends to the event log (tests call it to add events of their own). */
+  event(e: Omit<ServerEvent, "id" | "time"> & { time?: number }): ServerEvent {
+    const full: ServerEvent = { id: this.eventLog.length + 1, time: this.now, ...e };
+    this.eventLog.push(full);
+    return full;
   }
   get(jail: string, key: JailKey): JailValue {
     const j = this.jail(jail);
@@ -164,5 +210,51 @@ export class FakeController implements Controller {
       linesMatched: j.totalFailed,
       linesAbandoned: 0,
     }));
+  }
+  banDetail(ip: string): BanDetail {
+    const current = this.banned().filter((b) => b.ip === ip).map((b) => this.record(b)).sort((a, b) => b.timeOfBan - a.timeOfBan);
+    const history = this.ended.filter((r) => r.ip === ip).reverse();
+    return { ip, current, history, failing: this.failing().filter((f) => f.ip === ip) };
+  }
+  failing(jail?: string): FailingEntry[] {
+    if (jail !== undefined) this.jail(jail);
+    return [...this.jails.entries()]
+      .filter(([name]) => jail === undefined || name === jail)
+      .flatMap(([, j]) => j.failing ?? [])
+      .sort((a, b) => b.failures / b.maxretry - a.failures / a.maxretry || b.lastSeen - a.lastSeen);
+  }
+  jailHealth(name: string): JailHealth {
+    const j = this.jail(name);
+    const problems = j.problems ?? [];
+    const lastLineAt = j.lastLineAt ?? null;
+    const ok = problems.length === 0;
+    const lastLineAgeSec = lastLineAt === null ? null : this.now - lastLineAt;
+    const source = j.journal
+      ? { kind: "journal" as const, ok, problems, files: [], journalMatch: j.journal, lastLineAt, lastLineAgeSec }
+      : {
+        kind: "files" as const, ok, problems, lastLineAt, lastLineAgeSec,
+        files: j.files.map((path) => ({ path, state: "ok" as const, size: 52_113, position: 52_113, lastLineAt, modifiedAt: lastLineAt })),
+      };
+    return { ok, problems: [...problems], source, action: { ok: true, problems: [] } };
+  }
+  jailSettings(name: string): JailSettingsView {
+    const j = this.jail(name);
+    const recidive = name === "recidive";
+    return {
+      maxretry: 5, findtime: 600, bantime: recidive ? 604800 : 600, maxmatches: 10,
+      increment: { enabled: !recidive, factor: "1", formula: "", multipliers: "1 2 4 8 16 32 64", maxtime: 604800, rndtime: null, overalljails: false },
+      ignoreip: [...j.ignoreip], ignoreself: true, ignorecommand: "",
+      actions: recidive ? ["nftables-allports"] : ["nftables-multiport"],
+      backend: j.journal ? "systemd" : "auto", filter: recidive ? "recidive" : "sshd",
+      logpath: [...j.files], journalmatch: j.journal ? [j.journal] : [],
+    };
+  }
+  events(q: EventQuery): ServerEvent[] {
+    const limit = Math.min(q.limit ?? 100, 1000);
+    return this.eventLog
+      .filter((e) => (q.since === undefined || e.time >= q.since) && (q.afterId === undefined || e.id > q.afterId)
+        && (q.jail === undefined || e.jail === q.jail) && (q.kinds === undefined || q.kinds.includes(e.kind)))
+      .reverse()
+      .slice(0, limit);
   }
 }

@@ -153,7 +153,11 @@ describe("BanManager", () => {
     for (let i = 1; i <= 5; i++) await r.bm.ban(ticket(`192.0.2.${i}`, T0));
     expect(await r.bm.unbanAll()).toBe(5);
     expect(r.eff.set.size).toBe(0);
-    expect(rowCount(r, "bans")).toBe(0);
+    // Nothing left to restore or to count for bantime.increment (fail2ban's delBan)...
+    expect(rowCount(r, "bips")).toBe(0);
+    // ...but, unlike fail2ban, the bans stay in the history with how they ended (issue 14).
+    expect(rowCount(r, "bans")).toBe(5);
+    expect(rowCount(r, "f2b_ban_ends")).toBe(5);
   });
 
   test("restore re-applies with the remaining time, drops expired, skips ignored", async () => {

@@ -9,6 +9,7 @@ import type { CommandRunner } from "../../src/system/command.ts";
 import { createSystemDeps } from "../../src/system/deps.ts";
 import { diskFS } from "../../src/config/fs.ts";
 import { SqliteBanStore } from "../../src/db/ban-store.ts";
+import { noEvents } from "../../src/db/event-log.ts";
 import { F2bDatabase } from "../../src/db/database.ts";
 import { TimeZone } from "../../src/filter/date/tz.ts";
 import { systemClock } from "../../src/system/clock.ts";
@@ -71,7 +72,7 @@ test.skipIf(!!missing)("a stalled firewall pauses the journal reader (cursor wai
   const limits = { queuedFailures: 500, banBacklog: 500, linesInFilter: 500 };
   const fdb = db;
   jail = new JailRuntime(settings, {
-    clock: systemClock, system, store: new SqliteBanStore(fdb), effector, tz, limits, lineBudgetMs: 100,
+    clock: systemClock, system, store: new SqliteBanStore(fdb), events: noEvents, effector, tz, limits, lineBudgetMs: 100,
     logs: { jail: getLog("jail"), filter: getLog("filter"), actions: getLog("actions") },
     makeSource: (onLines) => makeSource(settings, { db: fdb, tz, clock: systemClock, onLines }),
   });

@@ -9,6 +9,7 @@ import type { CommandRunner } from "../../src/system/command.ts";
 import { createSystemDeps } from "../../src/system/deps.ts";
 import { diskFS } from "../../src/config/fs.ts";
 import { SqliteBanStore } from "../../src/db/ban-store.ts";
+import { noEvents } from "../../src/db/event-log.ts";
 import { F2bDatabase } from "../../src/db/database.ts";
 import { TimeZone } from "../../src/filter/date/tz.ts";
 import { systemClock } from "../../src/system/clock.ts";
@@ -75,7 +76,7 @@ test.skipIf(!haveActions)("an attack wave: few firewall transactions; a stalled 
   const limits = { queuedFailures: 1000, banBacklog: 1000, linesInFilter: 1000 };
   const fdb = db;
   jail = new JailRuntime(settings, {
-    clock, system, store: new SqliteBanStore(fdb), effector, logs, tz, limits, lineBudgetMs: 100,
+    clock, system, store: new SqliteBanStore(fdb), events: noEvents, effector, logs, tz, limits, lineBudgetMs: 100,
     makeSource: (onLines) => makeSource(settings, { db: fdb, tz, clock, onLines }),
   });
   await jail.start();
