@@ -1,8 +1,7 @@
 // What the status page shows, gathered from the Controller in one place so rendering is a pure
 // function of this model (and testable without a server).
 import { hostname } from "node:os";
-import type { BanEvent, BanInfo, Controller, JailStatus, JailValue } from "./controller.ts";
-import { duration } from "./page-format.ts";
+import type { BanEvent, BanInfo, Controller, FailingEntry, JailHealth, JailSettingsView, JailStatus, ServerEvent } from "./controller.ts";
 
 export const HOUR = 3600;
 export const CHART_HOURS = 24;
@@ -15,59 +14,13 @@ export interface HourBucket {
   total: number;
 }
 
-/** An address failing in a jail, not (yet) banned. */
-export interface FailingView {
-  ip: string;
-  failures: number;
-  firstSeen: number;
-  lastSeen: number;
-}
-
-/** The settings an admin checks first when a jail bans too much or too little. */
-export interface SettingsView {
-  maxretry: number | null;
-  findtime: number | null;
-  /** Seconds; -1 = permanent. */
-  bantime: number | null;
-  /** "off", or how the ban time grows ("factor 2, at most 1w"). */
-  increment: string;
-  ignoreip: string[];
-  actions: string[];
-}
-
-/** One watched file as the jail reads it. */
-export interface FileView {
-  path: string;
-  /** null: unknown (not offered by the server, or the file is missing). */
-  size: number | null;
-  position: number | null;
-  lastLineTime: number | null;
-}
-
-export interface SourceView {
-  files: FileView[];
-  /** Journal jails only. */
-  journalMatch?: string;
-  lastEntryTime: number | null;
-  /** Why the jail reads nothing or not everything (missing, empty, unreadable, action failed). */
-  problems: string[];
-}
-
 export interface JailView {
   status: JailStatus;
-  /** null: the server does not say (then the page says so instead of showing an empty list). */
-  failing: FailingView[] | null;
-  settings: SettingsView | null;
-  source: SourceView;
-}
-
-export interface EventView {
-  time: number;
-  /** ban, unban, prolong, restore, reconcile, reload, error, … */
-  kind: string;
-  jail?: string;
-  ip?: string;
-  detail: string;
+  /** null: the server could not say (the jail went away mid-request); the status's problems stand in. */
+  health: JailHealth | null;
+  settings: JailSettingsView | null;
+  /** Closest to a ban first. */
+  failing: FailingEntry[];
 }
 
 export interface PageModel {
@@ -76,8 +29,8 @@ export interface PageModel {
   host: string;
   now: number;
   jails: JailView[];
-  /** Most recent first; null: the server keeps no event log. */
-  events: EventView[] | null;
+  /** Newest first; null: the event log could not be read. */
+  events: ServerEvent[] | null;
   /** Current bans, most recent first. */
   bans: BanInfo[];
   hours: HourBucket[];
@@ -109,59 +62,39 @@ export function assignColors(names: Iterable<string>): Map<string, string> {
   return colors;
 }
 
-const num = (v: JailValue): number | null => (typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : null);
-const list = (v: JailValue): string[] => (Array.isArray(v) ? v : typeof v === "string" && v !== "" ? [v] : []);
+/** Recent events shown on the overview. */
+export const EVENT_ROWS = 100;
 
-/** The settings through `get`, as `f2b get JAIL KEY` reads them; null when the jail went away. */
-export async function loadSettings(ctl: Controller, jail: string): Promise<SettingsView | null> {
-  const keys = ["maxretry", "findtime", "bantime", "ignoreip", "actions", "bantime.increment", "bantime.factor", "bantime.multipliers", "bantime.maxtime"] as const;
-  const got = await Promise.all(keys.map(async (k) => ctl.get(jail, k))).catch(() => null);
-  if (!got) return null;
-  const v = Object.fromEntries(keys.map((k, i) => [k, got[i]!])) as Record<(typeof keys)[number], JailValue>;
-  const grows = [
-    list(v["bantime.multipliers"]).join(" ") ? `multipliers ${list(v["bantime.multipliers"]).join(" ")}` : `factor ${String(v["bantime.factor"] ?? 1)}`,
-    num(v["bantime.maxtime"]) !== null ? `at most ${duration(num(v["bantime.maxtime"]))}` : "",
-  ].filter(Boolean).join(", ");
-  return {
-    maxretry: num(v.maxretry),
-    findtime: num(v.findtime),
-    bantime: num(v.bantime),
-    increment: v["bantime.increment"] === true || v["bantime.increment"] === "true" ? `on: ${grows}` : "off",
-    ignoreip: list(v.ignoreip),
-    actions: list(v.actions),
-  };
-}
+const orNull = async <T>(f: () => T | Promise<T>): Promise<T | null> => {
+  try {
+    return await f();
+  } catch {
+    return null;
+  }
+};
 
-/** What `status` says about the source, for servers that say no more. */
-export function sourceFromStatus(j: JailStatus): SourceView {
-  return {
-    files: (j.filter.fileList ?? []).map((path) => ({ path, size: null, position: null, lastLineTime: null })),
-    ...(j.filter.journalMatches !== undefined ? { journalMatch: j.filter.journalMatches } : {}),
-    lastEntryTime: null,
-    problems: j.filter.problems ?? [],
-  };
-}
-
-async function loadJail(ctl: Controller, status: JailStatus): Promise<JailView> {
-  return { status, failing: null, settings: await loadSettings(ctl, status.name), source: sourceFromStatus(status) };
+async function loadJail(ctl: Controller, status: JailStatus, failing: readonly FailingEntry[]): Promise<JailView> {
+  const [health, settings] = await Promise.all([orNull(() => ctl.jailHealth(status.name)), orNull(() => ctl.jailSettings(status.name))]);
+  return { status, health, settings, failing: failing.filter((f) => f.jail === status.name) };
 }
 
 export async function loadPageModel(ctl: Controller, now: number): Promise<PageModel> {
-  const [version, { jails: names }, bans] = await Promise.all([ctl.version(), ctl.status(), ctl.banned()]);
+  const [version, { jails: names }, bans, failing, events] = await Promise.all([
+    ctl.version(), ctl.status(), ctl.banned(), orNull(() => ctl.failing()), orNull(() => ctl.events({ limit: EVENT_ROWS })),
+  ]);
   // A jail removed by a reload between the two calls is simply left out.
-  const settled = await Promise.allSettled(names.map(async (n) => loadJail(ctl, await ctl.jailStatus(n))));
+  const settled = await Promise.allSettled(names.map(async (n) => loadJail(ctl, await ctl.jailStatus(n), failing ?? [])));
   const jails = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   const since = Math.floor(now / HOUR) * HOUR - (CHART_HOURS - 1) * HOUR;
   // Without a readable history (none offered, or the database failed) the chart shows current bans.
-  const history = ctl.banHistory ? await (async () => ctl.banHistory!(since))().catch(() => null) : null;
-  const events = history ?? bans.map((b) => ({ jail: b.jail, ip: b.ip, time: b.timeOfBan }));
-  const hours = bucketize(events, now);
+  const history = ctl.banHistory ? await orNull(() => ctl.banHistory!(since)) : null;
+  const hours = bucketize(history ?? bans.map((b) => ({ jail: b.jail, ip: b.ip, time: b.timeOfBan })), now);
   return {
     version,
     host: hostname(),
     now,
     jails,
-    events: null,
+    events,
     bans: [...bans].sort((a, b) => b.timeOfBan - a.timeOfBan || a.ip.localeCompare(b.ip)),
     hours,
     historySource: history ? "history" : "current",

@@ -89,7 +89,7 @@ describe.skipIf(!CHROMIUM)("what the admin reads", () => {
     await tab.open(`${base}/`);
     const alert = await tab.eval<{ text: string; color: string }>(`(() => { const a = document.querySelector("#attention"); return { text: a.innerText, color: getComputedStyle(a.querySelector("h2")).color }; })()`);
     expect(alert.text).toContain("⚠ 1 jail needs attention");
-    expect(alert.text).toContain("nginx-http-auth: /var/log/nginx/error.log: empty since the jail started");
+    expect(alert.text).toContain("nginx-http-auth ⚠ NOT READING: /var/log/nginx/error.log: the file is empty");
     expect(alert.color).toBe("rgb(180, 35, 24)");
     const health = await tab.eval<string[]>(`[...document.querySelectorAll("table.jails tbody tr")].map((r) => r.dataset.jail + " " + r.cells[1].innerText)`);
     expect(health).toEqual(["nginx-http-auth ⚠ NOT READING", "recidive ✓ reading", "sshd ✓ reading"]);
@@ -112,7 +112,7 @@ describe.skipIf(!CHROMIUM)("what the admin reads", () => {
     expect(facts).toMatch(/User names\s+admin, oracle, test/u);
     expect(await tab.eval<number>(`document.querySelectorAll(".ban-now ol.lines li").length`)).toBe(5);
     const hist = await tab.eval<string[]>(`[...document.querySelectorAll("table.history tbody tr")].map((r) => r.cells[3].innerText)`);
-    expect(hist).toEqual(["unbanned by hand (API)", "expired"]);
+    expect(hist).toEqual(["unbanned by hand (api)", "expired"]);
   }, 60_000);
 });
 
