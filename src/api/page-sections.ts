@@ -50,6 +50,9 @@ ${more > 0 ? html`<p class="none">… and ${more} more (all of them: <code>/api/
 
 const last = (t: number | null, now: number): Html | string => (t === null ? html`<span class="warn">nothing read yet</span>` : timeAgo(t, now));
 
+/** Rounded for reading, the byte count on hover. */
+const exact = (n: number): Html => html`<span title="${n} bytes">${bytes(n)}</span>`;
+
 function fileState(f: SourceFileHealth): Html {
   if (f.state === "ok") return html`<span class="ok">✓ ok</span>`;
   return html`<span class="bad">⚠ ${f.state}</span>${f.reason ? html`: <span class="reason">${logText(f.reason)}</span>` : ""}`;
@@ -69,7 +72,7 @@ function sourceBody(j: JailView, now: number): Html {
   if (s.files.length === 0) return html`<p class="bad">⚠ No log file to read.</p>`;
   return stackTable("files", [{ label: "File", cls: "src" }, { label: "State" }, { label: "Size", num: true }, { label: "Read up to", num: true }, { label: "Last line read" }, { label: "Last written" }], s.files.map((f) => ({
     attrs: html`data-path="${f.path}" data-state="${f.state}"`,
-    cells: [f.path, fileState(f), f.size === null ? "—" : bytes(f.size), f.position === null ? "—" : bytes(f.position), last(f.lastLineAt, now), f.modifiedAt === null ? "—" : timeAgo(f.modifiedAt, now)],
+    cells: [f.path, fileState(f), f.size === null ? "—" : exact(f.size), f.position === null ? "—" : html`${exact(f.position)}${f.size !== null && f.size > f.position ? html` <span class="warn">(${bytes(f.size - f.position)} behind)</span>` : ""}`, last(f.lastLineAt, now), f.modifiedAt === null ? "—" : timeAgo(f.modifiedAt, now)],
   })));
 }
 

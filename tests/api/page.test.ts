@@ -201,6 +201,59 @@ describe("TCP: the token via query once, then a page-only cookie", () => {
   });
 });
 
+describe("the why sections from the Controller", () => {
+  const rowOf = (body: string, attrs: string): string => {
+    const at = body.indexOf(`<tr ${attrs}>`);
+    expect(at).toBeGreaterThan(-1);
+    return body.slice(at, body.indexOf("</tr>", at));
+  };
+
+  test("failing now, source health, events and settings as the Controller reports them", async () => {
+    const { body } = await getUnix();
+    // failing: closest to a ban first, failures against maxretry
+    const failing = body.slice(body.indexOf('<section id="failing">'), body.indexOf('<section id="bans">'));
+    expect(failing.indexOf("198.51.100.7")).toBeLessThan(failing.indexOf("2001:db8::5"));
+    expect(rowOf(failing, 'data-ip="198.51.100.7" data-jail="sshd"')).toContain('aria-label="4 of 5"');
+    // the blind journal jail: on top, red, with the reason and the words
+    const alert = body.slice(body.indexOf('<section class="alert"'), body.indexOf("</section>", body.indexOf('<section class="alert"')));
+    expect(alert).toContain("⚠ NOT READING");
+    expect(alert).toContain("journal: journalctl: No journal files were found.");
+    expect(rowOf(body, 'data-path="/var/log/auth.log" data-state="ok"')).toContain('<span title="52113 bytes">51 KiB</span>');
+    // events: the bans made in beforeAll, newest first
+    expect(body).toContain('<tr data-kind="ban">');
+    expect(body).toContain("banned for 10m (5 failures)");
+    // settings in one place
+    const sshd = rowOf(body.slice(body.indexOf('<section id="settings">')), 'data-jail="sshd"');
+    expect(sshd).toContain("nftables-multiport");
+    expect(sshd).toContain("multipliers 1 2 4 8 16 32 64, at most 7d 0h");
+    expect(sshd).toContain("(self) 127.0.0.1/8 ::1");
+  });
+
+  test("a Controller whose why-methods fail still gives the page, saying what is unknown", async () => {
+    class Broken extends FakeController {
+      override failing(): never {
+        throw new Error("down");
+      }
+      override jailHealth(): never {
+        throw new Error("down");
+      }
+      override jailSettings(): never {
+        throw new Error("down");
+      }
+      override events(): never {
+        throw new Error("down");
+      }
+    }
+    const res = await createApi({ controller: new Broken(), mode: "unix", log: memoryLog() }).request("/");
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).toContain("The event log could not be read.");
+    expect(body).toContain("Nobody is failing right now.");
+    // the status's own problems still mark the blind jail... (the fake's status has none: all read as fine)
+    expect(body).toContain('<tr data-jail="sshd">');
+  });
+});
+
 describe("the ban page /ban/ADDR", () => {
   test("a banned address: its jail, times banned, the way back; history when the server keeps it", async () => {
     const res = await fetch("http://localhost/ban/192.0.2.7", { unix: sock });
@@ -213,6 +266,21 @@ describe("the ban page /ban/ADDR", () => {
     expect(body).toContain('<a href="/">');
     // the overview links every current ban here
     expect((await getUnix()).body).toContain('<a class="mono" href="/ban/2001%3Adb8%3A%3A42">2001:db8::42</a>');
+  });
+
+  test("the matched lines and user names of the ban; after an unban by the CLI, the history says so", async () => {
+    const own = new FakeController();
+    await own.banIp("sshd", ["192.0.2.44"]);
+    const app = createApi({ controller: own, mode: "unix", log: memoryLog(), now: () => own.now + 60 });
+    const now = await (await app.request("/ban/192.0.2.44")).text();
+    expect(now).toContain("<li>Nov 22 10:00:01 host sshd[1234]: Failed password for root from 192.0.2.44 port 22 ssh2</li>");
+    expect(now).toMatch(/<dt>User names<\/dt><dd class="mono">root<\/dd>/u);
+    expect(now).toContain("9m 00s left");
+    await own.unbanIp(["192.0.2.44"], "sshd", { by: "cli" });
+    const after = await (await app.request("/ban/192.0.2.44")).text();
+    expect(after).toContain("not banned now");
+    expect(after).toContain("unbanned by hand (cli)");
+    expect(after).toContain('<tr data-jail="sshd" data-start="');
   });
 
   test("an address given in another spelling is normalised; one never banned says so", async () => {
