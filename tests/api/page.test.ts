@@ -302,7 +302,14 @@ describe("the ban page /ban/ADDR", () => {
   });
 
   test("over TCP it needs the token like the overview; ?token= comes back to the same ban page", async () => {
-    expect((await fetch(`${base}/ban/192.0.2.7`, { redirect: "manual" })).status).toBe(401);
+    const form = await fetch(`${base}/ban/192.0.2.7`, { redirect: "manual" });
+    expect(form.status).toBe(401);
+    expect(await form.text()).toContain('<form method="post" action="/ban/192.0.2.7">');
+    const posted = await fetch(`${base}/ban/2001:DB8::42`, {
+      method: "POST", body: `token=${encodeURIComponent(TOKEN)}`, headers: { "Content-Type": "application/x-www-form-urlencoded" }, redirect: "manual",
+    });
+    expect(posted.status).toBe(303);
+    expect(posted.headers.get("location")).toBe("/ban/2001%3Adb8%3A%3A42");
     const res = await fetch(`${base}/ban/2001:DB8::42?token=${encodeURIComponent(TOKEN)}`, { redirect: "manual" });
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/ban/2001%3Adb8%3A%3A42");
