@@ -45,7 +45,11 @@ export function createApi(opts: ApiOptions): Hono {
   if (mode === "tcp") app.use("*", bearerAuth(opts.token ?? ""));
 
   app.get("/metrics", async (c) => {
-    const body = renderMetrics(await ctl.metrics(), await ctl.version(), await ctl.banLatency?.());
+    const counters = await ctl.metrics();
+    // A jail removed by a reload meanwhile is left out.
+    const health = await Promise.allSettled(counters.map(async (j) => ({ jail: j.jail, health: await ctl.jailHealth(j.jail) })));
+    const samples = health.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    const body = renderMetrics(counters, await ctl.version(), await ctl.banLatency?.(), samples);
     return c.body(body, 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
   });
 

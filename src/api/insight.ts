@@ -100,6 +100,9 @@ export interface SourceHealth {
   lastLineAt: number | null;
   /** Seconds since lastLineAt (at the time of asking); null when nothing was read yet. */
   lastLineAgeSec: number | null;
+  /** Seconds without a line: since the last one, or since the source started when none came
+   *  yet (f2b_source_silent_seconds: an alert fires when a jail goes blind); null: not running. */
+  silentSec: number | null;
 }
 
 /** A part of a jail that can fail, as data: the action part is filled where actions report it. */

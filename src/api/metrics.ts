@@ -1,6 +1,6 @@
 // Prometheus text exposition of the per-jail counters the controller supplies, and the ban
 // latency histogram (a Histogram the server fills, one per jail).
-import type { JailCounters, LatencySnapshot } from "./controller.ts";
+import type { JailCounters, JailHealth, LatencySnapshot } from "./controller.ts";
 
 interface Metric {
   name: string;
@@ -65,7 +65,34 @@ function renderLatency(hists: readonly LatencySnapshot[]): string[] {
   return out;
 }
 
-export function renderMetrics(jails: JailCounters[], version: string, latency?: readonly LatencySnapshot[]): string {
+/** One jail's health, for the gauges an alert fires on when a jail goes blind. */
+export interface JailHealthSample {
+  jail: string;
+  health: JailHealth;
+}
+
+function renderHealth(samples: readonly JailHealthSample[]): string[] {
+  const out: string[] = [];
+  const gauge = (name: string, help: string, rows: Array<[string, number]>): void => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+    for (const [labels, v] of rows) out.push(`${name}{${labels}} ${num(v)}`);
+  };
+  const jail = (s: JailHealthSample): string => `jail="${escapeLabel(s.jail)}"`;
+  gauge("f2b_jail_healthy", "1 when the jail reads its source and its actions work (see GET /api/v1/jails/NAME health).",
+    samples.map((s) => [jail(s), s.health.ok ? 1 : 0]));
+  gauge("f2b_source_healthy", "1 when the jail reads every log file (or the journal) it should.",
+    samples.map((s) => [jail(s), s.health.source.ok ? 1 : 0]));
+  gauge("f2b_source_silent_seconds", "Seconds since the jail's source delivered its last line (or, when none came yet, since it started).",
+    samples.flatMap((s) => (s.health.source.silentSec === null ? [] : [[jail(s), s.health.source.silentSec] as [string, number]])));
+  const files = samples.flatMap((s) => s.health.source.files.map((f) => ({ labels: `${jail(s)},path="${escapeLabel(f.path)}"`, f })));
+  gauge("f2b_source_file_healthy", "1 when the log file exists and is read (0: missing, empty or unreadable).",
+    files.map(({ labels, f }) => [labels, f.state === "ok" ? 1 : 0]));
+  gauge("f2b_source_file_unread_bytes", "Bytes of the log file not read yet (size minus read position).",
+    files.flatMap(({ labels, f }) => (f.size === null || f.position === null ? [] : [[labels, Math.max(0, f.size - f.position)] as [string, number]])));
+  return out;
+}
+
+export function renderMetrics(jails: JailCounters[], version: string, latency?: readonly LatencySnapshot[], health?: readonly JailHealthSample[]): string {
   const out: string[] = [
     "# HELP f2b_up Whether the f2b server answers.",
     "# TYPE f2b_up gauge",
@@ -82,5 +109,6 @@ export function renderMetrics(jails: JailCounters[], version: string, latency?: 
     for (const j of jails) out.push(`${m.name}{jail="${escapeLabel(j.jail)}"} ${num(m.pick(j))}`);
   }
   if (latency) out.push(...renderLatency(latency));
+  if (health) out.push(...renderHealth(health));
   return out.join("\n") + "\n";
 }

@@ -1,8 +1,15 @@
 // Read-only endpoints under /api/v1 (served in both unix and tcp mode).
 import { Hono } from "hono";
 import { InvalidInputError, JAIL_KEYS, SERVER_KEYS } from "./controller.ts";
-import type { Controller, JailKey, ServerKey } from "./controller.ts";
+import type { Controller, JailDetailExtra, JailKey, JailStatus, ServerKey } from "./controller.ts";
+import { insightRoutes } from "./routes-insight.ts";
 import { parseIpField, requireJail } from "./validate.ts";
+
+/** A jail's status with its health and settings (GET /jails/:name, `f2b status JAIL --json`). */
+async function jailDetail(ctl: Controller, jail: string): Promise<JailStatus & JailDetailExtra> {
+  const [status, health, settings] = await Promise.all([ctl.jailStatus(jail), ctl.jailHealth(jail), ctl.jailSettings(jail)]);
+  return { ...status, health, settings };
+}
 
 export function readRoutes(ctl: Controller): Hono {
   const r = new Hono();
@@ -31,12 +38,12 @@ export function readRoutes(ctl: Controller): Hono {
 
   r.get("/jails", async (c) => {
     const { jails } = await ctl.status();
-    return c.json({ jails: await Promise.all(jails.map((j) => ctl.jailStatus(j))) });
+    return c.json({ jails: await Promise.all(jails.map((j) => jailDetail(ctl, j))) });
   });
 
   r.get("/jails/:name", async (c) => {
     const jail = await requireJail(ctl, c.req.param("name"));
-    return c.json(await ctl.jailStatus(jail));
+    return c.json(await jailDetail(ctl, jail));
   });
 
   r.get("/jails/:name/:key", async (c) => {
@@ -49,6 +56,8 @@ export function readRoutes(ctl: Controller): Hono {
   });
 
   r.get("/bans", async (c) => c.json({ bans: await ctl.banned() }));
+
+  insightRoutes(r, ctl);
 
   r.get("/bans/:ip", async (c) => {
     const ip = parseIpField(c.req.param("ip"), "ip");

@@ -1,8 +1,8 @@
 // Mutating endpoints under /api/v1: only mounted on the Unix socket (root only),
 // never on TCP.
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { InvalidInputError, SETTABLE_KEYS } from "./controller.ts";
-import type { Controller, SettableKey } from "./controller.ts";
+import type { Controller, SettableKey, UnbanActor } from "./controller.ts";
 import type { Log } from "../system/log.ts";
 import { optionalBool, optionalString, parseBanTargets, parseIgnoreEntry, parseIpList, readJson, requireJail } from "./validate.ts";
 
@@ -14,6 +14,14 @@ function ipsOrAll(body: Record<string, unknown>): string[] | "all" {
   }
   if (body.all !== undefined && body.all !== false) throw new InvalidInputError("all: expected true or false", "all");
   return parseIpList(body.ips, "ips");
+}
+
+/** The header the f2b CLI sends, so the ban history can say "unbanned by cli" (not "by api"). */
+export const CLIENT_HEADER = "X-F2b-Client";
+
+/** Who asks: the CLI names itself; anything else on the socket is an API client. */
+function actor(c: Context): UnbanActor {
+  return c.req.header(CLIENT_HEADER)?.toLowerCase() === "cli" ? "cli" : "api";
 }
 
 export function writeRoutes(ctl: Controller, log: Log): Hono {
@@ -30,13 +38,15 @@ export function writeRoutes(ctl: Controller, log: Log): Hono {
     const body = await readJson(c);
     const what = ipsOrAll(body);
     const reportAbsent = optionalBool(body.reportAbsent, "reportAbsent") ?? false;
-    const n = what === "all" ? await ctl.unbanAll(jail) : await ctl.unbanIp(what, jail, { reportAbsent });
+    const by = actor(c);
+    const n = what === "all" ? await ctl.unbanAll(jail, { by }) : await ctl.unbanIp(what, jail, { reportAbsent, by });
     return c.json({ jail, unbanned: n });
   });
 
   r.delete("/bans", async (c) => {
     const what = ipsOrAll(await readJson(c));
-    return c.json({ unbanned: what === "all" ? await ctl.unbanAll() : await ctl.unbanIp(what) });
+    const by = actor(c);
+    return c.json({ unbanned: what === "all" ? await ctl.unbanAll(undefined, { by }) : await ctl.unbanIp(what, undefined, { by }) });
   });
 
   r.post("/jails/:name/ignoreip", async (c) => {

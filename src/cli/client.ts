@@ -45,7 +45,9 @@ export function unixClient(socket: string): ApiClient {
         method,
         unix: socket,
         signal: AbortSignal.timeout(TIMEOUT_MS),
-        ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "Content-Type": "application/json" } }),
+        // The CLI names itself: the ban history records "unbanned by cli".
+        headers: { "X-F2b-Client": "cli", ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (e) {
       throw unreachable(socket, e);

@@ -2,6 +2,7 @@
 // to print (fail2ban-client's wording), or throws CliError.
 import { SERVER_KEYS, SETTABLE_KEYS, type BanInfo, type JailStatus, type JailValue, type ServerKey } from "../api/controller.ts";
 import type { ApiClient } from "./client.ts";
+import { events, failing, health, why } from "./insight.ts";
 import { CliError } from "./client.ts";
 import { formatBanTable, formatBanWithTime, formatGet, formatJailStatus, formatServerSetting, formatStats, formatStatus, pyRepr, type StatsRow } from "./format.ts";
 
@@ -14,6 +15,12 @@ export interface Flags {
   restart: boolean;
   unban: boolean;
   ifExists: boolean;
+  /** `banned --why ADDR`: why the address is banned (the same as `show ADDR`). */
+  why?: boolean;
+  /** `events --since WHEN`, `--kind K,...`, `--limit N`. */
+  since?: string;
+  kind?: string;
+  limit?: string;
 }
 
 export type Command = (api: ApiClient, args: string[], flags: Flags) => Promise<string>;
@@ -121,6 +128,7 @@ async function unban(api: ApiClient, args: string[], flags: Flags): Promise<stri
 }
 
 async function banned(api: ApiClient, args: string[], flags: Flags): Promise<string> {
+  if (flags.why) return why(api, args, flags);
   if (args.length > 0) {
     // fail2ban's `banned IP...`: for each IP, the list of jails that ban it.
     const res = await Promise.all(args.map(async (ip) => ((await api.call("GET", `/api/v1/bans/${enc(ip)}`)) as { ip: string; jails: string[] })));
@@ -188,4 +196,5 @@ async function stats(api: ApiClient, args: string[], flags: Flags): Promise<stri
 
 export const COMMANDS: Record<string, Command> = {
   status, stats, statistics: stats, set, get, unban, banned, reload, restart, start, stop, ping, flushlogs, metrics,
+  show: (api, args, flags) => why(api, args, flags), failing, events, health,
 };

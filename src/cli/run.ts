@@ -31,6 +31,13 @@ export const CLIENT_USAGE = `client commands (talk to a running server over its 
   set loglevel LEVEL | get loglevel|logtarget|dbfile|dbpurgeage|dbmaxmatches
   unban IP... | --all               unban in every jail
   banned [IP...] [--json]           current bans (jail, ip, time, remaining, count)
+  banned --why ADDR... | show ADDR...
+                                    why an address is banned: jail, matched lines, users, failures,
+                                    ban count and end, failures counted now, earlier bans
+  failing [JAIL] [--json]           addresses with failures not banned yet (failures/maxretry)
+  events [JAIL] [--since 1h] [--kind ban,unban,...] [--limit N] [--json]
+                                    recent bans, unbans, prolongs, restores, reconciles, reloads, errors
+  health [JAIL] [--json]            whether each jail reads its log files / journal, and why not
   ping                              check that the server answers
   flushlogs                         reopen the log file (logrotate)
   metrics                           Prometheus counters
@@ -54,6 +61,10 @@ function parse(argv: string[]) {
       restart: { type: "boolean" },
       unban: { type: "boolean" },
       "if-exists": { type: "boolean" },
+      why: { type: "boolean" },
+      since: { type: "string" },
+      kind: { type: "string" },
+      limit: { type: "string" },
       // passed on to the server by a bare `start` / `restart`
       pidfile: { type: "string", short: "p" },
       foreground: { type: "boolean", short: "f" },
@@ -115,6 +126,10 @@ export async function runClient(argv: string[]): Promise<number> {
     restart: v.restart ?? false,
     unban: v.unban ?? false,
     ifExists: v["if-exists"] ?? false,
+    why: v.why ?? false,
+    ...(v.since !== undefined ? { since: v.since } : {}),
+    ...(v.kind !== undefined ? { kind: v.kind } : {}),
+    ...(v.limit !== undefined ? { limit: v.limit } : {}),
   };
   try {
     const api = unixClient(resolveSocket({ socket: v.socket, conf: v.conf }));

@@ -118,8 +118,8 @@ export class SqliteBanStore implements BanStore {
       const ips = ip === undefined ? null : typeof ip === "string" ? [ip] : ip;
       if (lifted) {
         const inForce = "timeofban <= ? AND (bantime < 0 OR timeofban + bantime > ?)";
-        const end = this.db.query("INSERT OR IGNORE INTO f2b_ban_ends(jail, ip, timeofban, endtime, how, actor) " +
-          `SELECT jail, ip, timeofban, ?, 'unbanned', ? FROM bans WHERE jail = ? AND ip IS NOT NULL AND ${inForce}` + (ips ? " AND ip = ?" : ""));
+        const end = this.db.query("INSERT OR IGNORE INTO f2b_ban_ends(ban, endtime, how, actor) " +
+          `SELECT rowid, ?, 'unbanned', ? FROM bans WHERE jail = ? AND ip IS NOT NULL AND ${inForce}` + (ips ? " AND ip = ?" : ""));
         if (ips) for (const one of ips) end.run(lifted.at, lifted.by, jail, lifted.at, lifted.at, one);
         else end.run(lifted.at, lifted.by, jail, lifted.at, lifted.at);
       }
@@ -135,11 +135,11 @@ export class SqliteBanStore implements BanStore {
   /** Every stored ban of an address (all jails, expired and lifted ones too), newest first. */
   banRecords(ip: string, now: number): BanRecord[] {
     const rows = this.fdb.guard(() => this.db.query(
-      "SELECT b.jail, b.ip, b.timeofban, b.bantime, b.bancount, b.data, e.endtime, e.how, e.actor FROM bans b " +
-      "LEFT JOIN f2b_ban_ends e ON e.jail = b.jail AND e.ip = b.ip AND e.timeofban = b.timeofban WHERE b.ip = ? " +
-      "UNION SELECT p.jail, p.ip, p.timeofban, p.bantime, p.bancount, p.data, NULL, NULL, NULL FROM bips p WHERE p.ip = ? " +
+      "SELECT b.rowid AS rid, b.jail, b.ip, b.timeofban, b.bantime, b.bancount, b.data, e.endtime, e.how, e.actor FROM bans b " +
+      "LEFT JOIN f2b_ban_ends e ON e.ban = b.rowid WHERE b.ip = ? " +
+      "UNION ALL SELECT -1, p.jail, p.ip, p.timeofban, p.bantime, p.bancount, p.data, NULL, NULL, NULL FROM bips p WHERE p.ip = ? " +
       "AND NOT EXISTS(SELECT 1 FROM bans b WHERE b.jail = p.jail AND b.ip = p.ip AND b.timeofban = p.timeofban) " +
-      "ORDER BY timeofban DESC, jail",
+      "ORDER BY timeofban DESC, rid DESC, jail",
     ).all(ip, ip)) as Array<BipsRow & { endtime: number | null; how: string | null; actor: string | null }>;
     return rows.map((r) => {
       const data = parseData(r.data);

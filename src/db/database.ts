@@ -97,6 +97,8 @@ export class F2bDatabase {
         "DELETE FROM jails WHERE enabled = 0 AND NOT EXISTS(SELECT 1 FROM bans WHERE jail = jails.name) " +
         "AND NOT EXISTS(SELECT 1 FROM bips WHERE jail = jails.name)",
       ).run();
+      // How a ban ended goes with its bans row.
+      this.db.query("DELETE FROM f2b_ban_ends WHERE ban NOT IN (SELECT rowid FROM bans)").run();
       this.db.query("DELETE FROM f2b_logpos WHERE jail NOT IN (SELECT name FROM jails)").run();
       this.db.query("DELETE FROM f2b_journal WHERE jail NOT IN (SELECT name FROM jails)").run();
       return { bans, history };

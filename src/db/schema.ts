@@ -51,8 +51,8 @@ export const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
 CREATE TABLE IF NOT EXISTS f2b_events(id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, kind TEXT NOT NULL,
   jail TEXT, ip TEXT, message TEXT NOT NULL, ended JSON);
 CREATE INDEX IF NOT EXISTS f2b_events_time ON f2b_events(time);
-CREATE TABLE IF NOT EXISTS f2b_ban_ends(jail TEXT NOT NULL, ip TEXT NOT NULL, timeofban INTEGER NOT NULL,
-  endtime REAL NOT NULL, how TEXT NOT NULL, actor TEXT, PRIMARY KEY(jail, ip, timeofban));
+-- ban: the rowid of the bans row (the ban store already keys its undo on it; nothing VACUUMs).
+CREATE TABLE IF NOT EXISTS f2b_ban_ends(ban INTEGER PRIMARY KEY, endtime REAL NOT NULL, how TEXT NOT NULL, actor TEXT);
 `);
   },
 ];

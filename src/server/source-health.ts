@@ -43,12 +43,14 @@ export function sourceHealth(s: JailSettings, running: SourceDescription | null,
   const problems = [...desc.problems];
   const lastLineAt = desc.lines?.latest ?? null;
   const lastLineAgeSec = lastLineAt === null ? null : Math.max(0, Math.round(now - lastLineAt));
+  const startedAt = desc.lines?.startedAt;
+  const silentSec = lastLineAgeSec ?? (startedAt === undefined ? null : Math.max(0, Math.round(now - startedAt)));
   if (!running) {
     const kind = desc.journalMatches !== undefined ? "journal" : "none";
-    return { kind, ok: false, problems, files: [], ...(desc.journalMatches !== undefined ? { journalMatch: desc.journalMatches } : {}), lastLineAt, lastLineAgeSec };
+    return { kind, ok: false, problems, files: [], ...(desc.journalMatches !== undefined ? { journalMatch: desc.journalMatches } : {}), lastLineAt, lastLineAgeSec, silentSec: null };
   }
   if (desc.journalMatches !== undefined) {
-    return { kind: "journal", ok: problems.length === 0, problems, files: [], journalMatch: desc.journalMatches, lastLineAt, lastLineAgeSec };
+    return { kind: "journal", ok: problems.length === 0, problems, files: [], journalMatch: desc.journalMatches, lastLineAt, lastLineAgeSec, silentSec };
   }
   const files = (desc.fileList ?? []).map((p) => fileHealth(p, desc.problems, state, desc));
   const readable = files.some((f) => f.state === "ok");
@@ -56,5 +58,5 @@ export function sourceHealth(s: JailSettings, running: SourceDescription | null,
     for (const f of files) if (f.state === "empty") problems.push(`${f.path}: ${f.reason}`);
   }
   if (files.length === 0 && problems.length === 0) problems.push("no log file to read");
-  return { kind: "files", ok: problems.length === 0, problems: problems.sort(), files, lastLineAt, lastLineAgeSec };
+  return { kind: "files", ok: problems.length === 0, problems: problems.sort(), files, lastLineAt, lastLineAgeSec, silentSec };
 }

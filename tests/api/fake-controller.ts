@@ -229,10 +229,11 @@ export class FakeController implements Controller {
     const lastLineAt = j.lastLineAt ?? null;
     const ok = problems.length === 0;
     const lastLineAgeSec = lastLineAt === null ? null : this.now - lastLineAt;
+    const silentSec = lastLineAgeSec ?? 3600;
     const source = j.journal
-      ? { kind: "journal" as const, ok, problems, files: [], journalMatch: j.journal, lastLineAt, lastLineAgeSec }
+      ? { kind: "journal" as const, ok, problems, files: [], journalMatch: j.journal, lastLineAt, lastLineAgeSec, silentSec }
       : {
-        kind: "files" as const, ok, problems, lastLineAt, lastLineAgeSec,
+        kind: "files" as const, ok, problems, lastLineAt, lastLineAgeSec, silentSec,
         files: j.files.map((path) => ({ path, state: "ok" as const, size: 52_113, position: 52_113, lastLineAt, modifiedAt: lastLineAt })),
       };
     return { ok, problems: [...problems], source, action: { ok: true, problems: [] } };
