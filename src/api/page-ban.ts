@@ -89,5 +89,6 @@ export function renderBanPage(m: BanModel): string {
 ${d.current.map((r) => currentBlock(r, m))}
 ${failingTable(m)}
 <section id="history"><h2>Earlier bans <span class="note">newest first</span></h2>${historyTable(d.history)}</section>`;
-  return pageDocument({ title: `${d.ip} — f2b`, host: m.host, version: m.version, now: m.now, refresh: false, main });
+  return pageDocument({ title: `${d.ip} — f2b`, host: m.host, version: m.version, now: m.now, refresh: false, main,
+    elsewhere: html`JSON: /api/v1/bans/${d.ip}/why · CLI: <code>f2b banned --why ${d.ip}</code>` });
 }

@@ -14,6 +14,8 @@ export interface Shell {
   /** Reloads the page every REFRESH_SECONDS (the overview); a detail page stays put. */
   refresh: boolean;
   main: Html;
+  /** The same data elsewhere, for the footer: the JSON API and the CLI. */
+  elsewhere: Html;
 }
 
 export function pageDocument(p: Shell): string {
@@ -28,7 +30,7 @@ ${p.refresh ? html`<meta http-equiv="refresh" content="${REFRESH_SECONDS}">` : "
 <header><h1><a href="/">f2b</a></h1><span class="host">${p.host}</span><span class="sub">v${p.version}</span><span class="when">${localTime(p.now)} ${utcOffset(p.now)}${p.refresh ? ` · refreshes every ${REFRESH_SECONDS}s` : ""}</span></header>
 <main>
 ${p.main}
-<footer>JSON: /api/v1/jails, /api/v1/bans · Prometheus: /metrics</footer>
+<footer>${p.elsewhere}</footer>
 </main></body></html>
 `.text;
 }

@@ -80,5 +80,6 @@ export function renderPage(m: PageModel): string {
 <section id="events"><h2>Recent events <span class="note">newest first</span></h2>${recentEvents(m)}</section>
 <section id="health"><h2>Source health <span class="note">is every jail reading its log?</span></h2>${sourceHealth(m)}</section>
 <section id="settings"><h2>Jail settings</h2>${jailSettings(m)}</section>`;
-  return pageDocument({ title: `${m.host}: ${banned} banned — f2b`, host: m.host, version: m.version, now: m.now, refresh: true, main });
+  return pageDocument({ title: `${m.host}: ${banned} banned — f2b`, host: m.host, version: m.version, now: m.now, refresh: true, main,
+    elsewhere: html`JSON: /api/v1/jails, /api/v1/bans, /api/v1/failing, /api/v1/events · Prometheus: /metrics · CLI: <code>f2b status</code>, <code>f2b failing</code>, <code>f2b events</code>, <code>f2b health</code>` });
 }

@@ -53,6 +53,10 @@ const last = (t: number | null, now: number): Html | string => (t === null ? htm
 /** Rounded for reading, the byte count on hover. */
 const exact = (n: number): Html => html`<span title="${n} bytes">${bytes(n)}</span>`;
 
+/** " since the jail started, 3d 0h ago" when nothing came yet: how long the jail has been blind. */
+const silence = (lastLineAt: number | null, silentSec: number | null): string =>
+  lastLineAt === null && silentSec !== null ? ` since the jail started ${duration(silentSec)} ago` : "";
+
 function fileState(f: SourceFileHealth): Html {
   if (f.state === "ok") return html`<span class="ok">✓ ok</span>`;
   return html`<span class="bad">⚠ ${f.state}</span>${f.reason ? html`: <span class="reason">${logText(f.reason)}</span>` : ""}`;
@@ -67,13 +71,13 @@ function sourceBody(j: JailView, now: number): Html {
   }
   const s = h.source;
   if (s.kind === "journal") {
-    return html`<dl class="facts"><dt>Journal match</dt><dd class="mono">${s.journalMatch || "(all entries)"}</dd><dt>Last entry</dt><dd>${last(s.lastLineAt, now)}</dd></dl>`;
+    return html`<dl class="facts"><dt>Journal match</dt><dd class="mono">${s.journalMatch || "(all entries)"}</dd><dt>Last entry</dt><dd>${last(s.lastLineAt, now)}${silence(s.lastLineAt, s.silentSec)}</dd></dl>`;
   }
   if (s.files.length === 0) return html`<p class="bad">⚠ No log file to read.</p>`;
-  return stackTable("files", [{ label: "File", cls: "src" }, { label: "State" }, { label: "Size", num: true }, { label: "Read up to", num: true }, { label: "Last line read" }, { label: "Last written" }], s.files.map((f) => ({
+  return html`${s.lastLineAt === null && s.silentSec !== null ? html`<p>No line read${silence(null, s.silentSec)}.</p>` : ""}${stackTable("files", [{ label: "File", cls: "src" }, { label: "State" }, { label: "Size", num: true }, { label: "Read up to", num: true }, { label: "Last line read" }, { label: "Last written" }], s.files.map((f) => ({
     attrs: html`data-path="${f.path}" data-state="${f.state}"`,
     cells: [f.path, fileState(f), f.size === null ? "—" : exact(f.size), f.position === null ? "—" : html`${exact(f.position)}${f.size !== null && f.size > f.position ? html` <span class="warn">(${bytes(f.size - f.position)} behind)</span>` : ""}`, last(f.lastLineAt, now), f.modifiedAt === null ? "—" : timeAgo(f.modifiedAt, now)],
-  })));
+  })))}`;
 }
 
 function sourceBlock(j: JailView, i: number, m: PageModel): Html {

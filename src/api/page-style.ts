@@ -82,7 +82,7 @@ h3 { font-size: 14px; margin: 14px 0 6px; }
 @media (max-width: 720px) {
   .cards { grid-template-columns: repeat(2, 1fr); } main { padding: 14px; } header { padding: 12px 14px; } header .when { margin-left: 0; }
   section { padding: 12px; }
-  .chart-wrap { overflow-x: auto; } .chart { min-width: 620px; }
+  .chart-wrap { overflow-x: auto; direction: rtl; } .chart { min-width: 620px; direction: ltr; } /* rtl: opens scrolled to "now" */
   table.stack thead { display: none; }
   table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: 4px 0; }
   table.stack tr:last-child { border-bottom: 0; }

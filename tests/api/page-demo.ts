@@ -41,7 +41,7 @@ const fail = (ip: string, failures: number, maxretry: number, firstSeen: number,
 
 const files = (ok: boolean, problems: string[], list: SourceFileHealth[]): SourceHealth => {
   const lastLineAt = Math.max(...list.map((f) => f.lastLineAt ?? 0)) || null;
-  return { kind: "files", ok, problems, files: list, lastLineAt, lastLineAgeSec: lastLineAt === null ? null : T - lastLineAt };
+  return { kind: "files", ok, problems, files: list, lastLineAt, lastLineAgeSec: lastLineAt === null ? null : T - lastLineAt, silentSec: lastLineAt === null ? 3 * 86_400 : T - lastLineAt };
 };
 
 export function demoPage(hostile = false): PageModel {
@@ -59,7 +59,7 @@ export function demoPage(hostile = false): PageModel {
       fail("192.0.2.77", 4, 5, T - 420, T - 12, ["admin", "oracle"]),
       fail("2001:db8::beef", 2, 5, T - 300, T - 200, ["root"]),
       fail("198.51.100.4", 1, 5, T - 45, T - 45, ["ubuntu"]),
-    ], { kind: "journal", ok: true, problems: [], files: [], journalMatch: "_SYSTEMD_UNIT=ssh.service + _COMM=sshd", lastLineAt: T - 12, lastLineAgeSec: 12 }, 3600,
+    ], { kind: "journal", ok: true, problems: [], files: [], journalMatch: "_SYSTEMD_UNIT=ssh.service + _COMM=sshd", lastLineAt: T - 12, lastLineAgeSec: 12, silentSec: 12 }, 3600,
     { increment: { enabled: true, factor: "2", formula: "", multipliers: "", maxtime: 604800, rndtime: null, overalljails: false } }),
   ];
   if (hostile) {
