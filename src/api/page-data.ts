@@ -63,7 +63,7 @@ export function assignColors(names: Iterable<string>): Map<string, string> {
 }
 
 /** Recent events shown on the overview. */
-export const EVENT_ROWS = 100;
+export const EVENT_ROWS = 50;
 
 const orNull = async <T>(f: () => T | Promise<T>): Promise<T | null> => {
   try {

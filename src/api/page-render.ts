@@ -77,7 +77,7 @@ export function renderPage(m: PageModel): string {
 <section id="jails"><h2>Jails <span class="note">${m.jails.length} running</span></h2>${jailRows(m)}</section>
 <section id="failing"><h2>Failing now <span class="note">addresses not banned yet, closest to a ban first</span></h2>${failingNow(m)}</section>
 <section id="bans"><h2>Current bans <span class="note">${m.bans.length} address${m.bans.length === 1 ? "" : "es"}; click one for why</span></h2>${banTable(m)}</section>
-<section id="events"><h2>Recent events <span class="note">newest first</span></h2>${recentEvents(m)}</section>
+<section id="events"><h2>Recent events <span class="note">newest first; older ones: <code>f2b events</code></span></h2>${recentEvents(m)}</section>
 <section id="health"><h2>Source health <span class="note">is every jail reading its log?</span></h2>${sourceHealth(m)}</section>
 <section id="settings"><h2>Jail settings</h2>${jailSettings(m)}</section>`;
   return pageDocument({ title: `${m.host}: ${banned} banned — f2b`, host: m.host, version: m.version, now: m.now, refresh: true, main,
