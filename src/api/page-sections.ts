@@ -76,7 +76,7 @@ function sourceBody(j: JailView, now: number): Html {
   if (s.files.length === 0) return html`<p class="bad">⚠ No log file to read.</p>`;
   return html`${s.lastLineAt === null && s.silentSec !== null ? html`<p>No line read${silence(null, s.silentSec)}.</p>` : ""}${stackTable("files", [{ label: "File", cls: "src" }, { label: "State" }, { label: "Size", num: true }, { label: "Read up to", num: true }, { label: "Last line read" }, { label: "Last written" }], s.files.map((f) => ({
     attrs: html`data-path="${f.path}" data-state="${f.state}"`,
-    cells: [f.path, fileState(f), f.size === null ? "—" : exact(f.size), f.position === null ? "—" : html`${exact(f.position)}${f.size !== null && f.size > f.position ? html` <span class="warn">(${bytes(f.size - f.position)} behind)</span>` : ""}`, last(f.lastLineAt, now), f.modifiedAt === null ? "—" : timeAgo(f.modifiedAt, now)],
+    cells: [logText(f.path), fileState(f), f.size === null ? "—" : exact(f.size), f.position === null ? "—" : html`${exact(f.position)}${f.size !== null && f.size > f.position ? html` <span class="warn">(${bytes(f.size - f.position)} behind)</span>` : ""}`, last(f.lastLineAt, now), f.modifiedAt === null ? "—" : timeAgo(f.modifiedAt, now)],
   })))}`;
 }
 

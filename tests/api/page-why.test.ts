@@ -6,11 +6,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { logText, MAX_SHOWN_CHARS } from "../../src/api/html.ts";
-import { renderBanPage } from "../../src/api/page-ban.ts";
+import { MAX_MATCH_LINES, renderBanPage } from "../../src/api/page-ban.ts";
 import { renderPage } from "../../src/api/page-render.ts";
 import { pageCsp } from "../../src/api/page-style.ts";
 import { Browser, CHROMIUM, type Tab } from "./page-cdp.ts";
 import { toPalettePng } from "./page-png.ts";
+import { rng } from "../helpers/rng.ts";
 import { demoBan, demoPage, HOSTILE_LINE, HOSTILE_USER, LONG_LINE } from "./page-demo.ts";
 
 if (!CHROMIUM) console.warn("SKIP status page layout in Chromium: no chromium binary (apt-get install chromium)");
@@ -147,5 +148,25 @@ describe.skipIf(!CHROMIUM)("hostile text from log lines stays text", () => {
     expect(users).toBe(`admin, ${HOSTILE_USER}`);
     const o = await overflow(tab);
     expect(o).toEqual({ scroll: 390, client: 390, wide: [] });
+  }, 60_000);
+
+  test("generated lines of markup, quotes, entities, controls and bidi: each li's text is the line, written out", async () => {
+    const seed = Number(process.env["F2B_SEED"] ?? Date.now() % 1_000_000);
+    const next = rng(seed);
+    const PIECES = ["<", ">", "&", '"', "'", "</li>", "<script>", "</ol><h1>x", "&amp;", "&#60;", "-->", "<!--", "]]>", "\t", "\r", "\n", "\u0000",
+      "\u001b[0m", "\u007f", "\u0085", "\u202e", "\u2066", "\ufeff", "é", "日本", "🙂", " ", "user", "192.0.2.1", "%3Cb%3E", "javascript:"];
+    // more than are shown: the page shows the last MAX_MATCH_LINES and says so
+    const lines = Array.from({ length: MAX_MATCH_LINES + 10 }, () => Array.from({ length: 1 + next(40) }, () => PIECES[next(PIECES.length)]!).join(""));
+    const model = demoBan();
+    model.detail.current[0]!.matches = lines;
+    pages["/generated"] = () => renderBanPage(model);
+    const tab = await browser.tab(390, "light");
+    await tab.open(`${base}/generated`);
+    const shown = await tab.eval<string[]>(`[...document.querySelectorAll(".ban-now ol.lines li")].map((e) => e.textContent)`);
+    expect({ seed, shown }).toEqual({ seed, shown: lines.slice(-MAX_MATCH_LINES).map((l) => logText(l)) });
+    // nothing invisible or reordering reaches the screen (tab excepted)
+    expect({ seed, invisible: shown.join("").match(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff]/u) }).toEqual({ seed, invisible: null });
+    expect({ seed, elements: await tab.eval<number>(`document.querySelectorAll("script, main h1, ol.lines li *").length`) }).toEqual({ seed, elements: 0 });
+    expect({ seed, ...(await overflow(tab)) }).toEqual({ seed, scroll: 390, client: 390, wide: [] });
   }, 60_000);
 });
