@@ -78,8 +78,6 @@ function renderHealth(samples: readonly JailHealthSample[]): string[] {
     for (const [labels, v] of rows) out.push(`${name}{${labels}} ${num(v)}`);
   };
   const jail = (s: JailHealthSample): string => `jail="${escapeLabel(s.jail)}"`;
-  gauge("f2b_jail_healthy", "1 when the jail reads its source and its actions work (see GET /api/v1/jails/NAME health).",
-    samples.map((s) => [jail(s), s.health.ok ? 1 : 0]));
   gauge("f2b_source_healthy", "1 when the jail reads every log file (or the journal) it should.",
     samples.map((s) => [jail(s), s.health.source.ok ? 1 : 0]));
   gauge("f2b_source_silent_seconds", "Seconds since the jail's source delivered its last line (or, when none came yet, since it started).",

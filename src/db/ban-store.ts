@@ -48,7 +48,7 @@ export class SqliteBanStore implements BanStore {
 
   private dataJson(t: BanTicket): string {
     const matches = this.maxMatches > 0 ? t.matches.slice(-this.maxMatches) : [];
-    return JSON.stringify({ ...(t.data ?? {}), matches, failures: t.failures });
+    return JSON.stringify({ ...(t.data ?? {}), matches, failures: t.failures, ...(t.users?.length ? { users: t.users } : {}) });
   }
 
   private ensureJail(jail: string): void {

@@ -32,6 +32,8 @@ interface Entry {
   matches: string[];
   banCount: number;
   data: Record<string, unknown>;
+  /** Distinct `<F-USER>` values of the counted failures (data keeps the first failure's, as fail2ban). */
+  users: Set<string>;
 }
 
 /** An id counted but not banned yet (status pages, `f2b failing`). */
@@ -43,6 +45,7 @@ export interface PendingFailure {
   time: number;
   matches: string[];
   data: Readonly<Record<string, unknown>>;
+  users: string[];
 }
 
 const CLEANUP_EVERY = 5;
@@ -91,11 +94,13 @@ export class FailManager {
     } else {
       e = {
         id, time, firstTime: time, retry: attempt, failures: attempt,
-        matches: [...ev.matches], banCount: 0, data: { ...(ev.data ?? {}) },
+        matches: [...ev.matches], banCount: 0, data: { ...(ev.data ?? {}) }, users: new Set(),
       };
       if (count > attempt) { e.retry = count; if (!e.failures) e.failures = 1; }
       this.list.set(id, e);
     }
+    const user = ev.data?.["user"];
+    if (typeof user === "string" && user !== "") e.users.add(user);
     if (e.matches.length > this.opts.maxmatches) e.matches = this.opts.maxmatches > 0 ? e.matches.slice(-this.opts.maxmatches) : [];
     this.failTotal++;
     if (e.retry >= this.opts.maxretry) return this.toBan(ev.jail, e);
@@ -134,6 +139,7 @@ export class FailManager {
       jail, ip: e.id, time: e.time, failures: e.failures, matches: e.matches,
       banCount: e.banCount, bantime: this.opts.bantime ?? 600,
       ...(Object.keys(data).length ? { data } : {}),
+      ...(e.users.size ? { users: [...e.users] } : {}),
     };
   }
 
@@ -151,7 +157,7 @@ export class FailManager {
   setFailTotal(n: number): void { this.failTotal = n; }
   /** The ids with pending failures: attempts, first and last failure time, matched lines, captured data. */
   pending(): PendingFailure[] {
-    return [...this.list.values()].map((e) => ({ id: e.id, retry: e.retry, firstTime: e.firstTime, time: e.time, matches: [...e.matches], data: e.data }));
+    return [...this.list.values()].map((e) => ({ id: e.id, retry: e.retry, firstTime: e.firstTime, time: e.time, matches: [...e.matches], data: e.data, users: [...e.users] }));
   }
   /** Pending attempts per id (for status/tests). */
   retries(): Map<string, number> { return new Map([...this.list].map(([id, e]) => [id, e.retry])); }

@@ -29,6 +29,8 @@ export interface BanTicket {
   restored?: boolean;
   /** Further captured fields, kept in the DB's data JSON. */
   data?: Record<string, unknown>;
+  /** Every user name (`<F-USER>`) the counted failures captured, for `f2b banned --why`. */
+  users?: string[];
 }
 
 /** Last ban of an ip as the ban history knows it (fail2ban's `bips` row). */

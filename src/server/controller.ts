@@ -296,7 +296,11 @@ export class ServerController implements Controller {
   jailHealth(jail: string): JailHealth {
     const j = this.jail(jail);
     const source = sourceHealth(j.settings, j.sourceDescription(), j.sourceState(), this.clock.now());
-    return { ok: source.ok, problems: [...source.problems], source };
+    // The actions' part is what the status tree reports for them (actions that failed to start,
+    // where the effector reports them; read loosely so the field may be absent).
+    const actionProblems = (this.jailStatus(jail).actions as { problems?: string[] }).problems ?? [];
+    const action = { ok: actionProblems.length === 0, problems: [...actionProblems] };
+    return { ok: source.ok && action.ok, problems: [...source.problems, ...action.problems], source, action };
   }
 
   jailSettings(jail: string): JailSettingsView {

@@ -13,7 +13,7 @@ function currentRecord(jail: string, b: BanInfo): BanRecord {
   const t = b.ticket;
   return {
     jail, ip: b.ip, timeOfBan: b.time, bantime: b.bantime, end: Number.isFinite(b.end) ? b.end : null,
-    banCount: b.banCount, failures: t.failures, matches: [...t.matches], users: usersOf(t.data), active: true,
+    banCount: b.banCount, failures: t.failures, matches: [...t.matches], users: t.users ?? usersOf(t.data), active: true,
   };
 }
 
@@ -22,7 +22,7 @@ export function failingOf(j: JailRuntime): FailingEntry[] {
   const maxretry = j.failManager.maxretry;
   return j.failManager.pending().map((p) => ({
     jail: j.name, ip: p.id, failures: p.retry, maxretry, firstSeen: p.firstTime, lastSeen: p.time,
-    matches: p.matches, users: usersOf(p.data),
+    matches: p.matches, users: p.users.length ? p.users : usersOf(p.data),
   }));
 }
 

@@ -130,7 +130,7 @@ export class F2bServer {
       lineBudgetMs: this.deps.conf.linebudget,
       system: this.deps.system,
       logs: { jail: logger("jail"), filter: logger("filter"), actions: logger("actions") },
-      makeSource: (onLines) => makeSource(s, { db: this.db, tz: this.tz, clock: this.deps.system.clock, onLines }),
+      makeSource: (onLines) => makeSource(s, { db: this.db, tz: this.tz, clock: this.deps.system.clock, onLines, lines: previous?.runtime.sourceDescription()?.lines }),
     }, previous?.runtime);
     // Same actions with the same options: the firewall objects and bans stay as they are.
     const actionKey = JSON.stringify(s.actions.map((a) => [a.name, a.options, a.definition?.options ?? null]));

@@ -20,6 +20,8 @@ export interface SourceContext {
   onLines(lines: LogLine[]): void | Promise<void>;
   /** How `backend = auto` looks at the journal (default: runs journalctl). */
   check?: SourceCheckDeps;
+  /** The line times of the source this one replaces (reload): the last line read stays known. */
+  lines?: LineTimes;
 }
 
 export function makeSource(s: JailSettings, ctx: SourceContext): JailSource {
@@ -28,7 +30,7 @@ export function makeSource(s: JailSettings, ctx: SourceContext): JailSource {
   const plan = planSource(s, ctx.check ?? systemSourceCheck);
   for (const problem of [...plan.errors, ...plan.warnings]) log.error(problem);
   if (plan.note) log.info(`[${s.name}] ${plan.note}`);
-  const lines = new LineTimes(ctx.clock.now());
+  const lines = ctx.lines ?? new LineTimes(ctx.clock.now());
   const deps = {
     onLines: (batch: LogLine[]) => {
       lines.seen(batch, ctx.clock.now());
