@@ -15,7 +15,7 @@ export const MAX_BAN_ROWS = 500;
 function jailRows(m: PageModel): Html {
   if (m.jails.length === 0) return html`<p class="none">No jail is enabled. Enable one in jail.local (e.g. <code>[sshd]</code> <code>enabled = true</code>) and run <code>f2b reload</code>.</p>`;
   return stackTable("jails", [
-    { label: "Jail" }, { label: "Source" }, { label: "Banned now", num: true }, { label: "Bans total", num: true },
+    { label: "Jail" }, { label: "Health" }, { label: "Banned now", num: true }, { label: "Bans total", num: true },
     { label: "Failing now", num: true }, { label: "Failures total", num: true },
   ], m.jails.map((j, i) => ({
     attrs: html`data-jail="${j.status.name}"`,

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApi } from "../../src/api/app.ts";
-import type { BanEvent } from "../../src/api/controller.ts";
+import type { BanEvent, JailHealth } from "../../src/api/controller.ts";
 import { escapeHtml } from "../../src/api/html.ts";
 import { gridStep } from "../../src/api/page-chart.ts";
 import { bucketize, HOUR } from "../../src/api/page-data.ts";
@@ -227,6 +227,23 @@ describe("the why sections from the Controller", () => {
     expect(sshd).toContain("nftables-multiport");
     expect(sshd).toContain("multipliers 1 2 4 8 16 32 64, at most 7d 0h");
     expect(sshd).toContain("(self) 127.0.0.1/8 ::1");
+  });
+
+  test("a jail whose action failed stands out like a blind one, with the action's reason", async () => {
+    class ActionDown extends FakeController {
+      override jailHealth(name: string): JailHealth {
+        const h = super.jailHealth(name);
+        if (name !== "sshd") return h;
+        const problems = ["nftables-multiport: nft: Operation not permitted"];
+        return { ...h, ok: false, problems, action: { ok: false, problems } };
+      }
+    }
+    const body = await (await createApi({ controller: new ActionDown(), mode: "unix", log: memoryLog() }).request("/")).text();
+    const alert = body.slice(body.indexOf('<section class="alert"'), body.indexOf("</section>", body.indexOf('<section class="alert"')));
+    expect(alert).toContain("⚠ 2 jails need attention");
+    expect(alert).toMatch(/<strong>sshd<\/strong><\/a> <span class="bad">⚠ ACTION FAILED<\/span>: <span class="reason">nftables-multiport: nft: Operation not permitted<\/span>/u);
+    expect(rowOf(body, 'data-jail="sshd"')).toContain("⚠ ACTION FAILED");
+    expect(body).toContain("<dt>Actions</dt><dd><span class=\"bad\">⚠ failed</span></dd>");
   });
 
   test("a Controller whose why-methods fail still gives the page, saying what is unknown", async () => {
