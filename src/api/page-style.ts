@@ -73,6 +73,7 @@ td { overflow-wrap: anywhere; }
 ol.lines { margin: 6px 0 0; padding: 0; list-style: none; }
 ol.lines li { font: 12px/1.5 ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, monospace; white-space: pre-wrap; overflow-wrap: anywhere; background: var(--code); border: 1px solid var(--line); border-radius: 4px; padding: 4px 8px; margin-bottom: 4px; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0 0 8px; }
+table + dl.facts { margin-top: 8px; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 h3 { font-size: 14px; margin: 14px 0 6px; }
