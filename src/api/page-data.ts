@@ -19,8 +19,8 @@ export interface JailView {
   /** null: the server could not say (the jail went away mid-request); the status's problems stand in. */
   health: JailHealth | null;
   settings: JailSettingsView | null;
-  /** Closest to a ban first. */
-  failing: FailingEntry[];
+  /** Closest to a ban first; null: they could not be read. */
+  failing: FailingEntry[] | null;
 }
 
 export interface PageModel {
@@ -73,9 +73,9 @@ const orNull = async <T>(f: () => T | Promise<T>): Promise<T | null> => {
   }
 };
 
-async function loadJail(ctl: Controller, status: JailStatus, failing: readonly FailingEntry[]): Promise<JailView> {
+async function loadJail(ctl: Controller, status: JailStatus, failing: readonly FailingEntry[] | null): Promise<JailView> {
   const [health, settings] = await Promise.all([orNull(() => ctl.jailHealth(status.name)), orNull(() => ctl.jailSettings(status.name))]);
-  return { status, health, settings, failing: failing.filter((f) => f.jail === status.name) };
+  return { status, health, settings, failing: failing?.filter((f) => f.jail === status.name) ?? null };
 }
 
 export async function loadPageModel(ctl: Controller, now: number): Promise<PageModel> {
@@ -83,7 +83,7 @@ export async function loadPageModel(ctl: Controller, now: number): Promise<PageM
     ctl.version(), ctl.status(), ctl.banned(), orNull(() => ctl.failing()), orNull(() => ctl.events({ limit: EVENT_ROWS })),
   ]);
   // A jail removed by a reload between the two calls is simply left out.
-  const settled = await Promise.allSettled(names.map(async (n) => loadJail(ctl, await ctl.jailStatus(n), failing ?? [])));
+  const settled = await Promise.allSettled(names.map(async (n) => loadJail(ctl, await ctl.jailStatus(n), failing)));
   const jails = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   const since = Math.floor(now / HOUR) * HOUR - (CHART_HOURS - 1) * HOUR;
   // Without a readable history (none offered, or the database failed) the chart shows current bans.

@@ -32,7 +32,8 @@ export function attention(m: PageModel): Html {
 }
 
 export function failingNow(m: PageModel): Html {
-  const withAny = m.jails.filter((j) => j.failing.length > 0);
+  if (m.jails.length > 0 && m.jails.every((j) => j.failing === null)) return html`<p class="bad">⚠ The failing addresses could not be read.</p>`;
+  const withAny = m.jails.flatMap((j) => (j.failing?.length ? [{ ...j, failing: j.failing }] : []));
   if (withAny.length === 0) return html`<p class="none">Nobody is failing right now.</p>`;
   return html`${withAny.map((j) => {
     const shown = j.failing.slice(0, MAX_FAILING_ROWS);

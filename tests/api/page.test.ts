@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApi } from "../../src/api/app.ts";
-import type { BanEvent, JailHealth } from "../../src/api/controller.ts";
+import type { BanEvent, JailHealth, JailStatus } from "../../src/api/controller.ts";
 import { escapeHtml } from "../../src/api/html.ts";
 import { gridStep } from "../../src/api/page-chart.ts";
 import { bucketize, HOUR } from "../../src/api/page-data.ts";
@@ -260,13 +260,18 @@ describe("the why sections from the Controller", () => {
       override events(): never {
         throw new Error("down");
       }
+      override jailStatus(name: string): JailStatus {
+        const st = super.jailStatus(name);
+        return name === "recidive" ? { ...st, filter: { ...st.filter, problems: ["journal: journalctl exited 1"] } } : st;
+      }
     }
     const res = await createApi({ controller: new Broken(), mode: "unix", log: memoryLog() }).request("/");
     expect(res.status).toBe(200);
     const body = await res.text();
     expect(body).toContain("The event log could not be read.");
-    expect(body).toContain("Nobody is failing right now.");
-    // the status's own problems still mark the blind jail... (the fake's status has none: all read as fine)
+    expect(body).toContain("The failing addresses could not be read.");
+    // without the health, the status's own problems still mark the blind jail
+    expect(body).toMatch(/<strong>recidive<\/strong><\/a> <span class="bad">⚠ NOT READING<\/span>: <span class="reason">journal: journalctl exited 1</u);
     expect(body).toContain('<tr data-jail="sshd">');
   });
 });
