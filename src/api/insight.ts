@@ -101,7 +101,7 @@ export interface SourceHealth {
   /** Seconds since lastLineAt (at the time of asking); null when nothing was read yet. */
   lastLineAgeSec: number | null;
   /** Seconds without a line: since the last one, or since the source started when none came
-   *  yet (f2b_source_silent_seconds: an alert fires when a jail goes blind); null: not running. */
+   *  yet (f2b_source_last_line_age_seconds: an alert fires when a jail goes blind); null: not running. */
   silentSec: number | null;
 }
 
@@ -187,6 +187,12 @@ export interface NewEvent {
   ip?: string | null;
   message: string;
   ended?: BanEnd;
+}
+
+/** What the server and the ban managers record events through (deps); the database's event log
+ *  (src/db/event-log.ts) implements it. */
+export interface EventRecorder {
+  record(e: NewEvent): void;
 }
 
 /** `GET /api/v1/events?since=&limit=&jail=&kind=`. */

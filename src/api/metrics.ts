@@ -80,7 +80,7 @@ function renderHealth(samples: readonly JailHealthSample[]): string[] {
   const jail = (s: JailHealthSample): string => `jail="${escapeLabel(s.jail)}"`;
   gauge("f2b_source_healthy", "1 when the jail reads every log file (or the journal) it should.",
     samples.map((s) => [jail(s), s.health.source.ok ? 1 : 0]));
-  gauge("f2b_source_silent_seconds", "Seconds since the jail's source delivered its last line (or, when none came yet, since it started).",
+  gauge("f2b_source_last_line_age_seconds", "Seconds since the jail's source delivered its last line (or, when none came yet, since it started).",
     samples.flatMap((s) => (s.health.source.silentSec === null ? [] : [[jail(s), s.health.source.silentSec] as [string, number]])));
   const files = samples.flatMap((s) => s.health.source.files.map((f) => ({ labels: `${jail(s)},path="${escapeLabel(f.path)}"`, f })));
   gauge("f2b_source_file_healthy", "1 when the log file exists and is read (0: missing, empty or unreadable).",

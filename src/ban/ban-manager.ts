@@ -7,8 +7,7 @@ import { ExpiryQueue } from "./expiry-queue.ts";
 import { applyRestored, restorableTickets, RestoreLog } from "./restore.ts";
 import { makeBanTimeCalculator, type IncrementOptions } from "./increment.ts";
 import type { Log } from "../system/log.ts";
-import type { UnbanActor } from "../api/insight.ts";
-import type { EventRecorder } from "../db/event-log.ts";
+import type { EventRecorder, UnbanActor } from "../api/insight.ts";
 import type { BanEffector, BanLifted, BanReceipt, BanStore } from "./types.ts";
 
 export interface BanManagerConfig {

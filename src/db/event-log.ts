@@ -2,13 +2,10 @@
 // kept in the database and bounded (the oldest go first). Recording never fails the caller:
 // events are buffered and written together after the current turn (a wave of bans costs one
 // commit), and a database error costs the events, not the ban.
-import type { EventQuery, NewEvent, ServerEvent } from "../api/insight.ts";
+import type { EventQuery, EventRecorder, NewEvent, ServerEvent } from "../api/insight.ts";
 import type { F2bDatabase } from "./database.ts";
 
-/** What the server and the ban managers record through (deps). */
-export interface EventRecorder {
-  record(e: NewEvent): void;
-}
+export type { EventRecorder } from "../api/insight.ts";
 
 /** For stages run without a server (unit tests, tools). */
 export const noEvents: EventRecorder = { record() {} };
@@ -41,7 +38,8 @@ export class EventLog implements EventRecorder {
   /** Writes what is buffered (queries call it first, so they see every recorded event). */
   flush(): void {
     this.scheduled = false;
-    const events = this.buffer;
+    // Of a wave larger than the log only the newest fit: the others would be deleted at once.
+    const events = this.buffer.length > this.capacity ? this.buffer.slice(-this.capacity) : this.buffer;
     if (!events.length) return;
     this.buffer = [];
     try {

@@ -6,7 +6,7 @@
 import { Histogram } from "../api/metrics.ts";
 import { BanManager } from "../ban/ban-manager.ts";
 import type { BanEffector, BanStore } from "../ban/types.ts";
-import type { EventRecorder } from "../db/event-log.ts";
+import type { EventRecorder } from "../api/insight.ts";
 import type { TimeZone } from "../filter/date/tz.ts";
 import { Filter, type FilterFailure } from "../filter/filter.ts";
 import { describeAbandoned } from "../filter-worker/abandoned.ts";

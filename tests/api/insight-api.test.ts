@@ -75,8 +75,8 @@ test("/metrics: source health and silence per jail, per-file state and unread by
   expect(text).toContain("# TYPE f2b_source_healthy gauge\n");
   expect(text).toContain('f2b_source_healthy{jail="recidive"} 0\n');
   expect(text).toContain('f2b_source_healthy{jail="sshd"} 1\n');
-  expect(text).toContain('f2b_source_silent_seconds{jail="recidive"} 3600\n');
-  expect(text).toContain('f2b_source_silent_seconds{jail="sshd"} 10\n');
+  expect(text).toContain('f2b_source_last_line_age_seconds{jail="recidive"} 3600\n');
+  expect(text).toContain('f2b_source_last_line_age_seconds{jail="sshd"} 10\n');
   expect(text).toContain('f2b_source_file_healthy{jail="sshd",path="/var/log/auth.log"} 1\n');
   expect(text).toContain('f2b_source_file_unread_bytes{jail="sshd",path="/var/log/auth.log"} 0\n');
   // Every sample line is NAME{labels} NUMBER, and every name has one HELP and one TYPE.
