@@ -1,9 +1,9 @@
 // GET /ban/ADDR — why one address is banned: per jail its matched log lines, user names,
 // failures, times banned, start and end, and the earlier bans of that address. Log text is
 // hostile: it is cut to a bounded length, made visible (controls, bidi) and escaped.
+import { hostname } from "node:os";
 import type { BanDetail, BanRecord, Controller } from "./controller.ts";
 import { html, logText, type Html } from "./html.ts";
-import { hostname } from "node:os";
 import { duration, localTime, timeAgo } from "./page-format.ts";
 import { meter, pageDocument, stackTable } from "./page-layout.ts";
 
