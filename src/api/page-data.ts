@@ -1,7 +1,7 @@
 // What the status page shows, gathered from the Controller in one place so rendering is a pure
 // function of this model (and testable without a server).
 import { hostname } from "node:os";
-import type { BanEvent, BanInfo, Controller, JailStatus } from "./controller.ts";
+import type { BanEvent, BanInfo, Controller, FailingEntry, JailHealth, JailSettingsView, JailStatus, ServerEvent } from "./controller.ts";
 
 export const HOUR = 3600;
 export const CHART_HOURS = 24;
@@ -14,12 +14,23 @@ export interface HourBucket {
   total: number;
 }
 
+export interface JailView {
+  status: JailStatus;
+  /** null: the server could not say (the jail went away mid-request); the status's problems stand in. */
+  health: JailHealth | null;
+  settings: JailSettingsView | null;
+  /** Closest to a ban first; null: they could not be read. */
+  failing: FailingEntry[] | null;
+}
+
 export interface PageModel {
   version: string;
   /** The machine's name: admins open several of these pages. */
   host: string;
   now: number;
-  jails: JailStatus[];
+  jails: JailView[];
+  /** Newest first; null: the event log could not be read. */
+  events: ServerEvent[] | null;
   /** Current bans, most recent first. */
   bans: BanInfo[];
   hours: HourBucket[];
@@ -51,21 +62,39 @@ export function assignColors(names: Iterable<string>): Map<string, string> {
   return colors;
 }
 
+/** Recent events shown on the overview. */
+export const EVENT_ROWS = 50;
+
+const orNull = async <T>(f: () => T | Promise<T>): Promise<T | null> => {
+  try {
+    return await f();
+  } catch {
+    return null;
+  }
+};
+
+async function loadJail(ctl: Controller, status: JailStatus, failing: readonly FailingEntry[] | null): Promise<JailView> {
+  const [health, settings] = await Promise.all([orNull(() => ctl.jailHealth(status.name)), orNull(() => ctl.jailSettings(status.name))]);
+  return { status, health, settings, failing: failing?.filter((f) => f.jail === status.name) ?? null };
+}
+
 export async function loadPageModel(ctl: Controller, now: number): Promise<PageModel> {
-  const [version, { jails: names }, bans] = await Promise.all([ctl.version(), ctl.status(), ctl.banned()]);
+  const [version, { jails: names }, bans, failing, events] = await Promise.all([
+    ctl.version(), ctl.status(), ctl.banned(), orNull(() => ctl.failing()), orNull(() => ctl.events({ limit: EVENT_ROWS })),
+  ]);
   // A jail removed by a reload between the two calls is simply left out.
-  const settled = await Promise.allSettled(names.map(async (n) => ctl.jailStatus(n)));
+  const settled = await Promise.allSettled(names.map(async (n) => loadJail(ctl, await ctl.jailStatus(n), failing)));
   const jails = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   const since = Math.floor(now / HOUR) * HOUR - (CHART_HOURS - 1) * HOUR;
   // Without a readable history (none offered, or the database failed) the chart shows current bans.
-  const history = ctl.banHistory ? await (async () => ctl.banHistory!(since))().catch(() => null) : null;
-  const events = history ?? bans.map((b) => ({ jail: b.jail, ip: b.ip, time: b.timeOfBan }));
-  const hours = bucketize(events, now);
+  const history = ctl.banHistory ? await orNull(() => ctl.banHistory!(since)) : null;
+  const hours = bucketize(history ?? bans.map((b) => ({ jail: b.jail, ip: b.ip, time: b.timeOfBan })), now);
   return {
     version,
     host: hostname(),
     now,
     jails,
+    events,
     bans: [...bans].sort((a, b) => b.timeOfBan - a.timeOfBan || a.ip.localeCompare(b.ip)),
     hours,
     historySource: history ? "history" : "current",

@@ -31,3 +31,21 @@ export function duration(sec: number | null): string {
   if (s < 86400) return `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m`;
   return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
 }
+
+/** "812 B", "4.2 KiB", "1.3 GiB". */
+export function bytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
+/** "2026-11-22 10:04:05 (3m 12s ago)"; a time ahead of `now` (clock step) reads "(in 5s)". */
+export function timeAgo(epoch: number, now: number): string {
+  const d = now - epoch;
+  return `${localTime(epoch)} (${d >= 0 ? `${duration(d)} ago` : `in ${duration(-d)}`})`;
+}

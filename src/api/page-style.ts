@@ -3,9 +3,9 @@
 import { createHash } from "node:crypto";
 
 export const PAGE_CSS = `
-:root { --fg: #1d2430; --muted: #5d6878; --line: #e3e7ee; --bg: #f5f7fa; --card: #fff; --head: #fafbfc; --chip: #eef2f7; --chip-on: #fde7e5; --accent: #0b5cad; --bad: #b42318; }
+:root { color-scheme: light dark; --fg: #1d2430; --muted: #5d6878; --line: #e3e7ee; --bg: #f5f7fa; --card: #fff; --head: #fafbfc; --chip: #eef2f7; --chip-on: #fde7e5; --accent: #0b5cad; --bad: #b42318; --bad-bg: #fff1ef; --good: #067647; --good-bg: #e8f6ee; --warn: #9a6700; --warn-bg: #fff6d6; --code: #f0f3f7; }
 @media (prefers-color-scheme: dark) {
-  :root { --fg: #e4e8ee; --muted: #9aa5b5; --line: #2c3544; --bg: #0f141b; --card: #171e28; --head: #1b2330; --chip: #243041; --chip-on: #4a1f1c; --accent: #3b8ede; --bad: #ff7b6b; }
+  :root { --fg: #e4e8ee; --muted: #9aa5b5; --line: #2c3544; --bg: #0f141b; --card: #171e28; --head: #1b2330; --chip: #243041; --chip-on: #4a1f1c; --accent: #6cb0f5; --bad: #ff7b6b; --bad-bg: #3a1a18; --good: #5fd49a; --good-bg: #15302a; --warn: #f0c04a; --warn-bg: #3a3117; --code: #111821; }
 }
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif; color: var(--fg); background: var(--bg); }
@@ -50,7 +50,47 @@ td.src { color: var(--muted); font-size: 12px; word-break: break-all; }
 .login .err { color: var(--bad); font-weight: 600; }
 .login p { color: var(--muted); }
 footer { color: var(--muted); font-size: 12px; text-align: center; }
-@media (max-width: 720px) { .cards { grid-template-columns: repeat(2, 1fr); } main { padding: 14px; } }
+a { color: var(--accent); }
+header a { color: #fff; text-decoration: none; }
+nav.toc { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: -4px 0 14px; font-size: 13px; }
+.ok { color: var(--good); font-weight: 600; }
+.bad { color: var(--bad); font-weight: 600; }
+.warn { color: var(--warn); font-weight: 600; }
+.alert { border: 2px solid var(--bad); background: var(--bad-bg); }
+.alert h2 { color: var(--bad); }
+.alert ul { margin: 0; padding-left: 20px; }
+.reason { color: var(--bad); overflow-wrap: anywhere; }
+.meter { width: 90px; height: 10px; vertical-align: -1px; margin-right: 6px; }
+.meter .track { fill: var(--chip); }
+.meter .fill { fill: var(--warn); }
+.meter .fill.full { fill: var(--bad); }
+.kind { display: inline-block; min-width: 64px; padding: 1px 7px; border-radius: 10px; font-size: 12px; font-weight: 600; background: var(--chip); text-align: center; }
+.kind.ban, .kind.error { background: var(--chip-on); color: var(--bad); }
+.kind.unban { background: var(--good-bg); color: var(--good); }
+.kind.prolong, .kind.warn { background: var(--warn-bg); color: var(--warn); }
+.mono, td.ip, code { font-family: ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, monospace; overflow-wrap: anywhere; }
+td { overflow-wrap: anywhere; }
+ol.lines { margin: 6px 0 0; padding: 0; list-style: none; }
+ol.lines li { font: 12px/1.5 ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, monospace; white-space: pre-wrap; overflow-wrap: anywhere; background: var(--code); border: 1px solid var(--line); border-radius: 4px; padding: 4px 8px; margin-bottom: 4px; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0 0 8px; }
+table + dl.facts { margin-top: 8px; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+h3 { font-size: 14px; margin: 14px 0 6px; }
+#address h2 { font-size: 20px; }
+.jail-block { border-top: 1px solid var(--line); padding-top: 6px; margin-top: 10px; }
+.jail-block:first-of-type { border-top: 0; margin-top: 0; }
+@media (max-width: 720px) {
+  .cards { grid-template-columns: repeat(2, 1fr); } main { padding: 14px; } header { padding: 12px 14px; } header .when { margin-left: 0; }
+  section { padding: 12px; }
+  .chart-wrap { overflow-x: auto; direction: rtl; } .chart { min-width: 620px; direction: ltr; } /* rtl: opens scrolled to "now" */
+  table.stack thead { display: none; }
+  table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: 4px 0; }
+  table.stack tr:last-child { border-bottom: 0; }
+  table.stack td { display: flex; justify-content: space-between; gap: 12px; border: 0; padding: 3px 2px; text-align: right; }
+  table.stack td::before { content: attr(data-label); color: var(--muted); font-size: 12px; text-align: left; flex: none; }
+  table.stack td.ip, table.stack td.src { word-break: break-all; }
+}
 `;
 
 export const PAGE_CSS_HASH = `sha256-${createHash("sha256").update(PAGE_CSS).digest("base64")}`;

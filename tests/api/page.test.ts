@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApi } from "../../src/api/app.ts";
-import type { BanEvent } from "../../src/api/controller.ts";
+import type { BanEvent, JailHealth, JailStatus } from "../../src/api/controller.ts";
 import { escapeHtml } from "../../src/api/html.ts";
 import { gridStep } from "../../src/api/page-chart.ts";
 import { bucketize, HOUR } from "../../src/api/page-data.ts";
@@ -198,6 +198,152 @@ describe("TCP: the token via query once, then a page-only cookie", () => {
     const bearer = await fetch(`${base}/`, { headers: { Authorization: `Bearer ${TOKEN}` } });
     expect(bearer.status).toBe(200);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+});
+
+describe("the why sections from the Controller", () => {
+  const rowOf = (body: string, attrs: string): string => {
+    const at = body.indexOf(`<tr ${attrs}>`);
+    expect(at).toBeGreaterThan(-1);
+    return body.slice(at, body.indexOf("</tr>", at));
+  };
+
+  test("failing now, source health, events and settings as the Controller reports them", async () => {
+    const { body } = await getUnix();
+    // failing: closest to a ban first, failures against maxretry
+    const failing = body.slice(body.indexOf('<section id="failing">'), body.indexOf('<section id="bans">'));
+    expect(failing.indexOf("198.51.100.7")).toBeLessThan(failing.indexOf("2001:db8::5"));
+    expect(rowOf(failing, 'data-ip="198.51.100.7" data-jail="sshd"')).toContain('aria-label="4 of 5"');
+    // the blind journal jail: on top, red, with the reason and the words
+    const alert = body.slice(body.indexOf('<section class="alert"'), body.indexOf("</section>", body.indexOf('<section class="alert"')));
+    expect(alert).toContain("⚠ NOT READING");
+    expect(alert).toContain("journal: journalctl: No journal files were found.");
+    expect(rowOf(body, 'data-path="/var/log/auth.log" data-state="ok"')).toContain('<span title="52113 bytes">51 KiB</span>');
+    // events: the bans made in beforeAll, newest first
+    expect(body).toContain('<tr data-kind="ban">');
+    expect(body).toContain("banned for 10m (5 failures)");
+    // settings in one place
+    const sshd = rowOf(body.slice(body.indexOf('<section id="settings">')), 'data-jail="sshd"');
+    expect(sshd).toContain("nftables-multiport");
+    expect(sshd).toContain("multipliers 1 2 4 8 16 32 64, at most 7d 0h");
+    expect(sshd).toContain("(self) 127.0.0.1/8 ::1");
+  });
+
+  test("a jail whose action failed stands out like a blind one, with the action's reason", async () => {
+    class ActionDown extends FakeController {
+      override jailHealth(name: string): JailHealth {
+        const h = super.jailHealth(name);
+        if (name !== "sshd") return h;
+        const problems = ["nftables-multiport: nft: Operation not permitted"];
+        return { ...h, ok: false, problems, action: { ok: false, problems } };
+      }
+    }
+    const body = await (await createApi({ controller: new ActionDown(), mode: "unix", log: memoryLog() }).request("/")).text();
+    const alert = body.slice(body.indexOf('<section class="alert"'), body.indexOf("</section>", body.indexOf('<section class="alert"')));
+    expect(alert).toContain("⚠ 2 jails need attention");
+    expect(alert).toMatch(/<strong>sshd<\/strong><\/a> <span class="bad">⚠ ACTION FAILED<\/span>: <span class="reason">nftables-multiport: nft: Operation not permitted<\/span>/u);
+    expect(rowOf(body, 'data-jail="sshd"')).toContain("⚠ ACTION FAILED");
+    expect(body).toContain("<dt>Actions</dt><dd><span class=\"bad\">⚠ failed</span></dd>");
+  });
+
+  test("a Controller whose why-methods fail still gives the page, saying what is unknown", async () => {
+    class Broken extends FakeController {
+      override failing(): never {
+        throw new Error("down");
+      }
+      override jailHealth(): never {
+        throw new Error("down");
+      }
+      override jailSettings(): never {
+        throw new Error("down");
+      }
+      override events(): never {
+        throw new Error("down");
+      }
+      override jailStatus(name: string): JailStatus {
+        const st = super.jailStatus(name);
+        return name === "recidive" ? { ...st, filter: { ...st.filter, problems: ["journal: journalctl exited 1"] } } : st;
+      }
+    }
+    const res = await createApi({ controller: new Broken(), mode: "unix", log: memoryLog() }).request("/");
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).toContain("The event log could not be read.");
+    expect(body).toContain("The failing addresses could not be read.");
+    // without the health, the status's own problems still mark the blind jail
+    expect(body).toMatch(/<strong>recidive<\/strong><\/a> <span class="bad">⚠ NOT READING<\/span>: <span class="reason">journal: journalctl exited 1</u);
+    expect(body).toContain('<tr data-jail="sshd">');
+  });
+});
+
+describe("the ban page /ban/ADDR", () => {
+  test("a banned address: its jail, times banned, the way back; history when the server keeps it", async () => {
+    const res = await fetch("http://localhost/ban/192.0.2.7", { unix: sock });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+    const body = await res.text();
+    expect(body).toContain('<span class="mono" id="ip">192.0.2.7</span>');
+    expect(body).toContain('<section class="ban-now" data-jail="sshd">');
+    expect(body).toContain("banned now");
+    expect(body).toContain('<a href="/">');
+    // the overview links every current ban here
+    expect((await getUnix()).body).toContain('<a class="mono" href="/ban/2001%3Adb8%3A%3A42">2001:db8::42</a>');
+  });
+
+  test("the matched lines and user names of the ban; after an unban by the CLI, the history says so", async () => {
+    const own = new FakeController();
+    await own.banIp("sshd", ["192.0.2.44"]);
+    const app = createApi({ controller: own, mode: "unix", log: memoryLog(), now: () => own.now + 60 });
+    const now = await (await app.request("/ban/192.0.2.44")).text();
+    expect(now).toContain("<li>Nov 22 10:00:01 host sshd[1234]: Failed password for root from 192.0.2.44 port 22 ssh2</li>");
+    expect(now).toMatch(/<dt>User names<\/dt><dd class="mono">root<\/dd>/u);
+    expect(now).toContain("9m 00s left");
+    await own.unbanIp(["192.0.2.44"], "sshd", { by: "cli" });
+    const after = await (await app.request("/ban/192.0.2.44")).text();
+    expect(after).toContain("not banned now");
+    expect(after).toContain("unbanned by hand (cli)");
+    expect(after).toContain('<tr data-jail="sshd" data-start="');
+  });
+
+  test("an address given in another spelling is normalised; one never banned says so", async () => {
+    const v6 = await (await fetch("http://localhost/ban/2001:DB8:0:0::42", { unix: sock })).text();
+    expect(v6).toContain('id="ip">2001:db8::42<');
+    const clean = await (await fetch("http://localhost/ban/192.0.2.99", { unix: sock })).text();
+    expect(clean).toContain("not banned now");
+    expect(clean).not.toContain('class="ban-now"');
+  });
+
+  test("not an address: 404 page, the input escaped", async () => {
+    for (const bad of ["nope", "%3Cscript%3Ealert(1)%3C%2Fscript%3E", "1.2.3.999", "%22onmouseover%3D%22x"]) {
+      const res = await fetch(`http://localhost/ban/${bad}`, { unix: sock });
+      expect(res.status).toBe(404);
+      const body = await res.text();
+      expect(body).toContain("Not found");
+      expect(body).not.toMatch(/<script|"onmouseover/iu);
+    }
+  });
+
+  test("over TCP it needs the token like the overview; ?token= comes back to the same ban page", async () => {
+    const form = await fetch(`${base}/ban/192.0.2.7`, { redirect: "manual" });
+    expect(form.status).toBe(401);
+    expect(await form.text()).toContain('<form method="post" action="/ban/192.0.2.7">');
+    const posted = await fetch(`${base}/ban/2001:DB8::42`, {
+      method: "POST", body: `token=${encodeURIComponent(TOKEN)}`, headers: { "Content-Type": "application/x-www-form-urlencoded" }, redirect: "manual",
+    });
+    expect(posted.status).toBe(303);
+    expect(posted.headers.get("location")).toBe("/ban/2001%3Adb8%3A%3A42");
+    const res = await fetch(`${base}/ban/2001:DB8::42?token=${encodeURIComponent(TOKEN)}`, { redirect: "manual" });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/ban/2001%3Adb8%3A%3A42");
+    const cookie = res.headers.get("set-cookie")!.split(";")[0]!;
+    const page = await fetch(`${base}/ban/192.0.2.7`, { headers: { Cookie: cookie } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('id="ip">192.0.2.7<');
+    // no way to make the sign-in redirect elsewhere
+    for (const path of ["//evil.example/", "/ban//evil.example", "/ban/%2F%2Fevil.example"]) {
+      const r = await fetch(`${base}${path}?token=${encodeURIComponent(TOKEN)}`, { redirect: "manual" });
+      expect(r.headers.get("location") ?? "").not.toContain("evil");
+    }
   });
 });
 
