@@ -7,6 +7,7 @@ import type { Controller } from "./controller.ts";
 import { errorResponse } from "./errors.ts";
 import type { Log } from "../system/log.ts";
 import { renderMetrics } from "./metrics.ts";
+import { clusterMetrics } from "../cluster/report.ts";
 import { pageRoutes } from "./page.ts";
 import { readRoutes } from "./routes-read.ts";
 import { writeRoutes } from "./routes-write.ts";
@@ -45,7 +46,7 @@ export function createApi(opts: ApiOptions): Hono {
   if (mode === "tcp") app.use("*", bearerAuth(opts.token ?? ""));
 
   app.get("/metrics", async (c) => {
-    const body = renderMetrics(await ctl.metrics(), await ctl.version(), await ctl.banLatency?.());
+    const body = renderMetrics(await ctl.metrics(), await ctl.version(), await ctl.banLatency?.()) + clusterMetrics(await ctl.cluster?.());
     return c.body(body, 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
   });
 

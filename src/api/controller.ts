@@ -1,6 +1,8 @@
 // The one dependency of the control API: what the running server exposes. The lead
 // implements it over the jails; tests implement a small fake. Methods may be sync or async.
 
+import type { ClusterStatus } from "../cluster/cluster.ts";
+
 export type Awaitable<T> = T | Promise<T>;
 
 /** fail2ban's `status JAIL` tree (Filter / Actions), as data. */
@@ -36,6 +38,8 @@ export interface BanInfo {
   remaining: number | null;
   /** How many times this IP has been banned (bantime.increment's count). */
   banCount: number;
+  /** hostid of the cluster peer that decided the ban ([cluster]); absent for bans made here. */
+  origin?: string;
 }
 
 /** One ban as recorded in the ban history (the DB's bans table), expired or not. */
@@ -155,6 +159,8 @@ export interface Controller {
   /** Per jail: seconds from reading the log line that completed a ban to the firewall
    *  confirming it (f2b_ban_latency_seconds on /metrics). */
   banLatency?(): Awaitable<LatencySnapshot[]>;
+  /** Ban sharing with other hosts: link state, counters; null when [cluster] is off. */
+  cluster?(): Awaitable<ClusterStatus | null>;
 }
 
 /** Thrown by a Controller for a jail name that does not exist (→ 404). */

@@ -26,7 +26,8 @@ export function readRoutes(ctl: Controller): Hono {
 
   r.get("/status", async (c) => {
     const { jails } = await ctl.status();
-    return c.json({ count: jails.length, jails });
+    const cluster = (await ctl.cluster?.()) ?? null;
+    return c.json({ count: jails.length, jails, ...(cluster ? { cluster } : {}) });
   });
 
   r.get("/jails", async (c) => {

@@ -3,7 +3,7 @@
 // enter the namespace). stop()/start() restart it on the same socket and port, with no data kept.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -48,11 +48,15 @@ export class RedisServer {
     return r;
   }
 
+  /** ACL users, kept across restarts (`ACL LOAD` after rewriting it). */
+  get aclfile(): string { return join(this.dir, "users.acl"); }
+
   async start(): Promise<void> {
     rmSync(this.socket, { force: true });
+    if (!existsSync(this.aclfile)) writeFileSync(this.aclfile, "user default on nopass ~* &* +@all\n");
     this.proc = Bun.spawn(["ip", "netns", "exec", this.ns, this.binary, "--port", String(this.port), "--bind", this.bind,
       "--unixsocket", this.socket, "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--dir", this.dir,
-      "--protected-mode", "no", "--daemonize", "no", "--logfile", join(this.dir, "server.log")], { stdout: "ignore", stderr: "inherit" });
+      "--protected-mode", "no", "--aclfile", this.aclfile, "--daemonize", "no", "--logfile", join(this.dir, "server.log")], { stdout: "ignore", stderr: "inherit" });
     const end = Date.now() + 10_000;
     while (Date.now() < end) {
       if (existsSync(this.socket) && this.cli(["PING"]).trim() === "PONG") return;
