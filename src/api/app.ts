@@ -7,6 +7,7 @@ import type { Controller, UnhealthyJail } from "./controller.ts";
 import { errorResponse } from "./errors.ts";
 import type { Log } from "../system/log.ts";
 import { renderMetrics } from "./metrics.ts";
+import { clusterMetrics } from "../cluster/report.ts";
 import { pageRoutes } from "./page.ts";
 import { readRoutes } from "./routes-read.ts";
 import type { ApiMode } from "./mode.ts";
@@ -53,7 +54,7 @@ export function createApi(opts: ApiOptions): Hono {
     // A jail removed by a reload meanwhile is left out.
     const health = await Promise.allSettled(counters.map(async (j) => ({ jail: j.jail, health: await ctl.jailHealth(j.jail) })));
     const samples = health.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
-    const body = renderMetrics(counters, await ctl.version(), await ctl.banLatency?.(), samples);
+    const body = renderMetrics(counters, await ctl.version(), await ctl.banLatency?.(), samples) + clusterMetrics(await ctl.cluster?.());
     return c.body(body, 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
   });
 

@@ -1,6 +1,7 @@
 // The one dependency of the control API: what the running server exposes. The server
 // implements it over the jails (src/server/controller.ts); tests implement a small fake. Methods may be sync or async.
 
+import type { ClusterStatus } from "../cluster/cluster.ts";
 import type { BanDetail, EventQuery, FailingEntry, JailHealth, JailSettingsView, ServerEvent, UnbanActor } from "./insight.ts";
 
 export type * from "./insight.ts";
@@ -49,6 +50,8 @@ export interface BanInfo {
   remaining: number | null;
   /** How many times this IP has been banned (bantime.increment's count). */
   banCount: number;
+  /** hostid of the cluster peer that decided the ban ([cluster]); absent for bans made here. */
+  origin?: string;
 }
 
 /** One ban as recorded in the ban history (the DB's bans table), expired or not. */
@@ -181,6 +184,8 @@ export interface Controller {
   jailSettings(jail: string): Awaitable<JailSettingsView>;
   /** Recent events, newest first. */
   events(q: EventQuery): Awaitable<ServerEvent[]>;
+  /** Ban sharing with other hosts: link state, counters; null when [cluster] is off. */
+  cluster?(): Awaitable<ClusterStatus | null>;
 }
 
 export interface UnbanOptions {

@@ -33,7 +33,8 @@ export function readRoutes(ctl: Controller): Hono {
 
   r.get("/status", async (c) => {
     const { jails, unhealthy } = await ctl.status();
-    return c.json({ count: jails.length, jails, ...(unhealthy?.length ? { unhealthy } : {}) });
+    const cluster = (await ctl.cluster?.()) ?? null;
+    return c.json({ count: jails.length, jails, ...(unhealthy?.length ? { unhealthy } : {}), ...(cluster ? { cluster } : {}) });
   });
 
   r.get("/jails", async (c) => {

@@ -44,6 +44,9 @@ export interface BanInfo { ip: string; time: number; bantime: number; banCount: 
 /** What the firewall should contain (for the periodic reconcile). timeout: seconds left, null = permanent. */
 export interface ExpectedBan { ip: string; timeout: number | null; ticket: BanTicket }
 
+/** A ban that reached the firewall, or a manual unban (not expiries): what src/cluster publishes. */
+export type BanChange = { kind: "ban"; jail: string; ticket: BanTicket } | { kind: "unban"; jail: string; ip: string };
+
 type State = "applying" | "active" | "removing";
 interface Entry extends BanInfo { state: State; retryAt?: number; removal?: Promise<boolean> }
 /** A new ban waiting for its batch; `restored`: logged as "Restore Ban". */
@@ -68,6 +71,7 @@ export class BanManager {
   private calc: (banTime: number, banCount: number) => number;
   private readonly restoreLog = new RestoreLog((ip) => this.log("notice", `Restore Ban ${ip}`));
   private readonly batch = new BatchQueue<NewBan, Entry>((b) => this.applyBatch(b));
+  private changed: ((c: BanChange) => void) | null = null;
 
   constructor(private cfg: BanManagerConfig, private readonly deps: BanManagerDeps) {
     this.calc = makeBanTimeCalculator(cfg.increment ?? {}, deps.random);
@@ -75,6 +79,9 @@ export class BanManager {
   }
 
   get jail(): string { return this.cfg.jail; }
+
+  /** Calls `fn` for every new ban once in the firewall and every manual unban (ban sharing). */
+  onChange(fn: (c: BanChange) => void): void { this.changed = fn; }
 
   /** Applies new settings (reload); current bans keep their times. */
   configure(cfg: Partial<BanManagerConfig>): void {
@@ -170,6 +177,7 @@ export class BanManager {
       this.log("notice", `${n.restored ? "Restore " : ""}Ban ${n.entry.ip}`);
       this.event(n.restored ? "restore" : "ban", n.entry.ip, banMessage(n.entry.ticket));
       this.schedule(n.entry);
+      if (!n.restored) this.changed?.({ kind: "ban", jail: this.cfg.jail, ticket: n.entry.ticket });
       n.done("banned");
     }
   }
@@ -228,6 +236,7 @@ export class BanManager {
     }
     if (!(await this.removeFromFirewall([e], lifted))) return "failed";
     this.deps.store.removeBan(this.cfg.jail, ip, lifted);
+    this.changed?.({ kind: "unban", jail: this.cfg.jail, ip });
     return "unbanned";
   }
 

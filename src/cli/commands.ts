@@ -1,6 +1,7 @@
 // The client commands: each turns positional words into API calls and returns the text
 // to print (fail2ban-client's wording), or throws CliError.
 import { SERVER_KEYS, SETTABLE_KEYS, type BanInfo, type JailStatus, type JailValue, type ServerKey, type UnhealthyJail } from "../api/controller.ts";
+import type { ClusterStatus } from "../cluster/cluster.ts";
 import type { ApiClient } from "./client.ts";
 import { events, failing, health, why } from "./insight.ts";
 import { CliError } from "./client.ts";
@@ -37,11 +38,11 @@ async function status(api: ApiClient, args: string[], flags: Flags): Promise<str
     throw usage("usage: f2b status [JAIL [basic] | --all] [--json]");
   }
   if (args.length === 0) {
-    const res = (await api.call("GET", "/api/v1/status")) as { jails: string[]; unhealthy?: UnhealthyJail[] };
-    if (!flags.all) return flags.json ? json(res) : formatStatus(res.jails, undefined, res.unhealthy);
+    const res = (await api.call("GET", "/api/v1/status")) as { jails: string[]; unhealthy?: UnhealthyJail[]; cluster?: ClusterStatus };
+    if (!flags.all) return flags.json ? json(res) : formatStatus(res.jails, undefined, { unhealthy: res.unhealthy, cluster: res.cluster });
     // fail2ban 1.1's `status --all`: every jail's status too
     const all = await Promise.all(res.jails.map(async (j) => (await api.call("GET", `/api/v1/jails/${enc(j)}`)) as JailStatus));
-    return flags.json ? json({ ...res, status: all }) : formatStatus(res.jails, all, res.unhealthy);
+    return flags.json ? json({ ...res, status: all }) : formatStatus(res.jails, all, { unhealthy: res.unhealthy, cluster: res.cluster });
   }
   const st = (await api.call("GET", `/api/v1/jails/${enc(args[0]!)}`)) as JailStatus;
   return flags.json ? json(st) : formatJailStatus(st);

@@ -1,6 +1,8 @@
 // Output shaped like fail2ban-client 1.0.2's beautifier (client/beautifier.py), so scripts
 // that parse `fail2ban-client status` keep working against `f2b status`.
 import type { BanInfo, JailStatus, JailValue, UnhealthyJail } from "../api/controller.ts";
+import type { ClusterStatus } from "../cluster/cluster.ts";
+import { clusterLine } from "../cluster/report.ts";
 
 type Row = [string, string | number | string[]];
 const val = (v: Row[1]): string => (Array.isArray(v) ? v.join(" ") : String(v));
@@ -9,10 +11,13 @@ const val = (v: Row[1]): string => (Array.isArray(v) ? v.join(" ") : String(v));
  * `status`: "Status\n|- Number of jail:\t2\n`- Jail list:\ta, b"; with every jail's status
  * (`status --all`, fail2ban 1.1) a "Status for the jails" branch holding each jail's tree.
  */
-export function formatStatus(jails: string[], all?: JailStatus[], unhealthy?: UnhealthyJail[]): string {
+export function formatStatus(jails: string[], all?: JailStatus[], extra: { unhealthy?: UnhealthyJail[] | undefined; cluster?: ClusterStatus | undefined } = {}): string {
+  const { unhealthy, cluster } = extra;
   const rows: Row[] = [
     ["Number of jail", jails.length],
     ["Jail list", jails.join(", ")],
+    // f2b's own, only with [cluster] on (after fail2ban's rows, which scripts read).
+    ...(cluster ? [["Cluster", clusterLine(cluster)] as Row] : []),
   ];
   // Only when there is one (fail2ban's rows stay as they are): a jail that cannot ban, and why.
   for (const u of unhealthy ?? []) rows.push(["UNHEALTHY jail", `${u.jail}: ${u.problems.join("; ")}`]);
@@ -167,9 +172,11 @@ export function formatBanWithTime(b: BanInfo): string {
 /** `banned`: one row per current ban, aligned columns. */
 export function formatBanTable(bans: BanInfo[]): string {
   if (bans.length === 0) return "No IP address is currently banned";
+  // FROM (the cluster peer that decided a ban) only when some ban came from one.
+  const from = bans.some((b) => b.origin !== undefined);
   const rows = [
-    ["JAIL", "IP", "BANNED AT", "REMAINING", "BANS"],
-    ...bans.map((b) => [b.jail, b.ip, formatTime(b.timeOfBan), formatRemaining(b.remaining), String(b.banCount)]),
+    ["JAIL", "IP", "BANNED AT", "REMAINING", "BANS", ...(from ? ["FROM"] : [])],
+    ...bans.map((b) => [b.jail, b.ip, formatTime(b.timeOfBan), formatRemaining(b.remaining), String(b.banCount), ...(from ? [b.origin ?? "-"] : [])]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n");

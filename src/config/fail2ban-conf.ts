@@ -26,6 +26,8 @@ export interface Fail2banConf {
   sections: Record<string, Record<string, string>>;
   /** Files read, in order. */
   files: string[];
+  /** Where each option of `sections` was set (file and line), for messages about f2b's own sections. */
+  where?: Record<string, Record<string, { file?: string; line?: number }>>;
 }
 
 /** Seconds between reconcile runs when fail2ban.conf does not say. */
@@ -91,8 +93,14 @@ export function loadFail2banConf(fs: ConfigFS): Fail2banConf {
   for (const section of [DEFAULT_SECTION, ...cfg.sectionNames()]) {
     const out: Record<string, string> = {};
     const names = section === DEFAULT_SECTION ? [...cfg.defaults.keys()] : cfg.options(section, true);
-    for (const opt of names) out[opt] = cfg.get(section, opt);
+    const at: Record<string, { file?: string; line?: number }> = {};
+    for (const opt of names) {
+      out[opt] = cfg.get(section, opt);
+      const e = (section === DEFAULT_SECTION ? undefined : cfg.sections.get(section)?.get(opt)) ?? cfg.defaults.get(opt);
+      if (e) at[opt] = { ...(e.file !== undefined ? { file: e.file } : {}), ...(e.line !== undefined ? { line: e.line } : {}) };
+    }
     conf.sections[section] = out;
+    (conf.where ??= {})[section] = at;
   }
   return conf;
 }

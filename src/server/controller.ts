@@ -24,6 +24,7 @@ import {
   type SettableKey,
   type UnhealthyJail,
 } from "../api/controller.ts";
+import type { ClusterStatus } from "../cluster/cluster.ts";
 import { ConfigError } from "../config/errors.ts";
 import type { Clock } from "../system/clock.ts";
 import { parseIP } from "../net/address.ts";
@@ -253,6 +254,7 @@ export class ServerController implements Controller {
           bantime: b.bantime,
           remaining: b.end === Infinity ? null : Math.max(0, Math.round(b.end - now)),
           banCount: b.banCount,
+          ...(typeof b.ticket.data?.["origin"] === "string" ? { origin: b.ticket.data["origin"] } : {}),
         });
       }
     }
@@ -301,6 +303,10 @@ export class ServerController implements Controller {
 
   banHistory(since: number): BanEvent[] {
     return this.server.store.banEvents(since);
+  }
+
+  cluster(): ClusterStatus | null {
+    return this.server.cluster?.status() ?? null;
   }
 
   banLatency(): LatencySnapshot[] {

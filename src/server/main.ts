@@ -13,6 +13,7 @@ import { describeExponential, exponentialRegexes } from "../filter/backtrack-che
 import { locatePattern } from "../cli/regex-load.ts";
 import { createSystemDeps, type SystemDeps } from "../system/deps.ts";
 import { VERSION } from "../version.ts";
+import { clusterConfig } from "../cluster/config.ts";
 import { tcpApiConfig } from "./api-config.ts";
 import { ActionFactory } from "./build-actions.ts";
 import { ServerController } from "./controller.ts";
@@ -67,6 +68,7 @@ export function testConfig(fs: ConfigFS, system: SystemDeps): {
 } {
   const conf = loadFail2banConf(fs);
   tcpApiConfig(conf);
+  clusterConfig(conf);
   const skipped: string[] = [];
   const settings = F2bServer.loadSettings(fs, undefined, (why) => skipped.push(why));
   // Compiling each filter checks every regex and the datepattern, as starting the jail would.

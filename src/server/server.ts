@@ -2,6 +2,9 @@
 // the control API. Reload re-reads the config and swaps jails without losing bans or log
 // positions; a broken config on reload keeps the running jails as they are.
 import { CommandFailedError, UnknownJailError, type ReloadOptions } from "../api/controller.ts";
+import { Cluster } from "../cluster/cluster.ts";
+import { clusterConfig } from "../cluster/config.ts";
+import { bunRedis } from "../cluster/redis-link.ts";
 import { ConfigError } from "../config/errors.ts";
 import type { Fail2banConf } from "../config/fail2ban-conf.ts";
 import type { ConfigFS } from "../config/fs.ts";
@@ -56,12 +59,22 @@ export class F2bServer {
   private readonly savedPositions = new Map<string, string>();
   /** Lifecycle commands (reload, start/stop of a jail) run one after the other. */
   private busy: Promise<unknown> = Promise.resolve();
+  /** Ban sharing with other hosts (fail2ban.local [cluster]), when configured. */
+  readonly cluster: Cluster | null;
 
   constructor(private readonly deps: ServerDeps) {
     const purgeAge = parseTime(deps.conf.dbpurgeage);
     this.db = F2bDatabase.open(deps.conf.dbfile, { purgeAge });
     this.store = new SqliteBanStore(this.db, deps.conf.dbmaxmatches ?? DEFAULT_DB_MAX_MATCHES);
     this.events = new EventLog(this.db, () => deps.system.clock.now(), (m) => log.error(m));
+    const cc = clusterConfig(deps.conf);
+    this.cluster = cc ? new Cluster(cc, {
+      connect: bunRedis, clock: deps.system.clock, log: deps.system.logger("cluster"), db: this.db.db,
+      jail: (name) => {
+        const r = this.jails.get(name)?.runtime;
+        return r && { name, ban: (t) => r.bans.ban(t), unban: (ip) => r.bans.unban(ip), ignoredAmong: (ips) => r.ignore.ignoredAmong(ips) };
+      },
+    }) : null;
   }
 
   /** fail2ban.conf as the server runs it (command-line overrides applied). */
@@ -85,6 +98,7 @@ export class F2bServer {
    *  caller has already loaded and checked them. */
   async start(settings: JailSettings[] = F2bServer.loadSettings(this.deps.fs), filters?: ReadonlyMap<string, Filter>): Promise<void> {
     for (const s of settings) await this.activate(this.prepareJail(s, undefined, filters?.get(s.name)));
+    this.cluster?.start();
     this.every(SAVE_POSITIONS_SEC, () => this.savePositions());
     const reconcileSec = reconcileInterval(this.deps.conf);
     if (reconcileSec > 0) {
@@ -133,6 +147,8 @@ export class F2bServer {
       makeSource: (onLines) => makeSource(s, { db: this.db, tz: this.tz, clock: this.deps.system.clock, onLines, lines: previous?.runtime.sourceDescription()?.lines }),
       ...(compiledFilter ? { compiledFilter } : {}),
     }, previous?.runtime);
+    const cluster = this.cluster;
+    if (cluster) runtime.bans.onChange((c) => cluster.onLocalChange(c));
     // Same actions with the same options: the firewall objects and bans stay as they are.
     const actionKey = JSON.stringify(s.actions.map((a) => [a.name, a.options, a.definition?.options ?? null]));
     return { runtime, effector, actionKey };
@@ -298,6 +314,7 @@ export class F2bServer {
     for (const t of this.timers) t.cancel();
     this.timers = [];
     await this.busy.catch(() => {});
+    await this.cluster?.stop();
     for (const j of [...this.jails.values()].reverse()) await this.stopJail(j, { keepFirewall: false });
     this.db.close();
   }

@@ -47,7 +47,7 @@ test("an action that fails to start: the jail is UNHEALTHY in status, metrics an
   const st = ctl.jailStatus("testd");
   expect(st.actions.problems).toEqual([problem]);
   expect(formatJailStatus(st)).toContain(`Problems:\tUNHEALTHY: ${problem}`);
-  expect(formatStatus(["testd"], undefined, ctl.status().unhealthy)).toContain(`UNHEALTHY jail:\ttestd: ${problem}`);
+  expect(formatStatus(["testd"], undefined, { unhealthy: ctl.status().unhealthy })).toContain(`UNHEALTHY jail:\ttestd: ${problem}`);
   expect(renderMetrics(ctl.metrics(), "x")).toContain('f2b_jail_healthy{jail="testd"} 0');
   expect(sink.lines.join("\n")).toContain(`ERROR   [testd] ${problem}; the jail is UNHEALTHY`);
 
