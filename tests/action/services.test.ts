@@ -89,7 +89,10 @@ describe("service names without /etc/services", () => {
 
   test("the system's database comes first; unknown names fail naming the option", () => {
     let reads = 0;
-    const resolve = servicesResolver({ readServices: () => (reads++, "ssh 2222/tcp\nmyapp 7000/tcp # local\n") });
+    const resolve = servicesResolver({ readServices: () => {
+      reads++;
+      return "ssh 2222/tcp\nmyapp 7000/tcp # local\n";
+    } });
     expect(parsePorts("ssh,myapp,http", "tcp", resolve)).toEqual([{ from: 80, to: 80 }, { from: 2222, to: 2222 }, { from: 7000, to: 7000 }]);
     expect(reads).toBe(1);
     expect(() => parsePorts("http,nosuchservice", "tcp", noServicesFile)).toThrow(/port = http,nosuchservice: unknown service name "nosuchservice"/);

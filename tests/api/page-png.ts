@@ -98,6 +98,6 @@ export function toPalettePng(png: Buffer): Buffer {
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 3, 0, 0, 0], 8);
   const plte = Buffer.alloc(palette.length * 3);
-  palette.forEach((c, i) => plte.set([(c >> 16) & 255, (c >> 8) & 255, c & 255], i * 3));
+  for (const [i, c] of palette.entries()) plte.set([(c >> 16) & 255, (c >> 8) & 255, c & 255], i * 3);
   return Buffer.concat([SIGNATURE, chunk("IHDR", ihdr), chunk("PLTE", plte), chunk("IDAT", deflateSync(raw, { level: 9 })), chunk("IEND", Buffer.alloc(0))]);
 }
