@@ -5,26 +5,8 @@ import type { ClusterStatus } from "../cluster/cluster.ts";
 import type { ApiClient } from "./client.ts";
 import { events, failing, health, why } from "./insight.ts";
 import { CliError } from "./client.ts";
+import type { Command, Flags } from "./flags.ts";
 import { formatBanTable, formatBanWithTime, formatGet, formatJailStatus, formatServerSetting, formatStats, formatStatus, pyRepr, type StatsRow } from "./format.ts";
-
-export interface Flags {
-  all: boolean;
-  json: boolean;
-  withTime: boolean;
-  reportAbsent: boolean;
-  /** reload/restart options, as fail2ban-client's `--restart`, `--unban`, `--if-exists`. */
-  restart: boolean;
-  unban: boolean;
-  ifExists: boolean;
-  /** `banned --why ADDR`: why the address is banned (the same as `show ADDR`). */
-  why?: boolean;
-  /** `events --since WHEN`, `--kind K,...`, `--limit N`. */
-  since?: string;
-  kind?: string;
-  limit?: string;
-}
-
-export type Command = (api: ApiClient, args: string[], flags: Flags) => Promise<string>;
 
 // fail2ban-client exits 255 on every failure, usage errors included.
 const usage = (msg: string): CliError => new CliError(`f2b: ${msg}`);

@@ -4,7 +4,7 @@
 import type { BanDetail, FailingEntry, JailHealth, ServerEvent } from "../api/controller.ts";
 import { parseTime } from "../jail/time.ts";
 import { CliError, type ApiClient } from "./client.ts";
-import type { Flags } from "./commands.ts";
+import type { Flags } from "./flags.ts";
 import { formatBanDetail, formatEvents, formatFailing, formatHealth } from "./format-insight.ts";
 
 const enc = encodeURIComponent;
