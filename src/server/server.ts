@@ -295,6 +295,7 @@ export class F2bServer {
     this.timers = [];
     await this.busy.catch(() => {});
     for (const j of [...this.jails.values()].reverse()) await this.stopJail(j, { keepFirewall: false });
+    this.events.flush();
     this.db.close();
   }
 }
