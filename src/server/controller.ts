@@ -89,13 +89,12 @@ export class ServerController implements Controller {
   jailStatus(name: string): JailStatus {
     const j = this.jail(name);
     const bans = j.bans.list();
-    const { lines: _lines, ...source } = sourceStatus(j.settings, j.sourceDescription());
     return {
       name,
       filter: {
         currentlyFailed: j.failManager.size(),
         totalFailed: j.failManager.getFailTotal(),
-        ...source,
+        ...sourceStatus(j.settings, j.sourceDescription()),
         ...(j.counters.linesAbandoned ? { linesAbandoned: j.counters.linesAbandoned } : {}),
       },
       actions: {
