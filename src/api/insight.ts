@@ -3,9 +3,9 @@
 // settings, and the recent events. Types only; the server fills them (src/server/insight.ts),
 // the page, the JSON API and the CLI show them.
 
-/** Who lifted a ban before its time: the CLI (`f2b unban`), another API client, or the server
- *  itself (`reload --unban`). */
-export type UnbanActor = "cli" | "api" | "server";
+/** Who lifted a ban before its time: the CLI (`f2b unban`), another API client, the server itself
+ *  (`reload --unban`), or another host of the cluster (a shared unban). */
+export type UnbanActor = "cli" | "api" | "server" | "cluster";
 
 /** How a ban ended; absent while the ban is in force. */
 export interface BanEnd {

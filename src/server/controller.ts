@@ -99,13 +99,12 @@ export class ServerController implements Controller {
     const j = this.jail(name);
     const bans = j.bans.list();
     const problems = this.actionProblems(name);
-    const { lines: _lines, ...source } = sourceStatus(j.settings, j.sourceDescription());
     return {
       name,
       filter: {
         currentlyFailed: j.failManager.size(),
         totalFailed: j.failManager.getFailTotal(),
-        ...source,
+        ...sourceStatus(j.settings, j.sourceDescription()),
         ...(j.counters.linesAbandoned ? { linesAbandoned: j.counters.linesAbandoned } : {}),
       },
       actions: {
@@ -326,8 +325,7 @@ export class ServerController implements Controller {
     const source = sourceHealth(j.settings, j.sourceDescription(), j.sourceState(), this.clock.now());
     // The actions' part: actions that failed to start, where the effector reports them (read
     // loosely: not every effector does). Not via jailStatus, which lists every ban (/metrics).
-    const effector = this.server.jails.get(jail)!.effector as { problems?: () => string[] };
-    const actionProblems = effector.problems?.() ?? [];
+    const actionProblems = this.actionProblems(jail);
     const action = { ok: actionProblems.length === 0, problems: [...actionProblems] };
     return { ok: source.ok && action.ok, problems: [...source.problems, ...action.problems], source, action };
   }

@@ -37,7 +37,9 @@ export function banDetail(ipText: string, jails: readonly JailRuntime[], store: 
     const b = j.bans.list().find((x) => x.ip === ip);
     if (b) current.push(currentRecord(j.name, b));
   }
-  const isCurrent = (r: BanRecord): boolean => current.some((c) => c.jail === r.jail && c.timeOfBan === r.timeOfBan);
+  // A ban lifted by hand and banned again from the same log lines' time shares its start with the
+  // new one: only a row that has not ended can be the current ban.
+  const isCurrent = (r: BanRecord): boolean => !r.ended && current.some((c) => c.jail === r.jail && c.timeOfBan === r.timeOfBan);
   // A ban in force in the database but not in a running jail (the jail is stopped) is not active.
   const history = store.banRecords(ip, now).filter((r) => !isCurrent(r)).map((r) => ({ ...r, active: false }));
   const failing = jails.flatMap((j) => failingOf(j)).filter((f) => f.ip === ip).sort(byClosestToBan);

@@ -72,7 +72,7 @@ export class F2bServer {
       connect: bunRedis, clock: deps.system.clock, log: deps.system.logger("cluster"), db: this.db.db,
       jail: (name) => {
         const r = this.jails.get(name)?.runtime;
-        return r && { name, ban: (t) => r.bans.ban(t), unban: (ip) => r.bans.unban(ip), ignoredAmong: (ips) => r.ignore.ignoredAmong(ips) };
+        return r && { name, ban: (t) => r.bans.ban(t), unban: (ip) => r.bans.unban(ip, "cluster"), ignoredAmong: (ips) => r.ignore.ignoredAmong(ips) };
       },
     }) : null;
   }
@@ -316,6 +316,7 @@ export class F2bServer {
     await this.busy.catch(() => {});
     await this.cluster?.stop();
     for (const j of [...this.jails.values()].reverse()) await this.stopJail(j, { keepFirewall: false });
+    this.events.flush();
     this.db.close();
   }
 }

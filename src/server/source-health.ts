@@ -5,16 +5,16 @@ import { statSync } from "node:fs";
 import type { SourceFileHealth, SourceHealth } from "../api/insight.ts";
 import type { SourceState } from "../source/types.ts";
 import type { JailSettings } from "./settings.ts";
-import { sourceStatus, type SourceDescription } from "./source-status.ts";
+import { sourceStatus, type LineTimes, type SourceDescription } from "./source-status.ts";
 
 function problemOf(problems: readonly string[], path: string): string | undefined {
   const p = problems.find((x) => x.startsWith(`${path}: `));
   return p?.slice(path.length + 2);
 }
 
-function fileHealth(path: string, problems: readonly string[], state: SourceState | null, desc: SourceDescription): SourceFileHealth {
+function fileHealth(path: string, problems: readonly string[], state: SourceState | null, lines: LineTimes | undefined): SourceFileHealth {
   const position = state?.kind === "files" ? state.positions.find((p) => p.path === path)?.pos ?? null : null;
-  const lastLineAt = desc.lines?.of(path) ?? null;
+  const lastLineAt = lines?.of(path) ?? null;
   const reason = problemOf(problems, path);
   let size: number | null = null;
   let modifiedAt: number | null = null;
@@ -40,10 +40,11 @@ function fileHealth(path: string, problems: readonly string[], state: SourceStat
  */
 export function sourceHealth(s: JailSettings, running: SourceDescription | null, state: SourceState | null, now: number): SourceHealth {
   const desc = sourceStatus(s, running);
+  const lines = running?.lines;
   const problems = [...desc.problems];
-  const lastLineAt = desc.lines?.latest ?? null;
+  const lastLineAt = lines?.latest ?? null;
   const lastLineAgeSec = lastLineAt === null ? null : Math.max(0, Math.round(now - lastLineAt));
-  const startedAt = desc.lines?.startedAt;
+  const startedAt = lines?.startedAt;
   const silentSec = lastLineAgeSec ?? (startedAt === undefined ? null : Math.max(0, Math.round(now - startedAt)));
   if (!running) {
     const kind = desc.journalMatches !== undefined ? "journal" : "none";
@@ -52,7 +53,7 @@ export function sourceHealth(s: JailSettings, running: SourceDescription | null,
   if (desc.journalMatches !== undefined) {
     return { kind: "journal", ok: problems.length === 0, problems, files: [], journalMatch: desc.journalMatches, lastLineAt, lastLineAgeSec, silentSec };
   }
-  const files = (desc.fileList ?? []).map((p) => fileHealth(p, desc.problems, state, desc));
+  const files = (desc.fileList ?? []).map((p) => fileHealth(p, desc.problems, state, lines));
   const readable = files.some((f) => f.state === "ok");
   if (!readable && lastLineAt === null) {
     for (const f of files) if (f.state === "empty") problems.push(`${f.path}: ${f.reason}`);

@@ -74,7 +74,11 @@ export function journalMatchText(groups: string[][]): string {
 
 /** The status fields of a jail's source; before its source runs, what the settings say. */
 export function sourceStatus(s: JailSettings, running: SourceDescription | null): SourceDescription {
-  if (running) return running;
+  if (running) {
+    // The status fields only: the line times are the health's (source-health.ts).
+    const { lines: _lines, ...fields } = running;
+    return fields;
+  }
   const problems = ["not reading (the jail's source is not running)"];
   if (s.backendName === "systemd") return { journalMatches: journalMatchText(s.journalmatch), problems };
   return { fileList: [], problems };

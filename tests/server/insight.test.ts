@@ -3,7 +3,7 @@
 // jail reading, what happened. Every CLI `--json` answer is checked against the API's answer
 // for the same server, and the text answers against the same data.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BanDetail, FailingEntry, JailHealth, JailSettingsView, ServerEvent } from "../../src/api/controller.ts";
 import { serveApi, type ApiServer } from "../../src/api/serve.ts";
@@ -102,18 +102,38 @@ test("why is X banned: jail, matched lines, users, failures, ban count, end; the
   const res = await fetch("http://localhost/api/v1/bans", { unix: root.socket, method: "DELETE", body: JSON.stringify({ ips: ["10.20.0.2"] }), headers: { "Content-Type": "application/json" } });
   expect(res.status).toBe(200);
   expect((await get<BanDetail>("/api/v1/bans/10.20.0.2/why")).history[0]!.ended).toMatchObject({ how: "unbanned", by: "api" });
+  // Banned, lifted and banned again by lines of the same second: both bans start at that second,
+  // the lifted one is history.
+  const d = new Date(Date.now() - 30_000);
+  const p = (x: number): string => String(x).padStart(2, "0");
+  const stamp = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  const lines = `${stamp} testd[7]: login failed for eve from 10.20.0.3\n`.repeat(3);
+  appendFileSync(root.log, lines);
+  await until(() => run.ctl.banned().some((x) => x.ip === "10.20.0.3"), "the first ban of 10.20.0.3");
+  await run.ctl.unbanIp(["10.20.0.3"], "testd", { by: "cli" });
+  appendFileSync(root.log, lines);
+  await until(() => run.ctl.banned().some((x) => x.ip === "10.20.0.3"), "the second ban of 10.20.0.3");
+  const again = await get<BanDetail>("/api/v1/bans/10.20.0.3/why");
+  expect(again.current[0]!.timeOfBan).toBe(Math.floor(d.getTime() / 1000));
+  expect(again.current).toMatchObject([{ active: true }]);
+  expect(again.history).toMatchObject([{ active: false, ended: { how: "unbanned", by: "cli" } }]);
+  await run.ctl.unbanIp(["10.20.0.3"], "testd", { by: "cli" });
 });
 
 test("events: bans and unbans with who lifted them, newest first; filters; the CLI answers the API's data", async () => {
-  await until(() => run.ctl.events({ kinds: ["unban"] }).length === 2, "both unbans recorded");
+  await until(() => run.ctl.events({ kinds: ["unban"] }).length === 4, "the unbans recorded");
   const { events } = await get<{ events: ServerEvent[] }>("/api/v1/events");
   expect(events.map((e) => [e.kind, e.ip, e.message])).toEqual([
+    ["unban", "10.20.0.3", "unbanned by cli"],
+    ["ban", "10.20.0.3", "banned for 10m (3 failures)"],
+    ["unban", "10.20.0.3", "unbanned by cli"],
+    ["ban", "10.20.0.3", "banned for 10m (3 failures)"],
     ["unban", "10.20.0.2", "unbanned by api"],
     ["ban", "10.20.0.2", "banned for 10m (3 failures)"],
     ["unban", "10.20.0.1", "unbanned by cli"],
     ["ban", "10.20.0.1", "banned for 10m (3 failures)"],
   ]);
-  expect(events[2]!.ended).toMatchObject({ how: "unbanned", by: "cli" });
+  expect(events[6]!.ended).toMatchObject({ how: "unbanned", by: "cli" });
   expect(await f2bJson("events")).toEqual(events);
   expect(await f2bJson("events", "testd", "--kind", "unban")).toEqual(events.filter((e) => e.kind === "unban"));
   expect(await f2bJson("events", "--since", "1h", "--limit", "1")).toEqual(events.slice(0, 1));
