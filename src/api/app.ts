@@ -39,8 +39,9 @@ export function createApi(opts: ApiOptions): Hono {
     } catch {
       return c.json({ status: "unavailable" }, 503);
     }
-    // A jail whose action could not start does not protect anything: not healthy.
-    if (unhealthy?.length) return c.json({ status: "unhealthy", unhealthy }, 503);
+    // A jail whose action could not start does not protect anything: not healthy. Over TCP the
+    // probe needs no token, so it names no jail and no reason (paths, errors): those need the token.
+    if (unhealthy?.length) return c.json(mode === "tcp" ? { status: "unhealthy", jails: unhealthy.length } : { status: "unhealthy", unhealthy }, 503);
     return c.json({ status: "ok" });
   });
 

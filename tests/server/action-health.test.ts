@@ -55,6 +55,10 @@ test("an action that fails to start: the jail is UNHEALTHY in status, metrics an
   const res = await app.request("/healthz");
   expect(res.status).toBe(503);
   expect(await res.json()).toEqual({ status: "unhealthy", unhealthy: [{ jail: "testd", problems: [problem] }] });
+  // Over TCP the probe needs no token: it says how many jails, not which or why.
+  const tcp = await createApi({ controller: ctl, mode: "tcp", token: "t0ken-for-the-test", log: memoryLog() }).request("/healthz");
+  expect(tcp.status).toBe(503);
+  expect(await tcp.json()).toEqual({ status: "unhealthy", jails: 1 });
 
   // Still no firewall: the ban is refused (and the start was tried again).
   await expect(ctl.banIp("testd", ["192.0.2.1"])).rejects.toThrow(/refused/);
