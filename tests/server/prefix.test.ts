@@ -4,6 +4,8 @@
 // such options: these tests assert f2b's documented behaviour (README "Banning networks").
 import { afterEach, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { captureSink, setupLogging } from "../../src/server/log.ts";
 import { jailSettings } from "../../src/server/settings.ts";
 import { loadJails } from "../../src/config/jail-reader.ts";
@@ -180,4 +182,18 @@ test("bad prefix options are config errors naming the option", () => {
     const jail = loadJails(diskFS(root.conf)).find((j) => j.name === "testd")!;
     expect(() => jailSettings(jail), opts).toThrow(want);
   }
+});
+
+test("a network found by the filter (<SUBNET>, recidive) is counted as itself, unless it holds an ignored address", async () => {
+  const root = newRoot("ignoreip = 2001:db8:9::7");
+  const filterFile = join(root.conf, "filter.d", "testd.conf");
+  writeFileSync(filterFile, readFileSync(filterFile, "utf8").replace("<HOST>", "<SUBNET>"));
+  const run = await pool.start(root.conf);
+  root.fail("2001:db8:9::/64", 3);
+  root.fail("2001:db8:8::/64", 3);
+  await until(() => banned(run).includes("2001:db8:8::/64"), "the network banned");
+  await until(() => sink.lines.some((l) => l.includes("Found 2001:db8:9::/64")), "the other network read");
+  await idle(run);
+  expect(banned(run)).toEqual(["2001:db8:8::/64"]);
+  expect(sink.lines.some((l) => l.includes("network 2001:db8:9::/64 is not counted: 2001:db8:9::/64 holds ignored 2001:db8:9::7 (ignoreip always wins)"))).toBe(true);
 });
