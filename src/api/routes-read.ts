@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { InvalidInputError, JAIL_KEYS, SERVER_KEYS } from "./controller.ts";
 import type { Controller, JailKey, ServerKey } from "./controller.ts";
 import { parseIpField, requireJail } from "./validate.ts";
+import { parseIP } from "../net/address.ts";
 
 export function readRoutes(ctl: Controller): Hono {
   const r = new Hono();
@@ -52,7 +53,9 @@ export function readRoutes(ctl: Controller): Hono {
 
   r.get("/bans/:ip", async (c) => {
     const ip = parseIpField(c.req.param("ip"), "ip");
-    const bans = (await ctl.banned()).filter((b) => b.ip === ip);
+    // an address inside a banned network (banprefix4/6, escalate4/6) is banned by that network
+    const addr = parseIP(ip);
+    const bans = (await ctl.banned()).filter((b) => b.ip === ip || (addr !== null && b.ip.includes("/") && !!parseIP(b.ip)?.contains(addr)));
     return c.json({ ip, jails: bans.map((b) => b.jail), bans });
   });
 

@@ -26,8 +26,8 @@ export class PrefixBans {
 
   constructor(private policy: PrefixPolicy, private readonly deps: PrefixBansDeps) {}
 
-  /** Reload: new options; the counts gathered so far stay. */
-  configure(policy: PrefixPolicy): void { this.policy = policy; }
+  /** Reload: the escalation counts gathered by the jail this one replaces. */
+  adoptFrom(prev: PrefixBans): void { for (const [k, v] of prev.seen) if (!this.seen.has(k)) this.seen.set(k, v); }
 
   private get active(): boolean {
     const p = this.policy;

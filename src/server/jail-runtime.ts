@@ -144,6 +144,7 @@ export class JailRuntime {
     this.prefixes = new PrefixBans(s.prefix, {
       jail: s.name, bans: this.bans, log: deps.logs.actions, ignoredInside: (net) => this.ignore.ignoredInside(net),
     });
+    if (previous) this.prefixes.adoptFrom(previous.prefixes);
   }
 
   get name(): string {

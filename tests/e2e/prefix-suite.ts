@@ -89,6 +89,8 @@ export function prefixSuite(kind: PrefixFirewall): void {
       const r = await f2b.cli(["unban", v6("10")]);
       expect(r.code).not.toBe(0);
       expect(r.stderr).toContain(`${v6("10")} is inside ${net64()}, banned in jail 'webapp': unban ${net64()}`);
+      // `banned IP` names the jail whose network holds the address
+      expect((await f2b.cli(["banned", v6("13")])).stdout.trim()).toBe("[['webapp']]");
       const st = await f2b.cli(["status", "webapp"]);
       expect(st.stdout).toContain(`Banned IP list:\t${net64()}`);
     });

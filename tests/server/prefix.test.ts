@@ -197,3 +197,18 @@ test("a network found by the filter (<SUBNET>, recidive) is counted as itself, u
   expect(banned(run)).toEqual(["2001:db8:8::/64"]);
   expect(sink.lines.some((l) => l.includes("network 2001:db8:9::/64 is not counted: 2001:db8:9::/64 holds ignored 2001:db8:9::7 (ignoreip always wins)"))).toBe(true);
 });
+
+test("escalation counts survive a reload, and prefix options may be turned on by one", async () => {
+  const root = newRoot("escalate4 = 3 / 24 / 1h\nbantime = 1");
+  const run = await pool.start(root.conf);
+  root.fail("198.51.100.7", 3);
+  root.fail("198.51.100.8", 3);
+  await until(() => banned(run).length === 2, "two single bans");
+  // both bans run out: only the escalation counts remember them
+  await until(() => banned(run).length === 0, "the bans expired");
+  root.writeJailLocal("[testd]\nescalate4 = 3 / 24 / 1h\nbanprefix6 = 64\n");
+  await run.ctl.reload();
+  expect(run.server.jails.get("testd")!.runtime.settings.prefix.ban[6]).toBe(64);
+  root.fail("198.51.100.9", 3);
+  await until(() => banned(run).includes("198.51.100.0/24"), "the /24 banned after the reload");
+});
