@@ -91,6 +91,8 @@ export function prefixSuite(kind: PrefixFirewall): void {
       expect(r.stderr).toContain(`${v6("10")} is inside ${net64()}, banned in jail 'webapp': unban ${net64()}`);
       // `banned IP` names the jail whose network holds the address
       expect((await f2b.cli(["banned", v6("13")])).stdout.trim()).toBe("[['webapp']]");
+      expect((await f2b.cli(["banned", net64()])).stdout.trim()).toBe("[['webapp']]");
+      expect((await f2b.cli(["get", "webapp", "banned", net64()])).stdout.trim()).toBe("1");
       const st = await f2b.cli(["status", "webapp"]);
       expect(st.stdout).toContain(`Banned IP list:\t${net64()}`);
     });
