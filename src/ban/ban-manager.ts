@@ -348,14 +348,8 @@ export class BanManager {
     const tickets = restorableTickets(this.cfg, this.deps.store, this.deps.clock.now()).filter((t) => !this.bans.has(t.ip));
     const { ignoredAmong, isIgnored } = this.deps;
     const ignored = ignoredAmong ? await ignoredAmong(tickets.map((t) => t.ip)) : null;
-    // An address ban inside a network ban restored with it was retired by escalation: the network covers it.
-    const restoredNets = tickets.flatMap((t) => (t.ip.includes("/") ? (parseIP(t.ip) ?? []) : []));
-    const covered = (ip: string): boolean => {
-      const a = restoredNets.length && !ip.includes("/") ? parseIP(ip) : null;
-      return !!a && restoredNets.some((n) => n.contains(a));
-    };
     for (const t of tickets) {
-      if (this.bans.has(t.ip) || covered(t.ip)) continue;
+      if (this.bans.has(t.ip)) continue;
       if (ignored ? ignored.has(t.ip) : isIgnored && (await isIgnored(t.ip))) { this.log("info", `Ignore ${t.ip} by restore (ignoreip)`); continue; }
       const e: Entry = { ip: t.ip, time: t.time, bantime: t.bantime, banCount: t.banCount, end: this.endOf(t.time, t.bantime), ticket: t, state: "active" };
       this.track(e);
