@@ -212,3 +212,20 @@ test("escalation counts survive a reload, and prefix options may be turned on by
   root.fail("198.51.100.9", 3);
   await until(() => banned(run).includes("198.51.100.0/24"), "the /24 banned after the reload");
 });
+
+test("escalation counts only bans within the window", async () => {
+  const root = newRoot("escalate4 = 2 / 24 / 2s");
+  const run = await pool.start(root.conf);
+  root.fail("198.51.100.7", 3);
+  await until(() => banned(run).includes("198.51.100.7"), "first ban");
+  // the second ban comes after the window: no escalation
+  await Bun.sleep(3100);
+  root.fail("198.51.100.8", 3);
+  await until(() => banned(run).includes("198.51.100.8"), "second ban");
+  await idle(run);
+  expect(banned(run).sort()).toEqual(["198.51.100.7", "198.51.100.8"]);
+  // a third one inside the window of the second: escalation
+  root.fail("198.51.100.9", 3);
+  await until(() => banned(run).includes("198.51.100.0/24"), "the /24 banned");
+  expect(sink.lines.some((l) => l.includes("Escalate 2 bans inside 198.51.100.0/24 within 2s"))).toBe(true);
+});
