@@ -229,3 +229,13 @@ test("escalation counts only bans within the window", async () => {
   await until(() => banned(run).includes("198.51.100.0/24"), "the /24 banned");
   expect(sink.lines.some((l) => l.includes("Escalate 2 bans inside 198.51.100.0/24 within 2s"))).toBe(true);
 });
+
+test("prefix options in [DEFAULT] reach every jail", () => {
+  const root = makeRoot("[DEFAULT]\nminprefix4 = 6\nbanprefix6 = 56\n");
+  roots.push(root);
+  const jail = loadJails(diskFS(root.conf)).find((j) => j.name === "testd")!;
+  const s = jailSettings(jail);
+  expect(s.prefix.min[4]).toBe(6);
+  expect(s.prefix.ban[6]).toBe(56);
+  expect(s.warnings).toEqual([]);
+});
