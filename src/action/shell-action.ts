@@ -4,6 +4,7 @@
 // actioncheck + actionrepair when a command fails. Ticket values reach the shell only as
 // positional parameters (see shell-tags.ts).
 import { parseTime } from "../jail/time.ts";
+import { parseIP } from "../net/address.ts";
 import { replaceDynamicTags, replaceStaticTags, substituteRecursive } from "./shell-tags.ts";
 import type { Log } from "../system/log.ts";
 import type { CommandRunner } from "../system/command.ts";
@@ -84,7 +85,8 @@ function actionTimeout(v: string | undefined, log: Log, name: string): number {
   return 60;
 }
 
-const familyOf = (ip: string): "inet4" | "inet6" => (ip.includes(":") ? "inet6" : "inet4");
+/** fail2ban's <family>: inet6 for an IPv6 address or network, else inet4 (raw failure ids too). */
+const familyOf = (ip: string): "inet4" | "inet6" => (parseIP(ip)?.family === 6 ? "inet6" : "inet4");
 
 const isLoaded = (input: ShellActionDef | LoadedActionLike): input is LoadedActionLike => "commands" in input && "properties" in input;
 

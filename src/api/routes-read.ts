@@ -4,6 +4,7 @@ import { InvalidInputError, JAIL_KEYS, SERVER_KEYS } from "./controller.ts";
 import type { Controller, JailDetailExtra, JailKey, JailStatus, ServerKey } from "./controller.ts";
 import { insightRoutes } from "./routes-insight.ts";
 import { parseIpField, requireJail } from "./validate.ts";
+import { parseIP } from "../net/address.ts";
 
 /** A jail's status with its health and settings (GET /jails/:name, `f2b status JAIL --json`). */
 async function jailDetail(ctl: Controller, jail: string): Promise<JailStatus & JailDetailExtra> {
@@ -62,7 +63,9 @@ export function readRoutes(ctl: Controller): Hono {
 
   r.get("/bans/:ip", async (c) => {
     const ip = parseIpField(c.req.param("ip"), "ip");
-    const bans = (await ctl.banned()).filter((b) => b.ip === ip);
+    // an address inside a banned network (banprefix4/6, escalate4/6) is banned by that network
+    const addr = parseIP(ip);
+    const bans = (await ctl.banned()).filter((b) => b.ip === ip || (addr !== null && b.ip.includes("/") && !!parseIP(b.ip)?.contains(addr)));
     return c.json({ ip, jails: bans.map((b) => b.jail), bans });
   });
 

@@ -60,10 +60,18 @@ const UNBAN_RETRY = 30;
  * Bans and prolonged bans decided in one turn of the event loop reach store and effector as one
  * batch (ban-batch.ts); expired bans leave the firewall as one batch too.
  */
+/** "6/64" for a network ban's key, null for an address (or a raw id). */
+function netLen(ip: string): string | null {
+  if (!ip.includes("/")) return null;
+  const n = parseIP(ip);
+  return n ? `${n.family}/${n.plen}` : null;
+}
+
 export class BanManager {
   private bans = new Map<string, Entry>();
-  /** Keys of the network bans in `bans` (prefixes), so an address inside one is known to be covered. */
-  private nets = new Set<string>();
+  /** How many network bans in `bans` have each family/prefix length ("6/64"), so an address inside
+   *  one is found by one lookup per length in use (thousands of /64s stay cheap). */
+  private netLens = new Map<string, number>();
   private total = 0;
   private timer: Timer | null = null;
   private timerAt = Infinity;
@@ -282,22 +290,29 @@ export class BanManager {
 
   private track(e: Entry): void {
     this.bans.set(e.ip, e);
-    if (e.ip.includes("/")) this.nets.add(e.ip);
+    const len = netLen(e.ip);
+    if (len) this.netLens.set(len, (this.netLens.get(len) ?? 0) + 1);
   }
 
   private untrack(ip: string): void {
-    this.bans.delete(ip);
-    this.nets.delete(ip);
+    if (!this.bans.delete(ip)) return;
+    const len = netLen(ip);
+    const n = len ? (this.netLens.get(len) ?? 0) - 1 : 0;
+    if (len && n > 0) this.netLens.set(len, n);
+    else if (len) this.netLens.delete(len);
   }
 
   /** The banned network (not the address itself) that holds ip, or null. */
   coveringBan(ip: string): string | null {
-    if (this.nets.size === 0) return null;
+    if (this.netLens.size === 0) return null;
     const a = parseIP(ip);
     if (!a) return null;
-    for (const key of this.nets) {
+    for (const len of this.netLens.keys()) {
+      const [family, plen] = len.split("/").map(Number) as [number, number];
+      if (family !== a.family || plen >= a.plen) continue;
+      const key = a.truncate(plen).toString();
       const n = this.bans.get(key);
-      if (key !== ip && n && n.state !== "removing" && parseIP(key)?.contains(a)) return key;
+      if (n && n.state !== "removing") return key;
     }
     return null;
   }
@@ -375,14 +390,8 @@ export class BanManager {
     const tickets = restorableTickets(this.cfg, this.deps.store, this.deps.clock.now()).filter((t) => !this.bans.has(t.ip));
     const { ignoredAmong, isIgnored } = this.deps;
     const ignored = ignoredAmong ? await ignoredAmong(tickets.map((t) => t.ip)) : null;
-    // An address ban inside a network ban restored with it was retired by escalation: the network covers it.
-    const restoredNets = tickets.flatMap((t) => (t.ip.includes("/") ? (parseIP(t.ip) ?? []) : []));
-    const covered = (ip: string): boolean => {
-      const a = restoredNets.length && !ip.includes("/") ? parseIP(ip) : null;
-      return !!a && restoredNets.some((n) => n.contains(a));
-    };
     for (const t of tickets) {
-      if (this.bans.has(t.ip) || covered(t.ip)) continue;
+      if (this.bans.has(t.ip)) continue;
       if (ignored ? ignored.has(t.ip) : isIgnored && (await isIgnored(t.ip))) { this.log("info", `Ignore ${t.ip} by restore (ignoreip)`); continue; }
       const e: Entry = { ip: t.ip, time: t.time, bantime: t.bantime, banCount: t.banCount, end: this.endOf(t.time, t.bantime), ticket: t, state: "active" };
       this.track(e);

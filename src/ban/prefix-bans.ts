@@ -23,11 +23,12 @@ export class PrefixBans {
   /** Escalation candidates: network key → banned unit → time of its ban. */
   private seen = new Map<string, Map<string, number>>();
   private logged = new Set<string>();
+  private nextPrune = 0;
 
   constructor(private policy: PrefixPolicy, private readonly deps: PrefixBansDeps) {}
 
-  /** Reload: new options; the counts gathered so far stay. */
-  configure(policy: PrefixPolicy): void { this.policy = policy; }
+  /** Reload: the escalation counts gathered by the jail this one replaces. */
+  adoptFrom(prev: PrefixBans): void { for (const [k, v] of prev.seen) if (!this.seen.has(k)) this.seen.set(k, v); }
 
   private get active(): boolean {
     const p = this.policy;
@@ -109,9 +110,10 @@ export class PrefixBans {
     return key;
   }
 
-  /** Drops networks whose newest ban left every window; cheap enough at each ban (few networks). */
+  /** Drops networks whose newest ban left every window: once a minute, when there are many. */
   private prune(now: number): void {
-    if (this.seen.size < 1000) return;
+    if (this.seen.size < 1000 || now < this.nextPrune) return;
+    this.nextPrune = now + 60;
     const widest = Math.max(...([4, 6] as Family[]).map((f) => this.policy.escalate[f]?.window ?? 0));
     for (const [key, units] of this.seen) if (Math.max(...units.values()) < now - widest) this.seen.delete(key);
   }

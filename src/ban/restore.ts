@@ -1,4 +1,4 @@
-import { normalizeIP } from "../net/address.ts";
+import { normalizeIP, parseIP } from "../net/address.ts";
 import { parseTime } from "../jail/time.ts";
 import type { BanTicket } from "../jail/types.ts";
 import type { IncrementOptions } from "./increment.ts";
@@ -25,10 +25,22 @@ export function restorableTickets(cfg: RestoreConfig, store: BanStore, now: numb
     correctBanTime: maxtime === -1 ? null : maxtime,
     maxmatches: cfg.maxmatches ?? 5,
   });
-  return rows.map((r) => ({
+  const tickets = rows.map((r): BanTicket => ({
     jail: cfg.jail, ip: normalizeIP(r.ip), time: r.timeOfBan, failures: r.failures, matches: r.matches, banCount: r.banCount,
     bantime: r.bantime, fixedBantime: true, restored: true, ...(Object.keys(r.data).length ? { data: r.data } : {}),
   }));
+  return withoutCovered(tickets);
+}
+
+/** Drops bans inside a network ban restored with them: subnet escalation retired them, the
+ *  network covers them (their rows stay as history). */
+function withoutCovered(tickets: BanTicket[]): BanTicket[] {
+  const nets = tickets.flatMap((t) => (t.ip.includes("/") ? (parseIP(t.ip) ?? []) : []));
+  if (nets.length === 0) return tickets;
+  return tickets.filter((t) => {
+    const a = parseIP(t.ip);
+    return !a || !nets.some((n) => n.plen < a.plen && n.contains(a));
+  });
 }
 
 function maxTimeOf(cfg: RestoreConfig): number | null {

@@ -92,7 +92,9 @@ export class IgnoreList {
   }
 
   /** Changing the lists invalidates cached decisions. */
-  private changed(): void { this.decisions.clear(); }
+  private changed(): void { this.decisions.clear(); this.singleAddrs = null; }
+  /** The single addresses of the ip list, parsed (ignoredInside), until the list changes. */
+  private singleAddrs: IPAddr[] | null = null;
 
   /** Removes one entry (as listed) or, without argument, all. Returns whether something was removed. */
   del(entry?: string): boolean {
@@ -231,7 +233,8 @@ export class IgnoreList {
   async ignoredInside(net: IPAddr): Promise<string | null> {
     const hit = (ip: IPAddr): boolean => ip.contains(net) || net.contains(ip);
     const parsed = (keys: Iterable<string>): IPAddr[] => [...keys].flatMap((k) => parseIP(k) ?? []);
-    const lists: IPAddr[][] = [parsed(this.singles), this.nets];
+    this.singleAddrs ??= parsed(this.singles);
+    const lists: IPAddr[][] = [this.singleAddrs, this.nets];
     for (const f of this.files) lists.push(parsed(f.current().singles), f.current().nets);
     if (this.opts.ignoreself) lists.push(parsed(await this.selfIPs()));
     for (const list of lists) for (const ip of list) if (hit(ip)) return ip.toString();

@@ -75,8 +75,8 @@ export class JailRuntime {
   readonly bans: BanManager;
   /** banprefix4/6, escalate4/6, minprefix4/6 (src/ban/prefix-bans.ts). */
   readonly prefixes: PrefixBans;
-  /** Escalations started by bans, awaited by idle(). */
-  private escalating: Promise<unknown> = Promise.resolve();
+  /** Escalations started by bans and not yet done, awaited by idle(). */
+  private readonly escalating = new Set<Promise<void>>();
   readonly counters: JailCounters = { linesRead: 0, linesMatched: 0, linesAbandoned: 0 };
   /** Seconds from reading the line that completed a ban to the firewall confirming it. */
   readonly banLatency: Histogram;
@@ -151,6 +151,7 @@ export class JailRuntime {
     this.prefixes = new PrefixBans(s.prefix, {
       jail: s.name, bans: this.bans, log: deps.logs.actions, ignoredInside: (net) => this.ignore.ignoredInside(net),
     });
+    if (previous) this.prefixes.adoptFrom(previous.prefixes);
   }
 
   get name(): string {
@@ -206,7 +207,7 @@ export class JailRuntime {
       if (filtering === this.filtering) break;
     }
     await this.bans.settled();
-    await this.escalating;
+    await Promise.all(this.escalating);
     await this.bans.settled();
   }
 
@@ -318,9 +319,11 @@ export class JailRuntime {
       (r) => {
         if (r !== "banned") return;
         this.banLatency.observe((performance.now() - readAt) / 1000);
-        const escalation = this.prefixes.afterBan(ticket).catch((e: unknown) =>
-          this.deps.logs.actions.error(`[${this.name}] escalation after the ban of ${ticket.ip} failed: ${(e as Error).message}`));
-        this.escalating = Promise.all([this.escalating, escalation]);
+        const escalation: Promise<void> = this.prefixes.afterBan(ticket).then(
+          () => undefined,
+          (e: unknown) => this.deps.logs.actions.error(`[${this.name}] escalation after the ban of ${ticket.ip} failed: ${(e as Error).message}`),
+        ).finally(() => this.escalating.delete(escalation));
+        this.escalating.add(escalation);
       },
       (e: unknown) => this.deps.logs.actions.error(`[${this.name}] ban of ${ticket.ip} failed: ${(e as Error).message}`),
     );

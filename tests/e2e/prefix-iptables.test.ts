@@ -3,6 +3,9 @@ import { prefixSuite } from "./prefix-suite.ts";
 prefixSuite({
   name: "iptables+ipset",
   banaction: "iptables-multiport",
+  breakBans: async (pair) => {
+    await pair.exec(pair.server, ["ipset", "flush", "f2b-webapp-v6"]);
+  },
   elements: async (pair) => {
     const out: string[] = [];
     for (const set of ["f2b-webapp-v4", "f2b-webapp-v6"]) {

@@ -3,6 +3,9 @@ import { prefixSuite } from "./prefix-suite.ts";
 prefixSuite({
   name: "nftables",
   banaction: "nftables-multiport",
+  breakBans: async (pair) => {
+    await pair.exec(pair.server, ["nft", "flush", "set", "inet", "f2b", "net-webapp-v6"]);
+  },
   elements: async (pair) => {
     const out: string[] = [];
     for (const set of ["addr-webapp-v4", "addr-webapp-v6", "net-webapp-v4", "net-webapp-v6"]) {

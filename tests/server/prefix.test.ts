@@ -4,6 +4,8 @@
 // such options: these tests assert f2b's documented behaviour (README "Banning networks").
 import { afterEach, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { captureSink, setupLogging } from "../../src/server/log.ts";
 import { jailSettings } from "../../src/server/settings.ts";
 import { loadJails } from "../../src/config/jail-reader.ts";
@@ -180,4 +182,60 @@ test("bad prefix options are config errors naming the option", () => {
     const jail = loadJails(diskFS(root.conf)).find((j) => j.name === "testd")!;
     expect(() => jailSettings(jail), opts).toThrow(want);
   }
+});
+
+test("a network found by the filter (<SUBNET>, recidive) is counted as itself, unless it holds an ignored address", async () => {
+  const root = newRoot("ignoreip = 2001:db8:9::7");
+  const filterFile = join(root.conf, "filter.d", "testd.conf");
+  writeFileSync(filterFile, readFileSync(filterFile, "utf8").replace("<HOST>", "<SUBNET>"));
+  const run = await pool.start(root.conf);
+  root.fail("2001:db8:9::/64", 3);
+  root.fail("2001:db8:8::/64", 3);
+  await until(() => banned(run).includes("2001:db8:8::/64"), "the network banned");
+  await until(() => sink.lines.some((l) => l.includes("Found 2001:db8:9::/64")), "the other network read");
+  await idle(run);
+  expect(banned(run)).toEqual(["2001:db8:8::/64"]);
+  expect(sink.lines.some((l) => l.includes("network 2001:db8:9::/64 is not counted: 2001:db8:9::/64 holds ignored 2001:db8:9::7 (ignoreip always wins)"))).toBe(true);
+});
+
+test("escalation counts survive a reload, and prefix options may be turned on by one", async () => {
+  const root = newRoot("escalate4 = 3 / 24 / 1h\nbantime = 1");
+  const run = await pool.start(root.conf);
+  root.fail("198.51.100.7", 3);
+  root.fail("198.51.100.8", 3);
+  await until(() => banned(run).length === 2, "two single bans");
+  // both bans run out: only the escalation counts remember them
+  await until(() => banned(run).length === 0, "the bans expired");
+  root.writeJailLocal("[testd]\nescalate4 = 3 / 24 / 1h\nbanprefix6 = 64\n");
+  await run.ctl.reload();
+  expect(run.server.jails.get("testd")!.runtime.settings.prefix.ban[6]).toBe(64);
+  root.fail("198.51.100.9", 3);
+  await until(() => banned(run).includes("198.51.100.0/24"), "the /24 banned after the reload");
+});
+
+test("escalation counts only bans within the window", async () => {
+  const root = newRoot("escalate4 = 2 / 24 / 2s");
+  const run = await pool.start(root.conf);
+  root.fail("198.51.100.7", 3);
+  await until(() => banned(run).includes("198.51.100.7"), "first ban");
+  // the second ban comes after the window: no escalation
+  await Bun.sleep(3100);
+  root.fail("198.51.100.8", 3);
+  await until(() => banned(run).includes("198.51.100.8"), "second ban");
+  await idle(run);
+  expect(banned(run).sort()).toEqual(["198.51.100.7", "198.51.100.8"]);
+  // a third one inside the window of the second: escalation
+  root.fail("198.51.100.9", 3);
+  await until(() => banned(run).includes("198.51.100.0/24"), "the /24 banned");
+  expect(sink.lines.some((l) => l.includes("Escalate 2 bans inside 198.51.100.0/24 within 2s"))).toBe(true);
+});
+
+test("prefix options in [DEFAULT] reach every jail", () => {
+  const root = makeRoot("[DEFAULT]\nminprefix4 = 6\nbanprefix6 = 56\n");
+  roots.push(root);
+  const jail = loadJails(diskFS(root.conf)).find((j) => j.name === "testd")!;
+  const s = jailSettings(jail);
+  expect(s.prefix.min[4]).toBe(6);
+  expect(s.prefix.ban[6]).toBe(56);
+  expect(s.warnings).toEqual([]);
 });
