@@ -46,6 +46,9 @@ export function firewallSpec(jail: string, a: JailAction, allports: boolean): Fi
   };
 }
 
+/** Blocktypes that let a banned address through (an allow list) instead of blocking it. */
+const ALLOW_LIST_BLOCKTYPE = /^\s*(return|accept)\s*$/iu;
+
 export class ActionFactory {
   private readonly backends = new Map<NativeBackendName | "dummy", FirewallBackend>();
   private readonly log: Log;
@@ -82,8 +85,10 @@ export class ActionFactory {
       }
       const type = a.options["type"];
       const plan = planBanaction(type ? `${a.name}[type=${type}]` : a.name);
-      if (plan) {
-        const spec = firewallSpec(s.name, a, plan.allports);
+      const spec = plan && firewallSpec(s.name, a, plan.allports);
+      // `blocktype = RETURN` (stock pass2allow-ftp) turns the chain into an allow list, which the
+      // native sets do not model: fail2ban's own action.d file runs it, exactly as fail2ban does.
+      if (plan && spec && !(a.definition && ALLOW_LIST_BLOCKTYPE.test(spec.blocktype))) {
         try {
           normaliseSpec(spec); // port names, protocol, blocktype, chain: what the backend's start would refuse
         } catch (e) {
