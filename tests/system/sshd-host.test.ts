@@ -76,9 +76,10 @@ for (const suite of SUITES) {
       // Another address of the same client network still reaches sshd: the ban is the address's.
       const other = await sshAttempt(attacker, c.net.serverIp4, { source: c.net.attacker2Ip4 });
       expect(other.outcome, other.output).toBe("denied");
-      const st = await status();
-      expect(st).toMatch(new RegExp(`Banned IP list:\\s.*${c.net.attackerIp4.replaceAll(".", "\\.")}`));
-      expect(st).toMatch(new RegExp(`Total failed:\\s+${maxretry + 1}\\b`));
+      // the other address's failure too, once f2b has read it from the journal
+      const total = new RegExp(`Total failed:\\s+${maxretry + 1}\\b`);
+      await until(async () => total.test(await status()), `Total failed: ${maxretry + 1}`, 15_000, 200);
+      expect(await status()).toMatch(new RegExp(`Banned IP list:\\s.*${c.net.attackerIp4.replaceAll(".", "\\.")}`));
       // sshd's failures are in the journal only; f2b found each of them there.
       const journal = await c.sh(`journalctl --no-pager -o cat -t sshd -t sshd-session --grep 'Failed password for root from ${c.net.attackerIp4}'`);
       expect(journal.trim().split("\n").length).toBe(maxretry);
