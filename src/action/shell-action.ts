@@ -131,14 +131,20 @@ export function shellAction(input: ShellActionDef | LoadedActionLike, deps: Shel
     return replaceStaticTags(`<${cmd}>`, resolved(cond), cond);
   };
 
+  /** Why the last command failed (for the error a failed start throws: `f2b status` shows it). */
+  let lastFailure = "";
   const exec = async (cmdText: string, dyn: Record<string, string>, fields?: Record<string, string>): Promise<boolean> => {
     if (!cmdText.trim()) return true; // not defined: nothing to do
     const { script, args } = replaceDynamicTags(cmdText, dyn, fields);
     try {
       const res = await deps.run.run([shell, "-c", script, `f2b-${name}`, ...args], { timeoutMs: timeoutSec * 1000 });
-      if (res.code !== 0) log.error(`[${name}] command failed (exit ${res.code}): ${cmdText.slice(0, 300)}${res.stderr ? ` -- ${res.stderr.trim().slice(0, 500)}` : ""}`);
+      if (res.code !== 0) {
+        lastFailure = `exit ${res.code}${res.stderr.trim() ? `: ${res.stderr.trim().split("\n")[0]!.slice(0, 200)}` : ""}`;
+        log.error(`[${name}] command failed (exit ${res.code}): ${cmdText.slice(0, 300)}${res.stderr ? ` -- ${res.stderr.trim().slice(0, 500)}` : ""}`);
+      }
       return res.code === 0;
     } catch (e) {
+      lastFailure = (e as Error).message;
       log.error(`[${name}] ${(e as Error).message}`);
       return false;
     }
@@ -160,7 +166,7 @@ export function shellAction(input: ShellActionDef | LoadedActionLike, deps: Shel
 
   const startFamily = async (fams: string[]): Promise<void> => {
     const ok = await runForFamilies("actionstart", fams);
-    if (!ok) throw new ActionError(`[${name}] actionstart failed`);
+    if (!ok) throw new ActionError(`[${name}] actionstart failed (${lastFailure})`);
     for (const f of fams) started.set(f, true);
   };
 

@@ -52,6 +52,8 @@ export class JailEffector implements BanEffector {
     private readonly jail: string,
     readonly actions: JailActionRuntime[],
     private readonly log: Log,
+    /** The jail's current bans: what an action that starts late has missed. */
+    private readonly currentBans: () => BanTicket[] = () => [],
   ) {}
 
   private async all(what: string, ips: string[], run: (a: JailActionRuntime) => Promise<void>): Promise<void> {
@@ -110,20 +112,37 @@ export class JailEffector implements BanEffector {
       // Logged once per reason: a retry before every ban must not flood the log.
       if (this.notStarted.get(a) !== why) {
         this.log.error(`[${this.jail}] action '${a.name}' failed to start: ${why}; the jail is UNHEALTHY: ` +
-          "bans are not applied until it starts (retried before each ban and at every reconcile)");
+          "bans are not applied until it starts (retried before each ban, at every reconcile and on reload)");
       }
       this.notStarted.set(a, why);
       return false;
     }
-    if (this.notStarted.delete(a)) this.log.notice(`[${this.jail}] action '${a.name}' started; the jail is healthy again`);
+    if (this.notStarted.delete(a)) {
+      this.log.notice(`[${this.jail}] action '${a.name}' started; the jail is healthy again`);
+      const missed = this.currentBans();
+      if (missed.length) {
+        await a.ban(missed).then(
+          () => this.log.notice(`[${this.jail}] action '${a.name}' got the ${missed.length} current ban(s) it had missed`),
+          (e: unknown) => this.log.error(`[${this.jail}] action '${a.name}' failed to ban the ${missed.length} current ban(s) it had missed: ${(e as Error).message}`),
+        );
+      }
+    }
     return true;
   }
 
-  /** Starts again each action whose start failed (fail2ban, too, tries again on each ban); the ones that started now. */
-  async retryStarts(): Promise<JailActionRuntime[]> {
-    const started: JailActionRuntime[] = [];
-    for (const a of [...this.notStarted.keys()]) if (await this.startAction(a)) started.push(a);
-    return started;
+  /** Starts again each action whose start failed (fail2ban, too, tries again on each ban). */
+  async retryStarts(): Promise<void> {
+    for (const a of [...this.notStarted.keys()]) await this.startAction(a);
+  }
+
+  /** A reload kept the firewall objects of `previous` (same actions): its failed starts are ours
+   *  (the caller then tries them again: a reload is when an admin who fixed the cause expects it). */
+  inheritFailures(previous: JailEffector): void {
+    previous.actions.forEach((a, i) => {
+      const why = previous.notStarted.get(a);
+      const mine = this.actions[i];
+      if (why !== undefined && mine) this.notStarted.set(mine, why);
+    });
   }
 
   /** Why the jail cannot ban as configured: "action 'NAME' failed to start: why"; empty when healthy. */

@@ -155,7 +155,14 @@ export async function runServer(argv: string[]): Promise<number> {
   conf.dbfile = opts.dbfile ?? conf.dbfile;
   conf.logtarget = opts.logtarget ?? conf.logtarget;
   conf.loglevel = opts.loglevel ?? conf.loglevel;
-  if (!opts.foreground) return daemonize(argv, conf.socket);
+  if (!opts.foreground) {
+    // Else the daemon's own refusal would go unseen: the parent would take the other server's answer for its child's.
+    if (await socketAnswers(conf.socket)) {
+      process.stderr.write(`f2b server: another server (f2b or fail2ban) is answering on ${conf.socket}; stop it first\n`);
+      return 1;
+    }
+    return daemonize(argv, conf.socket);
+  }
   return runForeground(fs, conf, settings, skipped, system);
 }
 

@@ -116,8 +116,8 @@ export class F2bServer {
     for (const w of s.warnings) log.warning(w);
     const actions = this.deps.actions.build(s);
     const logger = this.deps.system.logger;
-    const effector = new JailEffector(s.name, actions, logger("actions"));
-    const runtime = new JailRuntime(s, {
+    const effector = new JailEffector(s.name, actions, logger("actions"), () => runtime.bans.expectedBans().map((b) => b.ticket));
+    const runtime: JailRuntime = new JailRuntime(s, {
       clock: this.deps.system.clock,
       store: this.store,
       effector,
@@ -137,7 +137,10 @@ export class F2bServer {
     const sameActions = previous?.actionKey === j.actionKey;
     log.info(`Creating new jail '${j.runtime.name}'`);
     if (!sameActions) await j.effector.start();
+    else j.effector.inheritFailures(previous!.effector);
     await j.runtime.start(sameActions ? previous!.runtime : undefined);
+    // After the bans are taken over: an action that starts now gets them.
+    if (sameActions) await j.effector.inTurn(() => j.effector.retryStarts());
     this.jails.set(j.runtime.name, j);
   }
 
@@ -295,15 +298,8 @@ function reconcileInterval(conf: Fail2banConf): number {
 
 async function reconcileJail(j: RunningJail): Promise<number> {
   let fixed = 0;
-  // An action whose start failed gets the bans it missed once it starts (native ones: below).
-  const started = await j.effector.inTurn(() => j.effector.retryStarts());
-  for (const a of started.filter((s) => !s.list)) {
-    const bans = j.runtime.bans.expectedBans();
-    if (!bans.length) continue;
-    await j.effector.inTurn(() => a.ban(bans.map((b) => b.ticket)))
-      .then(() => { fixed += bans.length; })
-      .catch((e: unknown) => log.error(`[${j.runtime.name}] action '${a.name}' failed to ban ${bans.length} address(es) after it started: ${(e as Error).message}`));
-  }
+  // An action whose start failed: tried again (once started, it gets the jail's current bans).
+  await j.effector.inTurn(() => j.effector.retryStarts());
   for (const a of j.effector.actions) {
     if (!a.list || !a.check) continue;
     try {

@@ -213,7 +213,7 @@ test.skipIf(!!why)("a jail whose action cannot start: install.sh fails and says 
   try {
     const r = await installSh(pair.server, ["--root", bad.root, "--binary", binary]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("ERROR: f2b runs, but a jail cannot ban: webapp: action 'nofirewall' failed to start");
+    expect(r.stderr).toContain("ERROR: f2b runs, but a jail cannot ban: webapp: action 'nofirewall' failed to start: [nofirewall] actionstart failed (exit 1: no firewall here)");
     expect(r.stdout).toContain("UNHEALTHY jail:");
   } finally {
     await installSh(pair.server, ["--root", bad.root, "--uninstall", "--purge"]);

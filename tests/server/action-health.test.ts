@@ -42,7 +42,7 @@ function flakyRoot(): { root: TestRoot; flag: string; bans: string } {
 test("an action that fails to start: the jail is UNHEALTHY in status, metrics and /healthz; it recovers on the next ban", async () => {
   const { root, flag, bans } = flakyRoot();
   const { ctl } = await pool.start(root.conf);
-  const problem = "action 'flaky' failed to start: [flaky] actionstart failed";
+  const problem = "action 'flaky' failed to start: [flaky] actionstart failed (exit 1: no firewall here)";
   expect(ctl.status()).toEqual({ jails: ["testd"], unhealthy: [{ jail: "testd", problems: [problem] }] });
   const st = ctl.jailStatus("testd");
   expect(st.actions.problems).toEqual([problem]);
@@ -86,7 +86,34 @@ test("bans in the database survive a start that fails, stay listed, and reach th
   await server.reconcile(); // the firewall is still missing: nothing changes, still unhealthy
   expect(ctl.status().unhealthy?.length).toBe(1);
   writeFileSync(flag, "");
-  expect(await server.reconcile()).toBe(2);
+  await server.reconcile(); // starts it, and it gets the jail's current bans
   expect(ctl.status().unhealthy).toBeUndefined();
   expect(readFileSync(bans, "utf8").trim().split("\n").sort()).toEqual(["192.0.2.10", "192.0.2.11"]);
+});
+
+test("a reload keeps an unhealthy jail unhealthy, and starts the action when the cause is gone", async () => {
+  const { root, flag } = flakyRoot();
+  const { ctl } = await pool.start(root.conf);
+  expect(ctl.status().unhealthy?.length).toBe(1);
+  await ctl.reload(); // same actions: the jail keeps its firewall objects, and its failure
+  expect(ctl.status().unhealthy?.map((u) => u.jail)).toEqual(["testd"]);
+  writeFileSync(flag, "");
+  await ctl.reload();
+  expect(ctl.status().unhealthy).toBeUndefined();
+});
+
+test("an action that starts with a new ban gets the stored bans it missed, each once", async () => {
+  const { root, flag, bans } = flakyRoot();
+  writeFileSync(flag, "");
+  const first = await pool.start(root.conf);
+  await first.ctl.banIp("testd", ["192.0.2.20"]);
+  await pool.stop(first.server);
+  rmSync(flag);
+  rmSync(bans);
+  const { server, ctl } = await pool.start(root.conf);
+  writeFileSync(flag, "");
+  expect(await ctl.banIp("testd", ["192.0.2.21"])).toBe(1); // starts the action, which first gets the stored ban
+  expect(readFileSync(bans, "utf8").trim().split("\n")).toEqual(["192.0.2.20", "192.0.2.21"]);
+  await server.reconcile();
+  expect(readFileSync(bans, "utf8").trim().split("\n")).toEqual(["192.0.2.20", "192.0.2.21"]); // nothing twice
 });
