@@ -130,6 +130,8 @@ export async function createContainer(suite: Suite): Promise<Container> {
     } finally {
       if ((await host.run(["umount", root])).code !== 0) await host.run(["umount", "-l", root]);
       rmSync(dir, { recursive: true, force: true });
+      // nspawn leaves its (empty) mount-propagation directory where /run is not a tmpfs, as here
+      await host.run(["rmdir", `/run/systemd/nspawn/propagate/${name}`]);
       live.delete(lastResort);
       await net.destroy();
     }
