@@ -337,6 +337,8 @@ start_f2b() {
 		fi
 		i=0
 		while ! f2b_running && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+		# Type=simple: systemctl returns once the process runs, also when it exits right after.
+		f2b_running || die "f2b did not come up within 15 s: journalctl -u f2b -n 50"
 		say "f2b is running under systemd (enabled at boot)"
 		return
 	fi

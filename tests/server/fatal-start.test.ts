@@ -1,12 +1,15 @@
 // A fatal start-up error ends the real binary with a non-zero code and the reason on stderr and in
 // the log (issue 12: with fail2ban's paths read-only under the unit, f2b logged CRITICAL and then
 // spun at 100% CPU, because removing the pidfile on the way out threw and nothing ever exited).
+// Also the real binary's other start-up checks: a port no database names (-t), another server
+// on the socket, and a jail whose action cannot start (loud on stderr, in the log and in status).
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinary } from "../e2e/fixtures.ts";
+import { makeRoot, until } from "./helpers.ts";
 
 /** A guard against a hang, not a speed claim: the process must end by itself well before it. */
 const HANG_GUARD_MS = 30_000;
@@ -112,5 +115,25 @@ test("f2b server (daemonizing) with another server on the socket: exit 1 at once
     expect(r.stderr).toContain(`another server (f2b or fail2ban) is answering on ${sock}`);
   } finally {
     other.stop(true);
+  }
+});
+
+test("start-up with an action that cannot start: ERROR on stderr and in the log; f2b status marks the jail", async () => {
+  const root = makeRoot("[testd]\naction = nofirewall\n");
+  writeFileSync(join(root.conf, "action.d", "nofirewall.conf"), "[Definition]\nactionstart = echo 'nft: not found' >&2; exit 1\nactionban = true\nactionunban = true\n");
+  const p = Bun.spawn([bin, "server", "-c", root.conf, "-f"], { stdout: "ignore", stderr: "pipe" });
+  const cli = (args: string[]) => spawnSync(bin, ["-s", root.socket, ...args], { encoding: "utf8" });
+  try {
+    await until(() => cli(["ping"]).status === 0, "server up", 20_000);
+    const problem = "action 'nofirewall' failed to start: [nofirewall] actionstart failed (exit 1: nft: not found)";
+    expect(cli(["status"]).stdout).toContain(`UNHEALTHY jail:\ttestd: ${problem}`);
+    expect(cli(["status", "testd"]).stdout).toContain(`Problems:\tUNHEALTHY: ${problem}`);
+    expect(readFileSync(root.f2bLog, "utf8")).toContain(`ERROR   Jail 'testd' is UNHEALTHY, it cannot ban: ${problem}`);
+    p.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+    expect(await new Response(p.stderr).text()).toContain(`f2b server: ERROR: jail 'testd' is UNHEALTHY, it cannot ban: ${problem}`);
+  } finally {
+    p.kill("SIGKILL");
+    root.cleanup();
   }
 });

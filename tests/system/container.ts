@@ -5,7 +5,8 @@
 // is no machined/machinectl here). The overlay's upper layer survives a stop, so a reboot is a
 // stop and a boot of the same container.
 import { spawnSync, type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from "node:fs";
+import { F2B, REPO } from "../e2e/fixtures.ts";
 import { join } from "node:path";
 import { create as createNetns, type NetnsPair } from "../helpers/netns.ts";
 import { until } from "../helpers/wait.ts";
@@ -25,7 +26,8 @@ export interface Container {
   sh(script: string, opts?: RunOptions): Promise<string>;
   /** the console output of the current boot (for failure messages) */
   console(): string;
-  boot(): Promise<void>;
+  /** netAdmin: false boots it like a container that may not change its firewall (default true) */
+  boot(opts?: { netAdmin?: boolean }): Promise<void>;
   /** a clean shutdown (as `poweroff`): every unit is stopped, then the container exits */
   stop(): Promise<void>;
   destroy(): Promise<void>;
@@ -76,7 +78,7 @@ export async function createContainer(suite: Suite): Promise<Container> {
     }
   };
 
-  const boot = async (): Promise<void> => {
+  const boot = async (opts: { netAdmin?: boolean } = {}): Promise<void> => {
     if (nspawn) throw new Error("already booted");
     const out = openSync(consoleLog, "w");
     // --keep-unit --register=no: no systemd/machined on this host to register with.
@@ -84,7 +86,7 @@ export async function createContainer(suite: Suite): Promise<Container> {
     // The unified cgroup hierarchy: trixie's systemd no longer boots on cgroup v1 (this host's).
     nspawn = spawn("systemd-nspawn", [
       "-D", root, "-M", name, "--boot", "--register=no", "--keep-unit", "--console=pipe",
-      `--network-namespace-path=/run/netns/${net.server}`, "--capability=CAP_NET_ADMIN",
+      `--network-namespace-path=/run/netns/${net.server}`, ...(opts.netAdmin === false ? [] : ["--capability=CAP_NET_ADMIN"]),
     ], { stdio: ["ignore", out, out], env: { ...process.env, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "1" } });
     closeSync(out);
     const pid = nspawn.pid!;
@@ -92,7 +94,11 @@ export async function createContainer(suite: Suite): Promise<Container> {
       if (nspawn?.exitCode !== null) throw new Error(`systemd-nspawn exited (${nspawn?.exitCode}):\n${consoleText()}`);
       const r = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" });
       leader = Number(r.stdout.trim().split("\n")[0] ?? 0);
-      return leader > 0 && readFileSync(`/proc/${leader}/comm`, "utf8").trim() === "systemd";
+      try {
+        return leader > 0 && readFileSync(`/proc/${leader}/comm`, "utf8").trim() === "systemd";
+      } catch {
+        return false; // nspawn's short-lived helper child, gone already
+      }
     }, "the container's systemd", 20_000, 50);
     // Polled, not --wait: trixie's --wait needs D-Bus, which comes up late in the boot.
     let state = "";
@@ -108,23 +114,27 @@ export async function createContainer(suite: Suite): Promise<Container> {
   const stop = async (): Promise<void> => {
     const p = nspawn;
     if (!p) return;
-    // SIGTERM to systemd-nspawn: the container's systemd shuts down as on `poweroff`.
+    // SIGTERM to systemd-nspawn: the container's systemd shuts down as on `poweroff`. A container
+    // still booting may miss it: killed after a minute (tests that need a clean shutdown check it).
     p.kill("SIGTERM");
-    try {
-      await until(() => p.exitCode !== null || p.signalCode !== null, "the container to shut down", 60_000, 100);
-    } finally {
-      killNow();
-      nspawn = null;
-      leader = 0;
-    }
+    await until(() => p.exitCode !== null || p.signalCode !== null, "the container to shut down", 60_000, 100)
+      .catch((e: unknown) => console.warn(`system: ${String(e)}; killed`));
+    killNow();
+    nspawn = null;
+    leader = 0;
   };
 
   const destroy = async (): Promise<void> => {
-    await stop();
-    await host.run(["umount", root]);
-    rmSync(dir, { recursive: true, force: true });
-    live.delete(lastResort);
-    await net.destroy();
+    try {
+      await stop();
+    } finally {
+      if ((await host.run(["umount", root])).code !== 0) await host.run(["umount", "-l", root]);
+      rmSync(dir, { recursive: true, force: true });
+      // nspawn leaves its (empty) mount-propagation directory where /run is not a tmpfs, as here
+      await host.run(["rmdir", `/run/systemd/nspawn/propagate/${name}`]);
+      live.delete(lastResort);
+      await net.destroy();
+    }
   };
 
   return { suite, root, net, exec, sh, console: consoleText, boot, stop, destroy };
@@ -146,4 +156,13 @@ export async function sshAttempt(attacker: CommandRunner, target: string, opts: 
     : /Connection refused/.test(output) ? "refused"
     : /timed out|timeout/i.test(output) ? "timeout" : "other";
   return { outcome, output };
+}
+
+/** The layout of a release directory (install.sh, a prebuilt f2b, packaging/) at /root/f2b-release. */
+export function putRelease(c: Container): void {
+  const dst = join(c.root, "root/f2b-release");
+  mkdirSync(dst, { recursive: true });
+  cpSync(F2B, join(dst, "f2b"));
+  cpSync(join(REPO, "install.sh"), join(dst, "install.sh"));
+  cpSync(join(REPO, "packaging"), join(dst, "packaging"), { recursive: true });
 }

@@ -1,26 +1,20 @@
 // f2b on a booted Debian (systemd as PID 1, journald, a real sshd that logs only to the journal,
 // no rsyslog), installed with the README's command from a release directory, against real SSH
 // logins with a wrong password from another network namespace. One container per Debian release,
-// booted twice (the reboot). The steps share the container and run in order.
+// booted twice (the reboot). The steps share the container and run in order. Debian 13 runs
+// without /etc/services (issue 12: `port = ssh` failed there).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO, F2B } from "../e2e/fixtures.ts";
+import { REPO } from "../e2e/fixtures.ts";
 import { until } from "../helpers/wait.ts";
-import { createContainer, sshAttempt, type Container } from "./container.ts";
+import { createContainer, putRelease, sshAttempt, type Container } from "./container.ts";
 import { systemTestsRunnable, type Suite } from "./debian-root.ts";
 
 const SUITES: Suite[] = ["bookworm", "trixie"];
 const STEP_MS = 180_000;
-
-/** The layout of a release directory (install.sh, a prebuilt f2b, packaging/) at /root/f2b-release. */
-export function putRelease(c: Container): void {
-  const dst = join(c.root, "root/f2b-release");
-  mkdirSync(dst, { recursive: true });
-  cpSync(F2B, join(dst, "f2b"));
-  cpSync(join(REPO, "install.sh"), join(dst, "install.sh"));
-  cpSync(join(REPO, "packaging"), join(dst, "packaging"), { recursive: true });
-}
+// Releases run without /etc/services (one is enough: the other proves the ordinary case).
+const NO_SERVICES_FILE: Suite[] = ["trixie"];
 
 /** The exposure `systemd-analyze security` gives the unit, as packaging/README.md states it. */
 function statedExposure(): { score: string; level: string } {
@@ -53,6 +47,11 @@ for (const suite of SUITES) {
 
     test("install.sh installs and starts f2b under systemd; sshd logs only to the journal", async () => {
       expect(await c.sh("test ! -e /var/log/auth.log && ! command -v rsyslogd && echo no-syslog")).toContain("no-syslog");
+      if (NO_SERVICES_FILE.includes(suite)) {
+        // As in minimal images and container templates without netbase: `port = ssh` must still work.
+        await c.sh("rm /etc/services");
+        expect((await c.exec(["getent", "services", "ssh"])).code).not.toBe(0);
+      }
       const out = await c.sh("cd /root/f2b-release && ./install.sh 2>&1");
       expect(out).toContain("f2b is running under systemd");
       expect((await c.sh("systemctl is-active f2b.service")).trim()).toBe("active");
@@ -69,7 +68,8 @@ for (const suite of SUITES) {
       const attacker = c.net.runner(c.net.attacker);
       for (let i = 1; i <= maxretry; i++) {
         const r = await sshAttempt(attacker, c.net.serverIp4);
-        expect(r.outcome, `attempt ${i}: ${r.output}`).toBe("denied");
+        // The last one may be cut off by its own ban (f2b reads the failure before the client leaves).
+        expect(i < maxretry ? ["denied"] : ["denied", "timeout"], `attempt ${i}: ${r.output}`).toContain(r.outcome);
         if (i < maxretry) expect(await banned(c.net.attackerIp4), `banned after ${i} of ${maxretry} failures`).toBe(false);
       }
       await until(() => banned(c.net.attackerIp4), `${c.net.attackerIp4} banned`, 15_000, 200);
@@ -77,9 +77,10 @@ for (const suite of SUITES) {
       // Another address of the same client network still reaches sshd: the ban is the address's.
       const other = await sshAttempt(attacker, c.net.serverIp4, { source: c.net.attacker2Ip4 });
       expect(other.outcome, other.output).toBe("denied");
-      const st = await status();
-      expect(st).toMatch(new RegExp(`Banned IP list:\\s.*${c.net.attackerIp4.replaceAll(".", "\\.")}`));
-      expect(st).toMatch(new RegExp(`Total failed:\\s+${maxretry + 1}\\b`));
+      // the other address's failure too, once f2b has read it from the journal
+      const total = new RegExp(`Total failed:\\s+${maxretry + 1}\\b`);
+      await until(async () => total.test(await status()), `Total failed: ${maxretry + 1}`, 15_000, 200);
+      expect(await status()).toMatch(new RegExp(`Banned IP list:\\s.*${c.net.attackerIp4.replaceAll(".", "\\.")}`));
       // sshd's failures are in the journal only; f2b found each of them there.
       const journal = await c.sh(`journalctl --no-pager -o cat -t sshd -t sshd-session --grep 'Failed password for root from ${c.net.attackerIp4}'`);
       expect(journal.trim().split("\n").length).toBe(maxretry);
