@@ -55,6 +55,7 @@ export class F2bServer {
   readonly events: EventLog;
   private readonly tz = TimeZone.fromEnv();
   private timers: Timer[] = [];
+  private stopped = false;
   /** Per jail, the source state last written to the database (see saveJailPositions). */
   private readonly savedPositions = new Map<string, string>();
   /** Lifecycle commands (reload, start/stop of a jail) run one after the other. */
@@ -111,6 +112,9 @@ export class F2bServer {
 
   private every(sec: number, fn: () => void | Promise<void>): void {
     const arm = (): void => {
+      // A task still running when stop() cancelled the timers must not arm a new one (the
+      // process would never exit: seen with a reconcile of 10,000 bans in flight at SIGTERM).
+      if (this.stopped) return;
       // Aligned to multiples of sec, so the periodic tasks (and the tailers' checks) of an idle
       // daemon share wake-ups.
       // (Half a period at least, so a timer that fires a hair early does not run twice.)
@@ -311,6 +315,7 @@ export class F2bServer {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const t of this.timers) t.cancel();
     this.timers = [];
     await this.busy.catch(() => {});

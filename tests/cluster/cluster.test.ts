@@ -147,6 +147,28 @@ for (const binary of why ? [] : redisBinaries()) {
       expect(B.cluster.counters.rateLimited).toBe(0);
     });
 
+    test("share: a host applies and publishes only the listed jails; others go to its `cluster` jail", async () => {
+      const E = start("hostE", { cfg: { share: new Set(["sshd", "nginx"]) }, jail: "cluster" });
+      await up(E);
+      const F = start("hostF", { jail: "nginx" });
+      await up(F);
+      const n0 = E.cluster.counters.notShared;
+      await localBan(F, "10.12.0.1");
+      // nginx is shared with E, which does not run it: into E's `cluster` jail.
+      await waitFor("E has F's nginx ban in its cluster jail", () => E.bm.isBanned("10.12.0.1"));
+      await localBan(A, "10.12.0.2");
+      await waitFor("F has A's sshd ban? no: F runs no sshd and no cluster jail", () => F.cluster.counters.noJail > 0);
+      const other = start("hostG", { jail: "recidive" });
+      await up(other);
+      await localBan(other, "10.12.0.3");
+      await waitFor("E counted recidive as not shared", () => E.cluster.counters.notShared > n0);
+      expect(E.bm.isBanned("10.12.0.3")).toBe(false);
+      // E's own bans of a jail outside `share` are not published.
+      const p0 = E.cluster.counters.published;
+      E.cluster.onLocalChange({ kind: "ban", jail: "recidive", ticket: { jail: "recidive", ip: "10.12.0.4", time: Date.now() / 1000, failures: 1, matches: [], banCount: 1, bantime: 600 } });
+      expect(E.cluster.counters.published).toBe(p0);
+    });
+
     test("a peer over its rate limit gets no more bans accepted", async () => {
       const D = start("hostD", { cfg: { peerlimit: 3 } });
       await up(D);
