@@ -54,7 +54,7 @@ describe.skipIf(!systemTestsRunnable("system deb"))("the .deb on a booted Debian
     expect((await c.sh("systemctl is-active f2b.service")).trim()).toBe("active");
     expect((await c.sh("systemctl is-enabled f2b.service")).trim()).toBe("enabled");
     expect(await c.sh("systemctl show -p FragmentPath --value f2b.service")).toContain("/lib/systemd/system/f2b.service");
-    const conffiles = await c.sh("dpkg-query -W -f='${Conffiles}\\n' f2b");
+    const conffiles = await c.sh(`dpkg-query -W -f='\${Conffiles}\\n' f2b`);
     for (const f of ["/etc/f2b/jail.conf", "/etc/f2b/fail2ban.conf", "/etc/f2b/filter.d/sshd.conf", "/etc/logrotate.d/f2b"]) expect(conffiles).toContain(f);
     expect(await c.sh("stat -c %a /var/lib/f2b")).toBe("700\n");
     expect(await c.sh("f2b status sshd")).toContain("Journal matches:");
@@ -71,7 +71,7 @@ describe.skipIf(!systemTestsRunnable("system deb"))("the .deb on a booted Debian
     await c.sh("echo '# the admin was here' >> /etc/f2b/jail.conf");
     const out = await c.sh(`cd /root/debs && ${APT} install ./f2b_${NEWER}_amd64.deb 2>&1`);
     expect(out).toContain("Jail list:");
-    expect((await c.sh("dpkg-query -W -f='${Version}' f2b")).trim()).toBe(NEWER);
+    expect((await c.sh(`dpkg-query -W -f='\${Version}' f2b`)).trim()).toBe(NEWER);
     expect((await c.sh("systemctl is-active f2b.service")).trim()).toBe("active");
     expect(await mainPid()).not.toBe(pidBefore);
     await until(() => banned(c.net.attackerIp4), "ban restored after the upgrade", 15_000, 200);
@@ -94,6 +94,6 @@ describe.skipIf(!systemTestsRunnable("system deb"))("the .deb on a booted Debian
     await c.sh(`${APT} purge f2b 2>&1`);
     const left = await c.sh("ls -d /etc/f2b /var/lib/f2b /var/log/f2b.log /lib/systemd/system/f2b.service /etc/systemd/system/multi-user.target.wants/f2b.service /etc/systemd/system/f2b.service 2>/dev/null || true");
     expect(left.trim()).toBe("");
-    expect((await c.exec(["dpkg-query", "-W", "-f=${Status}", "f2b"])).stdout).not.toContain("installed");
+    expect((await c.exec(["dpkg-query", "-W", `-f=\${Status}`, "f2b"])).stdout).not.toContain("installed");
   }, STEP_MS);
 });
