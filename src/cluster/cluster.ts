@@ -124,8 +124,19 @@ export class Cluster {
     };
   }
 
-  /** One XREAD batch: checked, then applied per jail (bans of one run together, in one batch). */
+  /** One XREAD batch; on failure nothing of it counts as handled (it is read again). */
   private async receive(es: StreamEntry[]): Promise<void> {
+    try {
+      await this.handle(es);
+    } catch (e) {
+      this.state.rollback();
+      this.deps.log.error(`cluster: applying ${es.length} entries failed, reading them again after a reconnect: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  /** Checked, then applied per jail (bans of one run together, in one batch). */
+  private async handle(es: StreamEntry[]): Promise<void> {
     const now = this.deps.clock.now();
     let pending = new Map<ClusterJail, BanTicket[]>();
     const flush = async (): Promise<void> => {

@@ -15,7 +15,19 @@ export class ClusterState {
 
   constructor(private readonly db: Database) {
     db.run(SCHEMA);
-    for (const r of db.query<{ name: string; value: string }, []>("SELECT name, value FROM f2b_cluster").all()) {
+    this.load();
+  }
+
+  /** Forgets what was not saved: a batch that failed half-way is read again after the reconnect,
+   *  and its sequence numbers must not make it look like a replay then. */
+  rollback(): void {
+    this.seqs.clear();
+    this.dirty.clear();
+    this.load();
+  }
+
+  private load(): void {
+    for (const r of this.db.query<{ name: string; value: string }, []>("SELECT name, value FROM f2b_cluster").all()) {
       if (r.name === LAST_ID) this.lastId = r.value;
       else if (r.name.startsWith(SEQ)) this.seqs.set(r.name.slice(SEQ.length), Number(r.value));
     }

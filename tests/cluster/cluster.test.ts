@@ -169,6 +169,14 @@ for (const binary of why ? [] : redisBinaries()) {
       expect(E.cluster.counters.published).toBe(p0);
     });
 
+    test("a batch that fails half-way is read again and applied, not taken for a replay", async () => {
+      const H = start("hostH", { ignoreFailures: 1 });
+      // (Redis lost its data in the restart above; 10.10.0.6 came after it.)
+      await waitFor("H caught up after the failed first batch", () => H.bm.isBanned("10.10.0.6") && H.cluster.status().link.up, 30_000);
+      expect(H.cluster.counters.replayed).toBe(0);
+      expect(H.logs.some((l) => l.startsWith("ERROR") && l.includes("reading them again"))).toBe(true);
+    });
+
     test("a peer over its rate limit gets no more bans accepted", async () => {
       const D = start("hostD", { cfg: { peerlimit: 3 } });
       await up(D);

@@ -78,5 +78,20 @@ for (const binary of why ? [] : redisBinaries().slice(0, 1)) {
       await Bun.sleep(500);
       expect(streamLength()).toBe(3);
     });
+
+    test("10,000 bans in one banip on A reach B's and C's kernel sets; then every daemon stops on SIGTERM", async () => {
+      const ips = Array.from({ length: 10_000 }, (_, i) => `10.251.${Math.floor(i / 250)}.${(i % 250) + 1}`);
+      const count = (n: Name): number => (fleet.table(n).match(/10\.251\.\d+\.\d+/gu) ?? []).length;
+      const t0 = Date.now();
+      expect((await procs.A.cli(["set", "webapp", "banip", ...ips])).stdout.trim()).toBe("10000");
+      await waitFor("all 10,000 in B and C", () => count("B") === 10_000 && count("C") === 10_000, 60_000);
+      console.log(`cluster daemons: 10,000 bans from A in B's and C's kernel sets after ${Date.now() - t0} ms`);
+      // With 10,000 bans a reconcile (every second here) may be running at SIGTERM: the daemon
+      // must still exit (it once hung after "Exiting f2b" when the finished task re-armed its timer).
+      for (const n of NAMES) {
+        const r = await Promise.race([procs[n].kill().then(() => "exited"), Bun.sleep(15_000).then(() => "still running")]);
+        expect(`${n} ${r}`).toBe(`${n} exited`);
+      }
+    });
   });
 }

@@ -35,7 +35,11 @@ export interface Host {
   stop(): Promise<void>;
 }
 
-export interface HostOptions { ignoreip?: string[]; cfg?: Partial<ClusterConfig>; dbFile?: string; jail?: string }
+export interface HostOptions {
+  ignoreip?: string[]; cfg?: Partial<ClusterConfig>; dbFile?: string; jail?: string;
+  /** The ignore check fails this many times first (as a resolver or ignorecommand might). */
+  ignoreFailures?: number;
+}
 
 export function startHost(name: string, url: string, o: HostOptions = {}): Host {
   const dbFile = o.dbFile ?? join(mkdtempSync(join(tmpdir(), `f2b-cl-${name}-`)), "f2b.sqlite3");
@@ -49,9 +53,14 @@ export function startHost(name: string, url: string, o: HostOptions = {}): Host 
     clock: systemClock, resolver: tableResolver({}), localAddresses: { addresses: async () => [] }, runner: createCommandRunner(), log,
   });
   const bm = new BanManager({ jail: jailName, bantime: 600 }, { clock: systemClock, store, effector: eff, log });
+  let failures = o.ignoreFailures ?? 0;
+  const ignoredAmong = (ips: string[]): ReturnType<IgnoreList["ignoredAmong"]> => {
+    if (failures > 0) { failures--; return Promise.reject(new Error("ignorecommand timed out")); }
+    return ignore.ignoredAmong(ips);
+  };
   const cluster = new Cluster(clusterCfg(name, url, o.cfg), {
     connect: bunRedis, clock: systemClock, log, db: db.db,
-    jail: (n) => (n === jailName ? { name: n, ban: (t) => bm.ban(t), unban: (ip) => bm.unban(ip), ignoredAmong: (ips) => ignore.ignoredAmong(ips) } : undefined),
+    jail: (n) => (n === jailName ? { name: n, ban: (t) => bm.ban(t), unban: (ip) => bm.unban(ip), ignoredAmong } : undefined),
   });
   bm.onChange((c) => cluster.onLocalChange(c));
   cluster.start();
