@@ -254,6 +254,7 @@ export class BanManager {
     const lifted = { at: this.deps.clock.now(), by };
     if (!active.length || !(await this.removeFromFirewall(active, lifted))) return 0;
     this.deps.store.removeBan(this.cfg.jail, active.map((e) => e.ip), lifted);
+    for (const e of active) this.changed?.({ kind: "unban", jail: this.cfg.jail, ip: e.ip });
     return active.length;
   }
 

@@ -65,6 +65,18 @@ for (const binary of why ? [] : redisBinaries()) {
       expect(A.eff.set.has("10.10.0.2") || C.eff.set.has("10.10.0.2")).toBe(false);
     });
 
+    test("an unban of everything on C (f2b unban --all) propagates each address", async () => {
+      await localBan(A, "10.10.0.3");
+      await localBan(A, "10.10.0.4");
+      await waitFor("C has both", () => C.bm.isBanned("10.10.0.3") && C.bm.isBanned("10.10.0.4"));
+      const before = streamLength();
+      const n = await C.bm.unbanAll("cli");
+      expect(n).toBeGreaterThanOrEqual(2);
+      await waitFor("A and B lifted both", () => ["10.10.0.3", "10.10.0.4"].every((ip) => !A.bm.isBanned(ip) && !B.bm.isBanned(ip)));
+      await Bun.sleep(200);
+      expect(streamLength()).toBe(before + n);
+    });
+
     test("ignoreip on B wins over a peer's ban", async () => {
       const ignoredBefore = B.cluster.counters.ignored;
       await localBan(A, "10.77.1.1");
