@@ -39,7 +39,9 @@ class Monitor {
       for (const l of lines) for (const m of l.matchAll(/\b10\.\d+\.\d+\.\d+\b/gu)) if (!this.seen.has(m[0])) this.seen.set(m[0], now);
     }
   }
-  stop(): void { this.proc.kill(); }
+  stop(): void {
+    this.proc.kill();
+  }
 }
 
 const pct = (xs: number[], p: number): number => {
@@ -74,7 +76,10 @@ async function main(): Promise<void> {
       await fleet.procs.A.cli(["set", "webapp", "banip", a]);
       const ok = await until(() => NAMES.every((n) => mon[n].seen.has(a)), 5000);
       if (i < 5) continue;
-      if (!ok) { missed++; continue; }
+      if (!ok) {
+        missed++;
+        continue;
+      }
       const t0 = mon.A.seen.get(a)!;
       for (const n of ["B", "C"] as const) lat.push(mon[n].seen.get(a)! - t0);
       await Bun.sleep(20);

@@ -78,7 +78,9 @@ export class SetCounter {
 
   constructor(ns: string, table: string, set: string) {
     this.proc = Bun.spawn(["ip", "netns", "exec", ns, "/usr/bin/python3", "-c", COUNTER, table, set], {
-      stdin: "pipe", stdout: "pipe", stderr: "inherit",
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "inherit",
     });
     onCleanup(() => this.stop());
     this.lines = splitLines(this.proc.stdout as ReadableStream<Uint8Array>);

@@ -15,7 +15,12 @@ export function writeBanDb(file: string, count: number, bantime: number): void {
   for (let i = 0; i < count; i++) {
     const ip = benchIp(i);
     tickets.push({
-      jail: "sshd", ip, time: now, failures: 5, banCount: 1, bantime,
+      jail: "sshd",
+      ip,
+      time: now,
+      failures: 5,
+      banCount: 1,
+      bantime,
       matches: [`benchhost sshd[4000]: Failed password for invalid user bench from ${ip} port 40000 ssh2`],
     });
   }

@@ -37,7 +37,7 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
 
 export function sh(argv: string[], input?: string): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", input, maxBuffer: 1 << 30 });
-  return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? (r.error?.message ?? "") };
+  return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? r.error?.message ?? "" };
 }
 
 export function shOk(argv: string[]): string {
@@ -111,7 +111,8 @@ export function makeRoot(dir: string, o: RootOptions): BenchRoot {
   const conf = join(dir, "conf");
   cpSync("/etc/fail2ban", conf, { recursive: true });
   const root: BenchRoot = {
-    dir, conf,
+    dir,
+    conf,
     socket: join(dir, "daemon.sock"),
     pidfile: join(dir, "daemon.pid"),
     db: join(dir, "daemon.sqlite3"),
@@ -146,8 +147,15 @@ export function makeRoot(dir: string, o: RootOptions): BenchRoot {
   writeFileSync(join(conf, "jail.local"), sections.join("\n"));
   writeFileSync(
     join(conf, "fail2ban.local"),
-    ["[Definition]", "loglevel = INFO", `logtarget = ${root.daemonLog}`, `socket = ${root.socket}`,
-      `pidfile = ${root.pidfile}`, `dbfile = ${root.db}`, ""].join("\n"),
+    [
+      "[Definition]",
+      "loglevel = INFO",
+      `logtarget = ${root.daemonLog}`,
+      `socket = ${root.socket}`,
+      `pidfile = ${root.pidfile}`,
+      `dbfile = ${root.db}`,
+      "",
+    ].join("\n"),
   );
   return root;
 }

@@ -101,7 +101,13 @@ export async function hostileRun(kind: DaemonKind, ctx: Ctx, o: HostileOptions):
     const lines0 = hostileLines;
     const pings = pingLoop(pinger);
     const bans = await measureBans(kind, monitor, fd, {
-      ips: o.ips, warmup, base, maxretry: HOSTILE_MAXRETRY, waitMs: 30_000, daemonLog: root.daemonLog, deadline: t0 + o.capMs,
+      ips: o.ips,
+      warmup,
+      base,
+      maxretry: HOSTILE_MAXRETRY,
+      waitMs: 30_000,
+      daemonLog: root.daemonLog,
+      deadline: t0 + o.capMs,
     });
     const p = await pings.stop();
     return { bans, pings: p.pings, pingsFailed: p.failed, hostileLines: hostileLines - lines0, ms: performance.now() - t0 };

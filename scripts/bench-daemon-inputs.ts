@@ -32,7 +32,9 @@ function localNowEpoch(): number {
 export async function attackLog(ctx: Ctx, lines: number, maxretry: number, spanSec = 600): Promise<WaveLog> {
   const file = join(ctx.tmp, `attack-${lines}.log`);
   const start = localNowEpoch() - spanSec;
-  const gen = spawnSync(process.execPath, [join(import.meta.dir, "gen-authlog.ts"), file, String(lines), String(start), String(spanSec)], { stdio: ["ignore", "ignore", 2] });
+  const gen = spawnSync(process.execPath, [join(import.meta.dir, "gen-authlog.ts"), file, String(lines), String(start), String(spanSec)], {
+    stdio: ["ignore", "ignore", 2],
+  });
   if (gen.status !== 0) throw new Error("gen-authlog failed");
   const regex = Bun.spawn([ctx.f2bBin, "regex", "--json", file, "sshd"], { stdout: "pipe", stderr: "pipe" });
   const perAddress = new Map<string, number>();
@@ -76,9 +78,15 @@ export function journalEntries(log: WaveLog): ExportEntry[] {
     if (!m) throw new Error(`${log.file}:${i + 1}: not a syslog line: ${lines[i]}`);
     const [, host, ident, pid, message] = m;
     const comm = ident!.toLowerCase();
-    out.push(entry(0, message!, {
-      _HOSTNAME: host!, SYSLOG_IDENTIFIER: ident!, _COMM: comm, _SYSTEMD_UNIT: `${comm}.service`, ...(pid ? { _PID: pid } : {}),
-    }));
+    out.push(
+      entry(0, message!, {
+        _HOSTNAME: host!,
+        SYSLOG_IDENTIFIER: ident!,
+        _COMM: comm,
+        _SYSTEMD_UNIT: `${comm}.service`,
+        ...(pid ? { _PID: pid } : {}),
+      }),
+    );
   }
   return out;
 }
@@ -95,7 +103,9 @@ const FINDTIME = 86_400;
 /** A log wave: the jail sshd on an empty file gets the whole log appended at once. */
 export function fileWave(log: WaveLog, o: { bantime: number; maxretry: number }): Wave {
   return {
-    units: log.lines, failures: log.failures, bans: log.bans,
+    units: log.lines,
+    failures: log.failures,
+    bans: log.bans,
     root: { jails: 1, bantime: o.bantime, maxretry: o.maxretry, findtime: FINDTIME },
     feed: appendAtOnce(log.file),
   };
@@ -113,13 +123,20 @@ export function journalWave(ctx: Ctx, kind: string, log: WaveLog, entries: Expor
   const file = join(ctx.tmp, `journal-${kind}`, "bench.journal");
   let exported: Buffer = Buffer.alloc(0);
   return {
-    units: entries.length, failures: log.failures, bans: 0,
+    units: entries.length,
+    failures: log.failures,
+    bans: 0,
     root: { jails: 1, bantime, maxretry: 1_000_000, findtime: FINDTIME, journalFile: file },
     prepare() {
       mkdirSync(dirname(file), { recursive: true });
-      appendJournal(file, [entry(Date.now() / 1000 - 7200, "bench journal opened", {
-        SYSLOG_IDENTIFIER: "bench", _COMM: "bench", _SYSTEMD_UNIT: "bench.service", _BOOT_ID: "0b0e0c0d0a0b0c0d0e0f101112131415",
-      })]);
+      appendJournal(file, [
+        entry(Date.now() / 1000 - 7200, "bench journal opened", {
+          SYSLOG_IDENTIFIER: "bench",
+          _COMM: "bench",
+          _SYSTEMD_UNIT: "bench.service",
+          _BOOT_ID: "0b0e0c0d0a0b0c0d0e0f101112131415",
+        }),
+      ]);
     },
     arm() {
       const now = Date.now() * 1000;

@@ -59,7 +59,15 @@ export async function loadScenarios(ctx: Ctx, parts: Set<string>, o: LoadOptions
     const entries = journalEntries(log);
     step(`journal ingestion: ${fmtN(entries.length)} entries (${fmtN(log.failures)} failures), f2b then fail2ban, ${capMin}`);
     const [f2b, fail2ban] = await both("journal", (kind) => journalWave(ctx, kind, log, entries, BANTIME), null);
-    res.journal = { name: `journal ingestion, ${fmtN(entries.length)} entries`, unit: "entry", units: entries.length, failures: log.failures, bans: 0, f2b, fail2ban };
+    res.journal = {
+      name: `journal ingestion, ${fmtN(entries.length)} entries`,
+      unit: "entry",
+      units: entries.length,
+      failures: log.failures,
+      bans: 0,
+      f2b,
+      fail2ban,
+    };
   }
 }
 

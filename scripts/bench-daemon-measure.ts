@@ -7,7 +7,17 @@ import { writeBanDb } from "./bench-daemon-db.ts";
 import { benchIp, createNetns, makeRoot, sshdFailure, type BenchRoot } from "./bench-daemon-env.ts";
 import { SetCounter } from "./bench-daemon-count.ts";
 import {
-  FIREWALL, NftMonitor, startDaemon, switchesBetween, tail, treeContextSwitches, treeCpuSeconds, treeRss, waitReady, type Daemon, type DaemonKind,
+  FIREWALL,
+  NftMonitor,
+  startDaemon,
+  switchesBetween,
+  tail,
+  treeContextSwitches,
+  treeCpuSeconds,
+  treeRss,
+  waitReady,
+  type Daemon,
+  type DaemonKind,
 } from "./bench-daemon-proc.ts";
 import { cliArgv, timeCommand, type CommandTiming } from "./bench-daemon-status.ts";
 

@@ -31,9 +31,8 @@ export interface Daemon {
 }
 
 export function startDaemon(kind: DaemonKind, ns: string, root: BenchRoot, f2bBin: string): Daemon {
-  const argv = kind === "f2b"
-    ? [f2bBin, "server", "-c", root.conf, "-f"]
-    : ["fail2ban-server", "-f", "-x", "-c", root.conf, "-s", root.socket, "-p", root.pidfile];
+  const argv =
+    kind === "f2b" ? [f2bBin, "server", "-c", root.conf, "-f"] : ["fail2ban-server", "-f", "-x", "-c", root.conf, "-s", root.socket, "-p", root.pidfile];
   const spawnedAt = performance.now();
   // `ip netns exec` execs the command, so the child's pid is the daemon's own
   const proc = Bun.spawn(["ip", "netns", "exec", ns, ...argv], { stdout: "ignore", stderr: "pipe", stdin: "ignore" });
@@ -117,7 +116,13 @@ export class NftMonitor {
     const t = this.seen.get(ip);
     if (t !== undefined) return Promise.resolve(t);
     return new Promise((resolve) => {
-      const w = { ip, resolve: (x: number | null) => { clearTimeout(timer); resolve(x); } };
+      const w = {
+        ip,
+        resolve: (x: number | null) => {
+          clearTimeout(timer);
+          resolve(x);
+        },
+      };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((x) => x !== w);
         resolve(null);
@@ -131,7 +136,12 @@ export class NftMonitor {
   }
 }
 
-interface ProcStat { pid: number; ppid: number; ticks: number; childTicks: number }
+interface ProcStat {
+  pid: number;
+  ppid: number;
+  ticks: number;
+  childTicks: number;
+}
 
 function readStat(pid: number): ProcStat | null {
   try {
@@ -146,7 +156,10 @@ function readStat(pid: number): ProcStat | null {
 
 /** The daemon and its live descendants. */
 function tree(root: number): ProcStat[] {
-  const all = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map((d) => readStat(Number(d))).filter((s): s is ProcStat => s !== null);
+  const all = readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map((d) => readStat(Number(d)))
+    .filter((s): s is ProcStat => s !== null);
   const out: ProcStat[] = [];
   const want = new Set([root]);
   let grew = true;
@@ -163,7 +176,10 @@ function tree(root: number): ProcStat[] {
   return out;
 }
 
-export interface TreeRss { rssKiB: number; anonKiB: number }
+export interface TreeRss {
+  rssKiB: number;
+  anonKiB: number;
+}
 
 /** Sum of VmRSS and of its anonymous part RssAnon (KiB) over the daemon's process tree. */
 export function treeRss(pid: number): TreeRss {
@@ -216,7 +232,10 @@ export function treeContextSwitches(pid: number): Map<string, number> {
     for (const tid of tids) {
       try {
         const st = readFileSync(`/proc/${s.pid}/task/${tid}/status`, "utf8");
-        out.set(`${s.pid}/${tid}`, Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(st)?.[1] ?? 0) + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(st)?.[1] ?? 0));
+        out.set(
+          `${s.pid}/${tid}`,
+          Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(st)?.[1] ?? 0) + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(st)?.[1] ?? 0),
+        );
       } catch {
         // thread exited meanwhile
       }

@@ -32,8 +32,10 @@ function unfinished(w: WaveRun, r: WaveResult): string {
   const why = r.capped ? `not done after ${(r.capMs / 60_000).toFixed(0)} min` : `stalled (no progress for 30 s) after ${sec(r.endMs)}`;
   // the share of the failures counted stands for the share of the input read
   const perSec = w.failures > 0 && r.endMs > 0 ? ((r.reached.totalFailed / w.failures) * w.units * 1000) / r.endMs : 0;
-  return `${why}: ${fmtN(r.reached.totalFailed)} of ${fmtN(w.failures)} failures (≈ ${fmtN(Math.round(perSec))} ${w.unit === "entry" ? "entries" : "lines"}/s), ` +
-    `${fmtN(r.reached.inSets)} of ${fmtN(w.bans)} bans`;
+  return (
+    `${why}: ${fmtN(r.reached.totalFailed)} of ${fmtN(w.failures)} failures (≈ ${fmtN(Math.round(perSec))} ${w.unit === "entry" ? "entries" : "lines"}/s), ` +
+    `${fmtN(r.reached.inSets)} of ${fmtN(w.bans)} bans`
+  );
 }
 
 /** rate of units per second once every failure was counted */
@@ -60,14 +62,24 @@ export function waveRows(w: WaveRun): Row[] {
     rows.push([head, "", refCell(() => ""), ""]);
   }
   const rateCell = (r: WaveResult): string => orUnfinished(r, rate(w, r), (x) => `${fmtN(Math.round(x))} ${w.unit === "entry" ? "entries" : "lines"}/s`);
-  rows.push([`… ${w.unit === "entry" ? "entries" : "lines"}/s (until Total failed was complete)`, rateCell(w.f2b), refCell(rateCell), ratio(rate(w, w.f2b), ref && rate(w, ref))]);
+  rows.push([
+    `… ${w.unit === "entry" ? "entries" : "lines"}/s (until Total failed was complete)`,
+    rateCell(w.f2b),
+    refCell(rateCell),
+    ratio(rate(w, w.f2b), ref && rate(w, ref)),
+  ]);
   const cpuCell = (r: WaveResult): string => {
     const v = cpuPer(w, r);
     return v === null ? `${r.cpuSec.toFixed(1)} s CPU, unfinished` : `${v.toFixed(1)} µs (${r.cpuSec.toFixed(1)} s)`;
   };
   rows.push([`… CPU per ${w.unit} (process tree, children included)`, cpuCell(w.f2b), refCell(cpuCell), ratio(ref && cpuPer(w, ref), cpuPer(w, w.f2b))]);
   rows.push([`… peak RSS of the daemon (VmHWM)`, mib(w.f2b.hwmKiB), refCell((r) => mib(r.hwmKiB)), ratio(ref?.hwmKiB ?? null, w.f2b.hwmKiB)]);
-  rows.push([`… peak anonymous RSS (process tree, sampled)`, mib(w.f2b.peakAnonKiB), refCell((r) => mib(r.peakAnonKiB)), ratio(ref?.peakAnonKiB ?? null, w.f2b.peakAnonKiB)]);
+  rows.push([
+    `… peak anonymous RSS (process tree, sampled)`,
+    mib(w.f2b.peakAnonKiB),
+    refCell((r) => mib(r.peakAnonKiB)),
+    ratio(ref?.peakAnonKiB ?? null, w.f2b.peakAnonKiB),
+  ]);
   return rows;
 }
 
@@ -110,7 +122,8 @@ export const JOURNAL_NOTE =
   "f2b reads through a `journalctl` child (counted in its CPU), fail2ban through python3-systemd in-process.";
 
 const liveCells = (l: LiveResult): string[] => [
-  mib(l.rssKiB), mib(l.anonKiB),
+  mib(l.rssKiB),
+  mib(l.anonKiB),
   `${l.status.ms.toFixed(0)} ms${l.status.ok ? "" : " (failed)"}`,
   `${l.banned.ms.toFixed(0)} ms, ${fmtN(l.banned.outBytes)} bytes${l.banned.ok ? "" : " (failed)"}`,
 ];
@@ -118,7 +131,10 @@ const liveCells = (l: LiveResult): string[] => [
 /** Rows of the daemons holding their restored bans (after the startup measurement). */
 export function liveRows(big: StartupResult | null, f2b: StartupResult, fail2ban: StartupResult | null): Row[] {
   const labels = (n: number): string[] => [
-    `${fmtN(n)} bans live: RSS (process tree)`, "… of which anonymous", "… `status sshd` (whole CLI call, median of 3)", "… `banned` (whole CLI call, median of 3)",
+    `${fmtN(n)} bans live: RSS (process tree)`,
+    "… of which anonymous",
+    "… `status sshd` (whole CLI call, median of 3)",
+    "… `banned` (whole CLI call, median of 3)",
   ];
   const rows: Row[] = [];
   if (big?.live) {

@@ -5,9 +5,7 @@ import { dirname } from "node:path";
 import { sh } from "./bench-daemon-env.ts";
 import type { HostileOptions, HostileResult, Phase } from "./bench-daemon-hostile.ts";
 import type { IdleResult, LatencyResult, StartupResult } from "./bench-daemon-measure.ts";
-import {
-  fmtN, JOURNAL_NOTE, LIVE_NOTE, liveRows, mib, ratio, WAVE_NOTE, waveGoals, waveRows, type WaveRun,
-} from "./bench-daemon-report-load.ts";
+import { fmtN, JOURNAL_NOTE, LIVE_NOTE, liveRows, mib, ratio, WAVE_NOTE, waveGoals, waveRows, type WaveRun } from "./bench-daemon-report-load.ts";
 
 export interface Results {
   quick: boolean;
@@ -47,7 +45,11 @@ export function report(r: Results): string {
   const goals: string[] = [];
   if (r.latency) {
     const { f2b, fail2ban, ips } = r.latency;
-    for (const [label, p] of [["p50", 0.5], ["p99", 0.99], ["max", 1]] as const) {
+    for (const [label, p] of [
+      ["p50", 0.5],
+      ["p99", 0.99],
+      ["max", 1],
+    ] as const) {
       const a = pct(f2b.samples, p);
       const b = pct(fail2ban.samples, p);
       rows.push([`ban latency ${label} (log line → kernel set)`, ms(a), ms(b), ratio(b, a)]);
@@ -62,7 +64,12 @@ export function report(r: Results): string {
   if (r.startup) {
     const { big, f2b, fail2ban } = r.startup;
     if (big) rows.push([`startup with ${fmtN(big.bans)} bans → all in the set`, startCell(big), `not run (see the ${fmtN(f2b.bans)} row)`, "—"]);
-    rows.push([`startup with ${fmtN(f2b.bans)} bans → all in the set`, startCell(f2b), fail2ban ? startCell(fail2ban) : "not run", ratio(fail2ban?.ms ?? null, f2b.ms)]);
+    rows.push([
+      `startup with ${fmtN(f2b.bans)} bans → all in the set`,
+      startCell(f2b),
+      fail2ban ? startCell(fail2ban) : "not run",
+      ratio(fail2ban?.ms ?? null, f2b.ms),
+    ]);
     const target = big ?? f2b;
     goals.push(`startup with ${fmtN(target.bans)} bans < 3 s: ${target.ms !== null && target.ms < 3000 ? "met" : "**missed**"}`);
     notes.push(
@@ -83,9 +90,19 @@ export function report(r: Results): string {
     rows.push([`idle RSS, ${f2b.jails} jails (process tree, peak)`, mib(f2b.rssKiB), mib(fail2ban.rssKiB), ratio(fail2ban.rssKiB, f2b.rssKiB)]);
     rows.push([`… of which anonymous (RssAnon: heap, not file pages)`, mib(f2b.anonKiB), mib(fail2ban.anonKiB), ratio(fail2ban.anonKiB, f2b.anonKiB)]);
     const cpu = (i: IdleResult): string => `${(perMin(i.cpuSec, i) * 1000).toFixed(0)} ms (${((i.cpuSec / i.sampleSec) * 100).toFixed(2)} %)`;
-    rows.push([`idle CPU per minute, ${f2b.jails} jails (% of one core)`, cpu(f2b), cpu(fail2ban), ratio(perMin(fail2ban.cpuSec, fail2ban), perMin(f2b.cpuSec, f2b))]);
+    rows.push([
+      `idle CPU per minute, ${f2b.jails} jails (% of one core)`,
+      cpu(f2b),
+      cpu(fail2ban),
+      ratio(perMin(fail2ban.cpuSec, fail2ban), perMin(f2b.cpuSec, f2b)),
+    ]);
     const wake = (i: IdleResult): string => fmtN(Math.round(perMin(i.switches, i)));
-    rows.push([`idle wake-ups per minute (context switches, all threads)`, wake(f2b), wake(fail2ban), ratio(perMin(fail2ban.switches, fail2ban), perMin(f2b.switches, f2b))]);
+    rows.push([
+      `idle wake-ups per minute (context switches, all threads)`,
+      wake(f2b),
+      wake(fail2ban),
+      ratio(perMin(fail2ban.switches, fail2ban), perMin(f2b.switches, f2b)),
+    ]);
     goals.push(`idle CPU per minute ≤ fail2ban's: ${perMin(f2b.cpuSec, f2b) <= perMin(fail2ban.cpuSec, fail2ban) ? "met" : "**missed**"}`);
     goals.push(`idle anonymous RSS ≤ 20 MiB: ${f2b.anonKiB <= 20 * 1024 ? "met" : "**missed**"}`);
     notes.push(
@@ -122,8 +139,7 @@ export function report(r: Results): string {
     "|---|---:|---:|---:|",
     ...rows.map((row) => `| ${row.join(" | ")} |`),
     "",
-    "Ratio: fail2ban ÷ f2b for times, CPU and memory, f2b ÷ fail2ban for rates (lines/s, entries/s): above 1 f2b is " +
-      "better, below 1 it is behind.",
+    "Ratio: fail2ban ÷ f2b for times, CPU and memory, f2b ÷ fail2ban for rates (lines/s, entries/s): above 1 f2b is " + "better, below 1 it is behind.",
     `Setup: each daemon in its own fresh network namespace; config root = a copy of /etc/fail2ban + jail.local (jail sshd, ` +
       `stock sshd filter, backend auto, maxretry 5, bantime 1 h, banaction nftables-multiport: fail2ban runs its action.d ` +
       `shell commands, f2b maps the name to its native nftables backend) + fail2ban.local (socket, pidfile, dbfile, log in a temp dir).`,
@@ -149,20 +165,40 @@ function hostileRows(h: NonNullable<Results["hostile"]>, rows: string[][], notes
     const short = what === "bans" ? lost(p) : p.pingsFailed;
     return `${ms(pct(xs, q))}${short > 0 ? ` (${short} ${what === "bans" ? "not banned/measured" : "failed"})` : ""}`;
   };
-  for (const [phase, label] of [["quiet", "other jail quiet"], ["hostile", `other jail ${o.rate} hostile lines/s`]] as const) {
+  for (const [phase, label] of [
+    ["quiet", "other jail quiet"],
+    ["hostile", `other jail ${o.rate} hostile lines/s`],
+  ] as const) {
     const a = f2b[phase];
     const b = fail2ban[phase];
-    for (const [q, ql] of [[0.5, "p50"], [0.99, "p99"]] as const) {
-      rows.push([`sshd ban latency ${ql}, ${label}`, cell(a.bans.samples, q, a, "bans"), cell(b.bans.samples, q, b, "bans"), ratio(pct(b.bans.samples, q), pct(a.bans.samples, q))]);
+    for (const [q, ql] of [
+      [0.5, "p50"],
+      [0.99, "p99"],
+    ] as const) {
+      rows.push([
+        `sshd ban latency ${ql}, ${label}`,
+        cell(a.bans.samples, q, a, "bans"),
+        cell(b.bans.samples, q, b, "bans"),
+        ratio(pct(b.bans.samples, q), pct(a.bans.samples, q)),
+      ]);
     }
-    for (const [q, ql] of [[0.5, "p50"], [0.99, "p99"]] as const) {
-      rows.push([`ping ${ql} (raw control socket), ${label}`, cell(a.pings, q, a, "pings"), cell(b.pings, q, b, "pings"), ratio(pct(b.pings, q), pct(a.pings, q))]);
+    for (const [q, ql] of [
+      [0.5, "p50"],
+      [0.99, "p99"],
+    ] as const) {
+      rows.push([
+        `ping ${ql} (raw control socket), ${label}`,
+        cell(a.pings, q, a, "pings"),
+        cell(b.pings, q, b, "pings"),
+        ratio(pct(b.pings, q), pct(a.pings, q)),
+      ]);
     }
   }
   rows.push([
     "hostile lines abandoned (f2b status pam-generic: Lines abandoned)",
     `${f2b.abandoned === null ? "?" : fmtN(f2b.abandoned)} of ${fmtN(f2b.hostileWritten)} written`,
-    `no such counter (${fmtN(fail2ban.hostileWritten)} written)`, "—",
+    `no such counter (${fmtN(fail2ban.hostileWritten)} written)`,
+    "—",
   ]);
   const hb = f2b.hostile;
   goals.push(`sshd ban p99 < 100 ms with hostile lines: ${lost(hb) === 0 && pct(hb.bans.samples, 0.99) < 100 ? "met" : "**missed**"}`);

@@ -70,8 +70,16 @@ export async function runWave(kind: DaemonKind, ctx: Ctx, tag: string, wave: Wav
     const t0 = performance.now();
     const fed = wave.feed(root);
     const r: WaveResult = {
-      linesMs: null, bansMs: null, reached: { totalFailed: 0, totalBanned: 0, inSets: 0 }, cpuSec: 0,
-      hwmKiB: 0, peakAnonKiB: 0, stalled: false, capped: false, capMs, endMs: 0,
+      linesMs: null,
+      bansMs: null,
+      reached: { totalFailed: 0, totalBanned: 0, inSets: 0 },
+      cpuSec: 0,
+      hwmKiB: 0,
+      peakAnonKiB: 0,
+      stalled: false,
+      capped: false,
+      capMs,
+      endMs: 0,
     };
     let lastChange = t0;
     // the status request runs beside the set counts: a slow answer must not delay the counts

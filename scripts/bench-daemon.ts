@@ -88,11 +88,21 @@ function die(msg: string): never {
 }
 
 const whole: Array<readonly [string, number, number]> = [
-  ["--ips", ips, 1], ["--bans", bans, 1], ["--fail2ban-bans", refBans, 0], ["--cap-min", capMs, 1], ["--idle-sec", idleSample, 1],
-  ...load.attackLines.map((n) => ["--lines", n, 1] as const), ["--fail2ban-max-lines", load.fail2banMaxLines, 0],
-  ["--wave-cap-min", load.capMs, 1], ["--botnet-ips", load.botnetIps, 1], ["--botnet-lines", load.botnetLines, 1],
-  ["--journal-entries", load.journalEntries, 1], ["--hostile-ips", hostile.ips, 1], ["--hostile-rate", hostile.rate, 1],
-  ["--hostile-size", hostile.size, 1], ["--hostile-cap-min", hostile.capMs, 1],
+  ["--ips", ips, 1],
+  ["--bans", bans, 1],
+  ["--fail2ban-bans", refBans, 0],
+  ["--cap-min", capMs, 1],
+  ["--idle-sec", idleSample, 1],
+  ...load.attackLines.map((n) => ["--lines", n, 1] as const),
+  ["--fail2ban-max-lines", load.fail2banMaxLines, 0],
+  ["--wave-cap-min", load.capMs, 1],
+  ["--botnet-ips", load.botnetIps, 1],
+  ["--botnet-lines", load.botnetLines, 1],
+  ["--journal-entries", load.journalEntries, 1],
+  ["--hostile-ips", hostile.ips, 1],
+  ["--hostile-rate", hostile.rate, 1],
+  ["--hostile-size", hostile.size, 1],
+  ["--hostile-cap-min", hostile.capMs, 1],
 ];
 for (const [name, v, min] of whole) if (!Number.isInteger(v) || v < min) die(`${name} must be a whole number >= ${min}`);
 for (const part of only) if (!PARTS.includes(part)) die(`unknown part '${part}' (${PARTS.join(", ")})`);
@@ -124,7 +134,9 @@ async function main(): Promise<void> {
   }
   if (only.has("startup") || only.has("live")) {
     const live = only.has("live");
-    step(`startup${live ? " and bans live" : ""}: f2b with ${fmtN(bans)} and ${fmtN(refBans)} bans, fail2ban with ${fmtN(refBans)} (capped at ${capMs / 60_000} min)`);
+    step(
+      `startup${live ? " and bans live" : ""}: f2b with ${fmtN(bans)} and ${fmtN(refBans)} bans, fail2ban with ${fmtN(refBans)} (capped at ${capMs / 60_000} min)`,
+    );
     const big = bans !== refBans ? await startup("f2b", ctx, bans, capMs, live) : null;
     const f2b = await startup("f2b", ctx, refBans, capMs, live);
     res.startup = { big, f2b, fail2ban: refBans > 0 ? await startup("fail2ban", ctx, refBans, capMs, live) : null };
@@ -136,7 +148,9 @@ async function main(): Promise<void> {
   }
   await loadScenarios(ctx, only, load, res, step);
   if (only.has("hostile")) {
-    step(`hostile lines: ${hostile.ips} sshd bans quiet, then ${hostile.ips} while pam-generic gets ${hostile.rate} lines/s of ${fmtN(hostile.size)} '(' (f2b, then fail2ban; each phase capped at ${hostile.capMs / 60_000} min)`);
+    step(
+      `hostile lines: ${hostile.ips} sshd bans quiet, then ${hostile.ips} while pam-generic gets ${hostile.rate} lines/s of ${fmtN(hostile.size)} '(' (f2b, then fail2ban; each phase capped at ${hostile.capMs / 60_000} min)`,
+    );
     const f2b = await hostileRun("f2b", ctx, hostile);
     res.hostile = { o: hostile, f2b, fail2ban: await hostileRun("fail2ban", ctx, hostile) };
   }

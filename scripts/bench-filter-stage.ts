@@ -20,7 +20,10 @@ const chunk = Number(process.argv[3] ?? 500);
 const dir = mkdtempSync(join(tmpdir(), "f2b-stage-"));
 const log = join(dir, "auth.log");
 spawnSync(process.execPath, [join(import.meta.dir, "gen-authlog.ts"), log, String(total)], { stdio: "inherit" });
-const texts = readFileSync(log, "utf8").split("\n").filter((l) => l !== "").map((l) => (process.env.NOFAIL ? l.replace("sshd", "sshX") : l));
+const texts = readFileSync(log, "utf8")
+  .split("\n")
+  .filter((l) => l !== "")
+  .map((l) => (process.env.NOFAIL ? l.replace("sshd", "sshX") : l));
 rmSync(dir, { recursive: true, force: true });
 const lines: LogLine[] = texts.map((text, i) => ({ source: log, text, pos: i }));
 const def = loadFilter(diskFS("/etc/fail2ban"), "sshd");
@@ -33,7 +36,9 @@ function measure(name: string, run: () => Promise<number>): Promise<void> {
     const wall = (performance.now() - t0) / 1000;
     const c = process.cpuUsage(c0);
     const cpu = (c.user + c.system) / 1e6;
-    console.log(`| ${name} | ${lines.length} | ${wall.toFixed(2)} | ${cpu.toFixed(2)} | ${Math.round(lines.length / wall).toLocaleString("en-US")} | ${failures} |`);
+    console.log(
+      `| ${name} | ${lines.length} | ${wall.toFixed(2)} | ${cpu.toFixed(2)} | ${Math.round(lines.length / wall).toLocaleString("en-US")} | ${failures} |`,
+    );
   });
 }
 
@@ -45,7 +50,17 @@ await measure("in-process Filter.processLine", async () => {
   return n;
 });
 let abandoned = 0;
-const stage = new FilterStage({ def, opts: { findTime: 600 }, tz: process.env.TZ, budgetMs: 100, now, dns: tableResolver({}), warn: () => {}, error: console.error, onAbandoned: () => abandoned++ });
+const stage = new FilterStage({
+  def,
+  opts: { findTime: 600 },
+  tz: process.env.TZ,
+  budgetMs: 100,
+  now,
+  dns: tableResolver({}),
+  warn: () => {},
+  error: console.error,
+  onAbandoned: () => abandoned++,
+});
 await measure("FilterStage start-up (worker, filter compiled, one line)", async () => (await stage.process(lines.slice(0, 1)))[0]!.failures.length);
 await measure(`FilterStage (worker), ${chunk}-line chunks`, async () => {
   const calls: Promise<number>[] = [];

@@ -42,7 +42,13 @@ try {
   for (let i = 0; i < refLines; i++) cut = all.indexOf("\n", cut) + 1;
   writeFileSync(prefix, all.slice(0, cut));
 
-  interface Run { seconds: number; cpu: number; rssKiB: number; matched: number; lines: number }
+  interface Run {
+    seconds: number;
+    cpu: number;
+    rssKiB: number;
+    matched: number;
+    lines: number;
+  }
   const run = (argv: string[]): Run => {
     // GNU time: wall seconds and max RSS appended to stderr; the tool's report goes to stdout
     const r = spawnSync(timeBin, ["-f", "@@TIME %e %M %U %S", ...argv], { encoding: "utf8", maxBuffer: 1 << 28, env: { ...process.env, TZ: "UTC" } });
@@ -98,10 +104,12 @@ try {
   row("f2b regex (same prefix)", oursPrefix);
   row("f2b regex", ours);
   const sp = serverPath();
-  console.log(`| f2b Filter.processLine (server path, in-process loop) | ${fmt(sp.lines)} | | ${sp.cpu.toFixed(2)} | ${fmt(sp.lines / Math.max(sp.cpu, 0.01))} | ${fmt(sp.failures)} failures | |`);
+  console.log(
+    `| f2b Filter.processLine (server path, in-process loop) | ${fmt(sp.lines)} | | ${sp.cpu.toFixed(2)} | ${fmt(sp.lines / Math.max(sp.cpu, 0.01))} | ${fmt(sp.failures)} failures | |`,
+  );
   console.log(
     `\nf2b / fail2ban-regex throughput: **${(rate(ours) / rate(ref)).toFixed(1)}×** per CPU second ` +
-      `(${((ours.lines / ours.seconds) / (ref.lines / ref.seconds)).toFixed(1)}× by wall time); ` +
+      `(${(ours.lines / ours.seconds / (ref.lines / ref.seconds)).toFixed(1)}× by wall time); ` +
       `matched counts identical on the shared ${fmt(ref.lines)}-line prefix.`,
   );
 } finally {

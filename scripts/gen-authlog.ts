@@ -66,7 +66,10 @@ function entry(): string[] {
     ];
   if (r < 0.6) return [`${h} Disconnected from authenticating user ${user} ${ip} port ${port} [preauth]`];
   if (r < 0.65)
-    return [`${h} error: maximum authentication attempts exceeded for ${user} from ${ip} port ${port} ssh2 [preauth]`, `${h} Disconnecting authenticating user ${user} ${ip} port ${port}: Too many authentication failures [preauth]`];
+    return [
+      `${h} error: maximum authentication attempts exceeded for ${user} from ${ip} port ${port} ssh2 [preauth]`,
+      `${h} Disconnecting authenticating user ${user} ${ip} port ${port}: Too many authentication failures [preauth]`,
+    ];
   if (r < 0.7) return [`${h} Received disconnect from ${ip} port ${port}:11: Bye Bye [preauth]`, `${h} Disconnected from ${ip} port ${port} [preauth]`];
   if (r < 0.74) return [`${h} Connection closed by ${ip} port ${port} [preauth]`];
   if (r < 0.8) {

@@ -40,7 +40,11 @@ function splitOptions(ref: string): { name: string; opts: Record<string, string>
   const opts: Record<string, string> = {};
   for (const part of (m[2] ?? "").split(",")) {
     const eq = part.indexOf("=");
-    if (eq > 0) opts[part.slice(0, eq).trim()] = part.slice(eq + 1).trim().replace(/^(["'])(.*)\1$/, "$2");
+    if (eq > 0)
+      opts[part.slice(0, eq).trim()] = part
+        .slice(eq + 1)
+        .trim()
+        .replace(/^(["'])(.*)\1$/, "$2");
   }
   return { name: m[1]!, opts };
 }
@@ -77,13 +81,16 @@ export function unappliedNativeOptions(plan: BanactionPlan, options: Record<stri
   const addr = options["addr_options"];
   if (plan.backend === "nftables" && addr !== undefined) {
     const norm = addr.replace(/<sp>/g, " ").replace(/\\;/g, ";").replace(/\s+/g, " ").trim();
-    if (norm !== "" && norm !== "flags interval;") out.push(`addr_options = ${addr} is not applied: f2b's nftables sets are fixed (addresses with timeouts, networks in an interval set)`);
+    if (norm !== "" && norm !== "flags interval;")
+      out.push(`addr_options = ${addr} is not applied: f2b's nftables sets are fixed (addresses with timeouts, networks in an interval set)`);
   }
   if (plan.backend === "iptables-ipset") {
     const type = options["ipsettype"]?.trim();
-    if (type !== undefined && type !== "hash:ip" && type !== "hash:net") out.push(`ipsettype = ${type} is not applied: f2b's ipset sets are hash:net (addresses and networks)`);
+    if (type !== undefined && type !== "hash:ip" && type !== "hash:net")
+      out.push(`ipsettype = ${type} is not applied: f2b's ipset sets are hash:net (addresses and networks)`);
     const max = options["maxelem"]?.trim();
-    if (max !== undefined && /^\d+$/.test(max) && Number(max) > IPSET_MAXELEM) out.push(`maxelem = ${max} is not applied: f2b's ipset sets hold ${IPSET_MAXELEM}`);
+    if (max !== undefined && /^\d+$/.test(max) && Number(max) > IPSET_MAXELEM)
+      out.push(`maxelem = ${max} is not applied: f2b's ipset sets hold ${IPSET_MAXELEM}`);
   }
   return out;
 }

@@ -11,7 +11,13 @@ export function remainingTimeout(t: Pick<BanTicket, "time" | "bantime">, now: nu
 
 export function ticketInfo(t: BanTicket): ActionInfo {
   return {
-    ip: t.ip, failures: t.failures, time: t.time, bantime: t.bantime, bancount: t.banCount,
-    matches: t.matches, restored: t.restored ?? false, data: t.data,
+    ip: t.ip,
+    failures: t.failures,
+    time: t.time,
+    bantime: t.bantime,
+    bancount: t.banCount,
+    matches: t.matches,
+    restored: t.restored ?? false,
+    data: t.data,
   };
 }

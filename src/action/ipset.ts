@@ -84,8 +84,7 @@ export function ipsetBackend(deps: IpsetDeps): FirewallBackend {
     if (lines.length) await must(["ipset", "restore", "-exist"], lines.join("\n") + "\n");
   };
 
-  const chainExists = async (fam: Family, chain: string): Promise<boolean> =>
-    (await run([TOOLS[fam].tables, "-w", "-n", "-L", chain])).code === 0;
+  const chainExists = async (fam: Family, chain: string): Promise<boolean> => (await run([TOOLS[fam].tables, "-w", "-n", "-L", chain])).code === 0;
   const jumpExists = async (fam: Family, from: string, chain: string): Promise<boolean> =>
     (await run([TOOLS[fam].tables, "-w", "-C", from, "-j", chain])).code === 0;
 

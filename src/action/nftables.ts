@@ -10,8 +10,19 @@
 // forward rule sees the container's port: use allports or the container port for such jails.
 import { CommandFailedError, runChecked, type CommandRunner } from "../system/command.ts";
 import {
-  addBaseChain, addSet, addTable, chainName, elementCmd, elementsToText, elemValue, jailRules, objRef, SET_KINDS, setName,
-  type NftCmd, type NftNames,
+  addBaseChain,
+  addSet,
+  addTable,
+  chainName,
+  elementCmd,
+  elementsToText,
+  elemValue,
+  jailRules,
+  objRef,
+  SET_KINDS,
+  setName,
+  type NftCmd,
+  type NftNames,
 } from "./nft-json.ts";
 import { normaliseSpec, parseAddr, type Family, type ParsedAddr, type ServiceResolver } from "./spec.ts";
 import { normalizeIP, parseIP } from "../net/address.ts";
@@ -91,7 +102,7 @@ export function nftablesBackend(deps: NftablesDeps): FirewallBackend {
     if (res.code !== 0) return null; // set absent: jail not started
     const out: string[] = [];
     for (const item of parseNftJson(res.stdout)) {
-      if ("set" in item) out.push(...elementsToText(((item.set as { elem?: unknown[] }).elem) ?? []));
+      if ("set" in item) out.push(...elementsToText((item.set as { elem?: unknown[] }).elem ?? []));
     }
     return out;
   };
@@ -152,9 +163,11 @@ export function nftablesBackend(deps: NftablesDeps): FirewallBackend {
           const inner = innerNets(known, key).length ? innerNets(new Set(((await listSet(set)) ?? []).map(elemKey)), key) : [];
           for (const k of inner) known.delete(k);
           const clear = inner.map((k) => elementCmd("delete", names, set, [elemValue(parseAddr(k))]));
-          nets.push(reban
-            ? [...clear, elementCmd("add", names, set, [val]), elementCmd("delete", names, set, [val]), elementCmd("add", names, set, [elem])]
-            : [...clear, elementCmd("add", names, set, [elem])]);
+          nets.push(
+            reban
+              ? [...clear, elementCmd("add", names, set, [val]), elementCmd("delete", names, set, [val]), elementCmd("add", names, set, [elem])]
+              : [...clear, elementCmd("add", names, set, [elem])],
+          );
         }
       }
       const hostCmds = [...hosts].flatMap(([fam, h]) => {
@@ -190,10 +203,16 @@ export function nftablesBackend(deps: NftablesDeps): FirewallBackend {
         const set = setName(jail, fam, "addr");
         return [elementCmd("add", names, set, h.vals), elementCmd("delete", names, set, h.vals)];
       });
-      const refused = await applyWithFallback("unban", hostCmds, nets.map((n) => n.cmds));
+      const refused = await applyWithFallback(
+        "unban",
+        hostCmds,
+        nets.map((n) => n.cmds),
+      );
       // forgotten only once gone from the kernel: a known element that is absent costs nothing wrong
       for (const [fam, h] of hosts) contents.forget(setName(jail, fam, "addr"), h.keys);
-      nets.forEach((n, i) => { if (!refused.has(i)) contents.forget(n.set, [n.key]); });
+      nets.forEach((n, i) => {
+        if (!refused.has(i)) contents.forget(n.set, [n.key]);
+      });
     },
 
     async list(spec: FirewallJailSpec): Promise<string[]> {
@@ -285,7 +304,9 @@ class SetContents {
     if (known instanceof Set) for (const k of keys) known.delete(k);
   }
 
-  drop(set: string): void { this.sets.delete(set); }
+  drop(set: string): void {
+    this.sets.delete(set);
+  }
 }
 
 function dedupe(entries: BanEntry[]): { addr: ParsedAddr; timeout: number | null }[] {

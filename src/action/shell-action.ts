@@ -9,8 +9,18 @@ import { replaceDynamicTags, replaceStaticTags, substituteRecursive } from "./sh
 import type { Log } from "../system/log.ts";
 import type { CommandRunner } from "../system/command.ts";
 
-const COMMANDS = ["actionstart", "actionstop", "actionflush", "actionreload", "actioncheck", "actionrepair",
-  "actionban", "actionprolong", "actionreban", "actionunban"] as const;
+const COMMANDS = [
+  "actionstart",
+  "actionstop",
+  "actionflush",
+  "actionreload",
+  "actioncheck",
+  "actionrepair",
+  "actionban",
+  "actionprolong",
+  "actionreban",
+  "actionunban",
+] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 /** Plain action definition: raw command strings plus [Init]/jail values. */

@@ -23,8 +23,7 @@ const STATIC_ESCAPE_RE = /[\\#&;`|*?~<>^()[\]{}$'"\n\r]/g;
 /** values inserted verbatim: cannot split words, glob, expand, assign or end a quote */
 const SAFE_VALUE = /^[A-Za-z0-9_.:/@%+,-]*$/;
 
-const escapeStatic = (v: string): string =>
-  v.replace(STATIC_ESCAPE_RE, (c) => "\\" + (c === "\n" ? "n" : c === "\r" ? "r" : c));
+const escapeStatic = (v: string): string => v.replace(STATIC_ESCAPE_RE, (c) => "\\" + (c === "\n" ? "n" : c === "\r" ? "r" : c));
 
 /** helpers.substituteRecursiveTags: resolve tags inside property values using other properties. */
 export function substituteRecursive(props: Record<string, string>, conditional: string): Record<string, string> {
@@ -142,10 +141,15 @@ export function replaceDynamicTags(cmd: string, info: Record<string, string>, fi
   let script = subst(cmd, TAG_RE, (tag) => (tag in info ? [tag, info[tag]!] : null), true);
   // ticket fields from the filter (<F-USER> ...): missing ones become empty, as in fail2ban
   if (script.includes("<F-")) {
-    script = subst(script, FCUSTAG_RE, (tag) => {
-      const key = mapFieldTag(tag);
-      return key in fields ? [`F_${key}`, fields[key]!] : null;
-    }, false);
+    script = subst(
+      script,
+      FCUSTAG_RE,
+      (tag) => {
+        const key = mapFieldTag(tag);
+        return key in fields ? [`F_${key}`, fields[key]!] : null;
+      },
+      false,
+    );
   }
   const names = [...vars.keys()];
   if (names.length === 0) return { script, args: [] };

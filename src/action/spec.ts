@@ -42,7 +42,8 @@ function parsePort(token: string, protocol: string, resolve: ServiceResolver, fi
     return n;
   }
   const n = resolve(token, protocol);
-  if (n === null) throw new Error(`${field}: unknown service name ${JSON.stringify(token)} (not in /etc/services nor f2b's table of well-known names: use the port number)`);
+  if (n === null)
+    throw new Error(`${field}: unknown service name ${JSON.stringify(token)} (not in /etc/services nor f2b's table of well-known names: use the port number)`);
   return n;
 }
 
@@ -68,7 +69,10 @@ export function parsePorts(spec: string, protocol = "tcp", resolve: ServiceResol
 }
 
 export function parseProtocols(spec: string): string[] {
-  const tokens = spec.toLowerCase().split(/[,\s]+/).filter(Boolean);
+  const tokens = spec
+    .toLowerCase()
+    .split(/[,\s]+/)
+    .filter(Boolean);
   if (tokens.length === 0 || tokens.includes("all") || tokens.includes("any")) return [];
   for (const t of tokens) {
     if (!PROTOCOLS.has(t)) throw new Error(`protocol = ${spec}: unsupported protocol ${JSON.stringify(t)}`);

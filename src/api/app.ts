@@ -13,7 +13,6 @@ import { readRoutes } from "./routes-read.ts";
 import type { ApiMode } from "./mode.ts";
 import { writeRoutes } from "./routes-write.ts";
 
-
 export interface ApiOptions {
   controller: Controller;
   mode: ApiMode;

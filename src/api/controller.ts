@@ -90,11 +90,33 @@ export interface LatencySnapshot {
 
 /** `f2b get JAIL KEY`: the keys fail2ban-client answers that we support. */
 export const JAIL_KEYS = [
-  "banned", "banip", "maxretry", "findtime", "bantime", "logpath", "ignoreip", "ignoreself",
-  "ignorecommand", "maxmatches", "maxlines", "usedns", "logencoding", "journalmatch",
-  "datepattern", "failregex", "ignoreregex", "prefregex", "actions", "backend",
-  "bantime.increment", "bantime.factor", "bantime.formula", "bantime.multipliers", "bantime.maxtime",
-  "bantime.rndtime", "bantime.overalljails",
+  "banned",
+  "banip",
+  "maxretry",
+  "findtime",
+  "bantime",
+  "logpath",
+  "ignoreip",
+  "ignoreself",
+  "ignorecommand",
+  "maxmatches",
+  "maxlines",
+  "usedns",
+  "logencoding",
+  "journalmatch",
+  "datepattern",
+  "failregex",
+  "ignoreregex",
+  "prefregex",
+  "actions",
+  "backend",
+  "bantime.increment",
+  "bantime.factor",
+  "bantime.formula",
+  "bantime.multipliers",
+  "bantime.maxtime",
+  "bantime.rndtime",
+  "bantime.overalljails",
 ] as const;
 export type JailKey = (typeof JAIL_KEYS)[number];
 export type JailValue = string | number | boolean | null | string[];
@@ -102,8 +124,17 @@ export type JailValue = string | number | boolean | null | string[];
 /** `f2b set JAIL KEY VALUE`: the settings that change in the running jail (a reload or restart
  *  goes back to the configuration, as in fail2ban). */
 export const SETTABLE_KEYS = [
-  "bantime", "findtime", "maxretry", "maxmatches", "bantime.increment", "bantime.factor", "bantime.formula",
-  "bantime.multipliers", "bantime.maxtime", "bantime.rndtime", "bantime.overalljails",
+  "bantime",
+  "findtime",
+  "maxretry",
+  "maxmatches",
+  "bantime.increment",
+  "bantime.factor",
+  "bantime.formula",
+  "bantime.multipliers",
+  "bantime.maxtime",
+  "bantime.rndtime",
+  "bantime.overalljails",
 ] as const satisfies readonly JailKey[];
 export type SettableKey = (typeof SETTABLE_KEYS)[number];
 
@@ -213,7 +244,10 @@ export class CommandFailedError extends Error {
 
 /** Thrown by a Controller (or the API) for bad input (→ 400); `field` names the offending input. */
 export class InvalidInputError extends Error {
-  constructor(message: string, readonly field?: string) {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
     super(message);
     this.name = "InvalidInputError";
   }

@@ -16,8 +16,18 @@ const METRICS: Metric[] = [
   { name: "f2b_bans_current", type: "gauge", help: "IPs banned right now (fail2ban's Currently banned).", pick: (j) => j.currentlyBanned },
   { name: "f2b_lines_read_total", type: "counter", help: "Log lines read by the jail.", pick: (j) => j.linesRead },
   { name: "f2b_lines_matched_total", type: "counter", help: "Log lines that matched a failregex.", pick: (j) => j.linesMatched },
-  { name: "f2b_jail_healthy", type: "gauge", help: "1 when every action of the jail started; 0 while one failed to start and the jail cannot ban (f2b status JAIL says why).", pick: (j) => (j.healthy === false ? 0 : 1) },
-  { name: "f2b_filter_lines_abandoned_total", type: "counter", help: "Log lines abandoned over the line budget (linebudget), each logged as a WARNING.", pick: (j) => j.linesAbandoned },
+  {
+    name: "f2b_jail_healthy",
+    type: "gauge",
+    help: "1 when every action of the jail started; 0 while one failed to start and the jail cannot ban (f2b status JAIL says why).",
+    pick: (j) => (j.healthy === false ? 0 : 1),
+  },
+  {
+    name: "f2b_filter_lines_abandoned_total",
+    type: "counter",
+    help: "Log lines abandoned over the line budget (linebudget), each logged as a WARNING.",
+    pick: (j) => j.linesAbandoned,
+  },
 ];
 
 const escapeLabel = (v: string): string => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
@@ -50,10 +60,7 @@ export class Histogram {
 const LATENCY = "f2b_ban_latency_seconds";
 
 function renderLatency(hists: readonly LatencySnapshot[]): string[] {
-  const out = [
-    `# HELP ${LATENCY} Time from reading the log line that completed a ban to the firewall confirming the ban.`,
-    `# TYPE ${LATENCY} histogram`,
-  ];
+  const out = [`# HELP ${LATENCY} Time from reading the log line that completed a ban to the firewall confirming the ban.`, `# TYPE ${LATENCY} histogram`];
   for (const h of hists) {
     const jail = `jail="${escapeLabel(h.jail)}"`;
     let cumulative = 0;
@@ -79,15 +86,27 @@ function renderHealth(samples: readonly JailHealthSample[]): string[] {
     for (const [labels, v] of rows) out.push(`${name}{${labels}} ${num(v)}`);
   };
   const jail = (s: JailHealthSample): string => `jail="${escapeLabel(s.jail)}"`;
-  gauge("f2b_source_healthy", "1 when the jail reads every log file (or the journal) it should.",
-    samples.map((s) => [jail(s), s.health.source.ok ? 1 : 0]));
-  gauge("f2b_source_last_line_age_seconds", "Seconds since the jail's source delivered its last line (or, when none came yet, since it started).",
-    samples.flatMap((s) => (s.health.source.silentSec === null ? [] : [[jail(s), s.health.source.silentSec] as [string, number]])));
+  gauge(
+    "f2b_source_healthy",
+    "1 when the jail reads every log file (or the journal) it should.",
+    samples.map((s) => [jail(s), s.health.source.ok ? 1 : 0]),
+  );
+  gauge(
+    "f2b_source_last_line_age_seconds",
+    "Seconds since the jail's source delivered its last line (or, when none came yet, since it started).",
+    samples.flatMap((s) => (s.health.source.silentSec === null ? [] : [[jail(s), s.health.source.silentSec] as [string, number]])),
+  );
   const files = samples.flatMap((s) => s.health.source.files.map((f) => ({ labels: `${jail(s)},path="${escapeLabel(f.path)}"`, f })));
-  gauge("f2b_source_file_healthy", "1 when the log file exists and is read (0: missing, empty or unreadable).",
-    files.map(({ labels, f }) => [labels, f.state === "ok" ? 1 : 0]));
-  gauge("f2b_source_file_unread_bytes", "Bytes of the log file not read yet (size minus read position).",
-    files.flatMap(({ labels, f }) => (f.size === null || f.position === null ? [] : [[labels, Math.max(0, f.size - f.position)] as [string, number]])));
+  gauge(
+    "f2b_source_file_healthy",
+    "1 when the log file exists and is read (0: missing, empty or unreadable).",
+    files.map(({ labels, f }) => [labels, f.state === "ok" ? 1 : 0]),
+  );
+  gauge(
+    "f2b_source_file_unread_bytes",
+    "Bytes of the log file not read yet (size minus read position).",
+    files.flatMap(({ labels, f }) => (f.size === null || f.position === null ? [] : [[labels, Math.max(0, f.size - f.position)] as [string, number]])),
+  );
   return out;
 }
 

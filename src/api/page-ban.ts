@@ -54,41 +54,65 @@ function currentBlock(r: BanRecord, m: BanModel): Html {
 
 function historyTable(history: readonly BanRecord[]): Html {
   if (history.length === 0) return html`<p class="none">No earlier bans of this address in the database.</p>`;
-  return stackTable("history", [
-    { label: "Jail" }, { label: "Banned at" }, { label: "Ended" }, { label: "How" }, { label: "Failures", num: true }, { label: "Matched lines" },
-  ], history.map((r) => ({
-    attrs: html`data-jail="${r.jail}" data-start="${r.timeOfBan}"`,
-    cells: [
-      r.jail,
-      localTime(r.timeOfBan),
-      r.ended ? localTime(r.ended.at) : r.end !== null ? localTime(r.end) : "—",
-      endText(r),
-      r.failures,
-      r.matches.length ? html`<details><summary>${r.matches.length} line${r.matches.length === 1 ? "" : "s"}${r.users.length ? ` · users: ${userList(r.users)}` : ""}</summary>${matchLines(r)}</details>` : "—",
-    ],
-  })));
+  return stackTable(
+    "history",
+    [{ label: "Jail" }, { label: "Banned at" }, { label: "Ended" }, { label: "How" }, { label: "Failures", num: true }, { label: "Matched lines" }],
+    history.map((r) => ({
+      attrs: html`data-jail="${r.jail}" data-start="${r.timeOfBan}"`,
+      cells: [
+        r.jail,
+        localTime(r.timeOfBan),
+        r.ended ? localTime(r.ended.at) : r.end !== null ? localTime(r.end) : "—",
+        endText(r),
+        r.failures,
+        r.matches.length
+          ? html`<details><summary>${r.matches.length} line${r.matches.length === 1 ? "" : "s"}${r.users.length ? ` · users: ${userList(r.users)}` : ""}</summary>${matchLines(r)}</details>`
+          : "—",
+      ],
+    })),
+  );
 }
 
 function failingTable(m: BanModel): Html {
   const f = m.detail.failing;
   if (f.length === 0) return html``;
-  return html`<section id="failing-here"><h2>Failing now <span class="note">counted, not banned yet</span></h2>${stackTable("failing", [{ label: "Jail" }, { label: "Failures" }, { label: "First seen" }, { label: "Last seen" }, { label: "Matched lines" }], f.map((e) => ({
-    attrs: html`data-jail="${e.jail}"`,
-    cells: [e.jail, meter(e.failures, e.maxretry), timeAgo(e.firstSeen, m.now), timeAgo(e.lastSeen, m.now),
-      e.matches.length ? html`<details><summary>${e.matches.length} line${e.matches.length === 1 ? "" : "s"}${e.users.length ? ` · users: ${userList(e.users)}` : ""}</summary>${matchLines(e)}</details>` : "—"],
-  })))}</section>`;
+  return html`<section id="failing-here"><h2>Failing now <span class="note">counted, not banned yet</span></h2>${stackTable(
+    "failing",
+    [{ label: "Jail" }, { label: "Failures" }, { label: "First seen" }, { label: "Last seen" }, { label: "Matched lines" }],
+    f.map((e) => ({
+      attrs: html`data-jail="${e.jail}"`,
+      cells: [
+        e.jail,
+        meter(e.failures, e.maxretry),
+        timeAgo(e.firstSeen, m.now),
+        timeAgo(e.lastSeen, m.now),
+        e.matches.length
+          ? html`<details><summary>${e.matches.length} line${e.matches.length === 1 ? "" : "s"}${e.users.length ? ` · users: ${userList(e.users)}` : ""}</summary>${matchLines(e)}</details>`
+          : "—",
+      ],
+    })),
+  )}</section>`;
 }
 
 export function renderBanPage(m: BanModel): string {
   const d = m.detail;
   const status = d.current.length
     ? html`<span class="bad">✗ banned now</span> in ${d.current.map((r, i) => html`${i > 0 ? ", " : ""}<strong>${r.jail}</strong>`)}`
-    : d.failing.length ? html`<span class="warn">⚠ not banned, but failing</span>` : html`<span class="ok">✓ not banned now</span>`;
+    : d.failing.length
+      ? html`<span class="warn">⚠ not banned, but failing</span>`
+      : html`<span class="ok">✓ not banned now</span>`;
   const main = html`<p><a href="/">← All jails</a></p>
 <section id="address"><h2><span class="mono" id="ip">${d.ip}</span></h2><p id="ban-status">${status}</p></section>
 ${d.current.map((r) => currentBlock(r, m))}
 ${failingTable(m)}
 <section id="history"><h2>Earlier bans <span class="note">newest first</span></h2>${historyTable(d.history)}</section>`;
-  return pageDocument({ title: `${d.ip} — f2b`, host: m.host, version: m.version, now: m.now, refresh: false, main,
-    elsewhere: html`JSON: /api/v1/bans/${d.ip}/why · CLI: <code>f2b banned --why ${d.ip}</code>` });
+  return pageDocument({
+    title: `${d.ip} — f2b`,
+    host: m.host,
+    version: m.version,
+    now: m.now,
+    refresh: false,
+    main,
+    elsewhere: html`JSON: /api/v1/bans/${d.ip}/why · CLI: <code>f2b banned --why ${d.ip}</code>`,
+  });
 }

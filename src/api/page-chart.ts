@@ -41,24 +41,25 @@ export function banChart(hours: readonly HourBucket[], colors: ReadonlyMap<strin
     const x = LEFT + i * slot + (slot - barW) / 2;
     const span = `${localHourMinute(h.start)}–${localHourMinute(h.start + HOUR)}`;
     let acc = 0;
-    const segs = [...h.perJail.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([jail, n]) => {
-      const y0 = y(acc + n);
-      const hgt = y(acc) - y0;
-      acc += n;
-      return html`<rect x="${fmt(x)}" y="${fmt(y0)}" width="${fmt(barW)}" height="${fmt(Math.max(hgt, 0.5))}" fill="${colors.get(jail) ?? "#888"}" class="bar"><title>${span} · ${jail}: ${n} ban${n === 1 ? "" : "s"}</title></rect>`;
-    });
-    const label = i % 3 === 0 || i === hours.length - 1
-      ? html`<text x="${fmt(LEFT + i * slot + slot / 2)}" y="${BOTTOM + 18}" text-anchor="middle" class="tick">${i === hours.length - 1 ? "now" : localHourMinute(h.start)}</text>`
-      : "";
-    const total = h.total > 0
-      ? html`<text x="${fmt(LEFT + i * slot + slot / 2)}" y="${fmt(y(h.total) - 4)}" text-anchor="middle" class="count">${h.total}</text>`
-      : "";
+    const segs = [...h.perJail.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([jail, n]) => {
+        const y0 = y(acc + n);
+        const hgt = y(acc) - y0;
+        acc += n;
+        return html`<rect x="${fmt(x)}" y="${fmt(y0)}" width="${fmt(barW)}" height="${fmt(Math.max(hgt, 0.5))}" fill="${colors.get(jail) ?? "#888"}" class="bar"><title>${span} · ${jail}: ${n} ban${n === 1 ? "" : "s"}</title></rect>`;
+      });
+    const label =
+      i % 3 === 0 || i === hours.length - 1
+        ? html`<text x="${fmt(LEFT + i * slot + slot / 2)}" y="${BOTTOM + 18}" text-anchor="middle" class="tick">${i === hours.length - 1 ? "now" : localHourMinute(h.start)}</text>`
+        : "";
+    const total =
+      h.total > 0 ? html`<text x="${fmt(LEFT + i * slot + slot / 2)}" y="${fmt(y(h.total) - 4)}" text-anchor="middle" class="count">${h.total}</text>` : "";
     return html`<g>${segs}${total}${label}</g>`;
   });
 
-  const empty = max === 0
-    ? html`<text x="${LEFT + plotW / 2}" y="${TOP + plotH / 2}" text-anchor="middle" class="empty">No bans in the last 24 hours</text>`
-    : "";
+  const empty =
+    max === 0 ? html`<text x="${LEFT + plotW / 2}" y="${TOP + plotH / 2}" text-anchor="middle" class="empty">No bans in the last 24 hours</text>` : "";
 
   return html`<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="Bans per hour over the last 24 hours" xmlns="http://www.w3.org/2000/svg">${grid}${bars}${empty}</svg>`;
 }

@@ -80,7 +80,11 @@ async function loadJail(ctl: Controller, status: JailStatus, failing: readonly F
 
 export async function loadPageModel(ctl: Controller, now: number): Promise<PageModel> {
   const [version, { jails: names }, bans, failing, events] = await Promise.all([
-    ctl.version(), ctl.status(), ctl.banned(), orNull(() => ctl.failing()), orNull(() => ctl.events({ limit: EVENT_ROWS })),
+    ctl.version(),
+    ctl.status(),
+    ctl.banned(),
+    orNull(() => ctl.failing()),
+    orNull(() => ctl.events({ limit: EVENT_ROWS })),
   ]);
   // A jail removed by a reload between the two calls is simply left out.
   const settled = await Promise.allSettled(names.map(async (n) => loadJail(ctl, await ctl.jailStatus(n), failing)));

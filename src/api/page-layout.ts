@@ -73,12 +73,15 @@ export interface Row {
 export function stackTable(cls: string, cols: readonly Column[], rows: readonly Row[]): Html {
   const classOf = (c: Column): string => [c.num ? "num" : "", c.cls ?? ""].filter(Boolean).join(" ");
   const head = cols.map((c) => (c.num ? html`<th class="num">${c.label}</th>` : html`<th>${c.label}</th>`));
-  const body = rows.map((r) => html`<tr${r.attrs ? html` ${r.attrs}` : ""}>${r.cells.map((v, i) => {
-    const c = cols[i]!;
-    const k = classOf(c);
-    // one child beside the label, so a swatch and its name stay together on a phone
-    return k ? html`<td class="${k}" data-label="${c.label}"><span>${v}</span></td>` : html`<td data-label="${c.label}"><span>${v}</span></td>`;
-  })}</tr>`);
+  const body = rows.map(
+    (r) =>
+      html`<tr${r.attrs ? html` ${r.attrs}` : ""}>${r.cells.map((v, i) => {
+        const c = cols[i]!;
+        const k = classOf(c);
+        // one child beside the label, so a swatch and its name stay together on a phone
+        return k ? html`<td class="${k}" data-label="${c.label}"><span>${v}</span></td>` : html`<td data-label="${c.label}"><span>${v}</span></td>`;
+      })}</tr>`,
+  );
   return html`<table class="${cls} stack"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 

@@ -13,21 +13,30 @@ import { attention, failingNow, healthBadge, healthId, jailSettings, recentEvent
 export const MAX_BAN_ROWS = 500;
 
 function jailRows(m: PageModel): Html {
-  if (m.jails.length === 0) return html`<p class="none">No jail is enabled. Enable one in jail.local (e.g. <code>[sshd]</code> <code>enabled = true</code>) and run <code>f2b reload</code>.</p>`;
-  return stackTable("jails", [
-    { label: "Jail" }, { label: "Health" }, { label: "Banned now", num: true }, { label: "Bans total", num: true },
-    { label: "Failing now", num: true }, { label: "Failures total", num: true },
-  ], m.jails.map((j, i) => ({
-    attrs: html`data-jail="${j.status.name}"`,
-    cells: [
-      html`${swatch(m.colors.get(j.status.name))}<strong>${j.status.name}</strong>`,
-      html`<a href="#${healthId(i)}">${healthBadge(j)}</a>`,
-      html`<span class="badge${j.status.actions.currentlyBanned > 0 ? " on" : ""}">${j.status.actions.currentlyBanned}</span>`,
-      j.status.actions.totalBanned,
-      j.status.filter.currentlyFailed,
-      j.status.filter.totalFailed,
+  if (m.jails.length === 0)
+    return html`<p class="none">No jail is enabled. Enable one in jail.local (e.g. <code>[sshd]</code> <code>enabled = true</code>) and run <code>f2b reload</code>.</p>`;
+  return stackTable(
+    "jails",
+    [
+      { label: "Jail" },
+      { label: "Health" },
+      { label: "Banned now", num: true },
+      { label: "Bans total", num: true },
+      { label: "Failing now", num: true },
+      { label: "Failures total", num: true },
     ],
-  })));
+    m.jails.map((j, i) => ({
+      attrs: html`data-jail="${j.status.name}"`,
+      cells: [
+        html`${swatch(m.colors.get(j.status.name))}<strong>${j.status.name}</strong>`,
+        html`<a href="#${healthId(i)}">${healthBadge(j)}</a>`,
+        html`<span class="badge${j.status.actions.currentlyBanned > 0 ? " on" : ""}">${j.status.actions.currentlyBanned}</span>`,
+        j.status.actions.totalBanned,
+        j.status.filter.currentlyFailed,
+        j.status.filter.totalFailed,
+      ],
+    })),
+  );
 }
 
 function banRow(b: BanInfo, m: PageModel): { attrs: Html; cells: (Html | string | number)[] } {
@@ -49,10 +58,18 @@ function banTable(m: PageModel): Html {
   if (m.bans.length === 0) return html`<p class="none">Nobody is banned right now.</p>`;
   const shown = m.bans.slice(0, MAX_BAN_ROWS);
   const more = m.bans.length - shown.length;
-  return html`${stackTable("bans", [
-    { label: "Address", cls: "ip" }, { label: "Jail" }, { label: "Banned at" }, { label: "Remaining", num: true },
-    { label: "Ban time", num: true }, { label: "Times banned", num: true },
-  ], shown.map((b) => banRow(b, m)))}
+  return html`${stackTable(
+    "bans",
+    [
+      { label: "Address", cls: "ip" },
+      { label: "Jail" },
+      { label: "Banned at" },
+      { label: "Remaining", num: true },
+      { label: "Ban time", num: true },
+      { label: "Times banned", num: true },
+    ],
+    shown.map((b) => banRow(b, m)),
+  )}
 ${more > 0 ? html`<p class="none">… and ${more} more (the full list: <code>f2b banned</code> or <code>/api/v1/bans</code>).</p>` : ""}`;
 }
 
@@ -80,6 +97,13 @@ export function renderPage(m: PageModel): string {
 <section id="events"><h2>Recent events <span class="note">newest first; older ones: <code>f2b events</code></span></h2>${recentEvents(m)}</section>
 <section id="health"><h2>Source health <span class="note">is every jail reading its log?</span></h2>${sourceHealth(m)}</section>
 <section id="settings"><h2>Jail settings</h2>${jailSettings(m)}</section>`;
-  return pageDocument({ title: `${m.host}: ${banned} banned — f2b`, host: m.host, version: m.version, now: m.now, refresh: true, main,
-    elsewhere: html`JSON: /api/v1/jails, /api/v1/bans, /api/v1/failing, /api/v1/events · Prometheus: /metrics · CLI: <code>f2b status</code>, <code>f2b failing</code>, <code>f2b events</code>, <code>f2b health</code>` });
+  return pageDocument({
+    title: `${m.host}: ${banned} banned — f2b`,
+    host: m.host,
+    version: m.version,
+    now: m.now,
+    refresh: true,
+    main,
+    elsewhere: html`JSON: /api/v1/jails, /api/v1/bans, /api/v1/failing, /api/v1/events · Prometheus: /metrics · CLI: <code>f2b status</code>, <code>f2b failing</code>, <code>f2b events</code>, <code>f2b health</code>`,
+  });
 }

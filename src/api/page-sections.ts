@@ -27,7 +27,10 @@ export function healthBadge(j: JailView): Html {
 export function attention(m: PageModel): Html {
   const sick = m.jails.map((j, i) => ({ j, i })).filter(({ j }) => !readingOk(j) || !actionOk(j) || problemsOf(j).length > 0);
   if (sick.length === 0) return html``;
-  const items = sick.map(({ j, i }) => html`<li><a href="#${healthId(i)}"><strong>${j.status.name}</strong></a> ${healthBadge(j)}: ${problemsOf(j).map((p, k) => html`${k > 0 ? "; " : ""}<span class="reason">${logText(p)}</span>`)}</li>`);
+  const items = sick.map(
+    ({ j, i }) =>
+      html`<li><a href="#${healthId(i)}"><strong>${j.status.name}</strong></a> ${healthBadge(j)}: ${problemsOf(j).map((p, k) => html`${k > 0 ? "; " : ""}<span class="reason">${logText(p)}</span>`)}</li>`,
+  );
   return html`<section class="alert" id="attention" role="alert"><h2>⚠ ${sick.length} jail${sick.length === 1 ? "" : "s"} need${sick.length === 1 ? "s" : ""} attention</h2><ul>${items}</ul></section>`;
 }
 
@@ -39,7 +42,13 @@ export function failingNow(m: PageModel): Html {
     const shown = j.failing.slice(0, MAX_FAILING_ROWS);
     const rows = shown.map((f) => ({
       attrs: html`data-ip="${f.ip}" data-jail="${j.status.name}"`,
-      cells: [ipLink(f.ip), meter(f.failures, f.maxretry), timeAgo(f.firstSeen, m.now), timeAgo(f.lastSeen, m.now), f.users.length ? html`<span class="mono">${f.users.map((u) => logText(u)).join(", ")}</span>` : "—"],
+      cells: [
+        ipLink(f.ip),
+        meter(f.failures, f.maxretry),
+        timeAgo(f.firstSeen, m.now),
+        timeAgo(f.lastSeen, m.now),
+        f.users.length ? html`<span class="mono">${f.users.map((u) => logText(u)).join(", ")}</span>` : "—",
+      ],
     }));
     const more = j.failing.length - shown.length;
     const s = j.settings;
@@ -67,7 +76,8 @@ function sourceBody(j: JailView, now: number): Html {
   const h = j.health;
   if (h === null) {
     const files = j.status.filter.fileList ?? [];
-    if (j.status.filter.journalMatches !== undefined) return html`<dl class="facts"><dt>Journal match</dt><dd class="mono">${j.status.filter.journalMatches || "(all entries)"}</dd></dl>`;
+    if (j.status.filter.journalMatches !== undefined)
+      return html`<dl class="facts"><dt>Journal match</dt><dd class="mono">${j.status.filter.journalMatches || "(all entries)"}</dd></dl>`;
     return html`<dl class="facts"><dt>Files</dt><dd class="mono">${files.join(", ") || "—"}</dd></dl>`;
   }
   const s = h.source;
@@ -75,17 +85,39 @@ function sourceBody(j: JailView, now: number): Html {
     return html`<dl class="facts"><dt>Journal match</dt><dd class="mono">${s.journalMatch || "(all entries)"}</dd><dt>Last entry</dt><dd>${last(s.lastLineAt, now)}${silence(s.lastLineAt, s.silentSec)}</dd></dl>`;
   }
   if (s.files.length === 0) return html`<p class="bad">⚠ No log file to read.</p>`;
-  return html`${s.lastLineAt === null && s.silentSec !== null ? html`<p>No line read${silence(null, s.silentSec)}.</p>` : ""}${stackTable("files", [{ label: "File", cls: "src" }, { label: "State" }, { label: "Size", num: true }, { label: "Read up to", num: true }, { label: "Last line read" }, { label: "Last written" }], s.files.map((f) => ({
-    attrs: html`data-path="${f.path}" data-state="${f.state}"`,
-    cells: [logText(f.path), fileState(f), f.size === null ? "—" : exact(f.size), f.position === null ? "—" : html`${exact(f.position)}${f.size !== null && f.size > f.position ? html` <span class="warn">(${bytes(f.size - f.position)} behind)</span>` : ""}`, last(f.lastLineAt, now), f.modifiedAt === null ? "—" : timeAgo(f.modifiedAt, now)],
-  })))}`;
+  return html`${s.lastLineAt === null && s.silentSec !== null ? html`<p>No line read${silence(null, s.silentSec)}.</p>` : ""}${stackTable(
+    "files",
+    [
+      { label: "File", cls: "src" },
+      { label: "State" },
+      { label: "Size", num: true },
+      { label: "Read up to", num: true },
+      { label: "Last line read" },
+      { label: "Last written" },
+    ],
+    s.files.map((f) => ({
+      attrs: html`data-path="${f.path}" data-state="${f.state}"`,
+      cells: [
+        logText(f.path),
+        fileState(f),
+        f.size === null ? "—" : exact(f.size),
+        f.position === null
+          ? "—"
+          : html`${exact(f.position)}${f.size !== null && f.size > f.position ? html` <span class="warn">(${bytes(f.size - f.position)} behind)</span>` : ""}`,
+        last(f.lastLineAt, now),
+        f.modifiedAt === null ? "—" : timeAgo(f.modifiedAt, now),
+      ],
+    })),
+  )}`;
 }
 
 function sourceBlock(j: JailView, i: number, m: PageModel): Html {
   const problems = problemsOf(j);
   const list = problems.length ? html`<ul class="problems">${problems.map((p) => html`<li class="reason">⚠ ${logText(p)}</li>`)}</ul>` : "";
   const action = j.health?.action;
-  const actionLine = action ? html`<dl class="facts"><dt>Actions</dt><dd>${action.ok ? html`<span class="ok">✓ working</span>` : html`<span class="bad">⚠ failed</span>`}</dd></dl>` : "";
+  const actionLine = action
+    ? html`<dl class="facts"><dt>Actions</dt><dd>${action.ok ? html`<span class="ok">✓ working</span>` : html`<span class="bad">⚠ failed</span>`}</dd></dl>`
+    : "";
   return html`<div class="jail-block" id="${healthId(i)}" data-jail="${j.status.name}"><h3>${swatch(m.colors.get(j.status.name))}${j.status.name} ${healthBadge(j)}</h3>${list}${sourceBody(j, m.now)}${actionLine}</div>`;
 }
 
@@ -97,14 +129,24 @@ export function sourceHealth(m: PageModel): Html {
 function eventRow(e: ServerEvent): { attrs: Html; cells: (Html | string)[] } {
   return {
     attrs: html`data-kind="${e.kind}"`,
-    cells: [localTime(Math.floor(e.time)), html`<span class="kind ${e.kind}">${e.kind}</span>`, e.jail ?? html`<span class="none">all</span>`, e.ip ? ipLink(e.ip) : "", logText(e.message)],
+    cells: [
+      localTime(Math.floor(e.time)),
+      html`<span class="kind ${e.kind}">${e.kind}</span>`,
+      e.jail ?? html`<span class="none">all</span>`,
+      e.ip ? ipLink(e.ip) : "",
+      logText(e.message),
+    ],
   };
 }
 
 export function recentEvents(m: PageModel): Html {
   if (m.events === null) return html`<p class="bad">⚠ The event log could not be read.</p>`;
   if (m.events.length === 0) return html`<p class="none">Nothing has happened yet.</p>`;
-  return stackTable("events", [{ label: "Time" }, { label: "What" }, { label: "Jail" }, { label: "Address", cls: "ip" }, { label: "Detail" }], m.events.map(eventRow));
+  return stackTable(
+    "events",
+    [{ label: "Time" }, { label: "What" }, { label: "Jail" }, { label: "Address", cls: "ip" }, { label: "Detail" }],
+    m.events.map(eventRow),
+  );
 }
 
 /** "off", or how the ban time grows: "×2 each time, at most 1w, across jails". */
@@ -121,22 +163,33 @@ export function jailSettings(m: PageModel): Html {
     const name = html`${swatch(m.colors.get(j.status.name))}<strong>${j.status.name}</strong>`;
     return {
       attrs: html`data-jail="${j.status.name}"`,
-      cells: s === null
-        ? [name, "—", "—", "—", "—", "—", "—", "—"]
-        : [
-          name,
-          s.maxretry,
-          duration(s.findtime),
-          s.bantime < 0 ? html`<span class="perm">permanent</span>` : duration(s.bantime),
-          incrementText(s.increment),
-          s.ignoreip.length || s.ignoreself ? html`<span class="mono">${[...(s.ignoreself ? ["(self)"] : []), ...s.ignoreip].join(" ")}</span>` : "—",
-          s.actions.length ? s.actions.join(", ") : html`<span class="bad">⚠ none</span>`,
-          `${s.filter} (${s.backend})`,
-        ],
+      cells:
+        s === null
+          ? [name, "—", "—", "—", "—", "—", "—", "—"]
+          : [
+              name,
+              s.maxretry,
+              duration(s.findtime),
+              s.bantime < 0 ? html`<span class="perm">permanent</span>` : duration(s.bantime),
+              incrementText(s.increment),
+              s.ignoreip.length || s.ignoreself ? html`<span class="mono">${[...(s.ignoreself ? ["(self)"] : []), ...s.ignoreip].join(" ")}</span>` : "—",
+              s.actions.length ? s.actions.join(", ") : html`<span class="bad">⚠ none</span>`,
+              `${s.filter} (${s.backend})`,
+            ],
     };
   });
-  return stackTable("settings", [
-    { label: "Jail" }, { label: "Max retry", num: true }, { label: "Find time", num: true }, { label: "Ban time", num: true },
-    { label: "Increment" }, { label: "Ignore" }, { label: "Actions" }, { label: "Filter" },
-  ], rows);
+  return stackTable(
+    "settings",
+    [
+      { label: "Jail" },
+      { label: "Max retry", num: true },
+      { label: "Find time", num: true },
+      { label: "Ban time", num: true },
+      { label: "Increment" },
+      { label: "Ignore" },
+      { label: "Actions" },
+      { label: "Filter" },
+    ],
+    rows,
+  );
 }

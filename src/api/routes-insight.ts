@@ -25,7 +25,10 @@ export function parseEventQuery(q: (name: string) => string | undefined): EventQ
   if (jail) out.jail = jail;
   const kind = q("kind");
   if (kind) {
-    const kinds = kind.split(",").map((k) => k.trim()).filter((k) => k !== "");
+    const kinds = kind
+      .split(",")
+      .map((k) => k.trim())
+      .filter((k) => k !== "");
     const bad = kinds.find((k) => !(EVENT_KINDS as readonly string[]).includes(k));
     if (bad !== undefined) throw new InvalidInputError(`kind: unknown event kind '${bad}' (known: ${EVENT_KINDS.join(", ")})`, "kind");
     out.kinds = kinds as EventKind[];

@@ -5,7 +5,10 @@
 // few firewall transactions instead of one each.
 
 /** What one flush hands to the ban manager. */
-export interface Batch<A, P> { added: A[]; prolonged: P[] }
+export interface Batch<A, P> {
+  added: A[];
+  prolonged: P[];
+}
 
 export class BatchQueue<A, P> {
   private added: A[] = [];
@@ -18,11 +21,19 @@ export class BatchQueue<A, P> {
   constructor(private readonly apply: (b: Batch<A, P>) => Promise<void>) {}
 
   /** Changes waiting or being applied. */
-  get pending(): number { return this.added.length + this.prolonged.size + this.flying; }
+  get pending(): number {
+    return this.added.length + this.prolonged.size + this.flying;
+  }
 
-  add(a: A): void { this.added.push(a); this.kick(); }
+  add(a: A): void {
+    this.added.push(a);
+    this.kick();
+  }
   /** A prolonged item is applied once per batch however often it was prolonged. */
-  prolong(p: P): void { this.prolonged.add(p); this.kick(); }
+  prolong(p: P): void {
+    this.prolonged.add(p);
+    this.kick();
+  }
 
   /** Resolves once nothing is waiting and no batch is being applied. */
   idle(): Promise<void> {
@@ -38,7 +49,10 @@ export class BatchQueue<A, P> {
   private kick(): void {
     if (this.scheduled || this.running) return;
     this.scheduled = true;
-    setImmediate(() => { this.scheduled = false; this.run(); });
+    setImmediate(() => {
+      this.scheduled = false;
+      this.run();
+    });
   }
 
   private run(): void {
@@ -51,13 +65,15 @@ export class BatchQueue<A, P> {
     this.added = [];
     this.prolonged.clear();
     this.flying = batch.added.length + batch.prolonged.length;
-    this.running = this.apply(batch).catch(() => {}).finally(() => {
-      this.running = null;
-      this.flying = 0;
-      // What came in meanwhile goes at the end of this turn, not right now: a firewall that
-      // answers within microtasks would otherwise start a batch for every ban or two decided
-      // while the jail is still counting the same turn's failures (2-3 element transactions).
-      this.kick();
-    });
+    this.running = this.apply(batch)
+      .catch(() => {})
+      .finally(() => {
+        this.running = null;
+        this.flying = 0;
+        // What came in meanwhile goes at the end of this turn, not right now: a firewall that
+        // answers within microtasks would otherwise start a batch for every ban or two decided
+        // while the jail is still counting the same turn's failures (2-3 element transactions).
+        this.kick();
+      });
   }
 }

@@ -40,17 +40,36 @@ export type BanResult = "banned" | "already" | "prolonged" | "expired" | "failed
 export type UnbanResult = "unbanned" | "not-banned" | "failed";
 
 /** A current ban; end is Infinity for permanent bans. */
-export interface BanInfo { ip: string; time: number; bantime: number; banCount: number; end: number; ticket: BanTicket }
+export interface BanInfo {
+  ip: string;
+  time: number;
+  bantime: number;
+  banCount: number;
+  end: number;
+  ticket: BanTicket;
+}
 /** What the firewall should contain (for the periodic reconcile). timeout: seconds left, null = permanent. */
-export interface ExpectedBan { ip: string; timeout: number | null; ticket: BanTicket }
+export interface ExpectedBan {
+  ip: string;
+  timeout: number | null;
+  ticket: BanTicket;
+}
 
 /** A ban that reached the firewall, or a manual unban (not expiries): what src/cluster publishes. */
 export type BanChange = { kind: "ban"; jail: string; ticket: BanTicket } | { kind: "unban"; jail: string; ip: string };
 
 type State = "applying" | "active" | "removing";
-interface Entry extends BanInfo { state: State; retryAt?: number; removal?: Promise<boolean> }
+interface Entry extends BanInfo {
+  state: State;
+  retryAt?: number;
+  removal?: Promise<boolean>;
+}
 /** A new ban waiting for its batch; `restored`: logged as "Restore Ban". */
-interface NewBan { entry: Entry; restored: boolean; done(r: BanResult): void }
+interface NewBan {
+  entry: Entry;
+  restored: boolean;
+  done(r: BanResult): void;
+}
 
 const UNBAN_RETRY = 30;
 
@@ -81,15 +100,22 @@ export class BanManager {
   private readonly batch = new BatchQueue<NewBan, Entry>((b) => this.applyBatch(b));
   private changed: ((c: BanChange) => void) | null = null;
 
-  constructor(private cfg: BanManagerConfig, private readonly deps: BanManagerDeps) {
+  constructor(
+    private cfg: BanManagerConfig,
+    private readonly deps: BanManagerDeps,
+  ) {
     this.calc = makeBanTimeCalculator(cfg.increment ?? {}, deps.random);
     deps.store.addJail(cfg.jail);
   }
 
-  get jail(): string { return this.cfg.jail; }
+  get jail(): string {
+    return this.cfg.jail;
+  }
 
   /** Calls `fn` for every new ban once in the firewall and every manual unban (ban sharing). */
-  onChange(fn: (c: BanChange) => void): void { this.changed = fn; }
+  onChange(fn: (c: BanChange) => void): void {
+    this.changed = fn;
+  }
 
   /** Applies new settings (reload); current bans keep their times. */
   configure(cfg: Partial<BanManagerConfig>): void {
@@ -98,17 +124,26 @@ export class BanManager {
   }
 
   /** fail2ban's evformula for (base bantime, previous ban count). */
-  calcBanTime(banTime: number, banCount: number): number { return this.calc(banTime, banCount); }
+  calcBanTime(banTime: number, banCount: number): number {
+    return this.calc(banTime, banCount);
+  }
 
   private log(level: "debug" | "info" | "notice" | "warning" | "error", msg: string): void {
     this.deps.log[level](`[${this.cfg.jail}] ${msg}`);
     if (level === "error") this.deps.events?.record({ kind: "error", jail: this.cfg.jail, message: msg });
   }
   private event(kind: "ban" | "restore" | "prolong" | "unban", ip: string | null, message: string, lifted?: BanLifted | "expired"): void {
-    const ended = lifted === undefined ? undefined : lifted === "expired" ? { at: this.deps.clock.now(), how: "expired" as const } : { ...lifted, how: "unbanned" as const };
+    const ended =
+      lifted === undefined
+        ? undefined
+        : lifted === "expired"
+          ? { at: this.deps.clock.now(), how: "expired" as const }
+          : { ...lifted, how: "unbanned" as const };
     this.deps.events?.record({ kind, jail: this.cfg.jail, ip, message, ...(ended ? { ended } : {}) });
   }
-  private endOf(time: number, bantime: number): number { return bantime === -1 ? Infinity : time + bantime; }
+  private endOf(time: number, bantime: number): number {
+    return bantime === -1 ? Infinity : time + bantime;
+  }
 
   async ban(input: BanTicket): Promise<BanResult> {
     const now = this.deps.clock.now();
@@ -131,7 +166,11 @@ export class BanManager {
     const expired = this.endOf(t.time, base) < now;
     if (!expired && !input.fixedBantime && !input.restored) {
       // As fail2ban: a history lookup that fails costs the increment, not the ban.
-      try { this.applyIncrement(t); } catch (e) { this.log("error", `bantime.increment of ${ip} failed: ${(e as Error).message}`); }
+      try {
+        this.applyIncrement(t);
+      } catch (e) {
+        this.log("error", `bantime.increment of ${ip} failed: ${(e as Error).message}`);
+      }
     }
     const end = this.endOf(t.time, t.bantime);
     if (expired || end < now) {
@@ -145,25 +184,38 @@ export class BanManager {
   }
 
   /** Changes decided but not yet confirmed by the effector (the backlog the reader waits on). */
-  get backlog(): number { return this.batch.pending; }
+  get backlog(): number {
+    return this.batch.pending;
+  }
   /** Resolves once the backlog is at most `limit`. */
-  backlogBelow(limit: number): Promise<void> { return this.batch.below(limit); }
+  backlogBelow(limit: number): Promise<void> {
+    return this.batch.below(limit);
+  }
   /** Resolves once every decided ban and prolongation reached the effector (or failed). */
-  settled(): Promise<void> { return this.batch.idle(); }
+  settled(): Promise<void> {
+    return this.batch.idle();
+  }
 
   /** One store transaction, then one effector call, for everything decided since the last batch. */
   private async applyBatch({ added, prolonged }: Batch<NewBan, Entry>): Promise<void> {
     const live = prolonged.filter((e) => e.state === "active");
     const fail = (n: NewBan, receipt: BanReceipt | null, msg: string): void => {
       if (this.bans.get(n.entry.ip) === n.entry) this.untrack(n.entry.ip);
-      try { receipt?.withdraw(); } catch (we) { this.log("error", `Failed to withdraw stored ban of ${n.entry.ip}: ${(we as Error).message}`); }
+      try {
+        receipt?.withdraw();
+      } catch (we) {
+        this.log("error", `Failed to withdraw stored ban of ${n.entry.ip}: ${(we as Error).message}`);
+      }
       this.log("error", msg);
       n.done("failed");
     };
     const toStore = added.filter((n) => !n.entry.ticket.restored);
     let receipts: BanReceipt[];
     try {
-      receipts = this.deps.store.saveBans(toStore.map((n) => n.entry.ticket), live.map((e) => e.ticket));
+      receipts = this.deps.store.saveBans(
+        toStore.map((n) => n.entry.ticket),
+        live.map((e) => e.ticket),
+      );
     } catch (e) {
       for (const n of added) fail(n, null, `Failed to store ban of ${n.entry.ip}, not banned: ${(e as Error).message}`);
       for (const p of live) this.log("error", `Failed to store prolonged ban of ${p.ip}: ${(e as Error).message}`);
@@ -253,14 +305,20 @@ export class BanManager {
     const active = [...this.bans.values()].filter((e) => e.state === "active");
     const lifted = { at: this.deps.clock.now(), by };
     if (!active.length || !(await this.removeFromFirewall(active, lifted))) return 0;
-    this.deps.store.removeBan(this.cfg.jail, active.map((e) => e.ip), lifted);
+    this.deps.store.removeBan(
+      this.cfg.jail,
+      active.map((e) => e.ip),
+      lifted,
+    );
     for (const e of active) this.changed?.({ kind: "unban", jail: this.cfg.jail, ip: e.ip });
     return active.length;
   }
 
   /** lifted: a manual unban; absent: the bans expired. */
   private removeFromFirewall(es: Entry[], lifted?: BanLifted): Promise<boolean> {
-    const removal = this.doRemove(es, lifted).finally(() => { for (const e of es) if (e.removal === removal) delete e.removal; });
+    const removal = this.doRemove(es, lifted).finally(() => {
+      for (const e of es) if (e.removal === removal) delete e.removal;
+    });
     for (const e of es) e.removal = removal;
     return removal;
   }
@@ -268,7 +326,10 @@ export class BanManager {
   private async doRemove(es: Entry[], lifted?: BanLifted): Promise<boolean> {
     for (const e of es) e.state = "removing";
     try {
-      await this.deps.effector.unban(this.cfg.jail, es.map((e) => e.ip));
+      await this.deps.effector.unban(
+        this.cfg.jail,
+        es.map((e) => e.ip),
+      );
     } catch (err) {
       const retryAt = this.deps.clock.now() + UNBAN_RETRY;
       const what = es.length === 1 ? `ip ${es[0]!.ip}` : `${es.length} ips`;
@@ -334,7 +395,9 @@ export class BanManager {
     return (await this.removeFromFirewall(inside)) ? inside.length : 0;
   }
 
-  private dueOf(e: Entry): number { return Math.max(e.end, e.retryAt ?? -Infinity); }
+  private dueOf(e: Entry): number {
+    return Math.max(e.end, e.retryAt ?? -Infinity);
+  }
 
   /** Queues the entry's due time and keeps one clock timer armed for the earliest. */
   private schedule(e: Entry): void {
@@ -349,7 +412,11 @@ export class BanManager {
     this.timer = null;
     this.timerAt = at;
     if (Number.isFinite(at)) {
-      this.timer = this.deps.clock.setTimer(at, () => { this.timer = null; this.timerAt = Infinity; void this.expire(); });
+      this.timer = this.deps.clock.setTimer(at, () => {
+        this.timer = null;
+        this.timerAt = Infinity;
+        void this.expire();
+      });
     }
   }
 
@@ -393,12 +460,19 @@ export class BanManager {
     const ignored = ignoredAmong ? await ignoredAmong(tickets.map((t) => t.ip)) : null;
     for (const t of tickets) {
       if (this.bans.has(t.ip)) continue;
-      if (ignored ? ignored.has(t.ip) : isIgnored && (await isIgnored(t.ip))) { this.log("info", `Ignore ${t.ip} by restore (ignoreip)`); continue; }
+      if (ignored ? ignored.has(t.ip) : isIgnored && (await isIgnored(t.ip))) {
+        this.log("info", `Ignore ${t.ip} by restore (ignoreip)`);
+        continue;
+      }
       const e: Entry = { ip: t.ip, time: t.time, bantime: t.bantime, banCount: t.banCount, end: this.endOf(t.time, t.bantime), ticket: t, state: "active" };
       this.track(e);
       restored.push(e);
     }
-    await applyRestored(this.deps.effector, restored.map((e) => e.ticket), (m) => this.log("error", m));
+    await applyRestored(
+      this.deps.effector,
+      restored.map((e) => e.ticket),
+      (m) => this.log("error", m),
+    );
     this.total += restored.length;
     for (const e of restored) this.queue.push(e.end, e.ip);
     this.armTimer();
@@ -409,15 +483,25 @@ export class BanManager {
   }
 
   /** Resolves once every "Restore Ban" line of restore() is logged. */
-  restoreLogged(): Promise<void> { return this.restoreLog.done(); }
+  restoreLogged(): Promise<void> {
+    return this.restoreLog.done();
+  }
 
   /** Cancels timers; bans stay in the store and the firewall (whether the firewall keeps them is the server's stopJail decision). */
-  stop(): void { this.timer?.cancel(); this.timer = null; this.timerAt = Infinity; this.queue.clear(); }
+  stop(): void {
+    this.timer?.cancel();
+    this.timer = null;
+    this.timerAt = Infinity;
+    this.queue.clear();
+  }
 
-  isBanned(ip: string): boolean { return this.bans.get(normalizeIP(ip))?.state === "active"; }
+  isBanned(ip: string): boolean {
+    return this.bans.get(normalizeIP(ip))?.state === "active";
+  }
   /** Current bans ordered by end of ban (fail2ban getBanList ordered). */
   list(): BanInfo[] {
-    return [...this.bans.values()].filter((e) => e.state !== "applying")
+    return [...this.bans.values()]
+      .filter((e) => e.state !== "applying")
       .map(({ ip, time, bantime, banCount, end, ticket }) => ({ ip, time, bantime, banCount, end, ticket }))
       .sort((a, b) => a.end - b.end);
   }
@@ -428,12 +512,15 @@ export class BanManager {
     return n;
   }
   /** "Total banned" (since start, restored included as fail2ban counts them). */
-  totalBanned(): number { return this.total; }
+  totalBanned(): number {
+    return this.total;
+  }
 
   /** Reconcile hook: every ban that should be in the firewall right now, with the seconds left. */
   expectedBans(): ExpectedBan[] {
     const now = this.deps.clock.now();
-    return this.list().filter((b) => b.end > now)
+    return this.list()
+      .filter((b) => b.end > now)
       .map((b) => ({ ip: b.ip, timeout: Number.isFinite(b.end) ? Math.max(1, Math.ceil(b.end - now)) : null, ticket: b.ticket }));
   }
 }

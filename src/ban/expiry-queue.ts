@@ -6,7 +6,9 @@
 export class ExpiryQueue {
   private heap: Array<{ at: number; key: string }> = [];
 
-  get size(): number { return this.heap.length; }
+  get size(): number {
+    return this.heap.length;
+  }
 
   push(at: number, key: string): void {
     if (!Number.isFinite(at)) return;
@@ -21,7 +23,9 @@ export class ExpiryQueue {
     }
   }
 
-  peek(): number { return this.heap[0]?.at ?? Infinity; }
+  peek(): number {
+    return this.heap[0]?.at ?? Infinity;
+  }
 
   /** Removes and returns every entry due at or before now. */
   popDue(now: number): Array<{ at: number; key: string }> {
@@ -30,7 +34,9 @@ export class ExpiryQueue {
     return out;
   }
 
-  clear(): void { this.heap = []; }
+  clear(): void {
+    this.heap = [];
+  }
 
   private pop(): { at: number; key: string } | undefined {
     const h = this.heap;

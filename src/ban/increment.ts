@@ -25,13 +25,24 @@ export class IncrementConfigError extends Error {}
  */
 export function makeBanTimeCalculator(o: IncrementOptions, random: () => number = Math.random): (banTime: number, banCount: number) => number {
   const field = <T>(name: string, f: () => T): T => {
-    try { return f(); } catch (e) { throw new IncrementConfigError(`bantime.${name}: ${(e as Error).message}`); }
+    try {
+      return f();
+    } catch (e) {
+      throw new IncrementConfigError(`bantime.${name}: ${(e as Error).message}`);
+    }
   };
   const banFactor = field("factor", () => (typeof o.factor === "number" ? o.factor : compileExpr(o.factor?.trim() || "1").eval({})));
-  const multipliers = field("multipliers", () => (o.multipliers?.trim() ? o.multipliers.trim().split(/\s+/).map((s) => {
-    if (!/^-?\d+$/.test(s)) throw new Error(`"${s}" is not an integer`);
-    return Number(s);
-  }) : []));
+  const multipliers = field("multipliers", () =>
+    o.multipliers?.trim()
+      ? o.multipliers
+          .trim()
+          .split(/\s+/)
+          .map((s) => {
+            if (!/^-?\d+$/.test(s)) throw new Error(`"${s}" is not an integer`);
+            return Number(s);
+          })
+      : [],
+  );
   const formula: Compiled = field("formula", () => compileExpr(o.formula?.trim() || DEFAULT_FORMULA));
   const maxtime = o.maxtime === undefined || o.maxtime === "" ? null : field("maxtime", () => parseTime(o.maxtime as string | number));
   const rndtime = o.rndtime === undefined || o.rndtime === "" ? null : field("rndtime", () => parseTime(o.rndtime as string | number));

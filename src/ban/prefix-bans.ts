@@ -25,10 +25,15 @@ export class PrefixBans {
   private logged = new Set<string>();
   private nextPrune = 0;
 
-  constructor(private policy: PrefixPolicy, private readonly deps: PrefixBansDeps) {}
+  constructor(
+    private policy: PrefixPolicy,
+    private readonly deps: PrefixBansDeps,
+  ) {}
 
   /** Reload: the escalation counts gathered by the jail this one replaces. */
-  adoptFrom(prev: PrefixBans): void { for (const [k, v] of prev.seen) if (!this.seen.has(k)) this.seen.set(k, v); }
+  adoptFrom(prev: PrefixBans): void {
+    for (const [k, v] of prev.seen) if (!this.seen.has(k)) this.seen.set(k, v);
+  }
 
   private get active(): boolean {
     const p = this.policy;
@@ -102,7 +107,13 @@ export class PrefixBans {
     this.seen.delete(key);
     this.deps.log.notice(`[${this.deps.jail}] Escalate ${members.length} bans inside ${key} within ${esc.window}s to a ban of ${key}`);
     const r = await this.deps.bans.ban({
-      jail: t.jail, ip: key, time: t.time, failures: members.length, matches: [], banCount: 0, bantime: t.bantime,
+      jail: t.jail,
+      ip: key,
+      time: t.time,
+      failures: members.length,
+      matches: [],
+      banCount: 0,
+      bantime: t.bantime,
       data: { escalatedFrom: members },
     });
     if (r !== "banned" && r !== "already" && r !== "prolonged") return null;

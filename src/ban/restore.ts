@@ -25,10 +25,20 @@ export function restorableTickets(cfg: RestoreConfig, store: BanStore, now: numb
     correctBanTime: maxtime === -1 ? null : maxtime,
     maxmatches: cfg.maxmatches ?? 5,
   });
-  const tickets = rows.map((r): BanTicket => ({
-    jail: cfg.jail, ip: normalizeIP(r.ip), time: r.timeOfBan, failures: r.failures, matches: r.matches, banCount: r.banCount,
-    bantime: r.bantime, fixedBantime: true, restored: true, ...(Object.keys(r.data).length ? { data: r.data } : {}),
-  }));
+  const tickets = rows.map(
+    (r): BanTicket => ({
+      jail: cfg.jail,
+      ip: normalizeIP(r.ip),
+      time: r.timeOfBan,
+      failures: r.failures,
+      matches: r.matches,
+      banCount: r.banCount,
+      bantime: r.bantime,
+      fixedBantime: true,
+      restored: true,
+      ...(Object.keys(r.data).length ? { data: r.data } : {}),
+    }),
+  );
   return withoutCovered(tickets);
 }
 
@@ -53,7 +63,9 @@ function maxTimeOf(cfg: RestoreConfig): number | null {
  *  and listed so the periodic reconcile re-applies them. */
 export async function applyRestored(eff: BanEffector, tickets: BanTicket[], logError: (msg: string) => void): Promise<void> {
   if (!tickets.length) return;
-  try { await eff.ban(tickets); } catch (err) {
+  try {
+    await eff.ban(tickets);
+  } catch (err) {
     logError(`Failed to restore ${tickets.length} bans into the firewall: ${(err as Error).message}`);
   }
 }
@@ -85,10 +97,14 @@ export class RestoreLog {
         await new Promise<void>((resolve) => setImmediate(resolve));
         logChunk(i);
       }
-    })().finally(() => { if (this.pending === done) this.pending = null; });
+    })().finally(() => {
+      if (this.pending === done) this.pending = null;
+    });
     this.pending = done;
   }
 
   /** Resolves once every line added so far is logged. */
-  async done(): Promise<void> { while (this.pending) await this.pending; }
+  async done(): Promise<void> {
+    while (this.pending) await this.pending;
+  }
 }

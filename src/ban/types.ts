@@ -17,10 +17,15 @@ export interface StoredBan {
 }
 
 /** A manual unban: when and who asked. */
-export interface BanLifted { at: number; by: UnbanActor }
+export interface BanLifted {
+  at: number;
+  by: UnbanActor;
+}
 
 /** Undo handle for a written ban, used when the firewall refuses it. */
-export interface BanReceipt { withdraw(): void }
+export interface BanReceipt {
+  withdraw(): void;
+}
 
 /**
  * Persistence the ban manager needs (implemented by src/db over SQLite). Synchronous on purpose:

@@ -1,7 +1,10 @@
 // HTTP over the server's Unix socket. Failures become CliError with the text to print.
 
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 255) {
+  constructor(
+    message: string,
+    readonly exitCode = 255,
+  ) {
     super(message);
     this.name = "CliError";
   }

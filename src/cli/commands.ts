@@ -6,7 +6,17 @@ import type { ApiClient } from "./client.ts";
 import { events, failing, health, why } from "./insight.ts";
 import { CliError } from "./client.ts";
 import type { Command, Flags } from "./flags.ts";
-import { formatBanTable, formatBanWithTime, formatGet, formatJailStatus, formatServerSetting, formatStats, formatStatus, pyRepr, type StatsRow } from "./format.ts";
+import {
+  formatBanTable,
+  formatBanWithTime,
+  formatGet,
+  formatJailStatus,
+  formatServerSetting,
+  formatStats,
+  formatStatus,
+  pyRepr,
+  type StatsRow,
+} from "./format.ts";
 
 // fail2ban-client exits 255 on every failure, usage errors included.
 const usage = (msg: string): CliError => new CliError(`f2b: ${msg}`);
@@ -85,7 +95,10 @@ async function get(api: ApiClient, args: string[], flags: Flags): Promise<string
   if (key === "banip" && flags.withTime) {
     await api.call("GET", `/api/v1/jails/${enc(jail)}`); // 404 for an unknown jail
     const { bans } = (await api.call("GET", "/api/v1/bans")) as { bans: BanInfo[] };
-    return bans.filter((b) => b.jail === jail).map(formatBanWithTime).join("\n");
+    return bans
+      .filter((b) => b.jail === jail)
+      .map(formatBanWithTime)
+      .join("\n");
   }
   const { value } = (await api.call("GET", `/api/v1/jails/${enc(jail)}/${enc(key)}`)) as { value: JailValue };
   if (flags.json && rest.length === 0) return json(value);
@@ -114,7 +127,7 @@ async function banned(api: ApiClient, args: string[], flags: Flags): Promise<str
   if (flags.why) return why(api, args, flags);
   if (args.length > 0) {
     // fail2ban's `banned IP...`: for each IP, the list of jails that ban it.
-    const res = await Promise.all(args.map(async (ip) => ((await api.call("GET", `/api/v1/bans/${enc(ip)}`)) as { ip: string; jails: string[] })));
+    const res = await Promise.all(args.map(async (ip) => (await api.call("GET", `/api/v1/bans/${enc(ip)}`)) as { ip: string; jails: string[] }));
     return flags.json ? json(res) : pyRepr(res.map((r) => r.jails));
   }
   const { bans } = (await api.call("GET", "/api/v1/bans")) as { bans: BanInfo[] };
@@ -167,17 +180,35 @@ async function metrics(api: ApiClient): Promise<string> {
 async function stats(api: ApiClient, args: string[], flags: Flags): Promise<string> {
   if (args.length > 0) throw usage("usage: f2b stats [--json]");
   const { jails } = (await api.call("GET", "/api/v1/status")) as { jails: string[] };
-  const rows = await Promise.all(jails.map(async (jail): Promise<StatsRow> => {
-    const st = (await api.call("GET", `/api/v1/jails/${enc(jail)}`)) as JailStatus;
-    const { value } = (await api.call("GET", `/api/v1/jails/${enc(jail)}/backend`)) as { value: JailValue };
-    // the backend that runs, in fail2ban's names: `auto` reading files is the inotify one
-    const backend = st.filter.journalMatches !== undefined ? "systemd" : String(value).startsWith("polling") ? "polling" : "pyinotify";
-    return { jail, backend, failed: [st.filter.currentlyFailed, st.filter.totalFailed], banned: [st.actions.currentlyBanned, st.actions.totalBanned] };
-  }));
+  const rows = await Promise.all(
+    jails.map(async (jail): Promise<StatsRow> => {
+      const st = (await api.call("GET", `/api/v1/jails/${enc(jail)}`)) as JailStatus;
+      const { value } = (await api.call("GET", `/api/v1/jails/${enc(jail)}/backend`)) as { value: JailValue };
+      // the backend that runs, in fail2ban's names: `auto` reading files is the inotify one
+      const backend = st.filter.journalMatches !== undefined ? "systemd" : String(value).startsWith("polling") ? "polling" : "pyinotify";
+      return { jail, backend, failed: [st.filter.currentlyFailed, st.filter.totalFailed], banned: [st.actions.currentlyBanned, st.actions.totalBanned] };
+    }),
+  );
   return flags.json ? json(rows) : formatStats(rows);
 }
 
 export const COMMANDS: Record<string, Command> = {
-  status, stats, statistics: stats, set, get, unban, banned, reload, restart, start, stop, ping, flushlogs, metrics,
-  show: (api, args, flags) => why(api, args, flags), failing, events, health,
+  status,
+  stats,
+  statistics: stats,
+  set,
+  get,
+  unban,
+  banned,
+  reload,
+  restart,
+  start,
+  stop,
+  ping,
+  flushlogs,
+  metrics,
+  show: (api, args, flags) => why(api, args, flags),
+  failing,
+  events,
+  health,
 };

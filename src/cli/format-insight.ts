@@ -6,7 +6,14 @@ import { formatRemaining, formatTime } from "./format.ts";
 /** Aligned columns, two spaces apart; the last column is not padded. */
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 const length = (bantime: number): string => (bantime < 0 ? "permanent" : formatRemaining(bantime));
@@ -45,8 +52,15 @@ export function formatBanDetail(d: BanDetail, now: number): string {
   }
   if (d.history.length) {
     out.push("  earlier bans:");
-    const rows = [["JAIL", "BANNED AT", "FOR", "ENDED", "WHY"], ...d.history.map((r) => [r.jail, formatTime(r.timeOfBan), length(r.bantime), howEnded(r), whoAndWhy(r)])];
-    out.push(...table(rows).split("\n").map((l) => `    ${l}`));
+    const rows = [
+      ["JAIL", "BANNED AT", "FOR", "ENDED", "WHY"],
+      ...d.history.map((r) => [r.jail, formatTime(r.timeOfBan), length(r.bantime), howEnded(r), whoAndWhy(r)]),
+    ];
+    out.push(
+      ...table(rows)
+        .split("\n")
+        .map((l) => `    ${l}`),
+    );
   }
   return out.join("\n");
 }
@@ -80,11 +94,21 @@ export function formatHealth(jails: Array<{ name: string; health: JailHealth }>)
     for (const p of h.problems) out.push(`  ! ${p}`);
     if (s.kind === "journal") out.push(`  journal ${s.journalMatch ?? ""}`);
     if (s.files.length) {
-      const rows = [["FILE", "STATE", "SIZE", "READ TO", "LAST LINE"], ...s.files.map((f) => [
-        f.path, f.state, f.size === null ? "-" : String(f.size), f.position === null ? "-" : String(f.position),
-        f.lastLineAt === null ? "-" : formatTime(f.lastLineAt),
-      ])];
-      out.push(...table(rows).split("\n").map((l) => `  ${l}`));
+      const rows = [
+        ["FILE", "STATE", "SIZE", "READ TO", "LAST LINE"],
+        ...s.files.map((f) => [
+          f.path,
+          f.state,
+          f.size === null ? "-" : String(f.size),
+          f.position === null ? "-" : String(f.position),
+          f.lastLineAt === null ? "-" : formatTime(f.lastLineAt),
+        ]),
+      ];
+      out.push(
+        ...table(rows)
+          .split("\n")
+          .map((l) => `  ${l}`),
+      );
     }
   }
   return out.length ? out.join("\n") : "No jail is running";

@@ -11,7 +11,11 @@ const val = (v: Row[1]): string => (Array.isArray(v) ? v.join(" ") : String(v));
  * `status`: "Status\n|- Number of jail:\t2\n`- Jail list:\ta, b"; with every jail's status
  * (`status --all`, fail2ban 1.1) a "Status for the jails" branch holding each jail's tree.
  */
-export function formatStatus(jails: string[], all?: JailStatus[], extra: { unhealthy?: UnhealthyJail[] | undefined; cluster?: ClusterStatus | undefined } = {}): string {
+export function formatStatus(
+  jails: string[],
+  all?: JailStatus[],
+  extra: { unhealthy?: UnhealthyJail[] | undefined; cluster?: ClusterStatus | undefined } = {},
+): string {
   const { unhealthy, cluster } = extra;
   const rows: Row[] = [
     ["Number of jail", jails.length],
@@ -64,7 +68,10 @@ function jailTree(st: JailStatus, pref: string): string[] {
     ["Banned IP list", st.actions.bannedIPs],
   ];
   if (st.actions.problems?.length) actions.push(["Problems", `UNHEALTHY: ${st.actions.problems.join("; ")}`]);
-  const groups: [string, Row[]][] = [["Filter", filter], ["Actions", actions]];
+  const groups: [string, Row[]][] = [
+    ["Filter", filter],
+    ["Actions", actions],
+  ];
   const out: string[] = [];
   groups.forEach(([title, rows], n) => {
     const lastGroup = n === groups.length - 1;
@@ -87,14 +94,15 @@ export function pyRepr(v: unknown): string {
   }
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(", ")}]`;
   if (typeof v === "object") {
-    return `{${Object.entries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(", ")}}`;
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`)
+      .join(", ")}}`;
   }
   return String(v);
 }
 
 /** A tree list: "|- a\n|- b\n`- c". */
-const tree = (items: string[]): string =>
-  items.map((x, i) => `${i === items.length - 1 ? "`- " : "|- "}${x}`).join("\n");
+const tree = (items: string[]): string => items.map((x, i) => `${i === items.length - 1 ? "`- " : "|- "}${x}`).join("\n");
 
 /** `get JAIL KEY` (and the list answers of `set JAIL addignoreip ...`). */
 export function formatGet(jail: string, key: string, value: JailValue): string {
@@ -108,9 +116,7 @@ export function formatGet(jail: string, key: string, value: JailValue): string {
       return list.length ? `These IP addresses/networks are ignored:\n${tree(list)}` : "No IP address/network is ignored";
     case "failregex":
     case "ignoreregex":
-      return list.length
-        ? `The following regular expression are defined:\n${tree(list.map((r, i) => `[${i}]: ${r}`))}`
-        : "No regular expression is defined";
+      return list.length ? `The following regular expression are defined:\n${tree(list.map((r, i) => `[${i}]: ${r}`))}` : "No regular expression is defined";
     case "journalmatch":
       return list.length ? `Current match filter:\n${list.join(" + ")}` : "No journal match filter set";
     case "actions":
@@ -153,7 +159,12 @@ export function formatRemaining(sec: number | null): string {
   if (sec === null) return "permanent";
   let s = Math.max(0, Math.round(sec));
   const parts: string[] = [];
-  for (const [unit, size] of [["w", 604800], ["d", 86400], ["h", 3600], ["m", 60]] as const) {
+  for (const [unit, size] of [
+    ["w", 604800],
+    ["d", 86400],
+    ["h", 3600],
+    ["m", 60],
+  ] as const) {
     if (s >= size) {
       parts.push(`${Math.floor(s / size)}${unit}`);
       s %= size;
@@ -204,12 +215,20 @@ export function formatStats(rows: StatsRow[], utf8 = true): string {
   const lens = [8, 8, 3, 3, 3, 3].map((min, i) => Math.max(min, ...cells.map((c) => c[i]!.length)));
   const cell = (v: string, i: number): string => (i < 2 ? v.padEnd(lens[i]!) : v.padStart(lens[i]!));
   const sep = ` ${ct[0]} `;
-  const line = (c: string[]): string => [cell(c[0]!, 0), cell(c[1]!, 1), `${cell(c[2]!, 2)} ${ct[6]} ${cell(c[3]!, 3)}`, `${cell(c[4]!, 4)} ${ct[6]} ${cell(c[5]!, 5)}`].join(sep);
+  const line = (c: string[]): string =>
+    [cell(c[0]!, 0), cell(c[1]!, 1), `${cell(c[2]!, 2)} ${ct[6]} ${cell(c[3]!, 3)}`, `${cell(c[4]!, 4)} ${ct[6]} ${cell(c[5]!, 5)}`].join(sep);
   const tlens = [lens[0]!, lens[1]!, 3 + lens[2]! + lens[3]!, 3 + lens[4]! + lens[5]!];
   const rule = (mid: string): string => ct[1] + tlens.map((n) => ct[1].repeat(n)).join(ct[1] + mid + ct[1]) + ct[1];
   return [
     " " + ["", "", "Filter", "Actions"].map((v, i) => v.padEnd(tlens[i]!)).join(sep),
-    " " + ["Jail".padEnd(lens[0]!), "Backend".padEnd(lens[1]!)].join(sep) + ` ${ct[2]}${ct[7]}` + tlens.slice(2).map((n) => ct[7].repeat(n)).join(ct[7] + ct[3] + ct[7]) + ct[7],
+    " " +
+      ["Jail".padEnd(lens[0]!), "Backend".padEnd(lens[1]!)].join(sep) +
+      ` ${ct[2]}${ct[7]}` +
+      tlens
+        .slice(2)
+        .map((n) => ct[7].repeat(n))
+        .join(ct[7] + ct[3] + ct[7]) +
+      ct[7],
     " " + line(["", "", "cur", "tot", "cur", "tot"]),
     rule(ct[4]),
     ...cells.map((c) => " " + line(c)),

@@ -59,10 +59,12 @@ export async function events(api: ApiClient, args: string[], flags: Flags): Prom
 export async function health(api: ApiClient, args: string[], flags: Flags): Promise<string> {
   if (args.length > 1) throw usage("usage: f2b health [JAIL] [--json]");
   const names = args.length ? args : ((await api.call("GET", "/api/v1/status")) as { jails: string[] }).jails;
-  const jails = await Promise.all(names.map(async (name) => {
-    const st = (await api.call("GET", `/api/v1/jails/${enc(name)}`)) as { health: JailHealth };
-    return { name, health: st.health };
-  }));
+  const jails = await Promise.all(
+    names.map(async (name) => {
+      const st = (await api.call("GET", `/api/v1/jails/${enc(name)}`)) as { health: JailHealth };
+      return { name, health: st.health };
+    }),
+  );
   if (flags.json) return json(Object.fromEntries(jails.map((j) => [j.name, j.health])));
   return formatHealth(jails);
 }

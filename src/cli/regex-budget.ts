@@ -37,7 +37,7 @@ export class SlowLines {
     return [
       "",
       `Lines over linebudget (${this.budgetMs} ms): ${this.count} — the daemon abandons such lines with a WARNING; ` +
-        "a miss here may be the regex engine giving up (JavaScriptCore answers \"no match\" at its backtracking limit)",
+        'a miss here may be the regex engine giving up (JavaScriptCore answers "no match" at its backtracking limit)',
       "|- [# of lines, slowest] regex",
       ...rows.map((r) => `|  [${r.lines}, ${Math.round(r.worstMs)} ms] ${r.name}: ${r.pattern}`),
       "`-",

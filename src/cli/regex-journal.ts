@@ -47,7 +47,8 @@ export function journalInput(log: string, cliMatch: string | undefined, def: Fil
   } catch (e) {
     throw new JournalInputError(`${log}: ${(e as Error).message}`);
   }
-  if (journal.unknown.length > 0) throw new JournalInputError(`${log}: unknown option ${journal.unknown.join(", ")} (known: ${JOURNAL_BACKEND_OPTIONS.join(", ")})`);
+  if (journal.unknown.length > 0)
+    throw new JournalInputError(`${log}: unknown option ${journal.unknown.join(", ")} (known: ${JOURNAL_BACKEND_OPTIONS.join(", ")})`);
   const matchText = cliMatch ?? def.journalmatch ?? "";
   let matches: string[][];
   try {
@@ -91,7 +92,10 @@ async function readEntries(opts: JournalOptions, tz: TimeZone, each: LineFn): Pr
     },
     onError: (_source, err) => errors.push(err.message),
     // a warning (an entry the parser could not read) fails the run: a partial answer must not look whole
-    log: logFrom((_level, msg) => warnings.push(msg), (level) => level >= PY_WARNING),
+    log: logFrom(
+      (_level, msg) => warnings.push(msg),
+      (level) => level >= PY_WARNING,
+    ),
   });
   await source.start(); // follow: false — returns once journalctl has printed every entry
   const problem = errors[0] ?? warnings[0];

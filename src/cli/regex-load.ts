@@ -38,9 +38,10 @@ export function resolveFilter(
       if (!existsSync(name)) throw new FilterNotFound(`filter file not found: ${name}`);
       const abs = resolve(name);
       // inside a filter.d the whole config root is read (.local, .d/), as fail2ban-regex does
-      const note = basename(dirname(abs)) === "filter.d"
-        ? `Use   failregex filter file : ${basename(abs).replace(/\.(conf|local)$/, "")}, basedir: ${dirname(dirname(abs))}`
-        : `Use   failregex file : ${name}`;
+      const note =
+        basename(dirname(abs)) === "filter.d"
+          ? `Use   failregex filter file : ${basename(abs).replace(/\.(conf|local)$/, "")}, basedir: ${dirname(dirname(abs))}`
+          : `Use   failregex file : ${name}`;
       return { def: loadForBackend(diskFS("."), name, allOpts, backend), notes: [note, ...optNote] };
     }
     const roots: { fs: ConfigFS; label: string }[] = [];

@@ -21,7 +21,8 @@ export function outFunction(token: string): OutFunction | { error: string } {
   }
   if (token === "id" || token === "fid") return (fs) => fs.map((f) => pyStr(f.fid));
   if (token === "ip") return (fs) => fs.map((f) => pyStr(f.data["ip"] ?? f.fid));
-  if (token === "msg") return (fs) => fs.flatMap((f) => ((f.data["matches"] as unknown[] | undefined) ?? []).map((m) => (Array.isArray(m) ? m.join("") : String(m))));
+  if (token === "msg")
+    return (fs) => fs.flatMap((f) => ((f.data["matches"] as unknown[] | undefined) ?? []).map((m) => (Array.isArray(m) ? m.join("") : String(m))));
   return (fs) => fs.map((f) => pyStr(f.data[token]));
 }
 

@@ -87,7 +87,15 @@ function localTimeString(t: number): string {
   return `${day} ${mon} ${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${d.getFullYear()}`;
 }
 
-export function renderReport(filter: Filter, failRegexes: readonly string[], ignoreRegexes: readonly string[], s: RegexStats, o: ReportOptions, seconds: number, slowBlock: readonly string[] = []): string {
+export function renderReport(
+  filter: Filter,
+  failRegexes: readonly string[],
+  ignoreRegexes: readonly string[],
+  s: RegexStats,
+  o: ReportOptions,
+  seconds: number,
+  slowBlock: readonly string[] = [],
+): string {
   const out: string[] = ["", "Results", "======="];
   if (filter.prefRegex) {
     out.push("", `Prefregex: ${s.prefMatched} total`);
@@ -117,7 +125,12 @@ export function renderReport(filter: Filter, failRegexes: readonly string[], ign
   const lineBlock = (kind: string, count: number, lines: string[], all: boolean): void => {
     if (!count) return;
     const header = `${kind[0]!.toUpperCase()}${kind.slice(1)} line(s):`;
-    if (count < o.maxShown || all) list(out, lines.map((l) => l.trimEnd()), header);
+    if (count < o.maxShown || all)
+      list(
+        out,
+        lines.map((l) => l.trimEnd()),
+        header,
+      );
     else out.push(`${header} too many to print.  Use --print-all-${kind} to print all ${count} lines`);
   };
   if (o.printAllMatched) lineBlock("matched", s.matched, s.matchedLines, true);

@@ -68,8 +68,20 @@ const HOUR = 3600;
 
 export class Cluster {
   readonly counters: ClusterCounters = {
-    published: 0, received: 0, applied: 0, unbansApplied: 0, unsigned: 0, badSignature: 0, malformed: 0,
-    replayed: 0, notShared: 0, refused: 0, expired: 0, rateLimited: 0, noJail: 0, ignored: 0,
+    published: 0,
+    received: 0,
+    applied: 0,
+    unbansApplied: 0,
+    unsigned: 0,
+    badSignature: 0,
+    malformed: 0,
+    replayed: 0,
+    notShared: 0,
+    refused: 0,
+    expired: 0,
+    rateLimited: 0,
+    noJail: 0,
+    ignored: 0,
   };
   private readonly link: RedisLink;
   private readonly state: ClusterState;
@@ -79,22 +91,32 @@ export class Cluster {
   private readonly receiving = new Set<string>();
   private seq = 0;
 
-  constructor(readonly cfg: ClusterConfig, private readonly deps: ClusterDeps) {
+  constructor(
+    readonly cfg: ClusterConfig,
+    private readonly deps: ClusterDeps,
+  ) {
     this.link = new RedisLink(cfg.url, this.stream, { maxlen: cfg.maxlen, maxage: cfg.maxage }, deps);
     this.state = new ClusterState(deps.db);
     this.buckets = new TokenBuckets(cfg.peerlimit, cfg.peerlimit / HOUR, () => deps.clock.now());
   }
 
-  get stream(): string { return `${this.cfg.prefix}:bans`; }
+  get stream(): string {
+    return `${this.cfg.prefix}:bans`;
+  }
 
   start(): void {
     if (!this.deps.jail(this.cfg.jail)) {
       this.deps.log.info(`cluster: no jail [${this.cfg.jail}] here; remote bans of jails this host does not run are dropped`);
     }
-    this.link.start(() => this.state.lastId, (es) => this.receive(es));
+    this.link.start(
+      () => this.state.lastId,
+      (es) => this.receive(es),
+    );
   }
 
-  stop(): Promise<void> { return this.link.stop(); }
+  stop(): Promise<void> {
+    return this.link.stop();
+  }
 
   /** The ban managers' change hook: publishes what was decided here. */
   onLocalChange(c: BanChange): void {
@@ -119,8 +141,13 @@ export class Cluster {
 
   status(): ClusterStatus {
     return {
-      hostid: this.cfg.hostid, stream: this.stream, link: { ...this.link.state }, outbox: this.link.queued,
-      lastId: this.state.lastId, counters: { ...this.counters }, peers: Object.fromEntries(this.peersSeen),
+      hostid: this.cfg.hostid,
+      stream: this.stream,
+      link: { ...this.link.state },
+      outbox: this.link.queued,
+      lastId: this.state.lastId,
+      counters: { ...this.counters },
+      peers: Object.fromEntries(this.peersSeen),
     };
   }
 
@@ -153,26 +180,51 @@ export class Cluster {
       }
       const m = v.msg;
       if (m.origin === this.cfg.hostid) continue;
-      if (m.seq <= this.state.seqOf(m.origin)) { this.counters.replayed++; continue; }
+      if (m.seq <= this.state.seqOf(m.origin)) {
+        this.counters.replayed++;
+        continue;
+      }
       this.state.setSeq(m.origin, m.seq);
       this.peersSeen.set(m.origin, now);
-      if (this.cfg.share && !this.cfg.share.has(m.jail)) { this.counters.notShared++; continue; }
+      if (this.cfg.share && !this.cfg.share.has(m.jail)) {
+        this.counters.notShared++;
+        continue;
+      }
       const refusal = addressRefusal(m.address);
-      if (refusal) { this.drop("refused", `${m.kind} of ${m.address} from ${m.origin} refused: ${refusal}`); continue; }
+      if (refusal) {
+        this.drop("refused", `${m.kind} of ${m.address} from ${m.origin} refused: ${refusal}`);
+        continue;
+      }
       const jail = this.deps.jail(m.jail) ?? this.deps.jail(this.cfg.jail);
-      if (!jail) { this.counters.noJail++; continue; }
+      if (!jail) {
+        this.counters.noJail++;
+        continue;
+      }
       if (m.kind === "unban") {
         // A ban of the same address earlier in this batch must be in place before it is lifted.
         await flush();
         await this.applyUnban(jail, m);
         continue;
       }
-      if (m.end !== -1 && m.end <= now) { this.counters.expired++; continue; }
-      if (!this.buckets.take(m.origin)) { this.drop("rateLimited", `ban of ${m.address} from ${m.origin}: over peerlimit (${this.cfg.peerlimit}/hour)`); continue; }
+      if (m.end !== -1 && m.end <= now) {
+        this.counters.expired++;
+        continue;
+      }
+      if (!this.buckets.take(m.origin)) {
+        this.drop("rateLimited", `ban of ${m.address} from ${m.origin}: over peerlimit (${this.cfg.peerlimit}/hour)`);
+        continue;
+      }
       const list = pending.get(jail) ?? [];
       list.push({
-        jail: jail.name, ip: m.address, time: m.time, failures: m.failures, matches: [], banCount: 0,
-        bantime: m.end === -1 ? -1 : m.end - m.time, fixedBantime: true, data: { origin: m.origin },
+        jail: jail.name,
+        ip: m.address,
+        time: m.time,
+        failures: m.failures,
+        matches: [],
+        banCount: 0,
+        bantime: m.end === -1 ? -1 : m.end - m.time,
+        fixedBantime: true,
+        data: { origin: m.origin },
       });
       pending.set(jail, list);
     }

@@ -60,7 +60,11 @@ export function clusterConfig(conf: Fail2banConf, defaultHost: string = hostname
     return undefined;
   }
   // The URL may carry a password: never echo it.
-  if (!URL_RE.test(url)) throw new ConfigError(`[cluster] ${sect["url"] ? "url" : "urlfile"}: expected redis://[user:password@]host[:port][/db] or rediss:// (TLS)`, at(sect["url"] ? "url" : "urlfile"));
+  if (!URL_RE.test(url))
+    throw new ConfigError(
+      `[cluster] ${sect["url"] ? "url" : "urlfile"}: expected redis://[user:password@]host[:port][/db] or rediss:// (TLS)`,
+      at(sect["url"] ? "url" : "urlfile"),
+    );
   const hostid = get("hostid") || defaultHost;
   if (!NAME_RE.test(hostid)) throw bad("hostid", "letters, digits and . _ : - only");
   const shareText = get("share") || "*";
@@ -91,7 +95,14 @@ export function clusterConfig(conf: Fail2banConf, defaultHost: string = hostname
     if (!(maxage > 0)) throw bad("maxage", "expected a positive time (e.g. 1d)");
   }
   return {
-    url, hostid, share: names.includes("*") ? null : new Set(names), prefix, key: Buffer.from(key, "utf8"), jail,
-    maxlen: int("maxlen", 100_000, 1000), maxage, peerlimit: int("peerlimit", 20_000, 1),
+    url,
+    hostid,
+    share: names.includes("*") ? null : new Set(names),
+    prefix,
+    key: Buffer.from(key, "utf8"),
+    jail,
+    maxlen: int("maxlen", 100_000, 1000),
+    maxage,
+    peerlimit: int("peerlimit", 20_000, 1),
   };
 }

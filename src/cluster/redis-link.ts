@@ -17,11 +17,23 @@ export type ConnectRedis = (url: string) => RedisConnection;
 /** Bun's built-in client; reconnection is ours (see above), commands are never queued offline. */
 export const bunRedis: ConnectRedis = (url) => new RedisClient(url, { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: 5000 });
 
-export interface StreamEntry { id: string; fields: Record<string, string> }
+export interface StreamEntry {
+  id: string;
+  fields: Record<string, string>;
+}
 
-export interface LinkState { up: boolean; since: number; lastError?: string; reconnects: number }
+export interface LinkState {
+  up: boolean;
+  since: number;
+  lastError?: string;
+  reconnects: number;
+}
 
-export interface LinkDeps { connect: ConnectRedis; clock: Clock; log: Log }
+export interface LinkDeps {
+  connect: ConnectRedis;
+  clock: Clock;
+  log: Log;
+}
 
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 30_000;
@@ -64,10 +76,15 @@ export class RedisLink {
     if (this.state.up) void this.flush();
   }
 
-  get queued(): number { return this.outbox.length; }
+  get queued(): number {
+    return this.outbox.length;
+  }
 
   private flush(): Promise<void> {
-    if (!this.flushing) this.flushing = this.drain().finally(() => { this.flushing = null; });
+    if (!this.flushing)
+      this.flushing = this.drain().finally(() => {
+        this.flushing = null;
+      });
     return this.flushing;
   }
 
@@ -117,7 +134,10 @@ export class RedisLink {
       backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
       await new Promise<void>((r) => {
         const t = setTimeout(r, wait);
-        this.wake = () => { clearTimeout(t); r(); };
+        this.wake = () => {
+          clearTimeout(t);
+          r();
+        };
       });
       this.wake = null;
     }
@@ -161,7 +181,11 @@ export class RedisLink {
 
   private closeClients(): void {
     for (const c of [this.writer, this.reader]) {
-      try { c?.close(); } catch { /* already closed */ }
+      try {
+        c?.close();
+      } catch {
+        /* already closed */
+      }
     }
     this.writer = this.reader = null;
   }

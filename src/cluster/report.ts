@@ -13,29 +13,44 @@ export function clusterLine(s: ClusterStatus): string {
 }
 
 const DROPS: Array<[keyof ClusterCounters, string]> = [
-  ["unsigned", "unsigned"], ["badSignature", "bad_signature"], ["malformed", "malformed"], ["replayed", "replayed"],
-  ["notShared", "not_shared"], ["refused", "refused_network"], ["expired", "expired"], ["rateLimited", "rate_limited"],
-  ["noJail", "no_jail"], ["ignored", "ignored"],
+  ["unsigned", "unsigned"],
+  ["badSignature", "bad_signature"],
+  ["malformed", "malformed"],
+  ["replayed", "replayed"],
+  ["notShared", "not_shared"],
+  ["refused", "refused_network"],
+  ["expired", "expired"],
+  ["rateLimited", "rate_limited"],
+  ["noJail", "no_jail"],
+  ["ignored", "ignored"],
 ];
 
 export function clusterMetrics(s: ClusterStatus | null | undefined): string {
   if (!s) return "";
   const out = [
-    "# HELP f2b_cluster_link_up Whether the link to the cluster's Redis is up.", "# TYPE f2b_cluster_link_up gauge",
+    "# HELP f2b_cluster_link_up Whether the link to the cluster's Redis is up.",
+    "# TYPE f2b_cluster_link_up gauge",
     `f2b_cluster_link_up ${s.link.up ? 1 : 0}`,
-    "# HELP f2b_cluster_link_since_seconds Epoch seconds the link last went up or down.", "# TYPE f2b_cluster_link_since_seconds gauge",
+    "# HELP f2b_cluster_link_since_seconds Epoch seconds the link last went up or down.",
+    "# TYPE f2b_cluster_link_since_seconds gauge",
     `f2b_cluster_link_since_seconds ${s.link.since}`,
-    "# HELP f2b_cluster_published_total Bans and unbans decided here and published.", "# TYPE f2b_cluster_published_total counter",
+    "# HELP f2b_cluster_published_total Bans and unbans decided here and published.",
+    "# TYPE f2b_cluster_published_total counter",
     `f2b_cluster_published_total ${s.counters.published}`,
-    "# HELP f2b_cluster_received_total Stream entries read.", "# TYPE f2b_cluster_received_total counter",
+    "# HELP f2b_cluster_received_total Stream entries read.",
+    "# TYPE f2b_cluster_received_total counter",
     `f2b_cluster_received_total ${s.counters.received}`,
-    "# HELP f2b_cluster_applied_total Remote bans put into a jail.", "# TYPE f2b_cluster_applied_total counter",
+    "# HELP f2b_cluster_applied_total Remote bans put into a jail.",
+    "# TYPE f2b_cluster_applied_total counter",
     `f2b_cluster_applied_total ${s.counters.applied}`,
-    "# HELP f2b_cluster_unbans_applied_total Remote unbans applied.", "# TYPE f2b_cluster_unbans_applied_total counter",
+    "# HELP f2b_cluster_unbans_applied_total Remote unbans applied.",
+    "# TYPE f2b_cluster_unbans_applied_total counter",
     `f2b_cluster_unbans_applied_total ${s.counters.unbansApplied}`,
-    "# HELP f2b_cluster_dropped_total Stream entries not applied, by reason.", "# TYPE f2b_cluster_dropped_total counter",
+    "# HELP f2b_cluster_dropped_total Stream entries not applied, by reason.",
+    "# TYPE f2b_cluster_dropped_total counter",
     ...DROPS.map(([k, reason]) => `f2b_cluster_dropped_total{reason="${reason}"} ${s.counters[k]}`),
-    "# HELP f2b_cluster_outbox Entries waiting for the link to publish them.", "# TYPE f2b_cluster_outbox gauge",
+    "# HELP f2b_cluster_outbox Entries waiting for the link to publish them.",
+    "# TYPE f2b_cluster_outbox gauge",
     `f2b_cluster_outbox ${s.outbox}`,
   ];
   return out.join("\n") + "\n";

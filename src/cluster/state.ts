@@ -33,7 +33,9 @@ export class ClusterState {
     }
   }
 
-  seqOf(origin: string): number { return this.seqs.get(origin) ?? -1; }
+  seqOf(origin: string): number {
+    return this.seqs.get(origin) ?? -1;
+  }
 
   setSeq(origin: string, seq: number): void {
     this.seqs.set(origin, seq);

@@ -3,7 +3,11 @@
 export class TokenBuckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
-  constructor(private readonly capacity: number, private readonly rate: number, private readonly now: () => number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly rate: number,
+    private readonly now: () => number,
+  ) {}
 
   take(peer: string): boolean {
     const now = this.now();

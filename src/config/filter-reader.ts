@@ -36,12 +36,7 @@ export interface FilterSource {
 const looksLikePath = (s: string): boolean => s.includes("/") || /\.(conf|local)$/u.test(s);
 
 /** Reads filter.d/NAME.{conf,local} (+ .d/) or a filter file given by path, as fail2ban-regex does. */
-export function readFilter(
-  fs: ConfigFS,
-  nameOrPath: string,
-  opts: Record<string, string> = {},
-  cache?: Map<string, IniConfig>,
-): FilterSource {
+export function readFilter(fs: ConfigFS, nameOrPath: string, opts: Record<string, string> = {}, cache?: Map<string, IniConfig>): FilterSource {
   if (looksLikePath(nameOrPath)) {
     // As fail2ban-regex: a name without an extension may mean NAME.conf or NAME.local.
     const given = resolve(nameOrPath);

@@ -37,7 +37,10 @@ export class IniConfig implements Store {
     const candidates = [`${name}.conf`];
     const dir = `${name}.d`;
     const inDir = (ext: string): string[] =>
-      this.fs.list(dir).filter((n) => n.endsWith(ext)).map((n) => `${dir}/${n}`);
+      this.fs
+        .list(dir)
+        .filter((n) => n.endsWith(ext))
+        .map((n) => `${dir}/${n}`);
     candidates.push(...inDir(".conf"), `${name}.local`, ...inDir(".local"));
     const existing = candidates.filter((f) => this.fs.exists(f));
     if (existing.length === 0) return false;

@@ -73,8 +73,7 @@ export function findOption(store: Store, section: string, option: string, opts: 
   if (opts.raw) return entry.value;
   // Per-lookup additions (__name__, %(sec/opt)s targets) sit on top of the chain map.
   const overlay = new Map<string, string>([["__name__", section]]);
-  const chain: Lookup = (k) =>
-    overlay.get(k) ?? vars.get(k) ?? sect?.get(k)?.value ?? store.defaults.get(k)?.value;
+  const chain: Lookup = (k) => overlay.get(k) ?? vars.get(k) ?? sect?.get(k)?.value ?? store.defaults.get(k)?.value;
   const out = new Output({ file: entry.file, line: entry.line }, section, key);
   interpolate(store, section, key, entry, entry.value, chain, overlay, out, 1);
   return out.parts.join("");
@@ -113,11 +112,7 @@ function interpolate(
 ): void {
   const where = { file: origin.file, line: origin.line };
   if (depth > MAX_DEPTH) {
-    throw new ConfigError(
-      `interpolation of '${option}' in [${section}] nests deeper than ${MAX_DEPTH} levels (a %(name)s loop?)`,
-      where,
-      origin.value,
-    );
+    throw new ConfigError(`interpolation of '${option}' in [${section}] nests deeper than ${MAX_DEPTH} levels (a %(name)s loop?)`, where, origin.value);
   }
   mapSectionOptions(store, section, rest, chain, overlay);
   while (rest) {
@@ -141,20 +136,12 @@ function interpolate(
       rest = rest.slice(m[0].length);
       const v = chain(name);
       if (v === undefined) {
-        throw new ConfigError(
-          `unknown interpolation key '${m[1]}' in option '${option}' of [${section}]`,
-          where,
-          origin.value,
-        );
+        throw new ConfigError(`unknown interpolation key '${m[1]}' in option '${option}' of [${section}]`, where, origin.value);
       }
       if (v.includes("%")) interpolate(store, section, option, origin, v, chain, overlay, out, depth + 1);
       else out.add(v);
     } else {
-      throw new ConfigError(
-        `'%' must be followed by '%' or '(' in option '${option}' of [${section}] (write %% for a literal %)`,
-        where,
-        rest,
-      );
+      throw new ConfigError(`'%' must be followed by '%' or '(' in option '${option}' of [${section}] (write %% for a literal %)`, where, rest);
     }
   }
 }

@@ -49,11 +49,7 @@ export function substituteRecursiveTags(input: ReadonlyMap<string, string>, opts
           continue;
         }
         if (rtag === tag || (counts.get(rtag) ?? 1) > MAX_TAG_REPLACE_COUNT) {
-          throw new ConfigError(
-            `<${tag}> refers to itself (through <${rtag}>) and cannot be resolved`,
-            undefined,
-            value,
-          );
+          throw new ConfigError(`<${tag}> refers to itself (through <${rtag}>) and cannot be resolved`, undefined, value);
         }
         let repl: string | undefined;
         if (opts.conditional) repl = tags.get(`${rtag}?${opts.conditional}`);

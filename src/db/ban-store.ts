@@ -4,7 +4,14 @@ import type { BanRecord, UnbanActor } from "../api/insight.ts";
 import type { BanLifted, BanReceipt, BanStore, StoredBan } from "../ban/types.ts";
 import type { F2bDatabase } from "./database.ts";
 
-interface BipsRow { ip: string; jail: string; timeofban: number; bantime: number; bancount: number; data: unknown }
+interface BipsRow {
+  ip: string;
+  jail: string;
+  timeofban: number;
+  bantime: number;
+  bancount: number;
+  data: unknown;
+}
 
 const decoder = new TextDecoder();
 
@@ -14,7 +21,9 @@ function parseData(raw: unknown): Record<string, unknown> {
   try {
     const v: unknown = JSON.parse(raw instanceof Uint8Array ? decoder.decode(raw) : String(raw));
     return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch { return {}; }
+  } catch {
+    return {};
+  }
 }
 
 function matchesOf(data: Record<string, unknown>): string[] {
@@ -37,14 +46,21 @@ export class SqliteBanStore implements BanStore {
   private readonly insBan: Statement;
   private readonly insBip: Statement;
 
-  constructor(private readonly fdb: F2bDatabase, private readonly maxMatches = 10) {
+  constructor(
+    private readonly fdb: F2bDatabase,
+    private readonly maxMatches = 10,
+  ) {
     this.insBan = fdb.db.prepare("INSERT INTO bans(jail, ip, timeofban, bantime, bancount, data) VALUES(?, ?, ?, ?, ?, ?)");
     this.insBip = fdb.db.prepare("INSERT OR REPLACE INTO bips(ip, jail, timeofban, bantime, bancount, data) VALUES(?, ?, ?, ?, ?, ?)");
   }
 
-  private get db() { return this.fdb.db; }
+  private get db() {
+    return this.fdb.db;
+  }
 
-  addJail(jail: string): void { this.fdb.addJail(jail); }
+  addJail(jail: string): void {
+    this.fdb.addJail(jail);
+  }
 
   private dataJson(t: BanTicket): string {
     const matches = this.maxMatches > 0 ? t.matches.slice(-this.maxMatches) : [];
@@ -54,7 +70,6 @@ export class SqliteBanStore implements BanStore {
   private ensureJail(jail: string): void {
     this.db.query("INSERT OR IGNORE INTO jails(name, enabled) VALUES(?, 1)").run(jail);
   }
-
 
   private insert(t: BanTicket): number {
     const data = this.dataJson(t);
@@ -85,20 +100,24 @@ export class SqliteBanStore implements BanStore {
       return out;
     });
     return written.map(({ t, prev, rowid }) => ({
-      withdraw: () => this.fdb.tx(() => {
-        this.db.query("DELETE FROM bans WHERE rowid = ?").run(rowid);
-        if (prev) {
-          this.db.query("INSERT OR REPLACE INTO bips(ip, jail, timeofban, bantime, bancount, data) VALUES(?, ?, ?, ?, ?, ?)")
-            .run(prev.ip, prev.jail, prev.timeofban, prev.bantime, prev.bancount, prev.data as string);
-        } else {
-          this.db.query("DELETE FROM bips WHERE ip = ? AND jail = ?").run(t.ip, t.jail);
-        }
-      }),
+      withdraw: () =>
+        this.fdb.tx(() => {
+          this.db.query("DELETE FROM bans WHERE rowid = ?").run(rowid);
+          if (prev) {
+            this.db
+              .query("INSERT OR REPLACE INTO bips(ip, jail, timeofban, bantime, bancount, data) VALUES(?, ?, ?, ?, ?, ?)")
+              .run(prev.ip, prev.jail, prev.timeofban, prev.bantime, prev.bancount, prev.data as string);
+          } else {
+            this.db.query("DELETE FROM bips WHERE ip = ? AND jail = ?").run(t.ip, t.jail);
+          }
+        }),
     }));
   }
 
   /** One ban (tools and tests). */
-  addBan(t: BanTicket): BanReceipt { return this.saveBans([t])[0]!; }
+  addBan(t: BanTicket): BanReceipt {
+    return this.saveBans([t])[0]!;
+  }
 
   /** Many bans in one transaction (imports, tests). */
   addBans(ts: BanTicket[]): void {
@@ -118,8 +137,11 @@ export class SqliteBanStore implements BanStore {
       const ips = ip === undefined ? null : typeof ip === "string" ? [ip] : ip;
       if (lifted) {
         const inForce = "timeofban <= ? AND (bantime < 0 OR timeofban + bantime > ?)";
-        const end = this.db.query("INSERT OR IGNORE INTO f2b_ban_ends(ban, endtime, how, actor) " +
-          `SELECT rowid, ?, 'unbanned', ? FROM bans WHERE jail = ? AND ip IS NOT NULL AND ${inForce}` + (ips ? " AND ip = ?" : ""));
+        const end = this.db.query(
+          "INSERT OR IGNORE INTO f2b_ban_ends(ban, endtime, how, actor) " +
+            `SELECT rowid, ?, 'unbanned', ? FROM bans WHERE jail = ? AND ip IS NOT NULL AND ${inForce}` +
+            (ips ? " AND ip = ?" : ""),
+        );
         if (ips) for (const one of ips) end.run(lifted.at, lifted.by, jail, lifted.at, lifted.at, one);
         else end.run(lifted.at, lifted.by, jail, lifted.at, lifted.at);
       }
@@ -134,22 +156,32 @@ export class SqliteBanStore implements BanStore {
 
   /** Every stored ban of an address (all jails, expired and lifted ones too), newest first. */
   banRecords(ip: string, now: number): BanRecord[] {
-    const rows = this.fdb.guard(() => this.db.query(
-      "SELECT b.rowid AS rid, b.jail, b.ip, b.timeofban, b.bantime, b.bancount, b.data, e.endtime, e.how, e.actor FROM bans b " +
-      "LEFT JOIN f2b_ban_ends e ON e.ban = b.rowid WHERE b.ip = ? " +
-      "UNION ALL SELECT -1, p.jail, p.ip, p.timeofban, p.bantime, p.bancount, p.data, NULL, NULL, NULL FROM bips p WHERE p.ip = ? " +
-      "AND NOT EXISTS(SELECT 1 FROM bans b WHERE b.jail = p.jail AND b.ip = p.ip AND b.timeofban = p.timeofban) " +
-      "ORDER BY timeofban DESC, rid DESC, jail",
-    ).all(ip, ip)) as Array<BipsRow & { endtime: number | null; how: string | null; actor: string | null }>;
+    const rows = this.fdb.guard(() =>
+      this.db
+        .query(
+          "SELECT b.rowid AS rid, b.jail, b.ip, b.timeofban, b.bantime, b.bancount, b.data, e.endtime, e.how, e.actor FROM bans b " +
+            "LEFT JOIN f2b_ban_ends e ON e.ban = b.rowid WHERE b.ip = ? " +
+            "UNION ALL SELECT -1, p.jail, p.ip, p.timeofban, p.bantime, p.bancount, p.data, NULL, NULL, NULL FROM bips p WHERE p.ip = ? " +
+            "AND NOT EXISTS(SELECT 1 FROM bans b WHERE b.jail = p.jail AND b.ip = p.ip AND b.timeofban = p.timeofban) " +
+            "ORDER BY timeofban DESC, rid DESC, jail",
+        )
+        .all(ip, ip),
+    ) as Array<BipsRow & { endtime: number | null; how: string | null; actor: string | null }>;
     return rows.map((r) => {
       const data = parseData(r.data);
       const end = r.bantime < 0 ? null : r.timeofban + r.bantime;
       const lifted = r.endtime !== null && r.how === "unbanned";
       const expired = !lifted && end !== null && end <= now;
       return {
-        jail: r.jail, ip: r.ip, timeOfBan: r.timeofban, bantime: r.bantime, end, banCount: r.bancount,
+        jail: r.jail,
+        ip: r.ip,
+        timeOfBan: r.timeofban,
+        bantime: r.bantime,
+        end,
+        banCount: r.bancount,
         failures: typeof data["failures"] === "number" ? data["failures"] : 1,
-        matches: matchesOf(data), users: usersOf(data),
+        matches: matchesOf(data),
+        users: usersOf(data),
         active: !lifted && !expired,
         ...(lifted ? { ended: { at: r.endtime!, how: "unbanned" as const, by: (r.actor ?? "api") as UnbanActor } } : {}),
         ...(expired ? { ended: { at: end, how: "expired" as const } } : {}),
@@ -159,9 +191,11 @@ export class SqliteBanStore implements BanStore {
 
   /** fail2ban getBan: the ip's history in this jail, or summed over all jails when jail is null. */
   lastBan(ip: string, jail: string | null): BanHistoryEntry | null {
-    const row = this.fdb.guard(() => jail === null
-      ? this.db.query("SELECT sum(bancount) AS c, max(timeofban) AS t, sum(bantime) AS b FROM bips WHERE ip = ? GROUP BY ip").get(ip)
-      : this.db.query("SELECT bancount AS c, timeofban AS t, bantime AS b FROM bips WHERE ip = ? AND jail = ?").get(ip, jail)) as { c: number; t: number; b: number } | null;
+    const row = this.fdb.guard(() =>
+      jail === null
+        ? this.db.query("SELECT sum(bancount) AS c, max(timeofban) AS t, sum(bantime) AS b FROM bips WHERE ip = ? GROUP BY ip").get(ip)
+        : this.db.query("SELECT bancount AS c, timeofban AS t, bantime AS b FROM bips WHERE ip = ? AND jail = ?").get(ip, jail),
+    ) as { c: number; t: number; b: number } | null;
     return row ? { banCount: row.c, timeOfBan: row.t, bantime: row.b } : null;
   }
 

@@ -21,7 +21,11 @@ export class F2bDatabase {
   purgeAge: number;
   private readonly outdatedFactor: number;
 
-  private constructor(readonly file: string, db: Database, opts: OpenOptions) {
+  private constructor(
+    readonly file: string,
+    db: Database,
+    opts: OpenOptions,
+  ) {
     this.db = db;
     this.purgeAge = opts.purgeAge ?? 86400;
     this.outdatedFactor = opts.outdatedFactor ?? 3;
@@ -30,7 +34,9 @@ export class F2bDatabase {
   static open(file: string, opts: OpenOptions = {}): F2bDatabase {
     const memory = file === ":memory:";
     if (!memory && existsSync(file)) {
-      try { accessSync(file, constants.R_OK | constants.W_OK); } catch (e) {
+      try {
+        accessSync(file, constants.R_OK | constants.W_OK);
+      } catch (e) {
         throw new DbError(`cannot open database ${file}: ${(e as Error).message}`);
       }
     }
@@ -55,14 +61,20 @@ export class F2bDatabase {
     }
   }
 
-  close(): void { this.db.close(); }
+  close(): void {
+    this.db.close();
+  }
 
   /** Runs fn in one transaction (rolled back if it throws); SQLite errors name the file. */
-  tx<T>(fn: () => T): T { return this.guard(() => this.db.transaction(fn)()); }
+  tx<T>(fn: () => T): T {
+    return this.guard(() => this.db.transaction(fn)());
+  }
 
   /** Re-throws SQLite errors (locked, malformed, disk full...) as DbError naming the database file. */
   guard<T>(fn: () => T): T {
-    try { return fn(); } catch (e) {
+    try {
+      return fn();
+    } catch (e) {
       if (e instanceof DbError) throw e;
       throw new DbError(`database ${this.file}: ${(e as Error).message}`);
     }
@@ -79,9 +91,8 @@ export class F2bDatabase {
   }
 
   jailNames(enabled?: boolean): string[] {
-    const rows = enabled === undefined
-      ? this.db.query("SELECT name FROM jails").all()
-      : this.db.query("SELECT name FROM jails WHERE enabled = ?").all(enabled ? 1 : 0);
+    const rows =
+      enabled === undefined ? this.db.query("SELECT name FROM jails").all() : this.db.query("SELECT name FROM jails WHERE enabled = ?").all(enabled ? 1 : 0);
     return (rows as Array<{ name: string }>).map((r) => r.name);
   }
 
@@ -90,13 +101,15 @@ export class F2bDatabase {
     return this.tx(() => {
       const limit = now - this.purgeAge;
       const bans = this.db.query("DELETE FROM bans WHERE timeofban < ?").run(limit).changes;
-      const history = this.db.query(
-        "DELETE FROM bips WHERE timeofban < ? AND bantime != -1 AND (timeofban + (bantime * ?)) < ?",
-      ).run(limit, this.outdatedFactor, limit).changes;
-      this.db.query(
-        "DELETE FROM jails WHERE enabled = 0 AND NOT EXISTS(SELECT 1 FROM bans WHERE jail = jails.name) " +
-        "AND NOT EXISTS(SELECT 1 FROM bips WHERE jail = jails.name)",
-      ).run();
+      const history = this.db
+        .query("DELETE FROM bips WHERE timeofban < ? AND bantime != -1 AND (timeofban + (bantime * ?)) < ?")
+        .run(limit, this.outdatedFactor, limit).changes;
+      this.db
+        .query(
+          "DELETE FROM jails WHERE enabled = 0 AND NOT EXISTS(SELECT 1 FROM bans WHERE jail = jails.name) " +
+            "AND NOT EXISTS(SELECT 1 FROM bips WHERE jail = jails.name)",
+        )
+        .run();
       // How a ban ended goes with its bans row.
       this.db.query("DELETE FROM f2b_ban_ends WHERE ban NOT IN (SELECT rowid FROM bans)").run();
       this.db.query("DELETE FROM f2b_logpos WHERE jail NOT IN (SELECT name FROM jails)").run();
@@ -108,8 +121,12 @@ export class F2bDatabase {
   // --- log positions and journal cursors -------------------------------------------------
 
   getPositions(jail: string): FilePosition[] {
-    const rows = this.guard(() => this.db.query("SELECT path, inode, firstlinehash, pos FROM f2b_logpos WHERE jail = ? ORDER BY path").all(jail)) as
-      Array<{ path: string; inode: number; firstlinehash: string; pos: number }>;
+    const rows = this.guard(() => this.db.query("SELECT path, inode, firstlinehash, pos FROM f2b_logpos WHERE jail = ? ORDER BY path").all(jail)) as Array<{
+      path: string;
+      inode: number;
+      firstlinehash: string;
+      pos: number;
+    }>;
     return rows.map((r) => ({ path: r.path, inode: r.inode, firstLineHash: r.firstlinehash, pos: r.pos }));
   }
 
@@ -117,7 +134,7 @@ export class F2bDatabase {
   savePositions(jail: string, positions: FilePosition[]): void {
     const st = this.db.query(
       "INSERT INTO f2b_logpos(jail, path, inode, firstlinehash, pos) VALUES(?, ?, ?, ?, ?) " +
-      "ON CONFLICT(jail, path) DO UPDATE SET inode = excluded.inode, firstlinehash = excluded.firstlinehash, pos = excluded.pos",
+        "ON CONFLICT(jail, path) DO UPDATE SET inode = excluded.inode, firstlinehash = excluded.firstlinehash, pos = excluded.pos",
     );
     this.tx(() => {
       this.db.query("INSERT OR IGNORE INTO jails(name, enabled) VALUES(?, 1)").run(jail);

@@ -15,7 +15,15 @@ export const EVENT_LOG_SIZE = 10_000;
 /** Largest answer of one query. */
 export const MAX_EVENTS_PER_QUERY = 1000;
 
-interface Row { id: number; time: number; kind: string; jail: string | null; ip: string | null; message: string; ended: string | null }
+interface Row {
+  id: number;
+  time: number;
+  kind: string;
+  jail: string | null;
+  ip: string | null;
+  message: string;
+  ended: string | null;
+}
 
 export class EventLog implements EventRecorder {
   private buffer: Array<NewEvent & { time: number }> = [];
@@ -61,15 +69,32 @@ export class EventLog implements EventRecorder {
     this.flush();
     const where: string[] = [];
     const args: Array<string | number> = [];
-    if (q.since !== undefined) { where.push("time >= ?"); args.push(q.since); }
-    if (q.afterId !== undefined) { where.push("id > ?"); args.push(q.afterId); }
-    if (q.jail !== undefined) { where.push("jail = ?"); args.push(q.jail); }
-    if (q.kinds?.length) { where.push(`kind IN (${q.kinds.map(() => "?").join(", ")})`); args.push(...q.kinds); }
+    if (q.since !== undefined) {
+      where.push("time >= ?");
+      args.push(q.since);
+    }
+    if (q.afterId !== undefined) {
+      where.push("id > ?");
+      args.push(q.afterId);
+    }
+    if (q.jail !== undefined) {
+      where.push("jail = ?");
+      args.push(q.jail);
+    }
+    if (q.kinds?.length) {
+      where.push(`kind IN (${q.kinds.map(() => "?").join(", ")})`);
+      args.push(...q.kinds);
+    }
     const limit = Math.max(1, Math.min(q.limit ?? 100, MAX_EVENTS_PER_QUERY));
     const sql = `SELECT id, time, kind, jail, ip, message, ended FROM f2b_events${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ${limit}`;
     const rows = this.fdb.guard(() => this.fdb.db.query(sql).all(...args)) as Row[];
     return rows.map((r) => ({
-      id: r.id, time: r.time, kind: r.kind as ServerEvent["kind"], jail: r.jail, ip: r.ip, message: r.message,
+      id: r.id,
+      time: r.time,
+      kind: r.kind as ServerEvent["kind"],
+      jail: r.jail,
+      ip: r.ip,
+      message: r.message,
       ...(r.ended ? { ended: JSON.parse(r.ended) as ServerEvent["ended"] } : {}),
     }));
   }

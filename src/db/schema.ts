@@ -34,14 +34,18 @@ export const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
     db.exec(F2B_TABLES);
     // Adopting a fail2ban database: ban history from before fail2ban 0.11 lives only in bans.
     if (!hadBips) {
-      db.exec("INSERT OR REPLACE INTO bips(ip, jail, timeofban, bantime, bancount, data) " +
-        "SELECT ip, jail, timeofban, bantime, bancount, data FROM bans WHERE ip IS NOT NULL ORDER BY timeofban");
+      db.exec(
+        "INSERT OR REPLACE INTO bips(ip, jail, timeofban, bantime, bancount, data) " +
+          "SELECT ip, jail, timeofban, bantime, bancount, data FROM bans WHERE ip IS NOT NULL ORDER BY timeofban",
+      );
     }
     // fail2ban's own log positions (same md5-of-first-line hash), so switching resumes where it stopped.
     if (tableExists(db, "logs") && columnsOf(db, "logs").includes("lastfilepos")) {
-      db.exec("INSERT OR IGNORE INTO f2b_logpos(jail, path, inode, firstlinehash, pos) " +
-        "SELECT jail, path, 0, firstlinemd5, lastfilepos FROM logs " +
-        "WHERE path LIKE '/%' AND firstlinemd5 IS NOT NULL AND lastfilepos IS NOT NULL");
+      db.exec(
+        "INSERT OR IGNORE INTO f2b_logpos(jail, path, inode, firstlinehash, pos) " +
+          "SELECT jail, path, 0, firstlinemd5, lastfilepos FROM logs " +
+          "WHERE path LIKE '/%' AND firstlinemd5 IS NOT NULL AND lastfilepos IS NOT NULL",
+      );
     }
   },
   // f2b 0.2 (issue 14): a bounded event log, and how bans lifted by hand ended (their bans row

@@ -15,8 +15,9 @@ export function describeAbandoned(a: AbandonedLine, filter: Filter): string {
   const ids = o.decided ? o.failures.filter((f) => f.fid !== null && !f.data["nofail"]).map((f) => f.fid) : [];
   const outcome = !o.decided
     ? `not decided (${o.why}): not matched, not counted`
-    : ids.length ? `decided on the linear-time engine: failure of ${ids.join(", ")} (counted)` : "decided on the linear-time engine: no failure";
+    : ids.length
+      ? `decided on the linear-time engine: failure of ${ids.join(", ")} (counted)`
+      : "decided on the linear-time engine: no failure";
   const pattern = r.pattern.length > 300 ? `${r.pattern.slice(0, 300)}…` : r.pattern;
-  return `Line abandoned after ${a.budgetMs} ms (linebudget) in ${which}: ${pattern} — ${outcome}; ` +
-    `source ${a.line.source}${at ? `, ${at}` : ""}: ${text}`;
+  return `Line abandoned after ${a.budgetMs} ms (linebudget) in ${which}: ${pattern} — ${outcome}; ` + `source ${a.line.source}${at ? `, ${at}` : ""}: ${text}`;
 }

@@ -67,18 +67,28 @@ const LINEAR_BUDGETS = 20;
  */
 const WORKER_IDLE_MS = 60_000;
 
-interface Part { lines: LogLine[]; resolve: (r: LineResult[]) => void }
+interface Part {
+  lines: LogLine[];
+  resolve: (r: LineResult[]) => void;
+}
 /** `linear`: the one abandoned line at `from`, retried on the linear engine; `slot` of its abandon. */
-interface Range { from: number; to: number; linear?: { slot: number } }
-interface Batch { parts: Part[]; lines: LogLine[]; results: LineResult[]; ranges: Range[] }
+interface Range {
+  from: number;
+  to: number;
+  linear?: { slot: number };
+}
+interface Batch {
+  parts: Part[];
+  lines: LogLine[];
+  results: LineResult[];
+  ranges: Range[];
+}
 
 /**
  * Where the worker's code is: next to this file in the source tree; in the compiled binary,
  * scripts/build.ts bundles it as a second entry point, stored under its path below src/.
  */
-const WORKER_URL = import.meta.url.includes("/$bunfs/")
-  ? new URL("./filter-worker/worker.js", import.meta.url)
-  : new URL("./worker.ts", import.meta.url);
+const WORKER_URL = import.meta.url.includes("/$bunfs/") ? new URL("./filter-worker/worker.js", import.meta.url) : new URL("./worker.ts", import.meta.url);
 
 export class FilterStage {
   private worker: Worker | null = null;
@@ -140,7 +150,15 @@ export class FilterStage {
     // a jail that had to abandon a line keeps a loaded worker ready for the next time: the
     // thread and its modules are the slow part of a restart
     if (this.abandons > 0 && !this.stopped) this.spare = this.spawn();
-    const init: ToWorker = { type: "init", def: this.o.def, opts: this.o.opts, tz: this.o.tz, progress: this.progress.buffer as SharedArrayBuffer, state: this.state, linear: this.linear };
+    const init: ToWorker = {
+      type: "init",
+      def: this.o.def,
+      opts: this.o.opts,
+      tz: this.o.tz,
+      progress: this.progress.buffer as SharedArrayBuffer,
+      state: this.state,
+      linear: this.linear,
+    };
     w.postMessage(init);
     this.worker = w;
     return w;
@@ -152,7 +170,8 @@ export class FilterStage {
     w.unref();
     w.onmessage = (ev: MessageEvent<RangeResult>) => this.onResult(w, ev.data);
     w.onerror = (ev) => {
-      if (w === this.spare) this.spare = null; // a spare that failed to load is simply dropped
+      if (w === this.spare)
+        this.spare = null; // a spare that failed to load is simply dropped
       else this.onCrash(w, ev.message);
     };
     return w;
@@ -193,8 +212,15 @@ export class FilterStage {
       return;
     }
     if (this.local) {
-      if (r.linear) this.o.onAbandoned({ line: b.lines[from]!, slot: r.linear.slot, budgetMs: this.o.budgetMs, outcome: { decided: false, why: "the filter worker failed" } });
-      else this.matchHere(b.lines.slice(from, to)).forEach((res, i) => {
+      if (r.linear)
+        this.o.onAbandoned({
+          line: b.lines[from]!,
+          slot: r.linear.slot,
+          budgetMs: this.o.budgetMs,
+          outcome: { decided: false, why: "the filter worker failed" },
+        });
+      else
+        this.matchHere(b.lines.slice(from, to)).forEach((res, i) => {
           b.results[from + i] = res;
         });
       this.sendRange();
@@ -332,7 +358,11 @@ export class FilterStage {
     const started = Atomics.load(this.progress, PROGRESS_RANGE) === this.sent.id;
     if (++this.crashes >= MAX_CRASHES) {
       this.o.error(`filter worker failed ${this.crashes} times in a row (${message}); matching this jail's lines on the main thread, without a line budget`);
-      this.local = new Filter(this.o.def, { now: this.o.now, tz: TimeZone.fromEnv(this.o.tz), dns: this.o.dns, log: logFrom((_level, m) => this.o.warn(m)) }, this.o.opts);
+      this.local = new Filter(
+        this.o.def,
+        { now: this.o.now, tz: TimeZone.fromEnv(this.o.tz), dns: this.o.dns, log: logFrom((_level, m) => this.o.warn(m)) },
+        this.o.opts,
+      );
       if (this.state) this.local.restore(this.state);
       linearForExponential(this.local, this.linear ?? undefined);
       this.worker?.terminate();

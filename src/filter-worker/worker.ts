@@ -36,7 +36,8 @@ function init(m: InitMessage): void {
   linear = linearForExponential(filter, m.linear ?? undefined);
   // said once per jail, by the worker that ran the check
   if (m.linear === null) {
-    for (const x of linear) warnings.push(`${x.kind} ${x.number} can backtrack exponentially (the repeat ${x.loop.slice(0, 120)}); it runs on the linear-time engine`);
+    for (const x of linear)
+      warnings.push(`${x.kind} ${x.number} can backtrack exponentially (the repeat ${x.loop.slice(0, 120)}); it runs on the linear-time engine`);
   }
 }
 

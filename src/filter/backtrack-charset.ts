@@ -46,7 +46,18 @@ export function intersects(a: CharSet, b: CharSet): boolean {
 
 const cp = (c: string): number => c.codePointAt(0)!;
 export const DIGIT = range(cp("0"), cp("9"));
-export const SPACE = union(range(9, 13), range(0x1c, 0x20), range(0x85, 0x85), range(0xa0, 0xa0), range(0x1680, 0x1680), range(0x2000, 0x200a), range(0x2028, 0x2029), range(0x202f, 0x202f), range(0x205f, 0x205f), range(0x3000, 0x3000));
+export const SPACE = union(
+  range(9, 13),
+  range(0x1c, 0x20),
+  range(0x85, 0x85),
+  range(0xa0, 0xa0),
+  range(0x1680, 0x1680),
+  range(0x2000, 0x200a),
+  range(0x2028, 0x2029),
+  range(0x202f, 0x202f),
+  range(0x205f, 0x205f),
+  range(0x3000, 0x3000),
+);
 // outside ASCII: every character that is not a space (letters and digits are most of them)
 export const WORD = union(DIGIT, range(cp("A"), cp("Z")), range(cp("a"), cp("z")), range(cp("_"), cp("_")), complement(union(range(0, 0xa9), SPACE)));
 export const ANY = range(0, MAX);
@@ -55,13 +66,20 @@ export const NOT_NEWLINE = complement(range(10, 10));
 /** \d \D \s \S \w \W as sets. */
 export function category(c: string): CharSet | null {
   switch (c) {
-    case "d": return DIGIT;
-    case "D": return complement(DIGIT);
-    case "s": return SPACE;
-    case "S": return complement(SPACE);
-    case "w": return WORD;
-    case "W": return complement(WORD);
-    default: return null;
+    case "d":
+      return DIGIT;
+    case "D":
+      return complement(DIGIT);
+    case "s":
+      return SPACE;
+    case "S":
+      return complement(SPACE);
+    case "w":
+      return WORD;
+    case "W":
+      return complement(WORD);
+    default:
+      return null;
   }
 }
 

@@ -9,7 +9,10 @@
 import { nullable, parsePyRegex, type Node } from "./backtrack-parse.ts";
 import { intersects, type CharSet } from "./backtrack-charset.ts";
 
-interface Edge { set: CharSet; to: number }
+interface Edge {
+  set: CharSet;
+  to: number;
+}
 
 /** Thompson NFA with ε-edges; `loop[s]`: source span of the innermost unbounded repeat around s. */
 class Nfa {
@@ -204,15 +207,35 @@ function outermost(spans: ([number, number] | null)[]): [number, number] | null 
  */
 function nullableStarOfStar(n: Node): [number, number] | null {
   const hasStar = (x: Node): boolean =>
-    x.type === "repeat" ? x.max > 16 || hasStar(x.body) : x.type === "seq" ? x.items.some(hasStar) : x.type === "alt" ? x.alts.some(hasStar) : x.type === "group" ? hasStar(x.body) : false;
+    x.type === "repeat"
+      ? x.max > 16 || hasStar(x.body)
+      : x.type === "seq"
+        ? x.items.some(hasStar)
+        : x.type === "alt"
+          ? x.alts.some(hasStar)
+          : x.type === "group"
+            ? hasStar(x.body)
+            : false;
   switch (n.type) {
-    case "group": return nullableStarOfStar(n.body);
-    case "seq": for (const i of n.items) { const r = nullableStarOfStar(i); if (r) return r; } return null;
-    case "alt": for (const a of n.alts) { const r = nullableStarOfStar(a); if (r) return r; } return null;
+    case "group":
+      return nullableStarOfStar(n.body);
+    case "seq":
+      for (const i of n.items) {
+        const r = nullableStarOfStar(i);
+        if (r) return r;
+      }
+      return null;
+    case "alt":
+      for (const a of n.alts) {
+        const r = nullableStarOfStar(a);
+        if (r) return r;
+      }
+      return null;
     case "repeat":
       if (n.max > 16 && nullable(n.body) && hasStar(n.body)) return n.span;
       return nullableStarOfStar(n.body);
-    default: return null;
+    default:
+      return null;
   }
 }
 
@@ -227,7 +250,11 @@ export interface ExponentialRegex {
 }
 
 /** The filter's regexes that can backtrack exponentially (shown by `f2b -t` and `f2b regex`). */
-export function exponentialRegexes(f: { prefRegex: CompiledLike | null; failRegexes: readonly CompiledLike[]; ignoreRegexes: readonly CompiledLike[] }): ExponentialRegex[] {
+export function exponentialRegexes(f: {
+  prefRegex: CompiledLike | null;
+  failRegexes: readonly CompiledLike[];
+  ignoreRegexes: readonly CompiledLike[];
+}): ExponentialRegex[] {
   const out: ExponentialRegex[] = [];
   const check = (kind: ExponentialRegex["kind"], c: CompiledLike, i: number): void => {
     const span = exponentialSpan(c.regex.resolved);
@@ -239,11 +266,15 @@ export function exponentialRegexes(f: { prefRegex: CompiledLike | null; failRege
   return out;
 }
 
-interface CompiledLike { regex: { pattern: string; resolved: string } }
+interface CompiledLike {
+  regex: { pattern: string; resolved: string };
+}
 
 /** The warning text, after "FILE:LINE: ". */
 export function describeExponential(e: ExponentialRegex): string {
   const loop = e.loop.length > 160 ? `${e.loop.slice(0, 160)}…` : e.loop;
-  return `${e.kind} ${e.number} can backtrack exponentially on hostile log lines (the repeat ${loop} can match the same text in more than one way); ` +
-    "such lines will be abandoned over linebudget";
+  return (
+    `${e.kind} ${e.number} can backtrack exponentially on hostile log lines (the repeat ${loop} can match the same text in more than one way); ` +
+    "such lines will be abandoned over linebudget"
+  );
 }

@@ -23,12 +23,24 @@ export function parsePyRegex(src: string, multiline = false): Node {
   const p = new Reader(src);
   // flags set for the whole pattern (fail2ban moves them to the front)
   const global = /^\(\?([aiLmsux]+)\)/u.exec(src)?.[1] ?? "";
-  const n = p.alternation({ i: global.includes("i"), x: global.includes("x"), m: global.includes("m") || multiline, s: global.includes("s"), a: global.includes("a") });
+  const n = p.alternation({
+    i: global.includes("i"),
+    x: global.includes("x"),
+    m: global.includes("m") || multiline,
+    s: global.includes("s"),
+    a: global.includes("a"),
+  });
   if (p.pos < src.length) throw new Error(`unbalanced ) at ${p.pos}`);
   return n;
 }
 
-interface Mode { i: boolean; x: boolean; m: boolean; s: boolean; a: boolean }
+interface Mode {
+  i: boolean;
+  x: boolean;
+  m: boolean;
+  s: boolean;
+  a: boolean;
+}
 
 class Reader {
   pos = 0;
@@ -108,13 +120,20 @@ class Reader {
       return null;
     }
     switch (c) {
-      case ".": return { type: "set", set: m.s ? ANY : NOT_NEWLINE, src: "" };
-      case "^": return { type: "assert", kind: "bol", multiline: m.m };
-      case "$": return { type: "assert", kind: "eol", multiline: m.m };
-      case "[": return { type: "set", set: this.klass(m), src: "" };
-      case "\\": return this.escape(m, false) ?? EMPTY;
-      case "(": return this.group(m);
-      default: return this.literal(c.codePointAt(0)!, m);
+      case ".":
+        return { type: "set", set: m.s ? ANY : NOT_NEWLINE, src: "" };
+      case "^":
+        return { type: "assert", kind: "bol", multiline: m.m };
+      case "$":
+        return { type: "assert", kind: "eol", multiline: m.m };
+      case "[":
+        return { type: "set", set: this.klass(m), src: "" };
+      case "\\":
+        return this.escape(m, false) ?? EMPTY;
+      case "(":
+        return this.group(m);
+      default:
+        return this.literal(c.codePointAt(0)!, m);
     }
   }
 
@@ -236,12 +255,19 @@ const twice = (n: number): [number, number] => [n, n];
 /** Can the node match the empty string? */
 export function nullable(n: Node): boolean {
   switch (n.type) {
-    case "set": return false;
-    case "empty": return true;
-    case "seq": return n.items.every(nullable);
-    case "alt": return n.alts.some(nullable);
-    case "repeat": return n.min === 0 || nullable(n.body);
-    case "group": return nullable(n.body);
-    default: return true;
+    case "set":
+      return false;
+    case "empty":
+      return true;
+    case "seq":
+      return n.items.every(nullable);
+    case "alt":
+      return n.alts.some(nullable);
+    case "repeat":
+      return n.min === 0 || nullable(n.body);
+    case "group":
+      return nullable(n.body);
+    default:
+      return true;
   }
 }

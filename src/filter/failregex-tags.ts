@@ -15,12 +15,18 @@ const R_SUBNET = String.raw`\[?(?:${R_IP4}|${R_IP6})(?:/${R_CIDR})?\]?`;
 
 /** Tags with a fixed replacement; the "F-X/" forms are the self-closing spellings. */
 const STATIC_TAGS: Record<string, string> = {
-  IP4: R_IP4, "F-IP4/": R_IP4,
-  IP6: R_IP6, "F-IP6/": R_IP6,
-  ADDR: R_ADDR, "F-ADDR/": R_ADDR,
-  CIDR: R_CIDR, "F-CIDR/": R_CIDR,
-  SUBNET: R_SUBNET, "F-SUBNET/": R_SUBNET,
-  DNS: R_DNS, "F-DNS/": R_DNS,
+  IP4: R_IP4,
+  "F-IP4/": R_IP4,
+  IP6: R_IP6,
+  "F-IP6/": R_IP6,
+  ADDR: R_ADDR,
+  "F-ADDR/": R_ADDR,
+  CIDR: R_CIDR,
+  "F-CIDR/": R_CIDR,
+  SUBNET: R_SUBNET,
+  "F-SUBNET/": R_SUBNET,
+  DNS: R_DNS,
+  "F-DNS/": R_DNS,
   "F-ID/": String.raw`(?P<fid>\S+)`,
   "F-PORT/": String.raw`(?P<fport>\w+)`,
 };

@@ -8,7 +8,11 @@ import { compilePike, type PikeRegex } from "./pike.ts";
 export { RegexError } from "./pyre-error.ts";
 
 /** A match: start/end are JS string indices (UTF-16) into the searched text. */
-export interface RegexMatch { start: number; end: number; groups: Record<string, string | undefined> }
+export interface RegexMatch {
+  start: number;
+  end: number;
+  groups: Record<string, string | undefined>;
+}
 
 /** Group values after fail2ban's alt_/tuple_ merging (getGroups): tuple_ groups yield arrays. */
 export type FailGroups = Record<string, string | (string | undefined)[] | undefined>;
@@ -17,7 +21,10 @@ export type FailGroups = Record<string, string | (string | undefined)[] | undefi
 export const FAILURE_ID_GROUPS = ["fid", "ip4", "ip6", "dns"] as const;
 const FAILURE_ID_PRESENTS = [...FAILURE_ID_GROUPS, "mlfid"];
 
-export interface RegexOptions { multiline?: boolean; useDns?: string }
+export interface RegexOptions {
+  multiline?: boolean;
+  useDns?: string;
+}
 
 export class Regex {
   /** As given, with fail2ban tags. */
@@ -66,17 +73,22 @@ export class Regex {
       if (!m) continue;
       (m[1] === "alt_" ? this.altValues : this.tupleValues).push([k, tagToGroupName(m[2]!)]);
     }
-    const byPair = (a: [string, string], b: [string, string]) =>
-      a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+    const byPair = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
     this.altValues.sort(byPair);
     this.tupleValues.sort(byPair);
   }
 
-  has(group: string): boolean { return this.groupNames.includes(group); }
+  has(group: string): boolean {
+    return this.groupNames.includes(group);
+  }
   /** The regex captures a host (ip4/ip6/dns), i.e. contains <HOST>, <ADDR>, <IP4>... */
-  get hasHost(): boolean { return this.has("ip4") || this.has("ip6") || this.has("dns"); }
+  get hasHost(): boolean {
+    return this.has("ip4") || this.has("ip6") || this.has("dns");
+  }
   /** The regex has a failure-id group (fid/ip4/ip6/dns/mlfid) — what FailRegex requires. */
-  get hasId(): boolean { return FAILURE_ID_PRESENTS.some((g) => this.has(g)); }
+  get hasId(): boolean {
+    return FAILURE_ID_PRESENTS.some((g) => this.has(g));
+  }
 
   /** Python re.search: first match at or after `from`. Never throws on any input string. */
   search(text: string, from = 0): RegexMatch | null {
@@ -131,7 +143,11 @@ export function matchedLineRange(text: string, match: RegexMatch): { first: numb
   const lineStart = text.lastIndexOf("\n", match.start) + 1; // rindex("\n", 0, start+1) + 1
   const nl = text.indexOf("\n", Math.max(match.end - 1, 0));
   const lineEnd = nl < 0 ? text.length : nl + 1;
-  const count = (to: number) => { let c = 0; for (let i = text.indexOf("\n"); i >= 0 && i < to; i = text.indexOf("\n", i + 1)) c++; return c; };
+  const count = (to: number) => {
+    let c = 0;
+    for (let i = text.indexOf("\n"); i >= 0 && i < to; i = text.indexOf("\n", i + 1)) c++;
+    return c;
+  };
   return { first: count(lineStart), end: count(lineEnd) };
 }
 
@@ -142,7 +158,9 @@ export function splitLinesPy(s: string): string[] {
   return parts;
 }
 
-export interface FailRegexOptions extends RegexOptions { prefRegex?: Regex | null }
+export interface FailRegexOptions extends RegexOptions {
+  prefRegex?: Regex | null;
+}
 
 export class FailRegex extends Regex {
   constructor(pattern: string, opts: FailRegexOptions = {}) {
@@ -162,7 +180,9 @@ export class FailRegex extends Regex {
   }
 
   /** fail2ban's getHost(): ip4, ip6 or dns. */
-  host(match: RegexMatch): string { return this.failId(match, ["ip4", "ip6", "dns"]); }
+  host(match: RegexMatch): string {
+    return this.failId(match, ["ip4", "ip6", "dns"]);
+  }
 }
 
 /**

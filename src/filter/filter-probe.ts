@@ -22,7 +22,8 @@ export interface FilterRegexes {
 export function probeName(f: FilterRegexes, slot: number): { kind: string; index: number; pattern: string } {
   const nf = f.failRegexes.length;
   if (slot === PROBE_PREFREGEX && f.prefRegex) return { kind: "prefregex", index: 0, pattern: f.prefRegex.regex.pattern };
-  if (slot >= PROBE_FAILREGEX && slot < PROBE_FAILREGEX + nf) return { kind: "failregex", index: slot - PROBE_FAILREGEX, pattern: f.failRegexes[slot - PROBE_FAILREGEX]!.regex.pattern };
+  if (slot >= PROBE_FAILREGEX && slot < PROBE_FAILREGEX + nf)
+    return { kind: "failregex", index: slot - PROBE_FAILREGEX, pattern: f.failRegexes[slot - PROBE_FAILREGEX]!.regex.pattern };
   const j = slot - PROBE_FAILREGEX - nf;
   if (j >= 0 && j < f.ignoreRegexes.length) return { kind: "ignoreregex", index: j, pattern: f.ignoreRegexes[j]!.regex.pattern };
   return { kind: "date pattern", index: 0, pattern: f.dateDetector.templates[0]?.name ?? "" };

@@ -189,7 +189,8 @@ export class Filter {
     this.prefMatched = false;
     this.lastLineTime = null;
     this.probe[PROBE_SLOT] = PROBE_DATE;
-    const timed = opts?.time !== undefined ? this.clock.known(line, opts.time, opts.timeText ?? "") : this.clock.detect(line, this.checkFindTime && this.inOperation);
+    const timed =
+      opts?.time !== undefined ? this.clock.known(line, opts.time, opts.timeText ?? "") : this.clock.detect(line, this.checkFindTime && this.inOperation);
     const { tuple, noDate } = timed;
     let date = timed.date;
     if (this.checkFindTime && date !== null) {

@@ -18,7 +18,10 @@ type Inst =
   | { op: "behind"; test: (cp: number) => boolean; negate: boolean }
   | { op: "match" };
 
-interface Program { insts: Inst[]; slots: number }
+interface Program {
+  insts: Inst[];
+  slots: number;
+}
 
 export interface PikeRegex {
   /** Python re.search from `from`: start/end as JS string indices, named groups. */
@@ -109,15 +112,21 @@ function compile(root: Node, slots: number): Program {
         emit({ op: "char", test: plain ? (c) => c === cp : charTest(n.src) });
         return;
       }
-      case "empty": return;
-      case "unsupported": throw new Unsupported(n.what);
-      case "seq": n.items.forEach(gen); return;
+      case "empty":
+        return;
+      case "unsupported":
+        throw new Unsupported(n.what);
+      case "seq":
+        n.items.forEach(gen);
+        return;
       case "group":
         emit({ op: "save", n: 2 * n.index });
         gen(n.body);
         emit({ op: "save", n: 2 * n.index + 1 });
         return;
-      case "assert": emit({ op: "assert", kind: n.kind, multiline: n.multiline }); return;
+      case "assert":
+        emit({ op: "assert", kind: n.kind, multiline: n.multiline });
+        return;
       case "look": {
         if (n.behind) {
           // only one-character lookbehinds (fail2ban's <HOST> has (?<=:))
@@ -178,11 +187,15 @@ const isWord = charTest("\\w");
 function assertHolds(kind: string, multiline: boolean, text: string, pos: number): boolean {
   const len = text.length;
   switch (kind) {
-    case "start": return pos === 0;
-    case "end": return pos === len;
-    case "bol": return pos === 0 || (multiline && text.charCodeAt(pos - 1) === 10);
+    case "start":
+      return pos === 0;
+    case "end":
+      return pos === len;
+    case "bol":
+      return pos === 0 || (multiline && text.charCodeAt(pos - 1) === 10);
     // Python's $: the end, or before a newline that ends the text (before any newline: MULTILINE)
-    case "eol": return pos === len || (text.charCodeAt(pos) === 10 && (multiline || pos === len - 1));
+    case "eol":
+      return pos === len || (text.charCodeAt(pos) === 10 && (multiline || pos === len - 1));
     default: {
       const before = pos > 0 && isWord(text.codePointAt(pos - 1 - (isLowSurrogate(text, pos - 1) ? 1 : 0))!);
       const after = pos < len && isWord(text.codePointAt(pos)!);
@@ -196,7 +209,10 @@ const isLowSurrogate = (text: string, i: number): boolean => {
   return c >= 0xdc00 && c <= 0xdfff && i > 0 && text.charCodeAt(i - 1) >= 0xd800 && text.charCodeAt(i - 1) <= 0xdbff;
 };
 
-interface Thread { pc: number; caps: (number | undefined)[] }
+interface Thread {
+  pc: number;
+  caps: (number | undefined)[];
+}
 
 /**
  * Runs the program from `from`; anchored: only a match starting at `from` (lookaheads).
@@ -219,15 +235,21 @@ function run(prog: Program, text: string, from: number, anchored: boolean): (num
       mark[pc] = generation;
       const inst = insts[pc]!;
       switch (inst.op) {
-        case "jmp": stack.push([inst.x, caps]); break;
-        case "split": stack.push([inst.y, caps], [inst.x, caps]); break;
+        case "jmp":
+          stack.push([inst.x, caps]);
+          break;
+        case "split":
+          stack.push([inst.y, caps], [inst.x, caps]);
+          break;
         case "save": {
           const c = caps.slice();
           c[inst.n] = pos;
           stack.push([pc + 1, c]);
           break;
         }
-        case "assert": if (assertHolds(inst.kind, inst.multiline, text, pos)) stack.push([pc + 1, caps]); break;
+        case "assert":
+          if (assertHolds(inst.kind, inst.multiline, text, pos)) stack.push([pc + 1, caps]);
+          break;
         case "behind": {
           const ok = pos > 0 && inst.test(text.codePointAt(pos - 1 - (isLowSurrogate(text, pos - 1) ? 1 : 0))!);
           if (ok !== inst.negate) stack.push([pc + 1, caps]);
@@ -241,7 +263,8 @@ function run(prog: Program, text: string, from: number, anchored: boolean): (num
           if (ok !== inst.negate) stack.push([pc + 1, caps]);
           break;
         }
-        default: list.push({ pc, caps });
+        default:
+          list.push({ pc, caps });
       }
     }
   };

@@ -14,12 +14,18 @@ export type Category = "d" | "D" | "s" | "S" | "w" | "W";
 /** Class-body text (to be placed inside [...]) for a category; negated ones become nested classes (v flag). */
 export function categoryClassItem(cat: Category, ascii: boolean): string {
   switch (cat) {
-    case "d": return ascii ? "0-9" : "\\p{Nd}";
-    case "D": return ascii ? "[^0-9]" : "\\P{Nd}";
-    case "s": return ascii ? ASCII_SPACE : UNI_SPACE;
-    case "S": return `[^${ascii ? ASCII_SPACE : UNI_SPACE}]`;
-    case "w": return ascii ? ASCII_WORD : UNI_WORD;
-    case "W": return `[^${ascii ? ASCII_WORD : UNI_WORD}]`;
+    case "d":
+      return ascii ? "0-9" : "\\p{Nd}";
+    case "D":
+      return ascii ? "[^0-9]" : "\\P{Nd}";
+    case "s":
+      return ascii ? ASCII_SPACE : UNI_SPACE;
+    case "S":
+      return `[^${ascii ? ASCII_SPACE : UNI_SPACE}]`;
+    case "w":
+      return ascii ? ASCII_WORD : UNI_WORD;
+    case "W":
+      return `[^${ascii ? ASCII_WORD : UNI_WORD}]`;
   }
 }
 
@@ -55,9 +61,15 @@ export function literalAtom(cp: number): string {
  * (checked code point by code point in tests/filter/pyre-unicode.test.ts).
  */
 const PY_I_CLASS = [0x49, 0x69, 0x130, 0x131];
-export function isPythonI(cp: number): boolean { return PY_I_CLASS.includes(cp); }
-export function pythonIClassItems(): string { return PY_I_CLASS.map(classLiteral).join(""); }
-export function rangeHasPythonI(lo: number, hi: number): boolean { return PY_I_CLASS.some((c) => c >= lo && c <= hi); }
+export function isPythonI(cp: number): boolean {
+  return PY_I_CLASS.includes(cp);
+}
+export function pythonIClassItems(): string {
+  return PY_I_CLASS.map(classLiteral).join("");
+}
+export function rangeHasPythonI(lo: number, hi: number): boolean {
+  return PY_I_CLASS.some((c) => c >= lo && c <= hi);
+}
 
 /** A literal code point inside a v-flag class, where most punctuation is reserved: alphanumerics raw, rest escaped. */
 export function classLiteral(cp: number): string {

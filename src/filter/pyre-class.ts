@@ -28,7 +28,10 @@ export function parseHexEscape(p: PyCursor, c: string, here: number): number {
 function takeToken(p: PyCursor): string | undefined {
   if (p.pos >= p.src.length) return undefined;
   const first = String.fromCodePoint(p.src.codePointAt(p.pos)!);
-  if (first !== "\\") { p.pos += first.length; return first; }
+  if (first !== "\\") {
+    p.pos += first.length;
+    return first;
+  }
   if (p.pos + 1 >= p.src.length) throw p.err("bad escape (end of pattern)", p.pos);
   const tok = "\\" + String.fromCodePoint(p.src.codePointAt(p.pos + 1)!);
   p.pos += tok.length;
@@ -59,8 +62,12 @@ function render(code: Code, ascii: boolean): string {
 function asciiCaseRanges(lits: [number, number][]): string {
   const out: string[] = [];
   for (const [lo, hi] of lits) {
-    for (const [a, z, shift] of [[0x41, 0x5a, 32], [0x61, 0x7a, -32]] as const) {
-      const l = Math.max(lo, a), h = Math.min(hi, z);
+    for (const [a, z, shift] of [
+      [0x41, 0x5a, 32],
+      [0x61, 0x7a, -32],
+    ] as const) {
+      const l = Math.max(lo, a),
+        h = Math.min(hi, z);
       if (l <= h) out.push(`${classLiteral(l + shift)}-${classLiteral(h + shift)}`);
     }
   }
@@ -72,7 +79,10 @@ export function parseClass(p: PyCursor, start: number, flags: Flags): Item {
   const negate = p.match("^");
   const parts: string[] = [];
   const lits: [number, number][] = [];
-  const add = (code: Code) => { parts.push(render(code, flags.a)); if ("lit" in code) lits.push([code.lit, code.lit]); };
+  const add = (code: Code) => {
+    parts.push(render(code, flags.a));
+    if ("lit" in code) lits.push([code.lit, code.lit]);
+  };
   for (;;) {
     const at = p.pos;
     const tok = takeToken(p);

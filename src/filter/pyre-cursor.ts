@@ -4,7 +4,13 @@
 // file, so no import runs back from a part to the parser.
 import { isPythonI, literalAtom, pythonIClassItems } from "./pyre-charset.ts";
 
-export interface Flags { i: boolean; m: boolean; s: boolean; x: boolean; a: boolean }
+export interface Flags {
+  i: boolean;
+  m: boolean;
+  s: boolean;
+  x: boolean;
+  a: boolean;
+}
 
 /** One element of a sequence: its JS text, its width bounds (for Python's lookbehind rule), its role. */
 export interface Item {
@@ -23,7 +29,11 @@ export interface Item {
 export const PY_IDENT = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
 
 export function literalItem(cp: number, flags: Flags): Item {
-  if (flags.i && flags.a) return asciiCaseless(/^[A-Za-z]$/.test(String.fromCodePoint(cp)) ? `[${String.fromCodePoint(cp).toLowerCase()}${String.fromCodePoint(cp).toUpperCase()}]` : literalAtom(cp), 1);
+  if (flags.i && flags.a)
+    return asciiCaseless(
+      /^[A-Za-z]$/.test(String.fromCodePoint(cp)) ? `[${String.fromCodePoint(cp).toLowerCase()}${String.fromCodePoint(cp).toUpperCase()}]` : literalAtom(cp),
+      1,
+    );
   const js = flags.i && isPythonI(cp) ? `[${pythonIClassItems()}]` : literalAtom(cp);
   return { js, min: 1, max: 1, kind: "char" };
 }

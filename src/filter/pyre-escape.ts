@@ -12,24 +12,43 @@ export function parseEscape(p: PyCursor, tok: string, here: number, flags: Flags
   const c = tok[1]!;
   const lit = (cp: number): Item => literalItem(cp, flags);
   switch (c) {
-    case "A": return { js: "^", min: 0, max: 0, kind: "at" };
-    case "Z": return { js: "$", min: 0, max: 0, kind: "at" };
-    case "b": case "B": {
+    case "A":
+      return { js: "^", min: 0, max: 0, kind: "at" };
+    case "Z":
+      return { js: "$", min: 0, max: 0, kind: "at" };
+    case "b":
+    case "B": {
       const js = boundaryAtom(c === "B", flags.a);
       return flags.a && flags.i ? asciiCaseless(js, 0) : { js, min: 0, max: 0, kind: "at" };
     }
-    case "d": case "D": case "s": case "S": case "w": case "W": {
+    case "d":
+    case "D":
+    case "s":
+    case "S":
+    case "w":
+    case "W": {
       const js = categoryAtom(c as Category, flags.a);
       return flags.a && flags.i ? asciiCaseless(js, 1) : { js, min: 1, max: 1, kind: "char" };
     }
-    case "a": return lit(7);
-    case "f": return lit(12);
-    case "n": return lit(10);
-    case "r": return lit(13);
-    case "t": return lit(9);
-    case "v": return lit(11);
-    case "\\": return lit(92);
-    case "x": case "u": case "U": case "N": return lit(parseHexEscape(p, c, here));
+    case "a":
+      return lit(7);
+    case "f":
+      return lit(12);
+    case "n":
+      return lit(10);
+    case "r":
+      return lit(13);
+    case "t":
+      return lit(9);
+    case "v":
+      return lit(11);
+    case "\\":
+      return lit(92);
+    case "x":
+    case "u":
+    case "U":
+    case "N":
+      return lit(parseHexEscape(p, c, here));
     case "0": {
       let v = "0";
       while (v.length < 3 && OCT.includes(p.peek() ?? "x")) v += p.src[p.pos++];

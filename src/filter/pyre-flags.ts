@@ -3,7 +3,10 @@
 import type { Flags, PyCursor } from "./pyre-cursor.ts";
 
 /** Flags inside a scoped group; iChange says whether JS case folding must be switched on/off there. */
-export interface ScopedFlags { flags: Flags; iChange?: boolean }
+export interface ScopedFlags {
+  flags: Flags;
+  iChange?: boolean;
+}
 
 export function parseFlags(p: PyCursor, first: string, start: number, flags: Flags): "global" | ScopedFlags {
   const add = new Set<string>();

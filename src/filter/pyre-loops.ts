@@ -57,8 +57,14 @@ function withOuterValues(body: string, outer: (jsName: string) => string | undef
 }
 
 /** Python's values for the loop's groups (by Python index), or null when the replay is not possible. */
-export function replayLoop(loop: LoopInfo, flags: string, text: string, start: number, end: number,
-  outer: (jsName: string) => string | undefined): Map<number, string> | null {
+export function replayLoop(
+  loop: LoopInfo,
+  flags: string,
+  text: string,
+  start: number,
+  end: number,
+  outer: (jsName: string) => string | undefined,
+): Map<number, string> | null {
   if (end - start > MAX_REPLAY) return null;
   const tail = Array.from(text.slice(end)).length;
   const body = withOuterValues(loop.body, outer);

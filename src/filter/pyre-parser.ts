@@ -14,9 +14,22 @@ const JS_SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const WS = " \t\n\r\v\f";
 
 /** A repeat containing groups: its JS atom, bounds, and the Python groups [from, to) inside. */
-export interface RawLoop { id: number; body: string; min: number; max: number; from: number; to: number }
+export interface RawLoop {
+  id: number;
+  body: string;
+  min: number;
+  max: number;
+  from: number;
+  to: number;
+}
 
-export interface GroupInfo { index: number; name?: string; jsName: string; min: number; max: number }
+export interface GroupInfo {
+  index: number;
+  name?: string;
+  jsName: string;
+  min: number;
+  max: number;
+}
 
 export class PyParser implements PyCursor {
   pos = 0;
@@ -53,14 +66,22 @@ export class PyParser implements PyCursor {
    * would run backwards there. Python only allows fixed-width lookbehinds, where every way to match
    * spans the same text, so atomicity cannot change the outcome and plain groups are exact.
    */
-  get inLookbehind(): boolean { return this.lookbehindFrom !== null; }
+  get inLookbehind(): boolean {
+    return this.lookbehindFrom !== null;
+  }
   globalFlags: Flags = { i: false, m: false, s: false, x: false, a: false };
 
   constructor(readonly src: string) {}
 
-  err(what: string, at = this.pos, len = 1): Error { return regexErrorAt(this.src, at, what, len); }
-  peek(): string | undefined { return this.src[this.pos]; }
-  get nextGroup(): number { return this.groups.length + 1; }
+  err(what: string, at = this.pos, len = 1): Error {
+    return regexErrorAt(this.src, at, what, len);
+  }
+  peek(): string | undefined {
+    return this.src[this.pos];
+  }
+  get nextGroup(): number {
+    return this.groups.length + 1;
+  }
 
   /** Python's tokenizer treats "\\" plus one character as a single token. */
   private nextToken(): string | undefined {
@@ -73,8 +94,18 @@ export class PyParser implements PyCursor {
     }
     return String.fromCodePoint(this.src.codePointAt(this.pos)!);
   }
-  take(): string | undefined { const t = this.nextToken(); if (t !== undefined) this.pos += t.length; return t; }
-  match(s: string): boolean { if (this.nextToken() === s) { this.pos += s.length; return true; } return false; }
+  take(): string | undefined {
+    const t = this.nextToken();
+    if (t !== undefined) this.pos += t.length;
+    return t;
+  }
+  match(s: string): boolean {
+    if (this.nextToken() === s) {
+      this.pos += s.length;
+      return true;
+    }
+    return false;
+  }
 
   getUntil(end: string, what: string): string {
     const start = this.pos;
@@ -130,28 +161,46 @@ export class PyParser implements PyCursor {
         }
       }
       const push = (item: Item) => items.push({ ...item, g0, at: here });
-      if (tok[0] === "\\" && tok.length > 1) { push(parseEscape(this, tok, here, flags)); continue; }
+      if (tok[0] === "\\" && tok.length > 1) {
+        push(parseEscape(this, tok, here, flags));
+        continue;
+      }
       switch (tok) {
-        case "[": push(parseClass(this, here, flags)); break;
-        case "*": case "+": case "?": case "{": {
+        case "[":
+          push(parseClass(this, here, flags));
+          break;
+        case "*":
+        case "+":
+        case "?":
+        case "{": {
           const q = this.parseQuantifier(tok, here);
-          if (!q) { push({ js: "\\{", min: 1, max: 1, kind: "char" }); break; }
+          if (!q) {
+            push({ js: "\\{", min: 1, max: 1, kind: "char" });
+            break;
+          }
           const last = items[items.length - 1];
           if (!last || last.kind === "at") throw this.err("nothing to repeat", here, this.pos - here);
           if (last.kind === "repeat") throw this.err("multiple repeat", here, this.pos - here);
           items[items.length - 1] = this.applyQuantifier(last, q.min, q.max);
           break;
         }
-        case ".": push({ js: flags.s ? "[^]" : "[^\\n]", min: 1, max: 1, kind: "char" }); break;
-        case "^": push({ js: flags.m ? "(?<![^\\n])" : "^", min: 0, max: 0, kind: "at" }); break;
-        case "$": push({ js: flags.m ? "(?![^\\n])" : "(?=\\n?$)", min: 0, max: 0, kind: "at" }); break;
+        case ".":
+          push({ js: flags.s ? "[^]" : "[^\\n]", min: 1, max: 1, kind: "char" });
+          break;
+        case "^":
+          push({ js: flags.m ? "(?<![^\\n])" : "^", min: 0, max: 0, kind: "at" });
+          break;
+        case "$":
+          push({ js: flags.m ? "(?![^\\n])" : "(?=\\n?$)", min: 0, max: 0, kind: "at" });
+          break;
         case "(": {
           const item = this.parseGroup(here, flags, nested, first && items.length === 0);
           if (item === "flags") flags = { ...this.globalFlags };
           else if (item) push(item);
           break;
         }
-        default: push(literalItem(tok.codePointAt(0)!, flags));
+        default:
+          push(literalItem(tok.codePointAt(0)!, flags));
       }
     }
     if (items.length === 1) return items[0]!;
@@ -169,11 +218,16 @@ export class PyParser implements PyCursor {
     if (tok === "+") return { min: 1, max: Infinity };
     if (tok === "?") return { min: 0, max: 1 };
     if (this.peek() === "}") return null;
-    let lo = "", hi = "";
+    let lo = "",
+      hi = "";
     while (DIGITS.includes(this.peek() ?? "x")) lo += this.src[this.pos++];
-    if (this.match(",")) { while (DIGITS.includes(this.peek() ?? "x")) hi += this.src[this.pos++]; }
-    else hi = lo;
-    if (!this.match("}")) { this.pos = here + 1; return null; }
+    if (this.match(",")) {
+      while (DIGITS.includes(this.peek() ?? "x")) hi += this.src[this.pos++];
+    } else hi = lo;
+    if (!this.match("}")) {
+      this.pos = here + 1;
+      return null;
+    }
     const min = lo ? Number(lo) : 0;
     const max = hi ? Number(hi) : Infinity;
     if (min >= MAXREPEAT || (hi && max >= MAXREPEAT)) throw this.err("the repetition number is too large", here, this.pos - here);
@@ -182,8 +236,8 @@ export class PyParser implements PyCursor {
   }
 
   private applyQuantifier(item: Item, min: number, max: number): Item {
-    const quant = max === Infinity ? (min === 0 ? "*" : min === 1 ? "+" : `{${min},}`)
-      : min === 0 && max === 1 ? "?" : min === max ? `{${min}}` : `{${min},${max}}`;
+    const quant =
+      max === Infinity ? (min === 0 ? "*" : min === 1 ? "+" : `{${min},}`) : min === 0 && max === 1 ? "?" : min === max ? `{${min}}` : `{${min},${max}}`;
     const base = item.kind === "char" || item.kind === "group" ? item.js : `(?:${item.js})`;
     const times = (a: number, b: number) => (a === 0 || b === 0 ? 0 : a * b);
     const width = { min: times(item.min, min), max: times(item.max, max), kind: "repeat" as const };

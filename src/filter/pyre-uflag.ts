@@ -8,7 +8,8 @@ export function sameUnderU(source: string): boolean {
   let inClass = false;
   for (let i = 0; i < source.length; i++) {
     const c = source.charCodeAt(i);
-    if (c === 0x5c) { // backslash: the escaped character is never class syntax
+    if (c === 0x5c) {
+      // backslash: the escaped character is never class syntax
       if (source.charCodeAt(i + 1) === 0x71) return false; // \q{...} (v only)
       i++;
       continue;
@@ -18,7 +19,8 @@ export function sameUnderU(source: string): boolean {
       continue;
     }
     if (c === 0x5d) inClass = false;
-    else if (c === 0x5b) return false; // nested class
+    else if (c === 0x5b)
+      return false; // nested class
     else if ((c === 0x26 || c === 0x2d) && source.charCodeAt(i + 1) === c) return false; // && or --
   }
   return !inClass;

@@ -58,10 +58,20 @@ export interface Translation {
   fastSource: string;
 }
 
-export interface TranslateOptions { ignoreCase?: boolean; multiline?: boolean; dotAll?: boolean; verbose?: boolean; ascii?: boolean }
+export interface TranslateOptions {
+  ignoreCase?: boolean;
+  multiline?: boolean;
+  dotAll?: boolean;
+  verbose?: boolean;
+  ascii?: boolean;
+}
 
 /** How a group records that it took part, and the zero-width tests that read it. */
-interface Participation { close: string; set: string; unset: string }
+interface Participation {
+  close: string;
+  set: string;
+  unset: string;
+}
 
 /**
  * O(1) tests. When g closes at position p its marker captures the rest of the input from one code
@@ -97,7 +107,11 @@ function participationAnywhere(g: number): Participation {
 export function translatePythonRegex(pattern: string, opts: TranslateOptions = {}): Translation {
   const parser = new PyParser(pattern);
   const initial: Flags = {
-    i: !!opts.ignoreCase, m: !!opts.multiline, s: !!opts.dotAll, x: !!opts.verbose, a: !!opts.ascii,
+    i: !!opts.ignoreCase,
+    m: !!opts.multiline,
+    s: !!opts.dotAll,
+    x: !!opts.verbose,
+    a: !!opts.ascii,
   };
   parser.globalFlags = { ...initial };
   let body;
@@ -125,14 +139,15 @@ export function translatePythonRegex(pattern: string, opts: TranslateOptions = {
     }
     return k;
   };
-  const subst = (js: string) => js.replace(/\u0000([mMSN])(\d+)\u0000/g, (_all, kind: string, num: string) => {
-    const g = Number(num);
-    if (kind === "N") return kit(g).unset;
-    if (!needMarker.has(g)) return "";
-    if (kind === "S") return kit(g).set;
-    if (kind === "m") return "(?:";
-    return `)${kit(g).close}`;
-  });
+  const subst = (js: string) =>
+    js.replace(/\u0000([mMSN])(\d+)\u0000/g, (_all, kind: string, num: string) => {
+      const g = Number(num);
+      if (kind === "N") return kit(g).unset;
+      if (!needMarker.has(g)) return "";
+      if (kind === "S") return kit(g).set;
+      if (kind === "m") return "(?:";
+      return `)${kit(g).close}`;
+    });
   const source = subst(body.js);
   const flags = parser.globalFlags.i ? "iv" : "v";
   try {
@@ -142,7 +157,10 @@ export function translatePythonRegex(pattern: string, opts: TranslateOptions = {
   }
   const captures = captureNumbers(source);
   const groups: PyGroup[] = parser.groups.map((g) => ({
-    index: g.index, jsName: g.jsName, capture: captures.get(g.jsName)!, ...(g.name !== undefined ? { name: g.name } : {}),
+    index: g.index,
+    jsName: g.jsName,
+    capture: captures.get(g.jsName)!,
+    ...(g.name !== undefined ? { name: g.name } : {}),
   }));
   const repeatedGroups = [...parser.repeated].sort((a, b) => a - b).flatMap((g) => parser.groups[g - 1]?.name ?? []);
   const loops = replayableLoops(parser.loops, parser.groups, subst);
@@ -150,7 +168,9 @@ export function translatePythonRegex(pattern: string, opts: TranslateOptions = {
   const loopCarriedRefs = [...new Set([...parser.backRefs, ...parser.condRefs])].filter((g) => parser.repeated.has(g)).sort((a, b) => a - b);
   const warnings = [
     ...parser.emptyBodyLoops.map((l) => `repeat ${JSON.stringify(l)} can match an empty string; Python's result may differ for it`),
-    ...loopCarriedRefs.map((g) => `group ${g} is inside a repeat and referred to by a backreference or conditional; values from earlier iterations are not seen`),
+    ...loopCarriedRefs.map(
+      (g) => `group ${g} is inside a repeat and referred to by a backreference or conditional; values from earlier iterations are not seen`,
+    ),
   ];
   const fastSource = unnamedCaptures(source, captures);
   return { source, flags, groupNames, groups, repeatedGroups, loops, emptyBodyLoops: parser.emptyBodyLoops, loopCarriedRefs, warnings, fastSource };
@@ -233,7 +253,12 @@ export function searchPython(t: Translation, re: RegExp, text: string, from = 0)
  * searchPython() without the by-number values: the span and the groups by Python name only, which
  * is all a failregex needs (one array less per match).
  */
-export function searchNamed(t: Translation, re: RegExp, text: string, from = 0): { start: number; end: number; groups: Record<string, string | undefined> } | null {
+export function searchNamed(
+  t: Translation,
+  re: RegExp,
+  text: string,
+  from = 0,
+): { start: number; end: number; groups: Record<string, string | undefined> } | null {
   re.lastIndex = from;
   const m = re.exec(text);
   if (!m) return null;

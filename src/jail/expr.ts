@@ -19,7 +19,8 @@ type Node =
 
 export class ExprError extends Error {}
 
-const TOKEN_RE = /\s*(?:(\d+\.\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+|0[xX][0-9a-fA-F]+|\d+)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|\/\/|<<|>>|<=|>=|==|!=|[-+*/%()<>.,&|^~]))/y;
+const TOKEN_RE =
+  /\s*(?:(\d+\.\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+|0[xX][0-9a-fA-F]+|\d+)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|\/\/|<<|>>|<=|>=|==|!=|[-+*/%()<>.,&|^~]))/y;
 
 function tokenize(src: string): string[] {
   const out: string[] = [];
@@ -39,7 +40,9 @@ function tokenize(src: string): string[] {
 class Parser {
   private i = 0;
   constructor(private readonly toks: string[]) {}
-  private peek(): string | undefined { return this.toks[this.i]; }
+  private peek(): string | undefined {
+    return this.toks[this.i];
+  }
   private take(): string {
     const t = this.toks[this.i++];
     if (t === undefined) throw new ExprError("unexpected end of expression");
@@ -64,10 +67,17 @@ class Parser {
     }
     return a;
   }
-  private or(): Node { return this.leftAssoc(["or"], () => this.and()); }
-  private and(): Node { return this.leftAssoc(["and"], () => this.not()); }
+  private or(): Node {
+    return this.leftAssoc(["or"], () => this.and());
+  }
+  private and(): Node {
+    return this.leftAssoc(["and"], () => this.not());
+  }
   private not(): Node {
-    if (this.peek() === "not") { this.take(); return { k: "un", op: "not", a: this.not() }; }
+    if (this.peek() === "not") {
+      this.take();
+      return { k: "un", op: "not", a: this.not() };
+    }
     return this.compare();
   }
   private compare(): Node {
@@ -80,20 +90,38 @@ class Parser {
     }
     return ops.length ? { k: "cmp", ops, items } : first;
   }
-  private bitOr(): Node { return this.leftAssoc(["|"], () => this.bitXor()); }
-  private bitXor(): Node { return this.leftAssoc(["^"], () => this.bitAnd()); }
-  private bitAnd(): Node { return this.leftAssoc(["&"], () => this.shift()); }
-  private shift(): Node { return this.leftAssoc(["<<", ">>"], () => this.sum()); }
-  private sum(): Node { return this.leftAssoc(["+", "-"], () => this.term()); }
-  private term(): Node { return this.leftAssoc(["*", "/", "//", "%"], () => this.unary()); }
+  private bitOr(): Node {
+    return this.leftAssoc(["|"], () => this.bitXor());
+  }
+  private bitXor(): Node {
+    return this.leftAssoc(["^"], () => this.bitAnd());
+  }
+  private bitAnd(): Node {
+    return this.leftAssoc(["&"], () => this.shift());
+  }
+  private shift(): Node {
+    return this.leftAssoc(["<<", ">>"], () => this.sum());
+  }
+  private sum(): Node {
+    return this.leftAssoc(["+", "-"], () => this.term());
+  }
+  private term(): Node {
+    return this.leftAssoc(["*", "/", "//", "%"], () => this.unary());
+  }
   private unary(): Node {
     const t = this.peek();
-    if (t === "-" || t === "+" || t === "~") { this.take(); return { k: "un", op: t, a: this.unary() }; }
+    if (t === "-" || t === "+" || t === "~") {
+      this.take();
+      return { k: "un", op: t, a: this.unary() };
+    }
     return this.power();
   }
   private power(): Node {
     const base = this.postfix();
-    if (this.peek() === "**") { this.take(); return { k: "bin", op: "**", a: base, b: this.unary() }; }
+    if (this.peek() === "**") {
+      this.take();
+      return { k: "bin", op: "**", a: base, b: this.unary() };
+    }
     return base;
   }
   private postfix(): Node {
@@ -109,7 +137,8 @@ class Parser {
         const args: Node[] = [];
         while (this.peek() !== ")") {
           args.push(this.ternary());
-          if (this.peek() === ",") this.take(); else break;
+          if (this.peek() === ",") this.take();
+          else break;
         }
         this.expect(")");
         n = { k: "call", fn: n, args };
@@ -118,7 +147,11 @@ class Parser {
   }
   private atom(): Node {
     const t = this.take();
-    if (t === "(") { const n = this.ternary(); this.expect(")"); return n; }
+    if (t === "(") {
+      const n = this.ternary();
+      this.expect(")");
+      return n;
+    }
     if (/^[\d.]/.test(t)) return { k: "num", v: t.startsWith("0x") || t.startsWith("0X") ? parseInt(t, 16) : Number(t) };
     if (/^[A-Za-z_]/.test(t) && !["if", "else", "and", "or", "not"].includes(t)) return { k: "name", v: t };
     throw new ExprError(`unexpected "${t}"`);
@@ -146,26 +179,42 @@ function intOf(v: number, op: string): number {
 
 function binary(op: string, x: number, y: number): number {
   switch (op) {
-    case "+": return x + y;
-    case "-": return x - y;
-    case "*": return x * y;
-    case "/": if (y === 0) throw new ExprError("division by zero"); return x / y;
-    case "//": if (y === 0) throw new ExprError("division by zero"); return Math.floor(x / y);
-    case "%": if (y === 0) throw new ExprError("division by zero"); return x - y * Math.floor(x / y);
-    case "**": return x ** y;
+    case "+":
+      return x + y;
+    case "-":
+      return x - y;
+    case "*":
+      return x * y;
+    case "/":
+      if (y === 0) throw new ExprError("division by zero");
+      return x / y;
+    case "//":
+      if (y === 0) throw new ExprError("division by zero");
+      return Math.floor(x / y);
+    case "%":
+      if (y === 0) throw new ExprError("division by zero");
+      return x - y * Math.floor(x / y);
+    case "**":
+      return x ** y;
     // Multiplication keeps shifts exact beyond 32 bits (Python ints are unbounded).
-    case "<<": return intOf(x, op) * 2 ** intOf(y, op);
-    case ">>": return Math.floor(intOf(x, op) / 2 ** intOf(y, op));
-    case "&": return Number(BigInt(intOf(x, op)) & BigInt(intOf(y, op)));
-    case "|": return Number(BigInt(intOf(x, op)) | BigInt(intOf(y, op)));
-    case "^": return Number(BigInt(intOf(x, op)) ^ BigInt(intOf(y, op)));
+    case "<<":
+      return intOf(x, op) * 2 ** intOf(y, op);
+    case ">>":
+      return Math.floor(intOf(x, op) / 2 ** intOf(y, op));
+    case "&":
+      return Number(BigInt(intOf(x, op)) & BigInt(intOf(y, op)));
+    case "|":
+      return Number(BigInt(intOf(x, op)) | BigInt(intOf(y, op)));
+    case "^":
+      return Number(BigInt(intOf(x, op)) ^ BigInt(intOf(y, op)));
   }
   throw new ExprError(`unknown operator ${op}`);
 }
 
 function evaluate(n: Node, env: Env): Value {
   switch (n.k) {
-    case "num": return n.v;
+    case "num":
+      return n.v;
     case "name": {
       if (!Object.hasOwn(env, n.v)) throw new ExprError(`unknown name "${n.v}"`);
       return env[n.v] as Value;
@@ -189,8 +238,14 @@ function evaluate(n: Node, env: Env): Value {
       return n.op === "-" ? -x : n.op === "+" ? x : -intOf(x, "~") - 1;
     }
     case "bin": {
-      if (n.op === "or") { const a = evaluate(n.a, env); return truthy(a) ? a : evaluate(n.b, env); }
-      if (n.op === "and") { const a = evaluate(n.a, env); return truthy(a) ? evaluate(n.b, env) : a; }
+      if (n.op === "or") {
+        const a = evaluate(n.a, env);
+        return truthy(a) ? a : evaluate(n.b, env);
+      }
+      if (n.op === "and") {
+        const a = evaluate(n.a, env);
+        return truthy(a) ? evaluate(n.b, env) : a;
+      }
       return binary(n.op, num(evaluate(n.a, env), "operand"), num(evaluate(n.b, env), "operand"));
     }
     case "cmp": {
@@ -198,14 +253,25 @@ function evaluate(n: Node, env: Env): Value {
       for (let i = 0; i < n.ops.length; i++) {
         const right = num(evaluate(n.items[i + 1] as Node, env), "operand");
         const op = n.ops[i];
-        const ok = op === "<" ? left < right : op === ">" ? left > right : op === "<=" ? left <= right
-          : op === ">=" ? left >= right : op === "==" ? left === right : left !== right;
+        const ok =
+          op === "<"
+            ? left < right
+            : op === ">"
+              ? left > right
+              : op === "<="
+                ? left <= right
+                : op === ">="
+                  ? left >= right
+                  : op === "=="
+                    ? left === right
+                    : left !== right;
         if (!ok) return false;
         left = right;
       }
       return true;
     }
-    case "if": return truthy(evaluate(n.cond, env)) ? evaluate(n.a, env) : evaluate(n.b, env);
+    case "if":
+      return truthy(evaluate(n.cond, env)) ? evaluate(n.a, env) : evaluate(n.b, env);
   }
 }
 
@@ -224,15 +290,24 @@ export const PY_BUILTINS: Env = {
   int: (a: number) => Math.trunc(a),
   round: (a: number, d = 0) => pyRound(a * 10 ** d) / 10 ** d,
   math: {
-    exp: (a: number) => Math.exp(a), log: (a: number, b?: number) => (b === undefined ? Math.log(a) : Math.log(a) / Math.log(b)),
-    log2: (a: number) => Math.log2(a), log10: (a: number) => Math.log10(a), pow: (a: number, b: number) => a ** b,
-    sqrt: (a: number) => Math.sqrt(a), floor: (a: number) => Math.floor(a), ceil: (a: number) => Math.ceil(a),
-    e: Math.E, pi: Math.PI,
+    exp: (a: number) => Math.exp(a),
+    log: (a: number, b?: number) => (b === undefined ? Math.log(a) : Math.log(a) / Math.log(b)),
+    log2: (a: number) => Math.log2(a),
+    log10: (a: number) => Math.log10(a),
+    pow: (a: number, b: number) => a ** b,
+    sqrt: (a: number) => Math.sqrt(a),
+    floor: (a: number) => Math.floor(a),
+    ceil: (a: number) => Math.ceil(a),
+    e: Math.E,
+    pi: Math.PI,
   },
-  True: true, False: false,
+  True: true,
+  False: false,
 };
 
-export interface Compiled { eval(env: Env): number }
+export interface Compiled {
+  eval(env: Env): number;
+}
 
 /** Parses once; throws ExprError naming the problem for anything outside the subset. */
 export function compileExpr(src: string): Compiled {

@@ -59,10 +59,18 @@ export class FailManager {
   private failTotal = 0;
   private nextCleanup = 0;
 
-  constructor(private opts: FailManagerOptions, private readonly clock: Clock, private readonly deps: FailManagerDeps) {}
+  constructor(
+    private opts: FailManagerOptions,
+    private readonly clock: Clock,
+    private readonly deps: FailManagerDeps,
+  ) {}
 
-  setOptions(opts: Partial<FailManagerOptions>): void { this.opts = { ...this.opts, ...opts }; }
-  get maxretry(): number { return this.opts.maxretry; }
+  setOptions(opts: Partial<FailManagerOptions>): void {
+    this.opts = { ...this.opts, ...opts };
+  }
+  get maxretry(): number {
+    return this.opts.maxretry;
+  }
 
   /** Records one failure (count attempts); returns a ticket when the id reaches maxretry. */
   addFailure(ev: FailureEvent, count = 1): BanTicket | null {
@@ -85,7 +93,10 @@ export class FailManager {
     const id = normalizeIP(ev.id);
     let e = this.list.get(id);
     // An id silent for findtime starts over, as after fail2ban's periodic cleanup.
-    if (e && e.time <= time - this.opts.findtime) { this.list.delete(id); e = undefined; }
+    if (e && e.time <= time - this.opts.findtime) {
+      this.list.delete(id);
+      e = undefined;
+    }
     if (e) {
       this.adjust(e, time);
       e.retry += count;
@@ -93,10 +104,20 @@ export class FailManager {
       e.matches.push(...ev.matches);
     } else {
       e = {
-        id, time, firstTime: time, retry: attempt, failures: attempt,
-        matches: [...ev.matches], banCount: 0, data: { ...(ev.data ?? {}) }, users: new Set(),
+        id,
+        time,
+        firstTime: time,
+        retry: attempt,
+        failures: attempt,
+        matches: [...ev.matches],
+        banCount: 0,
+        data: { ...(ev.data ?? {}) },
+        users: new Set(),
       };
-      if (count > attempt) { e.retry = count; if (!e.failures) e.failures = 1; }
+      if (count > attempt) {
+        e.retry = count;
+        if (!e.failures) e.failures = 1;
+      }
       this.list.set(id, e);
     }
     const user = ev.data?.["user"];
@@ -136,8 +157,13 @@ export class FailManager {
     this.list.delete(e.id);
     const { failures: _f, matches: _m, ...data } = e.data;
     return {
-      jail, ip: e.id, time: e.time, failures: e.failures, matches: e.matches,
-      banCount: e.banCount, bantime: this.opts.bantime ?? 600,
+      jail,
+      ip: e.id,
+      time: e.time,
+      failures: e.failures,
+      matches: e.matches,
+      banCount: e.banCount,
+      bantime: this.opts.bantime ?? 600,
       ...(Object.keys(data).length ? { data } : {}),
       ...(e.users.size ? { users: [...e.users] } : {}),
     };
@@ -149,16 +175,34 @@ export class FailManager {
     for (const [id, e] of this.list) if (e.time <= limit) this.list.delete(id);
   }
 
-  delFailure(id: string): void { this.list.delete(normalizeIP(id)); }
+  delFailure(id: string): void {
+    this.list.delete(normalizeIP(id));
+  }
   /** Ids with pending failures ("Currently failed"). */
-  size(): number { return this.list.size; }
+  size(): number {
+    return this.list.size;
+  }
   /** All failures ever counted ("Total failed"). */
-  getFailTotal(): number { return this.failTotal; }
-  setFailTotal(n: number): void { this.failTotal = n; }
+  getFailTotal(): number {
+    return this.failTotal;
+  }
+  setFailTotal(n: number): void {
+    this.failTotal = n;
+  }
   /** The ids with pending failures: attempts, first and last failure time, matched lines, captured data. */
   pending(): PendingFailure[] {
-    return [...this.list.values()].map((e) => ({ id: e.id, retry: e.retry, firstTime: e.firstTime, time: e.time, matches: [...e.matches], data: e.data, users: [...e.users] }));
+    return [...this.list.values()].map((e) => ({
+      id: e.id,
+      retry: e.retry,
+      firstTime: e.firstTime,
+      time: e.time,
+      matches: [...e.matches],
+      data: e.data,
+      users: [...e.users],
+    }));
   }
   /** Pending attempts per id (for status/tests). */
-  retries(): Map<string, number> { return new Map([...this.list].map(([id, e]) => [id, e.retry])); }
+  retries(): Map<string, number> {
+    return new Map([...this.list].map(([id, e]) => [id, e.retry]));
+  }
 }

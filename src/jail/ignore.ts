@@ -17,7 +17,11 @@ export interface IgnoreOptions {
   ignorecache?: IgnoreCacheOptions | null;
 }
 
-export interface IgnoreCacheOptions { key: string; maxCount: number; maxTime: number }
+export interface IgnoreCacheOptions {
+  key: string;
+  maxCount: number;
+  maxTime: number;
+}
 
 /** From the system deps (src/system): the resolver and own addresses cache their answers. */
 export interface IgnoreDeps {
@@ -29,7 +33,11 @@ export interface IgnoreDeps {
 }
 
 /** What a check is about: the id plus the failure's captured fields for F-* tags. */
-export interface IgnoreSubject { id: string; failures?: number; data?: Record<string, unknown> }
+export interface IgnoreSubject {
+  id: string;
+  failures?: number;
+  data?: Record<string, unknown>;
+}
 
 /** As fail2ban logs it ("Ignore 192.0.2.1 by ip"); an allow-list file by its name ("by file://etc/f2b/allow.txt"). */
 export type IgnoreReason = "ignoreself rule" | "ip" | "dns" | "command" | `file:${string}`;
@@ -52,16 +60,34 @@ export class IgnoreList {
   private parsedSelf: { from: readonly string[]; ips: Set<string> } | null = null;
   private decisions = new Map<string, { until: number; reason: IgnoreReason | null }>();
 
-  constructor(private opts: IgnoreOptions, private readonly deps: IgnoreDeps) {
+  constructor(
+    private opts: IgnoreOptions,
+    private readonly deps: IgnoreDeps,
+  ) {
     for (const e of opts.ignoreip ?? []) this.add(e);
   }
 
-  set ignoreself(v: boolean) { this.opts.ignoreself = v; this.changed(); }
-  get ignoreself(): boolean { return this.opts.ignoreself ?? false; }
-  set ignorecommand(v: string | undefined) { this.opts.ignorecommand = v; this.changed(); }
-  set ignorecache(v: IgnoreCacheOptions | null) { this.opts.ignorecache = v; this.changed(); }
-  get ignorecache(): IgnoreCacheOptions | null { return this.opts.ignorecache ?? null; }
-  get ignorecommand(): string | undefined { return this.opts.ignorecommand; }
+  set ignoreself(v: boolean) {
+    this.opts.ignoreself = v;
+    this.changed();
+  }
+  get ignoreself(): boolean {
+    return this.opts.ignoreself ?? false;
+  }
+  set ignorecommand(v: string | undefined) {
+    this.opts.ignorecommand = v;
+    this.changed();
+  }
+  set ignorecache(v: IgnoreCacheOptions | null) {
+    this.opts.ignorecache = v;
+    this.changed();
+  }
+  get ignorecache(): IgnoreCacheOptions | null {
+    return this.opts.ignorecache ?? null;
+  }
+  get ignorecommand(): string | undefined {
+    return this.opts.ignorecommand;
+  }
 
   /** Adds an IP, CIDR, DNS name or `file:/path`; returns false for an exact duplicate. */
   add(entry: string): boolean {
@@ -92,14 +118,23 @@ export class IgnoreList {
   }
 
   /** Changing the lists invalidates cached decisions. */
-  private changed(): void { this.decisions.clear(); this.singleAddrs = null; }
+  private changed(): void {
+    this.decisions.clear();
+    this.singleAddrs = null;
+  }
   /** The single addresses of the ip list, parsed (ignoredInside), until the list changes. */
   private singleAddrs: IPAddr[] | null = null;
 
   /** Removes one entry (as listed) or, without argument, all. Returns whether something was removed. */
   del(entry?: string): boolean {
     this.changed();
-    if (entry === undefined) { this.singles.clear(); this.nets = []; this.names = []; this.files = []; return true; }
+    if (entry === undefined) {
+      this.singles.clear();
+      this.nets = [];
+      this.names = [];
+      this.files = [];
+      return true;
+    }
     const fileName = ignoreFileName(entry);
     if (fileName !== null) {
       const before = this.files.length;
@@ -115,7 +150,9 @@ export class IgnoreList {
     return before !== this.nets.length + this.names.length;
   }
 
-  entries(): string[] { return [...this.nets.map(String), ...this.names, ...this.files.map((f) => f.label), ...this.singles]; }
+  entries(): string[] {
+    return [...this.nets.map(String), ...this.names, ...this.files.map((f) => f.label), ...this.singles];
+  }
 
   /** The reason the id is ignored ("ip", "dns", "ignoreself rule", "command"), or null. Never throws: failures of DNS/commands mean "not ignored". */
   async check(subject: IgnoreSubject): Promise<IgnoreReason | null> {
@@ -129,7 +166,10 @@ export class IgnoreList {
     if (this.decisions.size >= cache.maxCount) {
       for (const [k, v] of this.decisions) if (v.until <= now) this.decisions.delete(k);
       // Still full: drop the oldest entries (Map keeps insertion order).
-      for (const k of this.decisions.keys()) { if (this.decisions.size < cache.maxCount) break; this.decisions.delete(k); }
+      for (const k of this.decisions.keys()) {
+        if (this.decisions.size < cache.maxCount) break;
+        this.decisions.delete(k);
+      }
     }
     this.decisions.set(ckey, { until: now + cache.maxTime, reason });
     return reason;
@@ -154,7 +194,9 @@ export class IgnoreList {
     return null;
   }
 
-  private remoteChecks(): boolean { return this.names.length > 0 || !!this.opts.ignorecommand || this.files.some((f) => f.current().names.length > 0); }
+  private remoteChecks(): boolean {
+    return this.names.length > 0 || !!this.opts.ignorecommand || this.files.some((f) => f.current().names.length > 0);
+  }
 
   private async matchRemote(subject: IgnoreSubject, ip: IPAddr | null, key: string): Promise<IgnoreReason | null> {
     for (const name of this.names) {
@@ -246,7 +288,9 @@ export class IgnoreList {
   }
 
   // The caller logs "[jail] Ignore <ip> by <reason>" (fail2ban's line) once, with its own logger.
-  private found(_id: string, by: IgnoreReason): IgnoreReason { return by; }
+  private found(_id: string, by: IgnoreReason): IgnoreReason {
+    return by;
+  }
 
   /** fail2ban resolves a name in ignoreip at each check (isInNet → dnsToIp), its cache answering. */
   private async resolve(name: string): Promise<IPAddr[]> {
@@ -307,4 +351,6 @@ export function substituteTags(template: string, id: string, subject: IgnoreSubj
   });
 }
 
-function normalizeKey(id: string): string { return parseIP(id)?.toString() ?? id; }
+function normalizeKey(id: string): string {
+  return parseIP(id)?.toString() ?? id;
+}

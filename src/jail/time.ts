@@ -41,33 +41,52 @@ export function secondsToStr(sec: number): string {
   let s = sec;
   if (s >= 31536000) {
     s = Math.round(s / 86400);
-    let r = `${Math.floor(s / 365)}y `; s %= 365;
-    if (s >= 7) { r += `${Math.floor(s / 7)}w `; s %= 7; }
+    let r = `${Math.floor(s / 365)}y `;
+    s %= 365;
+    if (s >= 7) {
+      r += `${Math.floor(s / 7)}w `;
+      s %= 7;
+    }
     if (s) r += `${s}d `;
     return r.slice(0, -1);
   }
   if (s >= 604800) {
     s = Math.round(s / 3600);
-    let r = `${Math.floor(s / 168)}w `; s %= 168;
-    if (s >= 24) { r += `${Math.floor(s / 24)}d `; s %= 24; }
+    let r = `${Math.floor(s / 168)}w `;
+    s %= 168;
+    if (s >= 24) {
+      r += `${Math.floor(s / 24)}d `;
+      s %= 24;
+    }
     if (s) r += `${s}h `;
     return r.slice(0, -1);
   }
   if (s >= 86400) {
     s = Math.round(s / 60);
-    let r = `${Math.floor(s / 1440)}d `; s %= 1440;
-    if (s >= 60) { r += `${Math.floor(s / 60)}h `; s %= 60; }
+    let r = `${Math.floor(s / 1440)}d `;
+    s %= 1440;
+    if (s >= 60) {
+      r += `${Math.floor(s / 60)}h `;
+      s %= 60;
+    }
     if (s) r += `${s}m `;
     return r.slice(0, -1);
   }
   if (s >= 3595) {
     s = Math.round(s / 10);
-    let r = `${Math.floor(s / 360)}h `; s %= 360;
-    if (s >= 6) { r += `${Math.floor(s / 6)}m `; s %= 6; }
+    let r = `${Math.floor(s / 360)}h `;
+    s %= 360;
+    if (s >= 6) {
+      r += `${Math.floor(s / 6)}m `;
+      s %= 6;
+    }
     return r.slice(0, -1);
   }
   let r = "";
-  if (s >= 60) { r += `${Math.floor(s / 60)}m `; s %= 60; }
+  if (s >= 60) {
+    r += `${Math.floor(s / 60)}m `;
+    s %= 60;
+  }
   if (s) r += `${s}s `;
   else if (!sec) r = "0 ";
   return r.slice(0, -1);

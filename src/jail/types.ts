@@ -34,7 +34,11 @@ export interface BanTicket {
 }
 
 /** Last ban of an ip as the ban history knows it (fail2ban's `bips` row). */
-export interface BanHistoryEntry { banCount: number; timeOfBan: number; bantime: number }
+export interface BanHistoryEntry {
+  banCount: number;
+  timeOfBan: number;
+  bantime: number;
+}
 
 /** Read access to the ban history, used to count known bad ips faster (bantime.increment). */
 export interface BanHistory {

@@ -18,7 +18,9 @@ export class IPAddr {
     readonly zone?: string,
   ) {}
 
-  get isSingle(): boolean { return this.plen === BITS[this.family]; }
+  get isSingle(): boolean {
+    return this.plen === BITS[this.family];
+  }
 
   /** Whether this network contains ip (fail2ban's IPAddr.contains / isInNet). */
   contains(ip: IPAddr): boolean {
@@ -28,7 +30,9 @@ export class IPAddr {
     return ip.addr >> shift === this.addr >> shift && ip.plen >= this.plen;
   }
 
-  equals(o: IPAddr): boolean { return o.family === this.family && o.addr === this.addr && o.plen === this.plen; }
+  equals(o: IPAddr): boolean {
+    return o.family === this.family && o.addr === this.addr && o.plen === this.plen;
+  }
 
   toString(): string {
     // fail2ban omits "/0" (its `if self._plen and ...` test) and the full-length prefix.
@@ -36,10 +40,14 @@ export class IPAddr {
   }
 
   /** The address part alone, canonical ("2001:db8::" of 2001:db8::/32). */
-  get base(): string { return this.family === 4 ? formatIPv4(Number(this.addr)) : formatIPv6(bigToWords(this.addr)); }
+  get base(): string {
+    return this.family === 4 ? formatIPv4(Number(this.addr)) : formatIPv6(bigToWords(this.addr));
+  }
 
   /** Firewall text: "net/len" for every network, /0 included (toString follows fail2ban and drops it). */
-  get cidr(): string { return this.isSingle ? this.base : `${this.base}/${this.plen}`; }
+  get cidr(): string {
+    return this.isSingle ? this.base : `${this.base}/${this.plen}`;
+  }
 
   /** The network of the first plen bits that holds this address or network (itself when it is already as wide). */
   truncate(plen: number): IPAddr {
@@ -51,9 +59,13 @@ export class IPAddr {
 }
 
 /** The number of address bits of a family. */
-export function familyBits(family: Family): number { return BITS[family]; }
+export function familyBits(family: Family): number {
+  return BITS[family];
+}
 
-function wordsToBig(w: readonly number[]): bigint { return w.reduce((acc, g) => (acc << 16n) | BigInt(g), 0n); }
+function wordsToBig(w: readonly number[]): bigint {
+  return w.reduce((acc, g) => (acc << 16n) | BigInt(g), 0n);
+}
 
 function bigToWords(a: bigint): number[] {
   const w: number[] = [];
@@ -105,7 +117,6 @@ export function parseIP(input: string): IPAddr | null {
   if (plen > 128) return null;
   return new IPAddr(6, maskTo(v6, 128, plen), plen, zone);
 }
-
 
 /** Normalised text for an address (what bans and the DB are keyed by); raw input if not an IP. */
 export function normalizeIP(s: string): string {

@@ -59,8 +59,7 @@ export function normalizeAddress(text: string, cidr: number): string {
 }
 
 /** fail2ban's IPAddr.searchIP: the whole text is an IPv4 or (optionally bracketed) IPv6 address. */
-const IP_4_6_RE =
-  /^(?:((?:\d{1,3}\.){3}\d{1,3})|\[?((?:[0-9a-fA-F]{1,4}::?|:){1,7}(?:[0-9a-fA-F]{1,4}|(?<=:):))\]?)$/; // IP_6_RE of 1.1
+const IP_4_6_RE = /^(?:((?:\d{1,3}\.){3}\d{1,3})|\[?((?:[0-9a-fA-F]{1,4}::?|:){1,7}(?:[0-9a-fA-F]{1,4}|(?<=:):))\]?)$/; // IP_6_RE of 1.1
 
 /** A valid address literal in text (after fail2ban's loose pre-match), canonicalised, else null. */
 export function plainAddress(text: string): string | null {

@@ -5,7 +5,11 @@
 import type { Family, IPAddr } from "./address.ts";
 
 /** N distinct banned units (addresses, or banprefix networks) inside one /plen within `window` seconds. */
-export interface Escalation { count: number; plen: number; window: number }
+export interface Escalation {
+  count: number;
+  plen: number;
+  window: number;
+}
 
 export interface PrefixPolicy {
   /** Prefix failures are counted and banned under; the family's full length (32/128) = per address. */
@@ -61,4 +65,6 @@ export function belowMinimum(net: IPAddr, min: Record<Family, number>): string |
 }
 
 /** Whether two addresses or networks share any address (one holds the other). */
-export function overlaps(a: IPAddr, b: IPAddr): boolean { return a.contains(b) || b.contains(a); }
+export function overlaps(a: IPAddr, b: IPAddr): boolean {
+  return a.contains(b) || b.contains(a);
+}

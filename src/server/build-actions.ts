@@ -33,15 +33,16 @@ export function firewallSpec(jail: string, a: JailAction, allports: boolean): Fi
   // f2b-chain); the iptables ones and f2b's jails say chain = INPUT / FORWARD / DOCKER-USER.
   const hookWords = /^\s*(input|forward|docker-user)(\s*,\s*(input|forward|docker-user))*\s*$/iu;
   const chainOpt = o["chain"] ?? "";
-  const chain = a.name.startsWith("nftables")
-    ? (o["chain_hook"] ?? (hookWords.test(chainOpt) ? chainOpt : "input"))
-    : chainOpt || "INPUT";
+  const chain = a.name.startsWith("nftables") ? (o["chain_hook"] ?? (hookWords.test(chainOpt) ? chainOpt : "input")) : chainOpt || "INPUT";
   return {
     jail,
     ports: allports ? "0:65535" : (o["port"] ?? "0:65535"),
     protocol: protocol === "all" ? "all" : protocol,
     allports: allports || protocol === "all",
-    chains: chain.split(",").map((c) => c.trim()).filter((c) => c !== ""),
+    chains: chain
+      .split(",")
+      .map((c) => c.trim())
+      .filter((c) => c !== ""),
     blocktype: o["blocktype"] ?? "reject",
   };
 }

@@ -126,8 +126,9 @@ export class ServerController implements Controller {
       if (why) throw new CommandFailedError(`refusing to ban '${ip}': ${why}`);
     }
     // All at once: the ban manager applies them as one batch (one firewall transaction).
-    const results = await Promise.all(ips.map((ip) =>
-      j.bans.ban({ jail, ip, time: now, failures: j.settings.maxretry, matches: [], banCount: 0, bantime: j.settings.bantime })));
+    const results = await Promise.all(
+      ips.map((ip) => j.bans.ban({ jail, ip, time: now, failures: j.settings.maxretry, matches: [], banCount: 0, bantime: j.settings.bantime })),
+    );
     const refused = ips.filter((_, i) => results[i] === "failed");
     if (refused.length) throw new Error(`the firewall refused to ban ${refused.join(", ")} in jail '${jail}' (see the server log)`);
     return results.filter((r) => r === "banned").length;
@@ -168,34 +169,58 @@ export class ServerController implements Controller {
       case "banned":
       case "banip":
         return j.bans.list().map((b) => b.ip);
-      case "maxretry": return s.maxretry;
-      case "findtime": return s.findtime;
-      case "bantime": return s.bantime;
-      case "maxmatches": return s.maxmatches;
-      case "maxlines": return j.filter.maxLines;
-      case "usedns": return s.usedns;
-      case "logencoding": return s.logencoding;
-      case "backend": return s.backend;
+      case "maxretry":
+        return s.maxretry;
+      case "findtime":
+        return s.findtime;
+      case "bantime":
+        return s.bantime;
+      case "maxmatches":
+        return s.maxmatches;
+      case "maxlines":
+        return j.filter.maxLines;
+      case "usedns":
+        return s.usedns;
+      case "logencoding":
+        return s.logencoding;
+      case "backend":
+        return s.backend;
       case "logpath": {
         const st = j.sourceState();
         return st?.kind === "files" ? st.positions.map((p) => p.path) : s.logpaths.map((p) => p.path);
       }
-      case "ignoreip": return j.ignore.entries();
-      case "ignoreself": return j.ignore.ignoreself;
-      case "ignorecommand": return j.ignore.ignorecommand ?? "";
-      case "journalmatch": return s.journalmatch.map((g) => g.join(" "));
-      case "datepattern": return s.filter.datepattern ?? null;
-      case "failregex": return s.filter.failregex;
-      case "ignoreregex": return s.filter.ignoreregex;
-      case "prefregex": return s.filter.prefregex ?? "";
-      case "actions": return this.server.jails.get(jail)!.effector.actions.map((a) => a.name);
-      case "bantime.increment": return s.increment.increment ?? false;
-      case "bantime.overalljails": return s.increment.overalljails ?? false;
-      case "bantime.factor": return String(s.increment.factor ?? "1");
-      case "bantime.formula": return s.increment.formula ?? "";
-      case "bantime.multipliers": return s.increment.multipliers ?? "";
-      case "bantime.maxtime": return s.increment.maxtime ?? null;
-      case "bantime.rndtime": return s.increment.rndtime ?? null;
+      case "ignoreip":
+        return j.ignore.entries();
+      case "ignoreself":
+        return j.ignore.ignoreself;
+      case "ignorecommand":
+        return j.ignore.ignorecommand ?? "";
+      case "journalmatch":
+        return s.journalmatch.map((g) => g.join(" "));
+      case "datepattern":
+        return s.filter.datepattern ?? null;
+      case "failregex":
+        return s.filter.failregex;
+      case "ignoreregex":
+        return s.filter.ignoreregex;
+      case "prefregex":
+        return s.filter.prefregex ?? "";
+      case "actions":
+        return this.server.jails.get(jail)!.effector.actions.map((a) => a.name);
+      case "bantime.increment":
+        return s.increment.increment ?? false;
+      case "bantime.overalljails":
+        return s.increment.overalljails ?? false;
+      case "bantime.factor":
+        return String(s.increment.factor ?? "1");
+      case "bantime.formula":
+        return s.increment.formula ?? "";
+      case "bantime.multipliers":
+        return s.increment.multipliers ?? "";
+      case "bantime.maxtime":
+        return s.increment.maxtime ?? null;
+      case "bantime.rndtime":
+        return s.increment.rndtime ?? null;
     }
   }
 
@@ -212,10 +237,14 @@ export class ServerController implements Controller {
   serverSetting(key: ServerKey): string | number | null {
     const conf = this.server.conf;
     switch (key) {
-      case "logtarget": return conf.logtarget;
-      case "dbfile": return conf.dbfile;
-      case "dbpurgeage": return parseTime(conf.dbpurgeage);
-      case "dbmaxmatches": return conf.dbmaxmatches ?? DEFAULT_DB_MAX_MATCHES;
+      case "logtarget":
+        return conf.logtarget;
+      case "dbfile":
+        return conf.dbfile;
+      case "dbpurgeage":
+        return parseTime(conf.dbpurgeage);
+      case "dbmaxmatches":
+        return conf.dbmaxmatches ?? DEFAULT_DB_MAX_MATCHES;
     }
   }
 
@@ -317,7 +346,9 @@ export class ServerController implements Controller {
   }
 
   failing(jail?: string): FailingEntry[] {
-    return this.targets(jail).flatMap((j) => failingOf(j)).sort(byClosestToBan);
+    return this.targets(jail)
+      .flatMap((j) => failingOf(j))
+      .sort(byClosestToBan);
   }
 
   jailHealth(jail: string): JailHealth {
@@ -332,7 +363,10 @@ export class ServerController implements Controller {
 
   jailSettings(jail: string): JailSettingsView {
     const j = this.jail(jail);
-    return settingsView(j, this.server.jails.get(jail)!.effector.actions.map((a) => a.name));
+    return settingsView(
+      j,
+      this.server.jails.get(jail)!.effector.actions.map((a) => a.name),
+    );
   }
 
   events(q: EventQuery): ServerEvent[] {

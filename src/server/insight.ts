@@ -8,12 +8,19 @@ import { normalizeIP } from "../net/address.ts";
 import { parseTime } from "../jail/time.ts";
 import type { JailRuntime } from "./jail-runtime.ts";
 
-
 function currentRecord(jail: string, b: BanInfo): BanRecord {
   const t = b.ticket;
   return {
-    jail, ip: b.ip, timeOfBan: b.time, bantime: b.bantime, end: Number.isFinite(b.end) ? b.end : null,
-    banCount: b.banCount, failures: t.failures, matches: [...t.matches], users: t.users ?? usersOf(t.data), active: true,
+    jail,
+    ip: b.ip,
+    timeOfBan: b.time,
+    bantime: b.bantime,
+    end: Number.isFinite(b.end) ? b.end : null,
+    banCount: b.banCount,
+    failures: t.failures,
+    matches: [...t.matches],
+    users: t.users ?? usersOf(t.data),
+    active: true,
   };
 }
 
@@ -21,8 +28,14 @@ function currentRecord(jail: string, b: BanInfo): BanRecord {
 export function failingOf(j: JailRuntime): FailingEntry[] {
   const maxretry = j.failManager.maxretry;
   return j.failManager.pending().map((p) => ({
-    jail: j.name, ip: p.id, failures: p.retry, maxretry, firstSeen: p.firstTime, lastSeen: p.time,
-    matches: p.matches, users: p.users.length ? p.users : usersOf(p.data),
+    jail: j.name,
+    ip: p.id,
+    failures: p.retry,
+    maxretry,
+    firstSeen: p.firstTime,
+    lastSeen: p.time,
+    matches: p.matches,
+    users: p.users.length ? p.users : usersOf(p.data),
   }));
 }
 
@@ -41,8 +54,14 @@ export function banDetail(ipText: string, jails: readonly JailRuntime[], store: 
   // new one: only a row that has not ended can be the current ban.
   const isCurrent = (r: BanRecord): boolean => !r.ended && current.some((c) => c.jail === r.jail && c.timeOfBan === r.timeOfBan);
   // A ban in force in the database but not in a running jail (the jail is stopped) is not active.
-  const history = store.banRecords(ip, now).filter((r) => !isCurrent(r)).map((r) => ({ ...r, active: false }));
-  const failing = jails.flatMap((j) => failingOf(j)).filter((f) => f.ip === ip).sort(byClosestToBan);
+  const history = store
+    .banRecords(ip, now)
+    .filter((r) => !isCurrent(r))
+    .map((r) => ({ ...r, active: false }));
+  const failing = jails
+    .flatMap((j) => failingOf(j))
+    .filter((f) => f.ip === ip)
+    .sort(byClosestToBan);
   current.sort((a, b) => b.timeOfBan - a.timeOfBan);
   return { ip, current, history, failing };
 }

@@ -85,7 +85,11 @@ export class JailEffector implements BanEffector {
   ban(ts: BanTicket[]): Promise<void> {
     return this.serial(async () => {
       if (this.notStarted.size) await this.retryStarts();
-      return this.all("ban", ts.map((t) => t.ip), (a) => a.ban(ts));
+      return this.all(
+        "ban",
+        ts.map((t) => t.ip),
+        (a) => a.ban(ts),
+      );
     });
   }
 
@@ -111,8 +115,10 @@ export class JailEffector implements BanEffector {
       const why = (e as Error).message;
       // Logged once per reason: a retry before every ban must not flood the log.
       if (this.notStarted.get(a) !== why) {
-        this.log.error(`[${this.jail}] action '${a.name}' failed to start: ${why}; the jail is UNHEALTHY: ` +
-          "bans are not applied until it starts (retried before each ban, at every reconcile and on reload)");
+        this.log.error(
+          `[${this.jail}] action '${a.name}' failed to start: ${why}; the jail is UNHEALTHY: ` +
+            "bans are not applied until it starts (retried before each ban, at every reconcile and on reload)",
+        );
       }
       this.notStarted.set(a, why);
       return false;
@@ -123,7 +129,8 @@ export class JailEffector implements BanEffector {
       if (missed.length) {
         await a.ban(missed).then(
           () => this.log.notice(`[${this.jail}] action '${a.name}' got the ${missed.length} current ban(s) it had missed`),
-          (e: unknown) => this.log.error(`[${this.jail}] action '${a.name}' failed to ban the ${missed.length} current ban(s) it had missed: ${(e as Error).message}`),
+          (e: unknown) =>
+            this.log.error(`[${this.jail}] action '${a.name}' failed to ban the ${missed.length} current ban(s) it had missed: ${(e as Error).message}`),
         );
       }
     }

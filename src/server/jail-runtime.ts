@@ -57,9 +57,18 @@ export const MAX_LINES_IN_FILTER = 20_000;
 /** Failures handled before other work (ban batches, the API) gets a turn. */
 const FAILURES_PER_TURN = 1000;
 
-interface Limits { queuedFailures: number; banBacklog: number; linesInFilter: number }
+interface Limits {
+  queuedFailures: number;
+  banBacklog: number;
+  linesInFilter: number;
+}
 
-interface QueuedFailure { id: string; f: FilterFailure; text: string; readAt: number }
+interface QueuedFailure {
+  id: string;
+  f: FilterFailure;
+  text: string;
+  readAt: number;
+}
 
 export interface JailCounters {
   linesRead: number;
@@ -104,7 +113,9 @@ export class JailRuntime {
     this.limits = deps.limits ?? { queuedFailures: MAX_QUEUED_FAILURES, banBacklog: MAX_BAN_BACKLOG, linesInFilter: MAX_LINES_IN_FILTER };
     const now = (): number => deps.clock.now();
     // This Filter describes the jail's regexes (warnings, status, abandoned lines); the filter stage matches.
-    this.filter = deps.compiledFilter ?? new Filter(s.filter, { now, tz: deps.tz, dns: deps.system.resolver, log: prefixedLog(deps.logs.filter, `[${s.name}] `) }, filterOptions(s));
+    this.filter =
+      deps.compiledFilter ??
+      new Filter(s.filter, { now, tz: deps.tz, dns: deps.system.resolver, log: prefixedLog(deps.logs.filter, `[${s.name}] `) }, filterOptions(s));
     const compiled = [this.filter.prefRegex, ...this.filter.failRegexes, ...this.filter.ignoreRegexes];
     for (const c of compiled) {
       for (const w of c?.regex.warnings ?? []) deps.logs.filter.warning(`[${s.name}] ${s.filter.name}: ${w}: ${c!.regex.pattern}`);
@@ -125,17 +136,16 @@ export class JailRuntime {
     });
     const failOpts = { maxretry: s.maxretry, findtime: s.findtime, maxmatches: s.maxmatches, bantime: s.bantime };
     // A reload keeps the failures counted so far (fail2ban keeps its jail objects on reload).
-    this.failManager = previous?.failManager ?? new FailManager(failOpts, deps.clock, {
-      history: s.increment.increment ? deps.store : undefined,
-      log: deps.logs.filter,
-    });
+    this.failManager =
+      previous?.failManager ??
+      new FailManager(failOpts, deps.clock, {
+        history: s.increment.increment ? deps.store : undefined,
+        log: deps.logs.filter,
+      });
     this.failManager.setOptions(failOpts);
     if (previous) Object.assign(this.counters, previous.counters);
     this.banLatency = previous?.banLatency ?? new Histogram();
-    this.ignore = new IgnoreList(
-      ignoreOptions(s),
-      { ...deps.system, clock: deps.clock, log: deps.logs.filter },
-    );
+    this.ignore = new IgnoreList(ignoreOptions(s), { ...deps.system, clock: deps.clock, log: deps.logs.filter });
     this.bans = new BanManager(
       { jail: s.name, bantime: s.bantime, increment: s.increment, maxmatches: s.maxmatches },
       {
@@ -149,7 +159,10 @@ export class JailRuntime {
       },
     );
     this.prefixes = new PrefixBans(s.prefix, {
-      jail: s.name, bans: this.bans, log: deps.logs.actions, ignoredInside: (net) => this.ignore.ignoredInside(net),
+      jail: s.name,
+      bans: this.bans,
+      log: deps.logs.actions,
+      ignoredInside: (net) => this.ignore.ignoredInside(net),
     });
     if (previous) this.prefixes.adoptFrom(previous.prefixes);
   }
@@ -212,7 +225,9 @@ export class JailRuntime {
   }
 
   /** Failures read but not yet counted. */
-  get queuedFailures(): number { return this.queued.length - this.head; }
+  get queuedFailures(): number {
+    return this.queued.length - this.head;
+  }
 
   // ---- filter stage hand-over (issue 11): lines go to the worker, results come back in order ----
   onLines(lines: LogLine[]): void | Promise<void> {
@@ -259,7 +274,9 @@ export class JailRuntime {
     if (this.queuedFailures < this.limits.queuedFailures) return;
     if (!this.paused) {
       let resume!: () => void;
-      const promise = new Promise<void>((r) => { resume = r; });
+      const promise = new Promise<void>((r) => {
+        resume = r;
+      });
       this.paused = { promise, resume };
     }
     return this.paused.promise;
@@ -319,14 +336,16 @@ export class JailRuntime {
       (r) => {
         if (r !== "banned") return;
         this.banLatency.observe((performance.now() - readAt) / 1000);
-        const escalation: Promise<void> = this.prefixes.afterBan(ticket).then(
-          () => undefined,
-          (e: unknown) => this.deps.logs.actions.error(`[${this.name}] escalation after the ban of ${ticket.ip} failed: ${(e as Error).message}`),
-        ).finally(() => this.escalating.delete(escalation));
+        const escalation: Promise<void> = this.prefixes
+          .afterBan(ticket)
+          .then(
+            () => undefined,
+            (e: unknown) => this.deps.logs.actions.error(`[${this.name}] escalation after the ban of ${ticket.ip} failed: ${(e as Error).message}`),
+          )
+          .finally(() => this.escalating.delete(escalation));
         this.escalating.add(escalation);
       },
       (e: unknown) => this.deps.logs.actions.error(`[${this.name}] ban of ${ticket.ip} failed: ${(e as Error).message}`),
     );
   }
 }
-

@@ -51,10 +51,15 @@ function increment(s: JailSettings, key: string, value: string): IncrementOption
 
 export function parseJailSetting(s: JailSettings, key: SettableKey, value: string): JailSettingsPatch {
   switch (key) {
-    case "bantime": return { bantime: time(key, value) };
-    case "findtime": return { findtime: time(key, value) };
-    case "maxretry": return { maxretry: int(key, value, 1) };
-    case "maxmatches": return { maxmatches: int(key, value, 0) };
-    default: return { increment: increment(s, key, value) };
+    case "bantime":
+      return { bantime: time(key, value) };
+    case "findtime":
+      return { findtime: time(key, value) };
+    case "maxretry":
+      return { maxretry: int(key, value, 1) };
+    case "maxmatches":
+      return { maxmatches: int(key, value, 0) };
+    default:
+      return { increment: increment(s, key, value) };
   }
 }

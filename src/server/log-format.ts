@@ -18,8 +18,16 @@ export type LevelName = keyof typeof LEVELS;
 
 /** The names fail2ban registers with Python logging (fail2ban/__init__.py). */
 const PRINTED: Record<number, string> = {
-  50: "CRITICAL", 40: "ERROR", 30: "WARNING", 25: "NOTICE", 20: "INFO", 18: "MSG", 10: "DEBUG",
-  7: "TRACE", 5: "HEAVY", 0: "NOTSET",
+  50: "CRITICAL",
+  40: "ERROR",
+  30: "WARNING",
+  25: "NOTICE",
+  20: "INFO",
+  18: "MSG",
+  10: "DEBUG",
+  7: "TRACE",
+  5: "HEAVY",
+  0: "NOTSET",
 };
 
 /** Python's getLevelName as fail2ban sets it up: other numbers below 50 print as "#NN-Lev.". */

@@ -61,9 +61,26 @@ export function fdSink(fd: 1 | 2): LineSink {
 }
 
 export const SYSLOG_FACILITIES: Record<string, number> = {
-  KERN: 0, USER: 1, MAIL: 2, DAEMON: 3, AUTH: 4, SYSLOG: 5, LPR: 6, NEWS: 7, UUCP: 8, CRON: 9,
-  AUTHPRIV: 10, FTP: 11, LOCAL0: 16, LOCAL1: 17, LOCAL2: 18, LOCAL3: 19, LOCAL4: 20, LOCAL5: 21,
-  LOCAL6: 22, LOCAL7: 23,
+  KERN: 0,
+  USER: 1,
+  MAIL: 2,
+  DAEMON: 3,
+  AUTH: 4,
+  SYSLOG: 5,
+  LPR: 6,
+  NEWS: 7,
+  UUCP: 8,
+  CRON: 9,
+  AUTHPRIV: 10,
+  FTP: 11,
+  LOCAL0: 16,
+  LOCAL1: 17,
+  LOCAL2: 18,
+  LOCAL3: 19,
+  LOCAL4: 20,
+  LOCAL5: 21,
+  LOCAL6: 22,
+  LOCAL7: 23,
 };
 
 /** Python SysLogHandler's priority_map, with fail2ban's NOTICE → notice added. */
@@ -98,10 +115,11 @@ export function syslogSink(opts: { socket: string; facility: number; pid: number
   const procFor = (name: string): Bun.Subprocess<"pipe", "ignore", "inherit"> => {
     let p = procs.get(name);
     if (!p) {
-      p = Bun.spawn(
-        [bin, "--prio-prefix", "-u", socket, "--socket-errors=off", "-t", name, `--id=${opts.pid}`],
-        { stdin: "pipe", stdout: "ignore", stderr: "inherit" },
-      );
+      p = Bun.spawn([bin, "--prio-prefix", "-u", socket, "--socket-errors=off", "-t", name, `--id=${opts.pid}`], {
+        stdin: "pipe",
+        stdout: "ignore",
+        stderr: "inherit",
+      });
       procs.set(name, p);
     }
     return p;

@@ -17,7 +17,6 @@ import type { Log } from "../system/log.ts";
 export { formatLine, formatAsctime, LEVELS, levelName, parseLogLevel } from "./log-format.ts";
 export type { LineSink } from "./log-sinks.ts";
 
-
 const LEVEL_PROP = "f2bLevel";
 let threshold: number = LEVELS.INFO;
 
@@ -31,7 +30,12 @@ function toLogtapeLevel(level: number): LogLevel {
 }
 
 const FROM_LOGTAPE: Record<LogLevel, number> = {
-  fatal: 50, error: 40, warning: 30, info: 20, debug: 10, trace: 5,
+  fatal: 50,
+  error: 40,
+  warning: 30,
+  info: 20,
+  debug: 10,
+  trace: 5,
 };
 
 function recordLevel(rec: LogRecord): number {
@@ -74,13 +78,15 @@ export function parseLogTarget(spec: string): { target: string; options: Record<
   for (const part of m[2]!.split(",")) {
     const eq = part.indexOf("=");
     if (eq < 0) continue;
-    options[part.slice(0, eq).trim()] = part.slice(eq + 1).trim().replace(/^(["'])(.*)\1$/, "$2");
+    options[part.slice(0, eq).trim()] = part
+      .slice(eq + 1)
+      .trim()
+      .replace(/^(["'])(.*)\1$/, "$2");
   }
   return { target: m[1]!.trim(), options };
 }
 
-const asBool = (v: string | undefined, dflt: boolean): boolean =>
-  v === undefined ? dflt : /^(1|yes|true|on)$/i.test(v);
+const asBool = (v: string | undefined, dflt: boolean): boolean => (v === undefined ? dflt : /^(1|yes|true|on)$/i.test(v));
 
 export interface LogOptions {
   /** fail2ban logtarget: a file path, STDOUT, STDERR, SYSLOG (options in [...] allowed). */

@@ -58,7 +58,10 @@ function parse(argv: string[]) {
 }
 
 /** Checks the whole configuration (fail2ban.conf + every enabled jail, filters and actions). */
-export function testConfig(fs: ConfigFS, system: SystemDeps): {
+export function testConfig(
+  fs: ConfigFS,
+  system: SystemDeps,
+): {
   conf: Fail2banConf;
   settings: JailSettings[];
   /** Each jail's filter as compiled here, by jail name: the server starts with them (compiled once). */
@@ -193,7 +196,14 @@ function unwritableHint(paths: string[]): string {
   return "";
 }
 
-async function runForeground(fs: ConfigFS, conf: Fail2banConf, settings: JailSettings[], skipped: string[], system: SystemDeps, filters: Map<string, Filter>): Promise<number> {
+async function runForeground(
+  fs: ConfigFS,
+  conf: Fail2banConf,
+  settings: JailSettings[],
+  skipped: string[],
+  system: SystemDeps,
+  filters: Map<string, Filter>,
+): Promise<number> {
   const logHandle = setupLogging({ target: conf.logtarget, level: conf.loglevel });
   const log = getLog("server");
   log.info(`Starting f2b v${VERSION} (fail2ban-compatible) with config ${fs.label}`);

@@ -67,15 +67,24 @@ export class F2bServer {
     const purgeAge = parseTime(deps.conf.dbpurgeage);
     this.db = F2bDatabase.open(deps.conf.dbfile, { purgeAge });
     this.store = new SqliteBanStore(this.db, deps.conf.dbmaxmatches ?? DEFAULT_DB_MAX_MATCHES);
-    this.events = new EventLog(this.db, () => deps.system.clock.now(), (m) => log.error(m));
+    this.events = new EventLog(
+      this.db,
+      () => deps.system.clock.now(),
+      (m) => log.error(m),
+    );
     const cc = clusterConfig(deps.conf);
-    this.cluster = cc ? new Cluster(cc, {
-      connect: bunRedis, clock: deps.system.clock, log: deps.system.logger("cluster"), db: this.db.db,
-      jail: (name) => {
-        const r = this.jails.get(name)?.runtime;
-        return r && { name, ban: (t) => r.bans.ban(t), unban: (ip) => r.bans.unban(ip, "cluster"), ignoredAmong: (ips) => r.ignore.ignoredAmong(ips) };
-      },
-    }) : null;
+    this.cluster = cc
+      ? new Cluster(cc, {
+          connect: bunRedis,
+          clock: deps.system.clock,
+          log: deps.system.logger("cluster"),
+          db: this.db.db,
+          jail: (name) => {
+            const r = this.jails.get(name)?.runtime;
+            return r && { name, ban: (t) => r.bans.ban(t), unban: (ip) => r.bans.unban(ip, "cluster"), ignoredAmong: (ips) => r.ignore.ignoredAmong(ips) };
+          },
+        })
+      : null;
   }
 
   /** fail2ban.conf as the server runs it (command-line overrides applied). */
@@ -139,18 +148,23 @@ export class F2bServer {
     const actions = this.deps.actions.build(s);
     const logger = this.deps.system.logger;
     const effector = new JailEffector(s.name, actions, logger("actions"), () => runtime.bans.expectedBans().map((b) => b.ticket));
-    const runtime: JailRuntime = new JailRuntime(s, {
-      clock: this.deps.system.clock,
-      store: this.store,
-      events: this.events,
-      effector,
-      tz: this.tz,
-      lineBudgetMs: this.deps.conf.linebudget,
-      system: this.deps.system,
-      logs: { jail: logger("jail"), filter: logger("filter"), actions: logger("actions") },
-      makeSource: (onLines) => makeSource(s, { db: this.db, tz: this.tz, clock: this.deps.system.clock, onLines, lines: previous?.runtime.sourceDescription()?.lines }),
-      ...(compiledFilter ? { compiledFilter } : {}),
-    }, previous?.runtime);
+    const runtime: JailRuntime = new JailRuntime(
+      s,
+      {
+        clock: this.deps.system.clock,
+        store: this.store,
+        events: this.events,
+        effector,
+        tz: this.tz,
+        lineBudgetMs: this.deps.conf.linebudget,
+        system: this.deps.system,
+        logs: { jail: logger("jail"), filter: logger("filter"), actions: logger("actions") },
+        makeSource: (onLines) =>
+          makeSource(s, { db: this.db, tz: this.tz, clock: this.deps.system.clock, onLines, lines: previous?.runtime.sourceDescription()?.lines }),
+        ...(compiledFilter ? { compiledFilter } : {}),
+      },
+      previous?.runtime,
+    );
     const cluster = this.cluster;
     if (cluster) runtime.bans.onChange((c) => cluster.onLocalChange(c));
     // Same actions with the same options: the firewall objects and bans stay as they are.

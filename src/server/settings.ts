@@ -138,7 +138,7 @@ class OptionReader {
     }
     if (Object.keys(opts).length === 0) return null;
     const key = opts["key"];
-    if (!key) return this.fail("ignorecache", "missing key (e.g. key=\"<ip>\")", v);
+    if (!key) return this.fail("ignorecache", 'missing key (e.g. key="<ip>")', v);
     const maxCount = parseIntOption(opts["max-count"] ?? "100");
     if (maxCount === undefined || maxCount <= 0) return this.fail("ignorecache", "max-count must be a positive whole number", v);
     try {
@@ -176,11 +176,12 @@ class OptionReader {
       const bits = f === 4 ? 32 : 128;
       p.min[f] = read(`minprefix${f}`, (v) => parsePrefixLength(v, 1, bits)) ?? p.min[f];
       const [lo, hi] = BANPREFIX_RANGE[f];
-      p.ban[f] = read(`banprefix${f}`, (v) => {
-        const n = parsePrefixLength(v, lo, hi);
-        if (n < p.min[f]) throw new Error(`/${n} is shorter than minprefix${f} (/${p.min[f]})`);
-        return n;
-      }) ?? p.ban[f];
+      p.ban[f] =
+        read(`banprefix${f}`, (v) => {
+          const n = parsePrefixLength(v, lo, hi);
+          if (n < p.min[f]) throw new Error(`/${n} is shorter than minprefix${f} (/${p.min[f]})`);
+          return n;
+        }) ?? p.ban[f];
     }
     for (const f of families) {
       const e = read(`escalate${f}`, (v) => parseEscalation(v, f, p, parseTime));
@@ -217,8 +218,9 @@ export function jailSettings(jail: JailConfig): JailSettings {
     throw new ConfigError(`jail [${jail.name}] option 'backend': ${(e as Error).message}`, at, jail.backend);
   }
   const readsJournal = backendName === "systemd" || backendName === "auto";
-  const backendWarnings = (readsJournal ? journal.unknown : Object.keys(backendOptions))
-    .map((k) => formatWarning({ message: `jail [${jail.name}] option 'backend': ${backendName} has no option '${k}'; it is ignored`, ...at }));
+  const backendWarnings = (readsJournal ? journal.unknown : Object.keys(backendOptions)).map((k) =>
+    formatWarning({ message: `jail [${jail.name}] option 'backend': ${backendName} has no option '${k}'; it is ignored`, ...at }),
+  );
   const where = `${jail.file}:${jail.line}`;
   if (!jail.filterDef) throw new ConfigError(`jail [${jail.name}] has no filter`, { file: jail.file, line: jail.line });
   const maxretry = r.int("maxretry", 5);
@@ -227,10 +229,17 @@ export function jailSettings(jail: JailConfig): JailSettings {
   const actionWarnings = jail.actions.flatMap((a) => {
     const plan = a.python ? null : planBanaction(a.options["type"] ? `${a.name}[type=${a.options["type"]}]` : a.name);
     const options = { ...a.options, ...(a.definition?.options ?? {}) };
-    return plan ? unappliedNativeOptions(plan, options, a.options).map((m) => formatWarning({ message: `jail [${jail.name}] action '${a.name}': ${m}`, ...r.at("action") })) : [];
+    return plan
+      ? unappliedNativeOptions(plan, options, a.options).map((m) =>
+          formatWarning({ message: `jail [${jail.name}] action '${a.name}': ${m}`, ...r.at("action") }),
+        )
+      : [];
   });
   const ignoreFileWarnings = unreadableIgnoreFiles(ignoreip).map(({ fileName, why }) =>
-    formatWarning({ message: `jail [${jail.name}] option 'ignoreip': file ${fileName} cannot be read, nothing in it is ignored until it can: ${why}`, ...r.at("ignoreip") }),
+    formatWarning({
+      message: `jail [${jail.name}] option 'ignoreip': file ${fileName} cannot be read, nothing in it is ignored until it can: ${why}`,
+      ...r.at("ignoreip"),
+    }),
   );
   const logtimezone = r.timezone();
   const linebudget = r.lineBudget();

@@ -13,7 +13,7 @@ function problemOf(problems: readonly string[], path: string): string | undefine
 }
 
 function fileHealth(path: string, problems: readonly string[], state: SourceState | null, lines: LineTimes | undefined): SourceFileHealth {
-  const position = state?.kind === "files" ? state.positions.find((p) => p.path === path)?.pos ?? null : null;
+  const position = state?.kind === "files" ? (state.positions.find((p) => p.path === path)?.pos ?? null) : null;
   const lastLineAt = lines?.of(path) ?? null;
   const reason = problemOf(problems, path);
   let size: number | null = null;
@@ -48,7 +48,16 @@ export function sourceHealth(s: JailSettings, running: SourceDescription | null,
   const silentSec = lastLineAgeSec ?? (startedAt === undefined ? null : Math.max(0, Math.round(now - startedAt)));
   if (!running) {
     const kind = desc.journalMatches !== undefined ? "journal" : "none";
-    return { kind, ok: false, problems, files: [], ...(desc.journalMatches !== undefined ? { journalMatch: desc.journalMatches } : {}), lastLineAt, lastLineAgeSec, silentSec: null };
+    return {
+      kind,
+      ok: false,
+      problems,
+      files: [],
+      ...(desc.journalMatches !== undefined ? { journalMatch: desc.journalMatches } : {}),
+      lastLineAt,
+      lastLineAgeSec,
+      silentSec: null,
+    };
   }
   if (desc.journalMatches !== undefined) {
     return { kind: "journal", ok: problems.length === 0, problems, files: [], journalMatch: desc.journalMatches, lastLineAt, lastLineAgeSec, silentSec };

@@ -79,10 +79,13 @@ export function makeSource(s: JailSettings, ctx: SourceContext): JailSource {
       encoding: s.logencoding,
       positions: ctx.db.getPositions(s.name),
       usePolling: s.backendName === "polling",
-      seek: { since: ctx.clock.now() - s.findtime, lineTime: (text) => {
-        const t = detector.matchTime(text)?.time;
-        return t === undefined || Number.isNaN(t) ? null : t;
-      } },
+      seek: {
+        since: ctx.clock.now() - s.findtime,
+        lineTime: (text) => {
+          const t = detector.matchTime(text)?.time;
+          return t === undefined || Number.isNaN(t) ? null : t;
+        },
+      },
     },
     deps,
   );

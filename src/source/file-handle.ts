@@ -39,7 +39,10 @@ export function firstLineHash(fd: number, scratch: Buffer, limit: number): strin
   for (const want of [Math.min(4096, scratch.length), Math.min(scratch.length, limit + 1)]) {
     const n = readSync(fd, scratch, 0, want, 0);
     const nl = scratch.subarray(0, n).indexOf(0x0a);
-    if (nl >= 0) return createHash("md5").update(scratch.subarray(0, nl + 1)).digest("hex");
+    if (nl >= 0)
+      return createHash("md5")
+        .update(scratch.subarray(0, nl + 1))
+        .digest("hex");
     if (n < want) return "";
   }
   return "";

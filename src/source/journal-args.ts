@@ -88,12 +88,19 @@ export function journalctlArgs(o: JournalArgsOptions, cursor: string | null, sin
 
 /** The matching entries from `since` on, once (the caller reads the first). */
 export function firstEntryArgs(o: JournalArgsOptions, since: number): string[] {
-  return [o.journalctl ?? "journalctl", "--output=json", "--no-pager", "--quiet", ...fileArgs(o),
-    "--output-fields=__CURSOR", `--since=@${since.toFixed(6)}`, ...matchArgs(o)];
+  return [
+    o.journalctl ?? "journalctl",
+    "--output=json",
+    "--no-pager",
+    "--quiet",
+    ...fileArgs(o),
+    "--output-fields=__CURSOR",
+    `--since=@${since.toFixed(6)}`,
+    ...matchArgs(o),
+  ];
 }
 
 /** The newest matching entry, once (no --follow). */
 export function lastEntryArgs(o: JournalArgsOptions): string[] {
-  return [o.journalctl ?? "journalctl", "--output=json", "--no-pager", "--quiet", ...fileArgs(o),
-    "--output-fields=__CURSOR", "--lines=1", ...matchArgs(o)];
+  return [o.journalctl ?? "journalctl", "--output=json", "--no-pager", "--quiet", ...fileArgs(o), "--output-fields=__CURSOR", "--lines=1", ...matchArgs(o)];
 }

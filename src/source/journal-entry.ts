@@ -55,7 +55,12 @@ function pidText(v: string): string {
   if (/^[+-]?(0|[1-9]\d*)$/.test(s)) return String(Number(s));
   if (/^[+-]?0[xXoObB][0-9a-fA-F]+$/.test(s)) {
     const neg = s.startsWith("-");
-    const n = Number(s.replace(/^[+-]/, "").replace(/^0[oO]/, "0o").replace(/^0[bB]/, "0b"));
+    const n = Number(
+      s
+        .replace(/^[+-]/, "")
+        .replace(/^0[oO]/, "0o")
+        .replace(/^0[bB]/, "0b"),
+    );
     if (!Number.isNaN(n)) return String(neg ? -n : n);
   }
   return v;

@@ -181,10 +181,13 @@ export class JournalSource implements LogSource {
   private async once(): Promise<{ code: number; stderr: string; entries: number; spawnError?: string; cutShort?: boolean }> {
     const since = this.lastTime ?? this.startTime ?? this.opts.since ?? null;
     const spawn = this.deps.spawn ?? bunSpawner;
-    const argv = this.cursor ? journalctlArgs(this.opts, this.cursor, null)
-      : this.startAt ? journalctlArgs(this.opts, this.startAt, null, true)
-      : this.startAfter ? journalctlArgs(this.opts, this.startAfter, null)
-      : journalctlArgs(this.opts, null, since);
+    const argv = this.cursor
+      ? journalctlArgs(this.opts, this.cursor, null)
+      : this.startAt
+        ? journalctlArgs(this.opts, this.startAt, null, true)
+        : this.startAfter
+          ? journalctlArgs(this.opts, this.startAfter, null)
+          : journalctlArgs(this.opts, null, since);
     let proc: SpawnedProcess;
     try {
       proc = spawn(argv);
@@ -247,7 +250,9 @@ export class JournalSource implements LogSource {
 
   private quiet(): { promise: Promise<"quiet">; cancel(): void } {
     let timer!: ReturnType<typeof setTimeout>;
-    const promise = new Promise<"quiet">((r) => { timer = setTimeout(() => r("quiet"), this.opts.catchUpMs ?? 1000); });
+    const promise = new Promise<"quiet">((r) => {
+      timer = setTimeout(() => r("quiet"), this.opts.catchUpMs ?? 1000);
+    });
     return { promise, cancel: () => clearTimeout(timer) };
   }
 

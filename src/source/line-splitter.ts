@@ -30,7 +30,10 @@ export class LineSplitter {
   /** Reported as LogLine.source. */
   source: string;
 
-  constructor(private readonly opts: SplitterOptions, startOffset = 0) {
+  constructor(
+    private readonly opts: SplitterOptions,
+    startOffset = 0,
+  ) {
     this.max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.lineStart = startOffset;
     this.source = opts.source;
@@ -104,9 +107,7 @@ export class LineSplitter {
   private emit(out: LogLine[], buf: Buffer, start: number, end: number, total: number, newline: boolean): void {
     if (total > this.max) {
       end = start + this.max;
-      this.opts.warn(
-        `line at byte ${this.lineStart} is ${total} bytes long; only the first ${this.max} bytes are used`,
-      );
+      this.opts.warn(`line at byte ${this.lineStart} is ${total} bytes long; only the first ${this.max} bytes are used`);
     } else {
       while (end > start && buf[end - 1] === CR) end--;
     }

@@ -36,10 +36,7 @@ export interface FilePosition {
 }
 
 /** Persistable resume state of any source. */
-export type SourceState =
-  | { kind: "files"; positions: FilePosition[] }
-  | { kind: "journal"; cursor: string | null }
-  | { kind: "stream" };
+export type SourceState = { kind: "files"; positions: FilePosition[] } | { kind: "journal"; cursor: string | null } | { kind: "stream" };
 
 /** Callbacks a source reports to. Sources never throw into the caller's event loop. */
 export interface SourceDeps {

@@ -1,5 +1,7 @@
 /** Time source and timers, injected so jail and ban logic run under a fake clock in tests. */
-export interface Timer { cancel(): void }
+export interface Timer {
+  cancel(): void;
+}
 export interface Clock {
   /** Epoch seconds (float). */
   now(): number;
@@ -21,14 +23,29 @@ export const systemClock: Clock = {
         handle = setTimeout(arm, MAX_DELAY_MS);
         return;
       }
-      handle = setTimeout(() => { if (!cancelled) fn(); }, Math.max(0, delay));
+      handle = setTimeout(
+        () => {
+          if (!cancelled) fn();
+        },
+        Math.max(0, delay),
+      );
     };
     arm();
-    return { cancel() { cancelled = true; if (handle !== undefined) clearTimeout(handle); } };
+    return {
+      cancel() {
+        cancelled = true;
+        if (handle !== undefined) clearTimeout(handle);
+      },
+    };
   },
 };
 
-interface FakeTimer { at: number; seq: number; fn: () => void; cancelled: boolean }
+interface FakeTimer {
+  at: number;
+  seq: number;
+  fn: () => void;
+  cancelled: boolean;
+}
 
 /** Deterministic clock: time moves only through advance()/set(); due timers fire in time order. */
 export class FakeClock implements Clock {
@@ -36,20 +53,32 @@ export class FakeClock implements Clock {
   private timers: FakeTimer[] = [];
   private seq = 0;
 
-  constructor(start = 1_700_000_000) { this.t = start; }
+  constructor(start = 1_700_000_000) {
+    this.t = start;
+  }
 
-  now(): number { return this.t; }
+  now(): number {
+    return this.t;
+  }
 
   setTimer(atEpoch: number, fn: () => void): Timer {
     const timer: FakeTimer = { at: atEpoch, seq: this.seq++, fn, cancelled: false };
     this.timers.push(timer);
-    return { cancel: () => { timer.cancelled = true; } };
+    return {
+      cancel: () => {
+        timer.cancelled = true;
+      },
+    };
   }
 
   /** Number of armed, not yet fired timers. */
-  pendingTimers(): number { return this.timers.filter((t) => !t.cancelled).length; }
+  pendingTimers(): number {
+    return this.timers.filter((t) => !t.cancelled).length;
+  }
 
-  advance(sec: number): void { this.set(this.t + sec); }
+  advance(sec: number): void {
+    this.set(this.t + sec);
+  }
 
   /** Moves to an absolute time, firing every timer due on the way (including ones they arm). */
   set(target: number): void {

@@ -19,14 +19,20 @@ export interface CommandRunner {
 }
 
 export class CommandTimeoutError extends Error {
-  constructor(readonly argv: string[], readonly timeoutMs: number) {
+  constructor(
+    readonly argv: string[],
+    readonly timeoutMs: number,
+  ) {
     super(`command timed out after ${timeoutMs} ms and was killed: ${argv.join(" ")}`);
     this.name = "CommandTimeoutError";
   }
 }
 
 export class CommandFailedError extends Error {
-  constructor(readonly argv: string[], readonly result: CommandResult) {
+  constructor(
+    readonly argv: string[],
+    readonly result: CommandResult,
+  ) {
     const detail = (result.stderr || result.stdout).trim().slice(0, 2000);
     super(`command failed (exit ${result.code}): ${argv.join(" ").slice(0, 200)}${detail ? `: ${detail}` : ""}`);
     this.name = "CommandFailedError";
@@ -61,12 +67,7 @@ export function createCommandRunner(opts: RunnerOptions = {}): CommandRunner {
   };
 }
 
-async function spawnWithTimeout(
-  argv: string[],
-  input: string | undefined,
-  timeoutMs: number,
-  env: Record<string, string | undefined>,
-): Promise<CommandResult> {
+async function spawnWithTimeout(argv: string[], input: string | undefined, timeoutMs: number, env: Record<string, string | undefined>): Promise<CommandResult> {
   let child: Bun.Subprocess<Uint8Array | "ignore", "pipe", "pipe">;
   try {
     // stdin as bytes: Bun hands the child a memfd, which programs that open /dev/stdin by path

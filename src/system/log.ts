@@ -21,9 +21,11 @@ const NUM = { critical: 50, error: 40, warning: 30, notice: 25, info: 20, debug:
 
 /** A Log from one function of (level number, message); `enabled` is the threshold test. */
 export function logFrom(write: (level: number, msg: string) => void, enabled: (level: number) => boolean = () => true): Log {
-  const at = (n: number) => (msg: string): void => {
-    if (enabled(n)) write(n, msg);
-  };
+  const at =
+    (n: number) =>
+    (msg: string): void => {
+      if (enabled(n)) write(n, msg);
+    };
   return {
     critical: at(NUM.critical),
     error: at(NUM.error),
@@ -39,14 +41,23 @@ export function logFrom(write: (level: number, msg: string) => void, enabled: (l
 /** The same log with `prefix` before every message: a jail's "[sshd] " for a stage that
  *  does not know its jail (filter, source). */
 export function prefixedLog(log: Log, prefix: string): Log {
-  return logFrom((level, msg) => log.log(level, prefix + msg), (level) => log.isEnabled(level));
+  return logFrom(
+    (level, msg) => log.log(level, prefix + msg),
+    (level) => log.isEnabled(level),
+  );
 }
 
 /** Keeps every record (tests and tools that show messages later). */
 export function memoryLog(): Log & { records: { level: number; msg: string }[] } {
   const records: { level: number; msg: string }[] = [];
-  return Object.assign(logFrom((level, msg) => records.push({ level, msg })), { records });
+  return Object.assign(
+    logFrom((level, msg) => records.push({ level, msg })),
+    { records },
+  );
 }
 
 /** Drops everything: for offline tools that have nowhere to log (say so at the call site). */
-export const discardLog: Log = logFrom(() => {}, () => false);
+export const discardLog: Log = logFrom(
+  () => {},
+  () => false,
+);

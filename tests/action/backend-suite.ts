@@ -23,14 +23,23 @@ if (skipReason) console.warn(`tests/action: namespace firewall tests skipped: ${
 /** Wraps a real runner to count how many programs a call sequence started. */
 export function countingRunner(inner: CommandRunner): CommandRunner & { calls: string[][] } {
   const calls: string[][] = [];
-  return { calls, run: (argv, opts) => {
+  return {
+    calls,
+    run: (argv, opts) => {
       calls.push(argv);
       return inner.run(argv, opts);
-    }, };
+    },
+  };
 }
 
 const spec = (jail: string, over: Partial<FirewallJailSpec> = {}): FirewallJailSpec => ({
-  jail, ports: "ssh,2222", protocol: "tcp", allports: false, chains: ["INPUT"], blocktype: "reject", ...over,
+  jail,
+  ports: "ssh,2222",
+  protocol: "tcp",
+  allports: false,
+  chains: ["INPUT"],
+  blocktype: "reject",
+  ...over,
 });
 
 export function backendSuite(h: BackendHarness): void {
@@ -63,7 +72,10 @@ export function backendSuite(h: BackendHarness): void {
       const s = spec("sshd");
       await fw.start(s);
       expect(await fw.check(s)).toBe(true);
-      await fw.ban(s, [{ ip: pair.attackerIp4, timeout: null }, { ip: pair.attackerIp6, timeout: 600 }]);
+      await fw.ban(s, [
+        { ip: pair.attackerIp4, timeout: null },
+        { ip: pair.attackerIp6, timeout: 600 },
+      ]);
       expect(await v4(pair.attackerIp4, 22)).toBe("refused");
       expect(await v4(pair.attackerIp4, 2222)).toBe("refused");
       expect(await v4(pair.attackerIp4, 8080)).toBe("ok");
@@ -84,7 +96,10 @@ export function backendSuite(h: BackendHarness): void {
     test("allports drop: every port times out for the banned address", async () => {
       const s = spec("all-drop", { allports: true, blocktype: "DROP" });
       await fw.start(s);
-      await fw.ban(s, [{ ip: pair.attackerIp4, timeout: null }, { ip: pair.attackerIp6, timeout: null }]);
+      await fw.ban(s, [
+        { ip: pair.attackerIp4, timeout: null },
+        { ip: pair.attackerIp6, timeout: null },
+      ]);
       // a dropped SYN gets no answer at all: a short probe suffices
       expect(await probe(pair, pair.attackerIp4, pair.serverIp4, 8080, 0.6)).toBe("timeout");
       expect(await probe(pair, pair.attackerIp4, pair.serverIp4, 22, 0.6)).toBe("timeout");
@@ -99,7 +114,10 @@ export function backendSuite(h: BackendHarness): void {
       await fw.start(s);
       const net4 = pair.attackerIp4.replace(/\.\d+$/, ".0/30");
       const net6 = pair.attackerIp6.replace(/::2$/, "::/120");
-      await fw.ban(s, [{ ip: net4, timeout: 600 }, { ip: net6, timeout: null }]);
+      await fw.ban(s, [
+        { ip: net4, timeout: 600 },
+        { ip: net6, timeout: null },
+      ]);
       for (const src of [pair.attackerIp4, pair.attacker2Ip4]) expect(await v4(src, 8080)).toBe("refused");
       for (const src of [pair.attackerIp6, pair.attacker2Ip6]) expect(await v6(src, 8080)).toBe("refused");
       expect((await fw.list(s)).sort()).toEqual([net4, net6].sort());
@@ -115,8 +133,14 @@ export function backendSuite(h: BackendHarness): void {
       const [a, b, wide] = [v6in("", 126), v6in("100", 126), v6in("", 118)];
       // an address inside a network banned earlier, and a network over an address: no error
       await fw.ban(s, [{ ip: a, timeout: 600 }]);
-      await fw.ban(s, [{ ip: pair.attackerIp6, timeout: 600 }, { ip: pair.attackerIp4, timeout: 600 }]);
-      await fw.ban(s, [{ ip: pair.attackerIp4.replace(/\.\d+$/, ".0/30"), timeout: 600 }, { ip: b, timeout: 600 }]);
+      await fw.ban(s, [
+        { ip: pair.attackerIp6, timeout: 600 },
+        { ip: pair.attackerIp4, timeout: 600 },
+      ]);
+      await fw.ban(s, [
+        { ip: pair.attackerIp4.replace(/\.\d+$/, ".0/30"), timeout: 600 },
+        { ip: b, timeout: 600 },
+      ]);
       expect(await v6(pair.attacker2Ip6, 8080)).toBe("refused");
       // the wider network covering both (nftables' interval set would refuse an overlap)
       await fw.ban(s, [{ ip: wide, timeout: 600 }]);
@@ -133,7 +157,10 @@ export function backendSuite(h: BackendHarness): void {
     test("the kernel expires a ban after its timeout", async () => {
       const s = spec("expire");
       await fw.start(s);
-      await fw.ban(s, [{ ip: pair.attackerIp4, timeout: 2 }, { ip: pair.attackerIp6, timeout: 2 }]);
+      await fw.ban(s, [
+        { ip: pair.attackerIp4, timeout: 2 },
+        { ip: pair.attackerIp6, timeout: 2 },
+      ]);
       expect(await v4(pair.attackerIp4)).toBe("refused");
       expect(await v6(pair.attackerIp6)).toBe("refused");
       await Bun.sleep(2600);
@@ -172,7 +199,10 @@ export function backendSuite(h: BackendHarness): void {
       const fwd = spec("fwd", { chains: ["DOCKER-USER"], ports: "8080" });
       expect(await probe(pair, pair.attackerIp4, inner.ip4, 8080)).toBe("ok");
       await fw.start(fwd);
-      await fw.ban(fwd, [{ ip: pair.attackerIp4, timeout: null }, { ip: pair.attackerIp6, timeout: null }]);
+      await fw.ban(fwd, [
+        { ip: pair.attackerIp4, timeout: null },
+        { ip: pair.attackerIp6, timeout: null },
+      ]);
       expect(await probe(pair, pair.attackerIp4, inner.ip4, 8080)).toBe("refused");
       expect(await probe(pair, pair.attackerIp6, inner.ip6, 8080)).toBe("refused");
       expect(await probe(pair, pair.attacker2Ip4, inner.ip4, 8080)).toBe("ok");

@@ -13,13 +13,22 @@ const skipReason = netnsUnavailableReason();
 if (skipReason) console.warn(`tests/action/nft-timeouts: skipped: ${skipReason}`);
 
 const spec = (jail: string): FirewallJailSpec => ({
-  jail, ports: "ssh", protocol: "tcp", allports: false, chains: ["INPUT"], blocktype: "reject",
+  jail,
+  ports: "ssh",
+  protocol: "tcp",
+  allports: false,
+  chains: ["INPUT"],
+  blocktype: "reject",
 });
 
 describe.skipIf(skipReason !== null)("nftables element timeouts in a network namespace", () => {
   let pair: NetnsPair;
-  beforeAll(async () => { pair = await create(); });
-  afterAll(async () => { await pair?.destroy(); });
+  beforeAll(async () => {
+    pair = await create();
+  });
+  afterAll(async () => {
+    await pair?.destroy();
+  });
 
   /** element text → kernel timeout in seconds (null: permanent) of every set of the jail */
   async function timeouts(jail: string): Promise<Map<string, number | null>> {
@@ -31,7 +40,10 @@ describe.skipIf(skipReason !== null)("nftables element timeouts in a network nam
       for (const e of doc.nftables.flatMap((i) => i.set?.elem ?? [])) {
         const el = (e as { elem?: { val: unknown; timeout?: number } }).elem;
         const val = el ? el.val : e;
-        const text = typeof val === "string" ? val : `${(val as { prefix: { addr: string; len: number } }).prefix.addr}/${(val as { prefix: { len: number } }).prefix.len}`;
+        const text =
+          typeof val === "string"
+            ? val
+            : `${(val as { prefix: { addr: string; len: number } }).prefix.addr}/${(val as { prefix: { len: number } }).prefix.len}`;
         out.set(text, el?.timeout ?? null);
       }
     }
@@ -53,10 +65,18 @@ describe.skipIf(skipReason !== null)("nftables element timeouts in a network nam
     const fw = nftablesBackend({ run, log: memoryLog() });
     const s = spec("tmo");
     await fw.start(s);
-    const all = (t: number | null) => [{ ip: "10.9.0.1", timeout: t }, { ip: "2001:db8::1", timeout: t }, { ip: "10.8.0.0/16", timeout: t }];
+    const all = (t: number | null) => [
+      { ip: "10.9.0.1", timeout: t },
+      { ip: "2001:db8::1", timeout: t },
+      { ip: "10.8.0.0/16", timeout: t },
+    ];
     await fw.ban(s, all(100));
     expect(verbsOf(inputs.at(-1))).not.toContain("delete");
-    expect([...(await timeouts("tmo"))].sort()).toEqual([["10.8.0.0/16", 100], ["10.9.0.1", 100], ["2001:db8::1", 100]]);
+    expect([...(await timeouts("tmo"))].sort()).toEqual([
+      ["10.8.0.0/16", 100],
+      ["10.9.0.1", 100],
+      ["2001:db8::1", 100],
+    ]);
 
     await fw.ban(s, [...all(5000).slice(0, 2), { ip: "10.8.0.0/16", timeout: 5000 }, { ip: "10.9.0.2", timeout: 80 }]);
     expect(verbsOf(inputs.at(-1))).toContain("delete");
@@ -64,7 +84,10 @@ describe.skipIf(skipReason !== null)("nftables element timeouts in a network nam
     expect([t.get("10.9.0.1"), t.get("2001:db8::1"), t.get("10.8.0.0/16"), t.get("10.9.0.2")]).toEqual([5000, 5000, 5000, 80]);
 
     // the same address written differently is the same element
-    await fw.ban(s, [{ ip: "10.9.0.1", timeout: 50 }, { ip: "2001:DB8:0::1", timeout: 50 }]);
+    await fw.ban(s, [
+      { ip: "10.9.0.1", timeout: 50 },
+      { ip: "2001:DB8:0::1", timeout: 50 },
+    ]);
     t = await timeouts("tmo");
     expect([t.get("10.9.0.1"), t.get("2001:db8::1")]).toEqual([50, 50]);
 
@@ -73,7 +96,10 @@ describe.skipIf(skipReason !== null)("nftables element timeouts in a network nam
 
     await fw.unban(s, ["10.9.0.1", "10.8.0.0/16"]);
     expect((await timeouts("tmo")).has("10.9.0.1")).toBe(false);
-    await fw.ban(s, [{ ip: "10.9.0.1", timeout: 70 }, { ip: "10.8.0.0/16", timeout: 70 }]);
+    await fw.ban(s, [
+      { ip: "10.9.0.1", timeout: 70 },
+      { ip: "10.8.0.0/16", timeout: 70 },
+    ]);
     expect(verbsOf(inputs.at(-1))).not.toContain("delete");
     t = await timeouts("tmo");
     expect([t.get("10.9.0.1"), t.get("10.8.0.0/16")]).toEqual([70, 70]);
@@ -84,17 +110,27 @@ describe.skipIf(skipReason !== null)("nftables element timeouts in a network nam
     const s = spec("restart");
     const before = nftablesBackend({ run: pair.runner(pair.server), log: memoryLog() });
     await before.start(s);
-    await before.ban(s, [{ ip: "10.9.1.1", timeout: 100 }, { ip: "10.7.0.0/16", timeout: 100 }]);
+    await before.ban(s, [
+      { ip: "10.9.1.1", timeout: 100 },
+      { ip: "10.7.0.0/16", timeout: 100 },
+    ]);
 
     const counting = countingRunner(pair.runner(pair.server));
     const after = nftablesBackend({ run: counting, log: memoryLog() }); // a new process: knows nothing of the old elements
     await after.start(s);
-    await after.ban(s, [{ ip: "10.9.1.1", timeout: 3000 }, { ip: "10.9.1.2", timeout: 3000 }, { ip: "10.7.0.0/16", timeout: 3000 }]);
+    await after.ban(s, [
+      { ip: "10.9.1.1", timeout: 3000 },
+      { ip: "10.9.1.2", timeout: 3000 },
+      { ip: "10.7.0.0/16", timeout: 3000 },
+    ]);
     const t = await timeouts("restart");
     expect([t.get("10.9.1.1"), t.get("10.9.1.2"), t.get("10.7.0.0/16")]).toEqual([3000, 3000, 3000]);
     const lists = () => counting.calls.filter((c) => c.includes("list") && c.includes("set")).length;
     expect(lists()).toBe(2); // addr-restart-v4 and net-restart-v4, once each
-    await after.ban(s, [{ ip: "10.9.1.3", timeout: 60 }, { ip: "10.9.1.1", timeout: 90 }]);
+    await after.ban(s, [
+      { ip: "10.9.1.3", timeout: 60 },
+      { ip: "10.9.1.1", timeout: 90 },
+    ]);
     expect(lists()).toBe(2);
     expect((await timeouts("restart")).get("10.9.1.1")).toBe(90);
     await after.stop(s);

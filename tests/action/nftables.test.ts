@@ -9,7 +9,11 @@ backendSuite({
   async dumpJail(pair, jail) {
     const r = await pair.exec(pair.server, ["nft", "list", "table", "inet", "f2b"]);
     // element expiry countdowns change between two dumps; the structure must not
-    return r.stdout.split("\n").filter((l) => l.includes(jail) || /^\s+(type|hook|meta|ip|flags|tcp|th)/.test(l)).map((l) => l.replace(/expires \S+/g, "")).join("\n");
+    return r.stdout
+      .split("\n")
+      .filter((l) => l.includes(jail) || /^\s+(type|hook|meta|ip|flags|tcp|th)/.test(l))
+      .map((l) => l.replace(/expires \S+/g, ""))
+      .join("\n");
   },
   async createUnrelated(pair) {
     const run = createCommandRunner({ netns: pair.server });
@@ -32,6 +36,9 @@ backendSuite({
   },
   async jailLeftovers(pair, jail) {
     const r = await pair.exec(pair.server, ["nft", "list", "ruleset"]);
-    return r.stdout.split("\n").filter((l) => l.includes(jail)).join("\n");
+    return r.stdout
+      .split("\n")
+      .filter((l) => l.includes(jail))
+      .join("\n");
   },
 });

@@ -63,9 +63,29 @@ describe("service names without /etc/services", () => {
 
   test("the names of the issue resolve to their well-known ports", () => {
     const want: Record<string, number> = {
-      ssh: 22, http: 80, https: 443, smtp: 25, submission: 587, submissions: 465, smtps: 465, ssmtp: 465,
-      imap: 143, imap2: 143, imaps: 993, pop3: 110, pop3s: 995, ftp: 21, "ftp-data": 20, ftps: 990,
-      "ftps-data": 989, domain: 53, sieve: 4190, ldap: 389, ldaps: 636, socks: 1080, www: 80,
+      ssh: 22,
+      http: 80,
+      https: 443,
+      smtp: 25,
+      submission: 587,
+      submissions: 465,
+      smtps: 465,
+      ssmtp: 465,
+      imap: 143,
+      imap2: 143,
+      imaps: 993,
+      pop3: 110,
+      pop3s: 995,
+      ftp: 21,
+      "ftp-data": 20,
+      ftps: 990,
+      "ftps-data": 989,
+      domain: 53,
+      sieve: 4190,
+      ldap: 389,
+      ldaps: 636,
+      socks: 1080,
+      www: 80,
     };
     for (const [name, port] of Object.entries(want)) expect([name, noServicesFile(name, "tcp")]).toEqual([name, port]);
     expect(noServicesFile("domain", "udp")).toBe(53);
@@ -89,16 +109,26 @@ describe("service names without /etc/services", () => {
 
   test("the system's database comes first; unknown names fail naming the option", () => {
     let reads = 0;
-    const resolve = servicesResolver({ readServices: () => {
-      reads++;
-      return "ssh 2222/tcp\nmyapp 7000/tcp # local\n";
-    } });
-    expect(parsePorts("ssh,myapp,http", "tcp", resolve)).toEqual([{ from: 80, to: 80 }, { from: 2222, to: 2222 }, { from: 7000, to: 7000 }]);
+    const resolve = servicesResolver({
+      readServices: () => {
+        reads++;
+        return "ssh 2222/tcp\nmyapp 7000/tcp # local\n";
+      },
+    });
+    expect(parsePorts("ssh,myapp,http", "tcp", resolve)).toEqual([
+      { from: 80, to: 80 },
+      { from: 2222, to: 2222 },
+      { from: 7000, to: 7000 },
+    ]);
     expect(reads).toBe(1);
     expect(() => parsePorts("http,nosuchservice", "tcp", noServicesFile)).toThrow(/port = http,nosuchservice: unknown service name "nosuchservice"/);
   });
 });
 
 test("a dash joins a range only between numbers: ftp-data is a name", () => {
-  expect(parsePorts("ftp-data,8000-8001,ftps-data:ftps", "tcp", noServicesFile)).toEqual([{ from: 20, to: 20 }, { from: 989, to: 990 }, { from: 8000, to: 8001 }]);
+  expect(parsePorts("ftp-data,8000-8001,ftps-data:ftps", "tcp", noServicesFile)).toEqual([
+    { from: 20, to: 20 },
+    { from: 989, to: 990 },
+    { from: 8000, to: 8001 },
+  ]);
 });

@@ -64,17 +64,20 @@ describe("tag substitution", () => {
 describe("shell actions run through /bin/sh", () => {
   test("hostile ticket values are delivered literally and execute nothing", async () => {
     const out = join(dir, "out.txt");
-    const act = shellAction({
-      name: "hostile",
-      actionban: [
-        `echo <matches> >> ${out}`,
-        `echo "<matches>" >> ${out}`,
-        `echo '<F-USER>' >> ${out}`,
-        `echo <F-USER>x<fid> >> ${out}`,
-        `printf '%s\\n' "user=<F-USER> fid=<fid>" >> ${out}`,
-      ].join("\n"),
-      init: {},
-    }, { run, log: memoryLog() });
+    const act = shellAction(
+      {
+        name: "hostile",
+        actionban: [
+          `echo <matches> >> ${out}`,
+          `echo "<matches>" >> ${out}`,
+          `echo '<F-USER>' >> ${out}`,
+          `echo <F-USER>x<fid> >> ${out}`,
+          `printf '%s\\n' "user=<F-USER> fid=<fid>" >> ${out}`,
+        ].join("\n"),
+        init: {},
+      },
+      { run, log: memoryLog() },
+    );
     for (const v of HOSTILE) {
       writeFileSync(out, "");
       const info: ActionInfo = { ip: "10.0.0.9", fid: v, matches: [v], data: { user: v } };
@@ -101,11 +104,14 @@ describe("shell actions run through /bin/sh", () => {
 
   test("tags from [Init], jail options and the ticket reach the command", async () => {
     const out = join(dir, "tags.txt");
-    const act = shellAction({
-      name: "tags",
-      actionban: `echo "<name> <port> <protocol> <ip> <family> <failures> <bantime> <time> <F-ID> <F-MISSING>|<ipmatches>" > ${out}`,
-      init: { name: "sshd", port: "ssh", protocol: "tcp" },
-    }, { run, log: memoryLog(), now: () => 1700000000 });
+    const act = shellAction(
+      {
+        name: "tags",
+        actionban: `echo "<name> <port> <protocol> <ip> <family> <failures> <bantime> <time> <F-ID> <F-MISSING>|<ipmatches>" > ${out}`,
+        init: { name: "sshd", port: "ssh", protocol: "tcp" },
+      },
+      { run, log: memoryLog(), now: () => 1700000000 },
+    );
     await act.ban({ ip: "2001:db8::1", failures: 5, bantime: 600, matches: ["l1", "l2"], fid: "2001:db8::1" });
     expect(readFileSync(out, "utf8")).toBe("sshd ssh tcp 2001:db8::1 inet6 5 600 1700000000 2001:db8::1 |l1\nl2\n");
   });
@@ -113,12 +119,15 @@ describe("shell actions run through /bin/sh", () => {
   test("conditional [Init?family=inet6] values choose the command per address family; start on demand", async () => {
     const out = join(dir, "fam.txt");
     writeFileSync(out, "");
-    const act = shellAction({
-      actionstart: `echo start <set> >> ${out}`,
-      actionstop: `echo stop <set> >> ${out}`,
-      actionban: `echo ban <set> <ip> >> ${out}`,
-      init: { name: "j", set: "s4-<name>", "set?family=inet6": "s6-<name>" },
-    }, { run, log: memoryLog() });
+    const act = shellAction(
+      {
+        actionstart: `echo start <set> >> ${out}`,
+        actionstop: `echo stop <set> >> ${out}`,
+        actionban: `echo ban <set> <ip> >> ${out}`,
+        init: { name: "j", set: "s4-<name>", "set?family=inet6": "s6-<name>" },
+      },
+      { run, log: memoryLog() },
+    );
     await act.start(); // on demand: nothing yet
     expect(readFileSync(out, "utf8")).toBe("");
     await act.ban({ ip: "10.1.1.1" });
@@ -126,7 +135,13 @@ describe("shell actions run through /bin/sh", () => {
     await act.ban({ ip: "10.1.1.2" });
     await act.stop();
     expect(readFileSync(out, "utf8").trim().split("\n")).toEqual([
-      "start s4-j", "ban s4-j 10.1.1.1", "start s6-j", "ban s6-j fd00::1", "ban s4-j 10.1.1.2", "stop s4-j", "stop s6-j",
+      "start s4-j",
+      "ban s4-j 10.1.1.1",
+      "start s6-j",
+      "ban s6-j fd00::1",
+      "ban s4-j 10.1.1.2",
+      "stop s4-j",
+      "stop s6-j",
     ]);
   });
 
@@ -134,13 +149,16 @@ describe("shell actions run through /bin/sh", () => {
     const state = join(dir, "state");
     const out = join(dir, "repair.txt");
     writeFileSync(out, "");
-    const act = shellAction({
-      actionban: `test -f ${state} && echo ban <ip> >> ${out}`,
-      actioncheck: `test -f ${state}`,
-      actionrepair: `echo repair >> ${out}; touch ${state}`,
-      actionunban: `false`,
-      init: {},
-    }, { run, log: memoryLog() });
+    const act = shellAction(
+      {
+        actionban: `test -f ${state} && echo ban <ip> >> ${out}`,
+        actioncheck: `test -f ${state}`,
+        actionrepair: `echo repair >> ${out}; touch ${state}`,
+        actionunban: `false`,
+        init: {},
+      },
+      { run, log: memoryLog() },
+    );
     await act.start();
     await act.ban({ ip: "10.2.2.2" });
     expect(readFileSync(out, "utf8")).toBe("repair\nban 10.2.2.2\n");
@@ -152,13 +170,16 @@ describe("shell actions run through /bin/sh", () => {
 
   test("without actionrepair a broken environment is restored by stop + start", async () => {
     const state = join(dir, "state2");
-    const act = shellAction({
-      actionstart: `touch ${state}`,
-      actionstop: `rm -f ${state}`,
-      actioncheck: `test -f ${state}`,
-      actionban: `test -f ${state}`,
-      init: {},
-    }, { run, log: memoryLog() });
+    const act = shellAction(
+      {
+        actionstart: `touch ${state}`,
+        actionstop: `rm -f ${state}`,
+        actioncheck: `test -f ${state}`,
+        actionban: `test -f ${state}`,
+        init: {},
+      },
+      { run, log: memoryLog() },
+    );
     await act.start();
     rmSync(state);
     await act.ban({ ip: "10.3.3.3" });
@@ -168,11 +189,14 @@ describe("shell actions run through /bin/sh", () => {
 
   test("the loadAction shape from src/config is accepted", async () => {
     const out = join(dir, "loaded.txt");
-    const act = shellAction({
-      name: "x",
-      commands: { actionban: `echo <blocktype> <ip> > ${out}` },
-      properties: { blocktype: "REJECT", "blocktype?family=inet6": "REJECT6" },
-    }, { run, log: memoryLog() });
+    const act = shellAction(
+      {
+        name: "x",
+        commands: { actionban: `echo <blocktype> <ip> > ${out}` },
+        properties: { blocktype: "REJECT", "blocktype?family=inet6": "REJECT6" },
+      },
+      { run, log: memoryLog() },
+    );
     await act.ban({ ip: "fd00::5" });
     expect(readFileSync(out, "utf8")).toBe("REJECT6 fd00::5\n");
   });

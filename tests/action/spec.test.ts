@@ -10,7 +10,11 @@ const services = (name: string): number | null => ({ ssh: 22, http: 80, https: 4
 describe("fail2ban port/protocol/blocktype/chain options", () => {
   test("ports: lists, ranges, service names, all ports", () => {
     expect(parsePorts("ssh", "tcp", services)).toEqual([{ from: 22, to: 22 }]);
-    expect(parsePorts("http,https, 8000:8100", "tcp", services)).toEqual([{ from: 80, to: 80 }, { from: 443, to: 443 }, { from: 8000, to: 8100 }]);
+    expect(parsePorts("http,https, 8000:8100", "tcp", services)).toEqual([
+      { from: 80, to: 80 },
+      { from: 443, to: 443 },
+      { from: 8000, to: 8100 },
+    ]);
     expect(parsePorts("0:65535", "tcp", services)).toBeNull();
     expect(parsePorts("1:65535", "tcp", services)).toBeNull();
     expect(parsePorts("all", "tcp", services)).toBeNull();
@@ -20,7 +24,10 @@ describe("fail2ban port/protocol/blocktype/chain options", () => {
   });
 
   test("service names resolve through /etc/services by default", () => {
-    expect(parsePorts("ssh,http")).toEqual([{ from: 22, to: 22 }, { from: 80, to: 80 }]);
+    expect(parsePorts("ssh,http")).toEqual([
+      { from: 22, to: 22 },
+      { from: 80, to: 80 },
+    ]);
   });
 
   test("protocols, blocktypes and chains", () => {
@@ -78,13 +85,20 @@ describe("fail2ban port/protocol/blocktype/chain options", () => {
 describe("banaction names", () => {
   test("fail2ban banactions map to native backends with the right allports flag", () => {
     const cases: [string, string | null, boolean][] = [
-      ["nftables", "nftables", false], ["nftables-multiport", "nftables", false], ["nftables-allports", "nftables", true],
-      ["nftables[type=allports]", "nftables", true], ["iptables", "iptables-ipset", false],
-      ["iptables-multiport", "iptables-ipset", false], ["iptables-allports", "iptables-ipset", true],
-      ["iptables-new", "iptables-ipset", false], ["iptables-ipset", "iptables-ipset", false],
-      ["iptables-ipset-proto4", "iptables-ipset", false], ["iptables-ipset-proto6", "iptables-ipset", false],
-      ["iptables-ipset-proto6-allports", "iptables-ipset", true], ["iptables-ipset[type=allports]", "iptables-ipset", true],
-      ["iptables-multiport[name=x, port=\"http,https\"]", "iptables-ipset", false],
+      ["nftables", "nftables", false],
+      ["nftables-multiport", "nftables", false],
+      ["nftables-allports", "nftables", true],
+      ["nftables[type=allports]", "nftables", true],
+      ["iptables", "iptables-ipset", false],
+      ["iptables-multiport", "iptables-ipset", false],
+      ["iptables-allports", "iptables-ipset", true],
+      ["iptables-new", "iptables-ipset", false],
+      ["iptables-ipset", "iptables-ipset", false],
+      ["iptables-ipset-proto4", "iptables-ipset", false],
+      ["iptables-ipset-proto6", "iptables-ipset", false],
+      ["iptables-ipset-proto6-allports", "iptables-ipset", true],
+      ["iptables-ipset[type=allports]", "iptables-ipset", true],
+      ['iptables-multiport[name=x, port="http,https"]', "iptables-ipset", false],
     ];
     for (const [name, backend, allports] of cases) {
       expect([name, planBanaction(name)?.backend ?? null]).toEqual([name, backend]);
@@ -99,15 +113,20 @@ describe("banaction names", () => {
   test("dummy is a dry run that only logs", async () => {
     const lines: string[] = [];
     const calls: string[][] = [];
-    const run: CommandRunner = { run: async (argv) => {
+    const run: CommandRunner = {
+      run: async (argv) => {
         calls.push(argv);
         return { code: 0, stdout: "", stderr: "" };
-      }, };
+      },
+    };
     const log = logFrom((_level, m) => lines.push(m));
     const fw = createBackend(planBanaction("dummy")!, { run, log });
     const spec = { jail: "sshd", ports: "ssh", protocol: "tcp", allports: false, chains: ["INPUT"], blocktype: "reject" };
     await fw.start(spec);
-    await fw.ban(spec, [{ ip: "192.0.2.7", timeout: 600 }, { ip: "2001:db8::/64", timeout: null }]);
+    await fw.ban(spec, [
+      { ip: "192.0.2.7", timeout: 600 },
+      { ip: "2001:db8::/64", timeout: null },
+    ]);
     expect(await fw.list(spec)).toEqual(["192.0.2.7", "2001:db8::/64"]);
     await fw.unban(spec, ["192.0.2.7"]);
     await fw.stop(spec);

@@ -3,8 +3,23 @@ import { CommandFailedError, UnknownJailError } from "../../src/api/controller.t
 import { parseIP } from "../../src/net/address.ts";
 import { belowMinimum, DEFAULT_MIN_PREFIX } from "../../src/net/prefix.ts";
 import type {
-  BanDetail, BanInfo, BanRecord, Controller, EventQuery, FailingEntry, JailCounters, JailHealth, JailKey, JailSettingsView, JailStatus,
-  JailValue, ReloadOptions, ServerEvent, ServerKey, SettableKey, UnbanOptions,
+  BanDetail,
+  BanInfo,
+  BanRecord,
+  Controller,
+  EventQuery,
+  FailingEntry,
+  JailCounters,
+  JailHealth,
+  JailKey,
+  JailSettingsView,
+  JailStatus,
+  JailValue,
+  ReloadOptions,
+  ServerEvent,
+  ServerKey,
+  SettableKey,
+  UnbanOptions,
 } from "../../src/api/controller.ts";
 
 interface FakeJail {
@@ -24,7 +39,6 @@ interface FakeJail {
 
 const SSHD_LINE = (ip: string, user: string): string => `Nov 22 10:00:01 host sshd[1234]: Failed password for ${user} from ${ip} port 22 ssh2`;
 
-
 export class FakeController implements Controller {
   readonly calls: string[] = [];
   stopped = false;
@@ -36,18 +50,56 @@ export class FakeController implements Controller {
   readonly settings = new Map<string, string>();
   now = 1_763_805_600;
   readonly jails = new Map<string, FakeJail>([
-    ["sshd", {
-      files: ["/var/log/auth.log"], ignoreip: ["127.0.0.1/8", "::1"], bans: new Map(), totalBanned: 0, totalFailed: 7, failed: 2,
-      problems: [], lastLineAt: 1_763_805_590,
-      failing: [
-        { jail: "sshd", ip: "198.51.100.7", failures: 4, maxretry: 5, firstSeen: 1_763_805_300, lastSeen: 1_763_805_580, matches: [SSHD_LINE("198.51.100.7", "admin")], users: ["admin"] },
-        { jail: "sshd", ip: "2001:db8::5", failures: 1, maxretry: 5, firstSeen: 1_763_805_500, lastSeen: 1_763_805_500, matches: [SSHD_LINE("2001:db8::5", "root")], users: ["root"] },
-      ],
-    }],
-    ["recidive", {
-      files: [], journal: "_SYSTEMD_UNIT=f2b.service", ignoreip: [], bans: new Map(), totalBanned: 0, totalFailed: 0, failed: 0,
-      problems: ["journal: journalctl: No journal files were found."], lastLineAt: null, failing: [],
-    }],
+    [
+      "sshd",
+      {
+        files: ["/var/log/auth.log"],
+        ignoreip: ["127.0.0.1/8", "::1"],
+        bans: new Map(),
+        totalBanned: 0,
+        totalFailed: 7,
+        failed: 2,
+        problems: [],
+        lastLineAt: 1_763_805_590,
+        failing: [
+          {
+            jail: "sshd",
+            ip: "198.51.100.7",
+            failures: 4,
+            maxretry: 5,
+            firstSeen: 1_763_805_300,
+            lastSeen: 1_763_805_580,
+            matches: [SSHD_LINE("198.51.100.7", "admin")],
+            users: ["admin"],
+          },
+          {
+            jail: "sshd",
+            ip: "2001:db8::5",
+            failures: 1,
+            maxretry: 5,
+            firstSeen: 1_763_805_500,
+            lastSeen: 1_763_805_500,
+            matches: [SSHD_LINE("2001:db8::5", "root")],
+            users: ["root"],
+          },
+        ],
+      },
+    ],
+    [
+      "recidive",
+      {
+        files: [],
+        journal: "_SYSTEMD_UNIT=f2b.service",
+        ignoreip: [],
+        bans: new Map(),
+        totalBanned: 0,
+        totalFailed: 0,
+        failed: 0,
+        problems: ["journal: journalctl: No journal files were found."],
+        lastLineAt: null,
+        failing: [],
+      },
+    ],
   ]);
   /** Bans lifted or expired, newest last (what banDetail reports as history). */
   readonly ended: BanRecord[] = [];
@@ -126,8 +178,16 @@ export class FakeController implements Controller {
   private record(b: BanInfo): BanRecord {
     const user = b.jail === "sshd" ? "root" : "";
     return {
-      jail: b.jail, ip: b.ip, timeOfBan: b.timeOfBan, bantime: b.bantime, end: b.bantime === -1 ? null : b.timeOfBan + b.bantime,
-      banCount: b.banCount, failures: 5, matches: b.jail === "sshd" ? [SSHD_LINE(b.ip, user)] : [], users: user ? [user] : [], active: true,
+      jail: b.jail,
+      ip: b.ip,
+      timeOfBan: b.timeOfBan,
+      bantime: b.bantime,
+      end: b.bantime === -1 ? null : b.timeOfBan + b.bantime,
+      banCount: b.banCount,
+      failures: 5,
+      matches: b.jail === "sshd" ? [SSHD_LINE(b.ip, user)] : [],
+      users: user ? [user] : [],
+      active: true,
     };
   }
   /** Appends to the event log (tests call it to add events of their own). */
@@ -219,7 +279,10 @@ export class FakeController implements Controller {
     }));
   }
   banDetail(ip: string): BanDetail {
-    const current = this.banned().filter((b) => b.ip === ip).map((b) => this.record(b)).sort((a, b) => b.timeOfBan - a.timeOfBan);
+    const current = this.banned()
+      .filter((b) => b.ip === ip)
+      .map((b) => this.record(b))
+      .sort((a, b) => b.timeOfBan - a.timeOfBan);
     const history = this.ended.filter((r) => r.ip === ip).reverse();
     return { ip, current, history, failing: this.failing().filter((f) => f.ip === ip) };
   }
@@ -240,28 +303,45 @@ export class FakeController implements Controller {
     const source = j.journal
       ? { kind: "journal" as const, ok, problems, files: [], journalMatch: j.journal, lastLineAt, lastLineAgeSec, silentSec }
       : {
-        kind: "files" as const, ok, problems, lastLineAt, lastLineAgeSec, silentSec,
-        files: j.files.map((path) => ({ path, state: "ok" as const, size: 52_113, position: 52_113, lastLineAt, modifiedAt: lastLineAt })),
-      };
+          kind: "files" as const,
+          ok,
+          problems,
+          lastLineAt,
+          lastLineAgeSec,
+          silentSec,
+          files: j.files.map((path) => ({ path, state: "ok" as const, size: 52_113, position: 52_113, lastLineAt, modifiedAt: lastLineAt })),
+        };
     return { ok, problems: [...problems], source, action: { ok: true, problems: [] } };
   }
   jailSettings(name: string): JailSettingsView {
     const j = this.jail(name);
     const recidive = name === "recidive";
     return {
-      maxretry: 5, findtime: 600, bantime: recidive ? 604800 : 600, maxmatches: 10,
+      maxretry: 5,
+      findtime: 600,
+      bantime: recidive ? 604800 : 600,
+      maxmatches: 10,
       increment: { enabled: !recidive, factor: "1", formula: "", multipliers: "1 2 4 8 16 32 64", maxtime: 604800, rndtime: null, overalljails: false },
-      ignoreip: [...j.ignoreip], ignoreself: true, ignorecommand: "",
+      ignoreip: [...j.ignoreip],
+      ignoreself: true,
+      ignorecommand: "",
       actions: recidive ? ["nftables-allports"] : ["nftables-multiport"],
-      backend: j.journal ? "systemd" : "auto", filter: recidive ? "recidive" : "sshd",
-      logpath: [...j.files], journalmatch: j.journal ? [j.journal] : [],
+      backend: j.journal ? "systemd" : "auto",
+      filter: recidive ? "recidive" : "sshd",
+      logpath: [...j.files],
+      journalmatch: j.journal ? [j.journal] : [],
     };
   }
   events(q: EventQuery): ServerEvent[] {
     const limit = Math.min(q.limit ?? 100, 1000);
     return this.eventLog
-      .filter((e) => (q.since === undefined || e.time >= q.since) && (q.afterId === undefined || e.id > q.afterId)
-        && (q.jail === undefined || e.jail === q.jail) && (q.kinds === undefined || q.kinds.includes(e.kind)))
+      .filter(
+        (e) =>
+          (q.since === undefined || e.time >= q.since) &&
+          (q.afterId === undefined || e.id > q.afterId) &&
+          (q.jail === undefined || e.jail === q.jail) &&
+          (q.kinds === undefined || q.kinds.includes(e.kind)),
+      )
       .reverse()
       .slice(0, limit);
   }

@@ -44,17 +44,28 @@ test("ban detail: the address validated and normalised; history records who unba
 
 test("failing: all jails or one; an unknown jail is a 404", async () => {
   const all = (await call("GET", "/api/v1/failing")).json as { failing: FailingEntry[] };
-  expect(all.failing.map((f) => [f.ip, f.failures, f.maxretry])).toEqual([["198.51.100.7", 4, 5], ["2001:db8::5", 1, 5]]);
+  expect(all.failing.map((f) => [f.ip, f.failures, f.maxretry])).toEqual([
+    ["198.51.100.7", 4, 5],
+    ["2001:db8::5", 1, 5],
+  ]);
   expect(((await call("GET", "/api/v1/failing?jail=recidive")).json as { failing: FailingEntry[] }).failing).toEqual([]);
   expect(await call("GET", "/api/v1/failing?jail=nope")).toMatchObject({ status: 404, json: { jail: "nope" } });
 });
 
 test("events: filters checked, newest first", async () => {
-  for (const [q, field] of [["since=yesterday", "since"], ["after=-1", "after"], ["limit=0", "limit"], ["kind=ban,nope", "kind"]] as const) {
+  for (const [q, field] of [
+    ["since=yesterday", "since"],
+    ["after=-1", "after"],
+    ["limit=0", "limit"],
+    ["kind=ban,nope", "kind"],
+  ] as const) {
     expect(await call("GET", `/api/v1/events?${q}`)).toMatchObject({ status: 400, json: { field } });
   }
   const { events } = (await call("GET", "/api/v1/events?jail=sshd&kind=unban")).json as { events: ServerEvent[] };
-  expect(events.map((e) => [e.ip, e.ended?.by])).toEqual([["192.0.2.11", "api"], ["192.0.2.10", "cli"]]);
+  expect(events.map((e) => [e.ip, e.ended?.by])).toEqual([
+    ["192.0.2.11", "api"],
+    ["192.0.2.10", "cli"],
+  ]);
   expect(((await call("GET", "/api/v1/events?limit=1")).json as { events: ServerEvent[] }).events).toHaveLength(1);
 });
 

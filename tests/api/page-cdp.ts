@@ -18,9 +18,19 @@ export class Browser {
   private readonly pending = new Map<number, Pending>();
   private readonly waiters: { method: string; session: string; resolve: () => void }[] = [];
 
-  private constructor(private readonly proc: ChildProcess, private readonly ws: WebSocket, private readonly profile: string) {
+  private constructor(
+    private readonly proc: ChildProcess,
+    private readonly ws: WebSocket,
+    private readonly profile: string,
+  ) {
     ws.onmessage = (ev) => {
-      const msg = JSON.parse(String(ev.data)) as { id?: number; result?: Record<string, unknown>; error?: { message: string }; method?: string; sessionId?: string };
+      const msg = JSON.parse(String(ev.data)) as {
+        id?: number;
+        result?: Record<string, unknown>;
+        error?: { message: string };
+        method?: string;
+        sessionId?: string;
+      };
       if (msg.id !== undefined) {
         const p = this.pending.get(msg.id);
         this.pending.delete(msg.id);
@@ -37,11 +47,25 @@ export class Browser {
 
   static async launch(): Promise<Browser> {
     const profile = mkdtempSync(join(tmpdir(), "f2b-cdp-"));
-    const proc = spawn(CHROMIUM!, [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--hide-scrollbars", "--remote-debugging-port=0",
-      `--user-data-dir=${profile}`, "about:blank",
-    ], { stdio: ["ignore", "ignore", "pipe"] });
+    const proc = spawn(
+      CHROMIUM!,
+      [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        "--remote-debugging-port=0",
+        `--user-data-dir=${profile}`,
+        "about:blank",
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
     const url = await new Promise<string>((resolve, reject) => {
       let err = "";
       const timer = setTimeout(() => reject(new Error(`chromium did not start: ${err}`)), 30_000);
@@ -71,8 +95,8 @@ export class Browser {
 
   /** A new tab of `width` px (as a phone when narrow) in the given colour scheme. */
   async tab(width: number, scheme: "light" | "dark"): Promise<Tab> {
-    const { targetId } = await this.send("Target.createTarget", { url: "about:blank" }) as { targetId: string };
-    const { sessionId } = await this.send("Target.attachToTarget", { targetId, flatten: true }) as { sessionId: string };
+    const { targetId } = (await this.send("Target.createTarget", { url: "about:blank" })) as { targetId: string };
+    const { sessionId } = (await this.send("Target.attachToTarget", { targetId, flatten: true })) as { sessionId: string };
     await this.send("Page.enable", {}, sessionId);
     await this.send("Emulation.setDeviceMetricsOverride", { width, height: 900, deviceScaleFactor: 1, mobile: width < 600 }, sessionId);
     await this.send("Emulation.setEmulatedMedia", { features: [{ name: "prefers-color-scheme", value: scheme }] }, sessionId);
@@ -88,7 +112,11 @@ export class Browser {
 }
 
 export class Tab {
-  constructor(private readonly browser: Browser, private readonly session: string, private readonly waitFor: (method: string) => Promise<void>) {}
+  constructor(
+    private readonly browser: Browser,
+    private readonly session: string,
+    private readonly waitFor: (method: string) => Promise<void>,
+  ) {}
 
   async open(url: string): Promise<void> {
     const loaded = this.waitFor("Page.loadEventFired");
@@ -98,14 +126,17 @@ export class Tab {
 
   /** A JSON-able value computed in the page. */
   async eval<T>(expression: string): Promise<T> {
-    const r = await this.browser.send("Runtime.evaluate", { expression, returnByValue: true }, this.session) as { result: { value: T }; exceptionDetails?: { text: string } };
+    const r = (await this.browser.send("Runtime.evaluate", { expression, returnByValue: true }, this.session)) as {
+      result: { value: T };
+      exceptionDetails?: { text: string };
+    };
     if (r.exceptionDetails) throw new Error(`evaluate failed: ${r.exceptionDetails.text}: ${expression}`);
     return r.result.value;
   }
 
   /** The whole page (not just the window) as PNG bytes. */
   async screenshot(): Promise<Buffer> {
-    const r = await this.browser.send("Page.captureScreenshot", { format: "png", captureBeyondViewport: true }, this.session) as { data: string };
+    const r = (await this.browser.send("Page.captureScreenshot", { format: "png", captureBeyondViewport: true }, this.session)) as { data: string };
     return Buffer.from(r.data, "base64");
   }
 }

@@ -13,7 +13,11 @@ export const HOSTILE_USER = `<b onmouseover="alert(1)">root</b>`;
 export const LONG_LINE = `Dec  7 14:02:12 host sshd[811]: Failed password for ${"A".repeat(6000)} from 203.0.113.66 port 4712 ssh2`;
 
 const sshdLines = (ip: string, n: number, start: number): string[] =>
-  Array.from({ length: n }, (_, i) => `Dec  7 ${new Date((start + i * 7) * 1000).toISOString().slice(11, 19)} host sshd[${900 + i}]: Failed password for invalid user ${["admin", "oracle", "test"][i % 3]} from ${ip} port ${40000 + i} ssh2`);
+  Array.from(
+    { length: n },
+    (_, i) =>
+      `Dec  7 ${new Date((start + i * 7) * 1000).toISOString().slice(11, 19)} host sshd[${900 + i}]: Failed password for invalid user ${["admin", "oracle", "test"][i % 3]} from ${ip} port ${40000 + i} ssh2`,
+  );
 
 const fileOk = (path: string, size: number, at: number): SourceFileHealth => ({ path, state: "ok", size, position: size, lastLineAt: at, modifiedAt: at });
 
@@ -22,26 +26,57 @@ function jail(name: string, banned: number, failing: FailingEntry[], source: Sou
   return {
     status: {
       name,
-      filter: { currentlyFailed: failing.length, totalFailed: 40 + banned * 5, ...(source.journalMatch !== undefined ? { journalMatches: source.journalMatch } : { fileList: source.files.map((f) => f.path) }), problems: source.problems },
+      filter: {
+        currentlyFailed: failing.length,
+        totalFailed: 40 + banned * 5,
+        ...(source.journalMatch !== undefined ? { journalMatches: source.journalMatch } : { fileList: source.files.map((f) => f.path) }),
+        problems: source.problems,
+      },
       actions: { currentlyBanned: banned, totalBanned: banned + 3, bannedIPs: [] },
     },
     failing: failing.map((f) => ({ ...f, jail: name })),
     health: { ok: source.ok, problems: source.problems, source, action },
     settings: {
-      maxretry: 5, findtime: 600, bantime, maxmatches: 10,
+      maxretry: 5,
+      findtime: 600,
+      bantime,
+      maxmatches: 10,
       increment: { enabled: false, factor: "1", formula: "", multipliers: "", maxtime: null, rndtime: null, overalljails: false },
-      ignoreip: ["127.0.0.1/8", "::1"], ignoreself: true, ignorecommand: "", actions: ["nftables-multiport"],
-      backend: source.kind === "journal" ? "systemd" : "auto", filter: name, logpath: source.files.map((f) => f.path), journalmatch: [], ...extra,
+      ignoreip: ["127.0.0.1/8", "::1"],
+      ignoreself: true,
+      ignorecommand: "",
+      actions: ["nftables-multiport"],
+      backend: source.kind === "journal" ? "systemd" : "auto",
+      filter: name,
+      logpath: source.files.map((f) => f.path),
+      journalmatch: [],
+      ...extra,
     },
   };
 }
 
-const fail = (ip: string, failures: number, maxretry: number, firstSeen: number, lastSeen: number, users: string[] = []): FailingEntry =>
-  ({ jail: "", ip, failures, maxretry, firstSeen, lastSeen, matches: sshdLines(ip, failures, firstSeen), users });
+const fail = (ip: string, failures: number, maxretry: number, firstSeen: number, lastSeen: number, users: string[] = []): FailingEntry => ({
+  jail: "",
+  ip,
+  failures,
+  maxretry,
+  firstSeen,
+  lastSeen,
+  matches: sshdLines(ip, failures, firstSeen),
+  users,
+});
 
 const files = (ok: boolean, problems: string[], list: SourceFileHealth[]): SourceHealth => {
   const lastLineAt = Math.max(...list.map((f) => f.lastLineAt ?? 0)) || null;
-  return { kind: "files", ok, problems, files: list, lastLineAt, lastLineAgeSec: lastLineAt === null ? null : T - lastLineAt, silentSec: lastLineAt === null ? 3 * 86_400 : T - lastLineAt };
+  return {
+    kind: "files",
+    ok,
+    problems,
+    files: list,
+    lastLineAt,
+    lastLineAgeSec: lastLineAt === null ? null : T - lastLineAt,
+    silentSec: lastLineAt === null ? 3 * 86_400 : T - lastLineAt,
+  };
 };
 
 export function demoPage(hostile = false): PageModel {
@@ -53,21 +88,69 @@ export function demoPage(hostile = false): PageModel {
   ];
   const nginxLog = "/var/log/nginx/error.log";
   const jails = [
-    jail("nginx-http-auth", 1, [], files(false, [`${nginxLog}: the file is empty`], [{ path: nginxLog, state: "empty", reason: "the file is empty", size: 0, position: 0, lastLineAt: null, modifiedAt: T - 86_400 * 3 }]), 600),
-    jail("recidive", 1, [fail("192.0.2.45", 2, 3, T - 40_000, T - 3000)], files(true, [], [fileOk("/var/log/f2b.log", 1_482_113, T - 60)]), -1, { maxretry: 3, findtime: 86400, actions: ["nftables-allports"] }),
-    jail("sshd", 2, [
-      fail("192.0.2.77", 4, 5, T - 420, T - 12, ["admin", "oracle"]),
-      fail("2001:db8::beef", 2, 5, T - 300, T - 200, ["root"]),
-      fail("198.51.100.4", 1, 5, T - 45, T - 45, ["ubuntu"]),
-    ], { kind: "journal", ok: true, problems: [], files: [], journalMatch: "_SYSTEMD_UNIT=ssh.service + _COMM=sshd", lastLineAt: T - 12, lastLineAgeSec: 12, silentSec: 12 }, 3600,
-    { increment: { enabled: true, factor: "2", formula: "", multipliers: "", maxtime: 604800, rndtime: null, overalljails: false } }),
+    jail(
+      "nginx-http-auth",
+      1,
+      [],
+      files(
+        false,
+        [`${nginxLog}: the file is empty`],
+        [{ path: nginxLog, state: "empty", reason: "the file is empty", size: 0, position: 0, lastLineAt: null, modifiedAt: T - 86_400 * 3 }],
+      ),
+      600,
+    ),
+    jail("recidive", 1, [fail("192.0.2.45", 2, 3, T - 40_000, T - 3000)], files(true, [], [fileOk("/var/log/f2b.log", 1_482_113, T - 60)]), -1, {
+      maxretry: 3,
+      findtime: 86400,
+      actions: ["nftables-allports"],
+    }),
+    jail(
+      "sshd",
+      2,
+      [
+        fail("192.0.2.77", 4, 5, T - 420, T - 12, ["admin", "oracle"]),
+        fail("2001:db8::beef", 2, 5, T - 300, T - 200, ["root"]),
+        fail("198.51.100.4", 1, 5, T - 45, T - 45, ["ubuntu"]),
+      ],
+      {
+        kind: "journal",
+        ok: true,
+        problems: [],
+        files: [],
+        journalMatch: "_SYSTEMD_UNIT=ssh.service + _COMM=sshd",
+        lastLineAt: T - 12,
+        lastLineAgeSec: 12,
+        silentSec: 12,
+      },
+      3600,
+      { increment: { enabled: true, factor: "2", formula: "", multipliers: "", maxtime: 604800, rndtime: null, overalljails: false } },
+    ),
   ];
   if (hostile) {
     const path = `/var/log/"><b>x</b>.log`;
-    jails.push(jail(`evil<script>alert("x")</script>&'jail`, 0, [fail("192.0.2.9", 9, 5, T - 5, T - 1, [HOSTILE_USER])], files(false, [`${path}: ${HOSTILE_LINE}`], [{ path, state: "unreadable", reason: HOSTILE_LINE, size: 10, position: 5, lastLineAt: T - 1, modifiedAt: T }]), 600));
+    jails.push(
+      jail(
+        `evil<script>alert("x")</script>&'jail`,
+        0,
+        [fail("192.0.2.9", 9, 5, T - 5, T - 1, [HOSTILE_USER])],
+        files(
+          false,
+          [`${path}: ${HOSTILE_LINE}`],
+          [{ path, state: "unreadable", reason: HOSTILE_LINE, size: 10, position: 5, lastLineAt: T - 1, modifiedAt: T }],
+        ),
+        600,
+      ),
+    );
   }
   let id = 0;
-  const ev = (ago: number, kind: EventKind, jail: string | null, ip: string | null, message: string): ServerEvent => ({ id: ++id, time: T - ago, kind, jail, ip, message });
+  const ev = (ago: number, kind: EventKind, jail: string | null, ip: string | null, message: string): ServerEvent => ({
+    id: ++id,
+    time: T - ago,
+    kind,
+    jail,
+    ip,
+    message,
+  });
   const events: ServerEvent[] = [
     ev(60, "ban", "nginx-http-auth", "192.0.2.200", "banned for 10m (5 failures)"),
     ev(240, "unban", "sshd", "192.0.2.31", "unbanned by cli"),
@@ -79,21 +162,51 @@ export function demoPage(hostile = false): PageModel {
     ev(3100, "reconcile", "sshd", null, "firewall matched the database (2 bans)"),
     ev(3500, "restore", "recidive", null, "1 ban restored from the database"),
   ];
-  const history = [...Array.from({ length: 40 }, (_, i) => ({ jail: i % 4 === 0 ? "recidive" : i % 3 === 0 ? "nginx-http-auth" : "sshd", ip: `192.0.2.${i}`, time: T - ((i * 7919) % (23 * HOUR)) })), ...bans.map((b) => ({ jail: b.jail, ip: b.ip, time: b.timeOfBan }))];
+  const history = [
+    ...Array.from({ length: 40 }, (_, i) => ({
+      jail: i % 4 === 0 ? "recidive" : i % 3 === 0 ? "nginx-http-auth" : "sshd",
+      ip: `192.0.2.${i}`,
+      time: T - ((i * 7919) % (23 * HOUR)),
+    })),
+    ...bans.map((b) => ({ jail: b.jail, ip: b.ip, time: b.timeOfBan })),
+  ];
   const hours = bucketize(history, T);
   return {
-    version: "0.4.0", host: "gate.example.net", now: T, jails, events, bans, hours, historySource: "history",
+    version: "0.4.0",
+    host: "gate.example.net",
+    now: T,
+    jails,
+    events,
+    bans,
+    hours,
+    historySource: "history",
     colors: assignColors(jails.map((j) => j.status.name)),
   };
 }
 
 export function demoBan(hostile = false): BanModel {
   const ip = "203.0.113.66";
-  const matches = [...sshdLines(ip, 4, T - 340), ...(hostile ? [HOSTILE_LINE, LONG_LINE] : [`Dec  7 09:28:15 host sshd[941]: Connection closed by invalid user test ${ip} port 40100 [preauth]`])];
-  const rec = (start: number, bantime: number, banCount: number, lines: string[], users: string[], ended?: BanRecord["ended"]): BanRecord =>
-    ({ jail: "sshd", ip, timeOfBan: start, bantime, end: start + bantime, banCount, failures: 5, matches: lines, users, active: !ended, ...(ended ? { ended } : {}) });
+  const matches = [
+    ...sshdLines(ip, 4, T - 340),
+    ...(hostile ? [HOSTILE_LINE, LONG_LINE] : [`Dec  7 09:28:15 host sshd[941]: Connection closed by invalid user test ${ip} port 40100 [preauth]`]),
+  ];
+  const rec = (start: number, bantime: number, banCount: number, lines: string[], users: string[], ended?: BanRecord["ended"]): BanRecord => ({
+    jail: "sshd",
+    ip,
+    timeOfBan: start,
+    bantime,
+    end: start + bantime,
+    banCount,
+    failures: 5,
+    matches: lines,
+    users,
+    active: !ended,
+    ...(ended ? { ended } : {}),
+  });
   return {
-    version: "0.4.0", host: "gate.example.net", now: T,
+    version: "0.4.0",
+    host: "gate.example.net",
+    now: T,
     detail: {
       ip,
       current: [rec(T - 300, 3600, 3, matches, hostile ? ["admin", HOSTILE_USER] : ["admin", "oracle", "test"])],
@@ -101,7 +214,18 @@ export function demoBan(hostile = false): BanModel {
         rec(T - 9000, 1800, 2, sshdLines(ip, 5, T - 9040), ["admin", "oracle", "test"], { at: T - 8700, how: "unbanned", by: "api" }),
         rec(T - 30_000, 900, 1, sshdLines(ip, 5, T - 30_040), ["admin", "oracle"], { at: T - 29_100, how: "expired" }),
       ],
-      failing: [{ jail: "postfix", ip, failures: 2, maxretry: 5, firstSeen: T - 200, lastSeen: T - 30, matches: [`Dec  7 09:32:50 host postfix/smtpd[77]: warning: unknown[${ip}]: SASL LOGIN authentication failed`], users: [] }],
+      failing: [
+        {
+          jail: "postfix",
+          ip,
+          failures: 2,
+          maxretry: 5,
+          firstSeen: T - 200,
+          lastSeen: T - 30,
+          matches: [`Dec  7 09:32:50 host postfix/smtpd[77]: warning: unknown[${ip}]: SASL LOGIN authentication failed`],
+          users: [],
+        },
+      ],
     },
   };
 }

@@ -8,7 +8,10 @@ import { BAN_LATENCY_BUCKETS, Histogram } from "../../src/api/metrics.ts";
 import { FakeController } from "./fake-controller.ts";
 
 class LatencyController extends FakeController {
-  readonly hist = new Map<string, Histogram>([["sshd", new Histogram()], ['we"ird\\jail', new Histogram([0.1, 1])]]);
+  readonly hist = new Map<string, Histogram>([
+    ["sshd", new Histogram()],
+    ['we"ird\\jail', new Histogram([0.1, 1])],
+  ]);
   banLatency(): LatencySnapshot[] {
     return [...this.hist].map(([jail, h]) => h.snapshot(jail));
   }

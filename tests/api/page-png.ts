@@ -29,7 +29,9 @@ function chunk(type: string, data: Buffer): Buffer {
 function decode(png: Buffer): { width: number; height: number; pixels: Uint32Array } {
   if (!png.subarray(0, 8).equals(SIGNATURE)) throw new Error("not a PNG");
   let pos = 8;
-  let width = 0, height = 0, bpp = 0;
+  let width = 0,
+    height = 0,
+    bpp = 0;
   const idat: Buffer[] = [];
   while (pos < png.length) {
     const len = png.readUInt32BE(pos);
@@ -52,13 +54,18 @@ function decode(png: Buffer): { width: number; height: number; pixels: Uint32Arr
     const filter = raw[y * (stride + 1)]!;
     const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
     for (let i = 0; i < stride; i++) {
-      const a = i >= bpp ? cur[i - bpp]! : 0, b = prev[i]!, c = i >= bpp ? prev[i - bpp]! : 0;
+      const a = i >= bpp ? cur[i - bpp]! : 0,
+        b = prev[i]!,
+        c = i >= bpp ? prev[i - bpp]! : 0;
       let pred = 0;
       if (filter === 1) pred = a;
       else if (filter === 2) pred = b;
       else if (filter === 3) pred = (a + b) >> 1;
       else if (filter === 4) {
-        const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+        const p = a + b - c,
+          pa = Math.abs(p - a),
+          pb = Math.abs(p - b),
+          pc = Math.abs(p - c);
         pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       }
       cur[i] = (line[i]! + pred) & 0xff;
@@ -74,12 +81,18 @@ export function toPalettePng(png: Buffer): Buffer {
   const { width, height, pixels } = decode(png);
   const freq = new Map<number, number>();
   for (const p of pixels) freq.set(p, (freq.get(p) ?? 0) + 1);
-  const palette = [...freq.entries()].sort((a, b) => b[1] - a[1]).slice(0, 256).map(([c]) => c);
+  const palette = [...freq.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 256)
+    .map(([c]) => c);
   const index = new Map<number, number>(palette.map((c, i) => [c, i]));
   const nearest = (c: number): number => {
-    let best = 0, bestD = Infinity;
+    let best = 0,
+      bestD = Infinity;
     palette.forEach((p, i) => {
-      const dr = ((p >> 16) & 255) - ((c >> 16) & 255), dg = ((p >> 8) & 255) - ((c >> 8) & 255), db = (p & 255) - (c & 255);
+      const dr = ((p >> 16) & 255) - ((c >> 16) & 255),
+        dg = ((p >> 8) & 255) - ((c >> 8) & 255),
+        db = (p & 255) - (c & 255);
       const d = 3 * dr * dr + 4 * dg * dg + 2 * db * db;
       if (d < bestD) [best, bestD] = [i, d];
     });

@@ -34,10 +34,13 @@ beforeAll(async () => {
   if (!CHROMIUM) return;
   // the rendered pages with the headers the real route sends: the CSP forbids every script
   server = Bun.serve({
-    hostname: "127.0.0.1", port: 0,
+    hostname: "127.0.0.1",
+    port: 0,
     fetch: (req) => {
       const page = pages[new URL(req.url).pathname];
-      return page ? new Response(page(), { headers: { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": pageCsp(false) } }) : new Response("", { status: 404 });
+      return page
+        ? new Response(page(), { headers: { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": pageCsp(false) } })
+        : new Response("", { status: 404 });
     },
   });
   base = `http://127.0.0.1:${server.port}`;
@@ -50,7 +53,8 @@ afterAll(async () => {
   await server?.stop(true);
 }, 60_000);
 
-const overflow = (t: Tab): Promise<{ scroll: number; client: number; wide: string[] }> => t.eval(`(() => {
+const overflow = (t: Tab): Promise<{ scroll: number; client: number; wide: string[] }> =>
+  t.eval(`(() => {
   const d = document.documentElement;
   const wide = [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > d.clientWidth + 0.5 && !e.closest(".chart-wrap"))
     .slice(0, 5).map((e) => e.tagName + "." + e.className);
@@ -62,7 +66,10 @@ describe.skipIf(!CHROMIUM)("layout at phone and desktop width, light and dark", 
     for (const scheme of ["light", "dark"] as const) {
       test(`${width} px, ${scheme}: every section there, nothing wider than the screen`, async () => {
         const tab = await browser.tab(width, scheme);
-        for (const [path, name] of [["/", "overview"], ["/ban/203.0.113.66", "ban"]] as const) {
+        for (const [path, name] of [
+          ["/", "overview"],
+          ["/ban/203.0.113.66", "ban"],
+        ] as const) {
           await tab.open(`${base}${path}`);
           const o = await overflow(tab);
           expect({ path, ...o }).toEqual({ path, scroll: width, client: width, wide: [] });
@@ -88,14 +95,18 @@ describe.skipIf(!CHROMIUM)("what the admin reads", () => {
   test("the blind jail stands out: red, on top, with the reason and a word (not colour alone)", async () => {
     const tab = await browser.tab(1200, "light");
     await tab.open(`${base}/`);
-    const alert = await tab.eval<{ text: string; color: string }>(`(() => { const a = document.querySelector("#attention"); return { text: a.innerText, color: getComputedStyle(a.querySelector("h2")).color }; })()`);
+    const alert = await tab.eval<{ text: string; color: string }>(
+      `(() => { const a = document.querySelector("#attention"); return { text: a.innerText, color: getComputedStyle(a.querySelector("h2")).color }; })()`,
+    );
     expect(alert.text).toContain("⚠ 1 jail needs attention");
     expect(alert.text).toContain("nginx-http-auth ⚠ NOT READING: /var/log/nginx/error.log: the file is empty");
     expect(alert.color).toBe("rgb(180, 35, 24)");
     const health = await tab.eval<string[]>(`[...document.querySelectorAll("table.jails tbody tr")].map((r) => r.dataset.jail + " " + r.cells[1].innerText)`);
     expect(health).toEqual(["nginx-http-auth ⚠ NOT READING", "recidive ✓ reading", "sshd ✓ reading"]);
     // failing now: closest to a ban first, failures against maxretry as a bar with the numbers
-    const failing = await tab.eval<string[]>(`[...document.querySelectorAll("table.failing tbody tr")].map((r) => r.dataset.ip + " " + r.cells[1].innerText.trim() + " " + r.querySelector("svg").getAttribute("aria-label"))`);
+    const failing = await tab.eval<string[]>(
+      `[...document.querySelectorAll("table.failing tbody tr")].map((r) => r.dataset.ip + " " + r.cells[1].innerText.trim() + " " + r.querySelector("svg").getAttribute("aria-label"))`,
+    );
     expect(failing).toEqual(["192.0.2.45 2/3 2 of 3", "192.0.2.77 4/5 4 of 5", "2001:db8::beef 2/5 2 of 5", "198.51.100.4 1/5 1 of 5"]);
     // every address links to its ban page
     const links = await tab.eval<string[]>(`[...document.querySelectorAll("#bans a")].map((a) => a.getAttribute("href"))`);
@@ -153,8 +164,39 @@ describe.skipIf(!CHROMIUM)("hostile text from log lines stays text", () => {
   test("generated lines of markup, quotes, entities, controls and bidi: each li's text is the line, written out", async () => {
     const seed = Number(process.env["F2B_SEED"] ?? Date.now() % 1_000_000);
     const next = rng(seed);
-    const PIECES = ["<", ">", "&", '"', "'", "</li>", "<script>", "</ol><h1>x", "&amp;", "&#60;", "-->", "<!--", "]]>", "\t", "\r", "\n", "\u0000",
-      "\u001b[0m", "\u007f", "\u0085", "\u202e", "\u2066", "\ufeff", "é", "日本", "🙂", " ", "user", "192.0.2.1", "%3Cb%3E", "javascript:"];
+    const PIECES = [
+      "<",
+      ">",
+      "&",
+      '"',
+      "'",
+      "</li>",
+      "<script>",
+      "</ol><h1>x",
+      "&amp;",
+      "&#60;",
+      "-->",
+      "<!--",
+      "]]>",
+      "\t",
+      "\r",
+      "\n",
+      "\u0000",
+      "\u001b[0m",
+      "\u007f",
+      "\u0085",
+      "\u202e",
+      "\u2066",
+      "\ufeff",
+      "é",
+      "日本",
+      "🙂",
+      " ",
+      "user",
+      "192.0.2.1",
+      "%3Cb%3E",
+      "javascript:",
+    ];
     // more than are shown: the page shows the last MAX_MATCH_LINES and says so
     const lines = Array.from({ length: MAX_MATCH_LINES + 10 }, () => Array.from({ length: 1 + next(40) }, () => PIECES[next(PIECES.length)]!).join(""));
     const model = demoBan();
@@ -165,7 +207,10 @@ describe.skipIf(!CHROMIUM)("hostile text from log lines stays text", () => {
     const shown = await tab.eval<string[]>(`[...document.querySelectorAll(".ban-now ol.lines li")].map((e) => e.textContent)`);
     expect({ seed, shown }).toEqual({ seed, shown: lines.slice(-MAX_MATCH_LINES).map((l) => logText(l)) });
     // nothing invisible or reordering reaches the screen (tab excepted)
-    expect({ seed, invisible: shown.join("").match(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff]/u) }).toEqual({ seed, invisible: null });
+    expect({ seed, invisible: shown.join("").match(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff]/u) }).toEqual({
+      seed,
+      invisible: null,
+    });
     expect({ seed, elements: await tab.eval<number>(`document.querySelectorAll("script, main h1, ol.lines li *").length`) }).toEqual({ seed, elements: 0 });
     expect({ seed, ...(await overflow(tab)) }).toEqual({ seed, scroll: 390, client: 390, wide: [] });
   }, 60_000);

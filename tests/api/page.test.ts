@@ -241,9 +241,11 @@ describe("the why sections from the Controller", () => {
     const body = await (await createApi({ controller: new ActionDown(), mode: "unix", log: memoryLog() }).request("/")).text();
     const alert = body.slice(body.indexOf('<section class="alert"'), body.indexOf("</section>", body.indexOf('<section class="alert"')));
     expect(alert).toContain("⚠ 2 jails need attention");
-    expect(alert).toMatch(/<strong>sshd<\/strong><\/a> <span class="bad">⚠ ACTION FAILED<\/span>: <span class="reason">nftables-multiport: nft: Operation not permitted<\/span>/u);
+    expect(alert).toMatch(
+      /<strong>sshd<\/strong><\/a> <span class="bad">⚠ ACTION FAILED<\/span>: <span class="reason">nftables-multiport: nft: Operation not permitted<\/span>/u,
+    );
     expect(rowOf(body, 'data-jail="sshd"')).toContain("⚠ ACTION FAILED");
-    expect(body).toContain("<dt>Actions</dt><dd><span class=\"bad\">⚠ failed</span></dd>");
+    expect(body).toContain('<dt>Actions</dt><dd><span class="bad">⚠ failed</span></dd>');
   });
 
   test("a Controller whose why-methods fail still gives the page, saying what is unknown", async () => {
@@ -328,7 +330,10 @@ describe("the ban page /ban/ADDR", () => {
     expect(form.status).toBe(401);
     expect(await form.text()).toContain('<form method="post" action="/ban/192.0.2.7">');
     const posted = await fetch(`${base}/ban/2001:DB8::42`, {
-      method: "POST", body: `token=${encodeURIComponent(TOKEN)}`, headers: { "Content-Type": "application/x-www-form-urlencoded" }, redirect: "manual",
+      method: "POST",
+      body: `token=${encodeURIComponent(TOKEN)}`,
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      redirect: "manual",
     });
     expect(posted.status).toBe(303);
     expect(posted.headers.get("location")).toBe("/ban/2001%3Adb8%3A%3A42");
@@ -351,12 +356,15 @@ describe("helpers", () => {
   test("hour buckets: aligned, 24 of them, the edges right", () => {
     const now = 1_000_000 * HOUR + 1234;
     const first = 1_000_000 * HOUR - 23 * HOUR;
-    const hours = bucketize([
-      { jail: "a", ip: "x", time: first - 1 },
-      { jail: "a", ip: "x", time: first },
-      { jail: "b", ip: "x", time: now },
-      { jail: "b", ip: "x", time: now + HOUR },
-    ], now);
+    const hours = bucketize(
+      [
+        { jail: "a", ip: "x", time: first - 1 },
+        { jail: "a", ip: "x", time: first },
+        { jail: "b", ip: "x", time: now },
+        { jail: "b", ip: "x", time: now + HOUR },
+      ],
+      now,
+    );
     expect(hours).toHaveLength(24);
     expect(hours[0]!.start).toBe(first);
     expect(hours[0]!.total).toBe(1);

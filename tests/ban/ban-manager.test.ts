@@ -12,14 +12,15 @@ import { levelName } from "../../src/server/log-format.ts";
 import { tableResolver } from "../../src/system/resolver.ts";
 import { rig, settle, SetEffector, T0, ticket } from "./helpers.ts";
 
-const rowCount = (r: ReturnType<typeof rig>, table: string): number =>
-  (r.db.db.query(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+const rowCount = (r: ReturnType<typeof rig>, table: string): number => (r.db.db.query(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 describe("BanManager", () => {
   test("a ban is in the store before the effector applies it", async () => {
     const r = rig();
     let storedAtApply = -1;
-    r.eff.onBan = (t) => { storedAtApply = r.store.currentBans("sshd", T0).filter((b) => b.ip === t.ip).length; };
+    r.eff.onBan = (t) => {
+      storedAtApply = r.store.currentBans("sshd", T0).filter((b) => b.ip === t.ip).length;
+    };
     expect(await r.bm.ban(ticket("192.0.2.1", T0))).toBe("banned");
     expect(storedAtApply).toBe(1);
     expect(r.eff.set.has("192.0.2.1")).toBe(true);
@@ -122,9 +123,14 @@ describe("BanManager", () => {
     const r = rig();
     await r.bm.ban(ticket("192.0.2.1", T0));
     let release!: () => void;
-    const gate = new Promise<void>((res) => { release = res; });
+    const gate = new Promise<void>((res) => {
+      release = res;
+    });
     const unban = r.eff.unban.bind(r.eff);
-    r.eff.unban = async (j, ips) => { await gate; await unban(j, ips); };
+    r.eff.unban = async (j, ips) => {
+      await gate;
+      await unban(j, ips);
+    };
     const unbanning = r.bm.unban("192.0.2.1");
     const banning = r.bm.ban(ticket("192.0.2.1", T0 + 5));
     release();
@@ -170,7 +176,10 @@ describe("BanManager", () => {
     const clock = new FakeClock(T0 + 100);
     const db = F2bDatabase.open(r.file);
     const eff = new SetEffector();
-    const bm = new BanManager({ jail: "sshd", bantime: 600 }, { clock, store: new SqliteBanStore(db), effector: eff, isIgnored: async (ip) => ip === "192.0.2.3", log: memoryLog() });
+    const bm = new BanManager(
+      { jail: "sshd", bantime: 600 },
+      { clock, store: new SqliteBanStore(db), effector: eff, isIgnored: async (ip) => ip === "192.0.2.3", log: memoryLog() },
+    );
     expect(await bm.restore()).toBe(1);
     expect(bm.expectedBans().map((b) => [b.ip, b.timeout])).toEqual([["192.0.2.1", 500]]);
     expect([...eff.set.keys()]).toEqual(["192.0.2.1"]);
@@ -190,19 +199,34 @@ describe("BanManager", () => {
     const clock = new FakeClock(T0 + 100);
     const db = F2bDatabase.open(r.file);
     const eff = new SetEffector();
-    const ignore = new IgnoreList({ jail: "sshd", ignoreip: ["192.0.2.3", "10.0.0.0/8"], ignoreself: true }, {
-      clock, resolver: tableResolver({}), localAddresses: { addresses: async () => ["2001:db8::5"] }, runner: createCommandRunner(), log: memoryLog(),
-    });
+    const ignore = new IgnoreList(
+      { jail: "sshd", ignoreip: ["192.0.2.3", "10.0.0.0/8"], ignoreself: true },
+      {
+        clock,
+        resolver: tableResolver({}),
+        localAddresses: { addresses: async () => ["2001:db8::5"] },
+        runner: createCommandRunner(),
+        log: memoryLog(),
+      },
+    );
     const asked: string[][] = [];
     const logs: string[] = [];
-    const bm = new BanManager({ jail: "sshd", bantime: 600 }, {
-      clock, store: new SqliteBanStore(db), effector: eff, log: logFrom((l, m) => logs.push(`${levelName(l).toLowerCase()} ${m}`)),
-      isIgnored: () => { throw new Error("isIgnored must not be asked when ignoredAmong is given"); },
-      ignoredAmong: (ips) => {
-        asked.push(ips);
-        return ignore.ignoredAmong(ips);
+    const bm = new BanManager(
+      { jail: "sshd", bantime: 600 },
+      {
+        clock,
+        store: new SqliteBanStore(db),
+        effector: eff,
+        log: logFrom((l, m) => logs.push(`${levelName(l).toLowerCase()} ${m}`)),
+        isIgnored: () => {
+          throw new Error("isIgnored must not be asked when ignoredAmong is given");
+        },
+        ignoredAmong: (ips) => {
+          asked.push(ips);
+          return ignore.ignoredAmong(ips);
+        },
       },
-    });
+    );
     expect(await bm.restore()).toBe(1);
     expect(asked.map((a) => [...a].sort())).toEqual([["10.1.2.3", "192.0.2.1", "192.0.2.3", "2001:db8::5"]]);
     expect([...eff.set.keys()]).toEqual(["192.0.2.1"]);
@@ -220,11 +244,16 @@ describe("BanManager", () => {
     r.db.db.run("COMMIT");
     r.bm.stop();
     const logs: string[] = [];
-    const bm = new BanManager({ jail: "sshd", bantime: 600 }, { clock: r.clock, store: r.store, effector: new SetEffector(), log: logFrom((l, m) => logs.push(`${levelName(l).toLowerCase()} ${m}`)) });
+    const bm = new BanManager(
+      { jail: "sshd", bantime: 600 },
+      { clock: r.clock, store: r.store, effector: new SetEffector(), log: logFrom((l, m) => logs.push(`${levelName(l).toLowerCase()} ${m}`)) },
+    );
     const storeOrder = restorableTickets({ jail: "sshd", bantime: 600 }, r.store, r.clock.now()).map((t) => t.ip);
     expect(await bm.restore()).toBe(2500);
     let linesWhenOtherWorkRan = -1;
-    setImmediate(() => { linesWhenOtherWorkRan = logs.length; });
+    setImmediate(() => {
+      linesWhenOtherWorkRan = logs.length;
+    });
     const unbanned = bm.unban(ips[0]!);
     await bm.restoreLogged();
     expect(await unbanned).toBe("unbanned");
@@ -272,9 +301,15 @@ describe("BanManager at scale", () => {
     expect(bm.size()).toBe(10_000);
     const order: string[] = [];
     const unban = eff.unban.bind(eff);
-    eff.unban = async (j, ips) => { order.push(...ips); await unban(j, ips); };
+    eff.unban = async (j, ips) => {
+      order.push(...ips);
+      await unban(j, ips);
+    };
     const c0 = process.cpuUsage();
-    for (let s = 0; s < 300; s++) { clock.advance(1); await settle(); }
+    for (let s = 0; s < 300; s++) {
+      clock.advance(1);
+      await settle();
+    }
     const c = process.cpuUsage(c0);
     expect(bm.size()).toBe(0);
     expect(order).toHaveLength(10_000);

@@ -16,7 +16,10 @@ const ipOf = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i
 function countSaves(store: SqliteBanStore): { n: number } {
   const c = { n: 0 };
   const save = store.saveBans.bind(store);
-  store.saveBans = (a, p) => { c.n++; return save(a, p); };
+  store.saveBans = (a, p) => {
+    c.n++;
+    return save(a, p);
+  };
   return c;
 }
 
@@ -37,7 +40,9 @@ describe("ban batching", () => {
     const r = rig();
     const timersBefore = r.clock.pendingTimers();
     let applied = false;
-    r.eff.onBan = () => { applied = true; };
+    r.eff.onBan = () => {
+      applied = true;
+    };
     const p = r.bm.ban(ticket("192.0.2.1", T0));
     expect(r.clock.pendingTimers()).toBe(timersBefore); // nothing waits on the clock
     await new Promise<void>((res) => setImmediate(res));
@@ -49,9 +54,14 @@ describe("ban batching", () => {
   test("bans arriving while a batch is in the firewall form the next batch", async () => {
     const r = rig();
     let release!: () => void;
-    const gate = new Promise<void>((res) => { release = res; });
+    const gate = new Promise<void>((res) => {
+      release = res;
+    });
     const ban = r.eff.ban.bind(r.eff);
-    r.eff.ban = async (ts) => { if (r.eff.batches.length === 0) await gate; await ban(ts); };
+    r.eff.ban = async (ts) => {
+      if (r.eff.batches.length === 0) await gate;
+      await ban(ts);
+    };
     const first = r.bm.ban(ticket(ipOf(0), T0));
     await settle();
     const rest = Array.from({ length: 300 }, (_, i) => r.bm.ban(ticket(ipOf(i + 1), T0)));
@@ -67,9 +77,14 @@ describe("ban batching", () => {
   test("a firewall answering within microtasks: the bans decided in the rest of that turn still form one batch", async () => {
     const r = rig();
     let release!: () => void;
-    const gate = new Promise<void>((res) => { release = res; });
+    const gate = new Promise<void>((res) => {
+      release = res;
+    });
     const ban = r.eff.ban.bind(r.eff);
-    r.eff.ban = async (ts) => { if (r.eff.batches.length === 0) await gate; await ban(ts); };
+    r.eff.ban = async (ts) => {
+      if (r.eff.batches.length === 0) await gate;
+      await ban(ts);
+    };
     const first = r.bm.ban(ticket(ipOf(0), T0));
     await settle(); // the first batch is with the firewall
     // as the jail's work() loop: one ban after a few awaits each, all in one turn, while the
@@ -129,7 +144,10 @@ describe("ban batching", () => {
     await Promise.all(Array.from({ length: 200 }, (_, i) => r.bm.ban(ticket(ipOf(i), T0))));
     const unbanCalls: number[] = [];
     const unban = r.eff.unban.bind(r.eff);
-    r.eff.unban = async (j, ips) => { unbanCalls.push(ips.length); await unban(j, ips); };
+    r.eff.unban = async (j, ips) => {
+      unbanCalls.push(ips.length);
+      await unban(j, ips);
+    };
     r.clock.advance(600);
     await settle();
     expect(unbanCalls).toEqual([200]);
@@ -142,7 +160,10 @@ describe("ban batching", () => {
     await Promise.all(Array.from({ length: 2000 }, (_, i) => r.bm.ban(ticket(ipOf(i), T0))));
     const calls: number[] = [];
     const unban = r.eff.unban.bind(r.eff);
-    r.eff.unban = async (j, ips) => { calls.push(ips.length); await unban(j, ips); };
+    r.eff.unban = async (j, ips) => {
+      calls.push(ips.length);
+      await unban(j, ips);
+    };
     expect(await r.bm.unbanAll()).toBe(2000);
     expect(calls).toEqual([2000]);
     expect(r.store.currentBans("sshd", T0)).toEqual([]);
@@ -152,10 +173,17 @@ describe("ban batching", () => {
   test("generated: batched bans equal one-at-a-time bans (results, bantimes, history) with bantime.increment", async () => {
     const seed = Number(process.env["F2B_SEED"] ?? Date.now() % 1_000_000);
     let s = seed || 1;
-    const rnd = (): number => { s ^= s << 13; s ^= s >>> 17; s ^= s << 5; return (s >>> 0) / 2 ** 32; };
+    const rnd = (): number => {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      return (s >>> 0) / 2 ** 32;
+    };
     const inc = { increment: true, overalljails: rnd() < 0.5 };
     // rounds of tickets: per round some ips (a few repeat offenders), then time passes
-    const rounds = Array.from({ length: 6 }, () => Array.from({ length: 1 + Math.floor(rnd() * 40) }, () => ({ ip: ipOf(Math.floor(rnd() * 25)), dt: Math.floor(rnd() * 30) })));
+    const rounds = Array.from({ length: 6 }, () =>
+      Array.from({ length: 1 + Math.floor(rnd() * 40) }, () => ({ ip: ipOf(Math.floor(rnd() * 25)), dt: Math.floor(rnd() * 30) })),
+    );
     const gaps = rounds.map(() => Math.floor(rnd() * 900));
     const run = async (batched: boolean): Promise<{ results: BanResult[]; bans: unknown; history: unknown }> => {
       const clock = new FakeClock(T0);

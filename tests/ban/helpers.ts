@@ -35,21 +35,43 @@ export class SetEffector implements BanEffector {
   }
 }
 
-export interface Rig { clock: FakeClock; db: F2bDatabase; store: SqliteBanStore; eff: SetEffector; bm: BanManager; logs: string[]; file: string }
+export interface Rig {
+  clock: FakeClock;
+  db: F2bDatabase;
+  store: SqliteBanStore;
+  eff: SetEffector;
+  bm: BanManager;
+  logs: string[];
+  file: string;
+}
 
 export function rig(cfg: Partial<BanManagerConfig> = {}, file = join(mkdtempSync(join(tmpdir(), "f2b-ban-")), "f2b.sqlite3"), clock = new FakeClock(T0)): Rig {
   const db = F2bDatabase.open(file);
   const store = new SqliteBanStore(db);
   const eff = new SetEffector();
   const logs: string[] = [];
-  const bm = new BanManager({ jail: "sshd", bantime: 600, ...cfg }, {
-    clock, store: store as BanStore, effector: eff, log: logFrom((l, m) => logs.push(`${levelName(l)} ${m}`)),
-  });
+  const bm = new BanManager(
+    { jail: "sshd", bantime: 600, ...cfg },
+    {
+      clock,
+      store: store as BanStore,
+      effector: eff,
+      log: logFrom((l, m) => logs.push(`${levelName(l)} ${m}`)),
+    },
+  );
   return { clock, db, store, eff, bm, logs, file };
 }
 
-export const ticket = (ip: string, time: number, o: Partial<BanTicket> = {}): BanTicket =>
-  ({ jail: "sshd", ip, time, failures: 3, matches: ["a", "b", "c"], banCount: 0, bantime: 600, ...o });
+export const ticket = (ip: string, time: number, o: Partial<BanTicket> = {}): BanTicket => ({
+  jail: "sshd",
+  ip,
+  time,
+  failures: 3,
+  matches: ["a", "b", "c"],
+  banCount: 0,
+  bantime: 600,
+  ...o,
+});
 
 /** Lets promise callbacks scheduled by timers run. */
 export const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 0));

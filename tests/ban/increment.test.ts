@@ -18,7 +18,16 @@ const CONFIGS: Array<{ opts: Record<string, string> }> = [
   { opts: { multipliers: "1 2 4", factor: "3", maxtime: "5h" } },
   { opts: { formula: "ban.Time * (ban.Count ** 2 + 1) // 2 if ban.Count < 5 else 86400" } },
 ];
-const CASES: Array<[number, number]> = [[600, 0], [600, 1], [600, 2], [600, 3], [600, 7], [3600, 10], [60, 25], [600.5, 4]];
+const CASES: Array<[number, number]> = [
+  [600, 0],
+  [600, 1],
+  [600, 2],
+  [600, 3],
+  [600, 7],
+  [3600, 10],
+  [60, 25],
+  [600.5, 4],
+];
 
 describe("bantime.increment", () => {
   test("default formula doubles per previous ban", () => {
@@ -39,7 +48,10 @@ describe("bantime.increment", () => {
   });
 
   test.skipIf(!haveFail2ban)("matches fail2ban's evformula (formula, factor, multipliers, maxtime)", () => {
-    const theirs = runOracle(`${import.meta.dir}/fixtures/increment_oracle.py`, CONFIGS.map((c) => ({ ...c, cases: CASES }))) as number[][];
+    const theirs = runOracle(
+      `${import.meta.dir}/fixtures/increment_oracle.py`,
+      CONFIGS.map((c) => ({ ...c, cases: CASES })),
+    ) as number[][];
     const ours = CONFIGS.map((c) => {
       const calc = makeBanTimeCalculator({ increment: true, ...c.opts } as IncrementOptions);
       return CASES.map(([t, n]) => calc(t, n));
@@ -60,7 +72,13 @@ describe("bantime.increment", () => {
       r.clock.advance(b.bantime + 1);
       await settle();
     }
-    expect(seen).toEqual([[600, 1], [1200, 2], [2400, 3], [3600, 4], [3600, 5]]);
+    expect(seen).toEqual([
+      [600, 1],
+      [1200, 2],
+      [2400, 3],
+      [3600, 4],
+      [3600, 5],
+    ]);
     expect(r.store.lastBan("192.0.2.7", "sshd")).toMatchObject({ banCount: 5, bantime: 3600 });
   });
 
@@ -113,7 +131,10 @@ describe("bantime.increment sequences against fail2ban's observer + database", (
     const jails = ["sshd", "nginx"];
     const ips = ["192.0.2.1", "192.0.2.2", "2001:db8::5"];
     let seed = 7;
-    const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
     for (let i = 0; i < 30; i++) {
       t += 2e9; // beyond the longest possible incremented ban, so every ban is a new one
       bans.push([jails[rnd(2)] as string, ips[rnd(3)] as string, t]);
@@ -137,7 +158,8 @@ describe("bantime.increment sequences against fail2ban's observer + database", (
         sshd: first.bm,
         nginx: new BanManager(
           { jail: "nginx", bantime: 600, increment: { increment: true, ...opts, overalljails: overall } },
-          { clock, store: first.store, effector: first.eff, log: memoryLog() }),
+          { clock, store: first.store, effector: first.eff, log: memoryLog() },
+        ),
       } as const;
       const ours: Array<[number, number]> = [];
       for (const [jail, ip, t] of spec.bans) {

@@ -56,33 +56,45 @@ describe("f2b -t and logpaths", () => {
     if (FAIL2BAN_CLIENT) expect(fail2banTest(r.conf).code).toBe(0);
   });
 
-  test.skipIf(!HAVE_JOURNAL_TOOLS)("backend = auto, no log file, the jail's journalmatch: reads the journal (fail2ban 1.1), warning when it has no entry; systemd_if_nologs = false: waits for the file", () => {
-    const r = root(() => "");
-    const journal = writeJournal(r.dir, [entry(Date.now() / 1000 - 5, "hello", { SYSLOG_IDENTIFIER: "testd" })]);
-    const jail = (match: string, extra = ""): string =>
-      `[auto]\nenabled = true\nfilter = testd\nbackend = auto[journalfiles=${journal}]\nlogpath = ${join(r.dir, "none.log")}\njournalmatch = ${match}\n${extra}`;
-    r.writeJailLocal(jail("SYSLOG_IDENTIFIER=testd"));
-    const quiet = f2bTest(r.conf);
-    expect([quiet.code, quiet.err]).toEqual([0, ""]);
-    r.writeJailLocal(jail("SYSLOG_IDENTIFIER=other"));
-    const ours = f2bTest(r.conf);
-    expect(ours.code).toBe(0);
-    expect(ours.err).toContain(`${join(r.dir, "none.log")} does not exist): backend = auto reads the systemd journal (SYSLOG_IDENTIFIER=other), which has no entry for it yet`);
-    for (const o of oracles("check-sources systemd_if_nologs", ["1.1.1"])) {
-      const theirs = run([o.python, o.client, "-c", r.conf, "-t"], o.env);
-      expect([theirs.code, theirs.err.includes("Have not found any log file for 'auto' jail. Jail will monitor systemd journal.")]).toEqual([0, true]);
-    }
-    r.writeJailLocal(jail("SYSLOG_IDENTIFIER=testd", "systemd_if_nologs = false\n"));
-    const off = f2bTest(r.conf);
-    expect(off.code).toBe(0);
-    expect(off.err).toBe(`WARNING: jail [auto] (${r.conf}/jail.local:1) has nothing to read: ${join(r.dir, "none.log")} does not exist; it waits for the file\n`);
-  });
+  test.skipIf(!HAVE_JOURNAL_TOOLS)(
+    "backend = auto, no log file, the jail's journalmatch: reads the journal (fail2ban 1.1), warning when it has no entry; systemd_if_nologs = false: waits for the file",
+    () => {
+      const r = root(() => "");
+      const journal = writeJournal(r.dir, [entry(Date.now() / 1000 - 5, "hello", { SYSLOG_IDENTIFIER: "testd" })]);
+      const jail = (match: string, extra = ""): string =>
+        `[auto]\nenabled = true\nfilter = testd\nbackend = auto[journalfiles=${journal}]\nlogpath = ${join(r.dir, "none.log")}\njournalmatch = ${match}\n${extra}`;
+      r.writeJailLocal(jail("SYSLOG_IDENTIFIER=testd"));
+      const quiet = f2bTest(r.conf);
+      expect([quiet.code, quiet.err]).toEqual([0, ""]);
+      r.writeJailLocal(jail("SYSLOG_IDENTIFIER=other"));
+      const ours = f2bTest(r.conf);
+      expect(ours.code).toBe(0);
+      expect(ours.err).toContain(
+        `${join(r.dir, "none.log")} does not exist): backend = auto reads the systemd journal (SYSLOG_IDENTIFIER=other), which has no entry for it yet`,
+      );
+      for (const o of oracles("check-sources systemd_if_nologs", ["1.1.1"])) {
+        const theirs = run([o.python, o.client, "-c", r.conf, "-t"], o.env);
+        expect([theirs.code, theirs.err.includes("Have not found any log file for 'auto' jail. Jail will monitor systemd journal.")]).toEqual([0, true]);
+      }
+      r.writeJailLocal(jail("SYSLOG_IDENTIFIER=testd", "systemd_if_nologs = false\n"));
+      const off = f2bTest(r.conf);
+      expect(off.code).toBe(0);
+      expect(off.err).toBe(
+        `WARNING: jail [auto] (${r.conf}/jail.local:1) has nothing to read: ${join(r.dir, "none.log")} does not exist; it waits for the file\n`,
+      );
+    },
+  );
 
   test("skip_if_nologs = true and no log file: the jail is skipped with a warning (fail2ban 1.1); with the file it runs", () => {
-    const r = root((d) => `[nolog]\nenabled = true\nfilter = testd\nlogpath = ${join(d, "missing.log")}\nskip_if_nologs = true\n\n[haslog]\nenabled = true\nfilter = testd\nlogpath = ${join(d, "test.log")}\n`);
+    const r = root(
+      (d) =>
+        `[nolog]\nenabled = true\nfilter = testd\nlogpath = ${join(d, "missing.log")}\nskip_if_nologs = true\n\n[haslog]\nenabled = true\nfilter = testd\nlogpath = ${join(d, "test.log")}\n`,
+    );
     const ours = f2bTest(r.conf);
     expect(ours.code).toBe(0);
-    expect(ours.err).toBe(`WARNING: Jail 'nolog' (${r.conf}/jail.local:1) skipped, because of missing log files (skip_if_nologs): ${join(r.dir, "missing.log")} does not exist\n`);
+    expect(ours.err).toBe(
+      `WARNING: Jail 'nolog' (${r.conf}/jail.local:1) skipped, because of missing log files (skip_if_nologs): ${join(r.dir, "missing.log")} does not exist\n`,
+    );
     expect(ours.out).toContain("jails: testd, haslog)");
     for (const o of oracles("check-sources skip_if_nologs", ["1.1.1"])) {
       const theirs = run([o.python, o.client, "-c", r.conf, "-t"], o.env);

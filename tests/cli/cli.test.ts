@@ -57,7 +57,10 @@ describe("read commands", () => {
     expect((await f2b("-s", sock, "status", "sshd", "--all")).code).toBe(255);
     // fail2ban 1.1's stats: the table's text is checked against its Beautifier in format.test.ts
     const rows = JSON.parse((await f2b("-s", sock, "stats", "--json")).out) as { jail: string; backend: string; failed: number[]; banned: number[] }[];
-    expect(rows.map((r) => [r.jail, r.backend, r.failed, r.banned])).toEqual([["recidive", "systemd", [0, 0], [0, 0]], ["sshd", "pyinotify", [2, 7], [2, 2]]]);
+    expect(rows.map((r) => [r.jail, r.backend, r.failed, r.banned])).toEqual([
+      ["recidive", "systemd", [0, 0], [0, 0]],
+      ["sshd", "pyinotify", [2, 7], [2, 2]],
+    ]);
     const table = (await f2b("-s", sock, "stats")).out.split("\n");
     expect(table[0]).toMatch(/^ {10}\u2551 {11}\u2551 Filter +\u2551 Actions/u);
     expect(table.find((l) => l.startsWith(" sshd "))).toMatch(/^ sshd +\u2551 pyinotify \u2551 +2 \u2502 +7 \u2551 +2 \u2502 +2$/u);
@@ -207,7 +210,9 @@ describe("errors", () => {
   if (process.getuid?.() !== 0) console.warn("skipping the non-root socket test: needs root to switch user");
   test.skipIf(process.getuid?.() !== 0)("a non-root user is told the socket is root only", async () => {
     const nobody = Bun.spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BUN, "src/cli/main.ts", "-s", sock, "status"], {
-      cwd: ROOT, stdout: "pipe", stderr: "pipe",
+      cwd: ROOT,
+      stdout: "pipe",
+      stderr: "pipe",
     });
     const err = await new Response(nobody.stderr).text();
     expect(await nobody.exited).toBe(255);

@@ -7,14 +7,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  Fail2banServer,
-  fail2banConf,
-  oracles,
-  ServerProcess,
-  type RunResult,
-  type ServerLayout,
-} from "../helpers/fail2ban-server.ts";
+import { Fail2banServer, fail2banConf, oracles, ServerProcess, type RunResult, type ServerLayout } from "../helpers/fail2ban-server.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const BUN = join(ROOT, "node_modules/.bin/bun");
@@ -264,51 +257,57 @@ afterAll(async () => {
   rmSync(base, { recursive: true, force: true });
 });
 
-test.skipIf(missing !== null)("each client command: fail2ban-client and f2b answer alike", async () => {
-  const mismatches: string[] = [];
-  const tally = { same: 0, sameCode: 0, deliberate: 0 };
-  for (const c of CASES) {
-    if ("fail2banOnly" in c) {
-      for (const args of c.fail2banOnly) await fail2ban.client(args);
-      continue;
-    }
-    c.before?.(roots.fail2ban!);
-    c.before?.(roots.f2b!);
-    const norm = (s: string, root: ServerLayout): string => s.replaceAll(root.dir, "<ROOT>");
-    const words = (t: string): string => t.split(/\s+/u).filter(Boolean).sort().join(" ");
-    const ask = async () => {
-      const [a, b] = [await fail2ban.client(c.args), await f2b.client(c.args)];
-      return { a, b, textA: norm(fail2banText(a), roots.fail2ban!), textB: norm(f2bText(b), roots.f2b!) };
-    };
-    let { a, b, textA, textB } = await ask();
-    // A set read right after a (re)start: both servers put bans back asynchronously (fail2ban's
-    // restore is slow on a loaded machine), so ask again until both have settled, bounded.
-    for (let tries = 0; "sameSet" in c.check && words(textA) !== words(textB) && tries < 40; tries++) {
-      await Bun.sleep(250);
-      ({ a, b, textA, textB } = await ask());
-    }
-    const label = `#${CASES.indexOf(c)} ${c.args.join(" ") || "(no command)"}`;
-    const check = c.check;
-    if (process.env.F2B_DEBUG_CASES) console.log(label, JSON.stringify(textA), JSON.stringify(textB)); // to see every answer
-    if ("same" in check || "sameSet" in check) {
-      tally.same++;
-      if (a.code !== b.code || ("same" in check ? textA !== textB : words(textA) !== words(textB))) {
-        mismatches.push(`${label}\n  fail2ban-client: ${a.code} ${JSON.stringify(textA)}\n  f2b:             ${b.code} ${JSON.stringify(textB)}`);
+test.skipIf(missing !== null)(
+  "each client command: fail2ban-client and f2b answer alike",
+  async () => {
+    const mismatches: string[] = [];
+    const tally = { same: 0, sameCode: 0, deliberate: 0 };
+    for (const c of CASES) {
+      if ("fail2banOnly" in c) {
+        for (const args of c.fail2banOnly) await fail2ban.client(args);
+        continue;
       }
-    } else if ("sameCode" in check) {
-      tally.sameCode++;
-      if (a.code !== b.code) mismatches.push(`${label}: exit ${a.code} (fail2ban-client) vs ${b.code} (f2b)`);
-    } else {
-      tally.deliberate++;
-      try {
-        check.f2b(b);
-      } catch (e) {
-        mismatches.push(`${label} (deliberate: ${check.deliberate}):\n  f2b: ${b.code} ${JSON.stringify(textB)}\n  ${(e as Error).message}`);
+      c.before?.(roots.fail2ban!);
+      c.before?.(roots.f2b!);
+      const norm = (s: string, root: ServerLayout): string => s.replaceAll(root.dir, "<ROOT>");
+      const words = (t: string): string => t.split(/\s+/u).filter(Boolean).sort().join(" ");
+      const ask = async () => {
+        const [a, b] = [await fail2ban.client(c.args), await f2b.client(c.args)];
+        return { a, b, textA: norm(fail2banText(a), roots.fail2ban!), textB: norm(f2bText(b), roots.f2b!) };
+      };
+      let { a, b, textA, textB } = await ask();
+      // A set read right after a (re)start: both servers put bans back asynchronously (fail2ban's
+      // restore is slow on a loaded machine), so ask again until both have settled, bounded.
+      for (let tries = 0; "sameSet" in c.check && words(textA) !== words(textB) && tries < 40; tries++) {
+        await Bun.sleep(250);
+        ({ a, b, textA, textB } = await ask());
+      }
+      const label = `#${CASES.indexOf(c)} ${c.args.join(" ") || "(no command)"}`;
+      const check = c.check;
+      if (process.env.F2B_DEBUG_CASES) console.log(label, JSON.stringify(textA), JSON.stringify(textB)); // to see every answer
+      if ("same" in check || "sameSet" in check) {
+        tally.same++;
+        if (a.code !== b.code || ("same" in check ? textA !== textB : words(textA) !== words(textB))) {
+          mismatches.push(`${label}\n  fail2ban-client: ${a.code} ${JSON.stringify(textA)}\n  f2b:             ${b.code} ${JSON.stringify(textB)}`);
+        }
+      } else if ("sameCode" in check) {
+        tally.sameCode++;
+        if (a.code !== b.code) mismatches.push(`${label}: exit ${a.code} (fail2ban-client) vs ${b.code} (f2b)`);
+      } else {
+        tally.deliberate++;
+        try {
+          check.f2b(b);
+        } catch (e) {
+          mismatches.push(`${label} (deliberate: ${check.deliberate}):\n  f2b: ${b.code} ${JSON.stringify(textB)}\n  ${(e as Error).message}`);
+        }
       }
     }
-  }
-  console.log(`fail2ban-client vs f2b: ${tally.same} commands alike, ${tally.sameCode} alike but for the error's wording, ${tally.deliberate} deliberate differences`);
-  expect(mismatches).toEqual([]);
-  // `stop` ended both servers
-  expect(await Promise.race([f2b.exited(), Bun.sleep(10_000).then(() => "still running")])).toBe(0);
-}, 300_000);
+    console.log(
+      `fail2ban-client vs f2b: ${tally.same} commands alike, ${tally.sameCode} alike but for the error's wording, ${tally.deliberate} deliberate differences`,
+    );
+    expect(mismatches).toEqual([]);
+    // `stop` ended both servers
+    expect(await Promise.race([f2b.exited(), Bun.sleep(10_000).then(() => "still running")])).toBe(0);
+  },
+  300_000,
+);

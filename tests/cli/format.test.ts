@@ -45,21 +45,56 @@ describe.skipIf(!haveFail2ban)("same text as fail2ban-client's Beautifier", () =
     // Lines over the line budget (issue 11): one more row, the same way.
     const j5 = jail({ fileList: ["/var/log/grafana.log"], linesAbandoned: 4 }, ["1.2.3.4"]);
     const pyJail = (j: JailStatus): unknown => [
-      ["Filter", [["Currently failed", j.filter.currentlyFailed], ["Total failed", j.filter.totalFailed],
-        j.filter.journalMatches !== undefined ? ["Journal matches", [j.filter.journalMatches]] : ["File list", j.filter.fileList],
-        ...(j.filter.problems?.length ? [["Problems", j.filter.problems.join("; ")]] : []),
-        ...(j.filter.linesAbandoned ? [["Lines abandoned (over linebudget)", j.filter.linesAbandoned]] : [])]],
-      ["Actions", [["Currently banned", j.actions.currentlyBanned], ["Total banned", j.actions.totalBanned], ["Banned IP list", j.actions.bannedIPs]]],
+      [
+        "Filter",
+        [
+          ["Currently failed", j.filter.currentlyFailed],
+          ["Total failed", j.filter.totalFailed],
+          j.filter.journalMatches !== undefined ? ["Journal matches", [j.filter.journalMatches]] : ["File list", j.filter.fileList],
+          ...(j.filter.problems?.length ? [["Problems", j.filter.problems.join("; ")]] : []),
+          ...(j.filter.linesAbandoned ? [["Lines abandoned (over linebudget)", j.filter.linesAbandoned]] : []),
+        ],
+      ],
+      [
+        "Actions",
+        [
+          ["Currently banned", j.actions.currentlyBanned],
+          ["Total banned", j.actions.totalBanned],
+          ["Banned IP list", j.actions.bannedIPs],
+        ],
+      ],
     ];
     const gets: [string, unknown][] = [
-      ["logpath", ["/a", "/b"]], ["logpath", []], ["ignoreip", ["127.0.0.1/8", "::1"]], ["ignoreip", []],
-      ["addignoreip", ["10.0.0.0/8"]], ["failregex", ["^x<HOST>$", "^y"]], ["ignoreregex", []],
-      ["actions", ["nftables", "mail"]], ["actions", []], ["journalmatch", ["_SYSTEMD_UNIT=sshd.service _COMM=sshd", "_SYSTEMD_UNIT=ssh.service"]],
-      ["banip", ["1.2.3.4", "5.6.7.8"]], ["maxretry", 5], ["banned", ["1.2.3.4", "it's"]], ["usedns", "warn"],
+      ["logpath", ["/a", "/b"]],
+      ["logpath", []],
+      ["ignoreip", ["127.0.0.1/8", "::1"]],
+      ["ignoreip", []],
+      ["addignoreip", ["10.0.0.0/8"]],
+      ["failregex", ["^x<HOST>$", "^y"]],
+      ["ignoreregex", []],
+      ["actions", ["nftables", "mail"]],
+      ["actions", []],
+      ["journalmatch", ["_SYSTEMD_UNIT=sshd.service _COMM=sshd", "_SYSTEMD_UNIT=ssh.service"]],
+      ["banip", ["1.2.3.4", "5.6.7.8"]],
+      ["maxretry", 5],
+      ["banned", ["1.2.3.4", "it's"]],
+      ["usedns", "warn"],
     ];
     const cases: [string[], unknown][] = [
-      [["status"], [["Number of jail", 2], ["Jail list", "recidive, sshd"]]],
-      [["status"], [["Number of jail", 0], ["Jail list", ""]]],
+      [
+        ["status"],
+        [
+          ["Number of jail", 2],
+          ["Jail list", "recidive, sshd"],
+        ],
+      ],
+      [
+        ["status"],
+        [
+          ["Number of jail", 0],
+          ["Jail list", ""],
+        ],
+      ],
       [["status", "sshd"], pyJail(j1)],
       [["status", "sshd"], pyJail(j2)],
       [["status", "sshd"], pyJail(j3)],
@@ -108,16 +143,38 @@ for names, jails in json.load(sys.stdin):
     out.append(Beautifier(["status", "--all"] if jails else ["status"]).beautify(resp))
 print(json.dumps(out))`;
     const py = (j: JailStatus): unknown => [
-      ["Filter", [["Currently failed", j.filter.currentlyFailed], ["Total failed", j.filter.totalFailed], ["File list", j.filter.fileList ?? []]]],
-      ["Actions", [["Currently banned", j.actions.currentlyBanned], ["Total banned", j.actions.totalBanned], ["Banned IP list", j.actions.bannedIPs]]],
+      [
+        "Filter",
+        [
+          ["Currently failed", j.filter.currentlyFailed],
+          ["Total failed", j.filter.totalFailed],
+          ["File list", j.filter.fileList ?? []],
+        ],
+      ],
+      [
+        "Actions",
+        [
+          ["Currently banned", j.actions.currentlyBanned],
+          ["Total banned", j.actions.totalBanned],
+          ["Banned IP list", j.actions.bannedIPs],
+        ],
+      ],
     ];
     const a = { ...jail({ fileList: ["/var/log/auth.log"] }, ["192.0.2.1", "2001:db8::1"]), name: "sshd" };
     const b = { ...jail({ fileList: [] }, []), name: "recidive" };
     const c = { ...jail({ fileList: ["/a", "/b"] }, ["192.0.2.9"]), name: "nginx" };
     const sets: JailStatus[][] = [[a], [b, a], [c, b, a], []];
-    const res = Bun.spawnSync([PY, "-c", script], { stdin: new TextEncoder().encode(JSON.stringify(sets.map((js) => [js.map((j) => j.name), js.map(py)]))), env: { ...process.env, ...o.env } });
+    const res = Bun.spawnSync([PY, "-c", script], {
+      stdin: new TextEncoder().encode(JSON.stringify(sets.map((js) => [js.map((j) => j.name), js.map(py)]))),
+      env: { ...process.env, ...o.env },
+    });
     if (res.exitCode !== 0) throw new Error(res.stderr.toString());
-    const ours = sets.map((js) => formatStatus(js.map((j) => j.name), js));
+    const ours = sets.map((js) =>
+      formatStatus(
+        js.map((j) => j.name),
+        js,
+      ),
+    );
     expect(ours).toEqual(JSON.parse(res.stdout.toString()) as string[]);
   });
 }
@@ -136,15 +193,23 @@ print(json.dumps(out))`;
     const rnd = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     const sets: StatsRow[][] = [[], [{ jail: "sshd", backend: "systemd", failed: [0, 0], banned: [0, 0] }]];
     for (let k = 0; k < 6; k++) {
-      sets.push(Array.from({ length: 1 + rnd(4) }, (_, i) => ({
-        jail: `${["sshd", "nginx-http-auth", "recidive", "a"][rnd(4)]}${i}`,
-        backend: ["pyinotify", "polling", "systemd"][rnd(3)]!,
-        failed: [rnd(10 ** rnd(6)), rnd(10 ** rnd(8))] as [number, number],
-        banned: [rnd(10 ** rnd(5)), rnd(10 ** rnd(9))] as [number, number],
-      })));
+      sets.push(
+        Array.from({ length: 1 + rnd(4) }, (_, i) => ({
+          jail: `${["sshd", "nginx-http-auth", "recidive", "a"][rnd(4)]}${i}`,
+          backend: ["pyinotify", "polling", "systemd"][rnd(3)]!,
+          failed: [rnd(10 ** rnd(6)), rnd(10 ** rnd(8))] as [number, number],
+          banned: [rnd(10 ** rnd(5)), rnd(10 ** rnd(9))] as [number, number],
+        })),
+      );
     }
-    for (const [enc, utf8] of [["utf-8", true], ["ascii", false]] as const) {
-      const res = Bun.spawnSync([PY, "-c", script], { stdin: new TextEncoder().encode(JSON.stringify(sets)), env: { ...process.env, ...o.env, PYTHONIOENCODING: enc } });
+    for (const [enc, utf8] of [
+      ["utf-8", true],
+      ["ascii", false],
+    ] as const) {
+      const res = Bun.spawnSync([PY, "-c", script], {
+        stdin: new TextEncoder().encode(JSON.stringify(sets)),
+        env: { ...process.env, ...o.env, PYTHONIOENCODING: enc },
+      });
       if (res.exitCode !== 0) throw new Error(res.stderr.toString());
       expect(sets.map((r) => formatStats(r, utf8))).toEqual(JSON.parse(res.stdout.toString()) as string[]);
     }

@@ -41,7 +41,10 @@ for (const o of oracles("regex --out")) {
 }
 
 test("--out row and <tag> templates are refused by name; --invert needs --out", async () => {
-  expect(await ours(["x", "^x <HOST>$", "-o", "row"])).toMatchObject({ rc: 2, err: expect.stringContaining("--out row: only id, fid, ip, msg or a group name") });
+  expect(await ours(["x", "^x <HOST>$", "-o", "row"])).toMatchObject({
+    rc: 2,
+    err: expect.stringContaining("--out row: only id, fid, ip, msg or a group name"),
+  });
   expect(await ours(["x", "^x <HOST>$", "-o", "<ip> <F-USER>"])).toMatchObject({ rc: 2 });
   expect(await ours(["x", "^x <HOST>$", "-i"])).toMatchObject({ rc: 2, err: "f2b regex: --invert needs --out TOKEN (as in fail2ban-regex)\n" });
   expect(await ours(["x 192.0.2.1\ny 192.0.2.2", "^x <HOST>$", "-o", "ip", "-i"])).toMatchObject({ rc: 0, out: "\n" });

@@ -93,7 +93,10 @@ describe("literal input and output shape", () => {
     writeFileSync(log, bytes);
     const r = await run(["--json", "--now", "1704164645", log, "failed from <HOST>"]);
     expect(r.rc).toBe(0);
-    const recs = r.out.trim().split("\n").map((l) => JSON.parse(l) as { fid: string });
+    const recs = r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { fid: string });
     expect(recs.map((x) => x.fid)).toEqual(["192.0.2.1", "192.0.2.2", "192.0.2.3"]);
   });
 });

@@ -88,7 +88,16 @@ for (const binary of why ? [] : redisBinaries()) {
 
     test("forged, replayed, too wide and expired entries are dropped and counted", async () => {
       const c0 = { ...C.cluster.counters };
-      const msg = { kind: "ban" as const, origin: "hostA", seq: 1, jail: "sshd", address: "10.66.0.1", time: Date.now() / 1000, end: Date.now() / 1000 + 600, failures: 1 };
+      const msg = {
+        kind: "ban" as const,
+        origin: "hostA",
+        seq: 1,
+        jail: "sshd",
+        address: "10.66.0.1",
+        time: Date.now() / 1000,
+        end: Date.now() / 1000 + 600,
+        failures: 1,
+      };
       const payload = encode(msg);
       forge(["p", payload]);
       forge(["p", payload, "s", sign(payload, Buffer.from("not-the-fleet-key-at-all-000000"))]);
@@ -115,7 +124,16 @@ for (const binary of why ? [] : redisBinaries()) {
       await C.stop();
       hosts.splice(hosts.indexOf(C), 1);
       await localBan(A, "10.10.0.3");
-      await A.bm.ban({ jail: "sshd", ip: "10.10.0.4", time: Date.now() / 1000 - 599.5, failures: 1, matches: [], banCount: 0, bantime: 600, fixedBantime: true });
+      await A.bm.ban({
+        jail: "sshd",
+        ip: "10.10.0.4",
+        time: Date.now() / 1000 - 599.5,
+        failures: 1,
+        matches: [],
+        banCount: 0,
+        bantime: 600,
+        fixedBantime: true,
+      });
       await waitFor("B has both", () => B.bm.isBanned("10.10.0.3") && B.bm.isBanned("10.10.0.4"));
       await Bun.sleep(700);
       C = start("hostC", { dbFile });
@@ -177,7 +195,11 @@ for (const binary of why ? [] : redisBinaries()) {
       expect(E.bm.isBanned("10.12.0.3")).toBe(false);
       // E's own bans of a jail outside `share` are not published.
       const p0 = E.cluster.counters.published;
-      E.cluster.onLocalChange({ kind: "ban", jail: "recidive", ticket: { jail: "recidive", ip: "10.12.0.4", time: Date.now() / 1000, failures: 1, matches: [], banCount: 1, bantime: 600 } });
+      E.cluster.onLocalChange({
+        kind: "ban",
+        jail: "recidive",
+        ticket: { jail: "recidive", ip: "10.12.0.4", time: Date.now() / 1000, failures: 1, matches: [], banCount: 1, bantime: 600 },
+      });
       expect(E.cluster.counters.published).toBe(p0);
     });
 

@@ -29,13 +29,23 @@ describe("[cluster] config", () => {
 
   test("defaults: host name, every jail, prefix f2b, jail cluster", () => {
     const c = root("[cluster]\nurl = redis://u:p@10.0.0.1:6379/0\nkeyfile = DIR/cluster.key\n", KEYFILE).load()!;
-    expect(c).toMatchObject({ url: "redis://u:p@10.0.0.1:6379/0", hostid: "myhost", share: null, prefix: "f2b", jail: "cluster", maxlen: 100000, maxage: 86400, peerlimit: 20000 });
+    expect(c).toMatchObject({
+      url: "redis://u:p@10.0.0.1:6379/0",
+      hostid: "myhost",
+      share: null,
+      prefix: "f2b",
+      jail: "cluster",
+      maxlen: 100000,
+      maxage: 86400,
+      peerlimit: 20000,
+    });
     expect(c.key.toString()).toBe("0123456789abcdef0123");
   });
 
   test("share list, urlfile, maxage as a time", () => {
     const c = root("[cluster]\nurlfile = DIR/url\nkeyfile = DIR/cluster.key\nshare = sshd, recidive\nhostid = pve1\nmaxage = 2h\n", {
-      ...KEYFILE, url: { text: "rediss://pve1:secret@redis.lan:6380\n", mode: 0o600 },
+      ...KEYFILE,
+      url: { text: "rediss://pve1:secret@redis.lan:6380\n", mode: 0o600 },
     }).load()!;
     expect(c.url).toBe("rediss://pve1:secret@redis.lan:6380");
     expect([...c.share!]).toEqual(["sshd", "recidive"]);
@@ -56,7 +66,9 @@ describe("[cluster] config", () => {
     ["enabled = true\n", /\[cluster\] is enabled but has neither url/u],
   ])("refuses %p", (body, re) => {
     const r = root(`[cluster]\n${body}`, {
-      ...KEYFILE, "short.key": { text: "short", mode: 0o600 }, "open.key": { text: "0123456789abcdef0123", mode: 0o644 },
+      ...KEYFILE,
+      "short.key": { text: "short", mode: 0o600 },
+      "open.key": { text: "0123456789abcdef0123", mode: 0o644 },
       "open.url": { text: "redis://u:pw@h", mode: 0o644 },
     });
     expect(() => r.load()).toThrow(re);

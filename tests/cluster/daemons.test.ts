@@ -70,7 +70,16 @@ for (const binary of why ? [] : redisBinaries().slice(0, 1)) {
 
     test("a forged entry is dropped; no ban loops", async () => {
       const now = Date.now() / 1000;
-      const payload = encode({ kind: "ban", origin: "pve-A", seq: Date.now() * 2000, jail: "webapp", address: "10.240.0.66", time: now, end: now + 600, failures: 1 });
+      const payload = encode({
+        kind: "ban",
+        origin: "pve-A",
+        seq: Date.now() * 2000,
+        jail: "webapp",
+        address: "10.240.0.66",
+        time: now,
+        end: now + 600,
+        failures: 1,
+      });
       fleet.redis.cli(["XADD", "f2b:bans", "*", "p", payload, "s", sign(payload, Buffer.from("a-key-the-attacker-guessed-wrong"))]);
       await waitFor("B logged the drop", () => procs.B.logTextSync().includes("bad-signature"));
       expect(inKernel("B", "10.240.0.66") || inKernel("C", "10.240.0.66")).toBe(false);

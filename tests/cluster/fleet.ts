@@ -36,7 +36,10 @@ export interface Host {
 }
 
 export interface HostOptions {
-  ignoreip?: string[]; cfg?: Partial<ClusterConfig>; dbFile?: string; jail?: string;
+  ignoreip?: string[];
+  cfg?: Partial<ClusterConfig>;
+  dbFile?: string;
+  jail?: string;
   /** The ignore check fails this many times first (as a resolver or ignorecommand might). */
   ignoreFailures?: number;
 }
@@ -49,24 +52,47 @@ export function startHost(name: string, url: string, o: HostOptions = {}): Host 
   const logs: string[] = [];
   const log = logFrom((l, m) => logs.push(`${levelName(l)} ${m}`));
   const jailName = o.jail ?? "sshd";
-  const ignore = new IgnoreList({ jail: jailName, ignoreip: o.ignoreip ?? [], ignoreself: false }, {
-    clock: systemClock, resolver: tableResolver({}), localAddresses: { addresses: async () => [] }, runner: createCommandRunner(), log,
-  });
+  const ignore = new IgnoreList(
+    { jail: jailName, ignoreip: o.ignoreip ?? [], ignoreself: false },
+    {
+      clock: systemClock,
+      resolver: tableResolver({}),
+      localAddresses: { addresses: async () => [] },
+      runner: createCommandRunner(),
+      log,
+    },
+  );
   const bm = new BanManager({ jail: jailName, bantime: 600 }, { clock: systemClock, store, effector: eff, log });
   let failures = o.ignoreFailures ?? 0;
   const ignoredAmong = (ips: string[]): ReturnType<IgnoreList["ignoredAmong"]> => {
-    if (failures > 0) { failures--; return Promise.reject(new Error("ignorecommand timed out")); }
+    if (failures > 0) {
+      failures--;
+      return Promise.reject(new Error("ignorecommand timed out"));
+    }
     return ignore.ignoredAmong(ips);
   };
   const cluster = new Cluster(clusterCfg(name, url, o.cfg), {
-    connect: bunRedis, clock: systemClock, log, db: db.db,
+    connect: bunRedis,
+    clock: systemClock,
+    log,
+    db: db.db,
     jail: (n) => (n === jailName ? { name: n, ban: (t) => bm.ban(t), unban: (ip) => bm.unban(ip), ignoredAmong } : undefined),
   });
   bm.onChange((c) => cluster.onLocalChange(c));
   cluster.start();
   return {
-    name, bm, eff, cluster, db, dbFile, logs,
-    stop: async () => { await cluster.stop(); bm.stop(); db.close(); },
+    name,
+    bm,
+    eff,
+    cluster,
+    db,
+    dbFile,
+    logs,
+    stop: async () => {
+      await cluster.stop();
+      bm.stop();
+      db.close();
+    },
   };
 }
 

@@ -9,9 +9,14 @@ const KEY = Buffer.from("0123456789abcdef0123456789abcdef");
 function randomMessage(r: (n: number) => number): ClusterMessage {
   const v6 = r(2) === 1;
   return {
-    kind: r(2) ? "ban" : "unban", origin: `host${r(1000)}`, seq: 1_700_000_000_000_000 + r(1e9), jail: ["sshd", "recidive", "nginx-http-auth"][r(3)]!,
-    address: v6 ? `2001:db8::${r(65536).toString(16)}` : `192.0.2.${r(256)}`, time: 1_800_000_000 + r(1e6) / 1000,
-    end: r(5) === 0 ? -1 : 1_800_003_600 + r(1e6), failures: r(50),
+    kind: r(2) ? "ban" : "unban",
+    origin: `host${r(1000)}`,
+    seq: 1_700_000_000_000_000 + r(1e9),
+    jail: ["sshd", "recidive", "nginx-http-auth"][r(3)]!,
+    address: v6 ? `2001:db8::${r(65536).toString(16)}` : `192.0.2.${r(256)}`,
+    time: 1_800_000_000 + r(1e6) / 1000,
+    end: r(5) === 0 ? -1 : 1_800_003_600 + r(1e6),
+    failures: r(50),
   };
 }
 
@@ -37,7 +42,12 @@ describe("cluster messages", () => {
     const p = encode(randomMessage(rng(1)));
     expect(verify(p, undefined, KEY)).toEqual({ ok: false, why: "unsigned" });
     expect(verify(p, "zz", KEY)).toEqual({ ok: false, why: "bad-signature" });
-    for (const bad of ["not json", "[2,\"ban\"]", JSON.stringify([2, "ban", "h", 1, "j", "192.0.2.1", 1, 2, 3]), JSON.stringify([1, "kill", "h", 1, "j", "192.0.2.1", 1, 2, 3])]) {
+    for (const bad of [
+      "not json",
+      '[2,"ban"]',
+      JSON.stringify([2, "ban", "h", 1, "j", "192.0.2.1", 1, 2, 3]),
+      JSON.stringify([1, "kill", "h", 1, "j", "192.0.2.1", 1, 2, 3]),
+    ]) {
       expect(verify(bad, sign(bad, KEY), KEY)).toEqual({ ok: false, why: "malformed" });
     }
   });

@@ -54,10 +54,19 @@ export async function startFleet(binary: string, opts: { jail?: (n: Name) => Rec
     for (const r of Object.values(roots)) r.cleanup();
   };
   const fleet: Fleet = {
-    ns, roots, procs, get redis() { return redis!; }, table, destroy,
+    ns,
+    roots,
+    procs,
+    get redis() {
+      return redis!;
+    },
+    table,
+    destroy,
     inKernel: (n, ip) => table(n).includes(ip),
     // F2bProcess runs the server in `pair.server`; nothing else of the pair is used.
-    start: async (n) => { procs[n] = await F2bProcess.start({ server: ns[n] } as NetnsPair, roots[n]); },
+    start: async (n) => {
+      procs[n] = await F2bProcess.start({ server: ns[n] } as NetnsPair, roots[n]);
+    },
   };
   try {
     for (const n of [rns, ...Object.values(ns)]) {
@@ -79,15 +88,25 @@ export async function startFleet(binary: string, opts: { jail?: (n: Name) => Rec
     redis.cli(["ACL", "LOAD"]);
     for (const n of NAMES) {
       roots[n] = e2eRoot({
-        banaction: "nftables-multiport", port: "8080", action: "%(banaction)s[port=\"%(port)s\", protocol=tcp]", bantime: "1h",
+        banaction: "nftables-multiport",
+        port: "8080",
+        action: '%(banaction)s[port="%(port)s", protocol=tcp]',
+        bantime: "1h",
         ...(opts.jail?.(n) ?? {}),
       });
       writeFileSync(join(roots[n].conf, "cluster.key"), FLEET_KEY);
       chmodSync(join(roots[n].conf, "cluster.key"), 0o600);
-      writeFileSync(join(roots[n].conf, "fail2ban.local"), [
-        "[cluster]", `url = redis://host${n.toLowerCase()}:pw-${n}-${sfx}@${net}.1:6379/0`, `hostid = pve-${n}`,
-        `keyfile = ${join(roots[n].conf, "cluster.key")}`, "share = *", "",
-      ].join("\n"));
+      writeFileSync(
+        join(roots[n].conf, "fail2ban.local"),
+        [
+          "[cluster]",
+          `url = redis://host${n.toLowerCase()}:pw-${n}-${sfx}@${net}.1:6379/0`,
+          `hostid = pve-${n}`,
+          `keyfile = ${join(roots[n].conf, "cluster.key")}`,
+          "share = *",
+          "",
+        ].join("\n"),
+      );
       await fleet.start(n);
     }
   } catch (e) {

@@ -20,7 +20,9 @@ export function redisUnavailableReason(): string | null {
 }
 
 const live = new Set<string>();
-process.on("exit", () => { for (const ns of live) spawnSync("ip", ["netns", "del", ns]); });
+process.on("exit", () => {
+  for (const ns of live) spawnSync("ip", ["netns", "del", ns]);
+});
 
 export class RedisServer {
   private proc: ReturnType<typeof Bun.spawn> | null = null;
@@ -28,7 +30,14 @@ export class RedisServer {
   /** For clients in this process. */
   readonly url: string;
 
-  private constructor(readonly binary: string, readonly ns: string, readonly dir: string, readonly bind: string, readonly port: number, private readonly ownNs: boolean) {
+  private constructor(
+    readonly binary: string,
+    readonly ns: string,
+    readonly dir: string,
+    readonly bind: string,
+    readonly port: number,
+    private readonly ownNs: boolean,
+  ) {
     this.socket = join(dir, "redis.sock");
     this.url = `redis+unix://${this.socket}`;
   }
@@ -49,14 +58,45 @@ export class RedisServer {
   }
 
   /** ACL users, kept across restarts (`ACL LOAD` after rewriting it). */
-  get aclfile(): string { return join(this.dir, "users.acl"); }
+  get aclfile(): string {
+    return join(this.dir, "users.acl");
+  }
 
   async start(): Promise<void> {
     rmSync(this.socket, { force: true });
     if (!existsSync(this.aclfile)) writeFileSync(this.aclfile, "user default on nopass ~* &* +@all\n");
-    this.proc = Bun.spawn(["ip", "netns", "exec", this.ns, this.binary, "--port", String(this.port), "--bind", this.bind,
-      "--unixsocket", this.socket, "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--dir", this.dir,
-      "--protected-mode", "no", "--aclfile", this.aclfile, "--daemonize", "no", "--logfile", join(this.dir, "server.log")], { stdout: "ignore", stderr: "inherit" });
+    this.proc = Bun.spawn(
+      [
+        "ip",
+        "netns",
+        "exec",
+        this.ns,
+        this.binary,
+        "--port",
+        String(this.port),
+        "--bind",
+        this.bind,
+        "--unixsocket",
+        this.socket,
+        "--unixsocketperm",
+        "700",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        this.dir,
+        "--protected-mode",
+        "no",
+        "--aclfile",
+        this.aclfile,
+        "--daemonize",
+        "no",
+        "--logfile",
+        join(this.dir, "server.log"),
+      ],
+      { stdout: "ignore", stderr: "inherit" },
+    );
     const end = Date.now() + 10_000;
     while (Date.now() < end) {
       if (existsSync(this.socket) && this.cli(["PING"]).trim() === "PONG") return;
@@ -81,7 +121,10 @@ export class RedisServer {
 
   async destroy(): Promise<void> {
     await this.stop();
-    if (this.ownNs) { spawnSync("ip", ["netns", "del", this.ns]); live.delete(this.ns); }
+    if (this.ownNs) {
+      spawnSync("ip", ["netns", "del", this.ns]);
+      live.delete(this.ns);
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

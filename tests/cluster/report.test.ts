@@ -5,9 +5,28 @@ import { clusterMetrics } from "../../src/cluster/report.ts";
 import { formatBanTable, formatStatus } from "../../src/cli/format.ts";
 
 const status = (up: boolean): ClusterStatus => ({
-  hostid: "pve1", stream: "f2b:bans", link: { up, since: 1_800_000_000, reconnects: 1, ...(up ? {} : { lastError: "Connection closed" }) }, outbox: up ? 0 : 2,
-  lastId: "1-0", peers: { pve2: 1_800_000_100, pve3: 1_800_000_100 },
-  counters: { published: 3, received: 9, applied: 5, unbansApplied: 1, unsigned: 1, badSignature: 1, malformed: 0, replayed: 0, notShared: 0, refused: 0, expired: 1, rateLimited: 0, noJail: 0, ignored: 0 },
+  hostid: "pve1",
+  stream: "f2b:bans",
+  link: { up, since: 1_800_000_000, reconnects: 1, ...(up ? {} : { lastError: "Connection closed" }) },
+  outbox: up ? 0 : 2,
+  lastId: "1-0",
+  peers: { pve2: 1_800_000_100, pve3: 1_800_000_100 },
+  counters: {
+    published: 3,
+    received: 9,
+    applied: 5,
+    unbansApplied: 1,
+    unsigned: 1,
+    badSignature: 1,
+    malformed: 0,
+    replayed: 0,
+    notShared: 0,
+    refused: 0,
+    expired: 1,
+    rateLimited: 0,
+    noJail: 0,
+    ignored: 0,
+  },
 });
 
 describe("cluster reporting", () => {
@@ -25,7 +44,9 @@ describe("cluster reporting", () => {
     const up = formatStatus(["sshd"], undefined, { cluster: status(true) }).split("\n");
     expect(up[2]).toBe("|- Jail list:\tsshd");
     expect(up[3]).toBe("`- Cluster:\tpve1 on f2b:bans, link up since 2027-01-15T08:00:00Z, 2 peers, 3 sent, 5 applied, 2 forged dropped");
-    expect(formatStatus(["sshd"], undefined, { cluster: status(false) })).toContain("link DOWN since 2027-01-15T08:00:00Z (Connection closed), 2 peers, 3 sent, 5 applied, 2 forged dropped, 2 waiting");
+    expect(formatStatus(["sshd"], undefined, { cluster: status(false) })).toContain(
+      "link DOWN since 2027-01-15T08:00:00Z (Connection closed), 2 peers, 3 sent, 5 applied, 2 forged dropped, 2 waiting",
+    );
   });
 
   test("/metrics lines", () => {

@@ -40,7 +40,10 @@ function pyRepr(v: unknown): string {
   if (v === true) return "True";
   if (v === false) return "False";
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(", ")}]`;
-  if (typeof v === "object") return `{${Object.entries(v as Opts).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(", ")}}`;
+  if (typeof v === "object")
+    return `{${Object.entries(v as Opts)
+      .map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`)
+      .join(", ")}}`;
   return String(v);
 }
 
@@ -61,7 +64,11 @@ export function runSamples(name: string, configDir: string, logsDir: string): Ca
     if (f) return f;
     try {
       const def = loadFilter(fs, name, opts);
-      const filter = new Filter(def, { now: () => TEST_NOW, tz, dns: tableResolver({}), log: memoryLog() }, { returnRawHost: true, checkAllRegex: true, checkFindTime: false, useDns: "warn" });
+      const filter = new Filter(
+        def,
+        { now: () => TEST_NOW, tz, dns: tableResolver({}), log: memoryLog() },
+        { returnRawHost: true, checkAllRegex: true, checkFindTime: false, useDns: "warn" },
+      );
       f = { filter, regexes: def.failregex, used: new Set() };
     } catch (e) {
       f = { filter: null, loadError: e instanceof Error ? e.message : String(e), regexes: [], used: new Set() };

@@ -19,12 +19,29 @@ function run(argv: string[]): { code: number; out: string; err: string } {
 }
 const f2bTest = (dir: string) => run([BUN, "src/cli/main.ts", "-t", "-c", dir]);
 /** Each oracle's stock regexes the static check flags (all real: see backtrack-check.test.ts). */
-const STOCK_EXPONENTIAL_1_0_2 = ["apache-modsecurity failregex 1", "assp failregex 4", "courier-auth failregex 1", "domino-smtp failregex 2", "dovecot failregex 2", "exim failregex 6", "grafana failregex 1", "slapd failregex 1"];
+const STOCK_EXPONENTIAL_1_0_2 = [
+  "apache-modsecurity failregex 1",
+  "assp failregex 4",
+  "courier-auth failregex 1",
+  "domino-smtp failregex 2",
+  "dovecot failregex 2",
+  "exim failregex 6",
+  "grafana failregex 1",
+  "slapd failregex 1",
+];
 const STOCK_EXPONENTIAL: Record<string, string[]> = {
   "1.0.2": STOCK_EXPONENTIAL_1_0_2,
   // 1.1.1 fixed domino-smtp and exim; selinux-ssh's new `(?:%(_anygrp)s )*` (a quoted value may hold
   // spaces) and slapd's (now second) regex are real: Python's re takes 2^n on `a="b= c=" ` × n.
-  "1.1.1": ["apache-modsecurity failregex 1", "assp failregex 4", "courier-auth failregex 1", "dovecot failregex 2", "grafana failregex 1", "selinux-common failregex 1", "slapd failregex 2"],
+  "1.1.1": [
+    "apache-modsecurity failregex 1",
+    "assp failregex 4",
+    "courier-auth failregex 1",
+    "dovecot failregex 2",
+    "grafana failregex 1",
+    "selinux-common failregex 1",
+    "slapd failregex 2",
+  ],
 };
 
 let n = 0;
@@ -36,7 +53,10 @@ function confDir(jailLocal: string): string {
   writeFileSync(log, "");
   writeFileSync(join(dir, "filter.d", "demo.conf"), "[Definition]\nfailregex = ^fail from <HOST>$\n");
   writeFileSync(join(dir, "action.d", "dummy.conf"), "[Definition]\nactionban = true\n");
-  writeFileSync(join(dir, "jail.conf"), `[DEFAULT]\nmaxretry = 5\nbackend = polling\naction = dummy\n\n[demo]\nenabled = true\nfilter = demo\nlogpath = ${log}\n`);
+  writeFileSync(
+    join(dir, "jail.conf"),
+    `[DEFAULT]\nmaxretry = 5\nbackend = polling\naction = dummy\n\n[demo]\nenabled = true\nfilter = demo\nlogpath = ${log}\n`,
+  );
   writeFileSync(join(dir, "jail.local"), jailLocal);
   return dir;
 }
@@ -67,7 +87,9 @@ describe("f2b -t", () => {
     const missing = join(tmp, "no-such-allow.txt");
     const dir = confDir(`[demo]\nmaxretry = 3\nignoreip = 127.0.0.1 file:${missing}\n`);
     const r = f2bTest(dir);
-    expect(r.err).toBe(`WARNING: ${dir}/jail.local:3: jail [demo] option 'ignoreip': file ${missing} cannot be read, nothing in it is ignored until it can: ENOENT: no such file or directory, open '${missing}'\n`);
+    expect(r.err).toBe(
+      `WARNING: ${dir}/jail.local:3: jail [demo] option 'ignoreip': file ${missing} cannot be read, nothing in it is ignored until it can: ENOENT: no such file or directory, open '${missing}'\n`,
+    );
     expect(r.code).toBe(0);
     writeFileSync(missing, "192.0.2.1\n");
     expect(f2bTest(dir)).toMatchObject({ code: 0, err: "" });
@@ -77,7 +99,10 @@ describe("f2b -t", () => {
     const ok = confDir("[demo]\nbackend = systemd[rotated=on, journalflags=1]\n");
     expect(f2bTest(ok)).toMatchObject({ code: 0, err: "" });
     const typo = confDir("[demo]\n\nbackend = systemd[rotate=on]\n");
-    expect(f2bTest(typo)).toMatchObject({ code: 0, err: `WARNING: ${typo}/jail.local:3: jail [demo] option 'backend': systemd has no option 'rotate'; it is ignored\n` });
+    expect(f2bTest(typo)).toMatchObject({
+      code: 0,
+      err: `WARNING: ${typo}/jail.local:3: jail [demo] option 'backend': systemd has no option 'rotate'; it is ignored\n`,
+    });
     const polling = confDir("[demo]\nbackend = polling[journalpath=/x]\n");
     expect(f2bTest(polling).err).toBe(`WARNING: ${polling}/jail.local:2: jail [demo] option 'backend': polling has no option 'journalpath'; it is ignored\n`);
   });
@@ -98,7 +123,9 @@ for (const o of oracles("check-cli stock config")) {
     cpSync(o.etc, dir, { recursive: true });
     const log = join(dir, "any.log");
     writeFileSync(log, "");
-    const names = [...readFileSync(join(dir, "jail.conf"), "utf8").matchAll(/^\[([^\]]+)\]/gmu)].map((m) => m[1]!).filter((s) => s !== "DEFAULT" && s !== "INCLUDES");
+    const names = [...readFileSync(join(dir, "jail.conf"), "utf8").matchAll(/^\[([^\]]+)\]/gmu)]
+      .map((m) => m[1]!)
+      .filter((s) => s !== "DEFAULT" && s !== "INCLUDES");
     writeFileSync(join(dir, "jail.local"), names.map((s) => `[${s}]\nenabled = true\n${perJail(log)}`).join("\n"));
     return { dir, names };
   };
@@ -115,7 +142,11 @@ for (const o of oracles("check-cli stock config")) {
       // tests/filter/backtrack-check.test.ts), one warning per filter and regex, with file:line
       const lines = r.err.split("\n").filter((l) => l !== "");
       expect(lines.filter((l) => !exponential(l))).toEqual([]);
-      const flagged = [...new Set(lines.map((l) => /^WARNING: .*filter\.d\/([\w-]+)\.conf:\d+: filter '[^']+' \(jail \[[^\]]+\]\): (\w+ \d+)/u.exec(l)?.slice(1, 3).join(" ")))].sort();
+      const flagged = [
+        ...new Set(
+          lines.map((l) => /^WARNING: .*filter\.d\/([\w-]+)\.conf:\d+: filter '[^']+' \(jail \[[^\]]+\]\): (\w+ \d+)/u.exec(l)?.slice(1, 3).join(" ")),
+        ),
+      ].sort();
       console.log(`f2b -t, fail2ban ${o.version}'s stock config: ${flagged.length} regexes flagged: ${flagged.join(", ")}`);
       expect(flagged).toEqual(STOCK_EXPONENTIAL[o.version]!.filter((f) => flagged.includes(f)));
       expect(flagged.length).toBeGreaterThan(3);
@@ -129,20 +160,30 @@ for (const o of oracles("check-cli stock config")) {
       rmSync(join(dir, "jail.d"), { recursive: true, force: true });
       const log = join(dir, "any.log");
       writeFileSync(log, "");
-      const jail = (name: string, action: string): string => `[${name}]\nenabled = true\nfilter = sshd\nbackend = polling\nlogpath = ${log}\naction = ${action}\n`;
-      writeFileSync(join(dir, "jail.local"), [
-        jail("a", `nftables[addr_options="<sp>flags constant\\;"]`),
-        jail("b", `iptables-ipset[ipsettype="hash:ip,port", maxelem=5000000]`),
-        jail("c", `nftables[addr_options=""]\n         iptables-ipset[ipsettype=hash:net, maxelem=1000]`),
-        ...(o.version === "1.0.2" ? [] : [jail("d", `iptables-multiport[blocktype=DROP, blocktype?family=inet6=DROP]\n         iptables-allports[blocktype?family=inet6=DROP]`)]),
-      ].join("\n"));
+      const jail = (name: string, action: string): string =>
+        `[${name}]\nenabled = true\nfilter = sshd\nbackend = polling\nlogpath = ${log}\naction = ${action}\n`;
+      writeFileSync(
+        join(dir, "jail.local"),
+        [
+          jail("a", `nftables[addr_options="<sp>flags constant\\;"]`),
+          jail("b", `iptables-ipset[ipsettype="hash:ip,port", maxelem=5000000]`),
+          jail("c", `nftables[addr_options=""]\n         iptables-ipset[ipsettype=hash:net, maxelem=1000]`),
+          ...(o.version === "1.0.2"
+            ? []
+            : [jail("d", `iptables-multiport[blocktype=DROP, blocktype?family=inet6=DROP]\n         iptables-allports[blocktype?family=inet6=DROP]`)]),
+        ].join("\n"),
+      );
       const r = f2bTest(dir);
       expect(r.code).toBe(0);
       expect(r.err.split("\n").filter((l) => l !== "" && !exponential(l))).toEqual([
         `WARNING: ${dir}/jail.local:6: jail [a] action 'nftables': addr_options = <sp>flags constant\\; is not applied: f2b's nftables sets are fixed (addresses with timeouts, networks in an interval set)`,
         `WARNING: ${dir}/jail.local:13: jail [b] action 'iptables-ipset': ipsettype = hash:ip,port is not applied: f2b's ipset sets are hash:net (addresses and networks)`,
         `WARNING: ${dir}/jail.local:13: jail [b] action 'iptables-ipset': maxelem = 5000000 is not applied: f2b's ipset sets hold 1048576`,
-        ...(o.version === "1.0.2" ? [] : [`WARNING: ${dir}/jail.local:28: jail [d] action 'iptables-allports': blocktype?family=inet6 = DROP is not applied: f2b's native iptables-ipset backend treats both address families alike`]),
+        ...(o.version === "1.0.2"
+          ? []
+          : [
+              `WARNING: ${dir}/jail.local:28: jail [d] action 'iptables-allports': blocktype?family=inet6 = DROP is not applied: f2b's native iptables-ipset backend treats both address families alike`,
+            ]),
       ]);
     }, 60_000);
 

@@ -105,9 +105,11 @@ const CASES: Record<string, Record<string, string>> = {
     "jail.local": "[sshd]\nport = %(known/port)s,2022\nlogpath = %(known/logpath)s\n          /var/log/extra\n",
   },
   known: {
-    "filter.d/f.conf": "[INCLUDES]\nbefore = common.conf\n[Init]\nmode = normal\n[Init?family=inet6]\nmode = six\n[Definition]\nfailregex = ^a <HOST>$\nx = %(default/shared)s %(Init/mode)s\ny = %(default/shared)s+%(known/failregex)s\n",
+    "filter.d/f.conf":
+      "[INCLUDES]\nbefore = common.conf\n[Init]\nmode = normal\n[Init?family=inet6]\nmode = six\n[Definition]\nfailregex = ^a <HOST>$\nx = %(default/shared)s %(Init/mode)s\ny = %(default/shared)s+%(known/failregex)s\n",
     "filter.d/common.conf": "[DEFAULT]\nshared = yes\n[Definition]\nfailregex = common\n",
-    "filter.d/f.local": "[Definition]\nfailregex = %(known/failregex)s\n            ^b <HOST>$\nnewopt = %(known/newopt)s\n[Init]\nmode = %(known/mode)s-local\n",
+    "filter.d/f.local":
+      "[Definition]\nfailregex = %(known/failregex)s\n            ^b <HOST>$\nnewopt = %(known/newopt)s\n[Init]\nmode = %(known/mode)s-local\n",
   },
   cycle: {
     "a.conf": "[INCLUDES]\nbefore = b.conf\nafter = a.conf\n[s]\nv = a\nw = %(known/v)s\n",
@@ -142,7 +144,31 @@ function randomTree(rand: () => number): Record<string, string> {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const OPTS = ["a", "b", "C", "port", "fail_regex", "known_x"];
   const SECTS = ["s", "t", " s ", "Definition", "Init", "Init?family=inet6", "DEFAULT"];
-  const PIECES = ["word", "%(a)s", "%(b)s", "%(c)s", "%(port)s", "%(known/a)s", "%(known/port)s", "%(default/b)s", "%(t/a)s", "%(s/C)s", "%%", "%(__name__)s", " ; inline", " # kept", ";glued", "<a>", "x%y", "%(missing)s", "é✓", "w2", "w3", "%(a)s", "%(known/b)s"];
+  const PIECES = [
+    "word",
+    "%(a)s",
+    "%(b)s",
+    "%(c)s",
+    "%(port)s",
+    "%(known/a)s",
+    "%(known/port)s",
+    "%(default/b)s",
+    "%(t/a)s",
+    "%(s/C)s",
+    "%%",
+    "%(__name__)s",
+    " ; inline",
+    " # kept",
+    ";glued",
+    "<a>",
+    "x%y",
+    "%(missing)s",
+    "é✓",
+    "w2",
+    "w3",
+    "%(a)s",
+    "%(known/b)s",
+  ];
   const value = (): string => Array.from({ length: 1 + Math.floor(rand() * 3) }, () => pick(PIECES)).join(rand() < 0.5 ? " " : "");
   const file = (withIncludes: boolean): string => {
     const lines: string[] = [];
@@ -192,7 +218,9 @@ describe.skipIf(!hasFail2ban)("IniConfig vs fail2ban on seeded random configs", 
     const failedReads = all.filter((d) => "error" in d).length;
     const values = all.flatMap((d) => ("error" in d ? [] : Object.values(d.sections).flatMap((s) => Object.values(s))));
     const interpolated = values.filter((v) => typeof v.value === "string").length;
-    console.log(`ini-compat: ${same}/${dirs.length} random config trees read identically to fail2ban (${failedReads} rejected by both; ${interpolated}/${values.length} values interpolate)`);
+    console.log(
+      `ini-compat: ${same}/${dirs.length} random config trees read identically to fail2ban (${failedReads} rejected by both; ${interpolated}/${values.length} values interpolate)`,
+    );
     expect(diffs).toEqual([]);
   }, 60_000);
 });

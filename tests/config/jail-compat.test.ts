@@ -108,98 +108,115 @@ logpath = ${logs}/auth.log
   writeFileSync(join(conf, "jail.d", "zz-custom.local"), "[sshd]\nfindtime = 1h\nusedns = no\n");
   // 1.1's option lists take conditional names (1.0.2 rejects the jail)
   if (o.version !== "1.0.2") {
-    writeFileSync(join(conf, "jail.d", "zz-cond.local"), `[pure-ftpd]\nenabled = true\nbackend = polling\nlogpath = ${logs}/f2b.log\naction = iptables-multiport[name=ftp, port="ftp", blocktype?family=inet6=DROP]\n\t iptables-allports[name=all,\tblocktype=DROP]\n`);
+    writeFileSync(
+      join(conf, "jail.d", "zz-cond.local"),
+      `[pure-ftpd]\nenabled = true\nbackend = polling\nlogpath = ${logs}/f2b.log\naction = iptables-multiport[name=ftp, port="ftp", blocktype?family=inet6=DROP]\n\t iptables-allports[name=all,\tblocktype=DROP]\n`,
+    );
   }
   writeFileSync(join(conf, "filter.d", "nginx-http-auth.local"), "[Definition]\nignoreregex = ^never <HOST>$\n");
   writeFileSync(join(conf, "fail2ban.local"), "[Definition]\nloglevel = NOTICE\ndbpurgeage = 2d\n\n[api]\nlisten = 127.0.0.1:9191\n");
 }
 
 for (const o of oracles("jail-compat")) {
-const dir = join(tmp, o.version);
-mkdirSync(dir);
+  const dir = join(tmp, o.version);
+  mkdirSync(dir);
 
-describe(`loadJails vs fail2ban-client -d of ${o.version}`, () => {
-  test("same jails, filters, options, log paths and actions as fail2ban's parsed stream", () => {
-    setup(o, dir);
-    const proc = Bun.spawnSync([PYTHON, join(import.meta.dir, "oracle", "client-d.py"), join(dir, "conf"), o.python, o.client], { env: { ...process.env, ...o.env } });
-    const out = JSON.parse(proc.stdout.toString()) as { rc: number; stderr: string; stream: unknown[][] };
-    expect(out.rc).toBe(0);
-    expect(out.stream.length).toBeGreaterThan(20);
-    const theirs = viewOfStream(out.stream);
+  describe(`loadJails vs fail2ban-client -d of ${o.version}`, () => {
+    test("same jails, filters, options, log paths and actions as fail2ban's parsed stream", () => {
+      setup(o, dir);
+      const proc = Bun.spawnSync([PYTHON, join(import.meta.dir, "oracle", "client-d.py"), join(dir, "conf"), o.python, o.client], {
+        env: { ...process.env, ...o.env },
+      });
+      const out = JSON.parse(proc.stdout.toString()) as { rc: number; stderr: string; stream: unknown[][] };
+      expect(out.rc).toBe(0);
+      expect(out.stream.length).toBeGreaterThan(20);
+      const theirs = viewOfStream(out.stream);
 
-    const fs = diskFS(join(dir, "conf"));
-    const jails = loadJails(fs);
-    const enabled = jails.filter((j) => j.enabled);
-    const ok = enabled.filter((j) => !j.error);
-    expect(ok.map((j) => j.name)).toEqual(theirs.started);
-    expect(enabled.filter((j) => j.error).map((j) => j.name)).toEqual(["brokenjail"]);
-    expect(theirs.errors.length).toBe(1);
-    expect(jails.find((j) => j.name === "apache-badbots")?.enabled).toBe(false);
-    let compared = 0;
-    for (const j of ok) {
-      const ours = viewOfJail(j, o);
-      const t = theirs.jails[j.name]!;
-      ours.logpaths.sort();
-      t.logpaths.sort();
-      expect({ jail: j.name, ...ours }).toEqual({ jail: j.name, ...t });
-      compared += Object.keys(t.actions).length + 1;
-    }
-    console.log(`jail-compat ${o.version}: ${ok.length} jails (${compared} jail+action definitions) identical to fail2ban-client -d`);
-
-    const conf = loadFail2banConf(fs);
-    const ourGlobal: Record<string, string> = { syslogsocket: conf.syslogsocket, loglevel: conf.loglevel, logtarget: conf.logtarget, allowipv6: conf.allowipv6, dbfile: conf.dbfile, dbmaxmatches: String(conf.dbmaxmatches), dbpurgeage: conf.dbpurgeage };
-    expect(ourGlobal).toEqual(theirs.global);
-    expect(conf.sections["api"]).toMatchObject({ listen: "127.0.0.1:9191" });
-  }, 60_000);
-});
-
-// Every jail of the stock jail.conf, force-enabled, through fail2ban's JailsReader; then again
-// with [DEFAULT] overrides that change every jail's filter mode, banaction and action shortcut.
-const VARIANTS: Record<string, string | undefined> = {
-  stock: undefined,
-  "nftables + action_mwl + aggressive": "[DEFAULT]\nbanaction = nftables-multiport\nbanaction_allports = nftables-allports\naction = %(action_mwl)s\nmode = aggressive\nport = 1:1000\n",
-  "iptables-ipset + action_xarf + systemd": "[DEFAULT]\nbanaction = iptables-ipset-proto6\naction = %(action_xarf)s\n         %(action_blocklist_de)s\n         smtp.py[host=localhost]\nbackend = systemd\nblocklist_de_apikey = KEY\n",
-};
-
-describe(`loadJails({forceEnable}) vs fail2ban ${o.version} JailsReader, every stock jail`, () => {
-  const confs = Object.entries(VARIANTS).map(([label, local]) => {
-    const conf = join(dir, `all-${label.replace(/\W+/gu, "-")}`);
-    return { label, local, conf };
-  });
-  // One Python process for all variants: interpreter start-up dominates otherwise.
-  let streams: { stream: unknown[][] }[] = [];
-  beforeAll(() => {
-    for (const { local, conf } of confs) {
-      cpSync(o.etc, conf, { recursive: true });
-      if (local) writeFileSync(join(conf, "jail.local"), local);
-    }
-    const proc = Bun.spawnSync([PYTHON, join(import.meta.dir, "oracle", "jails.py"), ...confs.map((c) => c.conf)], { env: { ...process.env, ...o.env } });
-    if (proc.exitCode !== 0) throw new Error(`oracle exited ${proc.exitCode} (${proc.signalCode ?? "no signal"}): ${proc.stderr.toString().slice(-500)}`);
-    streams = JSON.parse(proc.stdout.toString()) as { stream: unknown[][] }[];
-  }, 60_000);
-  confs.forEach(({ label, conf }, index) => {
-    test(label, () => {
-      const theirs = viewOfStream(streams[index]!.stream);
-      const jails = loadJails(diskFS(conf), { forceEnable: true });
-      const ok = jails.filter((j) => !j.error);
+      const fs = diskFS(join(dir, "conf"));
+      const jails = loadJails(fs);
+      const enabled = jails.filter((j) => j.enabled);
+      const ok = enabled.filter((j) => !j.error);
       expect(ok.map((j) => j.name)).toEqual(theirs.started);
-      expect(jails.length - ok.length).toBe(theirs.errors.length);
-      let same = 0;
-      let condArgs = 0;
-      const diffs: string[] = [];
+      expect(enabled.filter((j) => j.error).map((j) => j.name)).toEqual(["brokenjail"]);
+      expect(theirs.errors.length).toBe(1);
+      expect(jails.find((j) => j.name === "apache-badbots")?.enabled).toBe(false);
+      let compared = 0;
       for (const j of ok) {
         const ours = viewOfJail(j, o);
         const t = theirs.jails[j.name]!;
-        if (o.version === "1.0.2") condArgs += as102(ours, t);
         ours.logpaths.sort();
         t.logpaths.sort();
-        if (Bun.deepEquals(ours, t)) same++;
-        else if (diffs.push(j.name) === 1) expect({ jail: j.name, ...ours }).toEqual({ jail: j.name, ...t }); // shows the first difference
+        expect({ jail: j.name, ...ours }).toEqual({ jail: j.name, ...t });
+        compared += Object.keys(t.actions).length + 1;
       }
-      console.log(`jail-compat ${o.version} [${label}]: ${same}/${ok.length} jails identical to fail2ban's JailsReader (${theirs.errors.length} skipped by both)${condArgs ? `; ${condArgs} conditional [Init] options take the jail's argument as in 1.1 (1.0.2 kept the file's)` : ""}`);
-      expect(diffs).toEqual([]);
-      expect(same).toBeGreaterThan(50);
+      console.log(`jail-compat ${o.version}: ${ok.length} jails (${compared} jail+action definitions) identical to fail2ban-client -d`);
+
+      const conf = loadFail2banConf(fs);
+      const ourGlobal: Record<string, string> = {
+        syslogsocket: conf.syslogsocket,
+        loglevel: conf.loglevel,
+        logtarget: conf.logtarget,
+        allowipv6: conf.allowipv6,
+        dbfile: conf.dbfile,
+        dbmaxmatches: String(conf.dbmaxmatches),
+        dbpurgeage: conf.dbpurgeage,
+      };
+      expect(ourGlobal).toEqual(theirs.global);
+      expect(conf.sections["api"]).toMatchObject({ listen: "127.0.0.1:9191" });
+    }, 60_000);
+  });
+
+  // Every jail of the stock jail.conf, force-enabled, through fail2ban's JailsReader; then again
+  // with [DEFAULT] overrides that change every jail's filter mode, banaction and action shortcut.
+  const VARIANTS: Record<string, string | undefined> = {
+    stock: undefined,
+    "nftables + action_mwl + aggressive":
+      "[DEFAULT]\nbanaction = nftables-multiport\nbanaction_allports = nftables-allports\naction = %(action_mwl)s\nmode = aggressive\nport = 1:1000\n",
+    "iptables-ipset + action_xarf + systemd":
+      "[DEFAULT]\nbanaction = iptables-ipset-proto6\naction = %(action_xarf)s\n         %(action_blocklist_de)s\n         smtp.py[host=localhost]\nbackend = systemd\nblocklist_de_apikey = KEY\n",
+  };
+
+  describe(`loadJails({forceEnable}) vs fail2ban ${o.version} JailsReader, every stock jail`, () => {
+    const confs = Object.entries(VARIANTS).map(([label, local]) => {
+      const conf = join(dir, `all-${label.replace(/\W+/gu, "-")}`);
+      return { label, local, conf };
+    });
+    // One Python process for all variants: interpreter start-up dominates otherwise.
+    let streams: { stream: unknown[][] }[] = [];
+    beforeAll(() => {
+      for (const { local, conf } of confs) {
+        cpSync(o.etc, conf, { recursive: true });
+        if (local) writeFileSync(join(conf, "jail.local"), local);
+      }
+      const proc = Bun.spawnSync([PYTHON, join(import.meta.dir, "oracle", "jails.py"), ...confs.map((c) => c.conf)], { env: { ...process.env, ...o.env } });
+      if (proc.exitCode !== 0) throw new Error(`oracle exited ${proc.exitCode} (${proc.signalCode ?? "no signal"}): ${proc.stderr.toString().slice(-500)}`);
+      streams = JSON.parse(proc.stdout.toString()) as { stream: unknown[][] }[];
+    }, 60_000);
+    confs.forEach(({ label, conf }, index) => {
+      test(label, () => {
+        const theirs = viewOfStream(streams[index]!.stream);
+        const jails = loadJails(diskFS(conf), { forceEnable: true });
+        const ok = jails.filter((j) => !j.error);
+        expect(ok.map((j) => j.name)).toEqual(theirs.started);
+        expect(jails.length - ok.length).toBe(theirs.errors.length);
+        let same = 0;
+        let condArgs = 0;
+        const diffs: string[] = [];
+        for (const j of ok) {
+          const ours = viewOfJail(j, o);
+          const t = theirs.jails[j.name]!;
+          if (o.version === "1.0.2") condArgs += as102(ours, t);
+          ours.logpaths.sort();
+          t.logpaths.sort();
+          if (Bun.deepEquals(ours, t)) same++;
+          else if (diffs.push(j.name) === 1) expect({ jail: j.name, ...ours }).toEqual({ jail: j.name, ...t }); // shows the first difference
+        }
+        console.log(
+          `jail-compat ${o.version} [${label}]: ${same}/${ok.length} jails identical to fail2ban's JailsReader (${theirs.errors.length} skipped by both)${condArgs ? `; ${condArgs} conditional [Init] options take the jail's argument as in 1.1 (1.0.2 kept the file's)` : ""}`,
+        );
+        expect(diffs).toEqual([]);
+        expect(same).toBeGreaterThan(50);
+      });
     });
   });
-});
 }

@@ -63,21 +63,45 @@ const PROBES: Record<JailOptionName, Probe> = {
   // Through to the jail's IgnoreList, built as the running jail builds it.
   ignorecache: {
     value: 'key="<F-USER>@<ip>", max-count=7, max-time=1m',
-    get: one((s) => new IgnoreList(ignoreOptions(s), { clock: systemClock, resolver: tableResolver({}), localAddresses: { addresses: async () => [] }, runner: createCommandRunner(), log: memoryLog() }).ignorecache),
+    get: one(
+      (s) =>
+        new IgnoreList(ignoreOptions(s), {
+          clock: systemClock,
+          resolver: tableResolver({}),
+          localAddresses: { addresses: async () => [] },
+          runner: createCommandRunner(),
+          log: memoryLog(),
+        }).ignorecache,
+    ),
     want: { key: "<F-USER>@<ip>", maxCount: 7, maxTime: 60 },
   },
   filter: { value: "other", get: one((s) => s.filter.name), want: "other" },
   // Through to the jail's Filter: a zone-less date read as UTC+02:00.
   logtimezone: {
     value: "UTC+0200",
-    get: one((s) => new Filter(s.filter, { now: () => 1.7e9, tz: TimeZone.utc(), dns: tableResolver({}), log: memoryLog() }, { ...filterOptions(s), checkFindTime: false }).processLine("2023-11-14 12:00:00 fail from 192.0.2.1")[0]?.time),
+    get: one(
+      (s) =>
+        new Filter(
+          s.filter,
+          { now: () => 1.7e9, tz: TimeZone.utc(), dns: tableResolver({}), log: memoryLog() },
+          { ...filterOptions(s), checkFindTime: false },
+        ).processLine("2023-11-14 12:00:00 fail from 192.0.2.1")[0]?.time,
+    ),
     want: Date.UTC(2023, 10, 14, 10) / 1000,
   },
   logencoding: { value: "latin-1", get: one((s) => s.logencoding), want: "latin-1" },
   // the demo jail's log file does not exist: with the option the server does not start it
-  skip_if_nologs: { value: "true", get: one((s) => /^Jail 'demo' \(\S+\) skipped, because of missing log files/u.test(skippedForMissingLogs(s) ?? "")), want: true },
+  skip_if_nologs: {
+    value: "true",
+    get: one((s) => /^Jail 'demo' \(\S+\) skipped, because of missing log files/u.test(skippedForMissingLogs(s) ?? "")),
+    want: true,
+  },
   systemd_if_nologs: { value: "false", get: one((s) => s.noLogs.systemd), want: false },
-  logpath: { value: "/var/log/x.log tail", get: one((s) => s.logpaths.map(({ path, start }) => ({ path, start }))), want: [{ path: "/var/log/x.log", start: "tail" }] },
+  logpath: {
+    value: "/var/log/x.log tail",
+    get: one((s) => s.logpaths.map(({ path, start }) => ({ path, start }))),
+    want: [{ path: "/var/log/x.log", start: "tail" }],
+  },
   action: { value: "other[name=x]", get: one((s) => s.actions.map((a) => a.name)), want: ["other"] },
   usedns: { value: "no", get: one((s) => s.usedns), want: "no" },
   prefregex: { value: "^<F-CONTENT>.+</F-CONTENT>$", get: one((s) => s.filter.prefregex), want: "^<F-CONTENT>.+</F-CONTENT>$" },
@@ -121,7 +145,9 @@ describe("every option the jail reader accepts reaches a stage", () => {
   const SINCE_1_1 = new Set(["skip_if_nologs", "systemd_if_nologs"]);
   for (const o of oracles("jail-options table")) {
     test(`the table is fail2ban ${o.version}'s JailReader option list (names, types, defaults)`, () => {
-      const proc = Bun.spawnSync([PY, "-c", "import json; from fail2ban.client.jailreader import JailReader; print(json.dumps(JailReader._configOpts))"], { env: { ...process.env, ...o.env } });
+      const proc = Bun.spawnSync([PY, "-c", "import json; from fail2ban.client.jailreader import JailReader; print(json.dumps(JailReader._configOpts))"], {
+        env: { ...process.env, ...o.env },
+      });
       const theirs = JSON.parse(proc.stdout.toString()) as Record<string, [string, string | boolean | null]>;
       const ours = Object.fromEntries(
         Object.entries(JAIL_OPTIONS as Record<string, JailOptionSpec>)
@@ -158,7 +184,10 @@ const TYPED: Record<string, [string, string]> = {
 // Read order: a later file overrides an earlier one; [demo] beats [DEFAULT] whatever the file.
 const FILES = ["jail.conf", "jail.d/a.conf", "jail.local", "jail.d/b.local"];
 type Slot = { file: string; section: "DEFAULT" | "demo" };
-const SLOTS: Slot[] = FILES.flatMap((file) => [{ file, section: "DEFAULT" as const }, { file, section: "demo" as const }]);
+const SLOTS: Slot[] = FILES.flatMap((file) => [
+  { file, section: "DEFAULT" as const },
+  { file, section: "demo" as const },
+]);
 const winner = (slots: Slot[]): Slot => {
   const own = slots.filter((s) => s.section === "demo");
   const pick = own.length > 0 ? own : slots;
@@ -190,14 +219,18 @@ function writeFiles(rand: () => number, entries: { slot: Slot; key: string; valu
 
 describe("errors name the file and line that set the value", () => {
   test("maxretry = five in jail.local is reported at jail.local:2", () => {
-    expect(() => load({ "jail.local": "[demo]\nmaxretry = five\n" })).toThrow(/^embedded:jail\.local:2: jail \[demo\] option 'maxretry': not a whole number: "five"$/);
+    expect(() => load({ "jail.local": "[demo]\nmaxretry = five\n" })).toThrow(
+      /^embedded:jail\.local:2: jail \[demo\] option 'maxretry': not a whole number: "five"$/,
+    );
     expect(() => load({ "jail.local": "[DEFAULT]\nmr = five\n[demo]\nmaxretry = %(mr)s\n" })).toThrow(/^embedded:jail\.local:2: .*'maxretry'/);
   });
 
   test("a bad filter option the jail does not set is reported in the filter file", () => {
     const files = { "filter.d/demo.conf": "[Definition]\nfailregex = fail from <HOST>$\njournalmatch = _COMM='sshd\n" };
     expect(() => load(files)).toThrow(/^embedded:filter\.d\/demo\.conf:3: jail \[demo\] option 'journalmatch'/);
-    expect(() => load({ ...files, "jail.local": "[demo]\n\njournalmatch = MESSAGE='x\n" })).toThrow(/^embedded:jail\.local:3: jail \[demo\] option 'journalmatch'/);
+    expect(() => load({ ...files, "jail.local": "[demo]\n\njournalmatch = MESSAGE='x\n" })).toThrow(
+      /^embedded:jail\.local:3: jail \[demo\] option 'journalmatch'/,
+    );
   });
 
   const SEED = Number(process.env["F2B_SEED"] ?? Date.now() % 100000);
@@ -245,7 +278,7 @@ describe("errors name the file and line that set the value", () => {
 describe("options nothing reads warn with file:line", () => {
   test("a typo warns (with a suggestion); helpers used by %(x)s and [DEFAULT] keys do not", () => {
     const [s] = load({
-      "jail.d/x.conf": "[demo]\nport = 2222\naction = other[port=\"%(port)s\"]\n",
+      "jail.d/x.conf": '[demo]\nport = 2222\naction = other[port="%(port)s"]\n',
       "jail.local": "[DEFAULT]\nbantiem = 1h\naction_mine = x\n[demo]\nmaxretyr = 3\n\nmyhelper = unused\n",
     });
     expect(s!.warnings).toEqual([
@@ -258,7 +291,8 @@ describe("options nothing reads warn with file:line", () => {
     const jails = loadJails(
       embeddedFS({
         ...BASE,
-        "jail.local": "[demo]\nblocktype = DROP\n\n[other]\nenabled = true\nfilter = other\nlogpath = /x\nblocktype = RETURN\naction = other[blocktype=%(blocktype)s]\n",
+        "jail.local":
+          "[demo]\nblocktype = DROP\n\n[other]\nenabled = true\nfilter = other\nlogpath = /x\nblocktype = RETURN\naction = other[blocktype=%(blocktype)s]\n",
       }),
     );
     expect(jails.map((j) => [j.name, j.warnings.map((w) => `${w.file}:${w.line}: ${w.message}`)])).toEqual([
@@ -288,7 +322,8 @@ describe("options nothing reads warn with file:line", () => {
     try {
       const files = {
         ...BASE,
-        "jail.local": "[demo]\nmaxretyr = 3\nmyhelper = unused\nblocktype = DROP\n[other]\nenabled = true\nfilter = other\nblocktype = RETURN\naction = other[blocktype=%(blocktype)s]\n",
+        "jail.local":
+          "[demo]\nmaxretyr = 3\nmyhelper = unused\nblocktype = DROP\n[other]\nenabled = true\nfilter = other\nblocktype = RETURN\naction = other[blocktype=%(blocktype)s]\n",
       };
       for (const [rel, text] of Object.entries(files)) {
         mkdirSync(`${dir}/${rel}`.replace(/\/[^/]*$/u, ""), { recursive: true });
@@ -309,66 +344,80 @@ describe("options nothing reads warn with file:line", () => {
 
 describe("logtimezone: accepted values and effect as fail2ban's Filter.setLogTimeZone", () => {
   const SEED = Number(process.env["F2B_SEED"] ?? Date.now() % 100000);
-  test.skipIf(!hasFail2ban)(`generated zones (seed ${SEED})`, () => {
-    const rand = mulberry32(SEED);
-    const pick = <T,>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
-    const abbrs = ["", "UTC", "GMT", "Z", "CET", "EST", "PST", "MSK", "JST", "IST", "XYZ", "cet", "Utc", "A", "NZDT"];
-    const offset = (): string => {
-      const h = String(Math.floor(rand() * 22)).padStart(2, "0");
-      const m = String(Math.floor(rand() * 60)).padStart(2, "0");
-      return pick(["+", "-"]) + pick([h, `${h}${m}`, `${h}:${m}`, h.slice(1), `${h}:${m.slice(1)}`]);
-    };
-    const zones = ["", "UTC", "Europe/Paris", "UTC+0200", "+0200", "-05:30"];
-    for (let i = 0; i < 40; i++) zones.push(pick(abbrs) + (rand() < 0.7 ? offset() : ""));
-    const now = 1124013600;
-    const lines = ["2005-08-14 12:00:00 fail from 192.0.2.1", "2005-08-14 12:00:00 +0300 fail from 192.0.2.1", "Aug 14 11:59:59 fail from 192.0.2.1"];
-    const job = { now, failregex: "fail from <HOST>$", zones, lines };
-    const proc = Bun.spawnSync([PY, `${import.meta.dir}/oracle/logtimezone.py`], { stdin: Buffer.from(JSON.stringify(job)) });
-    const theirs = JSON.parse(proc.stdout.toString()) as ("error" | (number | null)[])[];
-    const tz = TimeZone.fromPosix("CET-01CEST-02,M3.5.0,M10.5.0")!;
-    const ours = zones.map((zone) => {
-      let s: JailSettings;
-      try {
-        [s] = load({ "jail.local": `[demo]\nlogtimezone = ${zone}\n` }) as [JailSettings];
-      } catch {
-        return "error";
-      }
-      const f = new Filter(s.filter, { now: () => now, tz, dns: tableResolver({}), log: memoryLog() }, { ...filterOptions(s), checkFindTime: false });
-      return lines.map((l) => f.processLine(l)[0]?.time ?? null);
-    });
-    const refused = theirs.filter((t) => t === "error").length;
-    console.log(`logtimezone: ${zones.length} zones (${refused} refused by fail2ban) compared with fail2ban's Filter, seed ${SEED}`);
-    const rows = zones.map((z, i) => `${JSON.stringify(z)} → ${JSON.stringify(ours[i])}`);
-    expect(rows).toEqual(zones.map((z, i) => `${JSON.stringify(z)} → ${JSON.stringify(theirs[i])}`));
-  }, 30_000);
+  test.skipIf(!hasFail2ban)(
+    `generated zones (seed ${SEED})`,
+    () => {
+      const rand = mulberry32(SEED);
+      const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
+      const abbrs = ["", "UTC", "GMT", "Z", "CET", "EST", "PST", "MSK", "JST", "IST", "XYZ", "cet", "Utc", "A", "NZDT"];
+      const offset = (): string => {
+        const h = String(Math.floor(rand() * 22)).padStart(2, "0");
+        const m = String(Math.floor(rand() * 60)).padStart(2, "0");
+        return pick(["+", "-"]) + pick([h, `${h}${m}`, `${h}:${m}`, h.slice(1), `${h}:${m.slice(1)}`]);
+      };
+      const zones = ["", "UTC", "Europe/Paris", "UTC+0200", "+0200", "-05:30"];
+      for (let i = 0; i < 40; i++) zones.push(pick(abbrs) + (rand() < 0.7 ? offset() : ""));
+      const now = 1124013600;
+      const lines = ["2005-08-14 12:00:00 fail from 192.0.2.1", "2005-08-14 12:00:00 +0300 fail from 192.0.2.1", "Aug 14 11:59:59 fail from 192.0.2.1"];
+      const job = { now, failregex: "fail from <HOST>$", zones, lines };
+      const proc = Bun.spawnSync([PY, `${import.meta.dir}/oracle/logtimezone.py`], { stdin: Buffer.from(JSON.stringify(job)) });
+      const theirs = JSON.parse(proc.stdout.toString()) as ("error" | (number | null)[])[];
+      const tz = TimeZone.fromPosix("CET-01CEST-02,M3.5.0,M10.5.0")!;
+      const ours = zones.map((zone) => {
+        let s: JailSettings;
+        try {
+          [s] = load({ "jail.local": `[demo]\nlogtimezone = ${zone}\n` }) as [JailSettings];
+        } catch {
+          return "error";
+        }
+        const f = new Filter(s.filter, { now: () => now, tz, dns: tableResolver({}), log: memoryLog() }, { ...filterOptions(s), checkFindTime: false });
+        return lines.map((l) => f.processLine(l)[0]?.time ?? null);
+      });
+      const refused = theirs.filter((t) => t === "error").length;
+      console.log(`logtimezone: ${zones.length} zones (${refused} refused by fail2ban) compared with fail2ban's Filter, seed ${SEED}`);
+      const rows = zones.map((z, i) => `${JSON.stringify(z)} → ${JSON.stringify(ours[i])}`);
+      expect(rows).toEqual(zones.map((z, i) => `${JSON.stringify(z)} → ${JSON.stringify(theirs[i])}`));
+    },
+    30_000,
+  );
 });
 
 describe("ignorecache: read as fail2ban's server reads it", () => {
   const SEED = Number(process.env["F2B_SEED"] ?? Date.now() % 100000);
-  test.skipIf(!hasFail2ban)(`generated values (seed ${SEED})`, () => {
-    const rand = mulberry32(SEED);
-    const pick = <T,>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
-    const keys = ['key="<ip>"', "key=<ip>", "key='<F-USER>@<ip>'", 'key="<ip>, <F-USER>"', "key=", ""];
-    const counts = ["", "max-count=7", "max-count=100", "max-count=x", "max-count= 12 ", "max-count=0", "max-count=1_000"];
-    const times = ["", "max-time=5m", "max-time=90", "max-time=1h30m", "max-time=soon", "max-time=2d"];
-    const values = ['key="<F-USER>@<ip>", max-count=100, max-time=5m', "", "max-count=3", "key=<ip> max-count=3"];
-    for (let i = 0; i < 40; i++) values.push([pick(keys), pick(counts), pick(times)].filter((p) => p !== "").sort(() => rand() - 0.5).join(pick([", ", ",", " , "])));
-    const proc = Bun.spawnSync([PY, `${import.meta.dir}/oracle/ignorecache.py`], { stdin: Buffer.from(JSON.stringify(values)) });
-    const theirs = JSON.parse(proc.stdout.toString()) as ("error" | null | [string, number, number])[];
-    const rows = values.map((v, i) => {
-      let ours: unknown;
-      try {
-        const c = load({ "jail.local": `[demo]\nignorecache = ${v}\n` })[0]!.ignorecache;
-        ours = c ? [c.key, c.maxCount, c.maxTime] : null;
-      } catch {
-        ours = "error";
-      }
-      // Deliberate: f2b refuses an empty key (fail2ban would share one cached decision between
-      // every address) and a cache that can hold nothing (fail2ban takes max-count=0).
-      const t = theirs[i];
-      const want = Array.isArray(t) && (t[0] === "" || t[1] <= 0) ? "error" : t;
-      return [`${JSON.stringify(v)} → ${JSON.stringify(ours)}`, `${JSON.stringify(v)} → ${JSON.stringify(want)}`];
-    });
-    expect(rows.map((r) => r[0])).toEqual(rows.map((r) => r[1]));
-  }, 30_000);
+  test.skipIf(!hasFail2ban)(
+    `generated values (seed ${SEED})`,
+    () => {
+      const rand = mulberry32(SEED);
+      const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
+      const keys = ['key="<ip>"', "key=<ip>", "key='<F-USER>@<ip>'", 'key="<ip>, <F-USER>"', "key=", ""];
+      const counts = ["", "max-count=7", "max-count=100", "max-count=x", "max-count= 12 ", "max-count=0", "max-count=1_000"];
+      const times = ["", "max-time=5m", "max-time=90", "max-time=1h30m", "max-time=soon", "max-time=2d"];
+      const values = ['key="<F-USER>@<ip>", max-count=100, max-time=5m', "", "max-count=3", "key=<ip> max-count=3"];
+      for (let i = 0; i < 40; i++)
+        values.push(
+          [pick(keys), pick(counts), pick(times)]
+            .filter((p) => p !== "")
+            .sort(() => rand() - 0.5)
+            .join(pick([", ", ",", " , "])),
+        );
+      const proc = Bun.spawnSync([PY, `${import.meta.dir}/oracle/ignorecache.py`], { stdin: Buffer.from(JSON.stringify(values)) });
+      const theirs = JSON.parse(proc.stdout.toString()) as ("error" | null | [string, number, number])[];
+      const rows = values.map((v, i) => {
+        let ours: unknown;
+        try {
+          const c = load({ "jail.local": `[demo]\nignorecache = ${v}\n` })[0]!.ignorecache;
+          ours = c ? [c.key, c.maxCount, c.maxTime] : null;
+        } catch {
+          ours = "error";
+        }
+        // Deliberate: f2b refuses an empty key (fail2ban would share one cached decision between
+        // every address) and a cache that can hold nothing (fail2ban takes max-count=0).
+        const t = theirs[i];
+        const want = Array.isArray(t) && (t[0] === "" || t[1] <= 0) ? "error" : t;
+        return [`${JSON.stringify(v)} → ${JSON.stringify(ours)}`, `${JSON.stringify(v)} → ${JSON.stringify(want)}`];
+      });
+      expect(rows.map((r) => r[0])).toEqual(rows.map((r) => r[1]));
+    },
+    30_000,
+  );
 });

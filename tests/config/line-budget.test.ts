@@ -19,7 +19,7 @@ test("values: ms, seconds, bare seconds; out of range and garbage refused", () =
 test("fail2ban.conf: 100ms by default; fail2ban.local sets it; a bad value names file and line", () => {
   expect(conf("").linebudget).toBe(100);
   expect(conf("[Definition]\nlinebudget = 40ms\n").linebudget).toBe(40);
-  expect(() => conf("[Definition]\n\nlinebudget = soon\n")).toThrow("embedded:fail2ban.local:3: linebudget not a duration (e.g. 100ms, 0.5s): \"soon\"");
+  expect(() => conf("[Definition]\n\nlinebudget = soon\n")).toThrow('embedded:fail2ban.local:3: linebudget not a duration (e.g. 100ms, 0.5s): "soon"');
 });
 
 test("a jail's own linebudget overrides; a bad one names the jail's file and line", () => {
@@ -28,7 +28,10 @@ test("a jail's own linebudget overrides; a bad one names the jail's file and lin
     "filter.d/demo.conf": "[Definition]\nfailregex = fail from <HOST>$\n",
     "action.d/dummy.conf": "[Definition]\nactionban = true\n",
   };
-  const settings = (local: string) => loadJails(embeddedFS({ ...base, "jail.local": local })).filter((j) => j.enabled).map((j) => jailSettings(j));
+  const settings = (local: string) =>
+    loadJails(embeddedFS({ ...base, "jail.local": local }))
+      .filter((j) => j.enabled)
+      .map((j) => jailSettings(j));
   expect(settings("")[0]!.linebudget).toBeUndefined();
   expect(settings("[demo]\nlinebudget = 0.5s\n")[0]!.linebudget).toBe(500);
   expect(() => settings("[demo]\nlinebudget = 3s\n")).toThrow("embedded:jail.local:2: jail [demo] option 'linebudget': must be between 10ms and 1s: \"3s\"");

@@ -73,7 +73,9 @@ function writeTree(dir: string, cs: Combo[]): void {
       c.skip ? `skip_if_nologs = ${c.skip}` : "",
       c.systemd ? `systemd_if_nologs = ${c.systemd}` : "",
       "",
-    ].filter((l, i, a) => l !== "" || i === a.length - 1).join("\n"),
+    ]
+      .filter((l, i, a) => l !== "" || i === a.length - 1)
+      .join("\n"),
   );
   writeFileSync(join(dir, "jail.conf"), sections.join("\n"));
 }

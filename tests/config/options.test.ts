@@ -10,9 +10,18 @@ if (!hasFail2ban) console.warn("options: differential cases skipped, /usr/bin/py
 // fail2ban 1.1's splitwords splits on any white space (1.0.2: space, comma, new line only)
 // and its option lists take conditional names (`blocktype?family=inet6=...`)
 const SPACE_SAMPLES = [
-  "a\tb", "a\x1cb\x85c", "a\u00a0b\u3000c,\u2028d", "a\ufeffb", " \r\n x\f\vy ", "act[\ta=1,\x85b=2]", "x\x1c[a=1]\u3000y",
+  "a\tb",
+  "a\x1cb\x85c",
+  "a\u00a0b\u3000c,\u2028d",
+  "a\ufeffb",
+  " \r\n x\f\vy ",
+  "act[\ta=1,\x85b=2]",
+  "x\x1c[a=1]\u3000y",
   'iptables[blocktype=DROP, blocktype?family=inet6="REJECT --reject-with icmp6-port-unreachable"]',
-  "act[a?family=inet6=1][b?x=y=2]", "act[a?family=inet6]", "act[a?=1]", "a[b?c=d=e]\n  f[g?h=i=j, k=l]",
+  "act[a?family=inet6=1][b?x=y=2]",
+  "act[a?family=inet6]",
+  "act[a?=1]",
+  "a[b?c=d=e]\n  f[g?h=i=j, k=l]",
 ];
 
 const SAMPLES = [
@@ -43,7 +52,7 @@ describe("extractOptions / splitWithOptions / splitWords", () => {
     expect(extractOptions('sshd[mode=aggressive, port="2222"]')).toEqual({ name: "sshd", options: { mode: "aggressive", port: "2222" } });
     expect(extractOptions(`a[msg='x, y', b="c]d"]`)).toEqual({ name: "a", options: { msg: "x, y", b: "c]d" } });
     expect(extractOptions("act[a=1][b=2]").options).toEqual({ a: "1", b: "2" });
-    expect(splitWithOptions("a[x=1, y=\"p q\"]\n b")).toEqual(['a[x=1, y="p q"]\n', "b"]);
+    expect(splitWithOptions('a[x=1, y="p q"]\n b')).toEqual(['a[x=1, y="p q"]\n', "b"]);
     expect(splitWords("127.0.0.1/8 ::1,10.0.0.1\n\n x")).toEqual(["127.0.0.1/8", "::1", "10.0.0.1", "x"]);
   });
 
@@ -55,22 +64,26 @@ describe("extractOptions / splitWithOptions / splitWords", () => {
     expect(() => extractOptions('act[a="1" b]', where)).toThrow(/unexpected syntax after option 'a'/);
   });
 
-  for (const o of oracles("options")) test(`same results as fail2ban ${o.version}'s helpers for every sample`, () => {
-    const samples = o.version === "1.0.2" ? SAMPLES : [...SAMPLES, ...SPACE_SAMPLES];
-    const proc = Bun.spawnSync([PYTHON, `${import.meta.dir}/oracle/options.py`], { stdin: Buffer.from(JSON.stringify(samples)), env: { ...process.env, ...o.env } });
-    const theirs = JSON.parse(proc.stdout.toString()) as { extract: unknown; split: string[]; words: string[] }[];
-    const ours = samples.map((s) => {
-      let extract: unknown;
-      try {
-        extract = extractOptions(s);
-      } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-        extract = "error";
-      }
-      return { extract, split: splitWithOptions(s), words: splitWords(s) };
-    });
-    expect(ours).toEqual(theirs);
-  }, 30_000);
+  for (const o of oracles("options"))
+    test(`same results as fail2ban ${o.version}'s helpers for every sample`, () => {
+      const samples = o.version === "1.0.2" ? SAMPLES : [...SAMPLES, ...SPACE_SAMPLES];
+      const proc = Bun.spawnSync([PYTHON, `${import.meta.dir}/oracle/options.py`], {
+        stdin: Buffer.from(JSON.stringify(samples)),
+        env: { ...process.env, ...o.env },
+      });
+      const theirs = JSON.parse(proc.stdout.toString()) as { extract: unknown; split: string[]; words: string[] }[];
+      const ours = samples.map((s) => {
+        let extract: unknown;
+        try {
+          extract = extractOptions(s);
+        } catch (e) {
+          if (!(e instanceof ConfigError)) throw e;
+          extract = "error";
+        }
+        return { extract, split: splitWithOptions(s), words: splitWords(s) };
+      });
+      expect(ours).toEqual(theirs);
+    }, 30_000);
 });
 
 describe("substituteRecursiveTags", () => {
@@ -111,7 +124,7 @@ describe("substituteRecursiveTags", () => {
 describe.skipIf(!hasFail2ban)("substituteRecursiveTags vs fail2ban on seeded random tag maps", () => {
   test("300 random maps", () => {
     let seed = 7;
-    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
     const NAMES = ["a", "b", "c", "mode", "mdre-normal", "mdre-aggr", "x?family=inet6", "b?family=inet6"];
     const PIECES = ["<a>", "<b>", "<c>", "<mode>", "<mdre-<mode>>", "<HOST>", "<x>", "lit", " ", "<", ">", "<<a>>", "normal", "aggr"];
@@ -120,7 +133,8 @@ describe.skipIf(!hasFail2ban)("substituteRecursiveTags vs fail2ban on seeded ran
       for (let i = 0; i < 1 + rand() * 5; i++) tags[pick(NAMES)] = Array.from({ length: 1 + Math.floor(rand() * 3) }, () => pick(PIECES)).join("");
       return { tags, conditional: rand() < 0.3 ? "family=inet6" : "", ignore: rand() < 0.3 ? [pick(NAMES)] : [] };
     });
-    const run = (c: (typeof generated)[number]) => Object.fromEntries(substituteRecursiveTags(new Map(Object.entries(c.tags)), { conditional: c.conditional, ignore: c.ignore }));
+    const run = (c: (typeof generated)[number]) =>
+      Object.fromEntries(substituteRecursiveTags(new Map(Object.entries(c.tags)), { conditional: c.conditional, ignore: c.ignore }));
     // Exponentially growing maps: we stop at 1 MB, fail2ban needs seconds and GBs to reach its error.
     const growing = (c: (typeof generated)[number]): boolean => {
       try {
@@ -142,7 +156,9 @@ describe.skipIf(!hasFail2ban)("substituteRecursiveTags vs fail2ban on seeded ran
       }
     });
     const errors = theirs.filter((t) => t === "error").length;
-    console.log(`tags: ${cases.length} random maps identical to fail2ban (${errors} rejected as recursive by both; ${generated.length - cases.length} exponential ones left out)`);
+    console.log(
+      `tags: ${cases.length} random maps identical to fail2ban (${errors} rejected as recursive by both; ${generated.length - cases.length} exponential ones left out)`,
+    );
     expect(ours).toEqual(theirs);
   }, 30_000);
 });

@@ -39,7 +39,7 @@ const FILTER = {
     "",
     "ignoreregex =",
     "datepattern = {^LN-BEG}",
-    "journalmatch = _SYSTEMD_UNIT=demo.service + _COMM=\"demo d\"",
+    'journalmatch = _SYSTEMD_UNIT=demo.service + _COMM="demo d"',
     "",
   ].join("\n"),
 };
@@ -61,7 +61,11 @@ describe("loadFilter", () => {
   });
 
   test("by path: inside a filter.d (root = its parent, .local applies) and a foreign file", () => {
-    const dir = tree({ ...FILTER, "filter.d/demo.local": "[Init]\nmode = extra\n", "elsewhere/mine.conf": "[Definition]\nfailregex = ^x <HOST>$\n  ^y <HOST>$\n" });
+    const dir = tree({
+      ...FILTER,
+      "filter.d/demo.local": "[Init]\nmode = extra\n",
+      "elsewhere/mine.conf": "[Definition]\nfailregex = ^x <HOST>$\n  ^y <HOST>$\n",
+    });
     expect(loadFilter(embeddedFS({}), join(dir, "filter.d/demo.conf")).failregex).toEqual(["^(?:demo: )?bad user <F-USER>\\S+</F-USER> from <HOST>$"]);
     const mine = loadFilter(embeddedFS({}), join(dir, "elsewhere/mine.conf"));
     expect([mine.name, mine.file, mine.failregex]).toEqual(["mine", join(dir, "elsewhere/mine.conf"), ["^x <HOST>$", "^y <HOST>$"]]);
@@ -119,7 +123,7 @@ describe("loadJails", () => {
     "jail.conf": [
       "[DEFAULT]",
       "banaction = demo",
-      "action = %(banaction)s[port=\"%(port)s\"]",
+      'action = %(banaction)s[port="%(port)s"]',
       "port = 0:65535",
       "logpath = /var/log/%(__name__)s.log",
       "filter = %(__name__)s[mode=%(mode)s]",
@@ -150,16 +154,28 @@ describe("loadJails", () => {
 
   test("jails with resolved filter, actions, log paths and where they are declared", () => {
     const jails = loadJails(embeddedFS(JAILS));
-    expect(jails.map((j) => [j.name, j.enabled, j.line])).toEqual([["demo", true, 8], ["off", false, 14], ["badfilter", true, 16], ["noaction", true, 19], ["pyact", true, 23]]);
+    expect(jails.map((j) => [j.name, j.enabled, j.line])).toEqual([
+      ["demo", true, 8],
+      ["off", false, 14],
+      ["badfilter", true, 16],
+      ["noaction", true, 19],
+      ["pyact", true, 23],
+    ]);
     const demo = jails[0]!;
     expect(demo.file).toBe("embedded:jail.conf");
     expect(demo.filter).toEqual({ name: "demo", options: { mode: "aggressive" } });
     expect(demo.filterDef!.failregex).toHaveLength(2);
     expect(demo.actions.map((a) => [a.name, a.options, a.definition!.properties["port"]])).toEqual([["demo", { port: "22" }, "22"]]);
     const at = { file: "embedded:jail.conf", line: 12 }; // the logpath line, for messages about a path
-    expect(demo.logpaths).toEqual([{ path: "/var/log/a.log", where: at }, { path: "/var/log/b*.log", start: "tail", where: at }]);
+    expect(demo.logpaths).toEqual([
+      { path: "/var/log/a.log", where: at },
+      { path: "/var/log/b*.log", start: "tail", where: at },
+    ]);
     expect(demo.options["port"]).toBe("22");
-    expect([demo.where["port"], demo.where["banaction"]]).toEqual([{ file: "embedded:jail.conf", line: 11 }, { file: "embedded:jail.conf", line: 2 }]);
+    expect([demo.where["port"], demo.where["banaction"]]).toEqual([
+      { file: "embedded:jail.conf", line: 11 },
+      { file: "embedded:jail.conf", line: 2 },
+    ]);
     expect(demo.options["fail2ban_confpath"]).toBe("embedded");
   });
 
@@ -168,7 +184,9 @@ describe("loadJails", () => {
     const bad = jails.find((j) => j.name === "badfilter")!;
     expect(bad.error).toBeInstanceOf(ConfigError);
     expect(bad.error!.message).toMatch(/^embedded:jail\.conf:18: jail \[badfilter\]: filter: .*unexpected option syntax/);
-    expect(jails.find((j) => j.name === "noaction")!.error!.message).toMatch(/^embedded:jail\.conf:22: jail \[noaction\]: action 'missing-action': action 'missing-action' not found/);
+    expect(jails.find((j) => j.name === "noaction")!.error!.message).toMatch(
+      /^embedded:jail\.conf:22: jail \[noaction\]: action 'missing-action': action 'missing-action' not found/,
+    );
     expect(jails.find((j) => j.name === "off")!.error).toBeUndefined();
   });
 
@@ -217,8 +235,12 @@ describe("loadFail2banConf", () => {
   });
 
   test("invalid values name file and line", () => {
-    expect(() => loadFail2banConf(embeddedFS({ "fail2ban.conf": "[Definition]\nloglevel = LOUD\n" }))).toThrow(/^embedded:fail2ban\.conf:2: invalid loglevel.*: "LOUD"$/);
-    expect(() => loadFail2banConf(embeddedFS({ "fail2ban.conf": "[Definition]\n\ndbmaxmatches = ten\n" }))).toThrow(/^embedded:fail2ban\.conf:3: dbmaxmatches must be an integer/);
+    expect(() => loadFail2banConf(embeddedFS({ "fail2ban.conf": "[Definition]\nloglevel = LOUD\n" }))).toThrow(
+      /^embedded:fail2ban\.conf:2: invalid loglevel.*: "LOUD"$/,
+    );
+    expect(() => loadFail2banConf(embeddedFS({ "fail2ban.conf": "[Definition]\n\ndbmaxmatches = ten\n" }))).toThrow(
+      /^embedded:fail2ban\.conf:3: dbmaxmatches must be an integer/,
+    );
   });
 });
 

@@ -5,7 +5,14 @@ import { shlexSplit } from "../../src/source/journal-match.ts";
 import type { JailConfig } from "../../src/config/jail-reader.ts";
 import { splitWords } from "../../src/config/options.ts";
 
-export type View = { backend?: string; filter: Record<string, unknown>; opts: Record<string, string>; ignoreip: string[]; logpaths: string[]; actions: Record<string, Record<string, string>> };
+export type View = {
+  backend?: string;
+  filter: Record<string, unknown>;
+  opts: Record<string, string>;
+  ignoreip: string[];
+  logpaths: string[];
+  actions: Record<string, Record<string, string>>;
+};
 const newView = (): View => ({ filter: { failregex: [], ignoreregex: [], journalmatch: [] }, opts: {}, ignoreip: [], logpaths: [], actions: {} });
 const py = (v: unknown): string => (v === true ? "True" : v === false ? "False" : String(v));
 
@@ -28,7 +35,8 @@ export function viewOfStream(stream: unknown[][]): { global: Record<string, stri
       else if (b === "addjournalmatch") (v.filter["journalmatch"] as unknown[]).push(vals);
       else if (b === "addlogpath") v.logpaths.push(`${vals[0]} ${vals[1]}`);
       else if (b === "addignoreip") v.ignoreip.push(...vals.map(String));
-      else if (b === "addaction" && vals.length > 1) v.actions[String(vals[0])] = { python: String(vals[1]), options: JSON.stringify(JSON.parse(String(vals[2]))) };
+      else if (b === "addaction" && vals.length > 1)
+        v.actions[String(vals[0])] = { python: String(vals[1]), options: JSON.stringify(JSON.parse(String(vals[2]))) };
       else if (b === "addaction") v.actions[String(vals[0])] = {};
       else if (b === "action") {
         const pairs = op === "multi-set" ? (rest[1] as [string, unknown][]) : [rest.slice(1) as [string, unknown]];
@@ -42,7 +50,24 @@ export function viewOfStream(stream: unknown[][]): { global: Record<string, stri
 
 const INTS = new Set(["maxretry", "maxmatches"]);
 const BOOLS = new Set(["bantime.increment", "bantime.overalljails", "ignoreself"]);
-const STREAMED = ["maxretry", "maxmatches", "findtime", "bantime", "bantime.increment", "bantime.factor", "bantime.formula", "bantime.multipliers", "bantime.maxtime", "bantime.rndtime", "bantime.overalljails", "ignorecommand", "ignoreself", "ignorecache", "logtimezone", "logencoding"];
+const STREAMED = [
+  "maxretry",
+  "maxmatches",
+  "findtime",
+  "bantime",
+  "bantime.increment",
+  "bantime.factor",
+  "bantime.formula",
+  "bantime.multipliers",
+  "bantime.maxtime",
+  "bantime.rndtime",
+  "bantime.overalljails",
+  "ignorecommand",
+  "ignoreself",
+  "ignorecache",
+  "logtimezone",
+  "logencoding",
+];
 
 export function viewOfJail(j: JailConfig): View {
   const v = newView();
@@ -78,7 +103,6 @@ export function viewOfJail(j: JailConfig): View {
   return v;
 }
 
-
 function globOrNone(pattern: string): string[] {
   try {
     return [...new Bun.Glob(pattern).scanSync({ cwd: "/", absolute: true })];
@@ -89,5 +113,8 @@ function globOrNone(pattern: string): string[] {
 
 /** A journalmatch value as fail2ban's reader sends it: one shlex-split word list per line. */
 export function journalMatchWords(value: string | undefined): string[][] {
-  return (value ?? "").split("\n").filter((l) => l !== "").map(shlexSplit);
+  return (value ?? "")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map(shlexSplit);
 }

@@ -14,8 +14,16 @@ import { haveFail2ban, PYTHON } from "../jail/oracle.ts";
 
 const NOW = 1_700_000_000;
 const tmp = (): string => mkdtempSync(join(tmpdir(), "f2b-db-"));
-const ticket = (ip: string, o: Partial<BanTicket> = {}): BanTicket =>
-  ({ jail: "sshd", ip, time: NOW, failures: 3, matches: ["m1", "m2"], banCount: 1, bantime: 600, ...o });
+const ticket = (ip: string, o: Partial<BanTicket> = {}): BanTicket => ({
+  jail: "sshd",
+  ip,
+  time: NOW,
+  failures: 3,
+  matches: ["m1", "m2"],
+  banCount: 1,
+  bantime: 600,
+  ...o,
+});
 
 describe("F2bDatabase", () => {
   test("creates a WAL database with a versioned schema; reopening keeps data", () => {
@@ -66,8 +74,11 @@ describe("F2bDatabase", () => {
     expect(s.currentBans("sshd", NOW, { correctBanTime: 600 })).toEqual([
       { jail: "sshd", ip: "192.0.2.5", timeOfBan: NOW - 100, bantime: 600, banCount: 1, matches: ["x"], failures: 4, data: {} },
     ]);
-    expect(d.db.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'bans' ORDER BY name").all())
-      .toEqual([{ name: "bans_ip" }, { name: "bans_jail_ip" }, { name: "bans_jail_timeofban_ip" }]);
+    expect(d.db.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'bans' ORDER BY name").all()).toEqual([
+      { name: "bans_ip" },
+      { name: "bans_jail_ip" },
+      { name: "bans_jail_timeofban_ip" },
+    ]);
     d.close();
   });
 
@@ -120,7 +131,10 @@ describe("F2bDatabase", () => {
     s.addBan(ticket("10.0.0.2", { time: NOW - 500, bantime: 3600 }));
     s.addBan(ticket("10.0.0.3", { time: NOW - 700, bantime: 3600 }));
     const got = s.currentBans("sshd", NOW, { correctBanTime: 600 });
-    expect(got.map((b) => [b.ip, b.bantime])).toEqual([["10.0.0.1", 600], ["10.0.0.2", 600]]);
+    expect(got.map((b) => [b.ip, b.bantime])).toEqual([
+      ["10.0.0.1", 600],
+      ["10.0.0.2", 600],
+    ]);
     expect(got[0]).toMatchObject({ matches: ["m1", "m2"], failures: 3, banCount: 1 });
   });
 
@@ -130,24 +144,39 @@ describe("F2bDatabase", () => {
     const ts: BanTicket[] = [];
     for (let i = 0; i < 100_000; i++) ts.push(ticket(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, { time: NOW - (i % 500) }));
     // CPU time, not wall time: the CI box is shared, wall time measures the neighbours.
-    const cpuMs = (f: () => unknown): Promise<number> => (async () => {
-      const c0 = process.cpuUsage();
-      await f();
-      const c = process.cpuUsage(c0);
-      return (c.user + c.system) / 1000;
-    })();
+    const cpuMs = (f: () => unknown): Promise<number> =>
+      (async () => {
+        const c0 = process.cpuUsage();
+        await f();
+        const c = process.cpuUsage(c0);
+        return (c.user + c.system) / 1000;
+      })();
     const writeMs = await cpuMs(() => s.addBans(ts));
     let restored: unknown[] = [];
-    const readMs = await cpuMs(() => { restored = s.currentBans("sshd", NOW); });
+    const readMs = await cpuMs(() => {
+      restored = s.currentBans("sshd", NOW);
+    });
     expect(restored).toHaveLength(100_000);
     // The whole restore path: BanManager reading the store and handing one batch to the firewall.
     let batch = 0;
-    const bm = new BanManager({ jail: "sshd", bantime: 600 }, {
-      clock: new FakeClock(NOW), store: s,
-      effector: { ban: async (b) => { batch = b.length; }, unban: async () => {} }, log: memoryLog(),
-    });
+    const bm = new BanManager(
+      { jail: "sshd", bantime: 600 },
+      {
+        clock: new FakeClock(NOW),
+        store: s,
+        effector: {
+          ban: async (b) => {
+            batch = b.length;
+          },
+          unban: async () => {},
+        },
+        log: memoryLog(),
+      },
+    );
     let n = 0;
-    const bmMs = await cpuMs(async () => { n = await bm.restore(); });
+    const bmMs = await cpuMs(async () => {
+      n = await bm.restore();
+    });
     console.log(`100000 bans (CPU ms): write ${writeMs.toFixed(0)}, store read ${readMs.toFixed(0)}, BanManager.restore ${bmMs.toFixed(0)}`);
     expect(n).toBe(100_000);
     expect(batch).toBe(100_000);
@@ -176,8 +205,12 @@ describe("F2bDatabase", () => {
     expect(d.getPositions("sshd")).toEqual([{ path: "/var/log/auth.log", inode: 0, firstLineHash: "0123456789abcdef0123456789abcdef", pos: 4242 }]);
     d.close();
     // ... and fail2ban can still read the file afterwards (same tables, same row format).
-    const back = Bun.spawnSync([PYTHON, "-c",
-      "import sys; from fail2ban.server.database import Fail2BanDb; db = Fail2BanDb(sys.argv[1]); print(len(db.getBans()))", file]);
+    const back = Bun.spawnSync([
+      PYTHON,
+      "-c",
+      "import sys; from fail2ban.server.database import Fail2BanDb; db = Fail2BanDb(sys.argv[1]); print(len(db.getBans()))",
+      file,
+    ]);
     expect(back.stdout.toString().trim()).toBe("3");
   });
 });

@@ -43,7 +43,12 @@ describe("event log", () => {
   test("bounded, newest first, filtered by time, id, jail and kind; written once per turn", async () => {
     const d = F2bDatabase.open(tmpFile());
     let now = T0;
-    const log = new EventLog(d, () => now, () => {}, 50);
+    const log = new EventLog(
+      d,
+      () => now,
+      () => {},
+      50,
+    );
     const kinds = ["ban", "unban", "prolong", "error"] as const;
     for (let i = 0; i < 120; i++) {
       now = T0 + i;
@@ -71,7 +76,11 @@ describe("event log", () => {
   test("a database error costs the events, not the caller", () => {
     const d = F2bDatabase.open(tmpFile());
     const errors: string[] = [];
-    const log = new EventLog(d, () => T0, (m) => errors.push(m));
+    const log = new EventLog(
+      d,
+      () => T0,
+      (m) => errors.push(m),
+    );
     d.db.exec("DROP TABLE f2b_events");
     log.record({ kind: "ban", jail: "sshd", ip: "192.0.2.1", message: "banned" });
     expect(() => log.flush()).not.toThrow();
@@ -80,7 +89,13 @@ describe("event log", () => {
   });
 });
 
-interface Model { jail: string; ip: string; time: number; end: number; lifted?: { at: number; by: string } }
+interface Model {
+  jail: string;
+  ip: string;
+  time: number;
+  end: number;
+  lifted?: { at: number; by: string };
+}
 
 describe("ban history", () => {
   const SEED = Number(process.env["F2B_SEED"] ?? 20261214);

@@ -3,7 +3,11 @@ import { readFileSync } from "node:fs";
 import type { NetnsPair } from "../helpers/netns.ts";
 import { F2B, type E2eRoot } from "./fixtures.ts";
 
-export interface CliResult { code: number; stdout: string; stderr: string }
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 export class F2bProcess {
   private constructor(

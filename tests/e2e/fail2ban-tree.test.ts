@@ -41,7 +41,10 @@ beforeAll(async () => {
   };
   writeFileSync(root.log, "");
   // What an admin adds: paths for this test host. Nothing of fail2ban's own files is changed.
-  writeFileSync(join(conf, "fail2ban.local"), `[Definition]\nlogtarget = ${root.f2bLog}\nsocket = ${root.socket}\npidfile = ${join(dir, "f2b.pid")}\ndbfile = ${root.db}\n`);
+  writeFileSync(
+    join(conf, "fail2ban.local"),
+    `[Definition]\nlogtarget = ${root.f2bLog}\nsocket = ${root.socket}\npidfile = ${join(dir, "f2b.pid")}\ndbfile = ${root.db}\n`,
+  );
   writeFileSync(join(conf, "jail.local"), `[DEFAULT]\nignoreself = false\n\n[sshd]\nlogpath = ${root.log}\nmaxretry = 3\n`);
   listener = await startListener(pair, [22, 8080]);
   f2b = await F2bProcess.start(pair, root);

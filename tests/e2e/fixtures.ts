@@ -112,6 +112,11 @@ export function e2eRoot(jail: Record<string, string>): E2eRoot {
     `[Definition]\nloglevel = INFO\nlogtarget = ${r.f2bLog}\nsocket = ${r.socket}\npidfile = ${join(dir, "f2b.pid")}\ndbfile = ${r.db}\nreconcileinterval = 1\n`,
   );
   const options = { enabled: "true", filter: "webapp", logpath: r.log, usedns: "no", ignoreself: "false", ...jail };
-  writeFileSync(join(conf, "jail.conf"), `[webapp]\n${Object.entries(options).map(([k, v]) => `${k} = ${v}`).join("\n")}\n`);
+  writeFileSync(
+    join(conf, "jail.conf"),
+    `[webapp]\n${Object.entries(options)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join("\n")}\n`,
+  );
   return r;
 }

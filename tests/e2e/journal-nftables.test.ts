@@ -24,7 +24,9 @@ let copied = 0;
 
 /** journald's part: every line the webapp logged since the last call becomes a journal entry. */
 function forwardToJournal(): number {
-  const lines = readFileSync(root.log, "utf8").split("\n").filter((l) => l !== "");
+  const lines = readFileSync(root.log, "utf8")
+    .split("\n")
+    .filter((l) => l !== "");
   const fresh = lines.slice(copied);
   copied = lines.length;
   const entries = fresh.map((l) => {

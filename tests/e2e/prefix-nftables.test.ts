@@ -14,7 +14,8 @@ prefixSuite({
       for (const item of doc.nftables ?? []) {
         for (const e of item.set?.elem ?? []) {
           const v = (typeof e === "object" && e !== null && "elem" in e ? (e as { elem: { val: unknown } }).elem.val : e) as
-            string | { prefix: { addr: string; len: number } };
+            | string
+            | { prefix: { addr: string; len: number } };
           out.push(typeof v === "string" ? v : `${v.prefix.addr}/${v.prefix.len}`);
         }
       }

@@ -11,7 +11,9 @@ import { F2bProcess } from "./f2b-process.ts";
 /** ip column of the database's bans table (read with Python's sqlite3, not our code). */
 function storedIps(db: string): string[] {
   const py = `import sqlite3,sys; print("\\n".join(r[0] for r in sqlite3.connect(sys.argv[1]).execute("select ip from bans order by ip")))`;
-  return spawnSync("/usr/bin/python3", ["-c", py, db], { encoding: "utf8" }).stdout.split("\n").filter((l) => l !== "");
+  return spawnSync("/usr/bin/python3", ["-c", py, db], { encoding: "utf8" })
+    .stdout.split("\n")
+    .filter((l) => l !== "");
 }
 
 export interface PrefixFirewall {
@@ -67,7 +69,7 @@ export function prefixSuite(kind: PrefixFirewall): void {
         escalate4: "3 / 24 / 1h",
         escalate6: "3 / 48 / 1h",
         banaction: kind.banaction,
-        action: "%(banaction)s[port=\"%(port)s\", protocol=tcp]",
+        action: '%(banaction)s[port="%(port)s", protocol=tcp]',
       });
       web = await startWebapp(pair, WEB, root.log);
       f2b = await F2bProcess.start(pair, root);

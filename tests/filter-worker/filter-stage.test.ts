@@ -23,7 +23,18 @@ afterEach(() => {
 });
 
 function stage(def: FilterDefinition, o: Partial<FilterStageOptions> = {}): FilterStage {
-  const s = new FilterStage({ def, opts: { findTime: 600 }, tz: "UTC", budgetMs: 100, now: () => NOW, dns: tableResolver({}), warn: () => {}, error: () => {}, onAbandoned: () => {}, ...o });
+  const s = new FilterStage({
+    def,
+    opts: { findTime: 600 },
+    tz: "UTC",
+    budgetMs: 100,
+    now: () => NOW,
+    dns: tableResolver({}),
+    warn: () => {},
+    error: () => {},
+    onAbandoned: () => {},
+    ...o,
+  });
   stages.push(s);
   return s;
 }
@@ -34,7 +45,9 @@ test("the worker finds what the in-process filter finds, for any batching (seede
   const dir = mkdtempSync(join(tmpdir(), "f2b-stage-"));
   try {
     spawnSync(process.execPath, [join(import.meta.dir, "../../scripts/gen-authlog.ts"), join(dir, "auth.log"), "3000", String(NOW - 3000)]);
-    const texts = readFileSync(join(dir, "auth.log"), "utf8").split("\n").filter((l) => l !== "");
+    const texts = readFileSync(join(dir, "auth.log"), "utf8")
+      .split("\n")
+      .filter((l) => l !== "");
     const def = loadFilter(embeddedFS(), "sshd", { mode: "aggressive" });
     const f = new Filter(def, { now: () => NOW, tz: undefined, dns: tableResolver({}), log: discardLog }, { findTime: 600 });
     // what the jail reads of a failure: id, time, nofail and the matched lines (a multi-line
@@ -115,17 +128,22 @@ test("an abandoned line is decided on the linear-time engine: a failure the back
   expect(other.map((a) => a.outcome)).toEqual([{ decided: false, why: expect.stringContaining("no linear-time form") }]);
 });
 
-test.skipIf(!existsSync("/etc/fail2ban/filter.d/grafana.conf"))("a regex the static check flags runs on the linear-time engine in the worker: stock grafana's hostile lines need no abandoning", async () => {
-  const abandoned: AbandonedLine[] = [];
-  const warnings: string[] = [];
-  const s = stage(stockFilter("grafana"), { onAbandoned: (a) => abandoned.push(a), warn: (w) => warnings.push(w) });
-  const grafana = HOSTILE.find((c) => c.filter === "grafana")!;
-  // 300 tokens: seconds in JavaScriptCore for each line, far over the 100 ms budget
-  const results = await s.process(asLines([grafana.line(300), grafana.line(300), grafana.failure.line]));
-  expect(results.map((r) => r.failures.map((x) => x.fid))).toEqual([[], [], [grafana.failure.ip]]);
-  expect(abandoned).toEqual([]);
-  expect(warnings.filter((w) => w.includes("backtrack"))).toEqual([expect.stringMatching(/^failregex 1 can backtrack exponentially \(the repeat .*\); it runs on the linear-time engine$/u)]);
-});
+test.skipIf(!existsSync("/etc/fail2ban/filter.d/grafana.conf"))(
+  "a regex the static check flags runs on the linear-time engine in the worker: stock grafana's hostile lines need no abandoning",
+  async () => {
+    const abandoned: AbandonedLine[] = [];
+    const warnings: string[] = [];
+    const s = stage(stockFilter("grafana"), { onAbandoned: (a) => abandoned.push(a), warn: (w) => warnings.push(w) });
+    const grafana = HOSTILE.find((c) => c.filter === "grafana")!;
+    // 300 tokens: seconds in JavaScriptCore for each line, far over the 100 ms budget
+    const results = await s.process(asLines([grafana.line(300), grafana.line(300), grafana.failure.line]));
+    expect(results.map((r) => r.failures.map((x) => x.fid))).toEqual([[], [], [grafana.failure.ip]]);
+    expect(abandoned).toEqual([]);
+    expect(warnings.filter((w) => w.includes("backtrack"))).toEqual([
+      expect.stringMatching(/^failregex 1 can backtrack exponentially \(the repeat .*\); it runs on the linear-time engine$/u),
+    ]);
+  },
+);
 
 test("a worker that cannot run: after three failures the jail matches on the main thread, loudly", async () => {
   const dir = mkdtempSync(join(tmpdir(), "f2b-broken-"));

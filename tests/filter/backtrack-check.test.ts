@@ -27,8 +27,17 @@ const EXPONENTIAL: [string, string][] = [
   ['(?:"+[^"]*(?="))*?x', '(?:"+[^"]*(?="))*?'],
 ];
 const LINEAR = [
-  "^\\s+\\S+$", "^(?:\\s+\\S+)*$", "(?:foo|fax)*", "(?:ab|a)*c", ".*foo.*bar", "(\\d+\\.)+\\d+", "(?:\\w+\\.)*\\w+",
-  "(?:[\\w\\-]+\\s+)*x", "(?:a|b)*c", "(a+)++$", "^[^:]+(?::[^: ][^:]*)*$",
+  "^\\s+\\S+$",
+  "^(?:\\s+\\S+)*$",
+  "(?:foo|fax)*",
+  "(?:ab|a)*c",
+  ".*foo.*bar",
+  "(\\d+\\.)+\\d+",
+  "(?:\\w+\\.)*\\w+",
+  "(?:[\\w\\-]+\\s+)*x",
+  "(?:a|b)*c",
+  "(a+)++$",
+  "^[^:]+(?::[^: ][^:]*)*$",
   // f2b's dovecot reason: a ":" inside the text is never followed by a space
   "(?:: (?:\\w+\\([^\\):]*\\) \\w+|[^\\(:]+(?::[^\\(: ][^\\(:]*)*))* \\(",
 ];
@@ -63,14 +72,25 @@ function flagged(fs: ReturnType<typeof diskFS>, dir: string): { total: number; h
 /** Each oracle's stock regexes flagged; every one confirmed exponential in Python's re. */
 const STOCK_FLAGGED: Record<OracleVersion, string[]> = {
   "1.0.2": [
-    "apache-modsecurity failregex 1", "assp failregex 4", "courier-auth failregex 1", "domino-smtp failregex 2",
-    "dovecot failregex 2", "exim failregex 6", "grafana failregex 1", "slapd failregex 1",
+    "apache-modsecurity failregex 1",
+    "assp failregex 4",
+    "courier-auth failregex 1",
+    "domino-smtp failregex 2",
+    "dovecot failregex 2",
+    "exim failregex 6",
+    "grafana failregex 1",
+    "slapd failregex 1",
   ],
   // 1.1.1 fixed domino-smtp and exim; selinux-ssh's `(?:%(_anygrp)s )*` is new (a quoted value may
   // hold spaces: `a="b= c=" ` × n takes 2^n), slapd's regex moved to second place
   "1.1.1": [
-    "apache-modsecurity failregex 1", "assp failregex 4", "courier-auth failregex 1", "dovecot failregex 2",
-    "grafana failregex 1", "selinux-ssh failregex 1", "slapd failregex 2",
+    "apache-modsecurity failregex 1",
+    "assp failregex 4",
+    "courier-auth failregex 1",
+    "dovecot failregex 2",
+    "grafana failregex 1",
+    "selinux-ssh failregex 1",
+    "slapd failregex 2",
   ],
 };
 

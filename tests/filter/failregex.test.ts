@@ -51,8 +51,10 @@ describe("tag resolution", () => {
   });
 
   // 1.0.2 gets 1.1's IPv6 pattern, which f2b follows (README, deliberate differences)
-  for (const o of oracles("failregex tags")) test(`resolved text equals fail2ban ${o.version}'s for every tag form and usedns value`, () => {
-    const py = python<string[]>(`
+  for (const o of oracles("failregex tags"))
+    test(`resolved text equals fail2ban ${o.version}'s for every tag form and usedns value`, () => {
+      const py = python<string[]>(
+        `
 import os
 if os.environ.get("F2B_IP6_RE"):
     from fail2ban.server.ipdns import IPAddr
@@ -62,13 +64,21 @@ out = []
 for p, d in json.load(sys.stdin):
     try: out.append(Regex(p, useDns=d).getRegex())
     except RegexException: out.append("error")
-print(json.dumps(out))`, TAGGED, { ...o.env, ...(o.version === "1.0.2" ? { F2B_IP6_RE: IP6 } : {}) });
-    const ours = TAGGED.map(([p, d]) => {
-      try { return new Regex(p, { useDns: d }).resolved; } catch (e) { if (e instanceof RegexError) return "error"; throw e; }
+print(json.dumps(out))`,
+        TAGGED,
+        { ...o.env, ...(o.version === "1.0.2" ? { F2B_IP6_RE: IP6 } : {}) },
+      );
+      const ours = TAGGED.map(([p, d]) => {
+        try {
+          return new Regex(p, { useDns: d }).resolved;
+        } catch (e) {
+          if (e instanceof RegexError) return "error";
+          throw e;
+        }
+      });
+      expect(ours).toEqual(py);
+      expect(py.filter((x) => x !== "error").length).toBeGreaterThanOrEqual(15);
     });
-    expect(ours).toEqual(py);
-    expect(py.filter((x) => x !== "error").length).toBeGreaterThanOrEqual(15);
-  });
 });
 
 describe("errors", () => {
@@ -89,14 +99,25 @@ describe("errors", () => {
 
   test.skipIf(!haveOracle)("fail2ban accepts and rejects the same regexes", () => {
     const cases = ["^x$", "<HOST>", "(?P<fid>a)", "<F-MLFID>a</F-MLFID>", "  ", "a(?i)<HOST>", "x{2,1}<HOST>", "<F-ID>a", "(?(1)a)<HOST>"];
-    const py = python<boolean[]>(`
+    const py = python<boolean[]>(
+      `
 from fail2ban.server.failregex import FailRegex, RegexException
 out = []
 for p in json.load(sys.stdin):
     try: FailRegex(p); out.append(True)
     except RegexException: out.append(False)
-print(json.dumps(out))`, cases);
-    const ours = cases.map((p) => { try { new FailRegex(p); return true; } catch (e) { if (e instanceof RegexError) return false; throw e; } });
+print(json.dumps(out))`,
+      cases,
+    );
+    const ours = cases.map((p) => {
+      try {
+        new FailRegex(p);
+        return true;
+      } catch (e) {
+        if (e instanceof RegexError) return false;
+        throw e;
+      }
+    });
     expect(ours).toEqual(py);
   });
 });
@@ -117,9 +138,11 @@ describe("search and groups", () => {
   });
 
   test.skipIf(!haveOracle)("alt_ and tuple_ groups merge like fail2ban's getGroups", () => {
-    const pattern = "^(?:u=<F-USER>\\w+</F-USER>|a=<F-ALT_USER>\\w+</F-ALT_USER>|b=<F-ALT_USER2>\\w+</F-ALT_USER2>) <F-ID>\\w+</F-ID>(?: t=<F-TUPLE_ID>\\w+</F-TUPLE_ID>)?(?: s=<F-TUPLE_ID_2>\\w+</F-TUPLE_ID_2>)?$";
+    const pattern =
+      "^(?:u=<F-USER>\\w+</F-USER>|a=<F-ALT_USER>\\w+</F-ALT_USER>|b=<F-ALT_USER2>\\w+</F-ALT_USER2>) <F-ID>\\w+</F-ID>(?: t=<F-TUPLE_ID>\\w+</F-TUPLE_ID>)?(?: s=<F-TUPLE_ID_2>\\w+</F-TUPLE_ID_2>)?$";
     const lines = ["u=bob x1", "a=eve x2 t=7", "b=mal x3 s=9", "a=eve x4 t=1 s=2"];
-    const py = python<Record<string, unknown>[]>(`
+    const py = python<Record<string, unknown>[]>(
+      `
 from fail2ban.server.failregex import FailRegex
 p, lines = json.load(sys.stdin)
 r = FailRegex(p)
@@ -127,11 +150,13 @@ out = []
 for l in lines:
     r.search([("", "", l)])
     out.append({k: (list(v) if isinstance(v, tuple) else v) for k, v in r.getGroups().items()})
-print(json.dumps(out))`, [pattern, lines]);
+print(json.dumps(out))`,
+      [pattern, lines],
+    );
     const r = new FailRegex(pattern);
     const ours = lines.map((l) => {
       const g = r.getGroups(r.search(l)!);
-      return Object.fromEntries(Object.entries(g).map(([k, v]) => [k, Array.isArray(v) ? v.map((x) => x ?? null) : v ?? null])) as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(g).map(([k, v]) => [k, Array.isArray(v) ? v.map((x) => x ?? null) : (v ?? null)])) as Record<string, unknown>;
     });
     expect(ours).toEqual(py);
   });
@@ -146,14 +171,12 @@ describe("groups inside repeats keep Python's last value", () => {
       ' lvl=eror msg="Invalid username or password" uname="a b" status=401 remote_addr=192.0.2.6',
       ' msg="Invalid username or password" error="x" uname=eve remote_addr=192.0.2.7',
     ],
-    "courier-auth": [
-      "host imapd: LOGIN FAILED, user=bob, method=PLAIN, ip=[192.0.2.8]",
-      "host imapd: LOGIN FAILED, method=PLAIN, ip=[192.0.2.9]",
-    ],
+    "courier-auth": ["host imapd: LOGIN FAILED, user=bob, method=PLAIN, ip=[192.0.2.8]", "host imapd: LOGIN FAILED, method=PLAIN, ip=[192.0.2.9]"],
   };
 
   test.skipIf(!haveOracle)("stock grafana and courier-auth failregexes: same groups as fail2ban", () => {
-    const py = python<[string, string, (Record<string, string | null> | null)[]][]>(`
+    const py = python<[string, string, (Record<string, string | null> | null)[]][]>(
+      `
 from fail2ban.client.filterreader import FilterReader
 from fail2ban.server.failregex import FailRegex
 out = []
@@ -167,7 +190,9 @@ for name, lines in json.load(sys.stdin).items():
         m = r._regexObj.search(l)
         res.append(m.groupdict() if m else None)
     out.append([name, regex, res])
-print(json.dumps(out))`, LINES);
+print(json.dumps(out))`,
+      LINES,
+    );
     expect(py.map(([name]) => name)).toEqual(Object.keys(LINES));
     for (const [name, regex, want] of py) {
       const r = new FailRegex(regex);
@@ -204,7 +229,8 @@ describe("multi-line buffers", () => {
       ["^x <HOST>$", ["x 192.0.2.1"]],
       ["a<SKIPLINES>b <HOST>", ["a", "same", "same", "b 192.0.2.2", "same"]],
     ];
-    const py = python<[string[], string[]][]>(`
+    const py = python<[string[], string[]][]>(
+      `
 from fail2ban.server.failregex import FailRegex
 out = []
 for p, lines in json.load(sys.stdin):
@@ -214,7 +240,9 @@ for p, lines in json.load(sys.stdin):
     m = [x[2] for x in r.getMatchedTupleLines()]
     u = [x[2] for x in r.getUnmatchedTupleLines()]
     out.append([m, u])
-print(json.dumps(out))`, cases);
+print(json.dumps(out))`,
+      cases,
+    );
     const ours = cases.map(([p, ls]) => {
       const r = new FailRegex(p, { multiline: true });
       const buf = ls.join("\n") + "\n";
@@ -243,7 +271,7 @@ describe("hostile input never throws", () => {
       "authentication failure " + " ".repeat(100_000) + "rhost=",
       "Failed password for \0root\0 from 192.0.2.1 port 22",
       "Failed password for \uD800\uDFFF\uDC00 from 192.0.2.1 port 22",
-      ("Failed for a from b\n").repeat(5000),
+      "Failed for a from b\n".repeat(5000),
     ];
     const t0 = performance.now();
     const results = inputs.map((s) => [sshd.search(s)?.groups["user"], generic.search(s)?.groups["ip4"]]);

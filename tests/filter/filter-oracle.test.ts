@@ -53,7 +53,11 @@ describe.skipIf(!have)("Filter agrees with fail2ban's Filter on a generated auth
   if (gen.status !== 0) throw new Error(`gen-authlog failed: ${gen.stderr}`);
 
   const compare = (mode: string, jail: boolean): void => {
-    const py = spawnSync(PY, ["-c", ORACLE, String(NOW), mode, log, jail ? "1" : "0"], { encoding: "utf8", env: { ...process.env, TZ: "UTC" }, maxBuffer: 1 << 26 });
+    const py = spawnSync(PY, ["-c", ORACLE, String(NOW), mode, log, jail ? "1" : "0"], {
+      encoding: "utf8",
+      env: { ...process.env, TZ: "UTC" },
+      maxBuffer: 1 << 26,
+    });
     if (py.status !== 0) throw new Error(py.stderr);
     const expected: unknown = JSON.parse(py.stdout);
     const def = loadFilter(diskFS("/etc/fail2ban"), "sshd", { mode });
@@ -63,14 +67,16 @@ describe.skipIf(!have)("Filter agrees with fail2ban's Filter on a generated auth
       .split("\n")
       .filter((l) => l !== "")
       .map((l) =>
-        f.processLine(l).map((r) => [
-          r.regexIndex,
-          r.fid,
-          r.time,
-          Boolean(r.data["nofail"]),
-          [...((r.data["users"] as Set<string> | undefined) ?? [])].sort(),
-          ((r.data["matches"] as string[] | undefined) ?? []).length,
-        ]),
+        f
+          .processLine(l)
+          .map((r) => [
+            r.regexIndex,
+            r.fid,
+            r.time,
+            Boolean(r.data["nofail"]),
+            [...((r.data["users"] as Set<string> | undefined) ?? [])].sort(),
+            ((r.data["matches"] as string[] | undefined) ?? []).length,
+          ]),
       );
     expect(got.length).toBe(LINES);
     expect(got.filter((x) => x.length > 0).length).toBeGreaterThan(LINES / 4);

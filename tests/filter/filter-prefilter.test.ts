@@ -10,7 +10,13 @@ import { TimeZone } from "../../src/filter/date/tz.ts";
 import { Regex } from "../../src/filter/failregex.ts";
 import { anchoredPrefix, firstChars } from "../../src/filter/filter-prefilter.ts";
 
-const chars = (s: ReadonlySet<number> | null): string | null => (s ? [...s].map((c) => String.fromCharCode(c)).sort().join("") : null);
+const chars = (s: ReadonlySet<number> | null): string | null =>
+  s
+    ? [...s]
+        .map((c) => String.fromCharCode(c))
+        .sort()
+        .join("")
+    : null;
 
 test("prefixes and first characters of crafted patterns", () => {
   expect(anchoredPrefix("^Failed (?:a|b) x")).toBe("Failed ");

@@ -56,8 +56,16 @@ describe("single line", () => {
 
   test("first matching failregex only, unless checkAllRegex", () => {
     const d = def(["from <HOST>", "Failed .* from <HOST>"]);
-    expect(make(d).processLine("Failed x from 192.0.2.1", at).map((r) => r.regexIndex)).toEqual([0]);
-    expect(make(d, { checkAllRegex: true }).processLine("Failed x from 192.0.2.1", at).map((r) => r.regexIndex)).toEqual([0, 1]);
+    expect(
+      make(d)
+        .processLine("Failed x from 192.0.2.1", at)
+        .map((r) => r.regexIndex),
+    ).toEqual([0]);
+    expect(
+      make(d, { checkAllRegex: true })
+        .processLine("Failed x from 192.0.2.1", at)
+        .map((r) => r.regexIndex),
+    ).toEqual([0, 1]);
   });
 
   test("ignoreregex drops a matching line and reports which one matched", () => {
@@ -119,7 +127,11 @@ describe("multi-line", () => {
     const f = make(d);
     expect(f.processLine("hello", at)).toEqual([]);
     expect(f.processLine("x fail 192.0.2.1", at)).toEqual([]);
-    expect(make(d).processLine("x fail 192.0.2.1", at).map((r) => r.fid)).toEqual(["192.0.2.1"]);
+    expect(
+      make(d)
+        .processLine("x fail 192.0.2.1", at)
+        .map((r) => r.fid),
+    ).toEqual(["192.0.2.1"]);
   });
 
   test("the buffer holds at most maxlines lines", () => {
@@ -171,7 +183,11 @@ describe("usedns", () => {
   const d = def(["from <HOST>$"]);
   test("yes/warn resolve names through the injected resolver", () => {
     const warnings: string[] = [];
-    const f = new Filter(d, { now: () => NOW, tz, dns: tableResolver({ "bad.example": ["192.0.2.50", "2001:db8::50"] }), log: logFrom((_level, m) => warnings.push(m)) }, { checkFindTime: false, useDns: "warn" });
+    const f = new Filter(
+      d,
+      { now: () => NOW, tz, dns: tableResolver({ "bad.example": ["192.0.2.50", "2001:db8::50"] }), log: logFrom((_level, m) => warnings.push(m)) },
+      { checkFindTime: false, useDns: "warn" },
+    );
     expect(f.processLine("from bad.example", at).map((r) => r.fid)).toEqual(["192.0.2.50", "2001:db8::50"]);
     expect(warnings.some((w) => w.includes("DNS Lookup"))).toBe(true);
     expect(make(d, { useDns: "yes" }, {}).processLine("from unknown.example", at)).toEqual([]);

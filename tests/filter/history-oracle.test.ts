@@ -56,15 +56,23 @@ function genLines(rand: (n: number) => number, findtime: number): [string, boole
     if (rand(60) === 0) history = !history;
     const ip = `10.0.${rand(4)}.${1 + rand(20)}`;
     const kind = rand(12);
-    const age = kind < 3 ? rand(findtime)
-      : kind < 5 ? findtime - 2 + rand(5) // the edge: findtime - 2 .. findtime + 2
-      : kind < 7 ? findtime + 1 + rand(3 * findtime)
-      : kind < 8 ? -rand(120) // slightly in the future
-      : kind < 9 ? -(3600 + rand(7200)) // a zone off
-      : kind < 10 ? 50 + rand(30) // around the 60 s tolerance in operation mode
-      : 0;
+    const age =
+      kind < 3
+        ? rand(findtime)
+        : kind < 5
+          ? findtime - 2 + rand(5) // the edge: findtime - 2 .. findtime + 2
+          : kind < 7
+            ? findtime + 1 + rand(3 * findtime)
+            : kind < 8
+              ? -rand(120) // slightly in the future
+              : kind < 9
+                ? -(3600 + rand(7200)) // a zone off
+                : kind < 10
+                  ? 50 + rand(30) // around the 60 s tolerance in operation mode
+                  : 0;
     const msg = `testd[${100 + i}]: login failed from ${ip}`;
-    if (kind === 10) lines.push([msg, history]); // no date at all
+    if (kind === 10)
+      lines.push([msg, history]); // no date at all
     else if (kind === 11) {
       lines.push([`${stamp(NOW - rand(2 * findtime))} testd[1]: session opened`, history]);
       lines.push([msg, history]); // dateless right after a dated line
@@ -91,7 +99,11 @@ test.skipIf(!have)("history and operation mode: the same failures, times and war
     const def: FilterDefinition = { name: "testd", file: "testd.conf", failregex: [FAILREGEX], ignoreregex: [] } as unknown as FilterDefinition;
     const warnings: [number, string][] = [];
     const got: [string, number][][] = [];
-    const f = new Filter(def, { now: () => NOW, tz: TimeZone.fromEnv("UTC"), dns: tableResolver({}), log: logFrom((_level, m) => warnings.push([got.length, `[~jailless~] ${m}`])) }, { findTime: findtime });
+    const f = new Filter(
+      def,
+      { now: () => NOW, tz: TimeZone.fromEnv("UTC"), dns: tableResolver({}), log: logFrom((_level, m) => warnings.push([got.length, `[~jailless~] ${m}`])) },
+      { findTime: findtime },
+    );
     for (const [line, history] of lines) {
       f.inOperation = !history;
       got.push(f.processLine(line).map((x) => [x.fid!, x.time]));

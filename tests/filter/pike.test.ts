@@ -17,7 +17,8 @@ const LOGS = "/usr/lib/python3/dist-packages/fail2ban/tests/files/logs";
 const NOW = 1_700_000_000;
 const have = existsSync(LOGS) && existsSync("/etc/fail2ban/filter.d");
 
-const show = (fs: FilterFailure[]): string => JSON.stringify(fs.map((f) => [f.regexIndex, f.fid, f.time, Object.entries(f.data).map(([k, v]) => [k, v instanceof Set ? [...v] : v])]));
+const show = (fs: FilterFailure[]): string =>
+  JSON.stringify(fs.map((f) => [f.regexIndex, f.fid, f.time, Object.entries(f.data).map(([k, v]) => [k, v instanceof Set ? [...v] : v])]));
 
 test.skipIf(!have)("stock filters × their sample logs: the linear engine finds exactly what the backtracking one finds", () => {
   const fs = diskFS("/etc/fail2ban");
@@ -27,7 +28,11 @@ test.skipIf(!have)("stock filters × their sample logs: the linear engine finds 
   for (const name of readdirSync(LOGS).filter((n) => existsSync(join("/etc/fail2ban/filter.d", `${n}.conf`)))) {
     const make = (): Filter | null => {
       try {
-        return new Filter(loadFilter(fs, name), { now: () => NOW, dns: tableResolver({}), log: discardLog }, { checkFindTime: false, returnRawHost: true, checkAllRegex: true });
+        return new Filter(
+          loadFilter(fs, name),
+          { now: () => NOW, dns: tableResolver({}), log: discardLog },
+          { checkFindTime: false, returnRawHost: true, checkAllRegex: true },
+        );
       } catch {
         return null;
       }

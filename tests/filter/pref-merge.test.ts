@@ -73,7 +73,15 @@ function generate(seed: number, n: number): Case[] {
 }
 
 function ours(c: Case): unknown[] {
-  const def: FilterDefinition = { name: "generated", file: "generated", failregex: c.fail, ignoreregex: [], prefregex: c.pref, datepattern: "{^LN-BEG}Epoch", options: {} };
+  const def: FilterDefinition = {
+    name: "generated",
+    file: "generated",
+    failregex: c.fail,
+    ignoreregex: [],
+    prefregex: c.pref,
+    datepattern: "{^LN-BEG}Epoch",
+    options: {},
+  };
   const opts = { checkAllRegex: true, ignorePending: false, checkFindTime: false, returnRawHost: true };
   const f = new Filter(def, { now: () => NOW, tz: TimeZone.fromEnv("UTC"), dns: tableResolver({}), log: memoryLog() }, opts);
   return c.lines.map((l) => f.processLine(l).map((x) => [x.regexIndex, x.fid, x.data["user"] ?? null]));
@@ -81,14 +89,21 @@ function ours(c: Case): unknown[] {
 
 describe("prefregex + failregex groups merge as in fail2ban 1.1.1", () => {
   test("the prefix's address stands when the failregex's own <ADDR> did not participate (gh-4196)", () => {
-    const c: Case = { pref: String.raw`^\s*svc(?:\(<ADDR>\))?: <F-CONTENT>.+</F-CONTENT>$`, fail: [String.raw`^bad(?: from <ADDR>)?$`], lines: [`${NOW} svc(192.0.2.7): bad`, `${NOW} svc(192.0.2.7): bad from 192.0.2.9`] };
+    const c: Case = {
+      pref: String.raw`^\s*svc(?:\(<ADDR>\))?: <F-CONTENT>.+</F-CONTENT>$`,
+      fail: [String.raw`^bad(?: from <ADDR>)?$`],
+      lines: [`${NOW} svc(192.0.2.7): bad`, `${NOW} svc(192.0.2.7): bad from 192.0.2.9`],
+    };
     expect(ours(c)).toEqual([[[0, "192.0.2.7", null]], [[0, "192.0.2.9", null]]]);
   });
 
   for (const o of oracles("pref-merge", ["1.1.1"])) {
     test(`generated cases agree with fail2ban ${o.version}'s Filter (seed ${SEED})`, () => {
       const cases = generate(SEED, 40);
-      const py = Bun.spawnSync([PYTHON, "-c", ORACLE, String(NOW)], { stdin: Buffer.from(JSON.stringify(cases)), env: { ...process.env, ...o.env, TZ: "UTC" } });
+      const py = Bun.spawnSync([PYTHON, "-c", ORACLE, String(NOW)], {
+        stdin: Buffer.from(JSON.stringify(cases)),
+        env: { ...process.env, ...o.env, TZ: "UTC" },
+      });
       if (py.exitCode !== 0) throw new Error(py.stderr.toString());
       const theirs = JSON.parse(py.stdout.toString()) as unknown[][];
       let failures = 0;

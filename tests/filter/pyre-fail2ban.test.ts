@@ -118,8 +118,23 @@ json.dump(result, sys.stdout, ensure_ascii=True)
 `;
 
 type PyResult = 0 | [number, number, Record<string, string | null>];
-interface PyRegex { kind: "pref" | "fail" | "ignore"; raw: string; multiline: boolean; resolved?: string; error?: string; results?: PyResult[] }
-interface PyCombo { filter: string; opts: Record<string, string> | null; usedns: string; inputs: string[]; lines: string[]; regexes: PyRegex[]; dates: [string, PyResult[]][] }
+interface PyRegex {
+  kind: "pref" | "fail" | "ignore";
+  raw: string;
+  multiline: boolean;
+  resolved?: string;
+  error?: string;
+  results?: PyResult[];
+}
+interface PyCombo {
+  filter: string;
+  opts: Record<string, string> | null;
+  usedns: string;
+  inputs: string[];
+  lines: string[];
+  regexes: PyRegex[];
+  dates: [string, PyResult[]][];
+}
 
 /** Our match in Python's terms: code-point offsets and the full group dict (None for non-participating). */
 function ours(text: string, m: { start: number; end: number; groups: Record<string, string | undefined> } | null, names: readonly string[]): PyResult {
@@ -130,58 +145,76 @@ function ours(text: string, m: { start: number; end: number; groups: Record<stri
   return [cp(m.start), cp(m.end), groups];
 }
 
-for (const o of oracles("pyre-fail2ban")) test(`fail2ban ${o.version} filters: Python re and our translation agree on every sample line`, () => {
-  const ip6 = o.version === "1.0.2" ? { F2B_IP6_RE: IP6 } : {};
-  const proc = Bun.spawnSync([PY, "-c", ORACLE, o.etc, o.logs], { env: { ...process.env, ...o.env, ...ip6, TZ: "UTC" } });
-  const err = proc.stderr.toString();
-  if (err.trim()) console.warn(err.trim());
-  expect(proc.exitCode).toBe(0);
-  const combos = JSON.parse(proc.stdout.toString()) as PyCombo[];
-  const mismatches: string[] = [];
-  let regexCount = 0, pairs = 0, matched = 0, dateRegexes = 0, mismatchCount = 0, warned = 0;
-  const note = (what: string) => { if (mismatchCount++ < 20) mismatches.push(what); };
-  for (const c of combos) {
-    let pref: Regex | null = null;
-    for (const r of c.regexes) {
-      const where = `${c.filter} ${JSON.stringify(c.opts)} ${r.kind} ${JSON.stringify(r.raw)}`;
-      let re: Regex;
-      try {
-        const opts = { multiline: r.multiline, useDns: c.usedns };
-        re = r.kind === "fail" ? new FailRegex(r.raw, { ...opts, prefRegex: pref }) : new Regex(r.raw, opts);
-      } catch (e) {
-        if (r.error !== undefined && e instanceof RegexError) continue; // both reject
-        note(`${where}: we reject, Python accepts: ${(e as Error).message}`);
-        continue;
+for (const o of oracles("pyre-fail2ban"))
+  test(`fail2ban ${o.version} filters: Python re and our translation agree on every sample line`, () => {
+    const ip6 = o.version === "1.0.2" ? { F2B_IP6_RE: IP6 } : {};
+    const proc = Bun.spawnSync([PY, "-c", ORACLE, o.etc, o.logs], { env: { ...process.env, ...o.env, ...ip6, TZ: "UTC" } });
+    const err = proc.stderr.toString();
+    if (err.trim()) console.warn(err.trim());
+    expect(proc.exitCode).toBe(0);
+    const combos = JSON.parse(proc.stdout.toString()) as PyCombo[];
+    const mismatches: string[] = [];
+    let regexCount = 0,
+      pairs = 0,
+      matched = 0,
+      dateRegexes = 0,
+      mismatchCount = 0,
+      warned = 0;
+    const note = (what: string) => {
+      if (mismatchCount++ < 20) mismatches.push(what);
+    };
+    for (const c of combos) {
+      let pref: Regex | null = null;
+      for (const r of c.regexes) {
+        const where = `${c.filter} ${JSON.stringify(c.opts)} ${r.kind} ${JSON.stringify(r.raw)}`;
+        let re: Regex;
+        try {
+          const opts = { multiline: r.multiline, useDns: c.usedns };
+          re = r.kind === "fail" ? new FailRegex(r.raw, { ...opts, prefRegex: pref }) : new Regex(r.raw, opts);
+        } catch (e) {
+          if (r.error !== undefined && e instanceof RegexError) continue; // both reject
+          note(`${where}: we reject, Python accepts: ${(e as Error).message}`);
+          continue;
+        }
+        if (r.kind === "pref") pref = re;
+        if (re.warnings.length) warned++; // reported approximations must still agree on the samples
+        if (r.error !== undefined) {
+          note(`${where}: Python rejects (${r.error}), we accept`);
+          continue;
+        }
+        regexCount++;
+        if (re.resolved !== r.resolved) note(`${where}: resolved differs:\n  py ${r.resolved}\n  js ${re.resolved}`);
+        c.inputs.forEach((text, i) => {
+          pairs++;
+          const got = ours(text, re.search(text), re.groupNames);
+          const want = r.results![i]!;
+          if (want !== 0) matched++;
+          if (!Bun.deepEquals(got, want)) note(`${where} on ${JSON.stringify(text)}:\n  py ${JSON.stringify(want)}\n  js ${JSON.stringify(got)}`);
+        });
       }
-      if (r.kind === "pref") pref = re;
-      if (re.warnings.length) warned++; // reported approximations must still agree on the samples
-      if (r.error !== undefined) { note(`${where}: Python rejects (${r.error}), we accept`); continue; }
-      regexCount++;
-      if (re.resolved !== r.resolved) note(`${where}: resolved differs:\n  py ${r.resolved}\n  js ${re.resolved}`);
-      c.inputs.forEach((text, i) => {
-        pairs++;
-        const got = ours(text, re.search(text), re.groupNames);
-        const want = r.results![i]!;
-        if (want !== 0) matched++;
-        if (!Bun.deepEquals(got, want)) note(`${where} on ${JSON.stringify(text)}:\n  py ${JSON.stringify(want)}\n  js ${JSON.stringify(got)}`);
-      });
+      for (const [pattern, results] of c.dates) {
+        dateRegexes++;
+        const t = translatePythonRegex(pattern);
+        const re = new RegExp(t.source, t.flags);
+        const names = t.groups.flatMap((g) => (g.name ? [g] : []));
+        c.lines.forEach((text, i) => {
+          pairs++;
+          const m = re.exec(text);
+          const got = ours(
+            text,
+            m && { start: m.index, end: m.index + m[0].length, groups: Object.fromEntries(names.map((g) => [g.name!, m.groups?.[g.jsName]])) },
+            names.map((g) => g.name!),
+          );
+          if (results[i] !== 0) matched++;
+          if (!Bun.deepEquals(got, results[i]))
+            note(`date template ${JSON.stringify(pattern)} on ${JSON.stringify(text)}:\n  py ${JSON.stringify(results[i])}\n  js ${JSON.stringify(got)}`);
+        });
+      }
     }
-    for (const [pattern, results] of c.dates) {
-      dateRegexes++;
-      const t = translatePythonRegex(pattern);
-      const re = new RegExp(t.source, t.flags);
-      const names = t.groups.flatMap((g) => (g.name ? [g] : []));
-      c.lines.forEach((text, i) => {
-        pairs++;
-        const m = re.exec(text);
-        const got = ours(text, m && { start: m.index, end: m.index + m[0].length, groups: Object.fromEntries(names.map((g) => [g.name!, m.groups?.[g.jsName]])) }, names.map((g) => g.name!));
-        if (results[i] !== 0) matched++;
-        if (!Bun.deepEquals(got, results[i])) note(`date template ${JSON.stringify(pattern)} on ${JSON.stringify(text)}:\n  py ${JSON.stringify(results[i])}\n  js ${JSON.stringify(got)}`);
-      });
-    }
-  }
-  console.log(`fail2ban ${o.version} differential: ${combos.length} filter/option combinations, ${regexCount} filter regexes + ${dateRegexes} date-template regexes translated (${warned} with a load-time approximation warning), ${pairs} text×regex pairs compared (${matched} matches), ${mismatchCount} mismatches`);
-  expect(mismatches).toEqual([]);
-  expect(mismatchCount).toBe(0);
-  expect(regexCount).toBeGreaterThan(300);
-}, 120_000);
+    console.log(
+      `fail2ban ${o.version} differential: ${combos.length} filter/option combinations, ${regexCount} filter regexes + ${dateRegexes} date-template regexes translated (${warned} with a load-time approximation warning), ${pairs} text×regex pairs compared (${matched} matches), ${mismatchCount} mismatches`,
+    );
+    expect(mismatches).toEqual([]);
+    expect(mismatchCount).toBe(0);
+    expect(regexCount).toBeGreaterThan(300);
+  }, 120_000);

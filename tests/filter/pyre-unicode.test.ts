@@ -36,31 +36,37 @@ function inRanges(ranges: [number, number][]): (c: number) => boolean {
   return (c) => set[c] === 1;
 }
 
-test.skipIf(!haveOracle)("character categories match Python on every assigned code point", () => {
-  const proc = Bun.spawnSync([PY, "-c", SCRIPT], { stdin: Buffer.from(JSON.stringify(PATTERNS)) });
-  expect(proc.exitCode).toBe(0);
-  const py = JSON.parse(proc.stdout.toString()) as Record<string, [number, number][]>;
-  const unassigned = inRanges(py["unassigned"]!);
-  const diffs: string[] = [];
-  let compared = 0;
-  for (const p of PATTERNS) {
-    const t = translatePythonRegex(p);
-    const re = new RegExp(`^(?:${t.source})`, t.flags);
-    const want = inRanges(py[p]!);
-    for (let c = 0; c <= 0x10ffff; c++) {
-      if (unassigned(c)) continue; // newer Unicode in the JS engine may assign these
-      compared++;
-      if (re.test(String.fromCodePoint(c)) !== want(c) && diffs.length < 20) diffs.push(`${p} U+${c.toString(16)}`);
+test.skipIf(!haveOracle)(
+  "character categories match Python on every assigned code point",
+  () => {
+    const proc = Bun.spawnSync([PY, "-c", SCRIPT], { stdin: Buffer.from(JSON.stringify(PATTERNS)) });
+    expect(proc.exitCode).toBe(0);
+    const py = JSON.parse(proc.stdout.toString()) as Record<string, [number, number][]>;
+    const unassigned = inRanges(py["unassigned"]!);
+    const diffs: string[] = [];
+    let compared = 0;
+    for (const p of PATTERNS) {
+      const t = translatePythonRegex(p);
+      const re = new RegExp(`^(?:${t.source})`, t.flags);
+      const want = inRanges(py[p]!);
+      for (let c = 0; c <= 0x10ffff; c++) {
+        if (unassigned(c)) continue; // newer Unicode in the JS engine may assign these
+        compared++;
+        if (re.test(String.fromCodePoint(c)) !== want(c) && diffs.length < 20) diffs.push(`${p} U+${c.toString(16)}`);
+      }
     }
-  }
-  console.log(`Unicode categories: ${compared} pattern×code point pairs compared, ${diffs.length} differences`);
-  expect(diffs).toEqual([]);
-}, 60_000);
+    console.log(`Unicode categories: ${compared} pattern×code point pairs compared, ${diffs.length} differences`);
+    expect(diffs).toEqual([]);
+  },
+  60_000,
+);
 
-test.skipIf(!haveOracle)("(?i) literals and (?ai) literals fold exactly like Python's re (BMP)", () => {
-  // Candidates for each cased BMP character: its upper/lower/title/casefold forms and those of the
-  // characters Python considers equal; Python decides with re itself.
-  const script = String.raw`
+test.skipIf(!haveOracle)(
+  "(?i) literals and (?ai) literals fold exactly like Python's re (BMP)",
+  () => {
+    // Candidates for each cased BMP character: its upper/lower/title/casefold forms and those of the
+    // characters Python considers equal; Python decides with re itself.
+    const script = String.raw`
 import json, re, sys, _sre
 def forms(c):
     ch = chr(c)
@@ -75,20 +81,22 @@ for flags in ("(?i)", "(?ai)"):
         r = re.compile(flags + re.escape(chr(c)))
         out.append([flags, c, [[d, r.match(chr(d)) is not None] for d in sorted(cand)]])
 json.dump(out, sys.stdout)`;
-  const proc = Bun.spawnSync([PY, "-c", script]);
-  expect(proc.exitCode).toBe(0);
-  const rows = JSON.parse(proc.stdout.toString()) as [string, number, [number, boolean][]][];
-  const diffs: string[] = [];
-  let pairs = 0;
-  for (const [flags, c, cands] of rows) {
-    const t = translatePythonRegex(`${flags}${String.fromCodePoint(c)}`);
-    const re = new RegExp(`^(?:${t.source})$`, t.flags);
-    for (const [d, want] of cands) {
-      pairs++;
-      if (re.test(String.fromCodePoint(d)) !== want && diffs.length < 20) diffs.push(`${flags} U+${c.toString(16)} vs U+${d.toString(16)}: python ${want}`);
+    const proc = Bun.spawnSync([PY, "-c", script]);
+    expect(proc.exitCode).toBe(0);
+    const rows = JSON.parse(proc.stdout.toString()) as [string, number, [number, boolean][]][];
+    const diffs: string[] = [];
+    let pairs = 0;
+    for (const [flags, c, cands] of rows) {
+      const t = translatePythonRegex(`${flags}${String.fromCodePoint(c)}`);
+      const re = new RegExp(`^(?:${t.source})$`, t.flags);
+      for (const [d, want] of cands) {
+        pairs++;
+        if (re.test(String.fromCodePoint(d)) !== want && diffs.length < 20) diffs.push(`${flags} U+${c.toString(16)} vs U+${d.toString(16)}: python ${want}`);
+      }
     }
-  }
-  console.log(`case folding: ${pairs} character pairs compared, ${diffs.length} differences`);
-  expect(pairs).toBeGreaterThan(3000);
-  expect(diffs).toEqual([]);
-}, 60_000);
+    console.log(`case folding: ${pairs} character pairs compared, ${diffs.length} differences`);
+    expect(pairs).toBeGreaterThan(3000);
+    expect(diffs).toEqual([]);
+  },
+  60_000,
+);

@@ -264,7 +264,11 @@ json.dump(out, sys.stdout)`;
     const proc = Bun.spawnSync([PY, "-c", script], { stdin: Buffer.from(JSON.stringify(CASES.map(([p, s]) => [p, s]))) });
     expect(proc.stderr.toString()).toBe("");
     const py = JSON.parse(proc.stdout.toString()) as PyOutcome[];
-    const diffs = CASES.flatMap(([p, s, ours, theirs], i) => (Bun.deepEquals(py[i], theirs === undefined ? ours : theirs) ? [] : [`${JSON.stringify(p)} on ${JSON.stringify(s)}: python ${JSON.stringify(py[i])}, table ${JSON.stringify(theirs ?? ours)}`]));
+    const diffs = CASES.flatMap(([p, s, ours, theirs], i) =>
+      Bun.deepEquals(py[i], theirs === undefined ? ours : theirs)
+        ? []
+        : [`${JSON.stringify(p)} on ${JSON.stringify(s)}: python ${JSON.stringify(py[i])}, table ${JSON.stringify(theirs ?? ours)}`],
+    );
     expect(diffs).toEqual([]);
   });
 });
@@ -289,7 +293,7 @@ describe("translatePythonRegex: errors and output shape", () => {
     expect(translatePythonRegex("(?ms)^a.$").flags).toBe("v");
   });
 
-  test("named groups inside repeats are listed; repeats whose body can match \"\" are reported", () => {
+  test('named groups inside repeats are listed; repeats whose body can match "" are reported', () => {
     const t = translatePythonRegex("(?P<a>x)(?:(?P<b>y)|(?P<c>z))+(?P<d>w)*(?:e?)+(f*)*");
     expect(t.repeatedGroups).toEqual(["b", "c", "d"]);
     expect(t.emptyBodyLoops).toEqual(["(?:e?)+", "(f*)*"]);

@@ -8,12 +8,32 @@ import { TimeZone } from "../../src/filter/date/tz.ts";
 const PY = "/usr/bin/python3";
 const ZONES = [
   "CET-01CEST-02,M3.5.0,M10.5.0",
-  "Europe/Berlin", ":Europe/London", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe",
-  "Asia/Kolkata", "America/Sao_Paulo", "Pacific/Apia", "Europe/Moscow", "America/St_Johns",
-  "<+03>-3", "<-0330>3:30<-0230>,M3.2.0,M11.1.0", "EST5EDT", "EST5EDT4,J60/2,300/3",
-  "XYZ3ABC,M3.2.0/-1,M11.1.0/26", "AEST-10AEDT,M10.1.0,M4.1.0/3", "UTC", "", "Not/AZone", "NOPE",
+  "Europe/Berlin",
+  ":Europe/London",
+  "America/New_York",
+  "Australia/Sydney",
+  "Australia/Lord_Howe",
+  "Asia/Kolkata",
+  "America/Sao_Paulo",
+  "Pacific/Apia",
+  "Europe/Moscow",
+  "America/St_Johns",
+  "<+03>-3",
+  "<-0330>3:30<-0230>,M3.2.0,M11.1.0",
+  "EST5EDT",
+  "EST5EDT4,J60/2,300/3",
+  "XYZ3ABC,M3.2.0/-1,M11.1.0/26",
+  "AEST-10AEDT,M10.1.0,M4.1.0/3",
+  "UTC",
+  "",
+  "Not/AZone",
+  "NOPE",
   // TZif v3 footers with extended rule times, 45-minute offsets, permanent-offset footers
-  "America/Nuuk", "Asia/Jerusalem", "America/Santiago", "Africa/Casablanca", "Pacific/Chatham",
+  "America/Nuuk",
+  "Asia/Jerusalem",
+  "America/Santiago",
+  "Africa/Casablanca",
+  "Pacific/Chatham",
   v1OnlyCopy("/usr/share/zoneinfo/Europe/Berlin"),
 ].filter((z): z is string => z !== undefined);
 
@@ -54,7 +74,7 @@ describe.skipIf(!havePython)("TimeZone matches glibc", () => {
       for (const [t, fields, off, isdst, abbr] of data.localtime) {
         const f = tz.localFields(t);
         const got = [f.year, f.month, f.day, f.hour, f.minute, f.second];
-        if (JSON.stringify(got) !== JSON.stringify(fields) || f.offset !== off || f.isdst !== (isdst > 0) || f.abbr !== abbr) {
+        if (JSON.stringify(got) !== JSON.stringify(fields) || f.offset !== off || f.isdst !== isdst > 0 || f.abbr !== abbr) {
           bad.push(`localtime(${t}): got ${got} ${f.offset} ${f.isdst} ${f.abbr}, glibc ${fields} ${off} ${isdst} ${abbr}`);
         }
       }
@@ -62,8 +82,10 @@ describe.skipIf(!havePython)("TimeZone matches glibc", () => {
         const got = tz.toEpoch(w[0]!, w[1]!, w[2]!, w[3]!, w[4]!, w[5]!);
         if (got !== expected) bad.push(`mktime(${w}): got ${got}, glibc ${expected}`);
       }
-      console.log(`tz ${JSON.stringify(zone)}: ${data.localtime.length} localtime + ${data.mktime.length} mktime checks, ` +
-        `${data.transitions} transitions 1995-2045, ${bad.length} mismatches`);
+      console.log(
+        `tz ${JSON.stringify(zone)}: ${data.localtime.length} localtime + ${data.mktime.length} mktime checks, ` +
+          `${data.transitions} transitions 1995-2045, ${bad.length} mismatches`,
+      );
       expect(bad.slice(0, 10)).toEqual([]);
     });
   }

@@ -29,7 +29,10 @@ export const HOSTILE: readonly HostileCase[] = [
     line: (n) => `t=2026-11-22T10:00:00+0000 lvl=eror msg="Invalid username or password"${" uname=x".repeat(n)} remote_addr=203.0.113.7 x`,
     slowRegex: "failregex 1",
     slowSize: 20,
-    failure: { line: 't=2026-11-22T10:00:00+0000 lvl=eror msg="Invalid username or password" uname=admin error="invalid username or password" remote_addr=203.0.113.8', ip: "203.0.113.8" },
+    failure: {
+      line: 't=2026-11-22T10:00:00+0000 lvl=eror msg="Invalid username or password" uname=admin error="invalid username or password" remote_addr=203.0.113.8',
+      ip: "203.0.113.8",
+    },
   },
   {
     filter: "dovecot",
@@ -37,7 +40,10 @@ export const HOSTILE: readonly HostileCase[] = [
     line: (n) => `Nov 22 10:00:00 host dovecot: imap-login: Disconnected${": a".repeat(n)} (auth failed, 1 attempts in 2 secs) rip=203.0.113.7`,
     slowRegex: "failregex 2",
     slowSize: 21,
-    failure: { line: "Nov 22 10:00:00 host dovecot: imap-login: Disconnected (auth failed, 1 attempts in 2 secs): user=<a>, method=PLAIN, rip=203.0.113.9, lip=10.0.0.1, session=<abc>", ip: "203.0.113.9" },
+    failure: {
+      line: "Nov 22 10:00:00 host dovecot: imap-login: Disconnected (auth failed, 1 attempts in 2 secs): user=<a>, method=PLAIN, rip=203.0.113.9, lip=10.0.0.1, session=<abc>",
+      ip: "203.0.113.9",
+    },
   },
   {
     filter: "pam-generic",
@@ -45,7 +51,10 @@ export const HOSTILE: readonly HostileCase[] = [
     line: (n) => `Nov 22 10:00:00 host ${"(".repeat(n)}\u0001`,
     slowRegex: "prefregex",
     slowSize: 12000,
-    failure: { line: "Nov 22 10:00:00 host sshd[1]: (pam_unix) authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.10  user=root", ip: "203.0.113.10" },
+    failure: {
+      line: "Nov 22 10:00:00 host sshd[1]: (pam_unix) authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.10  user=root",
+      ip: "203.0.113.10",
+    },
   },
 ];
 

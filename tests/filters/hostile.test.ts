@@ -16,8 +16,24 @@ const names = readdirSync(join(import.meta.dir, "..", "..", "filters"))
   .map((f) => f.slice(0, -".conf".length));
 
 // Fragments the filters look for, repeated without ever forming a complete failure line.
-const PIECES = [" from 1.2.3.4", '"remoteAddr":"1.2.3.4",', " ip=1.2.3.4", " (1.2.3.4)", "[client 1.2.3.4] ", " user=<a>, rip=1.2.3.4,", " IP: 1.2.3.4.", ' has been denied (IP: "1.2.3.4")', " remote_addr=1.2.3.4 x"];
-const LEADS = ["", "{", "Nov 21 10:00:00 host sshd[1]: Failed password for", "2026/11/21 10:00:00 a.go:1:F() [I] Failed authentication attempt for", "IMAP Error: Login failed for"];
+const PIECES = [
+  " from 1.2.3.4",
+  '"remoteAddr":"1.2.3.4",',
+  " ip=1.2.3.4",
+  " (1.2.3.4)",
+  "[client 1.2.3.4] ",
+  " user=<a>, rip=1.2.3.4,",
+  " IP: 1.2.3.4.",
+  ' has been denied (IP: "1.2.3.4")',
+  " remote_addr=1.2.3.4 x",
+];
+const LEADS = [
+  "",
+  "{",
+  "Nov 21 10:00:00 host sshd[1]: Failed password for",
+  "2026/11/21 10:00:00 a.go:1:F() [I] Failed authentication attempt for",
+  "IMAP Error: Login failed for",
+];
 const BUDGET_MS = 250;
 
 for (const name of names) {

@@ -89,7 +89,11 @@ export function runOwnSample(path: string, defaultFilter: string): LineResult[] 
     if (!expect) throw new Error(`${where}: log line without an expectation: ${text}`);
     if (!filter) {
       const { name: fname, options } = extractOptions(spec);
-      filter = new Filter(loadFilter(fs, fname, options), { now: () => NOW, tz, dns: tableResolver({}), log: memoryLog() }, { checkFindTime: false, useDns: "no" });
+      filter = new Filter(
+        loadFilter(fs, fname, options),
+        { now: () => NOW, tz, dns: tableResolver({}), log: memoryLog() },
+        { checkFindTime: false, useDns: "no" },
+      );
     }
     const found = filter.processLine(text, journal ? { time: NOW } : undefined);
     const hit = found.find((f) => f.fid !== null && !f.data["nofail"]);
@@ -101,7 +105,8 @@ export function runOwnSample(path: string, defaultFilter: string): LineResult[] 
       const host = (hit.data["host"] as string | undefined) ?? hit.fid;
       if (host !== expect.host) return void bad(`host ${String(host)} != ${expect.host}`);
       if (expect.user !== undefined && hit.data["user"] !== expect.user) return void bad(`user ${String(hit.data["user"])} != ${expect.user}`);
-      if (expect.time !== undefined && hit.time !== localEpoch(tz, expect.time, where)) return void bad(`time ${hit.time} != ${localEpoch(tz, expect.time, where)} (${expect.time})`);
+      if (expect.time !== undefined && hit.time !== localEpoch(tz, expect.time, where))
+        return void bad(`time ${hit.time} != ${localEpoch(tz, expect.time, where)} (${expect.time})`);
     }
     if (!expect.fail && expect.time !== undefined) {
       const t = filter.dateDetector.matchTime(text);

@@ -29,7 +29,10 @@ const SSHD: Array<[string, Entry]> = [
   ["Debian 13 (OpenSSH 10, sshd-session)", { _SYSTEMD_UNIT: "ssh.service", _COMM: "sshd-session", SYSLOG_IDENTIFIER: "sshd-session" }],
   ["Fedora/RHEL (sshd.service)", { _SYSTEMD_UNIT: "sshd.service", _COMM: "sshd", SYSLOG_IDENTIFIER: "sshd" }],
   ["Fedora 41 (sshd-session)", { _SYSTEMD_UNIT: "sshd.service", _COMM: "sshd-session", SYSLOG_IDENTIFIER: "sshd-session" }],
-  ["socket-activated per connection (ssh@.service)", { _SYSTEMD_UNIT: "ssh@0-192.0.2.1:22-198.51.100.7:50000.service", _COMM: "sshd", SYSLOG_IDENTIFIER: "sshd" }],
+  [
+    "socket-activated per connection (ssh@.service)",
+    { _SYSTEMD_UNIT: "ssh@0-192.0.2.1:22-198.51.100.7:50000.service", _COMM: "sshd", SYSLOG_IDENTIFIER: "sshd" },
+  ],
 ];
 const OTHERS: Array<[string, Entry]> = [
   ["sudo", { _SYSTEMD_UNIT: "session-1.scope", _COMM: "sudo", SYSLOG_IDENTIFIER: "sudo" }],

@@ -114,7 +114,10 @@ export function oracles(what: string, versions: readonly OracleVersion[] = ORACL
     const o = oracle(v);
     const why = fail2banMissing(o);
     if (why === null) out.push(o);
-    else if (required(v)) test(`${what}: oracle fail2ban ${v} is present`, () => { throw new Error(why); });
+    else if (required(v))
+      test(`${what}: oracle fail2ban ${v} is present`, () => {
+        throw new Error(why);
+      });
     else console.warn(`${what}: skipped for fail2ban ${v}: ${why}`);
   }
   return out;

@@ -56,9 +56,15 @@ export async function create(opts: { inner?: boolean } = {}): Promise<NetnsPair>
   const server = `f2bs-${suffix}`;
   const attacker = `f2ba-${suffix}`;
   const pair = {
-    suffix, server, attacker,
-    serverIp4: `10.${a}.${b}.1`, attackerIp4: `10.${a}.${b}.2`, attacker2Ip4: `10.${a}.${b}.3`,
-    serverIp6: `fd00:${h}::1`, attackerIp6: `fd00:${h}::2`, attacker2Ip6: `fd00:${h}::3`,
+    suffix,
+    server,
+    attacker,
+    serverIp4: `10.${a}.${b}.1`,
+    attackerIp4: `10.${a}.${b}.2`,
+    attacker2Ip4: `10.${a}.${b}.3`,
+    serverIp6: `fd00:${h}::1`,
+    attackerIp6: `fd00:${h}::2`,
+    attacker2Ip6: `fd00:${h}::3`,
   };
   const ip = (...args: string[]): Promise<unknown> => runChecked(host, ["ip", ...args]);
   const innerNs = `f2bi-${suffix}`;

@@ -8,7 +8,11 @@ export { until } from "../helpers/wait.ts";
 
 export const INSTALL_SH = join(REPO, "install.sh");
 
-export interface Run { code: number; stdout: string; stderr: string }
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 export interface StagedRoot {
   root: string;

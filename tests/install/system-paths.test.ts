@@ -60,7 +60,11 @@ cp ${dir}/webapp.conf /etc/f2b/filter.d/webapp.conf
 
 /** Runs `sh -c script` in the daemon's namespaces (after the first install). */
 function inside(script: string, env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync("nsenter", ["-t", String(daemon), "-m", "-n", "env", ...Object.entries({ ...baseEnv(), ...env }).map(([k, v]) => `${k}=${v}`), "sh", "-c", script], { encoding: "utf8" });
+  const r = spawnSync(
+    "nsenter",
+    ["-t", String(daemon), "-m", "-n", "env", ...Object.entries({ ...baseEnv(), ...env }).map(([k, v]) => `${k}=${v}`), "sh", "-c", script],
+    { encoding: "utf8" },
+  );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const baseEnv = (): Record<string, string> => ({ PATH: `${dir}/bin:/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin`, F2B_TEST_DIR: dir, HOME: "/root" });
@@ -76,7 +80,10 @@ beforeAll(async () => {
   copyFileSync(ensureBinary(), join(dir, "f2b"));
   writeFileSync(join(dir, "webapp.log"), "");
   writeFileSync(join(dir, "webapp.conf"), "[Definition]\nfailregex = ^\\s*webapp\\[\\d+\\]: login failed for \\S+ from <HOST>$\n");
-  writeFileSync(join(dir, "jail.local"), `[sshd]\nenabled = false\n\n[webapp]\nenabled = true\nfilter = webapp\nlogpath = ${dir}/webapp.log\nport = ${WEB}\nmaxretry = 2\nusedns = no\nignoreself = false\n`);
+  writeFileSync(
+    join(dir, "jail.local"),
+    `[sshd]\nenabled = false\n\n[webapp]\nenabled = true\nfilter = webapp\nlogpath = ${dir}/webapp.log\nport = ${WEB}\nmaxretry = 2\nusedns = no\nignoreself = false\n`,
+  );
   pair = await create();
   web = await startWebapp(pair, WEB, join(dir, "webapp.log"));
 }, 60_000);
@@ -89,53 +96,90 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
-test.skipIf(!!why)("sudo ./install.sh: system paths, systemd enable + restart, a ban in nftables; the host untouched", async () => {
-  const { attackerIp4: atk, attacker2Ip4: admin, serverIp4: srv } = pair;
-  const script = `${overlays(join(dir, "scratch"))}exec sh ${INSTALL_SH} --binary ${dir}/f2b`;
-  const r = spawnSync("ip", ["netns", "exec", pair.server, "unshare", "-m", "--propagation", "private", "env", ...Object.entries({ ...baseEnv(), SSH_CONNECTION: `${admin} 50022 ${srv} 22` }).map(([k, v]) => `${k}=${v}`), "sh", "-c", script], { encoding: "utf8", timeout: 60_000 });
-  expect(r.stderr).toBe("");
-  expect(r.status).toBe(0);
-  expect(r.stdout).toContain("installed /usr/local/bin/f2b");
-  expect(r.stdout).toContain("f2b is running under systemd (enabled at boot)");
-  expect(r.stdout).toMatch(/Jail list:\s+webapp/u);
-  if (existsSync("/etc/fail2ban")) expect(r.stdout).toContain("Found an existing fail2ban configuration in /etc/fail2ban");
-  // a new binary: restart (which starts it the first time)
-  expect(syslog()).toEqual(["systemctl daemon-reload", "systemctl enable f2b.service", "systemctl restart f2b.service"]);
+test.skipIf(!!why)(
+  "sudo ./install.sh: system paths, systemd enable + restart, a ban in nftables; the host untouched",
+  async () => {
+    const { attackerIp4: atk, attacker2Ip4: admin, serverIp4: srv } = pair;
+    const script = `${overlays(join(dir, "scratch"))}exec sh ${INSTALL_SH} --binary ${dir}/f2b`;
+    const r = spawnSync(
+      "ip",
+      [
+        "netns",
+        "exec",
+        pair.server,
+        "unshare",
+        "-m",
+        "--propagation",
+        "private",
+        "env",
+        ...Object.entries({ ...baseEnv(), SSH_CONNECTION: `${admin} 50022 ${srv} 22` }).map(([k, v]) => `${k}=${v}`),
+        "sh",
+        "-c",
+        script,
+      ],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("installed /usr/local/bin/f2b");
+    expect(r.stdout).toContain("f2b is running under systemd (enabled at boot)");
+    expect(r.stdout).toMatch(/Jail list:\s+webapp/u);
+    if (existsSync("/etc/fail2ban")) expect(r.stdout).toContain("Found an existing fail2ban configuration in /etc/fail2ban");
+    // a new binary: restart (which starts it the first time)
+    expect(syslog()).toEqual(["systemctl daemon-reload", "systemctl enable f2b.service", "systemctl restart f2b.service"]);
 
-  const pids = spawnSync("ip", ["netns", "pids", pair.server], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).map(Number);
-  daemon = pids.find((p) => existsSync(`/proc/${p}/cmdline`) && readFileSync(`/proc/${p}/cmdline`, "utf8").replaceAll("\0", " ").includes("/usr/local/bin/f2b server -f")) ?? 0;
-  expect(daemon).toBeGreaterThan(0);
-  // the namespace's view of the system paths (through /proc/PID/root), and the host's
-  const view = `/proc/${daemon}/root`;
-  expect(readFileSync(`${view}/etc/f2b/jail.d/00-installer.conf`, "utf8")).toContain(`ignoreip = 127.0.0.1/8 ::1 ${admin}\n`);
-  expect(readlinkSync(`${view}/etc/systemd/system/multi-user.target.wants/f2b.service`)).toBe("/etc/systemd/system/f2b.service");
-  expect(existsSync(`${view}/var/lib/f2b/f2b.sqlite3`)).toBe(true);
-  expect(readFileSync(`${view}/var/log/f2b.log`, "utf8")).toContain("f2b server ready");
-  for (const p of ["/etc/f2b", "/usr/local/bin/f2b", "/var/lib/f2b", "/etc/systemd/system/f2b.service"]) expect(existsSync(p)).toBe(false);
+    const pids = spawnSync("ip", ["netns", "pids", pair.server], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).map(Number);
+    daemon =
+      pids.find(
+        (p) => existsSync(`/proc/${p}/cmdline`) && readFileSync(`/proc/${p}/cmdline`, "utf8").replaceAll("\0", " ").includes("/usr/local/bin/f2b server -f"),
+      ) ?? 0;
+    expect(daemon).toBeGreaterThan(0);
+    // the namespace's view of the system paths (through /proc/PID/root), and the host's
+    const view = `/proc/${daemon}/root`;
+    expect(readFileSync(`${view}/etc/f2b/jail.d/00-installer.conf`, "utf8")).toContain(`ignoreip = 127.0.0.1/8 ::1 ${admin}\n`);
+    expect(readlinkSync(`${view}/etc/systemd/system/multi-user.target.wants/f2b.service`)).toBe("/etc/systemd/system/f2b.service");
+    expect(existsSync(`${view}/var/lib/f2b/f2b.sqlite3`)).toBe(true);
+    expect(readFileSync(`${view}/var/log/f2b.log`, "utf8")).toContain("f2b server ready");
+    for (const p of ["/etc/f2b", "/usr/local/bin/f2b", "/var/lib/f2b", "/etc/systemd/system/f2b.service"]) expect(existsSync(p)).toBe(false);
 
-  for (let i = 0; i < 2; i++) expect(await login(pair, atk, srv, WEB, `guess${i}`)).toBe("401");
-  await until(() => f2b("get webapp banned --json").includes(atk), `${atk} banned`);
-  expect(await login(pair, atk, srv, WEB, "secret")).toBe("refused");
-  for (let i = 0; i < 3; i++) expect(await login(pair, admin, srv, WEB, "typo")).toBe("401");
-  expect(await login(pair, admin, srv, WEB, "secret")).toBe("200");
-}, 60_000);
+    for (let i = 0; i < 2; i++) expect(await login(pair, atk, srv, WEB, `guess${i}`)).toBe("401");
+    await until(() => f2b("get webapp banned --json").includes(atk), `${atk} banned`);
+    expect(await login(pair, atk, srv, WEB, "secret")).toBe("refused");
+    for (let i = 0; i < 3; i++) expect(await login(pair, admin, srv, WEB, "typo")).toBe("401");
+    expect(await login(pair, admin, srv, WEB, "secret")).toBe("200");
+  },
+  60_000,
+);
 
-test.skipIf(!!why)("second run: systemctl reload (same binary), the same daemon keeps its ban", async () => {
-  writeFileSync(join(dir, "systemctl.log"), "");
-  const r = inside(`sh ${INSTALL_SH} --binary ${dir}/f2b`);
-  expect(r.code).toBe(0);
-  expect(syslog()).toEqual(["systemctl daemon-reload", "systemctl enable f2b.service", "systemctl is-active --quiet f2b.service", "systemctl reload f2b.service"]);
-  expect(pidAlive(daemon)).toBe(true);
-  expect(f2b("get webapp banned --json")).toContain(pair.attackerIp4);
-}, 60_000);
+test.skipIf(!!why)(
+  "second run: systemctl reload (same binary), the same daemon keeps its ban",
+  async () => {
+    writeFileSync(join(dir, "systemctl.log"), "");
+    const r = inside(`sh ${INSTALL_SH} --binary ${dir}/f2b`);
+    expect(r.code).toBe(0);
+    expect(syslog()).toEqual([
+      "systemctl daemon-reload",
+      "systemctl enable f2b.service",
+      "systemctl is-active --quiet f2b.service",
+      "systemctl reload f2b.service",
+    ]);
+    expect(pidAlive(daemon)).toBe(true);
+    expect(f2b("get webapp banned --json")).toContain(pair.attackerIp4);
+  },
+  60_000,
+);
 
-test.skipIf(!!why)("--uninstall: systemctl disable --now, table and binary gone", async () => {
-  writeFileSync(join(dir, "systemctl.log"), "");
-  const pid = daemon;
-  const r = inside(`sh ${INSTALL_SH} --uninstall`);
-  expect(r.code).toBe(0);
-  expect(syslog()).toEqual(["systemctl disable --now f2b.service", "systemctl daemon-reload"]);
-  await until(() => !pidAlive(pid), "daemon stopped");
-  expect((await pair.exec(pair.server, ["nft", "list", "tables"])).stdout).not.toContain("table inet f2b");
-  expect(await login(pair, pair.attackerIp4, pair.serverIp4, WEB, "secret")).toBe("200");
-}, 60_000);
+test.skipIf(!!why)(
+  "--uninstall: systemctl disable --now, table and binary gone",
+  async () => {
+    writeFileSync(join(dir, "systemctl.log"), "");
+    const pid = daemon;
+    const r = inside(`sh ${INSTALL_SH} --uninstall`);
+    expect(r.code).toBe(0);
+    expect(syslog()).toEqual(["systemctl disable --now f2b.service", "systemctl daemon-reload"]);
+    await until(() => !pidAlive(pid), "daemon stopped");
+    expect((await pair.exec(pair.server, ["nft", "list", "tables"])).stdout).not.toContain("table inet f2b");
+    expect(await login(pair, pair.attackerIp4, pair.serverIp4, WEB, "secret")).toBe("200");
+  },
+  60_000,
+);

@@ -33,7 +33,9 @@ function writablePaths(texts: string[]): string[] {
     .flatMap((c) => [...c.matchAll(/mkdir -p ((?:\/[^\s';]+ ?)+)/g)].flatMap((m) => m[1]!.trim().split(" ")));
   const words = (key: string): string[] => setting(texts, key).flatMap((v) => v.split(/\s+/).filter(Boolean));
   return [
-    ...words("ReadWritePaths").filter((p) => !p.startsWith("-") || created.includes(p.slice(1))).map((p) => p.replace(/^-/, "")),
+    ...words("ReadWritePaths")
+      .filter((p) => !p.startsWith("-") || created.includes(p.slice(1)))
+      .map((p) => p.replace(/^-/, "")),
     ...words("RuntimeDirectory").map((d) => `/run/${d}`),
     ...words("StateDirectory").map((d) => `/var/lib/${d}`),
     ...words("LogsDirectory").map((d) => `/var/log/${d}`),
@@ -58,7 +60,10 @@ function writtenPaths(fs: ConfigFS): string[] {
 
 const under = (path: string, dirs: string[]): boolean => dirs.some((d) => path === d || path.startsWith(`${d}/`));
 
-for (const [name, texts] of [["the unit with f2b's own config", [UNIT]], ["the unit with the fail2ban drop-in", [UNIT, DROP_IN]]] as const) {
+for (const [name, texts] of [
+  ["the unit with f2b's own config", [UNIT]],
+  ["the unit with the fail2ban drop-in", [UNIT, DROP_IN]],
+] as const) {
   test(`${name}: every path the config writes is writable in the sandbox`, () => {
     const { root, fs } = configOf([...texts]);
     if (!fs) {

@@ -5,7 +5,10 @@ describe("clocks", () => {
   test("FakeClock fires due timers in time order, including ones armed by callbacks", () => {
     const c = new FakeClock(1000);
     const fired: string[] = [];
-    c.setTimer(1010, () => { fired.push(`b@${c.now()}`); c.setTimer(1015, () => fired.push(`d@${c.now()}`)); });
+    c.setTimer(1010, () => {
+      fired.push(`b@${c.now()}`);
+      c.setTimer(1015, () => fired.push(`d@${c.now()}`));
+    });
     c.setTimer(1005, () => fired.push(`a@${c.now()}`));
     const cancelled = c.setTimer(1012, () => fired.push("never"));
     c.setTimer(1100, () => fired.push("later"));

@@ -8,7 +8,10 @@ import { oracles } from "../helpers/fail2ban-server.ts";
 /** Seeded generator so a failure is reproducible. */
 function rng(seed: number): (n: number) => number {
   let s = seed;
-  return (n) => { s = (s * 1103515245 + 12345) % 2 ** 31; return s % n; };
+  return (n) => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return s % n;
+  };
 }
 
 describe.skipIf(!haveFail2ban)("differential against fail2ban / Python", () => {
@@ -31,7 +34,9 @@ describe.skipIf(!haveFail2ban)("differential against fail2ban / Python", () => {
       // 1.1.1 reads an IPv4-mapped network (::ffff:a.b.c.d/N) as a host name: its IP_W_CIDR_CRE
       // has no dotted-quad IPv6 form. f2b keeps it a network (README, deliberate differences).
       const mappedNet = (x: string): boolean => o.version !== "1.0.2" && /^::ffff:[\d.]+\/\d+$/i.test(x);
-      const diff = inputs.filter((_, i) => ours[i] !== theirs[i] && !mappedNet(inputs[i]!) && !/^\d+\.\d+\.\d+\.\d+\/(3[3-9]|[4-9]\d|1\d\d)$/.test(inputs[i] as string));
+      const diff = inputs.filter(
+        (_, i) => ours[i] !== theirs[i] && !mappedNet(inputs[i]!) && !/^\d+\.\d+\.\d+\.\d+\/(3[3-9]|[4-9]\d|1\d\d)$/.test(inputs[i] as string),
+      );
       expect({ oracle: o.version, diff }).toEqual({ oracle: o.version, diff: [] });
     }
   });
@@ -45,7 +50,13 @@ describe.skipIf(!haveFail2ban)("differential against fail2ban / Python", () => {
       const parts = Array.from({ length: n }, () => `${r(100)}${units[r(units.length)]}`);
       inputs.push(parts.join(r(2) ? " " : r(2) ? "+" : "-"));
     }
-    const ours = inputs.map((s) => { try { return parseTime(s); } catch { return null; } });
+    const ours = inputs.map((s) => {
+      try {
+        return parseTime(s);
+      } catch {
+        return null;
+      }
+    });
     for (const o of oracles("jail differential (str2seconds)")) {
       const theirs = runOracle(`${import.meta.dir}/fixtures/time_oracle.py`, inputs, [], o.env) as Array<number | null>;
       for (let i = 0; i < inputs.length; i++) {
@@ -70,11 +81,23 @@ describe.skipIf(!haveFail2ban)("differential against fail2ban / Python", () => {
       "1 < ban.Count <= 5",
     ];
     const cases: Array<[string, number, number, number]> = [];
-    for (const e of exprs) for (const [t, c, f] of [[600, 0, 1], [600, 1, 1], [3600, 4, 2], [60, 25, 1.5], [600, 12, 1]] as const) cases.push([e, t, c, f]);
+    for (const e of exprs)
+      for (const [t, c, f] of [
+        [600, 0, 1],
+        [600, 1, 1],
+        [3600, 4, 2],
+        [60, 25, 1.5],
+        [600, 12, 1],
+      ] as const)
+        cases.push([e, t, c, f]);
     const theirs = runOracle(`${import.meta.dir}/fixtures/eval_oracle.py`, cases) as Array<number | null>;
     cases.forEach(([e, t, c, f], i) => {
       let ours: number | null;
-      try { ours = compileExpr(e).eval({ ban: { Time: t, Count: c }, banFactor: f }); } catch { ours = null; }
+      try {
+        ours = compileExpr(e).eval({ ban: { Time: t, Count: c }, banFactor: f });
+      } catch {
+        ours = null;
+      }
       if (theirs[i] === null) expect(ours).toBeNull();
       else expect({ e, t, c, f, v: ours }).toEqual({ e, t, c, f, v: expect.closeTo(theirs[i] as number, 6) as unknown as number });
     });

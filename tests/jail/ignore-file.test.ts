@@ -55,7 +55,9 @@ describe("ignoreip = file:/path", () => {
     unlinkSync(path);
     clock.advance(2);
     expect(await ig.isIgnored("192.0.2.3")).toBe(true);
-    expect(log.records.filter((r) => r.level === 30).map((r) => r.msg)).toEqual([`[j] Retrieving IPs set from ${JSON.stringify(path)} failed: ENOENT: no such file or directory, stat '${path}'`]);
+    expect(log.records.filter((r) => r.level === 30).map((r) => r.msg)).toEqual([
+      `[j] Retrieving IPs set from ${JSON.stringify(path)} failed: ENOENT: no such file or directory, stat '${path}'`,
+    ]);
     writeFileSync(path, "192.0.2.4\n");
     clock.advance(2);
     expect(await ig.isIgnored("192.0.2.4")).toBe(false); // after an error: retried a minute later
@@ -125,7 +127,22 @@ for (const o of oracles("ignore-file", ["1.1.1"])) {
       cases.push({ entry: `file:${pick(["", "/", "//"])}${path}`, ids, path });
     }
     // spellings of the entry itself
-    for (const e of ["file:/etc/x", "file://etc/x", "file:///etc/x", "file:etc/x", "file:./x", "file:../x", "file:/../x", "file:/./x", "file:////x", "files:/x", "file:", " file:/x", "FILE:/x"]) cases.push({ entry: e });
+    for (const e of [
+      "file:/etc/x",
+      "file://etc/x",
+      "file:///etc/x",
+      "file:etc/x",
+      "file:./x",
+      "file:../x",
+      "file:/../x",
+      "file:/./x",
+      "file:////x",
+      "files:/x",
+      "file:",
+      " file:/x",
+      "FILE:/x",
+    ])
+      cases.push({ entry: e });
     const py = Bun.spawnSync([PYTHON, "-c", ORACLE], { stdin: Buffer.from(JSON.stringify(cases)), env: { ...process.env, ...o.env } });
     if (py.exitCode !== 0) throw new Error(py.stderr.toString());
     const theirs = JSON.parse(py.stdout.toString()) as { name: string | null; ignored: boolean[] | null }[];
@@ -138,7 +155,12 @@ for (const o of oracles("ignore-file", ["1.1.1"])) {
       const ig = new IgnoreList({ jail: "j", ignoreip: [c.entry] }, deps());
       const ours = await Promise.all(c.ids.map((id) => ig.isIgnored(id)));
       ignoredCount += ours.filter(Boolean).length;
-      expect({ seed: SEED, entries: parseIgnoreFileText(await Bun.file(c.path!).text()), ids: c.ids, ignored: ours }).toEqual({ seed: SEED, entries: parseIgnoreFileText(await Bun.file(c.path!).text()), ids: c.ids, ignored: t.ignored! });
+      expect({ seed: SEED, entries: parseIgnoreFileText(await Bun.file(c.path!).text()), ids: c.ids, ignored: ours }).toEqual({
+        seed: SEED,
+        entries: parseIgnoreFileText(await Bun.file(c.path!).text()),
+        ids: c.ids,
+        ignored: t.ignored!,
+      });
     }
     expect(ignoredCount).toBeGreaterThan(20);
   });

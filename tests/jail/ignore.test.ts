@@ -35,7 +35,13 @@ describe("IgnoreList", () => {
   test("DNS names are asked of the resolver at each check (its cache answers), as fail2ban's isInNet does", async () => {
     const table = tableResolver({ "trusted.example": ["10.9.9.9", "2001:db8::9"] });
     let calls = 0;
-    const resolver = { ...table, resolve(n: string) { calls++; return table.resolve(n); } };
+    const resolver = {
+      ...table,
+      resolve(n: string) {
+        calls++;
+        return table.resolve(n);
+      },
+    };
     const ig = new IgnoreList({ jail: "j", ignoreip: ["trusted.example"] }, deps({ resolver }));
     expect(await ig.check({ id: "10.9.9.9" })).toBe("dns");
     expect(await ig.isIgnored("2001:db8::9")).toBe(true);
@@ -63,7 +69,12 @@ describe("IgnoreList", () => {
   test("ignorecache remembers command decisions per key until max-time", async () => {
     const clock = new FakeClock();
     let runs = 0;
-    const counting: CommandRunner = { async run(argv, o) { runs++; return shRunner.run(argv, o); } };
+    const counting: CommandRunner = {
+      async run(argv, o) {
+        runs++;
+        return shRunner.run(argv, o);
+      },
+    };
     const cache = { key: "<ip>", maxCount: 2, maxTime: 300 };
     const ig = new IgnoreList({ jail: "j", ignorecommand: 'test "<ip>" = 10.0.0.1', ignorecache: cache }, deps({ clock, runner: counting }));
     expect(await ig.isIgnored("10.0.0.1")).toBe(true);
@@ -90,10 +101,32 @@ describe("IgnoreList", () => {
 
 describe("IgnoreList.ignoredAmong", () => {
   const ids = [
-    "127.0.0.1", "127.200.1.1", "128.0.0.1", "10.1.2.3", "10.255.255.255", "11.0.0.0", "192.168.1.10", "192.168.1.11",
-    "172.16.0.1", "0.0.0.0", "255.255.255.255", "::ffff:192.168.1.10", "2001:db8::1", "2001:DB8:0::7", "2001:db9::1",
-    "fe80::1", "::1", "10.9.9.9", "2001:db8::9", "trusted.example", "some-user", "192.0.2.50", "192.0.2.51", "010.1.2.3",
-    "1.2.3.4/24", "203.0.113.7",
+    "127.0.0.1",
+    "127.200.1.1",
+    "128.0.0.1",
+    "10.1.2.3",
+    "10.255.255.255",
+    "11.0.0.0",
+    "192.168.1.10",
+    "192.168.1.11",
+    "172.16.0.1",
+    "0.0.0.0",
+    "255.255.255.255",
+    "::ffff:192.168.1.10",
+    "2001:db8::1",
+    "2001:DB8:0::7",
+    "2001:db9::1",
+    "fe80::1",
+    "::1",
+    "10.9.9.9",
+    "2001:db8::9",
+    "trusted.example",
+    "some-user",
+    "192.0.2.50",
+    "192.0.2.51",
+    "010.1.2.3",
+    "1.2.3.4/24",
+    "203.0.113.7",
   ];
   const configs: Record<string, { ignoreip: string[]; ignoreself?: boolean; ignorecommand?: string; ignorecache?: IgnoreCacheOptions }> = {
     nothing: { ignoreip: [] },
@@ -110,10 +143,11 @@ describe("IgnoreList.ignoredAmong", () => {
 
   for (const [name, c] of Object.entries(configs)) {
     test(`answers as check() of each id does: ${name}`, async () => {
-      const make = () => new IgnoreList(
-        { jail: "j", ignoreip: c.ignoreip, ignoreself: c.ignoreself ?? false, ignorecommand: c.ignorecommand, ignorecache: c.ignorecache ?? null },
-        deps({ resolver, localAddresses }),
-      );
+      const make = () =>
+        new IgnoreList(
+          { jail: "j", ignoreip: c.ignoreip, ignoreself: c.ignoreself ?? false, ignorecommand: c.ignorecommand, ignorecache: c.ignorecache ?? null },
+          deps({ resolver, localAddresses }),
+        );
       const one = make();
       const expected = new Map<string, IgnoreReason>();
       for (const id of ids) {

@@ -29,7 +29,11 @@ afterAll(async () => {
   for (const r of roots) r.cleanup();
 });
 
-interface Failure { age: number; ip: string; otherBoot: boolean }
+interface Failure {
+  age: number;
+  ip: string;
+  otherBoot: boolean;
+}
 
 /** Ages young, near findtime on either side (with a margin for start-up), or far past it. */
 function genFailures(rand: (n: number) => number, findtime: number, maxretry: number, net: string, maxAge = Infinity): Failure[] {
@@ -39,10 +43,7 @@ function genFailures(rand: (n: number) => number, findtime: number, maxretry: nu
     const k = 1 + rand(maxretry + 1);
     for (let j = 0; j < k; j++) {
       const kind = rand(10);
-      const age = kind < 3 ? rand(findtime - 30) + 15
-        : kind < 5 ? findtime - 12 - rand(30)
-        : kind < 8 ? findtime + 3 + rand(40)
-        : findtime * (2 + rand(3));
+      const age = kind < 3 ? rand(findtime - 30) + 15 : kind < 5 ? findtime - 12 - rand(30) : kind < 8 ? findtime + 3 + rand(40) : findtime * (2 + rand(3));
       out.push({ age: Math.min(age, maxAge), ip: `${net}.${i + 1}`, otherBoot: rand(3) === 0 });
     }
   }
@@ -59,14 +60,27 @@ function write(file: string, fails: Failure[], sentinel: string, sentinelAge = 0
 function expectedBans(fails: Failure[], findtime: number, maxretry: number, live: boolean): string[] {
   const n = new Map<string, number>();
   for (const f of fails) if (live || f.age < findtime) n.set(f.ip, (n.get(f.ip) ?? 0) + 1);
-  return [...n].filter(([, c]) => c >= maxretry).map(([ip]) => ip).sort();
+  return [...n]
+    .filter(([, c]) => c >= maxretry)
+    .map(([ip]) => ip)
+    .sort();
 }
 
-interface Observed { banned: string[]; currentlyFailed: number; totalFailed: number; totalBanned: number }
+interface Observed {
+  banned: string[];
+  currentlyFailed: number;
+  totalFailed: number;
+  totalBanned: number;
+}
 
 function fromF2b(r: Running): Observed {
   const st = r.ctl.jailStatus("jtest");
-  return { banned: [...st.actions.bannedIPs].sort(), currentlyFailed: st.filter.currentlyFailed, totalFailed: st.filter.totalFailed, totalBanned: st.actions.totalBanned };
+  return {
+    banned: [...st.actions.bannedIPs].sort(),
+    currentlyFailed: st.filter.currentlyFailed,
+    totalFailed: st.filter.totalFailed,
+    totalBanned: st.actions.totalBanned,
+  };
 }
 
 async function fromFail2ban(s: Fail2banServer): Promise<Observed> {
@@ -85,39 +99,45 @@ async function settle(f2b: Running, f2ban: Fail2banServer, sentinel: string, ban
 
 for (let k = 0; k < SCENARIOS; k++) {
   const seed = SEED + k;
-  test.skipIf(!!missing)(`journal history around findtime, two boots, same decisions as fail2ban-server (seed ${seed})`, async () => {
-    const rand = rng(seed);
-    const findtime = 120 + rand(600);
-    const maxretry = 2 + rand(4);
-    const root = journalRoot((r) =>
-      `[jtest]\nenabled = true\nfilter = jtest\nfindtime = ${findtime}\nmaxretry = ${maxretry}\nbantime = 2h\nbackend = systemd[journalfiles=${r.jdir}/a.journal]\n`);
-    roots.push(root);
-    const file = join(root.jdir, "a.journal");
-    const oracleConf = fail2banConf(join(root.dir, "fail2ban"), { from: root.conf });
-    const what = `seed ${seed} (F2B_SEED=${seed} F2B_HISTORY_SCENARIOS=1 to replay): findtime ${findtime}, maxretry ${maxretry}`;
-    const compare = (phase: string, a: Observed, b: Observed, model: string[]): void => {
-      expect({ phase, ...a }, `${what}, ${phase}: f2b vs fail2ban`).toEqual({ phase, ...b });
-      expect(a.banned, `${what}, ${phase}: f2b vs the model`).toEqual(model);
-    };
+  test.skipIf(!!missing)(
+    `journal history around findtime, two boots, same decisions as fail2ban-server (seed ${seed})`,
+    async () => {
+      const rand = rng(seed);
+      const findtime = 120 + rand(600);
+      const maxretry = 2 + rand(4);
+      const root = journalRoot(
+        (r) =>
+          `[jtest]\nenabled = true\nfilter = jtest\nfindtime = ${findtime}\nmaxretry = ${maxretry}\nbantime = 2h\nbackend = systemd[journalfiles=${r.jdir}/a.journal]\n`,
+      );
+      roots.push(root);
+      const file = join(root.jdir, "a.journal");
+      const oracleConf = fail2banConf(join(root.dir, "fail2ban"), { from: root.conf });
+      const what = `seed ${seed} (F2B_SEED=${seed} F2B_HISTORY_SCENARIOS=1 to replay): findtime ${findtime}, maxretry ${maxretry}`;
+      const compare = (phase: string, a: Observed, b: Observed, model: string[]): void => {
+        expect({ phase, ...a }, `${what}, ${phase}: f2b vs fail2ban`).toEqual({ phase, ...b });
+        expect(a.banned, `${what}, ${phase}: f2b vs the model`).toEqual(model);
+      };
 
-    // 1. entries in the journal before the start
-    const first = genFailures(rand, findtime, maxretry, `10.${k}.1`);
-    write(file, first, "192.0.2.201");
-    let mark = sink.lines.length;
-    const [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(oracleConf)]);
-    let model = expectedBans(first, findtime, maxretry, false);
-    await settle(f2b, f2ban, "192.0.2.201", model.length, mark);
-    compare("start", fromF2b(f2b), await fromFail2ban(f2ban), model);
+      // 1. entries in the journal before the start
+      const first = genFailures(rand, findtime, maxretry, `10.${k}.1`);
+      write(file, first, "192.0.2.201");
+      let mark = sink.lines.length;
+      const [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(oracleConf)]);
+      let model = expectedBans(first, findtime, maxretry, false);
+      await settle(f2b, f2ban, "192.0.2.201", model.length, mark);
+      compare("start", fromF2b(f2b), await fromFail2ban(f2ban), model);
 
-    // 2. old-dated entries (and another boot's) appended while running: counted as now
-    const live = genFailures(rand, findtime, maxretry, `10.${k}.2`);
-    mark = sink.lines.length;
-    write(file, live, "192.0.2.202");
-    model = [...model, ...expectedBans(live, findtime, maxretry, true)].sort();
-    await settle(f2b, f2ban, "192.0.2.202", model.length, mark);
-    compare("live", fromF2b(f2b), await fromFail2ban(f2ban), model);
-    await Promise.all([pool.stop(f2b.server), f2ban.stop()]);
-  }, 180_000);
+      // 2. old-dated entries (and another boot's) appended while running: counted as now
+      const live = genFailures(rand, findtime, maxretry, `10.${k}.2`);
+      mark = sink.lines.length;
+      write(file, live, "192.0.2.202");
+      model = [...model, ...expectedBans(live, findtime, maxretry, true)].sort();
+      await settle(f2b, f2ban, "192.0.2.202", model.length, mark);
+      compare("live", fromF2b(f2b), await fromFail2ban(f2ban), model);
+      await Promise.all([pool.stop(f2b.server), f2ban.stop()]);
+    },
+    180_000,
+  );
 }
 
 /**
@@ -127,39 +147,45 @@ for (let k = 0; k < SCENARIOS; k++) {
  */
 for (let k = 0; k < SCENARIOS; k++) {
   const seed = SEED + 100 + k;
-  test.skipIf(!!missing)(`journal entries written during a long stop, same decisions as fail2ban-server (seed ${seed})`, async () => {
-    const rand = rng(seed);
-    const findtime = 120 + rand(600);
-    const maxretry = 2 + rand(4);
-    const root = journalRoot((r) =>
-      `[jtest]\nenabled = true\nfilter = jtest\nfindtime = ${findtime}\nmaxretry = ${maxretry}\nbantime = 2h\nbackend = systemd[journalfiles=${r.jdir}/a.journal]\n`);
-    roots.push(root);
-    const file = join(root.jdir, "a.journal");
-    const oracleConf = fail2banConf(join(root.dir, "fail2ban"), { from: root.conf });
-    const what = `seed ${seed} (F2B_SEED=${seed - 100} F2B_HISTORY_SCENARIOS=1 to replay): findtime ${findtime}, maxretry ${maxretry}`;
-    const stopAge = findtime + 300;
-    // an entry of the jail's journal match that is no failure: fail2ban's reader starts on it
-    appendJournal(file, [{ ...jfail("192.0.2.200"), MESSAGE: "session opened for admin" }]);
-    let mark = sink.lines.length;
-    let [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(oracleConf)]);
-    const operating = /\[jtest\] Jail is in operation now/u;
-    await until(() => sink.lines.slice(mark).some((l) => operating.test(l)), "f2b in operation", 30_000);
-    await f2ban.waitForLog(operating, "in operation");
-    // read live (as now); both keep its position (fail2ban: its time)
-    mark = sink.lines.length;
-    write(file, [], "192.0.2.201", stopAge);
-    await settle(f2b, f2ban, "192.0.2.201", 0, mark);
-    await Promise.all([pool.stop(f2b.server), f2ban.stop()]);
+  test.skipIf(!!missing)(
+    `journal entries written during a long stop, same decisions as fail2ban-server (seed ${seed})`,
+    async () => {
+      const rand = rng(seed);
+      const findtime = 120 + rand(600);
+      const maxretry = 2 + rand(4);
+      const root = journalRoot(
+        (r) =>
+          `[jtest]\nenabled = true\nfilter = jtest\nfindtime = ${findtime}\nmaxretry = ${maxretry}\nbantime = 2h\nbackend = systemd[journalfiles=${r.jdir}/a.journal]\n`,
+      );
+      roots.push(root);
+      const file = join(root.jdir, "a.journal");
+      const oracleConf = fail2banConf(join(root.dir, "fail2ban"), { from: root.conf });
+      const what = `seed ${seed} (F2B_SEED=${seed - 100} F2B_HISTORY_SCENARIOS=1 to replay): findtime ${findtime}, maxretry ${maxretry}`;
+      const stopAge = findtime + 300;
+      // an entry of the jail's journal match that is no failure: fail2ban's reader starts on it
+      appendJournal(file, [{ ...jfail("192.0.2.200"), MESSAGE: "session opened for admin" }]);
+      let mark = sink.lines.length;
+      let [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(oracleConf)]);
+      const operating = /\[jtest\] Jail is in operation now/u;
+      await until(() => sink.lines.slice(mark).some((l) => operating.test(l)), "f2b in operation", 30_000);
+      await f2ban.waitForLog(operating, "in operation");
+      // read live (as now); both keep its position (fail2ban: its time)
+      mark = sink.lines.length;
+      write(file, [], "192.0.2.201", stopAge);
+      await settle(f2b, f2ban, "192.0.2.201", 0, mark);
+      await Promise.all([pool.stop(f2b.server), f2ban.stop()]);
 
-    const stopped = genFailures(rand, findtime, maxretry, `10.${k}.3`, stopAge - 60);
-    write(file, stopped, "192.0.2.203");
-    mark = sink.lines.length;
-    [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(oracleConf)]);
-    const model = expectedBans(stopped, findtime, maxretry, false);
-    await settle(f2b, f2ban, "192.0.2.203", model.length, mark);
-    const a = fromF2b(f2b);
-    expect(a, `${what}: f2b vs fail2ban`).toEqual(await fromFail2ban(f2ban));
-    expect(a.banned, `${what}: f2b vs the model`).toEqual(model);
-    await Promise.all([pool.stop(f2b.server), f2ban.stop()]);
-  }, 180_000);
+      const stopped = genFailures(rand, findtime, maxretry, `10.${k}.3`, stopAge - 60);
+      write(file, stopped, "192.0.2.203");
+      mark = sink.lines.length;
+      [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(oracleConf)]);
+      const model = expectedBans(stopped, findtime, maxretry, false);
+      await settle(f2b, f2ban, "192.0.2.203", model.length, mark);
+      const a = fromF2b(f2b);
+      expect(a, `${what}: f2b vs fail2ban`).toEqual(await fromFail2ban(f2ban));
+      expect(a.banned, `${what}: f2b vs the model`).toEqual(model);
+      await Promise.all([pool.stop(f2b.server), f2ban.stop()]);
+    },
+    180_000,
+  );
 }

@@ -21,9 +21,11 @@ afterAll(async () => {
 });
 
 test.skipIf(!!missing)("the journal match and the last entry's time; an unreadable journal names journalctl's reason", async () => {
-  const root = journalRoot((r) =>
-    `[jtest]\nenabled = true\nfilter = jtest\nbackend = systemd[journalfiles=${r.jdir}/a.journal]\n\n` +
-    `[gone]\nenabled = true\nfilter = jtest\nbackend = systemd[journalpath=${r.dir}/no-such-dir]\n`);
+  const root = journalRoot(
+    (r) =>
+      `[jtest]\nenabled = true\nfilter = jtest\nbackend = systemd[journalfiles=${r.jdir}/a.journal]\n\n` +
+      `[gone]\nenabled = true\nfilter = jtest\nbackend = systemd[journalpath=${r.dir}/no-such-dir]\n`,
+  );
   roots.push(root);
   const at = Math.floor(Date.now() / 1000) - 30;
   appendJournal(join(root.jdir, "a.journal"), [jfail("10.6.1.1", at - 10), jfail("10.6.1.1", at)]);
@@ -39,7 +41,12 @@ test.skipIf(!!missing)("the journal match and the last entry's time; an unreadab
   const gone = ctl.jailHealth("gone");
   expect(gone.source.kind).toBe("journal");
   expect(gone.problems.join("\n")).toMatch(/^journal: .*no-such-dir: No such file or directory/mu);
-  const metrics = renderMetrics(ctl.metrics(), "t", undefined, ["gone", "jtest"].map((jail) => ({ jail, health: ctl.jailHealth(jail) })));
+  const metrics = renderMetrics(
+    ctl.metrics(),
+    "t",
+    undefined,
+    ["gone", "jtest"].map((jail) => ({ jail, health: ctl.jailHealth(jail) })),
+  );
   expect(metrics).toContain('f2b_source_healthy{jail="gone"} 0\n');
   expect(metrics).toContain('f2b_source_healthy{jail="jtest"} 1\n');
 });

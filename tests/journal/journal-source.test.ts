@@ -36,7 +36,13 @@ async function read(opts: Partial<JournalOptions>, want: number): Promise<{ line
   const errors: string[] = [];
   const src = new JournalSource(
     { matches: [["SYSLOG_IDENTIFIER=jtest"]], start: "head", files: [file], ...opts },
-    { onLines: (l) => { lines.push(...l); }, onError: (_s, e) => errors.push(e.message), log: memoryLog() },
+    {
+      onLines: (l) => {
+        lines.push(...l);
+      },
+      onError: (_s, e) => errors.push(e.message),
+      log: memoryLog(),
+    },
   );
   await src.start();
   try {

@@ -74,7 +74,11 @@ describe.skipIf(!!missing || !!pySystemd)("fail2ban-regex on the same journal fi
   const cases: [string, string[], string][] = [
     ["stock sshd filter (its journalmatch), UTC", ["-c", CONFIG, "--print-all-matched", "--print-all-missed"], "UTC"],
     ["stock sshd filter, Europe/Berlin", ["-c", CONFIG, "--print-all-matched", "--print-all-missed"], "Europe/Berlin"],
-    ["--journalmatch overrides the filter's (OR groups)", ["-c", CONFIG, "--print-all-matched", "--journalmatch=SYSLOG_IDENTIFIER=\"nginx\" + _HOSTNAME=other-host"], "UTC"],
+    [
+      "--journalmatch overrides the filter's (OR groups)",
+      ["-c", CONFIG, "--print-all-matched", '--journalmatch=SYSLOG_IDENTIFIER="nginx" + _HOSTNAME=other-host'],
+      "UTC",
+    ],
   ];
   for (const [name, args, tz] of cases) {
     test(name, () => {
@@ -146,12 +150,20 @@ describe.skipIf(!!missing || !!pySystemd)("--json, entry by entry, against fail2
     const want = JSON.parse(py.out) as { match: boolean; time: number; fid?: string; user?: string | null }[];
     const ours = f2b(["-c", CONFIG, "--json", `systemd-journal[journalfiles=${file}]`, "sshd"]);
     expect(ours.err).toBe("");
-    const got = ours.out.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const got = ours.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(got.length).toBe(want.length);
     expect(want.filter((w) => w.match).length).toBeGreaterThanOrEqual(6);
     got.forEach((g, i) => {
       const w = want[i]!;
-      expect({ n: i, match: g["match"], fid: g["fid"] ?? undefined, user: w.match ? g["user"] : undefined }).toEqual({ n: i, match: w.match, fid: w.fid, user: w.match ? w.user : undefined });
+      expect({ n: i, match: g["match"], fid: g["fid"] ?? undefined, user: w.match ? g["user"] : undefined }).toEqual({
+        n: i,
+        match: w.match,
+        fid: w.fid,
+        user: w.match ? w.user : undefined,
+      });
       expect(g["time"] as number).toBeCloseTo(w.time, 6);
     });
   });
@@ -186,7 +198,12 @@ describe.skipIf(!!missing)("entry times", () => {
     for (const tz of ["Europe/Berlin", "America/New_York", "UTC"]) {
       const r = f2b(["-c", CONFIG, "--json", `systemd-journal[journalfiles=${summer}]`, "sshd"], tz);
       expect(r.err).toBe("");
-      expect(r.out.trim().split("\n").map((l) => (JSON.parse(l) as { time: number }).time)).toEqual([july, T0]);
+      expect(
+        r.out
+          .trim()
+          .split("\n")
+          .map((l) => (JSON.parse(l) as { time: number }).time),
+      ).toEqual([july, T0]);
     }
   });
 });

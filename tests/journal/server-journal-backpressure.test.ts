@@ -32,8 +32,15 @@ class NftRecorder implements CommandRunner {
   readonly added = new Set<string>();
   private gate: Promise<void> | null = null;
   private open: (() => void) | null = null;
-  hold(): void { this.gate = new Promise((r) => { this.open = r; }); }
-  release(): void { this.gate = null; this.open?.(); }
+  hold(): void {
+    this.gate = new Promise((r) => {
+      this.open = r;
+    });
+  }
+  release(): void {
+    this.gate = null;
+    this.open?.();
+  }
   async run(argv: string[], opts?: { input?: string }) {
     if (argv.includes("list")) return { code: 1, stdout: "", stderr: "Error: No such file or directory" };
     const cmds = (JSON.parse(opts?.input ?? "{}") as { nftables?: Array<Record<string, { element?: { name: string; elem: unknown[] } }>> }).nftables ?? [];
@@ -54,60 +61,78 @@ afterEach(async () => {
   jail = db = root = null;
 });
 
-test.skipIf(!!missing)("a stalled firewall pauses the journal reader (cursor waits); nothing lost after", async () => {
-  root = makeRoot("");
-  mkdirSync(join(root.dir, "j"));
-  const file = join(root.dir, "j", "wave.journal");
-  root.writeJailLocal(`[testd]\nbackend = systemd[journalfiles=${file}]\nbanaction = nftables-multiport\nmaxretry = 2\n`);
-  for (const f of ["nftables-multiport.conf", "nftables.conf"]) copyFileSync(join(ACTIONS, f), join(root.conf, "action.d", f));
-  // the file exists (one old entry) before the jail starts, the wave is appended after
-  appendJournal(file, [entry(Date.now() / 1000 - 7200, "journal opened", { _HOSTNAME: [] })]);
-  const settings = F2bServer.loadSettings(diskFS(root.conf))[0]!;
-  const nft = new NftRecorder();
-  const system = createSystemDeps({ logger: getLog, runner: nft });
-  const effector = new JailEffector("testd", new ActionFactory({ system, table: "f2bjwave" }).build(settings), getLog("actions"));
-  await effector.start();
-  db = F2bDatabase.open(root.db);
-  const tz = TimeZone.fromEnv();
-  const limits = { queuedFailures: 500, banBacklog: 500, linesInFilter: 500 };
-  const fdb = db;
-  jail = new JailRuntime(settings, {
-    clock: systemClock, system, store: new SqliteBanStore(fdb), events: noEvents, effector, tz, limits, lineBudgetMs: 100,
-    logs: { jail: getLog("jail"), filter: getLog("filter"), actions: getLog("actions") },
-    makeSource: (onLines) => makeSource(settings, { db: fdb, tz, clock: systemClock, onLines }),
-  });
-  await jail.start();
-  const j = jail;
-  const cursor = (): string | null => { const st = j.sourceState(); return st?.kind === "journal" ? st.cursor : null; };
+test.skipIf(!!missing)(
+  "a stalled firewall pauses the journal reader (cursor waits); nothing lost after",
+  async () => {
+    root = makeRoot("");
+    mkdirSync(join(root.dir, "j"));
+    const file = join(root.dir, "j", "wave.journal");
+    root.writeJailLocal(`[testd]\nbackend = systemd[journalfiles=${file}]\nbanaction = nftables-multiport\nmaxretry = 2\n`);
+    for (const f of ["nftables-multiport.conf", "nftables.conf"]) copyFileSync(join(ACTIONS, f), join(root.conf, "action.d", f));
+    // the file exists (one old entry) before the jail starts, the wave is appended after
+    appendJournal(file, [entry(Date.now() / 1000 - 7200, "journal opened", { _HOSTNAME: [] })]);
+    const settings = F2bServer.loadSettings(diskFS(root.conf))[0]!;
+    const nft = new NftRecorder();
+    const system = createSystemDeps({ logger: getLog, runner: nft });
+    const effector = new JailEffector("testd", new ActionFactory({ system, table: "f2bjwave" }).build(settings), getLog("actions"));
+    await effector.start();
+    db = F2bDatabase.open(root.db);
+    const tz = TimeZone.fromEnv();
+    const limits = { queuedFailures: 500, banBacklog: 500, linesInFilter: 500 };
+    const fdb = db;
+    jail = new JailRuntime(settings, {
+      clock: systemClock,
+      system,
+      store: new SqliteBanStore(fdb),
+      events: noEvents,
+      effector,
+      tz,
+      limits,
+      lineBudgetMs: 100,
+      logs: { jail: getLog("jail"), filter: getLog("filter"), actions: getLog("actions") },
+      makeSource: (onLines) => makeSource(settings, { db: fdb, tz, clock: systemClock, onLines }),
+    });
+    await jail.start();
+    const j = jail;
+    const cursor = (): string | null => {
+      const st = j.sourceState();
+      return st?.kind === "journal" ? st.cursor : null;
+    };
 
-  // Long user names: journalctl's pipe holds few entries, so a paused reader stops well inside the wave.
-  const addresses = 2000;
-  const total = addresses * 2;
-  const user = "u".repeat(600);
-  const now = Date.now() / 1000;
-  const wave = Array.from({ length: total }, (_, i) => {
-    const n = i % addresses;
-    return entry(now + i / 1e6, `login failed for ${user} from 10.9.${n >> 8}.${n & 255}`, { _HOSTNAME: [], SYSLOG_IDENTIFIER: "testd", _PID: String(i + 1) });
-  });
-  nft.hold();
-  try {
-    appendJournal(file, wave);
-    // the worker stops at the ban backlog limit, the queue then fills to its limit: the reader pauses
-    await until(() => j.bans.backlog >= limits.banBacklog && j.queuedFailures >= limits.queuedFailures, "ban backlog and queue at their limits", 30_000);
-    const readWhilePaused = await settled(() => j.counters.linesRead, "lines read");
-    const cursorWhilePaused = cursor();
-    await Bun.sleep(500);
-    expect(j.counters.linesRead).toBe(readWhilePaused);
-    expect(readWhilePaused).toBeLessThan(total);
-    expect(cursor()).toBe(cursorWhilePaused);
-    nft.release();
-    await until(() => j.failManager.getFailTotal() === total, `${total} failures counted`, 60_000);
-    await j.idle();
-    expect(j.counters.linesRead).toBe(total);
-    expect(j.bans.size()).toBe(addresses);
-    expect(nft.added.size).toBe(addresses);
-    expect(cursor()).not.toBe(cursorWhilePaused);
-  } finally {
-    nft.release();
-  }
-}, 120_000);
+    // Long user names: journalctl's pipe holds few entries, so a paused reader stops well inside the wave.
+    const addresses = 2000;
+    const total = addresses * 2;
+    const user = "u".repeat(600);
+    const now = Date.now() / 1000;
+    const wave = Array.from({ length: total }, (_, i) => {
+      const n = i % addresses;
+      return entry(now + i / 1e6, `login failed for ${user} from 10.9.${n >> 8}.${n & 255}`, {
+        _HOSTNAME: [],
+        SYSLOG_IDENTIFIER: "testd",
+        _PID: String(i + 1),
+      });
+    });
+    nft.hold();
+    try {
+      appendJournal(file, wave);
+      // the worker stops at the ban backlog limit, the queue then fills to its limit: the reader pauses
+      await until(() => j.bans.backlog >= limits.banBacklog && j.queuedFailures >= limits.queuedFailures, "ban backlog and queue at their limits", 30_000);
+      const readWhilePaused = await settled(() => j.counters.linesRead, "lines read");
+      const cursorWhilePaused = cursor();
+      await Bun.sleep(500);
+      expect(j.counters.linesRead).toBe(readWhilePaused);
+      expect(readWhilePaused).toBeLessThan(total);
+      expect(cursor()).toBe(cursorWhilePaused);
+      nft.release();
+      await until(() => j.failManager.getFailTotal() === total, `${total} failures counted`, 60_000);
+      await j.idle();
+      expect(j.counters.linesRead).toBe(total);
+      expect(j.bans.size()).toBe(addresses);
+      expect(nft.added.size).toBe(addresses);
+      expect(cursor()).not.toBe(cursorWhilePaused);
+    } finally {
+      nft.release();
+    }
+  },
+  120_000,
+);

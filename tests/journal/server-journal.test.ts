@@ -87,19 +87,22 @@ test.skipIf(!!missing)("a restart resumes after the saved cursor: entries writte
   expect(found("jtest", mark).sort()).toEqual(["10.7.0.2", "10.7.0.2", "10.7.0.3"]);
 });
 
-test.skipIf(!!missing)("deliberate: resume by cursor reads an entry written while stopped with an older time than the last one read (fail2ban resumes by time and skips it)", async () => {
-  const root = newRoot((r) => `[jtest]\nenabled = true\nfilter = jtest\nmaxretry = 10\nbackend = systemd[journalfiles=${r.jdir}/a.journal]\n`);
-  const file = join(root.jdir, "a.journal");
-  appendJournal(file, [jfail("10.7.1.1")]);
-  const first = await start(root);
-  await until(() => first.ctl.jailStatus("jtest").filter.totalFailed === 1, "the first entry");
-  await stop(first.server);
-  appendJournal(file, [jfail("10.7.1.2", now() - 120)]); // inside findtime, but before the entry read last
-  const mark = sink.lines.length;
-  const second = await start(root);
-  await until(() => second.ctl.jailStatus("jtest").filter.totalFailed === 1, "the older entry written while stopped");
-  expect(found("jtest", mark)).toEqual(["10.7.1.2"]);
-});
+test.skipIf(!!missing)(
+  "deliberate: resume by cursor reads an entry written while stopped with an older time than the last one read (fail2ban resumes by time and skips it)",
+  async () => {
+    const root = newRoot((r) => `[jtest]\nenabled = true\nfilter = jtest\nmaxretry = 10\nbackend = systemd[journalfiles=${r.jdir}/a.journal]\n`);
+    const file = join(root.jdir, "a.journal");
+    appendJournal(file, [jfail("10.7.1.1")]);
+    const first = await start(root);
+    await until(() => first.ctl.jailStatus("jtest").filter.totalFailed === 1, "the first entry");
+    await stop(first.server);
+    appendJournal(file, [jfail("10.7.1.2", now() - 120)]); // inside findtime, but before the entry read last
+    const mark = sink.lines.length;
+    const second = await start(root);
+    await until(() => second.ctl.jailStatus("jtest").filter.totalFailed === 1, "the older entry written while stopped");
+    expect(found("jtest", mark)).toEqual(["10.7.1.2"]);
+  },
+);
 
 test.skipIf(!!missing)("journalpath: a new journal file appearing in the directory is read", async () => {
   const root = newRoot((r) => `[jtest]\nenabled = true\nfilter = jtest\nbackend = systemd[journalpath=${r.jdir}]\n`);

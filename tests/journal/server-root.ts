@@ -36,10 +36,7 @@ export function journalRoot(jails: (r: JournalRoot) => string): JournalRoot {
   mkdirSync(join(conf, "action.d"), { recursive: true });
   mkdirSync(r.jdir);
   writeFileSync(join(conf, "filter.d", "jtest.conf"), FILTER);
-  writeFileSync(
-    join(conf, "filter.d", "testd.conf"),
-    "[Definition]\nfailregex = ^testd: login failed from <HOST>$\ndatepattern = {NONE}\n",
-  );
+  writeFileSync(join(conf, "filter.d", "testd.conf"), "[Definition]\nfailregex = ^testd: login failed from <HOST>$\ndatepattern = {NONE}\n");
   writeFileSync(join(conf, "action.d", "dummy.conf"), "[Definition]\n");
   writeFileSync(
     join(conf, "fail2ban.conf"),

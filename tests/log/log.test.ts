@@ -48,10 +48,7 @@ print(json.dumps(out))`;
     });
     expect(res.stderr.toString()).toBe("");
     const expected = JSON.parse(res.stdout.toString()) as string[];
-    const ours = cases.flatMap((c) => [
-      formatLine(c, { addtime: true, padding: true }),
-      formatLine(c, { addtime: false, padding: false }),
-    ]);
+    const ours = cases.flatMap((c) => [formatLine(c, { addtime: true, padding: true }), formatLine(c, { addtime: false, padding: false })]);
     expect(ours).toEqual(expected);
     expect(ours[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,123 fail2ban\.actions {8}\[1234\]: NOTICE {2}\[sshd\] Ban 1\.2\.3\.4$/);
   });
@@ -118,11 +115,7 @@ describe("file target", () => {
     log.debug("shown debug");
     log.log(5, "hidden heavy");
     const lines = readFileSync(file, "utf8").trimEnd().split("\n");
-    expect(lines.map((l) => l.replace(/^.*?\]: /, ""))).toEqual([
-      "NOTICE  shown notice",
-      "ERROR   shown error",
-      "DEBUG   shown debug",
-    ]);
+    expect(lines.map((l) => l.replace(/^.*?\]: /, ""))).toEqual(["NOTICE  shown notice", "ERROR   shown error", "DEBUG   shown debug"]);
   });
 
   test("logrotate: after a rename, flush (or SIGUSR1) reopens the path", async () => {
@@ -153,11 +146,20 @@ describe("syslog target", () => {
   test.skipIf(!haveFail2ban)("sends '<pri>' datagrams tagged fail2ban.NAME[pid] to the socket", async () => {
     const sock = join(tmp(), "log.sock");
     // A Unix datagram receiver standing in for syslogd (Bun has no datagram Unix sockets).
-    const rx = Bun.spawn([PY, "-u", "-c", `
+    const rx = Bun.spawn(
+      [
+        PY,
+        "-u",
+        "-c",
+        `
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); print("ready", flush=True)
 s.settimeout(5)
-for _ in range(2): print(repr(s.recv(4096).decode()), flush=True)`, sock], { stdout: "pipe" });
+for _ in range(2): print(repr(s.recv(4096).decode()), flush=True)`,
+        sock,
+      ],
+      { stdout: "pipe" },
+    );
     const reader = rx.stdout.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);
     expect(first).toContain("ready");

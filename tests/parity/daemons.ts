@@ -52,9 +52,21 @@ export function fail2banDaemon(o: Oracle): Daemon {
  * prints; spawning the 100 MB binary per poll would cost more than the daemons under test). */
 async function f2bCli(socket: string, argv: string[]): Promise<ClientResult> {
   const [cmd, ...rest] = argv;
-  const flags = { all: rest.includes("--all"), json: false, withTime: rest.includes("--with-time"), reportAbsent: rest.includes("--report-absent"), restart: rest.includes("--restart"), unban: rest.includes("--unban"), ifExists: rest.includes("--if-exists") };
+  const flags = {
+    all: rest.includes("--all"),
+    json: false,
+    withTime: rest.includes("--with-time"),
+    reportAbsent: rest.includes("--report-absent"),
+    restart: rest.includes("--restart"),
+    unban: rest.includes("--unban"),
+    ifExists: rest.includes("--if-exists"),
+  };
   try {
-    const out = await COMMANDS[cmd!]!(unixClient(socket), rest.filter((a) => !a.startsWith("--")), flags);
+    const out = await COMMANDS[cmd!]!(
+      unixClient(socket),
+      rest.filter((a) => !a.startsWith("--")),
+      flags,
+    );
     return { code: 0, out };
   } catch (e) {
     if (e instanceof CliError) return { code: e.exitCode, out: e.message };

@@ -28,7 +28,12 @@ export const KINDS: Record<string, KindDef> = {
       j.findtime = Math.min(j.findtime, 1800);
     },
     make: (g) => ({
-      history: [{ t: "noise", n: 3 }, fail(g.ip(1), inside(g, g.jail.maxretry - 1)), fail(g.ip(2), inside(g, near(g))), fail(g.ip(3, { v6: true }), inside(g, near(g)))],
+      history: [
+        { t: "noise", n: 3 },
+        fail(g.ip(1), inside(g, g.jail.maxretry - 1)),
+        fail(g.ip(2), inside(g, near(g))),
+        fail(g.ip(3, { v6: true }), inside(g, near(g))),
+      ],
       phases: [ph(fail(g.ip(1), recent(g, 1))), ph()],
     }),
   },
@@ -143,7 +148,13 @@ export const KINDS: Record<string, KindDef> = {
       return {
         history: [{ t: "noise", n: 1 }],
         phases: [
-          ph({ t: "addignoreip", ip: g.ip(1) }, { t: "addignoreip", ip: `${g.ip(0, { net: 5 })}/24` }, fail(g.ip(1), recent(g, m)), fail(g.ip(7, { net: 5 }), recent(g, m)), fail(g.ip(2), recent(g, m))),
+          ph(
+            { t: "addignoreip", ip: g.ip(1) },
+            { t: "addignoreip", ip: `${g.ip(0, { net: 5 })}/24` },
+            fail(g.ip(1), recent(g, m)),
+            fail(g.ip(7, { net: 5 }), recent(g, m)),
+            fail(g.ip(2), recent(g, m)),
+          ),
           ph({ t: "delignoreip", ip: g.ip(1) }, fail(g.ip(1), recent(g, m)), fail(g.ip(8, { net: 5 }), recent(g, m))),
         ],
       };
@@ -164,7 +175,10 @@ export const KINDS: Record<string, KindDef> = {
     exactBantimes: true,
     make: (g) => ({
       history: [],
-      phases: [ph({ t: "unbanip", ip: g.ip(4) }, { t: "banip", ip: g.ip(1) }, { t: "banip", ip: g.ip(1) }), ph({ t: "unbanip", ip: g.ip(1) }, { t: "unbanip", ip: g.ip(1) })],
+      phases: [
+        ph({ t: "unbanip", ip: g.ip(4) }, { t: "banip", ip: g.ip(1) }, { t: "banip", ip: g.ip(1) }),
+        ph({ t: "unbanip", ip: g.ip(1) }, { t: "unbanip", ip: g.ip(1) }),
+      ],
     }),
   },
   rotate: {
@@ -183,7 +197,13 @@ export const KINDS: Record<string, KindDef> = {
     make: (g) => ({
       history: [{ t: "noise", n: 2 }],
       phases: [
-        ph(fail(g.ip(1), recent(g, g.jail.maxretry - 1)), { t: "sync", oracleOnly: true }, { t: "rotate" }, fail(g.ip(1), recent(g, 1)), fail(g.ip(2), recent(g, 1))),
+        ph(
+          fail(g.ip(1), recent(g, g.jail.maxretry - 1)),
+          { t: "sync", oracleOnly: true },
+          { t: "rotate" },
+          fail(g.ip(1), recent(g, 1)),
+          fail(g.ip(2), recent(g, 1)),
+        ),
         ph(),
       ],
     }),
@@ -215,7 +235,10 @@ export const KINDS: Record<string, KindDef> = {
     template: "plain",
     make: (g) => ({
       history: [],
-      phases: [ph(fail("127.0.0.1", recent(g, g.jail.maxretry + 1)), fail(g.ip(1), recent(g, g.jail.maxretry))), ph(fail("127.0.0.1", recent(g, 2)), fail(g.ip(2), recent(g, g.jail.maxretry)))],
+      phases: [
+        ph(fail("127.0.0.1", recent(g, g.jail.maxretry + 1)), fail(g.ip(1), recent(g, g.jail.maxretry))),
+        ph(fail("127.0.0.1", recent(g, 2)), fail(g.ip(2), recent(g, g.jail.maxretry))),
+      ],
     }),
   },
   "ignoreip-hostname": {
@@ -253,7 +276,10 @@ export const KINDS: Record<string, KindDef> = {
       g.jail.ignoreip.push(g.ip(9), `${g.ip(0, { net: 7 })}/24`);
       return {
         history: [],
-        phases: [ph({ t: "banip", ip: g.ip(9) }, { t: "banip", ip: g.ip(3, { net: 7 }) }, fail(g.ip(9), recent(g, g.jail.maxretry))), ph({ t: "unbanip", ip: g.ip(9) })],
+        phases: [
+          ph({ t: "banip", ip: g.ip(9) }, { t: "banip", ip: g.ip(3, { net: 7 }) }, fail(g.ip(9), recent(g, g.jail.maxretry))),
+          ph({ t: "unbanip", ip: g.ip(9) }),
+        ],
       };
     },
   },
@@ -266,7 +292,16 @@ export const KINDS: Record<string, KindDef> = {
     },
     make: (g) => ({
       history: [{ t: "noise", n: 1 }],
-      phases: [ph(fail(g.ip(1), Array.from({ length: g.jail.maxretry }, () => 0))), { waitUnbanned: [g.ip(1)], events: [] }, ph(...reoffendOneByOne(g.ip(1), g.jail.maxretry))],
+      phases: [
+        ph(
+          fail(
+            g.ip(1),
+            Array.from({ length: g.jail.maxretry }, () => 0),
+          ),
+        ),
+        { waitUnbanned: [g.ip(1)], events: [] },
+        ph(...reoffendOneByOne(g.ip(1), g.jail.maxretry)),
+      ],
     }),
   },
   "restart-bans": {
@@ -324,7 +359,15 @@ export function generate(seed: number, perKind: number): Scenario[] {
       };
       const { history, phases } = def.make(g);
       jail.ignoreip.unshift(SENTINEL_NET);
-      out.push({ id: `j${String(index).padStart(2, "0")}-${kind}`, kind, jail, history, phases, exactBantimes: def.exactBantimes ?? false, emptyAtStart: def.emptyAtStart ?? false });
+      out.push({
+        id: `j${String(index).padStart(2, "0")}-${kind}`,
+        kind,
+        jail,
+        history,
+        phases,
+        exactBantimes: def.exactBantimes ?? false,
+        emptyAtStart: def.emptyAtStart ?? false,
+      });
     }
   }
   return out;

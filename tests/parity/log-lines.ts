@@ -5,7 +5,14 @@ export type DateStyle = "syslog" | "iso" | "iso-utc";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-interface Parts { year: number; month: number; day: number; hour: number; minute: number; second: number }
+interface Parts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -14,15 +21,26 @@ function localParts(epoch: number, tz: string): Parts {
   let f = formatters.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat("en-US", {
-      timeZone: tz, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
+      timeZone: tz,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
     });
     formatters.set(tz, f);
   }
   const get = (parts: Intl.DateTimeFormatPart[], type: string): number => Number(parts.find((p) => p.type === type)!.value);
   const parts = f.formatToParts(new Date(Math.floor(epoch) * 1000));
   return {
-    year: get(parts, "year"), month: get(parts, "month"), day: get(parts, "day"),
-    hour: get(parts, "hour"), minute: get(parts, "minute"), second: get(parts, "second"),
+    year: get(parts, "year"),
+    month: get(parts, "month"),
+    day: get(parts, "day"),
+    hour: get(parts, "hour"),
+    minute: get(parts, "minute"),
+    second: get(parts, "second"),
   };
 }
 

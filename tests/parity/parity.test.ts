@@ -26,7 +26,8 @@ const TZ = new Rng(SEED ^ 0x5bd1e995).pick(["UTC", "Europe/Berlin", "America/New
 /** Oldest first; the last one is what f2b is held to. */
 const ORACLES = oracles("daemon parity");
 const NEWEST = ORACLES.at(-1)?.version;
-const missing = NEWEST === undefined ? "no fail2ban oracle" : existsSync(F2B_BIN) ? undefined : `${F2B_BIN} is not built (node_modules/.bin/bun scripts/build.ts)`;
+const missing =
+  NEWEST === undefined ? "no fail2ban oracle" : existsSync(F2B_BIN) ? undefined : `${F2B_BIN} is not built (node_modules/.bin/bun scripts/build.ts)`;
 /** PARITY_KINDS=a,b runs only those kinds (same scenarios as the full run of that seed). */
 const ONLY = process.env.PARITY_KINDS?.split(",");
 const scenarios = generate(SEED, PER_KIND).filter((s) => !ONLY || ONLY.includes(s.kind));

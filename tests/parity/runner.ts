@@ -40,7 +40,13 @@ function jailLocal(dir: string, scenarios: Scenario[]): string {
     text += `\n[${s.id}]\nenabled = true\nfilter = ${j.filter ?? "sshd"}\nlogpath = ${join(dir, "logs", `${s.id}.log`)}\n`;
     const dur = (n: number): string => {
       if (!j.abbreviate || n <= 0) return String(n);
-      const unit = ([[86400, "d"], [3600, "h"], [60, "m"]] as const).find(([u]) => n % u === 0);
+      const unit = (
+        [
+          [86400, "d"],
+          [3600, "h"],
+          [60, "m"],
+        ] as const
+      ).find(([u]) => n % u === 0);
       return unit ? `${n / unit[0]}${unit[1]}` : String(n);
     };
     text += `maxretry = ${j.maxretry}\nfindtime = ${dur(j.findtime)}\nbantime = ${dur(j.bantime)}\nignoreip = ${j.ignoreip.join(" ")}\n`;
@@ -108,7 +114,13 @@ export class BatchRun {
     const now = Date.now() / 1000;
     const flush = (): void => {
       if (lines.length === 0) return;
-      appendFileSync(j.log, lines.sort((a, b) => a.at - b.at).map((l) => l.text + "\n").join(""));
+      appendFileSync(
+        j.log,
+        lines
+          .sort((a, b) => a.at - b.at)
+          .map((l) => l.text + "\n")
+          .join(""),
+      );
       lines = [];
     };
     for (const e of events) {
@@ -154,23 +166,35 @@ export class BatchRun {
   private async waitUnbanned(j: JailRun, ips: string[]): Promise<void> {
     if (ips.length === 0) return;
     const longest = j.s.jail.bantime * (j.s.jail.increment ? 9 : 1);
-    await until(async () => {
-      const st = await this.running.cmd(["status", j.s.id]);
-      return ips.every((ip) => !banned(st.out).includes(ip));
-    }, `${ips.join(", ")} unbanned in ${j.s.id}`, (longest + 10) * 1000, 200).catch(() => {});
+    await until(
+      async () => {
+        const st = await this.running.cmd(["status", j.s.id]);
+        return ips.every((ip) => !banned(st.out).includes(ip));
+      },
+      `${ips.join(", ")} unbanned in ${j.s.id}`,
+      (longest + 10) * 1000,
+      200,
+    ).catch(() => {});
   }
 
   private async snapshot(j: JailRun, label: string): Promise<Snapshot> {
     const [st, bt] = await Promise.all([this.running.cmd(["status", j.s.id]), this.running.cmd(["get", j.s.id, "banip", "--with-time"])]);
     const duration = (d: string): string => (j.s.exactBantimes ? d : String(Math.trunc(Number(d))));
-    const bantimes = [...bt.out.matchAll(/^(\S+)\s.*? \+ (\S+) = /gm)].map((m) => `${m[1]}=${duration(m[2]!)}`).sort().join(" ");
+    const bantimes = [...bt.out.matchAll(/^(\S+)\s.*? \+ (\S+) = /gm)]
+      .map((m) => `${m[1]}=${duration(m[2]!)}`)
+      .sort()
+      .join(" ");
     const settings =
       label === "start"
         ? (await Promise.all(["maxretry", "findtime", "bantime"].map((k) => this.running.cmd(["get", j.s.id, k])))).map((r) => `${r.code}:${r.out}`).join(" ")
         : undefined;
     return {
-      label, status: `${st.code}: ${normalizeStatus(st.out)}`, bantimes, commands: [...j.commands],
-      ...(settings ? { settings } : {}), ...(j.stuck ? { stuck: j.stuck } : {}),
+      label,
+      status: `${st.code}: ${normalizeStatus(st.out)}`,
+      bantimes,
+      commands: [...j.commands],
+      ...(settings ? { settings } : {}),
+      ...(j.stuck ? { stuck: j.stuck } : {}),
     };
   }
 
@@ -205,5 +229,8 @@ function banned(status: string): string[] {
 
 /** Order of the address and file lists is not part of the answer. */
 export function normalizeStatus(text: string): string {
-  return text.replace(/^(.*(?:Banned IP list|File list):)[ \t]*(.*)$/gm, (_, head: string, list: string) => `${head}\t${list.trim().split(/\s+/).filter(Boolean).sort().join(" ")}`);
+  return text.replace(
+    /^(.*(?:Banned IP list|File list):)[ \t]*(.*)$/gm,
+    (_, head: string, list: string) => `${head}\t${list.trim().split(/\s+/).filter(Boolean).sort().join(" ")}`,
+  );
 }

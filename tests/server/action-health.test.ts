@@ -28,14 +28,17 @@ function flakyRoot(): { root: TestRoot; flag: string; bans: string } {
   roots.push(root);
   const flag = join(root.dir, "firewall-ready");
   const bans = join(root.dir, "bans.txt");
-  writeFileSync(join(root.conf, "action.d", "flaky.conf"), [
-    "[Definition]",
-    `actionstart = test -e ${flag} || { echo "no firewall here" >&2; exit 1; }`,
-    "actionstop = true",
-    `actionban = echo <ip> >> ${bans}`,
-    `actionunban = true`,
-    "",
-  ].join("\n"));
+  writeFileSync(
+    join(root.conf, "action.d", "flaky.conf"),
+    [
+      "[Definition]",
+      `actionstart = test -e ${flag} || { echo "no firewall here" >&2; exit 1; }`,
+      "actionstop = true",
+      `actionban = echo <ip> >> ${bans}`,
+      `actionunban = true`,
+      "",
+    ].join("\n"),
+  );
   return { root, flag, bans };
 }
 

@@ -34,7 +34,9 @@ afterEach(() => {
 async function startedWith(blocktype: string): Promise<string[][]> {
   root = makeRoot("");
   for (const f of ["iptables-multiport.conf", "iptables.conf"]) copyFileSync(join(ACTIONS, f), join(root.conf, "action.d", f));
-  root.writeJailLocal(`[testd]\nport = ftp,ftp-data\nblocktype = ${blocktype}\nreturntype = DROP\naction = iptables-multiport[blocktype=%(blocktype)s, returntype=%(returntype)s, actionstart_on_demand=false]\n`);
+  root.writeJailLocal(
+    `[testd]\nport = ftp,ftp-data\nblocktype = ${blocktype}\nreturntype = DROP\naction = iptables-multiport[blocktype=%(blocktype)s, returntype=%(returntype)s, actionstart_on_demand=false]\n`,
+  );
   const settings = F2bServer.loadSettings(diskFS(root.conf))[0]!;
   const runner = new Recorder();
   const actions = new ActionFactory({ system: createSystemDeps({ logger: getLog, runner }), table: "f2ballow" }).build(settings);

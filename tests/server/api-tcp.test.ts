@@ -18,8 +18,7 @@ afterEach(async () => {
   proc = root = null;
 });
 
-const conf = (api: Record<string, string>): Fail2banConf =>
-  ({ sections: { api }, files: ["/x/fail2ban.local"] }) as unknown as Fail2banConf;
+const conf = (api: Record<string, string>): Fail2banConf => ({ sections: { api }, files: ["/x/fail2ban.local"] }) as unknown as Fail2banConf;
 
 test("[api] parsing: off without listen, token required, tokenfile must be private", () => {
   expect(tcpApiConfig(conf({}))).toBeUndefined();

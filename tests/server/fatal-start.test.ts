@@ -27,7 +27,12 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Exit { code: number | null; signal: string | null; stderr: string; killed: boolean }
+interface Exit {
+  code: number | null;
+  signal: string | null;
+  stderr: string;
+  killed: boolean;
+}
 
 function run(argv: string[]): Promise<Exit> {
   return new Promise((resolve) => {
@@ -35,7 +40,10 @@ function run(argv: string[]): Promise<Exit> {
     let stderr = "";
     let killed = false;
     p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const guard = setTimeout(() => { killed = true; p.kill("SIGKILL"); }, HANG_GUARD_MS);
+    const guard = setTimeout(() => {
+      killed = true;
+      p.kill("SIGKILL");
+    }, HANG_GUARD_MS);
     p.on("exit", (code, signal) => {
       clearTimeout(guard);
       resolve({ code, signal, stderr, killed });
@@ -43,8 +51,21 @@ function run(argv: string[]): Promise<Exit> {
   });
 }
 
-const serverArgs = (db: string, pid: string, log: string): string[] =>
-  [bin, "server", "-c", join(dir, "etc"), "-f", "--dbfile", db, "-p", pid, "-s", join(dir, "run", "f2b.sock"), "--logtarget", log];
+const serverArgs = (db: string, pid: string, log: string): string[] => [
+  bin,
+  "server",
+  "-c",
+  join(dir, "etc"),
+  "-f",
+  "--dbfile",
+  db,
+  "-p",
+  pid,
+  "-s",
+  join(dir, "run", "f2b.sock"),
+  "--logtarget",
+  log,
+];
 
 test("the database's directory cannot be created: exit 1, the path on stderr and in the log", async () => {
   writeFileSync(join(dir, "a-file"), "");
@@ -81,7 +102,10 @@ test("f2b -t: a port no services database names fails the test, naming jail, act
   const conf = join(dir, "badport");
   expect(spawnSync(bin, ["dump-config", conf]).status).toBe(0); // f2b's own defaults, action.d included
   writeFileSync(join(conf, "x.log"), "");
-  writeFileSync(join(conf, "jail.local"), `[sshd]\nenabled = false\n\n[x]\nenabled = true\nfilter = sshd\nlogpath = ${join(conf, "x.log")}\nbanaction = nftables-multiport\nport = ssh,nosuchservice\n`);
+  writeFileSync(
+    join(conf, "jail.local"),
+    `[sshd]\nenabled = false\n\n[x]\nenabled = true\nfilter = sshd\nlogpath = ${join(conf, "x.log")}\nbanaction = nftables-multiport\nport = ssh,nosuchservice\n`,
+  );
   const r = spawnSync(bin, ["-c", conf, "-t"], { encoding: "utf8" });
   expect(r.status).toBe(2);
   expect(r.stderr).toMatch(/ERROR: .*jail \[x\].*action 'nftables-multiport' cannot start: port = ssh,nosuchservice: unknown service name "nosuchservice"/);
@@ -120,7 +144,10 @@ test("f2b server (daemonizing) with another server on the socket: exit 1 at once
 
 test("start-up with an action that cannot start: ERROR on stderr and in the log; f2b status marks the jail", async () => {
   const root = makeRoot("[testd]\naction = nofirewall\n");
-  writeFileSync(join(root.conf, "action.d", "nofirewall.conf"), "[Definition]\nactionstart = echo 'nft: not found' >&2; exit 1\nactionban = true\nactionunban = true\n");
+  writeFileSync(
+    join(root.conf, "action.d", "nofirewall.conf"),
+    "[Definition]\nactionstart = echo 'nft: not found' >&2; exit 1\nactionban = true\nactionunban = true\n",
+  );
   const p = Bun.spawn([bin, "server", "-c", root.conf, "-f"], { stdout: "ignore", stderr: "pipe" });
   const cli = (args: string[]) => spawnSync(bin, ["-s", root.socket, ...args], { encoding: "utf8" });
   try {

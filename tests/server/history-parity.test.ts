@@ -34,7 +34,10 @@ function stamp(sec: number): string {
 }
 const failLine = (sec: number, ip: string): string => `${stamp(sec)} testd[${1000 + (Math.round(sec) % 9000)}]: login failed for root from ${ip}\n`;
 
-interface Failure { age: number; ip: string }
+interface Failure {
+  age: number;
+  ip: string;
+}
 
 /**
  * Ages: young (well inside findtime), near the edge on either side (the edge itself is avoided by
@@ -48,11 +51,18 @@ function genFailures(rand: (n: number) => number, findtime: number, maxretry: nu
     const k = 1 + rand(maxretry + 1);
     for (let j = 0; j < k; j++) {
       const kind = rand(10);
-      const age = kind < 3 ? rand(findtime - 30) + 15
-        : kind < 5 ? findtime - 12 - rand(30)
-        : kind < 8 ? findtime + 3 + rand(40)
-        : kind < 9 ? findtime * (2 + rand(3))
-        : live ? findtime * 3 : -(5 + rand(200));
+      const age =
+        kind < 3
+          ? rand(findtime - 30) + 15
+          : kind < 5
+            ? findtime - 12 - rand(30)
+            : kind < 8
+              ? findtime + 3 + rand(40)
+              : kind < 9
+                ? findtime * (2 + rand(3))
+                : live
+                  ? findtime * 3
+                  : -(5 + rand(200));
       out.push({ age, ip });
     }
   }
@@ -70,7 +80,12 @@ function writeFailures(log: string, fails: Failure[], padding: number, sentinel:
   appendFileSync(log, text);
 }
 
-interface Observed { banned: string[]; currentlyFailed: number; totalFailed: number; totalBanned: number }
+interface Observed {
+  banned: string[];
+  currentlyFailed: number;
+  totalFailed: number;
+  totalBanned: number;
+}
 
 function fromF2b(r: Running): Observed {
   const st = r.ctl.jailStatus("testd");
@@ -91,7 +106,10 @@ async function fromFail2ban(s: Fail2banServer): Promise<Observed> {
 function expectedBans(fails: Failure[], findtime: number, maxretry: number, live: boolean): string[] {
   const n = new Map<string, number>();
   for (const f of fails) if (live || f.age < findtime) n.set(f.ip, (n.get(f.ip) ?? 0) + 1);
-  return [...n].filter(([, c]) => c >= maxretry).map(([ip]) => ip).sort();
+  return [...n]
+    .filter(([, c]) => c >= maxretry)
+    .map(([ip]) => ip)
+    .sort();
 }
 
 const escapeDots = (s: string): string => s.replace(/\./g, "\\.");
@@ -108,48 +126,52 @@ async function settle(f2b: Running, f2ban: Fail2banServer, sentinel: string, ban
 
 for (let k = 0; k < SCENARIOS; k++) {
   const seed = SEED + k;
-  test.skipIf(!!missing)(`history around findtime, same decisions as fail2ban-server (seed ${seed})`, async () => {
-    const rand = rng(seed);
-    const findtime = 120 + rand(600);
-    const maxretry = 2 + rand(4);
-    const padding = rand(2) === 0 ? 0 : 1500 + rand(1500);
-    const root = makeRoot(`[testd]\nfindtime = ${findtime}\nmaxretry = ${maxretry}\nbantime = 2h\n`);
-    roots.push(root);
-    const oracleConf = fail2banConf(join(root.dir, "fail2ban"), { from: root.conf });
-    const what = `seed ${seed} (F2B_SEED=${seed} F2B_HISTORY_SCENARIOS=1 to replay): findtime ${findtime}, maxretry ${maxretry}, padding ${padding}`;
-    const compare = (phase: string, a: Observed, b: Observed, model: string[]): void => {
-      expect({ phase, ...a }, `${what}, ${phase}: f2b vs fail2ban`).toEqual({ phase, ...b });
-      expect(b.banned, `${what}, ${phase}: fail2ban vs the model`).toEqual(expect.arrayContaining(model));
-    };
+  test.skipIf(!!missing)(
+    `history around findtime, same decisions as fail2ban-server (seed ${seed})`,
+    async () => {
+      const rand = rng(seed);
+      const findtime = 120 + rand(600);
+      const maxretry = 2 + rand(4);
+      const padding = rand(2) === 0 ? 0 : 1500 + rand(1500);
+      const root = makeRoot(`[testd]\nfindtime = ${findtime}\nmaxretry = ${maxretry}\nbantime = 2h\n`);
+      roots.push(root);
+      const oracleConf = fail2banConf(join(root.dir, "fail2ban"), { from: root.conf });
+      const what = `seed ${seed} (F2B_SEED=${seed} F2B_HISTORY_SCENARIOS=1 to replay): findtime ${findtime}, maxretry ${maxretry}, padding ${padding}`;
+      const compare = (phase: string, a: Observed, b: Observed, model: string[]): void => {
+        expect({ phase, ...a }, `${what}, ${phase}: f2b vs fail2ban`).toEqual({ phase, ...b });
+        expect(b.banned, `${what}, ${phase}: fail2ban vs the model`).toEqual(expect.arrayContaining(model));
+      };
 
-    // 1. history at the first start (read from the start of the file)
-    const first = genFailures(rand, findtime, maxretry, `10.${k}.1`, false);
-    writeFailures(root.log, first, padding, "192.0.2.201");
-    let mark = sink.lines.length;
-    let [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(oracleConf)]);
-    let model = expectedBans(first, findtime, maxretry, false);
-    await settle(f2b, f2ban, "192.0.2.201", model.length, mark);
-    compare("start", fromF2b(f2b), await fromFail2ban(f2ban), model);
-    expect(fromF2b(f2b).banned, `${what}: start, f2b vs the model`).toEqual(model);
+      // 1. history at the first start (read from the start of the file)
+      const first = genFailures(rand, findtime, maxretry, `10.${k}.1`, false);
+      writeFailures(root.log, first, padding, "192.0.2.201");
+      let mark = sink.lines.length;
+      let [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(oracleConf)]);
+      let model = expectedBans(first, findtime, maxretry, false);
+      await settle(f2b, f2ban, "192.0.2.201", model.length, mark);
+      compare("start", fromF2b(f2b), await fromFail2ban(f2ban), model);
+      expect(fromF2b(f2b).banned, `${what}: start, f2b vs the model`).toEqual(model);
 
-    // 2. old-dated lines appended while running: counted as now by both
-    const live = genFailures(rand, findtime, maxretry, `10.${k}.2`, true);
-    mark = sink.lines.length;
-    writeFailures(root.log, live, 0, "192.0.2.202");
-    const liveModel = expectedBans(live, findtime, maxretry, true);
-    model = [...model, ...liveModel].sort();
-    await settle(f2b, f2ban, "192.0.2.202", model.length, mark);
-    compare("live", fromF2b(f2b), await fromFail2ban(f2ban), model);
+      // 2. old-dated lines appended while running: counted as now by both
+      const live = genFailures(rand, findtime, maxretry, `10.${k}.2`, true);
+      mark = sink.lines.length;
+      writeFailures(root.log, live, 0, "192.0.2.202");
+      const liveModel = expectedBans(live, findtime, maxretry, true);
+      model = [...model, ...liveModel].sort();
+      await settle(f2b, f2ban, "192.0.2.202", model.length, mark);
+      compare("live", fromF2b(f2b), await fromFail2ban(f2ban), model);
 
-    // 3. written while both are stopped: read from the saved position as history
-    await Promise.all([pool.stop(f2b.server), f2ban.stop()]);
-    const stopped = genFailures(rand, findtime, maxretry, `10.${k}.3`, false);
-    writeFailures(root.log, stopped, 0, "192.0.2.203");
-    mark = sink.lines.length;
-    [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(oracleConf)]);
-    model = [...model, ...expectedBans(stopped, findtime, maxretry, false)].sort();
-    await settle(f2b, f2ban, "192.0.2.203", model.length, mark);
-    compare("restart", fromF2b(f2b), await fromFail2ban(f2ban), model);
-    await Promise.all([pool.stop(f2b.server), f2ban.stop()]);
-  }, 180_000);
+      // 3. written while both are stopped: read from the saved position as history
+      await Promise.all([pool.stop(f2b.server), f2ban.stop()]);
+      const stopped = genFailures(rand, findtime, maxretry, `10.${k}.3`, false);
+      writeFailures(root.log, stopped, 0, "192.0.2.203");
+      mark = sink.lines.length;
+      [f2b, f2ban] = await Promise.all([pool.start(root.conf), Fail2banServer.start(oracleConf)]);
+      model = [...model, ...expectedBans(stopped, findtime, maxretry, false)].sort();
+      await settle(f2b, f2ban, "192.0.2.203", model.length, mark);
+      compare("restart", fromF2b(f2b), await fromFail2ban(f2ban), model);
+      await Promise.all([pool.stop(f2b.server), f2ban.stop()]);
+    },
+    180_000,
+  );
 }

@@ -34,7 +34,16 @@ function newRoot(jailLocal: string): TestRoot {
 
 const ipv4Of = (name: string): string[] => {
   const r = spawnSync("getent", ["ahostsv4", name], { encoding: "utf8" });
-  return r.status === 0 ? [...new Set(r.stdout.split("\n").map((l) => l.split(/\s+/)[0]!).filter((a) => a !== ""))] : [];
+  return r.status === 0
+    ? [
+        ...new Set(
+          r.stdout
+            .split("\n")
+            .map((l) => l.split(/\s+/)[0]!)
+            .filter((a) => a !== ""),
+        ),
+      ]
+    : [];
 };
 
 /** Fails `ignored` (5 times each, above maxretry 3), then a control address; waits for the control ban. */
@@ -48,7 +57,9 @@ async function failThenControl(root: TestRoot, run: Running, ignored: string[], 
 
 const ignoredBy = (ip: string, by: string): boolean => sink.lines.some((l) => l.endsWith(`[testd] Ignore ${ip} by ${by}`));
 
-const ownInterfaceV4 = Object.values(networkInterfaces()).flat().find((a) => a && !a.internal && a.family === "IPv4")?.address;
+const ownInterfaceV4 = Object.values(networkInterfaces())
+  .flat()
+  .find((a) => a && !a.internal && a.family === "IPv4")?.address;
 if (!ownInterfaceV4) console.warn("server/ignore: this host has no non-loopback IPv4 interface; the own-interface case checks 127.0.0.1 only");
 
 test("default ignoreself (true, as in fail2ban) never bans 127.0.0.1, ::1 or this host's interface address", async () => {

@@ -99,7 +99,12 @@ test("why is X banned: jail, matched lines, users, failures, ban count, end; the
   expect(await f2b("show", "10.20.0.1")).toMatch(/earlier bans:\n +JAIL +BANNED AT +FOR +ENDED +WHY\n +testd +\S+ \S+ +10m +unbanned by cli /u);
   // An API client (no CLI header) is recorded as "api".
   await run.ctl.banIp("testd", ["10.20.0.2"]);
-  const res = await fetch("http://localhost/api/v1/bans", { unix: root.socket, method: "DELETE", body: JSON.stringify({ ips: ["10.20.0.2"] }), headers: { "Content-Type": "application/json" } });
+  const res = await fetch("http://localhost/api/v1/bans", {
+    unix: root.socket,
+    method: "DELETE",
+    body: JSON.stringify({ ips: ["10.20.0.2"] }),
+    headers: { "Content-Type": "application/json" },
+  });
   expect(res.status).toBe(200);
   expect((await get<BanDetail>("/api/v1/bans/10.20.0.2/why")).history[0]!.ended).toMatchObject({ how: "unbanned", by: "api" });
   // Banned, lifted and banned again by lines of the same second: both bans start at that second,
@@ -210,7 +215,11 @@ test("an action that reports a failed start makes the jail unhealthy, with the a
   Object.assign(effector, { problems: () => ["action 'dummy' failed to start: nft: Operation not permitted"] });
   try {
     const { health } = await get<{ health: JailHealth }>("/api/v1/jails/testd");
-    expect(health).toMatchObject({ ok: false, source: { ok: true }, action: { ok: false, problems: ["action 'dummy' failed to start: nft: Operation not permitted"] } });
+    expect(health).toMatchObject({
+      ok: false,
+      source: { ok: true },
+      action: { ok: false, problems: ["action 'dummy' failed to start: nft: Operation not permitted"] },
+    });
     expect(health.problems).toEqual(["action 'dummy' failed to start: nft: Operation not permitted"]);
   } finally {
     Object.assign(effector, { problems: () => [] });

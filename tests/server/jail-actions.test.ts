@@ -19,15 +19,27 @@ import type { Log } from "../../src/system/log.ts";
 const dir = mkdtempSync(join(tmpdir(), "f2b-effector-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const spec = { jail: "a", ports: "ssh", protocol: "tcp", allports: false, chains: ["INPUT"], blocktype: "reject" };
-const ticket = (ip: string, over: Partial<BanTicket> = {}): BanTicket =>
-  ({ jail: "a", ip, time: 1000, failures: 3, matches: ["m"], banCount: 1, bantime: 600, ...over });
+const ticket = (ip: string, over: Partial<BanTicket> = {}): BanTicket => ({
+  jail: "a",
+  ip,
+  time: 1000,
+  failures: 3,
+  matches: ["m"],
+  banCount: 1,
+  bantime: 600,
+  ...over,
+});
 
 function recording(inner: FirewallBackend): FirewallBackend & { batches: BanEntry[][] } {
   const batches: BanEntry[][] = [];
-  return { ...inner, batches, ban: (s, e) => {
+  return {
+    ...inner,
+    batches,
+    ban: (s, e) => {
       batches.push(e);
       return inner.ban(s, e);
-    }, };
+    },
+  };
 }
 
 function errorLog(): Log & { errors: string[] } {
@@ -43,8 +55,12 @@ function shell(name: string, actionban: string): JailActionRuntime {
     name,
     start: () => a.start(),
     stop: () => a.stop(),
-    ban: async (ts) => { for (const t of ts) await a.ban(ticketInfo(t)); },
-    unban: async (ips) => { for (const ip of ips) await a.unban({ ip }); },
+    ban: async (ts) => {
+      for (const t of ts) await a.ban(ticketInfo(t));
+    },
+    unban: async (ips) => {
+      for (const ip of ips) await a.unban({ ip });
+    },
   };
 }
 
@@ -60,7 +76,12 @@ test("native backends get the remaining time (plus slack) in one batch; shell ac
   const out = join(dir, "mail.txt");
   const eff = new JailEffector("a", [nativeAction("nft", fw, spec, clock), shell("mail", `echo "<ip> <failures> <bantime>" >> ${out}`)], errorLog());
   await eff.ban([ticket("192.0.2.1"), ticket("2001:db8::1", { bantime: -1 })]);
-  expect(fw.batches).toEqual([[{ ip: "192.0.2.1", timeout: 505 }, { ip: "2001:db8::1", timeout: null }]]);
+  expect(fw.batches).toEqual([
+    [
+      { ip: "192.0.2.1", timeout: 505 },
+      { ip: "2001:db8::1", timeout: null },
+    ],
+  ]);
   expect(readFileSync(out, "utf8")).toBe("192.0.2.1 3 600\n2001:db8::1 3 -1\n");
   await eff.unban("a", ["192.0.2.1"]);
   expect(await fw.list(spec)).toEqual(["2001:db8::1"]);

@@ -134,7 +134,9 @@ test("ignoreip always wins: a prefix holding an ignored address is counted per a
   expect(banned(run).sort()).toEqual(["198.51.100.100", "198.51.100.101", "2001:db8:1::a"]);
   expect(sink.lines.some((l) => l.includes("no escalation to 198.51.100.0/24: 198.51.100.0/24 holds ignored 198.51.100.0/28"))).toBe(true);
   // by hand: the network is refused, the ignored address alone is banned (fail2ban's "user knows best")
-  expect(run.ctl.banIp("testd", ["2001:db8:1::/64"])).rejects.toThrow("refusing to ban '2001:db8:1::/64': 2001:db8:1::/64 holds ignored 2001:db8:1::5 (ignoreip always wins)");
+  expect(run.ctl.banIp("testd", ["2001:db8:1::/64"])).rejects.toThrow(
+    "refusing to ban '2001:db8:1::/64': 2001:db8:1::/64 holds ignored 2001:db8:1::5 (ignoreip always wins)",
+  );
   expect(run.ctl.banIp("testd", ["2001:db8::/32"])).rejects.toThrow(/holds ignored 2001:db8:1::5/);
   expect(await run.ctl.banIp("testd", ["2001:db8:1::5"])).toBe(1);
 });
@@ -154,7 +156,9 @@ test("minimum prefix: nothing wider than /8 or /32 is banned by hand unless minp
 });
 
 test("bantime.increment works on prefixes: a /64 banned again after its ban ran out gets the longer bantime", async () => {
-  const root = newRoot("banprefix6 = 64\nmaxretry = 1\nbantime = 1\nbantime.increment = true\nbantime.factor = 1\nbantime.formula = ban.Time * (1<<(ban.Count if ban.Count<20 else 20)) * banFactor");
+  const root = newRoot(
+    "banprefix6 = 64\nmaxretry = 1\nbantime = 1\nbantime.increment = true\nbantime.factor = 1\nbantime.formula = ban.Time * (1<<(ban.Count if ban.Count<20 else 20)) * banFactor",
+  );
   const run = await pool.start(root.conf);
   root.fail("2001:db8:3::1");
   await until(() => banned(run).includes("2001:db8:3::/64"), "first ban");
@@ -163,7 +167,10 @@ test("bantime.increment works on prefixes: a /64 banned again after its ban ran 
   await Bun.sleep(1100);
   root.fail("2001:db8:3::2");
   await until(() => banned(run).includes("2001:db8:3::/64"), "second ban");
-  const b = run.server.jails.get("testd")!.runtime.bans.list().find((x) => x.ip === "2001:db8:3::/64")!;
+  const b = run.server.jails
+    .get("testd")!
+    .runtime.bans.list()
+    .find((x) => x.ip === "2001:db8:3::/64")!;
   expect(b.bantime).toBe(2);
   expect(sink.lines.some((l) => /Increase Ban 2001:db8:3::\/64 \(2 # /.test(l))).toBe(true);
 });
@@ -195,7 +202,9 @@ test("a network found by the filter (<SUBNET>, recidive) is counted as itself, u
   await until(() => sink.lines.some((l) => l.includes("Found 2001:db8:9::/64")), "the other network read");
   await idle(run);
   expect(banned(run)).toEqual(["2001:db8:8::/64"]);
-  expect(sink.lines.some((l) => l.includes("network 2001:db8:9::/64 is not counted: 2001:db8:9::/64 holds ignored 2001:db8:9::7 (ignoreip always wins)"))).toBe(true);
+  expect(sink.lines.some((l) => l.includes("network 2001:db8:9::/64 is not counted: 2001:db8:9::/64 holds ignored 2001:db8:9::7 (ignoreip always wins)"))).toBe(
+    true,
+  );
 });
 
 test("escalation counts survive a reload, and prefix options may be turned on by one", async () => {

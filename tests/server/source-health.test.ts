@@ -62,7 +62,11 @@ test(`file states, sizes, positions and the verdict follow the files (seed ${SEE
         }
         if (f.kind === "missing") expect(got!.size, why).toBeNull();
         if (f.kind === "directory") expect(got!.reason, why).toContain("directory");
-        if (state !== "ok" && state !== "empty") expect(h.problems.some((p) => p.startsWith(`${f.path}: `)), why).toBe(true);
+        if (state !== "ok" && state !== "empty")
+          expect(
+            h.problems.some((p) => p.startsWith(`${f.path}: `)),
+            why,
+          ).toBe(true);
       }
       // Healthy only when every file is read; an empty file counts against the jail only while
       // nothing else was read.

@@ -85,7 +85,9 @@ describe.skipIf(!HAVE_JOURNAL_TOOLS)("backend = auto and the journal", () => {
     root.writeJailLocal(journalJail(root.dir, writeJournal(root.dir, entries)));
     const from = sink.lines.length;
     const { ctl } = await pool.start(root.conf);
-    expect(sink.lines.slice(from).some((l) => l.includes("[fromjournal] no log file") && l.includes("reads the systemd journal (SYSLOG_IDENTIFIER=testd)"))).toBe(true);
+    expect(
+      sink.lines.slice(from).some((l) => l.includes("[fromjournal] no log file") && l.includes("reads the systemd journal (SYSLOG_IDENTIFIER=testd)")),
+    ).toBe(true);
     await until(() => ctl.jailStatus("fromjournal").actions.currentlyBanned === 1, "a ban from the journal's history");
     const st = ctl.jailStatus("fromjournal");
     expect(st.filter.journalMatches).toBe("SYSLOG_IDENTIFIER=testd");
@@ -99,8 +101,10 @@ describe.skipIf(!HAVE_JOURNAL_TOOLS)("backend = auto and the journal", () => {
     const dir = root.dir;
     // in the filter, not the jail: a jail's own journalmatch switches to the journal regardless (fail2ban 1.1)
     writeFileSync(join(root.conf, "filter.d", "testdj.conf"), "[INCLUDES]\nbefore = testd.conf\n[Definition]\njournalmatch = SYSLOG_IDENTIFIER=testd\n");
-    root.writeJailLocal(journalJail(dir, journal).replace("filter = testd\n", "filter = testdj\n").replace("journalmatch = SYSLOG_IDENTIFIER=testd\n", "") +
-      `\n[brokenjournal]\nenabled = true\nfilter = testdj\nbackend = auto[journalfiles=${join(dir, "nothing.journal")}]\nlogpath = ${join(dir, "none2.log")}\n`);
+    root.writeJailLocal(
+      journalJail(dir, journal).replace("filter = testd\n", "filter = testdj\n").replace("journalmatch = SYSLOG_IDENTIFIER=testd\n", "") +
+        `\n[brokenjournal]\nenabled = true\nfilter = testdj\nbackend = auto[journalfiles=${join(dir, "nothing.journal")}]\nlogpath = ${join(dir, "none2.log")}\n`,
+    );
     const from = sink.lines.length;
     const { ctl } = await pool.start(root.conf);
     const errors = sink.lines.slice(from).filter((l) => /ERROR/u.test(l));
@@ -120,12 +124,17 @@ describe.skipIf(!HAVE_JOURNAL_TOOLS)("backend = auto and the journal", () => {
     const from = sink.lines.length;
     const { ctl } = await pool.start(root.conf);
     const errors = sink.lines.slice(from).filter((l) => /ERROR/u.test(l));
-    expect(errors.some((l) => l.includes("jail [fromjournal]") && l.includes("reads the systemd journal (SYSLOG_IDENTIFIER=testd), which has no entry for it yet"))).toBe(true);
+    expect(
+      errors.some((l) => l.includes("jail [fromjournal]") && l.includes("reads the systemd journal (SYSLOG_IDENTIFIER=testd), which has no entry for it yet")),
+    ).toBe(true);
     expect(ctl.jailStatus("fromjournal").filter.journalMatches).toBe("SYSLOG_IDENTIFIER=testd");
   });
 
   test("backend = systemd with journalctl failing: status shows the journal's problem", async () => {
-    const root = newRoot((dir) => `[sd]\nenabled = true\nfilter = testd\nbackend = systemd[journalfiles=${join(dir, "missing.journal")}]\njournalmatch = SYSLOG_IDENTIFIER=testd\n`);
+    const root = newRoot(
+      (dir) =>
+        `[sd]\nenabled = true\nfilter = testd\nbackend = systemd[journalfiles=${join(dir, "missing.journal")}]\njournalmatch = SYSLOG_IDENTIFIER=testd\n`,
+    );
     const { ctl } = await pool.start(root.conf);
     expect(ctl.jailStatus("sd").filter.journalMatches).toBe("SYSLOG_IDENTIFIER=testd");
     await until(() => (ctl.jailStatus("sd").filter.problems ?? []).length > 0, "the journal problem in status");

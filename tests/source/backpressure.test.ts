@@ -12,13 +12,16 @@ import { until } from "../helpers/wait.ts";
 function counted(chunks: number, line: (i: number) => string): { stream: ReadableStream<Uint8Array>; pulls: () => number } {
   let pulls = 0;
   const enc = new TextEncoder();
-  const stream = new ReadableStream<Uint8Array>({
-    pull(c) {
-      if (pulls >= chunks) return c.close();
-      const from = pulls++ * 10;
-      c.enqueue(enc.encode(Array.from({ length: 10 }, (_, k) => line(from + k) + "\n").join("")));
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(c) {
+        if (pulls >= chunks) return c.close();
+        const from = pulls++ * 10;
+        c.enqueue(enc.encode(Array.from({ length: 10 }, (_, k) => line(from + k) + "\n").join("")));
+      },
     },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   return { stream, pulls: () => pulls };
 }
 
@@ -26,7 +29,9 @@ function counted(chunks: number, line: (i: number) => string): { stream: Readabl
 function holder(): { onLines(l: LogLine[]): void | Promise<void>; lines: string[]; release(): void } {
   const lines: string[] = [];
   let release!: () => void;
-  const gate = new Promise<void>((r) => { release = r; });
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
   return {
     lines,
     release: () => release(),
@@ -41,7 +46,16 @@ function holder(): { onLines(l: LogLine[]): void | Promise<void>; lines: string[
 test("stream source: no chunk is read while onLines holds it; all lines arrive after", async () => {
   const h = holder();
   const { stream, pulls } = counted(50, (i) => `line ${i}`);
-  const src = new StreamSource({ input: stream, encoding: "utf-8" }, { onLines: h.onLines, onError: (_s, e) => { throw e; }, log: memoryLog() });
+  const src = new StreamSource(
+    { input: stream, encoding: "utf-8" },
+    {
+      onLines: h.onLines,
+      onError: (_s, e) => {
+        throw e;
+      },
+      log: memoryLog(),
+    },
+  );
   await src.start();
   await until(() => h.lines.length > 0, "first batch");
   await Bun.sleep(100);
@@ -58,7 +72,9 @@ test("journal source: journalctl's output is not read while onLines holds it; th
   const entry = (i: number): string => `__CURSOR=c${i}\n__REALTIME_TIMESTAMP=${1_700_000_000_000_000 + i}\n_HOSTNAME=h\nSYSLOG_IDENTIFIER=t\nMESSAGE=m ${i}\n`;
   const { stream, pulls } = counted(50, entry);
   let exit!: (code: number) => void;
-  const exited = new Promise<number>((r) => { exit = r; });
+  const exited = new Promise<number>((r) => {
+    exit = r;
+  });
   const proc: SpawnedProcess = { stdout: stream, stderr: new ReadableStream({ start: (c) => c.close() }), exited, kill: () => exit(0) };
   const src = new JournalSource({ matches: [], start: "head" }, { onLines: h.onLines, onError: () => {}, log: memoryLog(), spawn: () => proc });
   await src.start();

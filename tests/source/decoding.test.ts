@@ -67,7 +67,10 @@ test("a huge line arriving in pieces is capped while held (memory stays bounded)
   const s = new LineSplitter({ source: "t", encoding: resolveEncoding("utf-8"), maxLineBytes: 100, warn: (m) => warns.push(m) });
   for (let i = 0; i < 1000; i++) expect(s.push(Buffer.alloc(1000, 0x42))).toEqual([]);
   const out = s.push(Buffer.from("\nnext\n"));
-  expect(out.map((l) => [l.text.length, l.pos])).toEqual([[100, 1_000_001], [4, 1_000_006]]);
+  expect(out.map((l) => [l.text.length, l.pos])).toEqual([
+    [100, 1_000_001],
+    [4, 1_000_006],
+  ]);
   expect(warns.length).toBe(1);
 });
 

@@ -1,15 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import {
-  appendFileSync,
-  copyFileSync,
-  mkdirSync,
-  readlinkSync,
-  renameSync,
-  symlinkSync,
-  truncateSync,
-  unlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, readlinkSync, renameSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { Collector, MODES, tailer, tempDir, waitFor } from "./helpers.ts";
 import type { FileTailer } from "../../src/source/file-tailer.ts";
 

@@ -53,8 +53,5 @@ export const MODES: Mode[] = ["inotify", "polling"];
 
 /** A tailer with short intervals for tests; the caller stops it. */
 export function tailer(mode: Mode, c: Collector, opts: Partial<FileTailerOptions> & { patterns: string[] }): FileTailer {
-  return new FileTailer(
-    { start: "head", encoding: "utf-8", pollMs: 20, usePolling: mode === "polling", ...opts },
-    c.deps,
-  );
+  return new FileTailer({ start: "head", encoding: "utf-8", pollMs: 20, usePolling: mode === "polling", ...opts }, c.deps);
 }

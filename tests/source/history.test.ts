@@ -39,7 +39,12 @@ describe.each(MODES)("files (%s)", (mode) => {
     renameSync(log, `${log}.1`);
     writeFileSync(log, "d\n");
     await c.waitLines(4, "the new file's line");
-    expect(flagged(c)).toEqual([["a", true], ["b", true], ["c", false], ["d", false]]);
+    expect(flagged(c)).toEqual([
+      ["a", true],
+      ["b", true],
+      ["c", false],
+      ["d", false],
+    ]);
   });
 
   test("tail start: nothing is history; a saved position: what follows it is", async () => {
@@ -62,7 +67,10 @@ describe.each(MODES)("files (%s)", (mode) => {
     appendFileSync(log, "e\n");
     await c2.waitLines(2);
     expect(flagged(c)).toEqual([["c", false]]);
-    expect(flagged(c2)).toEqual([["d", true], ["e", false]]);
+    expect(flagged(c2)).toEqual([
+      ["d", true],
+      ["e", false],
+    ]);
   });
 
   test("a file that appears later is history up to its end (fail2ban: a new log container)", async () => {
@@ -112,35 +120,38 @@ print(json.dumps([e["MESSAGE"] for e in r]))`;
   return p.exitCode === 0 ? (JSON.parse(p.stdout.toString()) as string[]) : null;
 }
 
-test.skipIf(!HAVE_JOURNAL_TOOLS)("journal, journalflags=1: every boot's entries from now - findtime on; the backlog is history, live entries are not", async () => {
-  const tmp = temp();
-  const dir = tmp.path("machine");
-  mkdirSync(dir);
-  const now = Date.now() / 1000;
-  const since = now - 600;
-  const file = `${dir}/system.journal`;
-  appendJournal(file, [
-    entry(now - 900, "too old", { _BOOT_ID: BOOT_A }),
-    entry(now - 300, "boot a", { _BOOT_ID: BOOT_A }),
-    entry(now - 200, "boot b", { _BOOT_ID: BOOT_B }),
-  ]);
-  const oracle = pythonReader(dir, since);
-  const c = new Collector();
-  const info = c.infos;
-  const s = new JournalSource({ matches: [], start: "tail", flags: 1, localJournalDir: dir, since, restartMs: 50, catchUpMs: 300 }, c.deps);
-  cleanups.push(() => s.stop());
-  await s.start();
-  await c.waitLines(2);
-  await waitFor(() => info.length > 0, "in operation");
-  appendJournal(file, [entry(Date.now() / 1000, "live, boot a", { _BOOT_ID: BOOT_A }), entry(now - 1000, "live, old, boot b", { _BOOT_ID: BOOT_B })]);
-  await c.waitLines(4, "the live entries of both boots");
-  const texts = c.texts().map((t) => t.replace(/^host1 sshd\[4242\]: /u, ""));
-  expect(texts).toEqual(["boot a", "boot b", "live, boot a", "live, old, boot b"]);
-  expect(c.lines.map((l) => l.history === true)).toEqual([true, true, false, false]);
-  expect(info).toEqual(["Jail is in operation now (process new journal entries)"]);
-  if (oracle === null) console.warn("python3-systemd missing: fail2ban's reader not compared");
-  else expect(texts.slice(0, 2)).toEqual(oracle);
-});
+test.skipIf(!HAVE_JOURNAL_TOOLS)(
+  "journal, journalflags=1: every boot's entries from now - findtime on; the backlog is history, live entries are not",
+  async () => {
+    const tmp = temp();
+    const dir = tmp.path("machine");
+    mkdirSync(dir);
+    const now = Date.now() / 1000;
+    const since = now - 600;
+    const file = `${dir}/system.journal`;
+    appendJournal(file, [
+      entry(now - 900, "too old", { _BOOT_ID: BOOT_A }),
+      entry(now - 300, "boot a", { _BOOT_ID: BOOT_A }),
+      entry(now - 200, "boot b", { _BOOT_ID: BOOT_B }),
+    ]);
+    const oracle = pythonReader(dir, since);
+    const c = new Collector();
+    const info = c.infos;
+    const s = new JournalSource({ matches: [], start: "tail", flags: 1, localJournalDir: dir, since, restartMs: 50, catchUpMs: 300 }, c.deps);
+    cleanups.push(() => s.stop());
+    await s.start();
+    await c.waitLines(2);
+    await waitFor(() => info.length > 0, "in operation");
+    appendJournal(file, [entry(Date.now() / 1000, "live, boot a", { _BOOT_ID: BOOT_A }), entry(now - 1000, "live, old, boot b", { _BOOT_ID: BOOT_B })]);
+    await c.waitLines(4, "the live entries of both boots");
+    const texts = c.texts().map((t) => t.replace(/^host1 sshd\[4242\]: /u, ""));
+    expect(texts).toEqual(["boot a", "boot b", "live, boot a", "live, old, boot b"]);
+    expect(c.lines.map((l) => l.history === true)).toEqual([true, true, false, false]);
+    expect(info).toEqual(["Jail is in operation now (process new journal entries)"]);
+    if (oracle === null) console.warn("python3-systemd missing: fail2ban's reader not compared");
+    else expect(texts.slice(0, 2)).toEqual(oracle);
+  },
+);
 
 test.skipIf(!HAVE_JOURNAL_TOOLS)("journal with nothing matching at start: entries written while journalctl is still starting are not lost", async () => {
   const tmp = temp();
@@ -151,7 +162,10 @@ test.skipIf(!HAVE_JOURNAL_TOOLS)("journal with nothing matching at start: entrie
     const s = new JournalSource({ matches: [["SYSLOG_IDENTIFIER=race"]], start: "tail", files: [file], since: Date.now() / 1000 - 600, restartMs: 50 }, c.deps);
     cleanups.push(() => s.stop());
     await s.start();
-    appendJournal(file, Array.from({ length: 3 }, (_, i) => entry(Date.now() / 1000, `round ${round} entry ${i}`, { SYSLOG_IDENTIFIER: "race" })));
+    appendJournal(
+      file,
+      Array.from({ length: 3 }, (_, i) => entry(Date.now() / 1000, `round ${round} entry ${i}`, { SYSLOG_IDENTIFIER: "race" })),
+    );
     await c.waitLines(3 * (round + 1), `round ${round}: all entries, also those of the earlier rounds (within findtime)`);
     await s.stop();
   }

@@ -23,11 +23,29 @@ afterAll(() => {
 
 // Pieces of values: plain text, the characters json and export treat differently, broken UTF-8.
 const PIECES: Buffer[] = [
-  "Failed password for root from 10.0.0.1 port 22 ssh2", "word", " ", "=", "a=b", "\n", "\n\n", "\t", "\r", "\x1b[0m",
-  "\0", "\x7f", "\u0085", "é", "日本", "😀", "\ufdd0", "\ufffe", "\u{1fffe}", "\u{10ffff}",
-].map((s) => Buffer.from(s)).concat([
-  Buffer.from([0xff]), Buffer.from([0xc0, 0xaf]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xe9]), Buffer.from([0xf4, 0x90, 0x80, 0x80]),
-]);
+  "Failed password for root from 10.0.0.1 port 22 ssh2",
+  "word",
+  " ",
+  "=",
+  "a=b",
+  "\n",
+  "\n\n",
+  "\t",
+  "\r",
+  "\x1b[0m",
+  "\0",
+  "\x7f",
+  "\u0085",
+  "é",
+  "日本",
+  "😀",
+  "\ufdd0",
+  "\ufffe",
+  "\u{1fffe}",
+  "\u{10ffff}",
+]
+  .map((s) => Buffer.from(s))
+  .concat([Buffer.from([0xff]), Buffer.from([0xc0, 0xaf]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xe9]), Buffer.from([0xf4, 0x90, 0x80, 0x80])]);
 
 function value(rand: (n: number) => number): Buffer {
   const parts: Buffer[] = [];
@@ -56,17 +74,21 @@ function entries(rand: (n: number) => number, n: number): ExportEntry[] {
 }
 
 function journalctl(file: string, output: string): Buffer {
-  const r = Bun.spawnSync(["journalctl", `--file=${file}`, "--merge", `--output=${output}`, "--all", "--no-pager", "--quiet",
-    `--output-fields=${JOURNAL_FIELDS.join(",")}`], { stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync(
+    ["journalctl", `--file=${file}`, "--merge", `--output=${output}`, "--all", "--no-pager", "--quiet", `--output-fields=${JOURNAL_FIELDS.join(",")}`],
+    { stdout: "pipe", stderr: "pipe" },
+  );
   if (r.exitCode !== 0) throw new Error(`journalctl -o ${output}: ${r.stderr.toString()}`);
   return r.stdout;
 }
 
 /** Export output parsed in chunks of random sizes (1 byte up to 8 KiB). */
 function parseChunked(out: Buffer, rand: (n: number) => number): JournalEntry[] {
-  const p = new ExportParser((m) => { throw new Error(m); });
+  const p = new ExportParser((m) => {
+    throw new Error(m);
+  });
   const got: JournalEntry[] = [];
-  for (let at = 0; at < out.length;) {
+  for (let at = 0; at < out.length; ) {
     const size = rand(3) === 0 ? 1 + rand(16) : 1 + rand(8192);
     got.push(...p.push(out.subarray(at, at + size)));
     at += size;
@@ -83,7 +105,11 @@ for (let k = 0; k < 3; k++) {
     dirs.push(dir);
     const file = join(dir, "t.journal");
     appendJournal(file, entries(rand, 300));
-    const json = journalctl(file, "json").toString("utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as JournalEntry);
+    const json = journalctl(file, "json")
+      .toString("utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as JournalEntry);
     const exported = parseChunked(journalctl(file, "export"), rand);
     expect(exported.length).toBe(300);
     for (const name of ["utf-8", "latin-1"]) {

@@ -2,9 +2,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-export const JOURNAL_REMOTE = ["/usr/lib/systemd/systemd-journal-remote", "/lib/systemd/systemd-journal-remote"].find((p) =>
-  existsSync(p),
-);
+export const JOURNAL_REMOTE = ["/usr/lib/systemd/systemd-journal-remote", "/lib/systemd/systemd-journal-remote"].find((p) => existsSync(p));
 export const HAVE_JOURNAL_TOOLS = !!JOURNAL_REMOTE && Bun.which("journalctl") !== null;
 if (!HAVE_JOURNAL_TOOLS) console.warn("journal tests skipped: journalctl or systemd-journal-remote is not installed");
 

@@ -49,10 +49,7 @@ test.skipIf(!HAVE_JOURNAL_TOOLS)("reads a real journal: fail2ban line format, en
   const c = new Collector();
   const s = await open(dir, c, { matches: [["_SYSTEMD_UNIT=ssh.service"]] });
   await c.waitLines(2);
-  expect(c.texts()).toEqual([
-    "host1 sshd[4242]: Failed password for root from 10.0.0.1 port 22 ssh2",
-    "host1 sshd[16]: multi\\nline",
-  ]);
+  expect(c.texts()).toEqual(["host1 sshd[4242]: Failed password for root from 10.0.0.1 port 22 ssh2", "host1 sshd[16]: multi\\nline"]);
   expect(c.lines.map((l) => l.time)).toEqual([T + 1, T + 3]);
   const st = s.state();
   expect(st.kind === "journal" && st.cursor).toBe(c.lines[1]!.cursor!);
@@ -150,7 +147,15 @@ test.skipIf(!HAVE_JOURNAL_TOOLS)("same lines and times as fail2ban's own journal
     entry(T + 1.25, "Failed password for invalid user x from 10.0.0.2 port 1 ssh2"),
     entry(T + 2, "no pid", { _PID: "", SYSLOG_IDENTIFIER: "", _COMM: "sshd-session" }),
     { __REALTIME_TIMESTAMP: String((T + 3) * 1e6), MESSAGE: "bare message" },
-    { __REALTIME_TIMESTAMP: String((T + 4) * 1e6), _SOURCE_REALTIME_TIMESTAMP: String((T + 3.5) * 1e6), _HOSTNAME: "h2", SYSLOG_IDENTIFIER: "kernel", __MONOTONIC_TIMESTAMP: "99", _SOURCE_MONOTONIC_TIMESTAMP: "7654321", MESSAGE: "drop\nIN=eth0" },
+    {
+      __REALTIME_TIMESTAMP: String((T + 4) * 1e6),
+      _SOURCE_REALTIME_TIMESTAMP: String((T + 3.5) * 1e6),
+      _HOSTNAME: "h2",
+      SYSLOG_IDENTIFIER: "kernel",
+      __MONOTONIC_TIMESTAMP: "99",
+      _SOURCE_MONOTONIC_TIMESTAMP: "7654321",
+      MESSAGE: "drop\nIN=eth0",
+    },
     entry(T + 5, Buffer.from("bad \xff byte", "latin1"), { SYSLOG_PID: "77" }),
   ]);
   const py = Bun.spawnSync(["/usr/bin/python3", "-c", ORACLE, dir, "utf-8"], { stderr: "pipe", env: { ...process.env, TZ: "UTC" } });
@@ -158,7 +163,11 @@ test.skipIf(!HAVE_JOURNAL_TOOLS)("same lines and times as fail2ban's own journal
     console.warn(`fail2ban oracle unavailable, differential journal test skipped: ${py.stderr.toString().trim().split("\n").pop()}`);
     return;
   }
-  const expected = py.stdout.toString().trim().split("\n").map((l) => JSON.parse(l) as [string, number]);
+  const expected = py.stdout
+    .toString()
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as [string, number]);
   const c = new Collector();
   await open(dir, c);
   await c.waitLines(expected.length);

@@ -22,9 +22,7 @@ test("resume from saved positions: no line re-read, none skipped, partial line k
   writeFileSync(f, "l1\nl2\nl3-part");
   const s1 = await session(f, "head");
   expect(s1.texts).toEqual(["l1", "l2"]);
-  expect(s1.pos).toEqual([
-    { path: f, inode: statSync(f).ino, firstLineHash: createHash("md5").update("l1\n").digest("hex"), pos: 6 },
-  ]);
+  expect(s1.pos).toEqual([{ path: f, inode: statSync(f).ino, firstLineHash: createHash("md5").update("l1\n").digest("hex"), pos: 6 }]);
   appendFileSync(f, "ial\nl4\n"); // written while "down"
   const s2 = await session(f, "head", s1.pos);
   expect(s2.texts).toEqual(["l3-partial", "l4"]);
@@ -54,7 +52,7 @@ test("file shorter than the saved position: read from 0", async () => {
   expect(s2.texts).toEqual(["same", "x"]);
 });
 
-test("fail2ban-compatible hash: md5 of the first line with its newline, \"\" while incomplete", async () => {
+test('fail2ban-compatible hash: md5 of the first line with its newline, "" while incomplete', async () => {
   const f = tmp.path("hash.log");
   writeFileSync(f, "no newline yet");
   const s1 = await session(f, "head");

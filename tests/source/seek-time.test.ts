@@ -28,10 +28,13 @@ test("head start skips lines older than `since` by bisection, losing no recent l
   let probes = 0;
   const t = tailer("polling", c, {
     patterns: [f],
-    seek: { since: T0 + 150_000, lineTime: (s) => {
+    seek: {
+      since: T0 + 150_000,
+      lineTime: (s) => {
         probes++;
         return lineTime(s);
-      }, },
+      },
+    },
   });
   await t.start();
   await t.stop();

@@ -18,7 +18,11 @@ test("lines split across chunks, final line without newline delivered at end of 
   await s.start();
   await s.done();
   expect(c.texts()).toEqual(["a1", "a2", "a3"]);
-  expect(c.lines.map((l) => [l.source, l.pos])).toEqual([["-", 3], ["-", 7], ["-", 9]]);
+  expect(c.lines.map((l) => [l.source, l.pos])).toEqual([
+    ["-", 3],
+    ["-", 7],
+    ["-", 9],
+  ]);
   expect(s.state()).toEqual({ kind: "stream" });
 });
 

@@ -13,7 +13,14 @@ import { until } from "../helpers/wait.ts";
 import { runChecked, createCommandRunner, type CommandResult, type CommandRunner, type RunOptions } from "../../src/system/command.ts";
 import { ensureDebianRoot, type Suite } from "./debian-root.ts";
 
-const ENV = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", "HOME=/root", "TERM=dumb", "SYSTEMD_PAGER=cat", "SYSTEMD_COLORS=0"];
+const ENV = [
+  "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  "LANG=C.UTF-8",
+  "HOME=/root",
+  "TERM=dumb",
+  "SYSTEMD_PAGER=cat",
+  "SYSTEMD_COLORS=0",
+];
 
 export interface Container {
   suite: Suite;
@@ -84,29 +91,51 @@ export async function createContainer(suite: Suite): Promise<Container> {
     // --keep-unit --register=no: no systemd/machined on this host to register with.
     // CAP_NET_ADMIN: nspawn keeps it only for the networks it creates itself, and f2b needs it.
     // The unified cgroup hierarchy: trixie's systemd no longer boots on cgroup v1 (this host's).
-    nspawn = spawn("systemd-nspawn", [
-      "-D", root, "-M", name, "--boot", "--register=no", "--keep-unit", "--console=pipe",
-      `--network-namespace-path=/run/netns/${net.server}`, ...(opts.netAdmin === false ? [] : ["--capability=CAP_NET_ADMIN"]),
-    ], { stdio: ["ignore", out, out], env: { ...process.env, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "1" } });
+    nspawn = spawn(
+      "systemd-nspawn",
+      [
+        "-D",
+        root,
+        "-M",
+        name,
+        "--boot",
+        "--register=no",
+        "--keep-unit",
+        "--console=pipe",
+        `--network-namespace-path=/run/netns/${net.server}`,
+        ...(opts.netAdmin === false ? [] : ["--capability=CAP_NET_ADMIN"]),
+      ],
+      { stdio: ["ignore", out, out], env: { ...process.env, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "1" } },
+    );
     closeSync(out);
     const pid = nspawn.pid!;
-    await until(() => {
-      if (nspawn?.exitCode !== null) throw new Error(`systemd-nspawn exited (${nspawn?.exitCode}):\n${consoleText()}`);
-      const r = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" });
-      leader = Number(r.stdout.trim().split("\n")[0] ?? 0);
-      try {
-        return leader > 0 && readFileSync(`/proc/${leader}/comm`, "utf8").trim() === "systemd";
-      } catch {
-        return false; // nspawn's short-lived helper child, gone already
-      }
-    }, "the container's systemd", 20_000, 50);
+    await until(
+      () => {
+        if (nspawn?.exitCode !== null) throw new Error(`systemd-nspawn exited (${nspawn?.exitCode}):\n${consoleText()}`);
+        const r = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" });
+        leader = Number(r.stdout.trim().split("\n")[0] ?? 0);
+        try {
+          return leader > 0 && readFileSync(`/proc/${leader}/comm`, "utf8").trim() === "systemd";
+        } catch {
+          return false; // nspawn's short-lived helper child, gone already
+        }
+      },
+      "the container's systemd",
+      20_000,
+      50,
+    );
     // Polled, not --wait: trixie's --wait needs D-Bus, which comes up late in the boot.
     let state = "";
-    await until(async () => {
-      const r = await exec(["systemctl", "is-system-running"]);
-      state = r.stdout.trim() || r.stderr.trim();
-      return state === "running" || state === "degraded"; // degraded is booted; tests check their units
-    }, `the ${suite} container to boot`, 90_000, 200).catch((e: unknown) => {
+    await until(
+      async () => {
+        const r = await exec(["systemctl", "is-system-running"]);
+        state = r.stdout.trim() || r.stderr.trim();
+        return state === "running" || state === "degraded"; // degraded is booted; tests check their units
+      },
+      `the ${suite} container to boot`,
+      90_000,
+      200,
+    ).catch((e: unknown) => {
       throw new Error(`${String(e)} (last state: ${state})\n${consoleText()}`);
     });
   };
@@ -117,8 +146,9 @@ export async function createContainer(suite: Suite): Promise<Container> {
     // SIGTERM to systemd-nspawn: the container's systemd shuts down as on `poweroff`. A container
     // still booting may miss it: killed after a minute (tests that need a clean shutdown check it).
     p.kill("SIGTERM");
-    await until(() => p.exitCode !== null || p.signalCode !== null, "the container to shut down", 60_000, 100)
-      .catch((e: unknown) => console.warn(`system: ${String(e)}; killed`));
+    await until(() => p.exitCode !== null || p.signalCode !== null, "the container to shut down", 60_000, 100).catch((e: unknown) =>
+      console.warn(`system: ${String(e)}; killed`),
+    );
     killNow();
     nspawn = null;
     leader = 0;
@@ -143,18 +173,43 @@ export async function createContainer(suite: Suite): Promise<Container> {
 /** The attacker namespace's SSH client, one password attempt per connection. */
 export type SshOutcome = "denied" | "refused" | "timeout" | "other";
 
-export async function sshAttempt(attacker: CommandRunner, target: string, opts: { source?: string; user?: string } = {}): Promise<{ outcome: SshOutcome; output: string }> {
+export async function sshAttempt(
+  attacker: CommandRunner,
+  target: string,
+  opts: { source?: string; user?: string } = {},
+): Promise<{ outcome: SshOutcome; output: string }> {
   const argv = [
-    "sshpass", "-p", "not-the-password", "ssh", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-    "-o", "LogLevel=ERROR", "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password",
-    "-o", "NumberOfPasswordPrompts=1", "-o", "ConnectTimeout=5", ...(opts.source ? ["-b", opts.source] : []),
-    `${opts.user ?? "root"}@${target}`, "true",
+    "sshpass",
+    "-p",
+    "not-the-password",
+    "ssh",
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "LogLevel=ERROR",
+    "-o",
+    "PubkeyAuthentication=no",
+    "-o",
+    "PreferredAuthentications=password",
+    "-o",
+    "NumberOfPasswordPrompts=1",
+    "-o",
+    "ConnectTimeout=5",
+    ...(opts.source ? ["-b", opts.source] : []),
+    `${opts.user ?? "root"}@${target}`,
+    "true",
   ];
   const r = await attacker.run(argv, { timeoutMs: 20_000 }).catch((e: unknown) => ({ code: -1, stdout: "", stderr: String(e) }));
   const output = `${r.stdout}${r.stderr}`.trim();
-  const outcome: SshOutcome = /Permission denied/.test(output) ? "denied"
-    : /Connection refused/.test(output) ? "refused"
-    : /timed out|timeout/i.test(output) ? "timeout" : "other";
+  const outcome: SshOutcome = /Permission denied/.test(output)
+    ? "denied"
+    : /Connection refused/.test(output)
+      ? "refused"
+      : /timed out|timeout/i.test(output)
+        ? "timeout"
+        : "other";
   return { outcome, output };
 }
 

@@ -14,8 +14,17 @@ export const CACHE_DIR = process.env.F2B_TEST_CACHE ?? "/var/cache/f2b-test";
 
 // sshd logs only to the journal (no rsyslog): the jail must read the journal.
 const PACKAGES = [
-  "systemd", "systemd-sysv", "dbus", "openssh-server", "nftables", "iptables", "ipset", "iproute2",
-  "procps", "logrotate", "init-system-helpers",
+  "systemd",
+  "systemd-sysv",
+  "dbus",
+  "openssh-server",
+  "nftables",
+  "iptables",
+  "ipset",
+  "iproute2",
+  "procps",
+  "logrotate",
+  "init-system-helpers",
 ];
 
 // Bumped when the post-bootstrap setup below changes, so the cache key changes with it.
@@ -42,8 +51,7 @@ export function hostMirror(): string | null {
   }
   for (const f of sourcesFiles) {
     for (const stanza of readFileSync(f, "utf8").split(/\n\s*\n/)) {
-      const field = (name: string): string[] =>
-        (new RegExp(`^${name}:\\s*(.*)$`, "mi").exec(stanza)?.[1] ?? "").split(/\s+/).filter(Boolean);
+      const field = (name: string): string[] => (new RegExp(`^${name}:\\s*(.*)$`, "mi").exec(stanza)?.[1] ?? "").split(/\s+/).filter(Boolean);
       if (!field("Types").includes("deb") || /^enabled:\s*no/im.test(stanza)) continue;
       if (field("Suites").some((s) => !s.includes("-"))) uris.push(...field("URIs"));
     }
@@ -52,7 +60,9 @@ export function hostMirror(): string | null {
 }
 
 export function rootDir(suite: Suite): string {
-  const key = createHash("sha256").update(JSON.stringify({ suite, packages: PACKAGES, SETUP_VERSION })).digest("hex");
+  const key = createHash("sha256")
+    .update(JSON.stringify({ suite, packages: PACKAGES, SETUP_VERSION }))
+    .digest("hex");
   return join(CACHE_DIR, `debian-${suite}-root-${key.slice(0, 12)}`);
 }
 
@@ -60,7 +70,8 @@ export function rootDir(suite: Suite): string {
 export function debianRootUnavailableReason(): string | null {
   if (process.getuid?.() !== 0) return "not running as root";
   for (const tool of ["debootstrap", "systemd-nspawn", "nsenter", "sshpass", "ssh", "ip", "mount"]) {
-    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `${tool} not installed (apt-get install debootstrap systemd-container sshpass openssh-client)`;
+    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0)
+      return `${tool} not installed (apt-get install debootstrap systemd-container sshpass openssh-client)`;
   }
   if (!hostMirror()) return "no Debian archive URI found in this host's apt sources";
   return null;
@@ -109,7 +120,10 @@ export async function ensureDebianRoot(suite: Suite): Promise<string> {
 export function systemTestsRunnable(what: string): boolean {
   const why = debianRootUnavailableReason();
   if (why === null) return true;
-  if (process.env["F2B_REQUIRE_SYSTEM"] === "1") test(`${what}: a booted Debian can be built here`, () => { throw new Error(why); });
+  if (process.env["F2B_REQUIRE_SYSTEM"] === "1")
+    test(`${what}: a booted Debian can be built here`, () => {
+      throw new Error(why);
+    });
   else console.warn(`${what}: skipped: ${why}`);
   return false;
 }

@@ -20,7 +20,10 @@ test("prefixedLog puts the prefix before every message and keeps the level numbe
 
 test("prefixedLog follows the underlying log's threshold", () => {
   const written: string[] = [];
-  const atWarning = logFrom((_l, m) => written.push(m), (l) => l >= 30);
+  const atWarning = logFrom(
+    (_l, m) => written.push(m),
+    (l) => l >= 30,
+  );
   const log = prefixedLog(atWarning, "[x] ");
   log.info("dropped");
   log.error("kept");

@@ -11,7 +11,16 @@ import { systemResolver } from "../../src/system/resolver.ts";
 
 const getent = (name: string): string[] => {
   const r = spawnSync("getent", ["ahosts", name], { encoding: "utf8" });
-  return r.status === 0 ? [...new Set(r.stdout.split("\n").map((l) => l.split(/\s+/)[0]!).filter((a) => a !== ""))] : [];
+  return r.status === 0
+    ? [
+        ...new Set(
+          r.stdout
+            .split("\n")
+            .map((l) => l.split(/\s+/)[0]!)
+            .filter((a) => a !== ""),
+        ),
+      ]
+    : [];
 };
 const haveLocalhost = getent("localhost").length > 0;
 if (!haveLocalhost) console.warn("system: resolver tests skipped, getent cannot resolve localhost here");
@@ -19,10 +28,13 @@ if (!haveLocalhost) console.warn("system: resolver tests skipped, getent cannot 
 function counting(): CommandRunner & { calls: string[][] } {
   const real = createCommandRunner();
   const calls: string[][] = [];
-  return { calls, run: (argv, o) => {
+  return {
+    calls,
+    run: (argv, o) => {
       calls.push(argv);
       return real.run(argv, o);
-    }, };
+    },
+  };
 }
 
 describe.skipIf(!haveLocalhost)("systemResolver", () => {

@@ -31,9 +31,14 @@ export function daysFromCivil(y: number, m: number, d: number): number {
 }
 
 export interface CivilFields {
-  year: number; month: number; day: number; hour: number; minute: number; second: number;
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
   weekday: number; // 0 = Sunday
-  yday: number;    // 0-based
+  yday: number; // 0-based
 }
 
 /** Broken-down fields of a second count that is already shifted to local time. */

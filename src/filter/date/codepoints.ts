@@ -19,7 +19,11 @@ export function cpIndex(s: string, u: number): number {
   // usual case: no pair starts before u - 1, so code points and code units agree (native scan)
   if (!PAIR.test(s) || PAIR.lastIndex - 2 >= u - 1) return u;
   let cp = u;
-  for (let i = 0; i < u - 1; i++) if (isPairAt(s, i)) { cp--; i++; }
+  for (let i = 0; i < u - 1; i++)
+    if (isPairAt(s, i)) {
+      cp--;
+      i++;
+    }
   return cp;
 }
 

@@ -18,7 +18,12 @@ export { TimeZone } from "./tz.ts";
  * time: an empty match (datepattern {NONE}: fail2ban then uses the last date or now) or text
  * that matched but is not a valid date (fail2ban logs "failed to parse timeText").
  */
-export interface DateMatch { time: number /* epoch seconds, float */; start: number; end: number; template: string }
+export interface DateMatch {
+  time: number /* epoch seconds, float */;
+  start: number;
+  end: number;
+  template: string;
+}
 
 const RE_DATE_PREMATCH = /(?<!\\)\{DATE\}/gi;
 const UNUSED_TIME = 300; // seconds a template may sit unused before others may displace it
@@ -31,8 +36,12 @@ class Entry {
   lastUsed = 0;
   distance = FAR; // where in the line this template's date was last found
   constructor(readonly template: DateTemplate) {}
-  get name(): string { return this.template.name; }
-  get weight(): number { return (this.hits * this.template.weight) / Math.max(1, this.distance); }
+  get name(): string {
+    return this.template.name;
+  }
+  get weight(): number {
+    return (this.hits * this.template.weight) / Math.max(1, this.distance);
+  }
 }
 
 export interface DateDetectorOptions {
@@ -78,7 +87,10 @@ export class DateDetector {
       if (m === undefined) throw new DatePatternError(`Unknown or unsupported time zone: '${opts.logtimezone}'`);
       this.ctx.defaultTzMinutes = m;
     }
-    const patterns = (opts.datepattern ?? "").split(/\n+/).map((s) => s.trim()).filter(Boolean);
+    const patterns = (opts.datepattern ?? "")
+      .split(/\n+/)
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const p of patterns) this.appendPattern(p);
     if (this.entries.length === 0) this.addDefaults();
   }
@@ -139,11 +151,15 @@ export class DateDetector {
     const entries = this.entries;
     const n = entries.length;
     let match: RegExpExecArray | null = null;
-    let foundMatch: RegExpExecArray | null = null, foundDistance = FAR, foundEnd = FAR, foundIdx = -1;
+    let foundMatch: RegExpExecArray | null = null,
+      foundDistance = FAR,
+      foundEnd = FAR,
+      foundIdx = -1;
     let ignoreBySearch = FAR;
     let i = this.lastIdx;
     let entry: Entry | undefined;
-    let distance = 0, endpos = 0;
+    let distance = 0,
+      endpos = 0;
     if (i < n) {
       entry = entries[i]!;
       const template = entry.template;
@@ -151,16 +167,21 @@ export class DateDetector {
         match = template.search(line);
         ignoreBySearch = i;
       } else {
-        const d = u16Index(line, this.lastDistance), e = u16Index(line, this.lastEnd);
+        const d = u16Index(line, this.lastDistance),
+          e = u16Index(line, this.lastEnd);
         // same surroundings as last time: search only where the date was
-        const pl = this.lastLine, su = this.lastSu, eu = this.lastEu;
+        const pl = this.lastLine,
+          su = this.lastSu,
+          eu = this.lastEu;
         const lastBefore = cpBefore(pl, su); // char before the last date ("" = none)
         const lastFirst = cpAt(pl, su); // first char of the last date
         // fail2ban reads line[endpos - 1]: for an empty match at 0 that is the line's last character
         const lastLast = eu > 0 ? cpBefore(pl, eu) : cpBefore(pl, pl.length);
         const lastAfter = cpAt(pl, eu); // char after the last date
-        if ((cpBefore(line, d) === lastBefore || (cpAt(line, d) === lastFirst && !ALNUM.test(lastFirst))) &&
-            (cpAt(line, e) === lastAfter || (cpBefore(line, e) === lastLast && !ALNUM.test(lastLast)))) {
+        if (
+          (cpBefore(line, d) === lastBefore || (cpAt(line, d) === lastFirst && !ALNUM.test(lastFirst))) &&
+          (cpAt(line, e) === lastAfter || (cpBefore(line, e) === lastLast && !ALNUM.test(lastLast)))
+        ) {
           match = template.search(line, d, e);
         } else {
           match = template.search(line);
@@ -172,7 +193,10 @@ export class DateDetector {
         endpos = distance + cpIndex(match[0], match[0].length);
         if (!(n === 1 || template.flags & (LINE_BEGIN | LINE_END) || (distance === this.lastDistance && endpos === this.lastEnd))) {
           // moved within the line: maybe another format now; keep it as a fallback and search
-          foundMatch = match; foundDistance = distance; foundEnd = endpos; foundIdx = i;
+          foundMatch = match;
+          foundDistance = distance;
+          foundEnd = endpos;
+          foundIdx = i;
           match = null;
         }
       }
@@ -191,14 +215,22 @@ export class DateDetector {
         if (distance === 0 && entry.hits > 0) break;
         if (distance > entry.distance || distance > this.lastDistance) {
           // found further into the line than usual: maybe a date inside the message; go on
-          if (distance < foundDistance) { foundMatch = match; foundDistance = distance; foundEnd = endpos; foundIdx = i; }
+          if (distance < foundDistance) {
+            foundMatch = match;
+            foundDistance = distance;
+            foundEnd = endpos;
+            foundIdx = i;
+          }
           match = null;
           continue;
         }
         break;
       }
       if (!match && foundMatch) {
-        match = foundMatch; distance = foundDistance; endpos = foundEnd; i = foundIdx;
+        match = foundMatch;
+        distance = foundDistance;
+        endpos = foundEnd;
+        i = foundIdx;
         entry = entries[i]!;
       }
     }
@@ -209,7 +241,8 @@ export class DateDetector {
     if (this.firstUnused === i) this.firstUnused++;
     this.lastDistance = distance;
     this.lastEnd = endpos;
-    const su = match.index, eu = match.index + match[0].length;
+    const su = match.index,
+      eu = match.index + match[0].length;
     this.lastLine = line;
     this.lastSu = su;
     this.lastEu = eu;
@@ -229,7 +262,10 @@ export class DateDetector {
       } else {
         this.ctx.now = now;
         time = template.getDate(m, this.ctx);
-        this.convTemplate = template; this.convNow = now; this.convText = m[0]; this.convTime = time;
+        this.convTemplate = template;
+        this.convNow = now;
+        this.convText = m[0];
+        this.convTime = time;
       }
     }
     return { time, start, end, template: template.name };

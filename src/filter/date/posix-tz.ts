@@ -9,11 +9,16 @@ export type ChangeRule =
   | { kind: "M"; month: number; week: number; wday: number; secs: number };
 
 export interface PosixTz {
-  stdName: string; stdOffset: number; // seconds east of UTC
+  stdName: string;
+  stdOffset: number; // seconds east of UTC
   dst?: { name: string; offset: number; start: ChangeRule; end: ChangeRule };
 }
 
-export interface ZoneState { offset: number; isdst: boolean; abbr: string }
+export interface ZoneState {
+  offset: number;
+  isdst: boolean;
+  abbr: string;
+}
 
 /** glibc's fallback rule set when a DST name is given without rules (posixrules absent). */
 const DEFAULT_START: ChangeRule = { kind: "M", month: 3, week: 2, wday: 0, secs: 7200 };
@@ -22,8 +27,12 @@ const DEFAULT_END: ChangeRule = { kind: "M", month: 11, week: 1, wday: 0, secs: 
 class Cursor {
   pos = 0;
   constructor(readonly s: string) {}
-  peek(): string { return this.s[this.pos] ?? ""; }
-  done(): boolean { return this.pos >= this.s.length; }
+  peek(): string {
+    return this.s[this.pos] ?? "";
+  }
+  done(): boolean {
+    return this.pos >= this.s.length;
+  }
 }
 
 function parseName(c: Cursor): string | undefined {
@@ -44,7 +53,10 @@ function parseName(c: Cursor): string | undefined {
 /** [+-]hh[:mm[:ss]] as seconds; `undefined` when no digits are present. */
 function parseHms(c: Cursor, maxHour: number): number | undefined {
   let sign = 1;
-  if (c.peek() === "+" || c.peek() === "-") { sign = c.peek() === "-" ? -1 : 1; c.pos++; }
+  if (c.peek() === "+" || c.peek() === "-") {
+    sign = c.peek() === "-" ? -1 : 1;
+    c.pos++;
+  }
   const m = /^(\d{1,3})(?::(\d{1,2})(?::(\d{1,2}))?)?/.exec(c.s.slice(c.pos));
   if (!m) return undefined;
   c.pos += m[0].length;
@@ -68,7 +80,9 @@ function parseRule(c: Cursor, fallback: ChangeRule): ChangeRule | undefined {
     if (day > 365) return undefined;
     rule = { kind: "J0", day, secs: 7200 };
   } else if ((m = /^M(\d{1,2})\.(\d)\.(\d)/.exec(rest))) {
-    const month = Number(m[1]), week = Number(m[2]), wday = Number(m[3]);
+    const month = Number(m[1]),
+      week = Number(m[2]),
+      wday = Number(m[3]);
     if (month < 1 || month > 12 || week < 1 || week > 5 || wday > 6) return undefined;
     rule = { kind: "M", month, week, wday, secs: 7200 };
   } else if (rest === "") {
@@ -128,7 +142,7 @@ function changeTime(rule: ChangeRule, year: number, offset: number): number {
   else {
     const first = daysFromCivil(year, rule.month, 1);
     const firstWday = (((first + 4) % 7) + 7) % 7;
-    let d = (rule.wday - firstWday + 7) % 7 + (rule.week - 1) * 7;
+    let d = ((rule.wday - firstWday + 7) % 7) + (rule.week - 1) * 7;
     const dim = daysInMonth(year, rule.month);
     while (d >= dim) d -= 7;
     day += first - daysFromCivil(year, 1, 1) + d;
@@ -148,7 +162,8 @@ export function posixStateAt(tz: PosixTz, t: number): { state: ZoneState; from: 
   const start = changeTime(dst.start, year, tz.stdOffset);
   const end = changeTime(dst.end, year, dst.offset);
   const isdst = start > end ? t < end || t >= start : t >= start && t < end;
-  let from = yearStart, until = yearEnd;
+  let from = yearStart,
+    until = yearEnd;
   for (const b of [start, end]) {
     if (b <= t && b > from) from = b;
     if (b > t && b < until) until = b;

@@ -6,8 +6,7 @@ import { asciiDigits, pyNumber } from "./digits.ts";
 import { zoneAbbrOffset } from "./zone-abbr.ts";
 
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-const MONTHS_FULL = ["january", "february", "march", "april", "may", "june", "july", "august",
-  "september", "october", "november", "december"];
+const MONTHS_FULL = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const DAYS_FULL = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
@@ -27,12 +26,18 @@ export function yearCenturyRegex(nowYear: number): string {
       let c: string | null = null;
       for (const e of exprs) {
         if (c === null || e.slice(0, -1) === c) c = e.slice(0, -1);
-        else { c = null; break; }
+        else {
+          c = null;
+          break;
+        }
       }
       if (!c) {
         for (const e of exprs) {
           if (c === null || e[0] === c) c = e[0]!;
-          else { c = null; break; }
+          else {
+            c = null;
+            break;
+          }
         }
       }
       if (c) return c + grp(exprs.map((e) => e.slice(c!.length)));
@@ -75,7 +80,8 @@ export const TIME_RE: Readonly<Record<string, string>> = {
   Z: "(?P<Z>Z|[A-Z]{3,5})",
   a: `(?P<a>${DAYS.join("|")})`,
   b: `(?P<b>${MONTHS.join("|")})`,
-  c: `(?P<a>${DAYS.join("|")})\\s+(?P<b>${MONTHS.join("|")})\\s+(?P<d>3[0-1]|[1-2]${D}|0[1-9]|[1-9]| [1-9])` +
+  c:
+    `(?P<a>${DAYS.join("|")})\\s+(?P<b>${MONTHS.join("|")})\\s+(?P<d>3[0-1]|[1-2]${D}|0[1-9]|[1-9]| [1-9])` +
     `\\s+(?P<H>2[0-3]|[0-1]${D}|${D}):(?P<M>[0-5]${D}|${D}):(?P<S>6[0-1]|[0-5]${D}|${D})\\s+(?P<Y>${D}${D}${D}${D})`,
   d: `(?P<d>[1-2]${D}|[0 ]?[1-9]|3[0-1])`,
   f: "(?P<f>[0-9]{1,6})",
@@ -92,9 +98,27 @@ export const TIME_RE: Readonly<Record<string, string>> = {
 };
 
 const BASE_NAMES: Record<string, string> = {
-  a: "DAY", A: "DAYNAME", b: "MON", B: "MONTH", d: "Day", H: "24hour", I: "12hour", j: "Yearday",
-  m: "Month", M: "Minute", p: "AMPM", S: "Second", U: "Yearweek", w: "Weekday", W: "Yearweek",
-  y: "Year2", Y: "Year", "%": "%", z: "Zone offset", f: "Microseconds", Z: "Zone name",
+  a: "DAY",
+  A: "DAYNAME",
+  b: "MON",
+  B: "MONTH",
+  d: "Day",
+  H: "24hour",
+  I: "12hour",
+  j: "Yearday",
+  m: "Month",
+  M: "Minute",
+  p: "AMPM",
+  S: "Second",
+  U: "Yearweek",
+  w: "Weekday",
+  W: "Yearweek",
+  y: "Year2",
+  Y: "Year",
+  "%": "%",
+  z: "Zone offset",
+  f: "Microseconds",
+  Z: "Zone name",
 };
 
 /** Display name of each code in template names ("%ExY" -> "ExYear", "%k" -> "%k"). */
@@ -135,38 +159,87 @@ export function fieldsToEpoch(f: Fields, now: number, tz: TimeZone, defaultTzMin
   const nw = nowWall(now, tz);
   let year: number | undefined, month: number | undefined, day: number | undefined;
   let tzoffset: number | undefined, weekday: number | undefined, julian: number | undefined;
-  let week: number | undefined, weekStartsMonday = false;
-  let hour = 0, minute = 0, second = 0;
+  let week: number | undefined,
+    weekStartsMonday = false;
+  let hour = 0,
+    minute = 0,
+    second = 0;
   for (const key in f) {
     const val = f[key];
     if (val === undefined) continue;
     switch (key) {
-      case "y": year = pyNumber(val); if (year <= 2000) year += 2000; break;
-      case "Y": year = pyNumber(val); break;
-      case "m": month = pyNumber(val); break;
-      case "B": month = MONTHS_FULL.indexOf(val.toLowerCase()) + 1; if (month === 0) return NaN; break;
-      case "b": month = MONTHS.indexOf(val.toLowerCase()) + 1; if (month === 0) return NaN; break;
-      case "d": day = pyNumber(val); break;
-      case "H": hour = pyNumber(val); break;
+      case "y":
+        year = pyNumber(val);
+        if (year <= 2000) year += 2000;
+        break;
+      case "Y":
+        year = pyNumber(val);
+        break;
+      case "m":
+        month = pyNumber(val);
+        break;
+      case "B":
+        month = MONTHS_FULL.indexOf(val.toLowerCase()) + 1;
+        if (month === 0) return NaN;
+        break;
+      case "b":
+        month = MONTHS.indexOf(val.toLowerCase()) + 1;
+        if (month === 0) return NaN;
+        break;
+      case "d":
+        day = pyNumber(val);
+        break;
+      case "H":
+        hour = pyNumber(val);
+        break;
       case "I": {
         hour = pyNumber(val);
         const ampm = (f.p ?? "").toLowerCase();
-        if (ampm === "" || ampm === "am") { if (hour === 12) hour = 0; }
-        else if (ampm === "pm") { if (hour !== 12) hour += 12; }
+        if (ampm === "" || ampm === "am") {
+          if (hour === 12) hour = 0;
+        } else if (ampm === "pm") {
+          if (hour !== 12) hour += 12;
+        }
         break;
       }
-      case "M": minute = pyNumber(val); break;
-      case "S": second = pyNumber(val); break;
-      case "A": weekday = DAYS_FULL.indexOf(val.toLowerCase()); if (weekday < 0) return NaN; break;
-      case "a": weekday = DAYS.indexOf(val.toLowerCase()); if (weekday < 0) return NaN; break;
-      case "w": weekday = pyNumber(val) - 1; if (weekday < 0) weekday = 6; break;
-      case "j": julian = pyNumber(val); break;
-      case "U": case "W": week = pyNumber(val); weekStartsMonday = key === "W"; break;
-      case "z": case "Z": tzoffset = zoneOffsetMinutes(val); if (tzoffset === undefined) return NaN; break;
+      case "M":
+        minute = pyNumber(val);
+        break;
+      case "S":
+        second = pyNumber(val);
+        break;
+      case "A":
+        weekday = DAYS_FULL.indexOf(val.toLowerCase());
+        if (weekday < 0) return NaN;
+        break;
+      case "a":
+        weekday = DAYS.indexOf(val.toLowerCase());
+        if (weekday < 0) return NaN;
+        break;
+      case "w":
+        weekday = pyNumber(val) - 1;
+        if (weekday < 0) weekday = 6;
+        break;
+      case "j":
+        julian = pyNumber(val);
+        break;
+      case "U":
+      case "W":
+        week = pyNumber(val);
+        weekStartsMonday = key === "W";
+        break;
+      case "z":
+      case "Z":
+        tzoffset = zoneOffsetMinutes(val);
+        if (tzoffset === undefined) return NaN;
+        break;
     }
   }
   let assumeYear = false;
-  if (year === undefined) { year = nw.year; assumeYear = true; }
+  if (year === undefined) {
+    year = nw.year;
+    assumeYear = true;
+  }
   if (month === undefined || day === undefined) {
     if (julian === undefined && week !== undefined && weekday !== undefined) {
       julian = julianFromWeek(year, week, weekday, weekStartsMonday);
@@ -174,14 +247,32 @@ export function fieldsToEpoch(f: Fields, now: number, tz: TimeZone, defaultTzMin
     if (julian !== undefined) {
       const c = civilFromSeconds((daysFromCivil(year, 1, 1) + julian - 1) * 86400);
       if (c.year < 1) return NaN;
-      year = c.year; month = c.month; day = c.day;
+      year = c.year;
+      month = c.month;
+      day = c.day;
     }
   }
   let assumeToday = false;
-  if (month === undefined && day === undefined) { month = nw.month; day = nw.day; assumeToday = true; }
+  if (month === undefined && day === undefined) {
+    month = nw.month;
+    day = nw.day;
+    assumeToday = true;
+  }
   // fail2ban builds a datetime here: any field out of range makes the date invalid
-  if (month === undefined || day === undefined || year < 1 || year > 9999 || month < 1 || month > 12 ||
-      day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return NaN;
+  if (
+    month === undefined ||
+    day === undefined ||
+    year < 1 ||
+    year > 9999 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  )
+    return NaN;
   const parsed = wallSeconds(year, month, day, hour, minute, second);
   let wall = parsed;
   if (tzoffset === undefined && defaultTzMinutes !== undefined) tzoffset = defaultTzMinutes;
@@ -198,23 +289,36 @@ export function fieldsToEpoch(f: Fields, now: number, tz: TimeZone, defaultTzMin
   return tz.toEpoch(c.year, c.month, c.day, c.hour, c.minute, c.second);
 }
 
-interface NowWall { t: number; tz: TimeZone | undefined; year: number; month: number; day: number; wall: number }
+interface NowWall {
+  t: number;
+  tz: TimeZone | undefined;
+  year: number;
+  month: number;
+  day: number;
+  wall: number;
+}
 const lastNow: NowWall = { t: NaN, tz: undefined, year: 0, month: 0, day: 0, wall: 0 };
 
 /** "now" as fail2ban's naive local datetime (MyTime.now()), memoized: it rarely changes per line. */
 function nowWall(now: number, tz: TimeZone): NowWall {
   if (lastNow.t === now && lastNow.tz === tz) return lastNow;
   const f = tz.localFields(now);
-  lastNow.t = now; lastNow.tz = tz;
-  lastNow.year = f.year; lastNow.month = f.month; lastNow.day = f.day;
+  lastNow.t = now;
+  lastNow.tz = tz;
+  lastNow.year = f.year;
+  lastNow.month = f.month;
+  lastNow.day = f.day;
   lastNow.wall = wallSeconds(f.year, f.month, f.day, f.hour, f.minute, f.second) + (now - Math.floor(now));
   return lastNow;
 }
 
 /** CPython's _calc_julian_from_U_or_W (weekday: Monday = 0). */
 function julianFromWeek(year: number, week: number, weekday: number, mondayFirst: boolean): number {
-  let first = ((daysFromCivil(year, 1, 1) + 3) % 7 + 7) % 7; // Monday = 0
-  if (!mondayFirst) { first = (first + 1) % 7; weekday = (weekday + 1) % 7; }
+  let first = (((daysFromCivil(year, 1, 1) + 3) % 7) + 7) % 7; // Monday = 0
+  if (!mondayFirst) {
+    first = (first + 1) % 7;
+    weekday = (weekday + 1) % 7;
+  }
   if (week === 0) return 1 + weekday - first;
   return 1 + ((7 - first) % 7) + 7 * (week - 1) + weekday;
 }

@@ -19,7 +19,11 @@ export const WORD_BEGIN = 2;
 export const WORD_END = 1;
 
 /** Inputs of a date conversion besides the match itself. */
-export interface DateContext { now: number; tz: TimeZone; defaultTzMinutes?: number }
+export interface DateContext {
+  now: number;
+  tz: TimeZone;
+  defaultTzMinutes?: number;
+}
 
 // fail2ban's regexes over regex source, in JS syntax (none of them relies on Python specifics).
 export const RE_GROUPED = /(?<!\(\?)(?<!\\)\((?!\?)/;
@@ -104,10 +108,17 @@ export abstract class DateTemplate {
       // the boundary lookarounds fail2ban adds are rewritten to one cheaper equivalent
       let py = this.regex;
       const gf = /^(\(\?[a-zA-Z]+\))/.exec(py);
-      let prefix = "", suffix = "";
+      let prefix = "",
+        suffix = "";
       if (gf) py = py.slice(gf[1]!.length);
-      if (py.startsWith(PY_WORD_BEGIN)) { py = py.slice(PY_WORD_BEGIN.length); prefix = WORD_EDGE; }
-      if (py.endsWith(PY_WORD_END) && !py.endsWith("\\" + PY_WORD_END)) { py = py.slice(0, -PY_WORD_END.length); suffix = WORD_EDGE; }
+      if (py.startsWith(PY_WORD_BEGIN)) {
+        py = py.slice(PY_WORD_BEGIN.length);
+        prefix = WORD_EDGE;
+      }
+      if (py.endsWith(PY_WORD_END) && !py.endsWith("\\" + PY_WORD_END)) {
+        py = py.slice(0, -PY_WORD_END.length);
+        suffix = WORD_EDGE;
+      }
       let t;
       try {
         t = translatePythonRegex((gf ? gf[1] : "") + py);
@@ -164,8 +175,7 @@ export abstract class DateTemplate {
 
   /** fail2ban's unboundPattern: strips the boundary markers a pattern may carry. */
   static unboundPattern(pattern: string): string {
-    return pattern.replace(RE_EXLINE_NO_BOUNDS, "").replace(RE_EXLINE_BOUND_BEG, "")
-      .replace(RE_EXSANC_BOUND_BEG, "").replace(RE_EXEANC_BOUND_BEG, "");
+    return pattern.replace(RE_EXLINE_NO_BOUNDS, "").replace(RE_EXLINE_BOUND_BEG, "").replace(RE_EXSANC_BOUND_BEG, "").replace(RE_EXEANC_BOUND_BEG, "");
   }
 }
 
@@ -173,10 +183,16 @@ const ZERO_WIDTH_TAILS = new Set(["", WORD_EDGE, "(?=\\n?(?![\\s\\S]))", "(?=\\n
 
 /** Structure of a JS regex source that matters for fast matching (see DateTemplate.re). */
 function analyzeShape(js: string): { startAnchored: boolean; group1AtEnd: boolean } {
-  let depth = 0, topAlt = false, g1Depth = -1, g1Close = -1;
+  let depth = 0,
+    topAlt = false,
+    g1Depth = -1,
+    g1Close = -1;
   for (let i = 0; i < js.length; i++) {
     const c = js[i];
-    if (c === "\\") { i++; continue; }
+    if (c === "\\") {
+      i++;
+      continue;
+    }
     if (c === "[") {
       for (i++; i < js.length && js[i] !== "]"; i++) if (js[i] === "\\") i++;
       continue;

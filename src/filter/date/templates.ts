@@ -3,7 +3,14 @@
 import { asciiDigits } from "./digits.ts";
 import { CODE_NAMES, CODE_RE, fieldsToEpoch, TIME_RE, type Fields } from "./strptime.ts";
 import {
-  DatePatternError, DateTemplate, RE_EXLINE_BOUND_BEG, RE_EXLINE_NO_BOUNDS, RE_GROUPED, WORD_EDGE, type DateContext, type WordBegin,
+  DatePatternError,
+  DateTemplate,
+  RE_EXLINE_BOUND_BEG,
+  RE_EXLINE_NO_BOUNDS,
+  RE_GROUPED,
+  WORD_EDGE,
+  type DateContext,
+  type WordBegin,
 } from "./template.ts";
 
 const RE_ALPHA_PATTERN = /(?<!%)%[aAbBpc]/;
@@ -25,12 +32,15 @@ export class DatePatternRegex extends DateTemplate {
       pattern = pattern.replace(RE_EXLINE_BOUND_BEG, "");
       wordBegin = "start";
     }
-    let name = "", regex = "", last = 0;
+    let name = "",
+      regex = "",
+      last = 0;
     const literal = (s: string): void => {
       if (s.includes("%")) {
         throw new DatePatternError(`Failed to set datepattern '${this.pattern}' (may be an invalid format or unescaped percent char)`);
       }
-      name += s; regex += s;
+      name += s;
+      regex += s;
     };
     for (const m of pattern.matchAll(CODE_RE)) {
       literal(pattern.slice(last, m.index));
@@ -82,8 +92,7 @@ export class DateEpoch extends DateTemplate {
     } else if (!opts.lineBeginOnly) {
       // fail2ban's version ends in "(?:(?(selinux)...)|(?(square)...))": both branches of that
       // alternation succeed whenever their group did not match, so it never constrains the match.
-      this.setRegex(`((?:^|(?P<square>(?<=^\\[))|(?P<selinux>(?<=\\baudit\\()))${epochPy})` +
-        `(?:(?(selinux)(?=:\\d+\\)))|(?(square)(?=\\])))`, false);
+      this.setRegex(`((?:^|(?P<square>(?<=^\\[))|(?P<selinux>(?<=\\baudit\\()))${epochPy})` + `(?:(?(selinux)(?=:\\d+\\)))|(?(square)(?=\\])))`, false);
       this.jsSource = `((?:^|(?<=^\\[)|(?<=${WB}audit\\())${epochJs})${WORD_EDGE}`;
     } else {
       // likewise "(?(square)...)" after an optional group: backtracking drops the group instead

@@ -9,13 +9,21 @@ import { parseTzif, tzifStateAt, type TzifZone } from "./tzif.ts";
 
 export type { ZoneState } from "./posix-tz.ts";
 
-export interface LocalFields extends CivilFields { offset: number; isdst: boolean; abbr: string }
+export interface LocalFields extends CivilFields {
+  offset: number;
+  isdst: boolean;
+  abbr: string;
+}
 
 /** Reads a zoneinfo file; `undefined` when it is missing or unreadable. */
 export type ZoneFileReader = (path: string) => Uint8Array | undefined;
 
 const readZoneFile: ZoneFileReader = (path) => {
-  try { return readFileSync(path); } catch { return undefined; }
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
 };
 
 type Source = { kind: "posix"; tz: PosixTz } | { kind: "tzif"; zone: TzifZone };
@@ -110,7 +118,9 @@ export class TimeZone {
     const requested = wallSeconds(year, month, day, hour, min, Math.min(Math.max(sec, 0), 59));
     const secAdjust = sec - Math.min(Math.max(sec, 0), 59);
     // Probe like __mktime_internal: start from the previous call's offset, then follow the error.
-    let t = requested + this.mktimeGuess, t1 = t, t2 = t;
+    let t = requested + this.mktimeGuess,
+      t1 = t,
+      t2 = t;
     let dst2 = false;
     for (let probes = 6; ; ) {
       const st = this.stateAt(t);
@@ -118,7 +128,10 @@ export class TimeZone {
       if (gt === t) break;
       if (t === t1 && t !== t2 && (dst2 ? 1 : 0) <= (st.isdst ? 1 : 0)) break; // spring-forward gap
       if (--probes === 0) break;
-      t1 = t2; t2 = t; t = gt; dst2 = st.isdst;
+      t1 = t2;
+      t2 = t;
+      t = gt;
+      dst2 = st.isdst;
     }
     this.mktimeGuess = t - requested;
     return t + secAdjust + fractional;

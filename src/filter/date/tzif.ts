@@ -3,8 +3,8 @@
 import { parsePosixTz, posixStateAt, type PosixTz, type ZoneState } from "./posix-tz.ts";
 
 export interface TzifZone {
-  transitions: Float64Array;  // UTC seconds, ascending
-  typeIndex: Uint8Array;      // ttinfo index in effect from transitions[i]
+  transitions: Float64Array; // UTC seconds, ascending
+  typeIndex: Uint8Array; // ttinfo index in effect from transitions[i]
   types: ZoneState[];
   footer?: PosixTz;
 }
@@ -19,14 +19,14 @@ function counts(v: DataView, at: number): number[] {
 
 export function parseTzif(buf: Uint8Array, label: string): TzifZone {
   const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const magic = (at: number): boolean =>
-    at + 44 <= buf.length && buf[at] === 0x54 && buf[at + 1] === 0x5a && buf[at + 2] === 0x69 && buf[at + 3] === 0x66;
+  const magic = (at: number): boolean => at + 44 <= buf.length && buf[at] === 0x54 && buf[at + 1] === 0x5a && buf[at + 2] === 0x69 && buf[at + 3] === 0x66;
   if (!magic(0)) throw new TzifError(`${label}: not a TZif file`);
   const version = buf[4]!;
   let [isut, isstd, leap, timecnt, typecnt, charcnt] = counts(v, 0) as [number, number, number, number, number, number];
   let at = 44;
   let timeSize = 4;
-  if (version >= 0x32) { // '2' or later: skip the 32-bit block, use the 64-bit one
+  if (version >= 0x32) {
+    // '2' or later: skip the 32-bit block, use the 64-bit one
     at += timecnt * 5 + typecnt * 6 + charcnt + leap * 8 + isstd + isut;
     if (!magic(at)) throw new TzifError(`${label}: truncated TZif v2 header`);
     [isut, isstd, leap, timecnt, typecnt, charcnt] = counts(v, at) as [number, number, number, number, number, number];
@@ -68,10 +68,15 @@ export function parseTzif(buf: Uint8Array, label: string): TzifZone {
 
 /** Index of the transition in effect at `t` (-1: before the first one). */
 function transitionIndex(z: TzifZone, t: number): number {
-  let lo = 0, hi = z.transitions.length - 1, found = -1;
+  let lo = 0,
+    hi = z.transitions.length - 1,
+    found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (z.transitions[mid]! <= t) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    if (z.transitions[mid]! <= t) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
   }
   return found;
 }
