@@ -38,6 +38,8 @@ export interface BanRecord {
   active: boolean;
   /** How it ended; absent while active. */
   ended?: BanEnd;
+  /** hostid of the cluster peer that decided a current ban ([cluster]); absent for bans made here. */
+  origin?: string;
 }
 
 /** `GET /api/v1/bans/:ip/why`, `f2b banned --why ADDR`. */

@@ -4,6 +4,7 @@
 import { hostname } from "node:os";
 import type { BanDetail, BanRecord, Controller } from "./controller.ts";
 import { html, logText, type Html } from "./html.ts";
+import { hostText } from "./page-cluster.ts";
 import { duration, localTime, timeAgo } from "./page-format.ts";
 import { meter, pageDocument, stackTable } from "./page-layout.ts";
 
@@ -42,6 +43,7 @@ function currentBlock(r: BanRecord, m: BanModel): Html {
   const left = r.end === null ? "permanent" : `${duration(Math.max(0, r.end - m.now))} left`;
   return html`<section class="ban-now" data-jail="${r.jail}"><h2>Banned in ${r.jail} <span class="note">${left}</span></h2>
 <dl class="facts">
+${r.origin === undefined ? "" : html`<dt>Decided by</dt><dd class="origin">received from <span class="mono">${hostText(r.origin)}</span> (a cluster peer)</dd>`}
 <dt>Banned at</dt><dd>${timeAgo(r.timeOfBan, m.now)}</dd>
 <dt>Ends</dt><dd>${r.end === null ? html`<span class="perm">never (permanent)</span>` : localTime(r.end)}</dd>
 <dt>Ban time</dt><dd>${r.bantime < 0 ? "permanent" : duration(r.bantime)}</dd>
@@ -49,7 +51,7 @@ function currentBlock(r: BanRecord, m: BanModel): Html {
 <dt>Failures</dt><dd>${r.failures}</dd>
 <dt>User names</dt><dd class="mono">${userList(r.users)}</dd>
 </dl>
-<h3>Matched log lines</h3>${matchLines(r)}</section>`;
+<h3>Matched log lines</h3>${r.origin !== undefined && r.matches.length === 0 ? html`<p class="none">Decided on <span class="mono">${hostText(r.origin)}</span>: its log lines are there.</p>` : matchLines(r)}</section>`;
 }
 
 function historyTable(history: readonly BanRecord[]): Html {
@@ -97,7 +99,10 @@ function failingTable(m: BanModel): Html {
 export function renderBanPage(m: BanModel): string {
   const d = m.detail;
   const status = d.current.length
-    ? html`<span class="bad">✗ banned now</span> in ${d.current.map((r, i) => html`${i > 0 ? ", " : ""}<strong>${r.jail}</strong>`)}`
+    ? html`<span class="bad">✗ banned now</span> in ${d.current.map(
+        (r, i) =>
+          html`${i > 0 ? ", " : ""}<strong>${r.jail}</strong>${r.origin === undefined ? "" : html` (received from <span class="mono">${hostText(r.origin)}</span>)`}`,
+      )}`
     : d.failing.length
       ? html`<span class="warn">⚠ not banned, but failing</span>`
       : html`<span class="ok">✓ not banned now</span>`;

@@ -1,6 +1,7 @@
 // What the status page shows, gathered from the Controller in one place so rendering is a pure
 // function of this model (and testable without a server).
 import { hostname } from "node:os";
+import type { ClusterStatus } from "../cluster/cluster.ts";
 import type { BanEvent, BanInfo, Controller, FailingEntry, JailHealth, JailSettingsView, JailStatus, ServerEvent } from "./controller.ts";
 
 export const HOUR = 3600;
@@ -38,6 +39,8 @@ export interface PageModel {
   historySource: "history" | "current";
   /** Jail → colour, stable for jails and chart alike. */
   colors: Map<string, string>;
+  /** Ban sharing ([cluster]); null when it is off (or the server could not say). */
+  cluster: ClusterStatus | null;
 }
 
 // Distinguishable on white, colour-blind-friendlier ordering (Okabe–Ito first).
@@ -79,12 +82,13 @@ async function loadJail(ctl: Controller, status: JailStatus, failing: readonly F
 }
 
 export async function loadPageModel(ctl: Controller, now: number): Promise<PageModel> {
-  const [version, { jails: names }, bans, failing, events] = await Promise.all([
+  const [version, { jails: names }, bans, failing, events, cluster] = await Promise.all([
     ctl.version(),
     ctl.status(),
     ctl.banned(),
     orNull(() => ctl.failing()),
     orNull(() => ctl.events({ limit: EVENT_ROWS })),
+    ctl.cluster ? orNull(() => ctl.cluster!()) : null,
   ]);
   // A jail removed by a reload between the two calls is simply left out.
   const settled = await Promise.allSettled(names.map(async (n) => loadJail(ctl, await ctl.jailStatus(n), failing)));
@@ -103,5 +107,6 @@ export async function loadPageModel(ctl: Controller, now: number): Promise<PageM
     hours,
     historySource: history ? "history" : "current",
     colors: assignColors([...names, ...hours.flatMap((h) => [...h.perJail.keys()])]),
+    cluster,
   };
 }

@@ -4,6 +4,7 @@
 import type { BanInfo } from "./controller.ts";
 import { html, type Html } from "./html.ts";
 import { banChart } from "./page-chart.ts";
+import { clusterSection, hostText } from "./page-cluster.ts";
 import type { PageModel } from "./page-data.ts";
 import { duration, localTime, utcOffset } from "./page-format.ts";
 import { ipLink, pageDocument, stackTable, swatch } from "./page-layout.ts";
@@ -39,7 +40,7 @@ function jailRows(m: PageModel): Html {
   );
 }
 
-function banRow(b: BanInfo, m: PageModel): { attrs: Html; cells: (Html | string | number)[] } {
+function banRow(b: BanInfo, m: PageModel, from: boolean): { attrs: Html; cells: (Html | string | number)[] } {
   const perm = b.remaining === null;
   return {
     attrs: html`data-ip="${b.ip}" data-jail="${b.jail}"`,
@@ -50,6 +51,7 @@ function banRow(b: BanInfo, m: PageModel): { attrs: Html; cells: (Html | string 
       perm ? html`<span class="perm">permanent</span>` : duration(b.remaining),
       perm ? "forever" : duration(b.bantime),
       b.banCount,
+      ...(from ? [b.origin === undefined ? html`<span class="none">here</span>` : html`<span class="mono origin">${hostText(b.origin)}</span>`] : []),
     ],
   };
 }
@@ -58,6 +60,8 @@ function banTable(m: PageModel): Html {
   if (m.bans.length === 0) return html`<p class="none">Nobody is banned right now.</p>`;
   const shown = m.bans.slice(0, MAX_BAN_ROWS);
   const more = m.bans.length - shown.length;
+  // "From" (the cluster peer that decided a ban) only when some ban came from one, as `f2b banned`.
+  const from = shown.some((b) => b.origin !== undefined);
   return html`${stackTable(
     "bans",
     [
@@ -67,8 +71,9 @@ function banTable(m: PageModel): Html {
       { label: "Remaining", num: true },
       { label: "Ban time", num: true },
       { label: "Times banned", num: true },
+      ...(from ? [{ label: "From" }] : []),
     ],
-    shown.map((b) => banRow(b, m)),
+    shown.map((b) => banRow(b, m, from)),
   )}
 ${more > 0 ? html`<p class="none">… and ${more} more (the full list: <code>f2b banned</code> or <code>/api/v1/bans</code>).</p>` : ""}`;
 }
@@ -87,13 +92,14 @@ export function renderPage(m: PageModel): string {
 <div class="card" id="card-total"><div class="n">${total}</div><div class="l">Bans since start</div></div>
 <div class="card" id="card-failing"><div class="n">${failing}</div><div class="l">Addresses failing now</div></div>
 </div>
-<nav class="toc"><a href="#jails">Jails</a><a href="#failing">Failing now</a><a href="#bans">Current bans</a><a href="#events">Recent events</a><a href="#health">Source health</a><a href="#settings">Settings</a></nav>
+<nav class="toc"><a href="#jails">Jails</a><a href="#failing">Failing now</a><a href="#bans">Current bans</a>${m.cluster ? html`<a href="#cluster">Cluster</a>` : ""}<a href="#events">Recent events</a><a href="#health">Source health</a><a href="#settings">Settings</a></nav>
 <section id="chart"><h2>Bans per hour, last 24 hours <span class="note">${note}; times ${utcOffset(m.now)}</span></h2>
 <div class="chart-wrap">${banChart(m.hours, m.colors)}</div>
 <div class="legend">${chartJails.map((j) => html`<span>${swatch(m.colors.get(j))}${j}</span>`)}</div></section>
 <section id="jails"><h2>Jails <span class="note">${m.jails.length} running</span></h2>${jailRows(m)}</section>
 <section id="failing"><h2>Failing now <span class="note">addresses not banned yet, closest to a ban first</span></h2>${failingNow(m)}</section>
 <section id="bans"><h2>Current bans <span class="note">${m.bans.length} address${m.bans.length === 1 ? "" : "es"}; click one for why</span></h2>${banTable(m)}</section>
+${m.cluster ? clusterSection(m.cluster, m.now) : ""}
 <section id="events"><h2>Recent events <span class="note">newest first; older ones: <code>f2b events</code></span></h2>${recentEvents(m)}</section>
 <section id="health"><h2>Source health <span class="note">is every jail reading its log?</span></h2>${sourceHealth(m)}</section>
 <section id="settings"><h2>Jail settings</h2>${jailSettings(m)}</section>`;

@@ -2,6 +2,7 @@
 // reads its source, what happened recently and each jail's settings. Pure functions of the model.
 import type { IncrementView, ServerEvent, SourceFileHealth } from "./controller.ts";
 import { html, logText, type Html } from "./html.ts";
+import { clusterAttention } from "./page-cluster.ts";
 import type { JailView, PageModel } from "./page-data.ts";
 import { bytes, duration, localTime, timeAgo } from "./page-format.ts";
 import { ipLink, meter, stackTable, swatch } from "./page-layout.ts";
@@ -23,15 +24,22 @@ export function healthBadge(j: JailView): Html {
   return html`<span class="ok">✓ reading</span>`;
 }
 
-/** Red, on top, only when a jail is blind or its action failed. */
+/** Red, on top, only when a jail is blind or its action failed, or the cluster's link is down. */
 export function attention(m: PageModel): Html {
   const sick = m.jails.map((j, i) => ({ j, i })).filter(({ j }) => !readingOk(j) || !actionOk(j) || problemsOf(j).length > 0);
-  if (sick.length === 0) return html``;
+  const cluster = clusterAttention(m.cluster, m.now);
+  if (sick.length === 0 && !cluster) return html``;
   const items = sick.map(
     ({ j, i }) =>
       html`<li><a href="#${healthId(i)}"><strong>${j.status.name}</strong></a> ${healthBadge(j)}: ${problemsOf(j).map((p, k) => html`${k > 0 ? "; " : ""}<span class="reason">${logText(p)}</span>`)}</li>`,
   );
-  return html`<section class="alert" id="attention" role="alert"><h2>⚠ ${sick.length} jail${sick.length === 1 ? "" : "s"} need${sick.length === 1 ? "s" : ""} attention</h2><ul>${items}</ul></section>`;
+  const heading = [
+    sick.length ? `${sick.length} jail${sick.length === 1 ? "" : "s"} need${sick.length === 1 ? "s" : ""} attention` : "",
+    cluster ? "cluster link DOWN" : "",
+  ]
+    .filter(Boolean)
+    .join(" · ");
+  return html`<section class="alert" id="attention" role="alert"><h2>⚠ ${heading}</h2><ul>${items}${cluster}</ul></section>`;
 }
 
 export function failingNow(m: PageModel): Html {

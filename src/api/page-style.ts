@@ -58,6 +58,7 @@ nav.toc { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: -4px 0 14px; fo
 .warn { color: var(--warn); font-weight: 600; }
 .alert { border: 2px solid var(--bad); background: var(--bad-bg); }
 .alert h2 { color: var(--bad); }
+section.down { border: 2px solid var(--bad); }
 .alert ul { margin: 0; padding-left: 20px; }
 .reason { color: var(--bad); overflow-wrap: anywhere; }
 .meter { width: 90px; height: 10px; vertical-align: -1px; margin-right: 6px; }

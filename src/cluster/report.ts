@@ -12,7 +12,8 @@ export function clusterLine(s: ClusterStatus): string {
   return `${s.hostid} on ${s.stream}, ${link}, ${peers} peer${peers === 1 ? "" : "s"}, ${s.counters.published} sent, ${s.counters.applied} applied${dropped ? `, ${dropped} forged dropped` : ""}${s.outbox ? `, ${s.outbox} waiting` : ""}`;
 }
 
-const DROPS: Array<[keyof ClusterCounters, string]> = [
+/** Why a stream entry was not applied: the counter and its name in /metrics and on the status page. */
+export const DROPS: ReadonlyArray<[keyof ClusterCounters, string]> = [
   ["unsigned", "unsigned"],
   ["badSignature", "bad_signature"],
   ["malformed", "malformed"],

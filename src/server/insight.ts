@@ -21,6 +21,7 @@ function currentRecord(jail: string, b: BanInfo): BanRecord {
     matches: [...t.matches],
     users: t.users ?? usersOf(t.data),
     active: true,
+    ...(typeof t.data?.["origin"] === "string" ? { origin: t.data["origin"] } : {}),
   };
 }
 

@@ -2,6 +2,7 @@
 import { CommandFailedError, UnknownJailError } from "../../src/api/controller.ts";
 import { parseIP } from "../../src/net/address.ts";
 import { belowMinimum, DEFAULT_MIN_PREFIX } from "../../src/net/prefix.ts";
+import type { ClusterStatus } from "../../src/cluster/cluster.ts";
 import type {
   BanDetail,
   BanInfo,
@@ -104,6 +105,8 @@ export class FakeController implements Controller {
   /** Bans lifted or expired, newest last (what banDetail reports as history). */
   readonly ended: BanRecord[] = [];
   readonly eventLog: ServerEvent[] = [];
+  /** What cluster() answers: null while [cluster] is off. */
+  clusterStatus: ClusterStatus | null = null;
 
   private jail(name: string): FakeJail {
     const j = this.jails.get(name);
@@ -148,6 +151,14 @@ export class FakeController implements Controller {
     }
     return n;
   }
+  /** A ban received from a cluster peer (as the server's: its origin, no matched lines). */
+  async receiveBan(jail: string, ip: string, origin: string): Promise<void> {
+    await this.banIp(jail, [ip]);
+    this.jail(jail).bans.get(ip)!.origin = origin;
+  }
+  cluster(): ClusterStatus | null {
+    return this.clusterStatus;
+  }
   unbanIp(ips: string[], jail?: string, opts: UnbanOptions = {}): number {
     this.calls.push(`unbanIp ${ips.join(" ")} ${jail ?? "*"}${opts.by ? ` by ${opts.by}` : ""}`);
     let n = 0;
@@ -185,9 +196,10 @@ export class FakeController implements Controller {
       end: b.bantime === -1 ? null : b.timeOfBan + b.bantime,
       banCount: b.banCount,
       failures: 5,
-      matches: b.jail === "sshd" ? [SSHD_LINE(b.ip, user)] : [],
-      users: user ? [user] : [],
+      matches: b.jail === "sshd" && b.origin === undefined ? [SSHD_LINE(b.ip, user)] : [],
+      users: user && b.origin === undefined ? [user] : [],
       active: true,
+      ...(b.origin === undefined ? {} : { origin: b.origin }),
     };
   }
   /** Appends to the event log (tests call it to add events of their own). */

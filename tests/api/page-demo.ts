@@ -1,5 +1,6 @@
 // A status page's worth of plausible data (and hostile log text) for the browser tests and the
 // README's screenshots: three jails, one of them blind, addresses failing, bans with matches.
+import type { ClusterStatus } from "../../src/cluster/cluster.ts";
 import type { BanInfo, BanRecord, EventKind, FailingEntry, JailSettingsView, ServerEvent, SourceFileHealth, SourceHealth } from "../../src/api/controller.ts";
 import type { BanModel } from "../../src/api/page-ban.ts";
 import { assignColors, bucketize, HOUR, type JailView, type PageModel } from "../../src/api/page-data.ts";
@@ -79,12 +80,47 @@ const files = (ok: boolean, problems: string[], list: SourceFileHealth[]): Sourc
   };
 };
 
+/** A peer id from the network: markup, a bidi override, an escape sequence and far too long. */
+export const HOSTILE_HOST = `pve<img src=x onerror=alert(1)>"'\u202e\u001b[31m${"x".repeat(300)}`;
+
+/** Three hosts sharing bans; when hostile, the link is down and a peer's id is an attack. */
+export function demoCluster(hostile = false): ClusterStatus {
+  const counters = {
+    published: 41,
+    received: 96,
+    applied: 88,
+    unbansApplied: 5,
+    unsigned: 0,
+    badSignature: hostile ? 2 : 0,
+    malformed: 0,
+    replayed: 1,
+    notShared: 0,
+    refused: 0,
+    expired: 0,
+    rateLimited: 0,
+    noJail: 0,
+    ignored: 0,
+  };
+  return {
+    hostid: "gate",
+    stream: "f2b:bans",
+    link: hostile
+      ? { up: false, since: T - 420, lastError: "connect ECONNREFUSED 10.0.0.5:6379", reconnects: 7 }
+      : { up: true, since: T - 86_400 * 2, reconnects: 0 },
+    outbox: hostile ? 3 : 0,
+    lastId: "1765099000000-0",
+    counters,
+    peers: { pve2: T - 40, pve3: T - 1300, ...(hostile ? { [HOSTILE_HOST]: T - 90 } : {}) },
+  };
+}
+
 export function demoPage(hostile = false): PageModel {
   const bans: BanInfo[] = [
     { jail: "sshd", ip: "203.0.113.66", timeOfBan: T - 300, bantime: 3600, remaining: 3300, banCount: 3 },
     { jail: "sshd", ip: "2001:db8:4b1d::17", timeOfBan: T - 1500, bantime: 3600, remaining: 2100, banCount: 1 },
     { jail: "recidive", ip: "198.51.100.23", timeOfBan: T - 7200, bantime: -1, remaining: null, banCount: 2 },
     { jail: "nginx-http-auth", ip: "192.0.2.200", timeOfBan: T - 60, bantime: 600, remaining: 540, banCount: 1 },
+    { jail: "sshd", ip: "198.51.100.77", timeOfBan: T - 900, bantime: 3600, remaining: 2700, banCount: 1, origin: hostile ? HOSTILE_HOST : "pve2" },
   ];
   const nginxLog = "/var/log/nginx/error.log";
   const jails = [
@@ -106,7 +142,7 @@ export function demoPage(hostile = false): PageModel {
     }),
     jail(
       "sshd",
-      2,
+      3,
       [
         fail("192.0.2.77", 4, 5, T - 420, T - 12, ["admin", "oracle"]),
         fail("2001:db8::beef", 2, 5, T - 300, T - 200, ["root"]),
@@ -181,6 +217,7 @@ export function demoPage(hostile = false): PageModel {
     hours,
     historySource: "history",
     colors: assignColors(jails.map((j) => j.status.name)),
+    cluster: demoCluster(hostile),
   };
 }
 
@@ -209,7 +246,11 @@ export function demoBan(hostile = false): BanModel {
     now: T,
     detail: {
       ip,
-      current: [rec(T - 300, 3600, 3, matches, hostile ? ["admin", HOSTILE_USER] : ["admin", "oracle", "test"])],
+      current: [
+        rec(T - 300, 3600, 3, matches, hostile ? ["admin", HOSTILE_USER] : ["admin", "oracle", "test"]),
+        // received from a cluster peer: no log lines here, the peer's id from the network
+        ...(hostile ? [{ ...rec(T - 900, 3600, 1, [], []), jail: "recidive", origin: HOSTILE_HOST }] : []),
+      ],
       history: [
         rec(T - 9000, 1800, 2, sshdLines(ip, 5, T - 9040), ["admin", "oracle", "test"], { at: T - 8700, how: "unbanned", by: "api" }),
         rec(T - 30_000, 900, 1, sshdLines(ip, 5, T - 30_040), ["admin", "oracle"], { at: T - 29_100, how: "expired" }),

@@ -12,7 +12,7 @@ import { pageCsp } from "../../src/api/page-style.ts";
 import { Browser, CHROMIUM, type Tab } from "./page-cdp.ts";
 import { toPalettePng } from "./page-png.ts";
 import { rng } from "../helpers/rng.ts";
-import { demoBan, demoPage, HOSTILE_LINE, HOSTILE_USER, LONG_LINE } from "./page-demo.ts";
+import { demoBan, demoPage, HOSTILE_HOST, HOSTILE_LINE, HOSTILE_USER, LONG_LINE } from "./page-demo.ts";
 
 if (!CHROMIUM) console.warn("SKIP status page layout in Chromium: no chromium binary (apt-get install chromium)");
 const SHOTS = join(import.meta.dir, "..", "..", "docs", "screenshots");
@@ -85,7 +85,7 @@ describe.skipIf(!CHROMIUM)("layout at phone and desktop width, light and dark", 
         }
         await tab.open(`${base}/`);
         const ids = await tab.eval<string[]>(`[...document.querySelectorAll("main section")].map((s) => s.id)`);
-        expect(ids).toEqual(["attention", "chart", "jails", "failing", "bans", "events", "health", "settings"]);
+        expect(ids).toEqual(["attention", "chart", "jails", "failing", "bans", "cluster", "events", "health", "settings"]);
       }, 60_000);
     }
   }
@@ -133,7 +133,17 @@ describe.skipIf(!CHROMIUM)("hostile text from log lines stays text", () => {
     const tab = await browser.tab(390, "dark");
     await tab.open(`${base}/hostile`);
     expect(await tab.eval<number>(`document.querySelectorAll("script, img, b, [onerror], [onmouseover]").length`)).toBe(0);
-    expect(await tab.eval<string>("document.title")).toBe("gate.example.net: 4 banned — f2b");
+    expect(await tab.eval<string>("document.title")).toBe("gate.example.net: 5 banned — f2b");
+    // the cluster's link is down: red, on top, with the word; a peer's id from the network is text
+    const alert = await tab.eval<string>(`document.querySelector("#attention").innerText`);
+    expect(alert).toContain("cluster link DOWN");
+    expect(alert).toContain("cluster ⚠ link DOWN since");
+    expect(await tab.eval<string>(`getComputedStyle(document.querySelector("#cluster-link .bad")).color`)).toBe("rgb(255, 123, 107)");
+    const peers = await tab.eval<string[]>(`[...document.querySelectorAll("table.peers tbody tr")].map((r) => r.cells[0].textContent)`);
+    expect(peers).toContain(logText(HOSTILE_HOST, 80));
+    const from = await tab.eval<string>(`document.querySelector('#bans tr[data-ip="198.51.100.77"] .origin').textContent`);
+    expect(from).toBe(logText(HOSTILE_HOST, 80));
+    expect(from).not.toMatch(/[\u001b\u202e]/u);
     const reasons = await tab.eval<string[]>(`[...document.querySelectorAll("#attention .reason")].map((e) => e.textContent)`);
     expect(reasons).toContain(logText(`/var/log/"><b>x</b>.log: ${HOSTILE_LINE}`));
     const jailNames = await tab.eval<string[]>(`[...document.querySelectorAll("table.settings tbody tr")].map((r) => r.dataset.jail)`);
@@ -157,6 +167,8 @@ describe.skipIf(!CHROMIUM)("hostile text from log lines stays text", () => {
     expect(long).toEndWith(`… (${LONG_LINE.length - MAX_SHOWN_CHARS} more characters)`);
     const users = await tab.eval<string>(`[...document.querySelectorAll(".ban-now dd")].find((d) => d.textContent.includes("root")).textContent`);
     expect(users).toBe(`admin, ${HOSTILE_USER}`);
+    const received = await tab.eval<string>(`document.querySelector('.ban-now[data-jail="recidive"] dd.origin').textContent`);
+    expect(received).toBe(`received from ${logText(HOSTILE_HOST, 80)} (a cluster peer)`);
     const o = await overflow(tab);
     expect(o).toEqual({ scroll: 390, client: 390, wide: [] });
   }, 60_000);

@@ -9,6 +9,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApi } from "../../src/api/app.ts";
 import type { BanEvent, JailHealth, JailStatus } from "../../src/api/controller.ts";
+import type { ClusterStatus } from "../../src/cluster/cluster.ts";
 import { escapeHtml } from "../../src/api/html.ts";
 import { gridStep } from "../../src/api/page-chart.ts";
 import { bucketize, HOUR } from "../../src/api/page-data.ts";
@@ -349,6 +350,135 @@ describe("the ban page /ban/ADDR", () => {
       const r = await fetch(`${base}${path}?token=${encodeURIComponent(TOKEN)}`, { redirect: "manual" });
       expect(r.headers.get("location") ?? "").not.toContain("evil");
     }
+  });
+});
+
+describe("the cluster ([cluster] on)", () => {
+  /** A peer id from the network: markup, quotes, a bidi override and an escape sequence. */
+  const EVIL = `pve<img src=x onerror=alert(1)>"'\u202e\u001b[31m`;
+  const EVIL_SHOWN = escapeHtml(`pve<img src=x onerror=alert(1)>"'\\u{202e}\\x1b[31m`);
+  const status = (up: boolean): ClusterStatus => ({
+    hostid: "pve1",
+    stream: "f2b:bans",
+    link: up
+      ? { up: true, since: NOW - 7200, reconnects: 0 }
+      : { up: false, since: NOW - 300, lastError: "connect ECONNREFUSED <10.0.0.5>:6379", reconnects: 4 },
+    outbox: up ? 0 : 3,
+    lastId: "1-0",
+    counters: {
+      published: 12,
+      received: 30,
+      applied: 21,
+      unbansApplied: 2,
+      unsigned: 1,
+      badSignature: 4,
+      malformed: 0,
+      replayed: 0,
+      notShared: 0,
+      refused: 0,
+      expired: 0,
+      rateLimited: 2,
+      noJail: 0,
+      ignored: 0,
+    },
+    peers: { pve2: NOW - 60, [EVIL]: NOW - 30 },
+  });
+  const page = async (c: FakeController, path = "/"): Promise<string> =>
+    (await createApi({ controller: c, mode: "unix", log: memoryLog(), now: () => NOW }).request(path)).text();
+  const section = (body: string, id: string): string => {
+    const at = body.indexOf(`<section id="${id}"`);
+    expect(at).toBeGreaterThan(-1);
+    return body.slice(at, body.indexOf("</section>", at));
+  };
+
+  test("off: no cluster section, no From column", async () => {
+    const c = new FakeController();
+    await c.banIp("sshd", ["192.0.2.1"]);
+    const body = await page(c);
+    expect(body).not.toContain('id="cluster"');
+    expect(body).not.toContain('href="#cluster"');
+    expect(section(body, "bans")).not.toContain(">From<");
+  });
+
+  test("up: this host, the link, peers, counters; a remote ban says where it came from, a hostile id as text", async () => {
+    const c = new FakeController();
+    c.clusterStatus = status(true);
+    await c.banIp("sshd", ["192.0.2.1"]);
+    await c.receiveBan("sshd", "192.0.2.2", "pve2");
+    await c.receiveBan("recidive", "198.51.100.3", EVIL);
+    const body = await page(c);
+    // the alert holds only the fake's blind jail
+    expect(body).not.toContain("link DOWN");
+    expect(body).not.toContain('<a href="#cluster"><strong>cluster</strong>');
+    expect(body).toContain('<a href="#cluster">Cluster</a>');
+    const cl = section(body, "cluster");
+    expect(cl).toStartWith('<section id="cluster">');
+    expect(cl).toContain('<dd class="mono" id="cluster-host">pve1</dd>');
+    expect(cl).toContain('<span class="ok">✓ link up</span> since');
+    expect(cl).toContain("(2h 00m ago)");
+    expect(cl).toContain("12 bans and unbans decided here");
+    expect(cl).toContain("21 bans, 2 unbans from peers (30 entries read)");
+    expect(cl).toContain(
+      '<dd id="cluster-dropped">7: <span data-reason="unsigned">unsigned 1</span>, <span data-reason="bad_signature">bad signature 4</span>, <span data-reason="rate_limited">rate limited 2</span></dd>',
+    );
+    expect(cl).toContain('<dd id="cluster-outbox">0</dd>');
+    expect(cl).toContain('<tr data-peer="pve2">');
+    expect(cl).toContain(`<span class="mono">${EVIL_SHOWN}</span>`);
+    // the bans table: a From column, "here" for own bans, the peer for received ones
+    const bans = section(body, "bans");
+    expect(bans).toContain("<th>From</th>");
+    const row = (ip: string): string => bans.slice(bans.indexOf(`data-ip="${ip}"`), bans.indexOf("</tr>", bans.indexOf(`data-ip="${ip}"`)));
+    expect(row("192.0.2.1")).toContain('<span class="none">here</span>');
+    expect(row("192.0.2.2")).toContain('<span class="mono origin">pve2</span>');
+    expect(row("198.51.100.3")).toContain(`<span class="mono origin">${EVIL_SHOWN}</span>`);
+    // nowhere raw: no markup, no bidi override, no escape sequence from the network
+    expect(body).not.toContain("<img");
+    expect(body).not.toMatch(/[\u001b\u202e]/u);
+  });
+
+  test("down: red on top with the word, since when and why; the outbox waiting", async () => {
+    const c = new FakeController();
+    c.clusterStatus = status(false);
+    const body = await page(c);
+    const alert = body.slice(body.indexOf('<section class="alert"'), body.indexOf("</section>", body.indexOf('<section class="alert"')));
+    // the blind recidive jail of the fake and the cluster, both in the heading
+    expect(alert).toContain("<h2>⚠ 1 jail needs attention · cluster link DOWN</h2>");
+    expect(alert).toContain('<li><a href="#cluster"><strong>cluster</strong></a> <span class="bad">⚠ link DOWN</span> since');
+    expect(alert).toContain('<span class="reason">connect ECONNREFUSED &lt;10.0.0.5&gt;:6379</span> (3 waiting to be sent)');
+    const cl = section(body, "cluster");
+    expect(cl).toStartWith('<section id="cluster" class="down">');
+    expect(cl).toContain("(5m 00s ago)");
+    expect(cl).toContain('<span class="warn">3 to send when the link is back</span>');
+    // only the cluster down: the heading names it alone
+    class Healthy extends FakeController {
+      override jailHealth(name: string): JailHealth {
+        const h = super.jailHealth(name);
+        return { ...h, ok: true, problems: [], source: { ...h.source, ok: true, problems: [] } };
+      }
+      override jailStatus(name: string): JailStatus {
+        const st = super.jailStatus(name);
+        return { ...st, filter: { ...st.filter, problems: [] } };
+      }
+    }
+    const h = new Healthy();
+    h.clusterStatus = status(false);
+    expect(await page(h)).toContain("<h2>⚠ cluster link DOWN</h2>");
+  });
+
+  test("a ban's page says which peer it was received from (escaped), and that the log lines are there", async () => {
+    const c = new FakeController();
+    c.clusterStatus = status(true);
+    await c.receiveBan("sshd", "192.0.2.9", EVIL);
+    await c.banIp("recidive", ["192.0.2.9"]);
+    const body = await page(c, "/ban/192.0.2.9");
+    expect(body).toContain(`<dt>Decided by</dt><dd class="origin">received from <span class="mono">${EVIL_SHOWN}</span> (a cluster peer)</dd>`);
+    expect(body).toContain(`its log lines are there.`);
+    expect(body).toContain(`<strong>sshd</strong> (received from <span class="mono">${EVIL_SHOWN}</span>)`);
+    // the ban made here has no such line
+    const own = body.slice(body.indexOf('<section class="ban-now" data-jail="recidive">'));
+    expect(own.slice(0, own.indexOf("</section>"))).not.toContain("received from");
+    expect(body).not.toContain("<img");
+    expect(body).not.toMatch(/[\u001b\u202e]/u);
   });
 });
 
