@@ -30,7 +30,7 @@ function dropped(c: ClusterStatus): Html | string {
   const some = DROPS.filter(([k]) => c.counters[k] > 0);
   if (some.length === 0) return "none";
   const total = some.reduce((n, [k]) => n + c.counters[k], 0);
-  return html`${total}: ${some.map(([k, reason], i) => html`${i > 0 ? ", " : ""}<span data-reason="${reason}">${reason.replace(/_/gu, " ")} ${c.counters[k]}</span>`)}`;
+  return html`${total} (${some.map(([k, reason], i) => html`${i > 0 ? ", " : ""}<span data-reason="${reason}">${reason.replace(/_/gu, " ")} ${c.counters[k]}</span>`)})`;
 }
 
 function peerTable(c: ClusterStatus, now: number): Html {
@@ -38,7 +38,7 @@ function peerTable(c: ClusterStatus, now: number): Html {
   if (peers.length === 0) return html`<p class="none">No entry from another host yet.</p>`;
   return stackTable(
     "peers",
-    [{ label: "Peer", cls: "src" }, { label: "Last entry accepted" }],
+    [{ label: "Peer" }, { label: "Last entry accepted" }],
     peers.map(([id, at]) => ({ attrs: html`data-peer="${hostText(id)}"`, cells: [html`<span class="mono">${hostText(id)}</span>`, timeAgo(at, now)] })),
   );
 }

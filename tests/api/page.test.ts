@@ -419,7 +419,7 @@ describe("the cluster ([cluster] on)", () => {
     expect(cl).toContain("12 bans and unbans decided here");
     expect(cl).toContain("21 bans, 2 unbans from peers (30 entries read)");
     expect(cl).toContain(
-      '<dd id="cluster-dropped">7: <span data-reason="unsigned">unsigned 1</span>, <span data-reason="bad_signature">bad signature 4</span>, <span data-reason="rate_limited">rate limited 2</span></dd>',
+      '<dd id="cluster-dropped">7 (<span data-reason="unsigned">unsigned 1</span>, <span data-reason="bad_signature">bad signature 4</span>, <span data-reason="rate_limited">rate limited 2</span>)</dd>',
     );
     expect(cl).toContain('<dd id="cluster-outbox">0</dd>');
     expect(cl).toContain('<tr data-peer="pve2">');
