@@ -3,7 +3,8 @@
 // hostile: it is cut to a bounded length, made visible (controls, bidi) and escaped.
 import { hostname } from "node:os";
 import type { BanDetail, BanRecord, Controller } from "./controller.ts";
-import { html, logText, type Html } from "./html.ts";
+import { html, type Html } from "./html.ts";
+import { logText } from "./visible-text.ts";
 import { hostText } from "./page-cluster.ts";
 import { duration, localTime, timeAgo } from "./page-format.ts";
 import { meter, pageDocument, stackTable } from "./page-layout.ts";

@@ -3,7 +3,8 @@
 // (any peer, or anyone who can write to the stream): made visible, bounded and escaped.
 import type { ClusterStatus } from "../cluster/cluster.ts";
 import { DROPS } from "../cluster/report.ts";
-import { html, logText, type Html } from "./html.ts";
+import { html, type Html } from "./html.ts";
+import { logText } from "./visible-text.ts";
 import { timeAgo } from "./page-format.ts";
 import { stackTable } from "./page-layout.ts";
 

@@ -1,7 +1,8 @@
 // The overview's "why" sections: what needs attention, who is failing now, whether each jail
 // reads its source, what happened recently and each jail's settings. Pure functions of the model.
 import type { IncrementView, ServerEvent, SourceFileHealth } from "./controller.ts";
-import { html, logText, type Html } from "./html.ts";
+import { html, type Html } from "./html.ts";
+import { logText } from "./visible-text.ts";
 import { clusterAttention } from "./page-cluster.ts";
 import type { JailView, PageModel } from "./page-data.ts";
 import { bytes, duration, localTime, timeAgo } from "./page-format.ts";

@@ -1,6 +1,7 @@
 // Text answers to "why?" and "is it working?" (issue 14): `banned --why` / `show`, `failing`,
 // `events`, `health`. `--json` prints the API's answer instead, unchanged.
 import type { BanDetail, BanRecord, FailingEntry, JailHealth, ServerEvent } from "../api/controller.ts";
+import { logText } from "../api/visible-text.ts";
 import { formatRemaining, formatTime } from "./format.ts";
 
 /** Aligned columns, two spaces apart; the last column is not padded. */
@@ -26,12 +27,13 @@ function howEnded(r: BanRecord): string {
 
 function whoAndWhy(r: { failures: number; users: string[] }, maxretry?: number): string {
   const count = maxretry === undefined ? `${r.failures} failure${r.failures === 1 ? "" : "s"}` : `${r.failures}/${maxretry} failures`;
-  return r.users.length ? `${count}, user${r.users.length === 1 ? "" : "s"}: ${r.users.join(", ")}` : count;
+  // user names and lines come from the log: a terminal would obey an escape sequence in them
+  return r.users.length ? `${count}, user${r.users.length === 1 ? "" : "s"}: ${r.users.map((u) => logText(u)).join(", ")}` : count;
 }
 
 function matchLines(matches: string[], indent: string): string[] {
   if (!matches.length) return [`${indent}(no matched lines kept)`];
-  return [`${indent}matched lines:`, ...matches.map((m) => `${indent}  ${m}`)];
+  return [`${indent}matched lines:`, ...matches.map((m) => `${indent}  ${logText(m)}`)];
 }
 
 /** `banned --why ADDR`: the current bans with their lines, failures counted now, earlier bans. */
@@ -43,7 +45,8 @@ export function formatBanDetail(d: BanDetail, now: number): string {
   if (!d.current.length) out.push("  not banned now");
   for (const b of d.current) {
     const end = b.end === null ? "permanent" : `until ${formatTime(b.end)}, ${formatRemaining(b.end - now)} left`;
-    out.push(`  banned in ${b.jail} since ${formatTime(b.timeOfBan)} for ${length(b.bantime)} (${end}), ban #${b.banCount}`);
+    const from = b.origin === undefined ? "" : `, received from ${logText(b.origin, 80)}`;
+    out.push(`  banned in ${b.jail} since ${formatTime(b.timeOfBan)} for ${length(b.bantime)} (${end}), ban #${b.banCount}${from}`);
     out.push(`    ${whoAndWhy(b)}`, ...matchLines(b.matches, "    "));
   }
   for (const f of d.failing) {
@@ -70,7 +73,14 @@ export function formatFailing(list: FailingEntry[]): string {
   if (!list.length) return "No address has failures counted right now";
   return table([
     ["JAIL", "IP", "FAILURES", "FIRST SEEN", "LAST SEEN", "USERS"],
-    ...list.map((f) => [f.jail, f.ip, `${f.failures}/${f.maxretry}`, formatTime(f.firstSeen), formatTime(f.lastSeen), f.users.join(",")]),
+    ...list.map((f) => [
+      f.jail,
+      f.ip,
+      `${f.failures}/${f.maxretry}`,
+      formatTime(f.firstSeen),
+      formatTime(f.lastSeen),
+      f.users.map((u) => logText(u)).join(","),
+    ]),
   ]);
 }
 

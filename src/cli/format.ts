@@ -2,6 +2,7 @@
 // that parse `fail2ban-client status` keep working against `f2b status`.
 import type { BanInfo, JailStatus, JailValue, UnhealthyJail } from "../api/controller.ts";
 import type { ClusterStatus } from "../cluster/cluster.ts";
+import { logText } from "../api/visible-text.ts";
 import { clusterLine } from "../cluster/report.ts";
 
 type Row = [string, string | number | string[]];
@@ -187,7 +188,14 @@ export function formatBanTable(bans: BanInfo[]): string {
   const from = bans.some((b) => b.origin !== undefined);
   const rows = [
     ["JAIL", "IP", "BANNED AT", "REMAINING", "BANS", ...(from ? ["FROM"] : [])],
-    ...bans.map((b) => [b.jail, b.ip, formatTime(b.timeOfBan), formatRemaining(b.remaining), String(b.banCount), ...(from ? [b.origin ?? "-"] : [])]),
+    ...bans.map((b) => [
+      b.jail,
+      b.ip,
+      formatTime(b.timeOfBan),
+      formatRemaining(b.remaining),
+      String(b.banCount),
+      ...(from ? [b.origin === undefined ? "-" : logText(b.origin, 80)] : []),
+    ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n");

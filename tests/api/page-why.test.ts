@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { logText, MAX_SHOWN_CHARS } from "../../src/api/html.ts";
+import { logText, MAX_SHOWN_CHARS } from "../../src/api/visible-text.ts";
 import { MAX_MATCH_LINES, renderBanPage } from "../../src/api/page-ban.ts";
 import { renderPage } from "../../src/api/page-render.ts";
 import { pageCsp } from "../../src/api/page-style.ts";
