@@ -5,6 +5,7 @@
 // exact spot it lands in. Nothing from a log line is ever parsed as shell syntax.
 
 import { hostname } from "node:os";
+import { type ShellScript, ShellScriptBuilder } from "../system/shell-script.ts";
 
 const TAG_RE = /<([^ <>]+)>/g;
 const FCUSTAG_RE = /<F-([A-Z0-9_-]+)>/g;
@@ -20,8 +21,6 @@ const EXTRA_TAGS: Record<string, string> = {
 /** tags fail2ban never substitutes from properties recursively (ticket data) */
 export const ESCAPED_TAGS = new Set(["matches", "ipmatches", "ipjailmatches"]);
 const STATIC_ESCAPE_RE = /[\\#&;`|*?~<>^()[\]{}$'"\n\r]/g;
-/** values inserted verbatim: cannot split words, glob, expand, assign or end a quote */
-const SAFE_VALUE = /^[A-Za-z0-9_.:/@%+,-]*$/;
 
 const escapeStatic = (v: string): string => v.replace(STATIC_ESCAPE_RE, (c) => "\\" + (c === "\n" ? "n" : c === "\r" ? "r" : c));
 
@@ -90,42 +89,10 @@ export function replaceStaticTags(query: string, resolved: Record<string, string
   throw new Error(`too many nested tag replacements (self reference?) in: ${query.slice(0, 200)}`);
 }
 
-type QuoteState = "none" | "single" | "double";
-
-/** Quote state of a POSIX shell command at the end of `text` (enough for action.d commands). */
-export function quoteStateAt(text: string): QuoteState {
-  let st: QuoteState = "none";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (st === "single") {
-      if (c === "'") st = "none";
-    } else if (c === "\\") i++;
-    else if (st === "double") {
-      if (c === '"') st = "none";
-    } else if (c === "'") st = "single";
-    else if (c === '"') st = "double";
-  }
-  return st;
-}
-
-export interface ShellScript {
-  /** text for `sh -c`; values it references arrive as "$1", "$2" ... */
-  script: string;
-  args: string[];
-}
-
 /** CommandAction.replaceDynamicTags, with positional parameters instead of inline text. */
 export function replaceDynamicTags(cmd: string, info: Record<string, string>, fields: Record<string, string> = {}): ShellScript {
-  const vars = new Map<string, string>();
-  const insert = (before: string, name: string, value: string): string => {
-    if (SAFE_VALUE.test(value)) return value;
-    const v = `f2bV_${name.replace(/\W/g, "_")}`;
-    vars.set(v, value);
-    const st = quoteStateAt(before);
-    if (st === "double") return `\${${v}}`;
-    if (st === "single") return `'"\${${v}}"'`; // leave the single quotes, expand quoted, re-enter
-    return `"\${${v}}"`;
-  };
+  const values = new ShellScriptBuilder();
+  const insert = (before: string, name: string, value: string): string => values.insert(before, name, value);
   const subst = (text: string, re: RegExp, lookup: (tag: string) => [string, string] | null, keepUnknown: boolean): string => {
     let out = "";
     let last = 0;
@@ -151,10 +118,7 @@ export function replaceDynamicTags(cmd: string, info: Record<string, string>, fi
       false,
     );
   }
-  const names = [...vars.keys()];
-  if (names.length === 0) return { script, args: [] };
-  const assign = names.map((n, i) => `${n}=$${i + 1}`).join(" ");
-  return { script: `${assign}; set --\n${script}`, args: names.map((n) => vars.get(n)!) };
+  return values.finish(script);
 }
 
 /** failregex.mapTag2Opt: <F-ID> is the ticket's fid, <F-PORT> its fport. */

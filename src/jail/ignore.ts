@@ -1,3 +1,4 @@
+import { type ShellScript, ShellScriptBuilder } from "../system/shell-script.ts";
 import type { Clock } from "../system/clock.ts";
 import type { CommandRunner } from "../system/command.ts";
 import type { LocalAddresses } from "../system/local-addresses.ts";
@@ -41,12 +42,6 @@ export interface IgnoreSubject {
 
 /** As fail2ban logs it ("Ignore 192.0.2.1 by ip"); an allow-list file by its name ("by file://etc/f2b/allow.txt"). */
 export type IgnoreReason = "ignoreself rule" | "ip" | "dns" | "command" | `file:${string}`;
-
-const SAFE_ARG = /^[\w.:/@%+=,-]+$/;
-/** Single-quotes anything not plainly safe, so log-derived values never reach the shell raw. */
-export function shellQuote(v: string): string {
-  return v !== "" && SAFE_ARG.test(v) ? v : `'${v.replaceAll("'", `'\\''`)}'`;
-}
 
 /** fail2ban's ignoreip / ignoreself / ignorecommand checks for one jail. */
 export class IgnoreList {
@@ -158,7 +153,7 @@ export class IgnoreList {
   async check(subject: IgnoreSubject): Promise<IgnoreReason | null> {
     const cache = this.opts.ignorecache;
     if (!cache) return this.decide(subject);
-    const ckey = substituteTags(cache.key, normalizeKey(subject.id), subject, false);
+    const ckey = substituteTags(cache.key, normalizeKey(subject.id), subject);
     const now = this.deps.clock.now();
     const hit = this.decisions.get(ckey);
     if (hit && hit.until > now) return hit.reason;
@@ -321,12 +316,13 @@ export class IgnoreList {
     return ips;
   }
 
-  /** Substitutes tags shell-quoted; exit 0 = ignore, 1 = don't, anything else is logged and means don't. */
+  /** Tags arrive as positional parameters (never as command text); exit 0 = ignore, 1 = don't, anything else is logged and means don't. */
   private async runCommand(template: string, id: string, subject: IgnoreSubject): Promise<boolean> {
-    const cmd = substituteTags(template, id, subject);
+    const { script, args } = ignoreCommandScript(template, id, subject);
+    const cmd = substituteTags(template, id, subject); // for the log only
     this.deps.log.debug(`ignore command: ${cmd}`);
     try {
-      const r = await this.deps.runner.run(["/bin/sh", "-c", cmd], { timeoutMs: this.opts.commandTimeoutMs ?? 60_000 });
+      const r = await this.deps.runner.run(["/bin/sh", "-c", script, "f2b-ignorecommand", ...args], { timeoutMs: this.opts.commandTimeoutMs ?? 60_000 });
       if (r.code === 0) return true;
       if (r.code !== 1) this.deps.log.error(`[${this.opts.jail}] ignorecommand ${JSON.stringify(cmd)} failed with exit code ${r.code}: ${r.stderr.trim()}`);
     } catch (e) {
@@ -336,19 +332,38 @@ export class IgnoreList {
   }
 }
 
-/** Replaces <ip>, <fid>, <family>, <failures> and <F-NAME> tags; unknown tags stay as written. */
-export function substituteTags(template: string, id: string, subject: IgnoreSubject, quote = true): string {
-  const ip = parseIP(id);
-  return template.replace(/<([\w-]+)>/g, (whole, tag: string) => {
-    let v: unknown;
-    if (tag === "ip" || tag === "fid") v = id;
-    else if (tag === "family") v = ip ? (ip.family === 4 ? "inet4" : "inet6") : "";
-    else if (tag === "failures") v = subject.failures ?? 1;
-    else if (tag.startsWith("F-")) v = subject.data?.[tag.slice(2).toLowerCase()] ?? "";
-    else return whole;
-    const text = Array.isArray(v) ? v.join("\n") : String(v);
-    return quote ? shellQuote(text) : text;
-  });
+const TAG = /<([\w-]+)>/g;
+
+/** The value of <ip>, <fid>, <family>, <failures> or <F-NAME> for one check; undefined for other tags. */
+function tagValue(tag: string, id: string, subject: IgnoreSubject): string | undefined {
+  let v: unknown;
+  if (tag === "ip" || tag === "fid") v = id;
+  else if (tag === "family") {
+    const ip = parseIP(id);
+    v = ip ? (ip.family === 4 ? "inet4" : "inet6") : "";
+  } else if (tag === "failures") v = subject.failures ?? 1;
+  else if (tag.startsWith("F-")) v = subject.data?.[tag.slice(2).toLowerCase()] ?? "";
+  else return undefined;
+  return Array.isArray(v) ? v.join("\n") : String(v);
+}
+
+/** The tags replaced as plain text (ignorecache keys, the log); unknown tags stay as written. */
+export function substituteTags(template: string, id: string, subject: IgnoreSubject): string {
+  return template.replace(TAG, (whole, tag: string) => tagValue(tag, id, subject) ?? whole);
+}
+
+/** ignorecommand as `sh -c` text with every tag value as a positional parameter (the one shell policy). */
+export function ignoreCommandScript(template: string, id: string, subject: IgnoreSubject): ShellScript {
+  const values = new ShellScriptBuilder();
+  let out = "";
+  let last = 0;
+  for (const m of template.matchAll(TAG)) {
+    out += template.slice(last, m.index);
+    const v = tagValue(m[1]!, id, subject);
+    out += v === undefined ? m[0] : values.insert(out, m[1]!, v);
+    last = m.index + m[0].length;
+  }
+  return values.finish(out + template.slice(last));
 }
 
 function normalizeKey(id: string): string {

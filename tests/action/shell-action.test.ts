@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCommandRunner } from "../../src/system/command.ts";
 import { shellAction, type ActionInfo } from "../../src/action/shell-action.ts";
-import { quoteStateAt, replaceDynamicTags, replaceStaticTags, substituteRecursive } from "../../src/action/shell-tags.ts";
+import { replaceDynamicTags, replaceStaticTags, substituteRecursive } from "../../src/action/shell-tags.ts";
+import { quoteStateAt } from "../../src/system/shell-script.ts";
 
 const run = createCommandRunner();
 let dir: string;

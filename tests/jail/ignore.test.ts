@@ -92,10 +92,22 @@ describe("IgnoreList", () => {
     const out = join(dir, "out");
     const pwned = join(dir, "pwned");
     const hostile = `x'; touch ${pwned}; echo '$(touch ${pwned})\`touch ${pwned}\``;
-    const ig = new IgnoreList({ jail: "j", ignorecommand: `printf %s <F-USER> > ${out}; exit 1` }, deps());
+    const seen: string[][] = [];
+    const runner: CommandRunner = {
+      run: (argv, o) => {
+        seen.push(argv);
+        return shRunner.run(argv, o);
+      },
+    };
+    const ig = new IgnoreList({ jail: "j", ignorecommand: `printf %s <F-USER> > ${out}; exit 1` }, deps({ runner }));
     expect(await ig.isIgnored({ id: "10.0.0.1", data: { user: hostile } })).toBe(false);
     expect(existsSync(pwned)).toBe(false);
     expect(readFileSync(out, "utf8")).toBe(hostile);
+    // the value is a positional parameter of `sh -c`, never part of the command text
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+    expect(seen[0]![2]).not.toContain("touch");
+    expect(seen[0]!.slice(4)).toEqual([hostile]);
   });
 });
 
