@@ -22,11 +22,6 @@ export interface RemovalContext {
   restoreLogged(): Promise<void>;
 }
 
-/** The time an entry is due to leave: its end, or later when a refused unban waits for its retry. */
-export function dueOf(e: BanEntry): number {
-  return Math.max(e.end, e.retryAt ?? -Infinity);
-}
-
 /**
  * Moves the entries (all "active") to "removing" and asks the effector to unban them in one call;
  * resolves true once they are gone. lifted: a manual unban; absent: they expired or were retired.

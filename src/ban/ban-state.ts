@@ -77,3 +77,8 @@ export function endOf(time: number, bantime: number): number {
 export function entryOf(t: BanTicket, state: BanState): BanEntry {
   return { ip: t.ip, time: t.time, bantime: t.bantime, banCount: t.banCount, end: endOf(t.time, t.bantime), ticket: t, state };
 }
+
+/** The time an entry is due to leave: its end, or later when a refused unban waits for its retry. */
+export function dueOf(e: BanEntry): number {
+  return Math.max(e.end, e.retryAt ?? -Infinity);
+}
