@@ -17,15 +17,15 @@ export type OnTicket =
   | "already-or-prolong"
   /** waits until the unban is done, then the ticket is taken afresh (usually a new ban). */
   | "wait-for-removal";
-/** What a manual unban, an expiry or a retire (subnet escalation) does. */
-export type OnRemove = "remove" | "not-banned";
+/** What a manual unban does: take it off the firewall, or answer "not-banned" and leave it be. */
+export type OnUnban = "remove" | "not-banned";
 
 export interface StateRules {
   ticket: OnTicket;
   /** Manual unban (`unban`, `unban --all`). */
-  unban: OnRemove;
-  /** Due in the expiry queue, or inside a network ban being escalated to (retireInside). */
-  expireOrRetire: OnRemove;
+  unban: OnUnban;
+  /** Due in the expiry queue, or inside a network ban being escalated to (retireInside): taken off, or skipped. */
+  expireOrRetire: "remove" | "skip";
   /** Taken over by the manager that replaces this one on reload. */
   adopted: boolean;
   /** Counted and listed as a current ban (list, size, expectedBans: the reconcile keeps it). */
@@ -37,9 +37,9 @@ export interface StateRules {
 }
 
 export const STATE_RULES: Readonly<Record<BanState, StateRules>> = {
-  applying: { ticket: "already-or-prolong", unban: "not-banned", expireOrRetire: "not-banned", adopted: false, listed: false, banned: false, covers: true },
+  applying: { ticket: "already-or-prolong", unban: "not-banned", expireOrRetire: "skip", adopted: false, listed: false, banned: false, covers: true },
   active: { ticket: "already-or-prolong", unban: "remove", expireOrRetire: "remove", adopted: true, listed: true, banned: true, covers: true },
-  removing: { ticket: "wait-for-removal", unban: "not-banned", expireOrRetire: "not-banned", adopted: false, listed: true, banned: false, covers: false },
+  removing: { ticket: "wait-for-removal", unban: "not-banned", expireOrRetire: "skip", adopted: false, listed: true, banned: false, covers: false },
 };
 
 /** What happens to an entry: the firewall's answers and the start of an unban. */
