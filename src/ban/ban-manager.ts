@@ -1,14 +1,19 @@
-import type { Clock, Timer } from "../system/clock.ts";
+import type { Clock } from "../system/clock.ts";
 import { normalizeIP, parseIP } from "../net/address.ts";
-import { secondsToStr, time2str } from "../jail/time.ts";
+import { secondsToStr } from "../jail/time.ts";
 import type { BanTicket } from "../jail/types.ts";
-import { BatchQueue, type Batch } from "./ban-batch.ts";
-import { ExpiryQueue } from "./expiry-queue.ts";
-import { applyRestored, restorableTickets, RestoreLog } from "./restore.ts";
-import { makeBanTimeCalculator, type IncrementOptions } from "./increment.ts";
 import type { Log } from "../system/log.ts";
 import type { EventRecorder, UnbanActor } from "../api/insight.ts";
-import type { BanEffector, BanLifted, BanReceipt, BanStore } from "./types.ts";
+import { BatchQueue } from "./ban-batch.ts";
+import { applyBanBatch, type NewBan } from "./ban-apply.ts";
+import { BanIndex } from "./ban-index.ts";
+import { BanReport } from "./ban-report.ts";
+import { type RemovalContext, removeFromFirewall } from "./ban-removal.ts";
+import { type BanEntry, dueOf, endOf, entryOf, STATE_RULES } from "./ban-state.ts";
+import { ExpirySchedule } from "./expiry-schedule.ts";
+import { incrementFromHistory, makeBanTimeCalculator, type IncrementOptions } from "./increment.ts";
+import { RestoreLog, restoreFromStore } from "./restore.ts";
+import type { BanChange, BanEffector, BanInfo, BanResult, BanStore, ExpectedBan, UnbanResult } from "./types.ts";
 
 export interface BanManagerConfig {
   jail: string;
@@ -36,69 +41,22 @@ export interface BanManagerDeps {
   events?: EventRecorder;
 }
 
-export type BanResult = "banned" | "already" | "prolonged" | "expired" | "failed";
-export type UnbanResult = "unbanned" | "not-banned" | "failed";
-
-/** A current ban; end is Infinity for permanent bans. */
-export interface BanInfo {
-  ip: string;
-  time: number;
-  bantime: number;
-  banCount: number;
-  end: number;
-  ticket: BanTicket;
-}
-/** What the firewall should contain (for the periodic reconcile). timeout: seconds left, null = permanent. */
-export interface ExpectedBan {
-  ip: string;
-  timeout: number | null;
-  ticket: BanTicket;
-}
-
-/** A ban that reached the firewall, or a manual unban (not expiries): what src/cluster publishes. */
-export type BanChange = { kind: "ban"; jail: string; ticket: BanTicket } | { kind: "unban"; jail: string; ip: string };
-
-type State = "applying" | "active" | "removing";
-interface Entry extends BanInfo {
-  state: State;
-  retryAt?: number;
-  removal?: Promise<boolean>;
-}
-/** A new ban waiting for its batch; `restored`: logged as "Restore Ban". */
-interface NewBan {
-  entry: Entry;
-  restored: boolean;
-  done(r: BanResult): void;
-}
-
-const UNBAN_RETRY = 30;
-
 /**
- * Current bans of one jail. A ban is written to the store before the effector applies it and
- * withdrawn if the effector refuses; a manual unban's record stays until the effector confirms.
- * Bans and prolonged bans decided in one turn of the event loop reach store and effector as one
- * batch (ban-batch.ts); expired bans leave the firewall as one batch too.
+ * Current bans of one jail. Each entry moves through the states of ban-state.ts ("applying" →
+ * "active" → "removing"); what an operation does in each state is looked up there. New and
+ * prolonged bans reach store and firewall in batches (ban-apply.ts), unbans leave through
+ * ban-removal.ts, due times live in an ExpirySchedule, and restore.ts chooses what a start restores.
  */
-/** "6/64" for a network ban's key, null for an address (or a raw id). */
-function netLen(ip: string): string | null {
-  if (!ip.includes("/")) return null;
-  const n = parseIP(ip);
-  return n ? `${n.family}/${n.plen}` : null;
-}
-
 export class BanManager {
-  private bans = new Map<string, Entry>();
-  /** How many network bans in `bans` have each family/prefix length ("6/64"), so an address inside
-   *  one is found by one lookup per length in use (thousands of /64s stay cheap). */
-  private netLens = new Map<string, number>();
+  private readonly index = new BanIndex();
   private total = 0;
-  private timer: Timer | null = null;
-  private timerAt = Infinity;
-  private readonly queue = new ExpiryQueue();
   private calc: (banTime: number, banCount: number) => number;
-  private readonly restoreLog = new RestoreLog((ip) => this.log("notice", `Restore Ban ${ip}`));
-  private readonly batch = new BatchQueue<NewBan, Entry>((b) => this.applyBatch(b));
   private changed: ((c: BanChange) => void) | null = null;
+  private readonly report: BanReport;
+  private readonly schedule: ExpirySchedule;
+  private readonly restoreLog: RestoreLog;
+  private readonly batch: BatchQueue<NewBan, BanEntry>;
+  private readonly removal: RemovalContext;
 
   constructor(
     private cfg: BanManagerConfig,
@@ -106,6 +64,17 @@ export class BanManager {
   ) {
     this.calc = makeBanTimeCalculator(cfg.increment ?? {}, deps.random);
     deps.store.addJail(cfg.jail);
+    this.report = new BanReport(cfg.jail, deps);
+    this.schedule = new ExpirySchedule(deps.clock, () => void this.expire());
+    this.restoreLog = new RestoreLog((ip) => this.report.log("notice", `Restore Ban ${ip}`));
+    const shared = { jail: cfg.jail, clock: deps.clock, store: deps.store, effector: deps.effector, index: this.index, report: this.report };
+    const applied = (n: NewBan): void => {
+      this.total++;
+      this.scheduleEntry(n.entry);
+      if (!n.restored) this.changed?.({ kind: "ban", jail: this.jail, ticket: n.entry.ticket });
+    };
+    this.batch = new BatchQueue((b) => applyBanBatch({ ...shared, applied }, b));
+    this.removal = { ...shared, reschedule: (e) => this.scheduleEntry(e), restoreLogged: () => this.restoreLogged() };
   }
 
   get jail(): string {
@@ -117,8 +86,8 @@ export class BanManager {
     this.changed = fn;
   }
 
-  /** Applies new settings (reload); current bans keep their times. */
-  configure(cfg: Partial<BanManagerConfig>): void {
+  /** Applies new settings (`set JAIL bantime ...`); current bans keep their times. The jail's name stays. */
+  configure(cfg: Partial<Omit<BanManagerConfig, "jail">>): void {
     this.cfg = { ...this.cfg, ...cfg };
     this.calc = makeBanTimeCalculator(this.cfg.increment ?? {}, this.deps.random);
   }
@@ -128,58 +97,41 @@ export class BanManager {
     return this.calc(banTime, banCount);
   }
 
-  private log(level: "debug" | "info" | "notice" | "warning" | "error", msg: string): void {
-    this.deps.log[level](`[${this.cfg.jail}] ${msg}`);
-    if (level === "error") this.deps.events?.record({ kind: "error", jail: this.cfg.jail, message: msg });
-  }
-  private event(kind: "ban" | "restore" | "prolong" | "unban", ip: string | null, message: string, lifted?: BanLifted | "expired"): void {
-    const ended =
-      lifted === undefined
-        ? undefined
-        : lifted === "expired"
-          ? { at: this.deps.clock.now(), how: "expired" as const }
-          : { ...lifted, how: "unbanned" as const };
-    this.deps.events?.record({ kind, jail: this.cfg.jail, ip, message, ...(ended ? { ended } : {}) });
-  }
-  private endOf(time: number, bantime: number): number {
-    return bantime === -1 ? Infinity : time + bantime;
-  }
-
   async ban(input: BanTicket): Promise<BanResult> {
-    const now = this.deps.clock.now();
     const ip = normalizeIP(input.ip);
-    const base = input.fixedBantime ? input.bantime : this.cfg.bantime;
-    const old = this.bans.get(ip);
-    // A ticket arriving while this ip is being unbanned waits for that, then bans afresh.
-    if (old?.state === "removing" && old.removal) {
+    let old = this.index.get(ip);
+    // A ticket arriving while this ip is being unbanned waits for that, then is taken afresh.
+    while (old && STATE_RULES[old.state].ticket === "wait-for-removal" && old.removal) {
       await old.removal;
-      return this.ban(input);
+      old = this.index.get(ip);
     }
+    const now = this.deps.clock.now();
+    const base = input.fixedBantime ? input.bantime : this.cfg.bantime;
     if (old) return this.already(old, { ...input, ip }, base, now);
-    const cover = this.coveringBan(ip);
+    const cover = this.index.coveringBan(ip);
     if (cover) {
-      this.log("info", `${ip} already banned by ${cover}`);
+      this.report.log("info", `${ip} already banned by ${cover}`);
       return "already";
     }
     const t: BanTicket = { ...input, ip, jail: this.cfg.jail, banCount: input.banCount + 1, bantime: base };
     // As fail2ban's addBanTicket: the expiry test uses the base bantime, before any increment.
-    const expired = this.endOf(t.time, base) < now;
+    const expired = endOf(t.time, base) < now;
     if (!expired && !input.fixedBantime && !input.restored) {
       // As fail2ban: a history lookup that fails costs the increment, not the ban.
       try {
-        this.applyIncrement(t);
+        incrementFromHistory(t, { ...this.cfg, calc: this.calc }, this.deps.store, (m) => this.report.log("notice", m));
       } catch (e) {
-        this.log("error", `bantime.increment of ${ip} failed: ${(e as Error).message}`);
+        this.report.log("error", `bantime.increment of ${ip} failed: ${(e as Error).message}`);
       }
     }
-    const end = this.endOf(t.time, t.bantime);
+    const end = endOf(t.time, t.bantime);
     if (expired || end < now) {
-      this.log("info", `Ignore ${ip}, expired bantime`);
+      this.report.log("info", `Ignore ${ip}, expired bantime`);
       return "expired";
     }
-    const entry: Entry = { ip, time: t.time, bantime: t.bantime, banCount: t.banCount, end, ticket: t, state: "applying" };
-    this.track(entry);
-    // A replayed failure (t.restored set by applyIncrement) is not stored again but logged as a plain Ban.
+    const entry = entryOf(t, "applying");
+    this.index.add(entry);
+    // A replayed failure (t.restored set by the increment) is not stored again but logged as a plain Ban.
     return new Promise((done) => this.batch.add({ entry, restored: !!input.restored, done }));
   }
 
@@ -196,78 +148,12 @@ export class BanManager {
     return this.batch.idle();
   }
 
-  /** One store transaction, then one effector call, for everything decided since the last batch. */
-  private async applyBatch({ added, prolonged }: Batch<NewBan, Entry>): Promise<void> {
-    const live = prolonged.filter((e) => e.state === "active");
-    const fail = (n: NewBan, receipt: BanReceipt | null, msg: string): void => {
-      if (this.bans.get(n.entry.ip) === n.entry) this.untrack(n.entry.ip);
-      try {
-        receipt?.withdraw();
-      } catch (we) {
-        this.log("error", `Failed to withdraw stored ban of ${n.entry.ip}: ${(we as Error).message}`);
-      }
-      this.log("error", msg);
-      n.done("failed");
-    };
-    const toStore = added.filter((n) => !n.entry.ticket.restored);
-    let receipts: BanReceipt[];
-    try {
-      receipts = this.deps.store.saveBans(
-        toStore.map((n) => n.entry.ticket),
-        live.map((e) => e.ticket),
-      );
-    } catch (e) {
-      for (const n of added) fail(n, null, `Failed to store ban of ${n.entry.ip}, not banned: ${(e as Error).message}`);
-      for (const p of live) this.log("error", `Failed to store prolonged ban of ${p.ip}: ${(e as Error).message}`);
-      return;
-    }
-    const receiptOf = new Map(toStore.map((n, i) => [n, receipts[i] ?? null]));
-    try {
-      await this.deps.effector.ban([...added.map((n) => n.entry.ticket), ...live.map((e) => e.ticket)]);
-    } catch (e) {
-      const why = (e as Error).message;
-      for (const n of added) fail(n, receiptOf.get(n) ?? null, `Failed to execute ban jail '${this.cfg.jail}' ip ${n.entry.ip}: ${why}`);
-      // The longer ban stays known here and in the store; reconcile re-adds it if the kernel drops it early.
-      for (const p of live) this.log("error", `Failed to prolong ban of ${p.ip}: ${why}`);
-      return;
-    }
-    for (const n of added) {
-      n.entry.state = "active";
-      this.total++;
-      this.log("notice", `${n.restored ? "Restore " : ""}Ban ${n.entry.ip}`);
-      this.event(n.restored ? "restore" : "ban", n.entry.ip, banMessage(n.entry.ticket));
-      this.schedule(n.entry);
-      if (!n.restored) this.changed?.({ kind: "ban", jail: this.cfg.jail, ticket: n.entry.ticket });
-      n.done("banned");
-    }
-  }
-
-  /** fail2ban observer.incrBanTime: raise count and bantime from the ip's ban history. */
-  private applyIncrement(t: BanTicket): void {
-    const inc = this.cfg.increment;
-    if (!inc?.increment || !(t.bantime > 0)) return;
-    const last = this.deps.store.lastBan(t.ip, inc.overalljails ? null : this.cfg.jail);
-    if (!last) return;
-    if (last.banCount >= t.banCount) t.banCount = last.banCount + 1;
-    const org = t.bantime;
-    if (last.banCount > 0) t.bantime = this.calc(org, last.banCount);
-    if (t.time > last.timeOfBan) {
-      if (t.bantime !== org) {
-        const [bt, till] = t.bantime === -1 ? ["permanent", "infinite"] : [secondsToStr(t.bantime), time2str(t.time + t.bantime)];
-        this.log("notice", `Increase Ban ${t.ip} (${t.banCount} # ${bt} -> ${till})`);
-      }
-    } else {
-      // Same failures read again (e.g. log re-read after restart): already in the store.
-      t.restored = true;
-    }
-  }
-
   /** fail2ban Actions.__checkBan for a banned ip: "already banned" (level by the time since the
    *  ban); a later end of ban prolongs it, and the kernel timeout follows in the next batch. */
-  private already(old: Entry, t: BanTicket, base: number, now: number): BanResult {
+  private already(old: BanEntry, t: BanTicket, base: number, now: number): BanResult {
     const dif = t.time - old.time;
-    this.log(dif < 3 ? "debug" : dif < 60 ? "notice" : "warning", `${t.ip} already banned`);
-    const end = this.endOf(t.time, base);
+    this.report.log(dif < 3 ? "debug" : dif < 60 ? "notice" : "warning", `${t.ip} already banned`);
+    const end = endOf(t.time, base);
     if (end <= old.end) return "already";
     // An entry still on its way to the firewall is prolonged too: if its batch has not gone out it
     // carries the new bantime itself, else the prolongation follows in the next batch.
@@ -275,11 +161,12 @@ export class BanManager {
     let btm = base;
     if (btm !== -1 && t.time - old.time > 0) btm += t.time - old.time;
     old.bantime = btm;
-    old.end = this.endOf(old.time, btm);
+    old.end = endOf(old.time, btm);
     old.ticket = { ...old.ticket, bantime: btm, fixedBantime: true };
-    this.log("debug", `Prolong ban ${t.ip} to ${btm === -1 ? "permanent" : secondsToStr(btm)} (${Math.round(old.end - now)}s left)`);
-    this.event("prolong", t.ip, `prolonged to ${btm === -1 ? "permanent" : secondsToStr(btm)} (${t.failures} failures)`);
-    this.schedule(old);
+    const length = btm === -1 ? "permanent" : secondsToStr(btm);
+    this.report.log("debug", `Prolong ban ${t.ip} to ${length} (${Math.round(old.end - now)}s left)`);
+    this.report.event("prolong", t.ip, `prolonged to ${length} (${t.failures} failures)`);
+    this.scheduleEntry(old);
     this.batch.prolong(old);
     return "prolonged";
   }
@@ -287,14 +174,15 @@ export class BanManager {
   /** A manual unban; `by` is kept in the ban history and the event log. */
   async unban(ipText: string, by: UnbanActor = "server"): Promise<UnbanResult> {
     const ip = normalizeIP(ipText);
-    const e = this.bans.get(ip);
+    const e = this.index.get(ip);
     const lifted = { at: this.deps.clock.now(), by };
-    if (!e || e.state !== "active") {
+    if (!e) {
       // fail2ban deletes the ip's records even when it is not banned right now.
-      if (!e) this.deps.store.removeBan(this.cfg.jail, ip, lifted);
+      this.deps.store.removeBan(this.cfg.jail, ip, lifted);
       return "not-banned";
     }
-    if (!(await this.removeFromFirewall([e], lifted))) return "failed";
+    if (STATE_RULES[e.state].unban === "not-banned") return "not-banned";
+    if (!(await removeFromFirewall(this.removal, [e], lifted))) return "failed";
     this.deps.store.removeBan(this.cfg.jail, ip, lifted);
     this.changed?.({ kind: "unban", jail: this.cfg.jail, ip });
     return "unbanned";
@@ -302,9 +190,9 @@ export class BanManager {
 
   /** Unbans every ip (fail2ban unban --all) in one firewall change; returns how many were unbanned. */
   async unbanAll(by: UnbanActor = "server"): Promise<number> {
-    const active = [...this.bans.values()].filter((e) => e.state === "active");
+    const active = [...this.index.entries()].filter((e) => STATE_RULES[e.state].unban === "remove");
     const lifted = { at: this.deps.clock.now(), by };
-    if (!active.length || !(await this.removeFromFirewall(active, lifted))) return 0;
+    if (!active.length || !(await removeFromFirewall(this.removal, active, lifted))) return 0;
     this.deps.store.removeBan(
       this.cfg.jail,
       active.map((e) => e.ip),
@@ -314,69 +202,9 @@ export class BanManager {
     return active.length;
   }
 
-  /** lifted: a manual unban; absent: the bans expired. */
-  private removeFromFirewall(es: Entry[], lifted?: BanLifted): Promise<boolean> {
-    const removal = this.doRemove(es, lifted).finally(() => {
-      for (const e of es) if (e.removal === removal) delete e.removal;
-    });
-    for (const e of es) e.removal = removal;
-    return removal;
-  }
-
-  private async doRemove(es: Entry[], lifted?: BanLifted): Promise<boolean> {
-    for (const e of es) e.state = "removing";
-    try {
-      await this.deps.effector.unban(
-        this.cfg.jail,
-        es.map((e) => e.ip),
-      );
-    } catch (err) {
-      const retryAt = this.deps.clock.now() + UNBAN_RETRY;
-      const what = es.length === 1 ? `ip ${es[0]!.ip}` : `${es.length} ips`;
-      this.log("error", `Failed to execute unban jail '${this.cfg.jail}' ${what}: ${(err as Error).message}`);
-      for (const e of es) {
-        e.state = "active";
-        e.retryAt = retryAt;
-        this.schedule(e);
-      }
-      return false;
-    }
-    await this.restoreLogged();
-    for (const e of es) {
-      this.untrack(e.ip);
-      this.log("notice", `Unban ${e.ip}`);
-      this.event("unban", e.ip, lifted ? `unbanned by ${lifted.by}` : "expired", lifted ?? "expired");
-    }
-    return true;
-  }
-
-  private track(e: Entry): void {
-    this.bans.set(e.ip, e);
-    const len = netLen(e.ip);
-    if (len) this.netLens.set(len, (this.netLens.get(len) ?? 0) + 1);
-  }
-
-  private untrack(ip: string): void {
-    if (!this.bans.delete(ip)) return;
-    const len = netLen(ip);
-    const n = len ? (this.netLens.get(len) ?? 0) - 1 : 0;
-    if (len && n > 0) this.netLens.set(len, n);
-    else if (len) this.netLens.delete(len);
-  }
-
   /** The banned network (not the address itself) that holds ip, or null. */
   coveringBan(ip: string): string | null {
-    if (this.netLens.size === 0) return null;
-    const a = parseIP(ip);
-    if (!a) return null;
-    for (const len of this.netLens.keys()) {
-      const [family, plen] = len.split("/").map(Number) as [number, number];
-      if (family !== a.family || plen >= a.plen) continue;
-      const key = a.truncate(plen).toString();
-      const n = this.bans.get(key);
-      if (n && n.state !== "removing") return key;
-    }
-    return null;
+    return this.index.coveringBan(ip);
   }
 
   /**
@@ -386,55 +214,30 @@ export class BanManager {
   async retireInside(net: string): Promise<number> {
     const n = parseIP(net);
     if (!n) return 0;
-    const inside = [...this.bans.values()].filter((e) => {
-      const a = e.state === "active" && e.ip !== net ? parseIP(e.ip) : null;
+    const inside = [...this.index.entries()].filter((e) => {
+      const a = STATE_RULES[e.state].expireOrRetire === "remove" && e.ip !== net ? parseIP(e.ip) : null;
       return a !== null && n.contains(a);
     });
     if (!inside.length) return 0;
-    this.log("info", `${inside.length} ban(s) inside ${net} leave the firewall, the network ban covers them: ${inside.map((e) => e.ip).join(", ")}`);
-    return (await this.removeFromFirewall(inside)) ? inside.length : 0;
+    this.report.log("info", `${inside.length} ban(s) inside ${net} leave the firewall, the network ban covers them: ${inside.map((e) => e.ip).join(", ")}`);
+    return (await removeFromFirewall(this.removal, inside)) ? inside.length : 0;
   }
 
-  private dueOf(e: Entry): number {
-    return Math.max(e.end, e.retryAt ?? -Infinity);
-  }
-
-  /** Queues the entry's due time and keeps one clock timer armed for the earliest. */
-  private schedule(e: Entry): void {
-    this.queue.push(this.dueOf(e), e.ip);
-    this.armTimer();
-  }
-
-  private armTimer(): void {
-    const at = this.queue.peek();
-    if (at === this.timerAt) return;
-    this.timer?.cancel();
-    this.timer = null;
-    this.timerAt = at;
-    if (Number.isFinite(at)) {
-      this.timer = this.deps.clock.setTimer(at, () => {
-        this.timer = null;
-        this.timerAt = Infinity;
-        void this.expire();
-      });
-    }
+  private scheduleEntry(e: BanEntry): void {
+    this.schedule.add(dueOf(e), e.ip);
   }
 
   /** Unbans what has run out; a refused unban is retried later, the ban is kept meanwhile. */
   async expire(): Promise<number> {
     const now = this.deps.clock.now();
-    const due: Entry[] = [];
-    const seen = new Set<string>();
-    for (const { key } of this.queue.popDue(now)) {
-      const e = this.bans.get(key);
+    const due = new Set<BanEntry>();
+    for (const key of this.schedule.takeDue(now)) {
+      const e = this.index.get(key);
       // Stale queue entries (prolonged, unbanned, already handled) are skipped.
-      if (!e || e.state !== "active" || seen.has(key) || this.dueOf(e) > now) continue;
-      seen.add(key);
-      due.push(e);
+      if (e && STATE_RULES[e.state].expireOrRetire === "remove" && dueOf(e) <= now) due.add(e);
     }
-    this.armTimer();
-    if (!due.length) return 0;
-    return (await this.removeFromFirewall(due)) ? due.length : 0;
+    if (!due.size) return 0;
+    return (await removeFromFirewall(this.removal, [...due])) ? due.size : 0;
   }
 
   /**
@@ -443,42 +246,24 @@ export class BanManager {
    */
   adoptFrom(prev: BanManager): void {
     prev.stop();
-    for (const [ip, e] of prev.bans) {
-      if (e.state !== "active" || this.bans.has(ip)) continue;
-      this.track(e);
-      this.queue.push(this.dueOf(e), ip);
+    const taken: BanEntry[] = [];
+    for (const e of prev.index.entries()) {
+      if (!STATE_RULES[e.state].adopted || this.index.has(e.ip)) continue;
+      this.index.add(e);
+      taken.push(e);
     }
     this.total += prev.total;
-    this.armTimer();
+    this.schedule.addAll(taken.map((e) => ({ at: dueOf(e), key: e.ip })));
   }
 
   /** Re-applies still valid bans from the store after a start (fail2ban restoreCurrentBans). */
   async restore(): Promise<number> {
-    const restored: Entry[] = [];
-    const tickets = restorableTickets(this.cfg, this.deps.store, this.deps.clock.now()).filter((t) => !this.bans.has(t.ip));
-    const { ignoredAmong, isIgnored } = this.deps;
-    const ignored = ignoredAmong ? await ignoredAmong(tickets.map((t) => t.ip)) : null;
-    for (const t of tickets) {
-      if (this.bans.has(t.ip)) continue;
-      if (ignored ? ignored.has(t.ip) : isIgnored && (await isIgnored(t.ip))) {
-        this.log("info", `Ignore ${t.ip} by restore (ignoreip)`);
-        continue;
-      }
-      const e: Entry = { ip: t.ip, time: t.time, bantime: t.bantime, banCount: t.banCount, end: this.endOf(t.time, t.bantime), ticket: t, state: "active" };
-      this.track(e);
-      restored.push(e);
-    }
-    await applyRestored(
-      this.deps.effector,
-      restored.map((e) => e.ticket),
-      (m) => this.log("error", m),
-    );
+    const restored = await restoreFromStore(this.cfg, this.deps, this.index, this.report);
     this.total += restored.length;
-    for (const e of restored) this.queue.push(e.end, e.ip);
-    this.armTimer();
+    this.schedule.addAll(restored.map((e) => ({ at: e.end, key: e.ip })));
     this.restoreLog.add(restored.map((e) => e.ip));
     // One event per start, not one per ban: a restart may restore 100,000 of them.
-    if (restored.length) this.event("restore", null, `restored ${restored.length} ban(s) from the database`);
+    if (restored.length) this.report.event("restore", null, `restored ${restored.length} ban(s) from the database`);
     return restored.length;
   }
 
@@ -489,27 +274,20 @@ export class BanManager {
 
   /** Cancels timers; bans stay in the store and the firewall (whether the firewall keeps them is the server's stopJail decision). */
   stop(): void {
-    this.timer?.cancel();
-    this.timer = null;
-    this.timerAt = Infinity;
-    this.queue.clear();
+    this.schedule.clear();
   }
 
   isBanned(ip: string): boolean {
-    return this.bans.get(normalizeIP(ip))?.state === "active";
+    const e = this.index.get(normalizeIP(ip));
+    return e !== undefined && STATE_RULES[e.state].banned;
   }
   /** Current bans ordered by end of ban (fail2ban getBanList ordered). */
   list(): BanInfo[] {
-    return [...this.bans.values()]
-      .filter((e) => e.state !== "applying")
-      .map(({ ip, time, bantime, banCount, end, ticket }) => ({ ip, time, bantime, banCount, end, ticket }))
-      .sort((a, b) => a.end - b.end);
+    return this.index.listed();
   }
   /** "Currently banned". */
   size(): number {
-    let n = 0;
-    for (const e of this.bans.values()) if (e.state !== "applying") n++;
-    return n;
+    return this.index.listedCount();
   }
   /** "Total banned" (since start, restored included as fail2ban counts them). */
   totalBanned(): number {
@@ -523,9 +301,4 @@ export class BanManager {
       .filter((b) => b.end > now)
       .map((b) => ({ ip: b.ip, timeout: Number.isFinite(b.end) ? Math.max(1, Math.ceil(b.end - now)) : null, ticket: b.ticket }));
   }
-}
-
-function banMessage(t: BanTicket): string {
-  const length = t.bantime === -1 ? "permanently" : `for ${secondsToStr(t.bantime)}`;
-  return `banned ${length} (${t.failures} failure${t.failures === 1 ? "" : "s"}${t.banCount > 1 ? `, ban #${t.banCount}` : ""})`;
 }

@@ -1,5 +1,6 @@
 import { compileExpr, type Compiled } from "../jail/expr.ts";
-import { parseTime } from "../jail/time.ts";
+import { parseTime, secondsToStr, time2str } from "../jail/time.ts";
+import type { BanHistory, BanTicket } from "../jail/types.ts";
 
 /** bantime.* options of a jail, as strings/values from the config. */
 export interface IncrementOptions {
@@ -61,4 +62,32 @@ export function makeBanTimeCalculator(o: IncrementOptions, random: () => number 
     if (rndtime !== null) t += random() * rndtime;
     return t;
   };
+}
+
+/**
+ * fail2ban observer.incrBanTime: raises t's count and bantime (in place) from the ip's ban history
+ * and logs "Increase Ban". A ticket not newer than the last ban is the same failures read again
+ * (e.g. the log re-read after a restart): it is marked restored, as it is in the store already.
+ */
+export function incrementFromHistory(
+  t: BanTicket,
+  o: { jail: string; increment?: IncrementOptions; calc: (banTime: number, banCount: number) => number },
+  history: BanHistory,
+  notice: (msg: string) => void,
+): void {
+  const inc = o.increment;
+  if (!inc?.increment || !(t.bantime > 0)) return;
+  const last = history.lastBan(t.ip, inc.overalljails ? null : o.jail);
+  if (!last) return;
+  if (last.banCount >= t.banCount) t.banCount = last.banCount + 1;
+  const org = t.bantime;
+  if (last.banCount > 0) t.bantime = o.calc(org, last.banCount);
+  if (t.time > last.timeOfBan) {
+    if (t.bantime !== org) {
+      const [bt, till] = t.bantime === -1 ? ["permanent", "infinite"] : [secondsToStr(t.bantime), time2str(t.time + t.bantime)];
+      notice(`Increase Ban ${t.ip} (${t.banCount} # ${bt} -> ${till})`);
+    }
+  } else {
+    t.restored = true;
+  }
 }

@@ -5,7 +5,7 @@ import { parseIP, type Family, type IPAddr } from "../net/address.ts";
 import { belowMinimum, countingUnit, type PrefixPolicy } from "../net/prefix.ts";
 import type { Log } from "../system/log.ts";
 import type { BanTicket } from "../jail/types.ts";
-import type { BanResult } from "./ban-manager.ts";
+import type { BanResult } from "./types.ts";
 
 export interface PrefixBansDeps {
   jail: string;

@@ -2,6 +2,10 @@ import { normalizeIP, parseIP } from "../net/address.ts";
 import { parseTime } from "../jail/time.ts";
 import type { BanTicket } from "../jail/types.ts";
 import type { IncrementOptions } from "./increment.ts";
+import type { Clock } from "../system/clock.ts";
+import type { BanIndex } from "./ban-index.ts";
+import type { BanReport } from "./ban-report.ts";
+import { type BanEntry, entryOf } from "./ban-state.ts";
 import type { BanEffector, BanStore } from "./types.ts";
 
 /** The jail's settings restore reads (a part of the ban manager's config; no import back to it). */
@@ -59,15 +63,45 @@ function maxTimeOf(cfg: RestoreConfig): number | null {
   return typeof m === "number" ? m : parseTime(m);
 }
 
-/** Hands restored bans to the firewall as one batch. A refusal is logged; the bans stay stored
- *  and listed so the periodic reconcile re-applies them. */
-export async function applyRestored(eff: BanEffector, tickets: BanTicket[], logError: (msg: string) => void): Promise<void> {
-  if (!tickets.length) return;
-  try {
-    await eff.ban(tickets);
-  } catch (err) {
-    logError(`Failed to restore ${tickets.length} bans into the firewall: ${(err as Error).message}`);
+/** The ignore check of restore (deps of the ban manager): ignoredAmong asks once for all ips, isIgnored once per ip. */
+export interface RestoreIgnore {
+  isIgnored?: (ip: string) => Promise<boolean>;
+  ignoredAmong?: (ips: string[]) => Promise<{ has(ip: string): boolean }>;
+}
+
+/**
+ * fail2ban restoreCurrentBans: adds the restorable stored bans the jail does not hold yet to its
+ * index as "active" and hands them to the firewall as one batch. Ignored ips are skipped and logged
+ * ("Ignore <ip> by restore (ignoreip)"). The index is asked again right before each add, as a ticket
+ * may have banned the ip while the ignore check ran. A refusal of the firewall is logged; the bans
+ * stay stored and listed so the periodic reconcile re-applies them. Returns the entries added.
+ */
+export async function restoreFromStore(
+  cfg: RestoreConfig,
+  deps: RestoreIgnore & { store: BanStore; clock: Clock; effector: BanEffector },
+  index: BanIndex,
+  report: BanReport,
+): Promise<BanEntry[]> {
+  const fresh = restorableTickets(cfg, deps.store, deps.clock.now()).filter((t) => !index.has(t.ip));
+  const ignored = deps.ignoredAmong ? await deps.ignoredAmong(fresh.map((t) => t.ip)) : null;
+  const restored: BanEntry[] = [];
+  for (const t of fresh) {
+    if (index.has(t.ip)) continue;
+    if (ignored ? ignored.has(t.ip) : deps.isIgnored && (await deps.isIgnored(t.ip))) {
+      report.log("info", `Ignore ${t.ip} by restore (ignoreip)`);
+      continue;
+    }
+    const e = entryOf(t, "active");
+    index.add(e);
+    restored.push(e);
   }
+  if (!restored.length) return restored;
+  try {
+    await deps.effector.ban(restored.map((e) => e.ticket));
+  } catch (err) {
+    report.log("error", `Failed to restore ${restored.length} bans into the firewall: ${(err as Error).message}`);
+  }
+  return restored;
 }
 
 /** "Restore Ban" lines written in one go (~5-20 ms) before other work gets a turn. */

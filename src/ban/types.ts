@@ -53,3 +53,26 @@ export interface BanEffector {
   ban(ts: BanTicket[]): Promise<void>;
   unban(jail: string, ips: string[]): Promise<void>;
 }
+
+/** A current ban; end is Infinity for permanent bans. */
+export interface BanInfo {
+  ip: string;
+  time: number;
+  bantime: number;
+  banCount: number;
+  end: number;
+  ticket: BanTicket;
+}
+
+export type BanResult = "banned" | "already" | "prolonged" | "expired" | "failed";
+export type UnbanResult = "unbanned" | "not-banned" | "failed";
+
+/** What the firewall should contain (for the periodic reconcile). timeout: seconds left, null = permanent. */
+export interface ExpectedBan {
+  ip: string;
+  timeout: number | null;
+  ticket: BanTicket;
+}
+
+/** A ban that reached the firewall, or a manual unban (not expiries): what src/cluster publishes. */
+export type BanChange = { kind: "ban"; jail: string; ticket: BanTicket } | { kind: "unban"; jail: string; ip: string };

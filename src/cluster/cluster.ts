@@ -5,7 +5,7 @@
 // the ticket's data, which keeps it from being published again (no echo) and shows where it came
 // from; it is stored like any ban, so it survives a restart or a Redis outage.
 import type { Database } from "bun:sqlite";
-import type { BanChange, BanResult, UnbanResult } from "../ban/ban-manager.ts";
+import type { BanChange, BanResult, UnbanResult } from "../ban/types.ts";
 import type { BanTicket } from "../jail/types.ts";
 import type { Clock } from "../system/clock.ts";
 import type { Log } from "../system/log.ts";

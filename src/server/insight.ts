@@ -2,7 +2,7 @@
 // detail from the ban manager and the database, failing-now from the fail managers, and each
 // jail's settings in force.
 import type { BanDetail, BanRecord, FailingEntry, JailSettingsView } from "../api/insight.ts";
-import type { BanInfo } from "../ban/ban-manager.ts";
+import type { BanInfo } from "../ban/types.ts";
 import { usersOf, type SqliteBanStore } from "../db/ban-store.ts";
 import { normalizeIP } from "../net/address.ts";
 import { parseTime } from "../jail/time.ts";

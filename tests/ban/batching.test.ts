@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { memoryLog } from "../../src/system/log.ts";
 import { BanManager } from "../../src/ban/ban-manager.ts";
-import type { BanResult } from "../../src/ban/ban-manager.ts";
+import type { BanResult } from "../../src/ban/types.ts";
 import { SqliteBanStore } from "../../src/db/ban-store.ts";
 import { F2bDatabase } from "../../src/db/database.ts";
 import { FakeClock } from "../../src/system/clock.ts";
