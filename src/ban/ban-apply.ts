@@ -25,10 +25,22 @@ export interface ApplyContext {
 }
 
 export async function applyBanBatch(ctx: ApplyContext, { added, prolonged }: Batch<NewBan, BanEntry>): Promise<void> {
+  // A move the state table forbids is a bug: logged, and the ban's caller is answered all the same
+  // (never left waiting on a batch that threw half-way). undefined: the move was refused.
+  const move = (n: NewBan, step: "applied" | "apply-refused"): BanEntry["state"] | null | undefined => {
+    try {
+      return nextState(n.entry.state, step);
+    } catch (e) {
+      ctx.report.log("error", `Ban ${n.entry.ip}: ${(e as Error).message}`);
+      return undefined;
+    }
+  };
+  /** A refused ban leaves the current bans (also after a forbidden move: it is not in the firewall). */
+  const leaves = (n: NewBan): boolean => (move(n, "apply-refused") ?? null) === null;
   // A prolonged entry that is "applying" carries its new end in its own ticket; one being removed is gone.
   const live = prolonged.filter((e) => e.state === "active");
   const fail = (n: NewBan, receipt: BanReceipt | null, msg: string): void => {
-    if (nextState(n.entry.state, "apply-refused") === null && ctx.index.get(n.entry.ip) === n.entry) ctx.index.delete(n.entry.ip);
+    if (leaves(n) && ctx.index.get(n.entry.ip) === n.entry) ctx.index.delete(n.entry.ip);
     try {
       receipt?.withdraw();
     } catch (we) {
@@ -61,7 +73,12 @@ export async function applyBanBatch(ctx: ApplyContext, { added, prolonged }: Bat
     return;
   }
   for (const n of added) {
-    n.entry.state = nextState(n.entry.state, "applied")!;
+    const to = move(n, "applied");
+    if (to === undefined) {
+      n.done("failed");
+      continue;
+    }
+    if (to !== null) n.entry.state = to;
     ctx.report.log("notice", `${n.restored ? "Restore " : ""}Ban ${n.entry.ip}`);
     ctx.report.event(n.restored ? "restore" : "ban", n.entry.ip, banMessage(n.entry.ticket));
     ctx.applied(n);

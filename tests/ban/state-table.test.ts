@@ -3,6 +3,7 @@
 // firewalls, plus the races the table is for: an unban while the ban is still "applying", a ban or
 // a second unban while an unban is "removing", a second ticket while the first is "applying".
 // After every step the manager's list, isBanned, the firewall set and the store agree with the model.
+import { rng } from "../helpers/rng.ts";
 import { describe, expect, test } from "bun:test";
 import { nextState, STATE_RULES, type BanState } from "../../src/ban/ban-state.ts";
 import { BanManager } from "../../src/ban/ban-manager.ts";
@@ -73,13 +74,8 @@ describe("ban state table", () => {
 
   test("generated: ban / unban / expiry / refusals and the races between them follow the model", async () => {
     const seed = Number(process.env["F2B_SEED"] ?? Date.now() % 1_000_000) || 1;
-    let s = seed;
-    const rnd = (): number => {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      return (s >>> 0) / 2 ** 32;
-    };
+    const next = rng(seed);
+    const rnd = (): number => next(1_000_000) / 1_000_000;
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     const clock = new FakeClock(T0);
     const store = new SqliteBanStore(F2bDatabase.open(":memory:"));
