@@ -3,25 +3,16 @@
 // and jail options (recursive, with [Init?family=inet6] conditionals), dynamic ticket tags, and
 // actioncheck + actionrepair when a command fails. Ticket values reach the shell only as
 // positional parameters (see shell-tags.ts).
+import { ACTION_COMMANDS, type ActionCommand } from "../config/action-reader.ts";
 import { parseTime } from "../jail/time.ts";
 import { parseIP } from "../net/address.ts";
 import { replaceDynamicTags, replaceStaticTags, substituteRecursive } from "./shell-tags.ts";
 import type { Log } from "../system/log.ts";
 import type { CommandRunner } from "../system/command.ts";
 
-const COMMANDS = [
-  "actionstart",
-  "actionstop",
-  "actionflush",
-  "actionreload",
-  "actioncheck",
-  "actionrepair",
-  "actionban",
-  "actionprolong",
-  "actionreban",
-  "actionunban",
-] as const;
-type CommandName = (typeof COMMANDS)[number];
+// the command options of an action.d file: one list, the reader's
+const COMMANDS = ACTION_COMMANDS;
+type CommandName = ActionCommand;
 
 /** Plain action definition: raw command strings plus [Init]/jail values. */
 export type ShellActionDef = Partial<Record<CommandName, string>> & {

@@ -7,9 +7,9 @@ import { appendFileSync, existsSync, writeFileSync, mkdtempSync, readFileSync, r
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeRoot, until, type TestRoot } from "../server/helpers.ts";
+import { CHROMIUM, CHROMIUM_FLAGS } from "./page-cdp.ts";
 
 const MAIN = join(import.meta.dir, "..", "..", "src", "cli", "main.ts");
-const CHROMIUM = ["chromium", "chromium-browser", "google-chrome"].find((c) => spawnSync("sh", ["-c", `command -v ${c}`]).status === 0);
 if (!CHROMIUM) console.warn("SKIP status page in Chromium: no chromium binary (apt-get install chromium)");
 
 const TOKEN = "browser-test-token-0123456789";
@@ -51,23 +51,7 @@ afterAll(async () => {
 /** One Chromium run with a fresh profile (no cookie carried over between runs). */
 function chromium(args: string[]): { code: number | null; stdout: string; stderr: string } {
   const profile = mkdtempSync(join(tmpdir(), "f2b-chromium-"));
-  const r = spawnSync(
-    CHROMIUM!,
-    [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--disable-dev-shm-usage",
-      `--user-data-dir=${profile}`,
-      ...args,
-    ],
-    { encoding: "utf8", timeout: 60_000, maxBuffer: 16 << 20 },
-  );
+  const r = spawnSync(CHROMIUM!, [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, ...args], { encoding: "utf8", timeout: 60_000, maxBuffer: 16 << 20 });
   rmSync(profile, { recursive: true, force: true });
   return { code: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }

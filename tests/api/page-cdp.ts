@@ -8,6 +8,19 @@ import { join } from "node:path";
 
 export const CHROMIUM = ["chromium", "chromium-browser", "google-chrome"].find((c) => spawnSync("sh", ["-c", `command -v ${c}`]).status === 0);
 
+/** Headless, no sandbox (root), nothing reaching out to the network (the machine's network is closed). */
+export const CHROMIUM_FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-dev-shm-usage",
+];
+
 interface Pending {
   resolve: (v: Record<string, unknown>) => void;
   reject: (e: Error) => void;
@@ -47,25 +60,9 @@ export class Browser {
 
   static async launch(): Promise<Browser> {
     const profile = mkdtempSync(join(tmpdir(), "f2b-cdp-"));
-    const proc = spawn(
-      CHROMIUM!,
-      [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--hide-scrollbars",
-        "--remote-debugging-port=0",
-        `--user-data-dir=${profile}`,
-        "about:blank",
-      ],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
+    const proc = spawn(CHROMIUM!, [...CHROMIUM_FLAGS, "--hide-scrollbars", "--remote-debugging-port=0", `--user-data-dir=${profile}`, "about:blank"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     const url = await new Promise<string>((resolve, reject) => {
       let err = "";
       const timer = setTimeout(() => reject(new Error(`chromium did not start: ${err}`)), 30_000);
