@@ -1,36 +1,26 @@
 // The server in-process with `backend = systemd[...]` on real journal files (systemd-journal-remote
 // writes them, the real journalctl follows them): counting and bans, the journal match, resume
 // from the saved cursor across a restart, growing files and new files, unreadable journals.
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { F2bDatabase } from "../../src/db/database.ts";
-import { captureSink, setupLogging } from "../../src/server/log.ts";
 import { until } from "../server/helpers.ts";
-import { ServerPool, type Running } from "../server/in-process.ts";
+import { serverBed, type Running } from "../server/in-process.ts";
 import { appendJournal, journalToolsMissing } from "./journal-files.ts";
 import { jfail, journalRoot, type JournalRoot } from "./server-root.ts";
 
 const missing = journalToolsMissing();
 if (missing) console.warn(`journal server tests skipped: ${missing}`);
 
-let roots: JournalRoot[] = [];
-const pool = new ServerPool();
-afterEach(async () => {
-  await pool.stopAll();
-  for (const r of roots) r.cleanup();
-  roots = [];
-});
-
-const sink = captureSink();
-setupLogging({ target: "STDOUT", level: "INFO", sink, reopenOnSignal: false });
+const { pool, sink, keep } = serverBed();
 
 const start = (root: JournalRoot): Promise<Running> => pool.start(root.conf);
 const stop = (r: Running["server"]): Promise<void> => pool.stop(r);
 
 function newRoot(jails: (r: JournalRoot) => string): JournalRoot {
   const r = journalRoot(jails);
-  roots.push(r);
+  keep(r);
   return r;
 }
 

@@ -1,31 +1,22 @@
 // A jail whose action cannot start is unhealthy, loudly (issue 12): status, status JAIL, /metrics
 // and /healthz say so with the reason; the bans in the database stay recorded and listed, and
 // reach the action once it starts (retried before each ban and at every reconcile).
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApi } from "../../src/api/app.ts";
 import { renderMetrics } from "../../src/api/metrics.ts";
 import { formatJailStatus, formatStatus } from "../../src/cli/format.ts";
-import { captureSink, setupLogging } from "../../src/server/log.ts";
 import { memoryLog } from "../../src/system/log.ts";
 import { makeRoot, type TestRoot } from "./helpers.ts";
-import { ServerPool } from "./in-process.ts";
+import { serverBed } from "./in-process.ts";
 
-let roots: TestRoot[] = [];
-const pool = new ServerPool();
-afterEach(async () => {
-  await pool.stopAll();
-  for (const r of roots) r.cleanup();
-  roots = [];
-});
-const sink = captureSink();
-setupLogging({ target: "STDOUT", level: "INFO", sink, reopenOnSignal: false });
+const { pool, sink, keep } = serverBed();
 
 /** A firewall stand-in that starts only while FLAG exists, as nft fails on a host it cannot use. */
 function flakyRoot(): { root: TestRoot; flag: string; bans: string } {
   const root = makeRoot("[testd]\naction = flaky\n");
-  roots.push(root);
+  keep(root);
   const flag = join(root.dir, "firewall-ready");
   const bans = join(root.dir, "bans.txt");
   writeFileSync(

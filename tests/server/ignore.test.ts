@@ -2,30 +2,20 @@
 // exactly as `f2b server` builds it (real resolver through getent, real interface list, the real
 // command runner); nothing here is replaced by a test double. Host names are `localhost` and this
 // machine's own name, which /etc/hosts answers, so no DNS traffic leaves the machine.
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { hostname, networkInterfaces } from "node:os";
 import { join } from "node:path";
-import { captureSink, setupLogging } from "../../src/server/log.ts";
 import { makeRoot, until, type TestRoot } from "./helpers.ts";
-import { ServerPool, type Running } from "./in-process.ts";
+import { serverBed, type Running } from "./in-process.ts";
 
-let roots: TestRoot[] = [];
-const pool = new ServerPool();
-afterEach(async () => {
-  await pool.stopAll();
-  for (const r of roots) r.cleanup();
-  roots = [];
-});
-
-const sink = captureSink();
-setupLogging({ target: "STDOUT", level: "INFO", sink, reopenOnSignal: false });
+const { pool, sink, keep } = serverBed();
 
 /** A root whose config never mentions ignoreself unless jailLocal does: fail2ban's default applies. */
 function newRoot(jailLocal: string): TestRoot {
   const r = makeRoot(jailLocal);
-  roots.push(r);
+  keep(r);
   const jailConf = join(r.conf, "jail.conf");
   writeFileSync(jailConf, readFileSync(jailConf, "utf8").replace("ignoreself = false\n", ""));
   expect(readFileSync(jailConf, "utf8")).not.toContain("ignoreself");

@@ -4,7 +4,8 @@ import { loadFail2banConf } from "../../src/config/fail2ban-conf.ts";
 import { diskFS } from "../../src/config/fs.ts";
 import { ActionFactory } from "../../src/server/build-actions.ts";
 import { ServerController } from "../../src/server/controller.ts";
-import { getLog } from "../../src/server/log.ts";
+import { afterEach } from "bun:test";
+import { captureSink, getLog, setupLogging } from "../../src/server/log.ts";
 import { F2bServer } from "../../src/server/server.ts";
 import { createSystemDeps } from "../../src/system/deps.ts";
 
@@ -35,4 +36,28 @@ export class ServerPool {
     for (const s of this.servers) await s.stop().catch(() => {});
     this.servers = [];
   }
+}
+
+/**
+ * A test file's servers, test roots and captured log: after each test the servers stop, the roots
+ * are removed and the captured lines cleared (each test looks at its own log lines).
+ */
+export function serverBed(): { pool: ServerPool; sink: ReturnType<typeof captureSink>; keep<T extends { cleanup(): void }>(root: T): T } {
+  const pool = new ServerPool();
+  const roots: Array<{ cleanup(): void }> = [];
+  const sink = captureSink();
+  setupLogging({ target: "STDOUT", level: "INFO", sink, reopenOnSignal: false });
+  afterEach(async () => {
+    await pool.stopAll();
+    for (const r of roots.splice(0)) r.cleanup();
+    sink.lines.length = 0;
+  });
+  return {
+    pool,
+    sink,
+    keep: (root) => {
+      roots.push(root);
+      return root;
+    },
+  };
 }

@@ -1,26 +1,18 @@
 // fail2ban-client's jail control on the real server in-process (real files, SQLite, dummy action):
 // stop/start of one jail, reload --restart/--unban, run-time `set`, a broken config on reload.
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CommandFailedError, UnknownJailError } from "../../src/api/controller.ts";
-import { captureSink, setupLogging } from "../../src/server/log.ts";
 import { makeRoot, until, type TestRoot } from "./helpers.ts";
-import { ServerPool, type Running } from "./in-process.ts";
+import { serverBed, type Running } from "./in-process.ts";
 
-let roots: TestRoot[] = [];
-const pool = new ServerPool();
-afterEach(async () => {
-  await pool.stopAll();
-  for (const r of roots) r.cleanup();
-  roots = [];
-});
-setupLogging({ target: "STDOUT", level: "INFO", sink: captureSink(), reopenOnSignal: false });
+const { pool, keep } = serverBed();
 
 /** testd (the helper's jail) and other, reading its own file. */
 async function twoJails(extra = ""): Promise<{ root: TestRoot; run: Running }> {
   const root = makeRoot("");
-  roots.push(root);
+  keep(root);
   const other = join(root.dir, "other.log");
   writeFileSync(other, "");
   root.writeJailLocal(`[other]\nenabled = true\nfilter = testd\nlogpath = ${other}\n${extra}`);

@@ -2,32 +2,21 @@
 // real SQLite, the dummy action): what is counted, what is banned, what stays in the history,
 // what ignoreip and the minimum forbid, and that a restart keeps network bans. fail2ban has no
 // such options: these tests assert f2b's documented behaviour (README "Banning networks").
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { captureSink, setupLogging } from "../../src/server/log.ts";
 import { jailSettings } from "../../src/server/settings.ts";
 import { loadJails } from "../../src/config/jail-reader.ts";
 import { diskFS } from "../../src/config/fs.ts";
 import { makeRoot, until, type TestRoot } from "./helpers.ts";
-import { ServerPool, type Running } from "./in-process.ts";
+import { serverBed, type Running } from "./in-process.ts";
 
-let roots: TestRoot[] = [];
-const pool = new ServerPool();
-afterEach(async () => {
-  await pool.stopAll();
-  for (const r of roots) r.cleanup();
-  roots = [];
-  sink.lines.length = 0; // each test looks at its own log lines
-});
-
-const sink = captureSink();
-setupLogging({ target: "STDOUT", level: "INFO", sink, reopenOnSignal: false });
+const { pool, sink, keep } = serverBed();
 
 function newRoot(options: string): TestRoot {
   const r = makeRoot(`[testd]\n${options}\n`);
-  roots.push(r);
+  keep(r);
   return r;
 }
 
@@ -241,7 +230,7 @@ test("escalation counts only bans within the window", async () => {
 
 test("prefix options in [DEFAULT] reach every jail", () => {
   const root = makeRoot("[DEFAULT]\nminprefix4 = 6\nbanprefix6 = 56\n");
-  roots.push(root);
+  keep(root);
   const jail = loadJails(diskFS(root.conf)).find((j) => j.name === "testd")!;
   const s = jailSettings(jail);
   expect(s.prefix.min[4]).toBe(6);

@@ -1,26 +1,16 @@
 // The server in-process with real files, a real SQLite DB and the dummy action: counting,
 // bans, restart with restore, position resume, reload (good and broken config), unban.
-import { afterEach, expect, test } from "bun:test";
-import { captureSink, setupLogging } from "../../src/server/log.ts";
+import { expect, test } from "bun:test";
 import { makeRoot, until, type TestRoot } from "./helpers.ts";
-import { ServerPool, type Running } from "./in-process.ts";
+import { serverBed, type Running } from "./in-process.ts";
 
-let roots: TestRoot[] = [];
-const pool = new ServerPool();
-afterEach(async () => {
-  await pool.stopAll();
-  for (const r of roots) r.cleanup();
-  roots = [];
-});
-
-const sink = captureSink();
-setupLogging({ target: "STDOUT", level: "INFO", sink, reopenOnSignal: false });
+const { pool, sink, keep } = serverBed();
 
 const start = (root: TestRoot): Promise<Running> => pool.start(root.conf);
 
 function newRoot(jailLocal = ""): TestRoot {
   const r = makeRoot(jailLocal);
-  roots.push(r);
+  keep(r);
   return r;
 }
 

@@ -2,29 +2,19 @@
 // status) and waits for its file while the other jails run; backend = auto reads the journal
 // when the jail has its own journalmatch (fail2ban 1.1.1), or when the journal holds entries for
 // its filter's journalmatch; status says when journalctl fails.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { captureSink, setupLogging } from "../../src/server/log.ts";
 import { entry, HAVE_JOURNAL_TOOLS, writeJournal } from "../source/journal-helpers.ts";
 import { makeRoot, until, type TestRoot } from "./helpers.ts";
-import { ServerPool } from "./in-process.ts";
+import { serverBed } from "./in-process.ts";
 
-let roots: TestRoot[] = [];
-const pool = new ServerPool();
-afterEach(async () => {
-  await pool.stopAll();
-  for (const r of roots) r.cleanup();
-  roots = [];
-});
-
-const sink = captureSink();
-setupLogging({ target: "STDOUT", level: "INFO", sink, reopenOnSignal: false });
+const { pool, sink, keep } = serverBed();
 
 function newRoot(jailLocal: (dir: string) => string): TestRoot {
   const r = makeRoot("");
   r.writeJailLocal(jailLocal(r.dir));
-  roots.push(r);
+  keep(r);
   return r;
 }
 
