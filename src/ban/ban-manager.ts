@@ -168,6 +168,13 @@ export class BanManager {
     this.report.event("prolong", t.ip, `prolonged to ${length} (${t.failures} failures)`);
     this.scheduleEntry(old);
     this.batch.prolong(old);
+    const { origin: _was, ...data } = old.ticket.data ?? {};
+    const origin = t.data?.["origin"];
+    this.changed?.({
+      kind: "prolong",
+      jail: this.cfg.jail,
+      ticket: { ...old.ticket, failures: t.failures, data: origin === undefined ? data : { ...data, origin } },
+    });
     return "prolonged";
   }
 

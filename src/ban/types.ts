@@ -75,4 +75,8 @@ export interface ExpectedBan {
 }
 
 /** A ban that reached the firewall, or a manual unban (not expiries): what src/cluster publishes. */
-export type BanChange = { kind: "ban"; jail: string; ticket: BanTicket } | { kind: "unban"; jail: string; ip: string };
+export type BanChange =
+  | { kind: "ban"; jail: string; ticket: BanTicket }
+  /** A current ban given a later end; `ticket` is the ban as it now stands, its origin that of the ticket that prolonged it. */
+  | { kind: "prolong"; jail: string; ticket: BanTicket }
+  | { kind: "unban"; jail: string; ip: string };

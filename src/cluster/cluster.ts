@@ -121,7 +121,7 @@ export class Cluster {
   /** The ban managers' change hook: publishes what was decided here. */
   onLocalChange(c: BanChange): void {
     if (this.cfg.share && !this.cfg.share.has(c.jail)) return;
-    if (c.kind === "ban") {
+    if (c.kind === "ban" || c.kind === "prolong") {
       const t = c.ticket;
       // Received (origin set) or replayed from the database: not ours to announce.
       if (t.data?.["origin"] !== undefined || t.restored) return;

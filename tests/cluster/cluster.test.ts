@@ -77,6 +77,22 @@ for (const binary of why ? [] : redisBinaries()) {
       expect(streamLength()).toBe(before + n);
     });
 
+    test("a ban prolonged on A (a later end) is prolonged on B and C; a prolong received is not sent on", async () => {
+      const ip = "10.10.0.55";
+      const t0 = Date.now() / 1000;
+      await A.bm.ban({ jail: A.bm.jail, ip, time: t0, failures: 5, matches: [], banCount: 0, bantime: 600 });
+      await waitFor("B and C have it", () => B.bm.isBanned(ip) && C.bm.isBanned(ip));
+      const before = streamLength();
+      // failures again 300 s later: the jail's bantime from then on ends later (fail2ban keeps the start, stretches the bantime)
+      expect(await A.bm.ban({ jail: A.bm.jail, ip, time: t0 + 300, failures: 9, matches: [], banCount: 0, bantime: 600 })).toBe("prolonged");
+      const endOnA = A.bm.list().find((b) => b.ip === ip)!.end;
+      expect(endOnA).toBeCloseTo(t0 + 900, 3);
+      for (const h of [B, C]) await waitFor(`${h.name} prolonged`, () => (h.bm.list().find((b) => b.ip === ip)?.end ?? 0) > t0 + 800);
+      for (const h of [B, C]) expect(h.bm.list().find((b) => b.ip === ip)!.end).toBeCloseTo(endOnA, 3);
+      await Bun.sleep(200);
+      expect(streamLength()).toBe(before + 1);
+    });
+
     test("ignoreip on B wins over a peer's ban", async () => {
       const ignoredBefore = B.cluster.counters.ignored;
       await localBan(A, "10.77.1.1");
