@@ -2,6 +2,7 @@
 // reads the journal entries that match (--journalmatch, else the filter's journalmatch) once, from
 // the oldest, formats each as the systemd backend does and hands it on with the entry's own time —
 // what fail2ban-regex does with python-systemd.
+import { systemClock } from "../system/clock.ts";
 import type { FilterDefinition } from "../config/filter-reader.ts";
 import { extractOptions } from "../config/options.ts";
 import type { TimeZone } from "../filter/date/tz.ts";
@@ -87,6 +88,7 @@ async function readEntries(opts: JournalOptions, tz: TimeZone, each: LineFn): Pr
   const errors: string[] = [];
   const warnings: string[] = [];
   const source = new JournalSource(opts, {
+    clock: systemClock,
     onLines: (lines) => {
       for (const l of lines) each(l.text, { time: l.time!, timeText: `${isoTime(l.time!, nowOffset)} ` });
     },

@@ -85,7 +85,7 @@ export class FileTailer implements LogSource {
     this.patterns = opts.patterns.map(parsePattern);
     for (const p of opts.positions ?? []) this.saved.set(p.path, p);
     this.watchers = new DirWatchers((dir, path) => this.onFsEvent(dir, path));
-    const clock = deps.clock ?? { now: () => Date.now() / 1000 };
+    const clock = deps.clock;
     this.env = {
       read: {
         encoding,

@@ -245,7 +245,7 @@ export class JournalSource implements LogSource {
   }
 
   private now(): number {
-    return this.deps.clock?.now() ?? Date.now() / 1000;
+    return this.deps.clock.now();
   }
 
   private quiet(): { promise: Promise<"quiet">; cancel(): void } {

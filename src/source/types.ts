@@ -55,8 +55,8 @@ export interface SourceDeps {
    * jail's "[name] " prefix.
    */
   log: Log;
-  /** Epoch seconds; only used for grace periods, so the default wall clock is fine in production. */
-  clock?: { now(): number };
+  /** Epoch seconds: grace periods, the journal's start over findtime (the system deps' clock). */
+  clock: { now(): number };
 }
 
 /** What the server needs from any source: lifecycle plus a resume state to persist. */

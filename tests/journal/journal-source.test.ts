@@ -1,5 +1,6 @@
 // JournalSource against the real journalctl on real journal files: the exact lines and times it
 // delivers (long, binary, multi-line and repeated MESSAGE fields), journal matches, cursors.
+import { systemClock } from "../../src/system/clock.ts";
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { memoryLog } from "../../src/system/log.ts";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -37,6 +38,7 @@ async function read(opts: Partial<JournalOptions>, want: number): Promise<{ line
   const src = new JournalSource(
     { matches: [["SYSLOG_IDENTIFIER=jtest"]], start: "head", files: [file], ...opts },
     {
+      clock: systemClock,
       onLines: (l) => {
         lines.push(...l);
       },

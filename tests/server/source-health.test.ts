@@ -1,6 +1,7 @@
 // A jail's source health over a real file tailer and real files: generated sets of log paths in
 // every state (written, empty, missing, a directory), seeded (F2B_SEED replays one). Each file's
 // state, size and read position, the problems and the jail's verdict follow from the files.
+import { systemClock } from "../../src/system/clock.ts";
 import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -43,7 +44,10 @@ test(`file states, sizes, positions and the verdict follow the files (seed ${SEE
       times.seen(lines, 2000);
       read += lines.length;
     };
-    const tailer = new FileTailer({ patterns: files.map((f) => f.path), start: "head", encoding: "utf-8" }, { onLines, onError() {}, log: memoryLog() });
+    const tailer = new FileTailer(
+      { patterns: files.map((f) => f.path), start: "head", encoding: "utf-8" },
+      { clock: systemClock, onLines, onError() {}, log: memoryLog() },
+    );
     await tailer.start();
     const want = files.filter((f) => f.kind === "written").reduce((n, f) => n + f.lines, 0);
     try {

@@ -1,6 +1,7 @@
 // A promise returned by onLines holds the source: the stream and the journal reader take no
 // further chunk until it settles (journalctl then blocks on its full pipe), and every line still
 // arrives, in order, afterwards. (The file tailer's pause is covered in tests/server/wave.test.ts.)
+import { systemClock } from "../../src/system/clock.ts";
 import { expect, test } from "bun:test";
 import { memoryLog } from "../../src/system/log.ts";
 import { JournalSource, type SpawnedProcess } from "../../src/source/journal.ts";
@@ -49,6 +50,7 @@ test("stream source: no chunk is read while onLines holds it; all lines arrive a
   const src = new StreamSource(
     { input: stream, encoding: "utf-8" },
     {
+      clock: systemClock,
       onLines: h.onLines,
       onError: (_s, e) => {
         throw e;
@@ -76,7 +78,10 @@ test("journal source: journalctl's output is not read while onLines holds it; th
     exit = r;
   });
   const proc: SpawnedProcess = { stdout: stream, stderr: new ReadableStream({ start: (c) => c.close() }), exited, kill: () => exit(0) };
-  const src = new JournalSource({ matches: [], start: "head" }, { onLines: h.onLines, onError: () => {}, log: memoryLog(), spawn: () => proc });
+  const src = new JournalSource(
+    { matches: [], start: "head" },
+    { clock: systemClock, onLines: h.onLines, onError: () => {}, log: memoryLog(), spawn: () => proc },
+  );
   await src.start();
   await until(() => h.lines.length > 0, "first batch");
   await Bun.sleep(100);

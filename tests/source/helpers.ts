@@ -1,4 +1,5 @@
 /** Shared test helpers: temp dirs, a line collector and a bounded wait. */
+import { systemClock } from "../../src/system/clock.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { logFrom } from "../../src/system/log.ts";
 import { tmpdir } from "node:os";
@@ -27,6 +28,7 @@ export class Collector {
   warnings: string[] = [];
   infos: string[] = [];
   deps = {
+    clock: systemClock,
     onLines: (l: LogLine[]) => {
       this.batches++;
       this.lines.push(...l);
