@@ -21,6 +21,8 @@ export interface ClusterJail {
   ban(t: BanTicket): Promise<BanResult>;
   unban(ip: string): Promise<UnbanResult>;
   ignoredAmong(ips: string[]): Promise<{ has(ip: string): boolean }>;
+  /** Why this jail would not ban a network (shorter than its minprefix4/6, an ignored address inside), or null. */
+  refusal(ip: string): Promise<string | null>;
 }
 
 export interface ClusterDeps {
@@ -240,8 +242,15 @@ export class Cluster {
       this.deps.log.info(`cluster: [${jail.name}] ignore ${t.ip} from ${String(t.data?.["origin"])} (ignoreip)`);
       return false;
     });
+    // The jail's own limits for networks: a peer never makes this host ban wider than it allows.
+    const allowed: BanTicket[] = [];
+    for (const t of wanted) {
+      const why = await jail.refusal(t.ip);
+      if (why === null) allowed.push(t);
+      else this.drop("refused", `ban of ${t.ip} from ${String(t.data?.["origin"])} in jail '${jail.name}' refused: ${why}`);
+    }
     // All asked in the same turn: the ban manager hands them to the firewall as one batch.
-    const results = await Promise.all(wanted.map((t) => jail.ban(t)));
+    const results = await Promise.all(allowed.map((t) => jail.ban(t)));
     for (const r of results) if (r === "banned" || r === "prolonged") this.counters.applied++;
   }
 

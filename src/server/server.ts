@@ -1,6 +1,7 @@
 // The f2b server: reads the config root, opens the database, runs every enabled jail and serves
 // the control API. Reload re-reads the config and swaps jails without losing bans or log
 // positions; a broken config on reload keeps the running jails as they are.
+import { parseIP } from "../net/address.ts";
 import { CommandFailedError, UnknownJailError, type ReloadOptions } from "../api/controller.ts";
 import { Cluster } from "../cluster/cluster.ts";
 import { clusterConfig } from "../cluster/config.ts";
@@ -81,7 +82,18 @@ export class F2bServer {
           db: this.db.db,
           jail: (name) => {
             const r = this.jails.get(name)?.runtime;
-            return r && { name, ban: (t) => r.bans.ban(t), unban: (ip) => r.bans.unban(ip, "cluster"), ignoredAmong: (ips) => r.ignore.ignoredAmong(ips) };
+            return (
+              r && {
+                name,
+                ban: (t) => r.bans.ban(t),
+                unban: (ip) => r.bans.unban(ip, "cluster"),
+                ignoredAmong: (ips) => r.ignore.ignoredAmong(ips),
+                refusal: async (ip) => {
+                  const net = parseIP(ip);
+                  return net ? r.prefixes.refusal(net) : null;
+                },
+              }
+            );
           },
         })
       : null;

@@ -135,6 +135,20 @@ for (const binary of why ? [] : redisBinaries()) {
       expect(C.logs.some((l) => l.startsWith("WARNING") && l.includes("bad-signature"))).toBe(true);
     });
 
+    test("a network wider than a host's own minprefix is not banned there (the peer's limit does not count)", async () => {
+      const D = start("hostD", { minprefix: { 4: 16, 6: 48 } });
+      await up(D);
+      const refused0 = D.cluster.counters.refused;
+      await localBan(A, "10.80.0.0/12");
+      await localBan(A, "10.200.0.0/16");
+      await waitFor("B has the /12 (its minimum is /8)", () => B.bm.isBanned("10.80.0.0/12"));
+      await waitFor("D has the /16", () => D.bm.isBanned("10.200.0.0/16"));
+      expect(D.bm.isBanned("10.80.0.0/12")).toBe(false);
+      expect(D.eff.set.has("10.80.0.0/12")).toBe(false);
+      expect(D.cluster.counters.refused - refused0).toBe(1);
+      await D.stop();
+    });
+
     test("C stopped during a ban gets it when started again; a ban that expired meanwhile is not applied", async () => {
       const dbFile = C.dbFile;
       await C.stop();

@@ -1,6 +1,8 @@
 // Test fixture: one f2b "host" at the src/cluster level — a real ban manager over a real SQLite
 // database, a real ignore list and a firewall stand-in that keeps a set (tests/ban SetEffector),
 // joined to a real Redis through the Cluster exactly as the server joins it.
+import { belowMinimum, DEFAULT_MIN_PREFIX } from "../../src/net/prefix.ts";
+import { parseIP } from "../../src/net/address.ts";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,6 +39,8 @@ export interface Host {
 
 export interface HostOptions {
   ignoreip?: string[];
+  /** The jail's minprefix4/6 (default /8 and /32). */
+  minprefix?: { 4: number; 6: number };
   cfg?: Partial<ClusterConfig>;
   dbFile?: string;
   jail?: string;
@@ -71,12 +75,16 @@ export function startHost(name: string, url: string, o: HostOptions = {}): Host 
     }
     return ignore.ignoredAmong(ips);
   };
+  const refusal = async (ip: string): Promise<string | null> => {
+    const net = parseIP(ip);
+    return net ? belowMinimum(net, o.minprefix ?? DEFAULT_MIN_PREFIX) : null;
+  };
   const cluster = new Cluster(clusterCfg(name, url, o.cfg), {
     connect: bunRedis,
     clock: systemClock,
     log,
     db: db.db,
-    jail: (n) => (n === jailName ? { name: n, ban: (t) => bm.ban(t), unban: (ip) => bm.unban(ip), ignoredAmong } : undefined),
+    jail: (n) => (n === jailName ? { name: n, ban: (t) => bm.ban(t), unban: (ip) => bm.unban(ip), ignoredAmong, refusal } : undefined),
   });
   bm.onChange((c) => cluster.onLocalChange(c));
   cluster.start();
