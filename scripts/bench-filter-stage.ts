@@ -2,6 +2,7 @@
 // filter on a generated auth.log, lines handed over in chunks as the file tailer does. Prints
 // lines per second (wall) and CPU seconds of the whole process (both threads).
 //   bun scripts/bench-filter-stage.ts [LINES=100000] [CHUNK=500]
+import { logFrom } from "../src/system/log.ts";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -57,8 +58,7 @@ const stage = new FilterStage({
   budgetMs: 100,
   now,
   dns: tableResolver({}),
-  warn: () => {},
-  error: console.error,
+  log: logFrom((level, m) => level >= 40 && console.error(m)),
   onAbandoned: () => abandoned++,
 });
 await measure("FilterStage start-up (worker, filter compiled, one line)", async () => (await stage.process(lines.slice(0, 1)))[0]!.failures.length);

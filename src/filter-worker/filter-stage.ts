@@ -4,7 +4,7 @@
 // the filter state after the last completed range, the lines before the stuck one are sent
 // again, the stuck line is decided on the linear-time engine (src/filter/pike.ts) when the
 // filter's regexes allow it, and the jail moves on with the next line.
-import { logFrom } from "../system/log.ts";
+import type { Log } from "../system/log.ts";
 import type { FilterDefinition } from "../config/filter-reader.ts";
 import { TimeZone } from "../filter/date/tz.ts";
 import type { ExponentialRegex } from "../filter/backtrack-check.ts";
@@ -42,8 +42,8 @@ export interface FilterStageOptions {
   now: () => number;
   /** The daemon's resolver, for matching on the main thread when workers cannot run. */
   dns: Resolver;
-  warn: (msg: string) => void;
-  error: (msg: string) => void;
+  /** The jail's filter log ("[name] " prefixed): the filter's warnings, the worker's failures. */
+  log: Log;
   onAbandoned: (a: AbandonedLine) => void;
   /** The worker's code (tests give a broken one). */
   workerUrl?: URL;
@@ -251,7 +251,7 @@ export class FilterStage {
     this.linear = r.linear;
     for (const [i, failures] of r.hits) b.results[from + i] = { failures, ...(linear ? { abandoned: true as const } : {}) };
     for (const [i, error] of r.errors) b.results[from + i] = { failures: [], error };
-    for (const w of r.warnings) this.o.warn(w);
+    for (const w of r.warnings) this.o.log.warning(w);
     if (linear) {
       const outcome = r.undecided
         ? { decided: false as const, why: "a regex of the filter has no linear-time form (backreference, conditional, atomic group or wide lookbehind)" }
@@ -354,15 +354,13 @@ export class FilterStage {
 
   private onCrash(w: Worker, message: string): void {
     if (w !== this.worker || !this.sent) return;
-    this.o.warn(`filter worker failed: ${message}`);
+    this.o.log.warning(`filter worker failed: ${message}`);
     const started = Atomics.load(this.progress, PROGRESS_RANGE) === this.sent.id;
     if (++this.crashes >= MAX_CRASHES) {
-      this.o.error(`filter worker failed ${this.crashes} times in a row (${message}); matching this jail's lines on the main thread, without a line budget`);
-      this.local = new Filter(
-        this.o.def,
-        { now: this.o.now, tz: TimeZone.fromEnv(this.o.tz), dns: this.o.dns, log: logFrom((_level, m) => this.o.warn(m)) },
-        this.o.opts,
+      this.o.log.error(
+        `filter worker failed ${this.crashes} times in a row (${message}); matching this jail's lines on the main thread, without a line budget`,
       );
+      this.local = new Filter(this.o.def, { now: this.o.now, tz: TimeZone.fromEnv(this.o.tz), dns: this.o.dns, log: this.o.log }, this.o.opts);
       if (this.state) this.local.restore(this.state);
       linearForExponential(this.local, this.linear ?? undefined);
       this.worker?.terminate();

@@ -127,8 +127,7 @@ export class JailRuntime {
       budgetMs: s.linebudget ?? deps.lineBudgetMs,
       now,
       dns: deps.system.resolver,
-      warn: (m) => deps.logs.filter.warning(`[${s.name}] ${m}`),
-      error: (m) => deps.logs.filter.error(`[${s.name}] ${m}`),
+      log: prefixedLog(deps.logs.filter, `[${s.name}] `),
       onAbandoned: (a) => {
         this.counters.linesAbandoned++;
         deps.logs.filter.warning(`[${s.name}] ${describeAbandoned(a, this.filter)}`);

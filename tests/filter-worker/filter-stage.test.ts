@@ -1,6 +1,7 @@
 // The jail's filter stage (src/filter-worker): the worker finds exactly what the in-process
 // Filter finds, whatever the batching; a line over the line budget is abandoned, named by the
 // regex that was running, and the jail goes on with its multi-line state intact.
+import { memoryLog } from "../../src/system/log.ts";
 import { afterEach, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -30,8 +31,7 @@ function stage(def: FilterDefinition, o: Partial<FilterStageOptions> = {}): Filt
     budgetMs: 100,
     now: () => NOW,
     dns: tableResolver({}),
-    warn: () => {},
-    error: () => {},
+    log: memoryLog(),
     onAbandoned: () => {},
     ...o,
   });
@@ -132,13 +132,14 @@ test.skipIf(!existsSync("/etc/fail2ban/filter.d/grafana.conf"))(
   "a regex the static check flags runs on the linear-time engine in the worker: stock grafana's hostile lines need no abandoning",
   async () => {
     const abandoned: AbandonedLine[] = [];
-    const warnings: string[] = [];
-    const s = stage(stockFilter("grafana"), { onAbandoned: (a) => abandoned.push(a), warn: (w) => warnings.push(w) });
+    const log = memoryLog();
+    const s = stage(stockFilter("grafana"), { onAbandoned: (a) => abandoned.push(a), log });
     const grafana = HOSTILE.find((c) => c.filter === "grafana")!;
     // 300 tokens: seconds in JavaScriptCore for each line, far over the 100 ms budget
     const results = await s.process(asLines([grafana.line(300), grafana.line(300), grafana.failure.line]));
     expect(results.map((r) => r.failures.map((x) => x.fid))).toEqual([[], [], [grafana.failure.ip]]);
     expect(abandoned).toEqual([]);
+    const warnings = log.records.filter((r) => r.level === 30).map((r) => r.msg);
     expect(warnings.filter((w) => w.includes("backtrack"))).toEqual([
       expect.stringMatching(/^failregex 1 can backtrack exponentially \(the repeat .*\); it runs on the linear-time engine$/u),
     ]);
@@ -150,11 +151,12 @@ test("a worker that cannot run: after three failures the jail matches on the mai
   try {
     const broken = join(dir, "worker.ts");
     writeFileSync(broken, 'throw new Error("this worker is broken");\n');
-    const errors: string[] = [];
-    const s = stage(twoLine, { workerUrl: new URL(`file://${broken}`), error: (m) => errors.push(m) });
+    const log = memoryLog();
+    const s = stage(twoLine, { workerUrl: new URL(`file://${broken}`), log });
     const results = await s.process(asLines(["x a from 192.0.2.4", "user bob session 9", "session 9 failed from 192.0.2.9"]));
     expect(results.map((r) => r.failures.map((x) => x.fid))).toEqual([["192.0.2.4"], [], ["192.0.2.9"]]);
     expect(results.some((r) => r.abandoned)).toBe(false);
+    const errors = log.records.filter((r) => r.level === 40).map((r) => r.msg);
     expect(errors.length).toBe(1);
     expect(errors[0]).toContain("matching this jail's lines on the main thread");
     expect((await s.process(asLines(["x a from 192.0.2.5"])))[0]!.failures.map((x) => x.fid)).toEqual(["192.0.2.5"]);
