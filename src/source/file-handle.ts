@@ -5,6 +5,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { LineSplitter } from "./line-splitter.ts";
+import { type Log, logFrom } from "../system/log.ts";
 import type { LogEncoding } from "./encoding.ts";
 import type { LogLine } from "./types.ts";
 
@@ -24,7 +25,8 @@ export interface ReplacedContents {
 export interface HandleEnv {
   read: ReadSettings;
   emit(lines: LogLine[]): void;
-  warn(path: string, message: string): void;
+  /** The source's log; each message starts with the file's path. */
+  log: Log;
   now(): number;
   /** Lets the event loop breathe between chunks; resolves false when the tailer stopped. */
   yieldTurn(): Promise<boolean>;
@@ -96,7 +98,7 @@ export class FileHandle {
       source: path,
       encoding: env.read.encoding,
       maxLineBytes: env.read.maxLineBytes,
-      warn: (m) => env.warn(this.path, m),
+      log: logFrom((level, m) => env.log.log(level, `${this.path}: ${m}`)),
     });
     this.lastGrowth = env.now();
   }
@@ -169,7 +171,7 @@ export class FileHandle {
     const pos = this.splitter.consumed;
     if (size < pos) {
       if (this.hash !== "") this.env.files?.rememberReplaced(this.hash, this.splitter.committed);
-      this.env.warn(this.path, `file truncated (size ${size} < position ${pos}), reading it again from the start`);
+      this.env.log.warning(`${this.path}: file truncated (size ${size} < position ${pos}), reading it again from the start`);
       this.splitter.reset(0);
       this.hash = firstLineHash(this.fd, this.env.read.buffer, this.env.read.maxLineBytes);
       return;
@@ -177,7 +179,7 @@ export class FileHandle {
     const hash = firstLineHash(this.fd, this.env.read.buffer, this.env.read.maxLineBytes);
     if (this.hash !== "" && hash !== this.hash && pos > 0) {
       this.env.files?.rememberReplaced(this.hash, this.splitter.committed);
-      this.env.warn(this.path, "first line changed (file rewritten in place), reading it again from the start");
+      this.env.log.warning(`${this.path}: first line changed (file rewritten in place), reading it again from the start`);
       this.splitter.reset(0);
     }
     this.hash = hash;

@@ -95,7 +95,7 @@ export class FileTailer implements LogSource {
       files: this.open,
       now: () => clock.now(),
       emit: (lines) => this.emit(lines),
-      warn: (path, msg) => deps.log.warning(`${path}: ${msg}`),
+      log: deps.log,
       error: (path, err) => deps.onError(path, err),
       yieldTurn: () => this.nextTurn(),
       seek: opts.seek,

@@ -3,6 +3,7 @@
  * held until its newline arrives; a line longer than the cap keeps only its first maxLineBytes
  * bytes, so memory stays bounded whatever the input.
  */
+import type { Log } from "../system/log.ts";
 import type { LogEncoding } from "./encoding.ts";
 import type { LogLine } from "./types.ts";
 
@@ -12,7 +13,8 @@ export interface SplitterOptions {
   source: string;
   encoding: LogEncoding;
   maxLineBytes?: number;
-  warn(message: string): void;
+  /** Where the splitter's warnings go (a long line cut, undecodable bytes), prefixed with the source's name. */
+  log: Log;
 }
 
 const NEWLINE = 0x0a;
@@ -107,14 +109,14 @@ export class LineSplitter {
   private emit(out: LogLine[], buf: Buffer, start: number, end: number, total: number, newline: boolean): void {
     if (total > this.max) {
       end = start + this.max;
-      this.opts.warn(`line at byte ${this.lineStart} is ${total} bytes long; only the first ${this.max} bytes are used`);
+      this.opts.log.warning(`line at byte ${this.lineStart} is ${total} bytes long; only the first ${this.max} bytes are used`);
     } else {
       while (end > start && buf[end - 1] === CR) end--;
     }
     const text = this.opts.encoding.decode(buf, start, end);
     if (this.opts.encoding.canFail && !this.warnedDecode && text.includes("\uFFFD")) {
       this.warnedDecode = true;
-      this.opts.warn(
+      this.opts.log.warning(
         `bytes invalid in ${this.opts.encoding.name} near byte ${this.lineStart} were replaced by U+FFFD ` +
           `(set logencoding if this log uses another encoding)`,
       );

@@ -4,6 +4,7 @@
  */
 import { resolveEncoding } from "./encoding.ts";
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from "./line-splitter.ts";
+import { prefixedLog } from "../system/log.ts";
 import type { LogSource, SourceDeps, SourceState } from "./types.ts";
 
 export interface StreamSourceOptions {
@@ -31,7 +32,7 @@ export class StreamSource implements LogSource {
       source: name,
       encoding: resolveEncoding(opts.encoding),
       maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-      warn: (m) => deps.log.warning(`${name}: ${m}`),
+      log: prefixedLog(deps.log, `${name}: `),
     });
   }
 

@@ -79,7 +79,7 @@ export class TrackedFile {
     if (cur) {
       if (!(await cur.drain())) return false;
       if (!st || st.ino !== cur.ino || st.dev !== cur.dev) {
-        this.env.warn(this.path, st ? "log rotation detected (new file at this path)" : "file removed or renamed");
+        this.warn(st ? "log rotation detected (new file at this path)" : "file removed or renamed");
         this.current = null;
         this.rotated = true;
         this.missingWarned = true; // the rotation message said it; no second one while waiting
@@ -92,7 +92,7 @@ export class TrackedFile {
       this.lastError = "";
       if (!this.missingWarned) {
         this.missingWarned = true;
-        this.env.warn(this.path, "file does not exist (yet); waiting for it");
+        this.warn("file does not exist (yet); waiting for it");
       }
     }
     this.startMode = null;
@@ -123,7 +123,7 @@ export class TrackedFile {
         h.close();
         this.skippedIno = st.ino;
         this.why = "compressed file, not read";
-        this.env.warn(this.path, this.why);
+        this.warn(this.why);
         return;
       }
       const copyAt = this.copyOffset(h);
@@ -157,8 +157,7 @@ export class TrackedFile {
     if (saved) {
       const same = saved.firstLineHash !== "" ? saved.firstLineHash === h.hash : saved.inode === h.ino;
       if (same && saved.pos <= size) return saved.pos;
-      this.env.warn(
-        this.path,
+      this.warn(
         same
           ? `file is shorter (${size}) than the saved position ${saved.pos}; reading it from the start`
           : "first line differs from the saved one (rotated meanwhile); reading it from the start",
@@ -181,7 +180,7 @@ export class TrackedFile {
     const known = this.env.files.recallContent(h.hash, this);
     if (known === null) return null;
     if (known > size) return "later";
-    this.env.warn(this.path, `same first line as a log already read (a copy, e.g. copytruncate); continuing at byte ${known}`);
+    this.warn(`same first line as a log already read (a copy, e.g. copytruncate); continuing at byte ${known}`);
     return known;
   }
 
@@ -197,5 +196,10 @@ export class TrackedFile {
     this.finalPosition = this.position();
     this.current?.close();
     this.current = null;
+  }
+
+  /** A warning about this file, "<path>: <message>" as every source writes them. */
+  private warn(message: string): void {
+    this.env.log.warning(`${this.path}: ${message}`);
   }
 }
