@@ -1,6 +1,7 @@
 // Turning a matched failure's groups into failure ids, as fail2ban's findFailure does: an address
 // group wins (canonicalised, optionally with <CIDR>), then a DNS name (resolved per usedns), then
 // <F-ID>; a separate <F-ID> next to an address makes a "complex id" with the address kept as "ip".
+import type { Log } from "../system/log.ts";
 import type { Resolver } from "../system/resolver.ts";
 import type { FailData } from "./filter-mlfid.ts";
 import { CIDR_RAW, CIDR_UNSPEC, FAM_IPV4, FAM_IPV6, normalizeAddress, plainAddress } from "../net/failure-id.ts";
@@ -11,7 +12,8 @@ export interface IdContext {
   useDns: UseDns;
   returnRawHost: boolean;
   dns: Resolver;
-  warn(msg: string): void;
+  /** The filter's log (usedns = warn reports each lookup). */
+  log: Log;
 }
 
 /** Result of id resolution: ids to report (null = pending, waiting for an id), or none at all. */
@@ -69,7 +71,7 @@ export function textToIps(text: string, ctx: IdContext): string[] {
   if (ctx.useDns === "yes" || ctx.useDns === "warn") {
     const ips = [...new Set(ctx.dns.resolveSync(text).map((a) => normalizeAddress(a, CIDR_UNSPEC)))];
     if (ips.length && ctx.useDns === "warn") {
-      ctx.warn(`Determined IP using DNS Lookup: ${text} = ${JSON.stringify(ips)}`);
+      ctx.log.warning(`Determined IP using DNS Lookup: ${text} = ${JSON.stringify(ips)}`);
     }
     return ips;
   }

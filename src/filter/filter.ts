@@ -136,7 +136,7 @@ export class Filter {
       ...(opts.logTimeZone !== undefined ? { logtimezone: opts.logTimeZone } : {}),
     });
     this.clock = new LineClock(this.dateDetector, deps.now);
-    this.ids = { useDns: this.useDns, returnRawHost: opts.returnRawHost ?? false, dns: deps.dns, warn: this.warn };
+    this.ids = { useDns: this.useDns, returnRawHost: opts.returnRawHost ?? false, dns: deps.dns, log: deps.log };
     this.mlfids = new MlfidCache(deps.now);
   }
 
