@@ -6,6 +6,7 @@
  * "NAME\n" + 64-bit little-endian length + raw bytes + "\n"; an empty line ends the entry. A field
  * given more than once becomes an array, in journal order, as json shows it.
  */
+import type { Log } from "../system/log.ts";
 import { JOURNAL_FIELDS, type JournalEntry, type JournalScalar } from "./journal-entry.ts";
 
 const NL = 10;
@@ -81,7 +82,8 @@ export class ExportParser {
   /** Bytes (value and its newline) of an oversized binary field still to skip. */
   private skip = 0;
 
-  constructor(private readonly warn?: (message: string) => void) {}
+  /** `log`: the source's log, prefixed "journal: " (a field skipped for its size). */
+  constructor(private readonly log: Log) {}
 
   /** The entries completed by `chunk`. */
   push(chunk: Buffer): JournalEntry[] {
@@ -126,7 +128,7 @@ export class ExportParser {
       const len = buf.readUInt32LE(nl + 1) + buf.readUInt32LE(nl + 5) * 2 ** 32;
       const name = buf.toString("latin1", pos, nl);
       if (len > MAX_BINARY_FIELD) {
-        this.warn?.(`journal field ${name} of ${len} bytes skipped (over ${MAX_BINARY_FIELD})`);
+        this.log.warning(`journal field ${name} of ${len} bytes skipped (over ${MAX_BINARY_FIELD})`);
         const have = n - (nl + 9);
         if (have >= len + 1) pos = nl + 9 + len + 1;
         else {

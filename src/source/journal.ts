@@ -3,6 +3,7 @@
  * without native bindings; export costs journalctl a third of json's CPU) and turns entries into lines with their own time and cursor.
  * Resumes after the last cursor; restarts journalctl with a growing delay if it exits.
  */
+import { prefixedLog } from "../system/log.ts";
 import { resolveEncoding, type LogEncoding } from "./encoding.ts";
 import { firstEntryArgs, journalctlArgs, lastEntryArgs, type JournalArgsOptions } from "./journal-args.ts";
 import { formatEntry, type JournalEntry } from "./journal-entry.ts";
@@ -196,7 +197,7 @@ export class JournalSource implements LogSource {
     }
     this.proc = proc;
     const stderrText = new Response(proc.stderr).text();
-    const parser = new ExportParser((m) => this.deps.log.warning(`journal: ${m}`));
+    const parser = new ExportParser(prefixedLog(this.deps.log, "journal: "));
     let entries = 0;
     const reader = proc.stdout.getReader();
     let pending = reader.read().catch(() => ({ done: true as const, value: undefined }));

@@ -3,6 +3,7 @@
 // repeated fields, blank lines inside binary data), the parsed entries give the same lines, times
 // and cursors as journalctl's own `-o json` of the same file, under utf-8 and latin-1, however the
 // output is cut into chunks.
+import { logFrom } from "../../src/system/log.ts";
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -84,9 +85,11 @@ function journalctl(file: string, output: string): Buffer {
 
 /** Export output parsed in chunks of random sizes (1 byte up to 8 KiB). */
 function parseChunked(out: Buffer, rand: (n: number) => number): JournalEntry[] {
-  const p = new ExportParser((m) => {
-    throw new Error(m);
-  });
+  const p = new ExportParser(
+    logFrom((_level, m) => {
+      throw new Error(m);
+    }),
+  );
   const got: JournalEntry[] = [];
   for (let at = 0; at < out.length; ) {
     const size = rand(3) === 0 ? 1 + rand(16) : 1 + rand(8192);
@@ -121,7 +124,7 @@ for (let k = 0; k < 3; k++) {
 
 test("a binary field over 16 MiB is skipped with a warning; the entry and the next one still arrive", () => {
   const warnings: string[] = [];
-  const p = new ExportParser((m) => warnings.push(m));
+  const p = new ExportParser(logFrom((_level, m) => warnings.push(m)));
   const big = Buffer.alloc((1 << 24) + 5, "y");
   const len = Buffer.alloc(8);
   len.writeUInt32LE(big.length);
