@@ -13,6 +13,20 @@ import { rig, settle, SetEffector, T0, ticket } from "./helpers.ts";
 
 const ipOf = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 
+/** The firewall holds the first batch until `release()` is called; later batches go through. */
+function holdFirstBatch(eff: SetEffector): () => void {
+  let release!: () => void;
+  const gate = new Promise<void>((res) => {
+    release = res;
+  });
+  const ban = eff.ban.bind(eff);
+  eff.ban = async (ts) => {
+    if (eff.batches.length === 0) await gate;
+    await ban(ts);
+  };
+  return release;
+}
+
 function countSaves(store: SqliteBanStore): { n: number } {
   const c = { n: 0 };
   const save = store.saveBans.bind(store);
@@ -53,15 +67,7 @@ describe("ban batching", () => {
 
   test("bans arriving while a batch is in the firewall form the next batch", async () => {
     const r = rig();
-    let release!: () => void;
-    const gate = new Promise<void>((res) => {
-      release = res;
-    });
-    const ban = r.eff.ban.bind(r.eff);
-    r.eff.ban = async (ts) => {
-      if (r.eff.batches.length === 0) await gate;
-      await ban(ts);
-    };
+    const release = holdFirstBatch(r.eff);
     const first = r.bm.ban(ticket(ipOf(0), T0));
     await settle();
     const rest = Array.from({ length: 300 }, (_, i) => r.bm.ban(ticket(ipOf(i + 1), T0)));
@@ -76,15 +82,7 @@ describe("ban batching", () => {
 
   test("a firewall answering within microtasks: the bans decided in the rest of that turn still form one batch", async () => {
     const r = rig();
-    let release!: () => void;
-    const gate = new Promise<void>((res) => {
-      release = res;
-    });
-    const ban = r.eff.ban.bind(r.eff);
-    r.eff.ban = async (ts) => {
-      if (r.eff.batches.length === 0) await gate;
-      await ban(ts);
-    };
+    const release = holdFirstBatch(r.eff);
     const first = r.bm.ban(ticket(ipOf(0), T0));
     await settle(); // the first batch is with the firewall
     // as the jail's work() loop: one ban after a few awaits each, all in one turn, while the

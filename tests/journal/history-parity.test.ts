@@ -36,6 +36,21 @@ interface Failure {
 }
 
 /** Ages young, near findtime on either side (with a margin for start-up), or far past it. */
+/** One scenario's random findtime and maxretry, its journal jail and file, and fail2ban's copy of the config. */
+function scenario(seed: number) {
+  const rand = rng(seed);
+  const findtime = 120 + rand(600);
+  const maxretry = 2 + rand(4);
+  const root = journalRoot(
+    (r) =>
+      `[jtest]\nenabled = true\nfilter = jtest\nfindtime = ${findtime}\nmaxretry = ${maxretry}\nbantime = 2h\nbackend = systemd[journalfiles=${r.jdir}/a.journal]\n`,
+  );
+  roots.push(root);
+  const file = join(root.jdir, "a.journal");
+  const oracleConf = fail2banConf(join(root.dir, "fail2ban"), { from: root.conf });
+  return { rand, findtime, maxretry, root, file, oracleConf };
+}
+
 function genFailures(rand: (n: number) => number, findtime: number, maxretry: number, net: string, maxAge = Infinity): Failure[] {
   const out: Failure[] = [];
   const n = 3 + rand(4);
@@ -102,16 +117,7 @@ for (let k = 0; k < SCENARIOS; k++) {
   test.skipIf(!!missing)(
     `journal history around findtime, two boots, same decisions as fail2ban-server (seed ${seed})`,
     async () => {
-      const rand = rng(seed);
-      const findtime = 120 + rand(600);
-      const maxretry = 2 + rand(4);
-      const root = journalRoot(
-        (r) =>
-          `[jtest]\nenabled = true\nfilter = jtest\nfindtime = ${findtime}\nmaxretry = ${maxretry}\nbantime = 2h\nbackend = systemd[journalfiles=${r.jdir}/a.journal]\n`,
-      );
-      roots.push(root);
-      const file = join(root.jdir, "a.journal");
-      const oracleConf = fail2banConf(join(root.dir, "fail2ban"), { from: root.conf });
+      const { rand, findtime, maxretry, root, file, oracleConf } = scenario(seed);
       const what = `seed ${seed} (F2B_SEED=${seed} F2B_HISTORY_SCENARIOS=1 to replay): findtime ${findtime}, maxretry ${maxretry}`;
       const compare = (phase: string, a: Observed, b: Observed, model: string[]): void => {
         expect({ phase, ...a }, `${what}, ${phase}: f2b vs fail2ban`).toEqual({ phase, ...b });
@@ -150,16 +156,7 @@ for (let k = 0; k < SCENARIOS; k++) {
   test.skipIf(!!missing)(
     `journal entries written during a long stop, same decisions as fail2ban-server (seed ${seed})`,
     async () => {
-      const rand = rng(seed);
-      const findtime = 120 + rand(600);
-      const maxretry = 2 + rand(4);
-      const root = journalRoot(
-        (r) =>
-          `[jtest]\nenabled = true\nfilter = jtest\nfindtime = ${findtime}\nmaxretry = ${maxretry}\nbantime = 2h\nbackend = systemd[journalfiles=${r.jdir}/a.journal]\n`,
-      );
-      roots.push(root);
-      const file = join(root.jdir, "a.journal");
-      const oracleConf = fail2banConf(join(root.dir, "fail2ban"), { from: root.conf });
+      const { rand, findtime, maxretry, root, file, oracleConf } = scenario(seed);
       const what = `seed ${seed} (F2B_SEED=${seed - 100} F2B_HISTORY_SCENARIOS=1 to replay): findtime ${findtime}, maxretry ${maxretry}`;
       const stopAge = findtime + 300;
       // an entry of the jail's journal match that is no failure: fail2ban's reader starts on it
